@@ -1,0 +1,371 @@
+// The one place that reads and validates the stack's configuration.
+// `parseStackConfig` is pure (tests, the plan and the images CLI call it with a stack file's values);
+// `loadConfig` reads `pulumi.Config` and turns every problem into one clean error before any resource exists.
+import * as pulumi from "@pulumi/pulumi";
+import { Region } from "@pulumi/aws/types/enums";
+
+export const PROJECT = "golden-ami";
+
+/** Tags the program derives itself; the stack's `golden-ami:tags` may not set them. */
+export const DERIVED_TAG_KEYS = ["Name", "Environment", "Version", "BaseImage", "ManagedBy"] as const;
+
+/** Per-AMI sharing limits (EC2 quotas): beyond them, share with organizations or OUs instead. */
+export const SHARING_LIMITS = { accounts: 50, organizationArns: 25, organizationalUnitArns: 25 };
+
+/** Image Builder renders `{{ imagebuilder:buildDate }}` as e.g. `2026-11-23T04-00-12.345Z`. */
+const BUILD_DATE_LENGTH = "2026-11-23T04-00-12.345Z".length;
+const MAX_AMI_NAME_LENGTH = 127;
+const MAX_TAGS_PER_IMAGE = 50;
+
+export interface ImageConfig {
+    /** Image family name: Image Builder resource names and the AMI name start with it. */
+    name: string;
+    /** Semantic version (major.minor.patch) of recipe and components; bump it to build a new image. */
+    version: string;
+    /** `ssm:/...` parameter path or an AMI id. */
+    baseImage: string;
+    platform: "Linux";
+    /** Build and test instance types. */
+    instanceTypes: string[];
+    rootVolumeGiB: number;
+    /** The base image's root device (`/dev/xvda` on Amazon Linux, `/dev/sda1` on Ubuntu). */
+    rootDeviceName: string;
+    /** Image Builder cron expression for the scheduled pipeline. */
+    schedule: string;
+    /** IANA timezone the schedule is read in. */
+    scheduleTimezone: string;
+}
+
+export interface LifecycleConfig {
+    /** Images (and copies) are deprecated this many days after they are made. */
+    deprecateAfterDays: number;
+    /** Image Builder deletes its images, with their snapshots, after this many days. */
+    deleteAfterDays: number;
+    /** ...but always keeps at least this many. */
+    keepAtLeast: number;
+    /** ...and never one launched within this many days. */
+    keepIfLaunchedWithinDays: number;
+}
+
+export interface SharingConfig {
+    accounts: string[];
+    organizationArns: string[];
+    organizationalUnitArns: string[];
+}
+
+export interface PromoteFromConfig {
+    /** The building account that owns the proven image. */
+    account: string;
+    /** The building stack's home region. */
+    region: string;
+}
+
+export interface GoldenAmiConfig {
+    stack: string;
+    homeRegion: string;
+    image: ImageConfig;
+    lifecycle: LifecycleConfig;
+    /** Every region that holds the image, the home region first, each once. */
+    regions: string[];
+    sharing: SharingConfig;
+    /** The organisation's tags from the stack (the derived ones are added by `imageTags`). */
+    tags: Record<string, string>;
+    /** Set on a promoting stack: it copies the image the building account made instead of building. */
+    promoteFrom?: PromoteFromConfig;
+    /** Keep `ImageBlockPublicAccess` on in every region (default true). */
+    blockPublicSharing: boolean;
+}
+
+/** The stack's raw values, keyed without the `golden-ami:` prefix, plus `aws:region`. */
+export type RawStackConfig = Record<string, unknown>;
+
+export class ConfigError extends Error {
+    constructor(readonly problems: string[]) {
+        super(`Invalid stack configuration:\n${problems.map(problem => `  - ${problem}`).join("\n")}`);
+        this.name = "ConfigError";
+    }
+}
+
+const KNOWN_REGIONS = new Set<string>(Object.values(Region));
+
+export const IMAGE_DEFAULTS = {
+    platform: "Linux",
+    instanceTypes: ["t3.medium"],
+    rootVolumeGiB: 20,
+    rootDeviceName: "/dev/xvda",
+    schedule: "cron(0 4 ? * SUN *)",
+    scheduleTimezone: "Etc/UTC",
+} as const;
+
+export const LIFECYCLE_DEFAULTS: LifecycleConfig = {
+    deprecateAfterDays: 90,
+    deleteAfterDays: 180,
+    keepAtLeast: 3,
+    keepIfLaunchedWithinDays: 30,
+};
+
+/** Validates every key and returns the typed, defaulted config; throws one ConfigError listing every problem. */
+export function parseStackConfig(raw: RawStackConfig, stack: string): GoldenAmiConfig {
+    const check = new Checker();
+    const homeRegion = check.region("aws:region", raw["aws:region"]);
+    const image = parseImage(check, raw.image);
+    const lifecycle = parseLifecycle(check, raw.lifecycle);
+    const regions = parseRegions(check, raw.regions, homeRegion);
+    const sharing = parseSharing(check, raw.sharing);
+    const tags = parseTags(check, raw.tags);
+    const promoteFrom = raw.promoteFrom === undefined ? undefined : parsePromoteFrom(check, raw.promoteFrom);
+    const blockPublicSharing = check.boolean("golden-ami:blockPublicSharing", raw.blockPublicSharing, true);
+    check.done();
+    return { stack, homeRegion, image, lifecycle, regions, sharing, tags, promoteFrom, blockPublicSharing };
+}
+
+/** Reads the running stack's config; bad config ends the program with the list of problems, no stack trace. */
+export function loadConfig(): GoldenAmiConfig {
+    const raw: RawStackConfig = { "aws:region": new pulumi.Config("aws").get("region") };
+    const config = new pulumi.Config(PROJECT);
+    for (const key of ["image", "lifecycle", "regions", "sharing", "tags", "promoteFrom", "blockPublicSharing"]) {
+        raw[key] = readValue(config, key);
+    }
+    try {
+        return parseStackConfig(raw, pulumi.getStack());
+    } catch (error) {
+        if (error instanceof ConfigError) throw new pulumi.RunError(error.message);
+        throw error;
+    }
+}
+
+/** Config values arrive as strings; structured ones are JSON. */
+function readValue(config: pulumi.Config, key: string): unknown {
+    const text = config.get(key);
+    if (text === undefined) return undefined;
+    try {
+        return JSON.parse(text);
+    } catch {
+        return text;
+    }
+}
+
+/** The AMI name Image Builder will give each build; Image Builder caps it at 127 characters. */
+export function amiNameTemplate(image: Pick<ImageConfig, "name" | "version">): string {
+    return `${image.name}-${image.version}-{{ imagebuilder:buildDate }}`;
+}
+
+function parseImage(check: Checker, value: unknown): ImageConfig {
+    const key = "golden-ami:image";
+    const image = check.object(key, value, true);
+    const name = check.matching(`${key}.name`, image.name, /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/,
+        "1 to 64 letters, digits, '-' or '_', starting with a letter or digit");
+    const version = check.matching(`${key}.version`, image.version, /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/,
+        "a semantic version major.minor.patch like 1.4.0");
+    const expandedNameLength = name.length + version.length + BUILD_DATE_LENGTH + 2;
+    if (name && version && expandedNameLength > MAX_AMI_NAME_LENGTH) {
+        check.fail(`${key}.name and version make an AMI name of ${expandedNameLength} characters; the limit is ${MAX_AMI_NAME_LENGTH}`);
+    }
+    const baseImage = check.matching(`${key}.baseImage`, image.baseImage, /^(ssm:\/[A-Za-z0-9_.\/-]+|ami-[0-9a-f]{8}([0-9a-f]{9})?)$/,
+        "an SSM parameter path like ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64, or an AMI id");
+    const platform = check.oneOf(`${key}.platform`, image.platform ?? IMAGE_DEFAULTS.platform, ["Linux"] as const,
+        "the hygiene and test components are written for Linux");
+    const instanceTypes = check.list(`${key}.instanceTypes`, image.instanceTypes ?? [...IMAGE_DEFAULTS.instanceTypes],
+        (itemKey, item) => check.matching(itemKey, item, /^[a-z][a-z0-9-]*\.[a-z0-9]+$/, "an EC2 instance type like t3.medium"));
+    if (instanceTypes.length === 0) check.fail(`${key}.instanceTypes must list at least one instance type, got []`);
+    const rootVolumeGiB = check.integer(`${key}.rootVolumeGiB`, image.rootVolumeGiB ?? IMAGE_DEFAULTS.rootVolumeGiB, 8, 16384);
+    const rootDeviceName = check.matching(`${key}.rootDeviceName`, image.rootDeviceName ?? IMAGE_DEFAULTS.rootDeviceName,
+        /^\/dev\/[a-z0-9]+$/, "the base image's root device name like /dev/xvda");
+    const schedule = check.matching(`${key}.schedule`, image.schedule ?? IMAGE_DEFAULTS.schedule, /^cron\((\S+\s+){5}\S+\)$/,
+        "an Image Builder cron expression with six fields like cron(0 4 ? * SUN *)");
+    const scheduleTimezone = check.matching(`${key}.scheduleTimezone`, image.scheduleTimezone ?? IMAGE_DEFAULTS.scheduleTimezone,
+        /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/, "an IANA timezone like Etc/UTC or Europe/Berlin");
+    return { name, version, baseImage, platform, instanceTypes, rootVolumeGiB, rootDeviceName, schedule, scheduleTimezone };
+}
+
+function parseLifecycle(check: Checker, value: unknown): LifecycleConfig {
+    const key = "golden-ami:lifecycle";
+    const lifecycle = check.object(key, value ?? {}, false);
+    const read = (field: keyof LifecycleConfig, min: number) =>
+        check.integer(`${key}.${field}`, lifecycle[field] ?? LIFECYCLE_DEFAULTS[field], min, 3650);
+    const parsed: LifecycleConfig = {
+        deprecateAfterDays: read("deprecateAfterDays", 1),
+        deleteAfterDays: read("deleteAfterDays", 1),
+        keepAtLeast: read("keepAtLeast", 1),
+        keepIfLaunchedWithinDays: read("keepIfLaunchedWithinDays", 1),
+    };
+    if (parsed.deleteAfterDays <= parsed.deprecateAfterDays) {
+        check.fail(`${key}.deleteAfterDays must be greater than deprecateAfterDays (${parsed.deprecateAfterDays}), got ${parsed.deleteAfterDays}`);
+    }
+    return parsed;
+}
+
+function parseRegions(check: Checker, value: unknown, homeRegion: string): string[] {
+    const key = "golden-ami:regions";
+    const listed = check.list(key, value ?? [], (itemKey, item) => check.region(itemKey, item));
+    check.unique(key, listed);
+    const partition = partitionOf(homeRegion);
+    listed.forEach((region, index) => {
+        if (region && homeRegion && partitionOf(region) !== partition) {
+            check.fail(`${key}[${index}] "${region}" is in partition ${partitionOf(region)}, but aws:region "${homeRegion}" is in ${partition}; images cannot be copied across partitions`);
+        }
+    });
+    return [homeRegion, ...listed.filter(region => region !== homeRegion)];
+}
+
+function parseSharing(check: Checker, value: unknown): SharingConfig {
+    const key = "golden-ami:sharing";
+    const sharing = check.object(key, value ?? {}, false);
+    const principals = <T extends keyof SharingConfig>(field: T, pattern: RegExp, expected: string): string[] => {
+        const fieldKey = `${key}.${field}`;
+        const items = check.list(fieldKey, sharing[field] ?? [], (itemKey, item) => {
+            if (typeof item === "string" && item.trim().toLowerCase() === "all") {
+                check.fail(`${itemKey} is "all", which makes the image public; list the accounts, organizations or OUs that may launch it`);
+                return "";
+            }
+            return check.matching(itemKey, item, pattern, expected);
+        });
+        check.unique(fieldKey, items);
+        if (items.length > SHARING_LIMITS[field]) {
+            check.fail(`${fieldKey} lists ${items.length} entries; an AMI can be shared with at most ${SHARING_LIMITS[field]} — share with organizationArns or organizationalUnitArns instead`);
+        }
+        return items;
+    };
+    return {
+        accounts: principals("accounts", /^\d{12}$/, "a 12-digit AWS account id"),
+        organizationArns: principals("organizationArns", /^arn:aws[a-z-]*:organizations::\d{12}:organization\/o-[a-z0-9]{10,32}$/,
+            "an organization ARN like arn:aws:organizations::111122223333:organization/o-exampleorgid"),
+        organizationalUnitArns: principals("organizationalUnitArns",
+            /^arn:aws[a-z-]*:organizations::\d{12}:ou\/o-[a-z0-9]{10,32}\/ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/,
+            "an OU ARN like arn:aws:organizations::111122223333:ou/o-exampleorgid/ou-ab12-cdef3456"),
+    };
+}
+
+function parseTags(check: Checker, value: unknown): Record<string, string> {
+    const key = "golden-ami:tags";
+    const tags = check.object(key, value, true);
+    const parsed: Record<string, string> = {};
+    for (const [tagKey, tagValue] of Object.entries(tags)) {
+        const itemKey = `${key}.${tagKey}`;
+        if ((DERIVED_TAG_KEYS as readonly string[]).includes(tagKey)) {
+            check.fail(`${itemKey} is set by the program (${DERIVED_TAG_KEYS.join(", ")}); remove it from the stack file`);
+        } else if (tagKey.toLowerCase().startsWith("aws:") || tagKey.length > 128) {
+            check.fail(`${key} key "${tagKey}" must be at most 128 characters and not start with "aws:"`);
+        } else if (typeof tagValue !== "string" || tagValue.trim() === "" || tagValue.length > 256) {
+            check.fail(`${itemKey} must be a non-empty string of at most 256 characters, got ${JSON.stringify(tagValue)}`);
+        } else {
+            parsed[tagKey] = tagValue;
+        }
+    }
+    const total = Object.keys(tags).length + DERIVED_TAG_KEYS.length;
+    if (total > MAX_TAGS_PER_IMAGE) {
+        check.fail(`${key} has ${Object.keys(tags).length} tags; with the ${DERIVED_TAG_KEYS.length} derived ones an image may carry at most ${MAX_TAGS_PER_IMAGE}`);
+    }
+    return parsed;
+}
+
+function parsePromoteFrom(check: Checker, value: unknown): PromoteFromConfig {
+    const key = "golden-ami:promoteFrom";
+    const promoteFrom = check.object(key, value, true);
+    return {
+        account: check.matching(`${key}.account`, promoteFrom.account, /^\d{12}$/, "the building account's 12-digit AWS account id"),
+        region: check.region(`${key}.region`, promoteFrom.region),
+    };
+}
+
+function partitionOf(region: string): string {
+    if (region.startsWith("cn-")) return "aws-cn";
+    if (region.startsWith("us-gov-")) return "aws-us-gov";
+    if (region.startsWith("eusc-")) return "aws-eusc";
+    const iso = /^[a-z]+-(iso[a-z]?)-/.exec(region);
+    return iso ? `aws-${iso[1]}` : "aws";
+}
+
+/** Collects problems instead of stopping at the first, so one run tells the user everything to fix. */
+class Checker {
+    private readonly problems: string[] = [];
+
+    fail(problem: string): void {
+        this.problems.push(problem);
+    }
+
+    done(): void {
+        if (this.problems.length > 0) throw new ConfigError(this.problems);
+    }
+
+    object(key: string, value: unknown, required: boolean): Record<string, unknown> {
+        if (value === undefined && required) {
+            this.fail(`${key} is required: set it in the stack file (Pulumi.<stack>.yaml)`);
+            return {};
+        }
+        if (typeof value !== "object" || value === null || Array.isArray(value)) {
+            this.fail(`${key} must be an object, got ${describe(value)}`);
+            return {};
+        }
+        return value as Record<string, unknown>;
+    }
+
+    list<T>(key: string, value: unknown, item: (itemKey: string, item: unknown) => T): T[] {
+        if (!Array.isArray(value)) {
+            this.fail(`${key} must be a list, got ${describe(value)}`);
+            return [];
+        }
+        return value.map((element, index) => item(`${key}[${index}]`, element));
+    }
+
+    unique(key: string, values: string[]): void {
+        const seen = new Set<string>();
+        values.forEach((value, index) => {
+            if (value && seen.has(value)) this.fail(`${key}[${index}] "${value}" is listed twice`);
+            seen.add(value);
+        });
+    }
+
+    matching(key: string, value: unknown, pattern: RegExp, expected: string): string {
+        if (value === undefined) {
+            this.fail(`${key} is required: expected ${expected}`);
+            return "";
+        }
+        if (typeof value !== "string" || !pattern.test(value)) {
+            this.fail(`${key} must be ${expected}, got ${describe(value)}`);
+            return "";
+        }
+        return value;
+    }
+
+    region(key: string, value: unknown): string {
+        if (value === undefined) {
+            this.fail(`${key} is required: expected an AWS region like us-east-1`);
+            return "";
+        }
+        if (typeof value !== "string" || !KNOWN_REGIONS.has(value)) {
+            this.fail(`${key} must be an AWS region like us-east-1, got ${describe(value)}`);
+            return "";
+        }
+        return value;
+    }
+
+    oneOf<T extends string>(key: string, value: unknown, allowed: readonly T[], why: string): T {
+        if (!allowed.includes(value as T)) {
+            this.fail(`${key} must be one of ${allowed.join(", ")} (${why}), got ${describe(value)}`);
+            return allowed[0];
+        }
+        return value as T;
+    }
+
+    integer(key: string, value: unknown, min: number, max: number): number {
+        if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+            this.fail(`${key} must be a whole number from ${min} to ${max}, got ${describe(value)}`);
+            return min;
+        }
+        return value;
+    }
+
+    boolean(key: string, value: unknown, fallback: boolean): boolean {
+        if (value === undefined) return fallback;
+        if (typeof value !== "boolean") {
+            this.fail(`${key} must be true or false, got ${describe(value)}`);
+            return fallback;
+        }
+        return value;
+    }
+}
+
+function describe(value: unknown): string {
+    return value === undefined ? "nothing" : JSON.stringify(value);
+}
