@@ -1,0 +1,105 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ImageConfig, SharingConfig } from "./config";
+import { ImageKey } from "./ImageKey";
+import { ImageSharing } from "./ImageSharing";
+
+/** Where the region's image comes from: copied from another image, or already built here with its key. */
+export type ImageSource =
+    | { kind: "copy"; amiId: pulumi.Input<string>; region: pulumi.Input<string> }
+    | { kind: "local"; amiId: pulumi.Input<string>; kmsKeyArn: pulumi.Input<string> };
+
+export interface RegionalImageArgs {
+    /** This region's provider. */
+    provider: aws.Provider;
+    region: string;
+    image: Pick<ImageConfig, "name" | "version">;
+    stack: string;
+    source: ImageSource;
+    /** Who may launch the image here; default nobody outside the account. */
+    sharedWith: SharingConfig;
+    /** Turn on image block public access in this region. */
+    blockPublicSharing: boolean;
+    /** Copies are deprecated this many days after they are made. */
+    deprecateAfterDays: number;
+    tags: Record<string, string>;
+}
+
+/** The golden image in one region: an encrypted copy under the region's own key, shared and published. */
+export class RegionalImage extends pulumi.ComponentResource {
+    public readonly amiId: pulumi.Output<string>;
+    public readonly kmsKeyArn: pulumi.Output<string>;
+    /** SSM parameter (`aws:ec2:image`) consumers resolve the current image from. */
+    public readonly parameterName: pulumi.Output<string>;
+
+    constructor(name: string, args: RegionalImageArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("golden-ami:ec2:RegionalImage", name, {}, opts);
+        const { image, provider, source } = args;
+        const child = { parent: this, provider };
+
+        let amiId: pulumi.Output<string>;
+        let kmsKeyArn: pulumi.Output<string>;
+        if (source.kind === "local") {
+            amiId = pulumi.output(source.amiId);
+            kmsKeyArn = pulumi.output(source.kmsKeyArn);
+        } else {
+            const key = new ImageKey(`${name}-key`, {
+                provider,
+                alias: `golden-ami/${args.stack}/${image.name}`,
+                sharedWith: args.sharedWith,
+                serviceRoles: ["autoScaling"],
+                tags: args.tags,
+            }, { parent: this });
+            const copy = new aws.ec2.AmiCopy(`${name}-copy`, {
+                name: `${image.name}-${image.version}-${args.stack}`,
+                description: `${image.name} ${image.version} golden image (${args.stack})`,
+                sourceAmiId: source.amiId,
+                sourceAmiRegion: source.region,
+                encrypted: true,
+                kmsKeyId: key.arn,
+                deprecationTime: deprecationTime(new Date(), args.deprecateAfterDays),
+                tags: args.tags,
+            }, {
+                ...child,
+                // Set once when the copy is made; recomputing it on every run would show a change in every diff.
+                ignoreChanges: ["deprecationTime"],
+                customTimeouts: { create: "2h" },
+            });
+            amiId = copy.id;
+            kmsKeyArn = key.arn;
+        }
+
+        new ImageSharing(`${name}-sharing`, {
+            provider,
+            amiId,
+            sharedWith: args.sharedWith,
+            blockPublicSharing: args.blockPublicSharing,
+        }, { parent: this });
+
+        const parameter = new aws.ssm.Parameter(`${name}-ami-id`, {
+            name: imageParameterName(image.name, args.stack),
+            description: `Current ${image.name} golden image in ${args.region} (${args.stack})`,
+            type: "String",
+            dataType: "aws:ec2:image",
+            value: amiId,
+            tags: args.tags,
+        }, child);
+
+        this.amiId = amiId;
+        this.kmsKeyArn = kmsKeyArn;
+        this.parameterName = parameter.name;
+        this.registerOutputs({ amiId: this.amiId, kmsKeyArn: this.kmsKeyArn, parameterName: this.parameterName });
+    }
+}
+
+/** Where consumers find the current image id, the same path in every region. */
+export function imageParameterName(imageName: string, stack: string): string {
+    return `/golden-ami/${imageName}/${stack}/ami-id`;
+}
+
+/** RFC 3339 time `days` after `from`, at a whole minute (EC2 rounds deprecation times to the minute). */
+export function deprecationTime(from: Date, days: number): string {
+    const at = new Date(from.getTime() + days * 24 * 60 * 60 * 1000);
+    at.setUTCSeconds(0, 0);
+    return at.toISOString().replace(".000Z", "Z");
+}

@@ -1,0 +1,78 @@
+import { SharingConfig } from "./config";
+
+/** What a consumer needs on the key to launch (or copy) an AMI encrypted with it. */
+export const LAUNCH_KEY_ACTIONS = ["kms:Decrypt", "kms:DescribeKey", "kms:ReEncrypt*", "kms:GenerateDataKey*"];
+
+/** Service-linked roles that create encrypted volumes from the image in the owning account. */
+export const SERVICE_ROLES = {
+    imageBuilder: "imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder",
+    autoScaling: "autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
+} as const;
+
+export type ServiceRole = keyof typeof SERVICE_ROLES;
+
+export interface KeyPolicyArgs {
+    accountId: string;
+    partition: string;
+    /** Principals outside the account that may launch images encrypted with this key. */
+    sharedWith: SharingConfig;
+    /** Service-linked roles of the owning account that use the key. */
+    serviceRoles: ServiceRole[];
+}
+
+interface Statement {
+    Sid: string;
+    Effect: "Allow";
+    Principal: { AWS: string | string[] };
+    Action: string | string[];
+    Resource: "*";
+    Condition?: Record<string, Record<string, string | string[] | boolean>>;
+}
+
+const GRANT_FOR_AWS_RESOURCE = { Bool: { "kms:GrantIsForAWSResource": true } };
+
+/**
+ * The key policy of an image key: the owning account administers it; its service-linked roles and the
+ * shared principals may use it to launch, and create grants only for AWS services (EC2, Auto Scaling).
+ */
+export function imageKeyPolicy(args: KeyPolicyArgs): { Version: string; Statement: Statement[] } {
+    const { accountId, partition, sharedWith } = args;
+    const statements: Statement[] = [{
+        Sid: "OwningAccountAdministersKey",
+        Effect: "Allow",
+        Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
+        Action: "kms:*",
+        Resource: "*",
+    }];
+    const usedBy = (sid: string, principal: string | string[], condition: Statement["Condition"], extraActions: string[] = []) => {
+        statements.push({ Sid: `${sid}UseKey`, Effect: "Allow", Principal: { AWS: principal }, Action: [...LAUNCH_KEY_ACTIONS, ...extraActions], Resource: "*", ...(condition && { Condition: condition }) });
+        statements.push({ Sid: `${sid}CreateGrantsForAwsServices`, Effect: "Allow", Principal: { AWS: principal }, Action: "kms:CreateGrant", Resource: "*", Condition: { ...condition, ...GRANT_FOR_AWS_RESOURCE } });
+    };
+    if (args.serviceRoles.length > 0) {
+        // Matched by ARN rather than named as principals: KMS rejects a policy naming a role that does not
+        // exist yet, and a service-linked role only appears on the service's first use in the account.
+        const roleArns = args.serviceRoles.map(role => `arn:${partition}:iam::${accountId}:role/aws-service-role/${SERVICE_ROLES[role]}`);
+        usedBy("ServiceLinkedRoles", "*", { StringEquals: { "aws:PrincipalArn": roleArns } }, ["kms:Encrypt"]);
+    }
+    if (sharedWith.accounts.length > 0) {
+        usedBy("SharedAccounts", sharedWith.accounts.map(account => `arn:${partition}:iam::${account}:root`), undefined);
+    }
+    if (sharedWith.organizationArns.length > 0) {
+        usedBy("SharedOrganizations", "*", { StringEquals: { "aws:PrincipalOrgID": sharedWith.organizationArns.map(organizationId) } });
+    }
+    if (sharedWith.organizationalUnitArns.length > 0) {
+        usedBy("SharedOrganizationalUnits", "*", { "ForAnyValue:StringLike": { "aws:PrincipalOrgPaths": sharedWith.organizationalUnitArns.map(organizationPath) } });
+    }
+    return { Version: "2012-10-17", Statement: statements };
+}
+
+/** `arn:aws:organizations::111122223333:organization/o-abc` → `o-abc`. */
+export function organizationId(organizationArn: string): string {
+    return organizationArn.slice(organizationArn.lastIndexOf("/") + 1);
+}
+
+/** `arn:aws:organizations::111122223333:ou/o-abc/ou-ab12-cdef3456` → `o-abc/*\/ou-ab12-cdef3456/*`: the OU and every OU below it. */
+export function organizationPath(organizationalUnitArn: string): string {
+    const [, orgId, ouId] = organizationalUnitArn.split(":").pop()!.split("/");
+    return `${orgId}/*/${ouId}/*`;
+}

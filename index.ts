@@ -1,0 +1,62 @@
+// golden-ami: reads the stack's config, makes one provider per region and wires the pipeline together.
+// A building stack (no promoteFrom) builds the image with EC2 Image Builder; a promoting stack copies
+// the very AMI the building account proved. Either way every configured region gets its own encrypted,
+// shared and published image.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { findPromotedImage, GoldenImage, ImageSource, imageTags, loadConfig, RegionalImage } from "./components";
+
+export = async () => {
+    const config = loadConfig();
+    const tags = imageTags(config);
+    const providers = Object.fromEntries(config.regions.map(region => [region, new aws.Provider(`aws-${region}`, { region })]));
+
+    let golden: GoldenImage | undefined;
+    let homeSource: ImageSource;
+    if (config.promoteFrom) {
+        const from = config.promoteFrom;
+        const lookupProvider = providers[from.region] ?? new aws.Provider(`aws-${from.region}`, { region: from.region });
+        homeSource = { kind: "copy", amiId: await findPromotedImage(config.image, from, lookupProvider), region: from.region };
+    } else {
+        golden = new GoldenImage(config.image.name, {
+            provider: providers[config.homeRegion],
+            image: config.image,
+            lifecycle: config.lifecycle,
+            sharedWith: config.sharing,
+            tags,
+            stack: config.stack,
+        });
+        homeSource = { kind: "local", amiId: golden.amiId, kmsKeyArn: golden.kmsKeyArn };
+    }
+
+    // Every copy comes from the same source image, so regions are copied side by side, never one after another.
+    const copySource: ImageSource = homeSource.kind === "copy" ? homeSource : { kind: "copy", amiId: homeSource.amiId, region: config.homeRegion };
+    const regionalImages = config.regions.map(region => new RegionalImage(`${config.image.name}-${region}`, {
+        provider: providers[region],
+        region,
+        image: config.image,
+        stack: config.stack,
+        source: region === config.homeRegion ? homeSource : copySource,
+        sharedWith: config.sharing,
+        blockPublicSharing: config.blockPublicSharing,
+        deprecateAfterDays: config.lifecycle.deprecateAfterDays,
+        tags,
+    }));
+
+    if (!config.blockPublicSharing) {
+        pulumi.log.warn("golden-ami:blockPublicSharing is false: image block public access is left to your organization's policy in every region.");
+    }
+
+    const byRegion = <T>(pick: (image: RegionalImage) => pulumi.Output<T>) =>
+        pulumi.output(Object.fromEntries(config.regions.map((region, index) => [region, pick(regionalImages[index])])));
+    return {
+        imageName: config.image.name,
+        imageVersion: config.image.version,
+        amiId: regionalImages[0].amiId,
+        imageArn: golden?.imageArn,
+        imageBuildVersion: golden?.imageVersion,
+        pipelineArn: golden?.pipelineArn,
+        amiIds: byRegion(image => image.amiId),
+        ssmParameterNames: byRegion(image => image.parameterName),
+    };
+};

@@ -1,0 +1,163 @@
+import * as assert from "assert";
+import { parse } from "yaml";
+import { BUILD_TIMEOUT, COMPONENT_DOCUMENTS, LIFECYCLE_SELECTION_TAG, readComponentDocument } from "../../components/GoldenImage";
+import { ofType, onlyOne, ProgramRun, referencedBy, runStack, TYPES } from "../helpers";
+
+describe("GoldenImage (the building stack, dev)", () => {
+    let run: ProgramRun;
+    before(async () => { run = await runStack("dev"); });
+
+    const expectedTags = { Owner: "platform-team", CostCenter: "cc-1042", Name: "al2023-base", Environment: "dev", Version: "1.4.0",
+        BaseImage: "ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64", ManagedBy: "golden-ami" };
+
+    it("declares every Image Builder resource once, in the home region's provider", () => {
+        for (const type of [TYPES.recipe, TYPES.infrastructure, TYPES.distribution, TYPES.pipeline, TYPES.image, TYPES.lifecycle]) {
+            const resource = onlyOne(run, type);
+            assert.strictEqual(resource.region, "us-east-1", `${resource.name} should be in the home region`);
+        }
+        assert.strictEqual(ofType(run, TYPES.component).length, COMPONENT_DOCUMENTS.length);
+    });
+
+    it("wires the recipe, infrastructure and distribution into both the pipeline and the build", () => {
+        const recipe = onlyOne(run, TYPES.recipe);
+        const infrastructure = onlyOne(run, TYPES.infrastructure);
+        const distribution = onlyOne(run, TYPES.distribution);
+        for (const consumer of [onlyOne(run, TYPES.pipeline), onlyOne(run, TYPES.image)]) {
+            assert.strictEqual(consumer.inputs.imageRecipeArn, recipe.state.arn, `${consumer.name} recipe`);
+            assert.strictEqual(consumer.inputs.infrastructureConfigurationArn, infrastructure.state.arn, `${consumer.name} infrastructure`);
+            assert.strictEqual(consumer.inputs.distributionConfigurationArn, distribution.state.arn, `${consumer.name} distribution`);
+            assert.strictEqual(consumer.inputs.imageTestsConfiguration.imageTestsEnabled, true, `${consumer.name} runs image tests`);
+            assert.strictEqual(consumer.inputs.imageScanningConfiguration.imageScanningEnabled, true, `${consumer.name} scans with Inspector`);
+        }
+    });
+
+    it("builds the recipe from the configured base image and version, every component at that version, hygiene last", () => {
+        const recipe = onlyOne(run, TYPES.recipe);
+        assert.strictEqual(recipe.inputs.parentImage, expectedTags.BaseImage);
+        assert.strictEqual(recipe.inputs.version, "1.4.0");
+        const components = recipe.inputs.components.map((entry: { componentArn: string }) => referencedBy(run, entry.componentArn));
+        assert.deepStrictEqual(components.map((component: any) => component?.inputs.name), COMPONENT_DOCUMENTS.map(document => `al2023-base-${document}`));
+        assert.ok(components.every((component: any) => component.inputs.version === "1.4.0"), "components are versioned with the image");
+        assert.strictEqual(components[components.length - 1].inputs.name, "al2023-base-hygiene", "nothing may run after the hygiene step");
+    });
+
+    it("carries the pre-capture hygiene step: keys, history, credentials, temp files and logs, cloud-init, machine-id", () => {
+        const hygiene = ofType(run, TYPES.component).find(component => component.inputs.name === "al2023-base-hygiene");
+        assert.ok(hygiene, "no hygiene component");
+        const commands = buildCommands(hygiene.inputs.data);
+        for (const [what, pattern] of Object.entries({
+            "SSH authorized keys": /authorized_keys.*-delete/, "SSH host keys": /rm -f \/etc\/ssh\/ssh_host_\*_key/,
+            "shell history": /\.bash_history/, "AWS credentials": /\.aws.*credentials.*-delete/, "temp files": /rm -rf \/tmp\/\*/,
+            "logs": /find \/var\/log .*truncate -s 0/, "cloud-init state": /^cloud-init clean --logs$/, "machine-id": /^truncate -s 0 \/etc\/machine-id$/,
+        })) {
+            assert.ok(commands.some(command => pattern.test(command)), `hygiene does not remove ${what}`);
+        }
+    });
+
+    it("keeps the AWSTOE documents well-formed: a test phase that checks the booted image's services", () => {
+        for (const document of COMPONENT_DOCUMENTS) {
+            const parsed = parse(readComponentDocument(document));
+            assert.strictEqual(parsed.schemaVersion, 1.0, `${document} schemaVersion`);
+            assert.ok(parsed.phases.every((phase: any) => ["build", "validate", "test"].includes(phase.name)), `${document} has only AWSTOE phases`);
+        }
+        const bootTest = parse(readComponentDocument("boot-test"));
+        const testCommands = bootTest.phases.find((phase: any) => phase.name === "test").steps.flatMap((step: any) => step.inputs.commands);
+        assert.ok(testCommands.some((command: string) => /systemctl is-active .*amazon-ssm-agent/.test(command)));
+    });
+
+    it("encrypts the root volume with the customer-managed, rotating key the AMI is distributed with", () => {
+        const recipe = onlyOne(run, TYPES.recipe);
+        const [root] = recipe.inputs.blockDeviceMappings;
+        assert.strictEqual(root.deviceName, "/dev/xvda");
+        assert.strictEqual(root.ebs.encrypted, "true");
+        assert.strictEqual(root.ebs.volumeSize, 20);
+        const key = referencedBy(run, root.ebs.kmsKeyId);
+        assert.strictEqual(key?.type, TYPES.kmsKey, "the root volume key is one of ours");
+        assert.strictEqual(key.inputs.enableKeyRotation, true);
+        const [distribution] = onlyOne(run, TYPES.distribution).inputs.distributions;
+        assert.strictEqual(distribution.amiDistributionConfiguration.kmsKeyId, root.ebs.kmsKeyId, "the AMI is encrypted with the same key");
+        assert.strictEqual(distribution.region, "us-east-1");
+    });
+
+    it("hardens the build infrastructure: IMDSv2, terminate on failure, least-privilege profile, encrypted private logs, notifications", () => {
+        const infrastructure = onlyOne(run, TYPES.infrastructure);
+        assert.deepStrictEqual(infrastructure.inputs.instanceMetadataOptions, { httpTokens: "required", httpPutResponseHopLimit: 1 });
+        assert.strictEqual(infrastructure.inputs.terminateInstanceOnFailure, true);
+        assert.deepStrictEqual(infrastructure.inputs.instanceTypes, ["t3.medium"]);
+        assert.ok(referencedBy(run, infrastructure.inputs.snsTopicArn)?.type === "aws:sns/topic:Topic", "build notifications go to our topic");
+
+        const profile = ofType(run, "aws:iam/instanceProfile:InstanceProfile").find(p => p.state.name === infrastructure.inputs.instanceProfileName);
+        assert.ok(profile, "the infrastructure uses our instance profile");
+        const attached = ofType(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+            .filter(attachment => attachment.inputs.role === profile.inputs.role).map(attachment => attachment.inputs.policyArn).sort();
+        assert.deepStrictEqual(attached, ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore", "arn:aws:iam::aws:policy/EC2InstanceProfileForImageBuilder"]);
+
+        const bucketName = infrastructure.inputs.logging.s3Logs.s3BucketName;
+        const bucket = ofType(run, "aws:s3/bucket:Bucket").find(b => b.state.bucket === bucketName);
+        assert.ok(bucket, "build logs go to our bucket");
+        const publicAccess = ofType(run, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").find(block => block.inputs.bucket === bucket.id);
+        assert.ok(publicAccess && ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].every(flag => publicAccess.inputs[flag] === true),
+            "the logs bucket blocks all public access");
+        const encryption = ofType(run, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").find(e => e.inputs.bucket === bucket.id);
+        assert.ok(encryption?.inputs.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm, "the logs bucket is encrypted");
+    });
+
+    it("names the AMI from name, version and build date within 127 characters, tagged with the full tag set", () => {
+        const [distribution] = onlyOne(run, TYPES.distribution).inputs.distributions;
+        assert.strictEqual(distribution.amiDistributionConfiguration.name, "al2023-base-1.4.0-{{ imagebuilder:buildDate }}");
+        assert.deepStrictEqual(distribution.amiDistributionConfiguration.amiTags, expectedTags);
+    });
+
+    it("tags every image-bearing Image Builder resource with the merged tag set", () => {
+        for (const type of [TYPES.recipe, TYPES.pipeline, TYPES.image, TYPES.component]) {
+            for (const resource of ofType(run, type)) {
+                assert.deepStrictEqual(resource.inputs.tags, { ...expectedTags, [LIFECYCLE_SELECTION_TAG]: "al2023-base" }, `${resource.name} tags`);
+            }
+        }
+    });
+
+    it("schedules the pipeline to rebuild only when the expression matches and dependencies changed", () => {
+        const pipeline = onlyOne(run, TYPES.pipeline);
+        assert.deepStrictEqual(pipeline.inputs.schedule, {
+            scheduleExpression: "cron(0 4 ? * SUN *)",
+            pipelineExecutionStartCondition: "EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE",
+            timezone: "Etc/UTC",
+        });
+    });
+
+    it("builds the configured version during the update and exports its AMI, ARN, version and the pipeline", () => {
+        const image = onlyOne(run, TYPES.image);
+        assert.strictEqual(run.outputs.amiId, image.state.outputResources[0].amis[0].image);
+        assert.strictEqual(run.outputs.imageArn, image.state.arn);
+        assert.strictEqual(run.outputs.imageBuildVersion, image.state.version);
+        assert.strictEqual(run.outputs.imageVersion, "1.4.0");
+        assert.strictEqual(run.outputs.pipelineArn, onlyOne(run, TYPES.pipeline).state.arn);
+        assert.ok(parseDuration(BUILD_TIMEOUT) > 60, "the build may take longer than the provider's 60-minute default");
+    });
+
+    it("deprecates old images, then deletes them with their snapshots, keeping the newest and recently launched ones", () => {
+        const lifecycle = onlyOne(run, TYPES.lifecycle);
+        assert.strictEqual(lifecycle.inputs.resourceType, "AMI_IMAGE");
+        assert.deepStrictEqual(lifecycle.inputs.resourceSelection, { tagMap: { [LIFECYCLE_SELECTION_TAG]: "al2023-base" } },
+            "selected by tag, so images of old recipe versions stay covered");
+        const [deprecate, remove] = lifecycle.inputs.policyDetails;
+        assert.deepStrictEqual(deprecate.action, { type: "DEPRECATE" });
+        assert.deepStrictEqual(deprecate.filter, { type: "AGE", value: 30, unit: "DAYS", retainAtLeast: 5 });
+        assert.deepStrictEqual(remove.action, { type: "DELETE", includeResources: { amis: true, snapshots: true } });
+        assert.deepStrictEqual(remove.filter, { type: "AGE", value: 90, unit: "DAYS", retainAtLeast: 5 });
+        assert.deepStrictEqual(remove.exclusionRules.amis.lastLaunched, { value: 14, unit: "DAYS" });
+        const role = ofType(run, "aws:iam/role:Role").find(r => r.state.arn === lifecycle.inputs.executionRole);
+        assert.ok(role && JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal.Service === "imagebuilder.amazonaws.com");
+    });
+});
+
+function buildCommands(document: string): string[] {
+    const build = parse(document).phases.find((phase: any) => phase.name === "build");
+    return build.steps.flatMap((step: any) => step.inputs.commands ?? []);
+}
+
+function parseDuration(duration: string): number {
+    const match = /^(\d+)(h|m)$/.exec(duration);
+    assert.ok(match, `unreadable timeout ${duration}`);
+    return Number(match[1]) * (match[2] === "h" ? 60 : 1);
+}

@@ -1,0 +1,90 @@
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, parseStackConfig, RawStackConfig } from "../components/config";
+import { readStackConfig } from "../tools/stackFile";
+import { runProgram } from "./helpers";
+
+const dev = () => readStackConfig("dev");
+
+function problemsOf(raw: RawStackConfig): string[] {
+    try {
+        parseStackConfig(raw, "dev");
+    } catch (error) {
+        assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${error}`);
+        return error.problems;
+    }
+    assert.fail("expected the config to be refused");
+}
+
+function withImage(fields: Record<string, unknown>): RawStackConfig {
+    const raw = dev();
+    return { ...raw, image: { ...(raw.image as object), ...fields } };
+}
+
+describe("config", () => {
+    it("reads both stack files into a typed config with the home region first", () => {
+        const devConfig = parseStackConfig(readStackConfig("dev"), "dev");
+        const prodConfig = parseStackConfig(readStackConfig("prod"), "prod");
+        assert.deepStrictEqual(devConfig.regions, ["us-east-1", "us-west-2"]);
+        assert.strictEqual(devConfig.promoteFrom, undefined, "dev builds");
+        assert.ok(prodConfig.promoteFrom, "prod promotes");
+        assert.ok(prodConfig.regions.length > devConfig.regions.length, "prod holds the image in more regions");
+        assert.strictEqual(devConfig.image.schedule, "cron(0 4 ? * SUN *)");
+        assert.strictEqual(prodConfig.image.rootVolumeGiB, 20, "defaults apply to keys the stack leaves out");
+    });
+
+    const refusals: Array<[string, RawStackConfig, RegExp]> = [
+        ["a missing home region", { ...dev(), "aws:region": undefined }, /aws:region is required/],
+        ["an unknown home region", { ...dev(), "aws:region": "us-middle-1" }, /aws:region must be an AWS region like us-east-1, got "us-middle-1"/],
+        ["a missing image", { ...dev(), image: undefined }, /golden-ami:image is required/],
+        ["a version that is not semver", withImage({ version: "1.4" }), /golden-ami:image.version must be a semantic version major.minor.patch like 1.4.0, got "1.4"/],
+        ["a base image that is neither SSM nor an AMI", withImage({ baseImage: "amazon-linux" }), /golden-ami:image.baseImage must be an SSM parameter path .* or an AMI id, got "amazon-linux"/],
+        ["a Windows platform", withImage({ platform: "Windows" }), /golden-ami:image.platform must be one of Linux .*, got "Windows"/],
+        ["a malformed instance type", withImage({ instanceTypes: ["large"] }), /golden-ami:image.instanceTypes\[0\] must be an EC2 instance type like t3.medium, got "large"/],
+        ["no instance types", withImage({ instanceTypes: [] }), /golden-ami:image.instanceTypes must list at least one instance type/],
+        ["a root volume too small", withImage({ rootVolumeGiB: 4 }), /golden-ami:image.rootVolumeGiB must be a whole number from 8 to 16384, got 4/],
+        ["a schedule that is not cron", withImage({ schedule: "weekly" }), /golden-ami:image.schedule must be an Image Builder cron expression .*, got "weekly"/],
+        ["a name that makes the AMI name too long", withImage({ name: "n".repeat(64), version: `${"9".repeat(40)}.0.0` }), /make an AMI name of 1\d\d characters; the limit is 127/],
+        ["a region listed twice", { ...dev(), regions: ["us-west-2", "us-west-2"] }, /golden-ami:regions\[1\] "us-west-2" is listed twice/],
+        ["an unknown region", { ...dev(), regions: ["eu-west-9"] }, /golden-ami:regions\[0\] must be an AWS region like us-east-1, got "eu-west-9"/],
+        ["a region in another partition", { ...dev(), regions: ["cn-north-1"] }, /images cannot be copied across partitions/],
+        ["an account id that is not 12 digits", { ...dev(), sharing: { accounts: ["12345"] } }, /golden-ami:sharing.accounts\[0\] must be a 12-digit AWS account id, got "12345"/],
+        ["a malformed organization ARN", { ...dev(), sharing: { organizationArns: ["o-abc"] } }, /golden-ami:sharing.organizationArns\[0\] must be an organization ARN .*, got "o-abc"/],
+        ["a malformed OU ARN", { ...dev(), sharing: { organizationalUnitArns: ["arn:aws:organizations::111122223333:ou/ou-1"] } }, /golden-ami:sharing.organizationalUnitArns\[0\] must be an OU ARN/],
+        ["\"all\" among the accounts", { ...dev(), sharing: { accounts: ["all"] } }, /golden-ami:sharing.accounts\[0\] is "all", which makes the image public/],
+        ["\"all\" among the OUs", { ...dev(), sharing: { organizationalUnitArns: ["ALL"] } }, /golden-ami:sharing.organizationalUnitArns\[0\] is "all", which makes the image public/],
+        ["an account listed twice", { ...dev(), sharing: { accounts: ["111122223333", "111122223333"] } }, /golden-ami:sharing.accounts\[1\] "111122223333" is listed twice/],
+        ["more accounts than an AMI can be shared with", { ...dev(), sharing: { accounts: Array.from({ length: 51 }, (_, i) => String(100000000000 + i)) } },
+            /golden-ami:sharing.accounts lists 51 entries; an AMI can be shared with at most 50 — share with organizationArns or organizationalUnitArns instead/],
+        ["missing tags", { ...dev(), tags: undefined }, /golden-ami:tags is required/],
+        ["a tag the program derives", { ...dev(), tags: { Owner: "platform", Environment: "dev" } }, /golden-ami:tags.Environment is set by the program/],
+        ["an empty tag value", { ...dev(), tags: { Owner: " " } }, /golden-ami:tags.Owner must be a non-empty string/],
+        ["a promoteFrom account that is not 12 digits", { ...dev(), promoteFrom: { account: "dev", region: "us-east-1" } }, /golden-ami:promoteFrom.account must be the building account's 12-digit AWS account id, got "dev"/],
+        ["a delete age not after the deprecation age", { ...dev(), lifecycle: { deprecateAfterDays: 30, deleteAfterDays: 30 } }, /golden-ami:lifecycle.deleteAfterDays must be greater than deprecateAfterDays \(30\), got 30/],
+        ["a blockPublicSharing that is not a boolean", { ...dev(), blockPublicSharing: "yes" }, /golden-ami:blockPublicSharing must be true or false, got "yes"/],
+    ];
+    for (const [what, raw, message] of refusals) {
+        it(`refuses ${what}, naming the key, the expected form and the value`, () => {
+            const problems = problemsOf(raw);
+            assert.ok(problems.some(problem => message.test(problem)), `no problem matched ${message}:\n${problems.join("\n")}`);
+        });
+    }
+
+    it("lists every problem at once rather than stopping at the first", () => {
+        const problems = problemsOf({ ...withImage({ version: "x" }), regions: ["nowhere"], sharing: { accounts: ["1"] } });
+        assert.strictEqual(problems.length, 3, problems.join("\n"));
+    });
+
+    it("accepts the home region among the listed regions without holding the image there twice", () => {
+        const config = parseStackConfig({ ...dev(), regions: ["us-east-1", "us-west-2"] }, "dev");
+        assert.deepStrictEqual(config.regions, ["us-east-1", "us-west-2"]);
+    });
+
+    it("stops the program with the list of problems before any resource is declared", async () => {
+        const run = await runProgram("dev", { config: { regions: ["us-west-2", "us-west-2"] } });
+        assert.ok(run.error, "the program should refuse bad config");
+        assert.ok(pulumi.RunError.isInstance(run.error), "a RunError prints without a stack trace");
+        assert.match(run.error.message, /golden-ami:regions\[1\] "us-west-2" is listed twice/);
+        assert.deepStrictEqual(run.resources.map(resource => resource.type), []);
+    });
+});
