@@ -81,7 +81,8 @@ export class RegionalImage extends pulumi.ComponentResource {
             description: `Current ${image.name} golden image in ${args.region} (${args.stack})`,
             type: "String",
             dataType: "aws:ec2:image",
-            value: amiId,
+            // An AMI id is no secret: `insecureValue` keeps it readable in diffs, where `value` would show [secret].
+            insecureValue: amiId,
             tags: args.tags,
         }, child);
 

@@ -70,6 +70,7 @@ export async function runProgram(stack: string, options: RunOptions = {}): Promi
 
     await pulumi.runtime.setMocks({
         newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
+            args = { ...args, inputs: revealSecrets(args.inputs) };
             const provider = providerOf(args.provider);
             const region: string | undefined = args.inputs.region ?? provider?.inputs.region;
             if (args.type === "pulumi:providers:aws") providerInputs.set(args.name, args.inputs);
@@ -134,6 +135,18 @@ async function waitForRegistrations(): Promise<void> {
     // Not in the SDK's typings, but it is what `pulumi` itself awaits before a program exits.
     const settings: { waitForRPCs(): Promise<void> } = require("@pulumi/pulumi/runtime/settings");
     await settings.waitForRPCs();
+}
+
+const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
+
+/** Inputs the provider marks secret arrive wrapped; the plan and the tests look at the values. */
+function revealSecrets(value: any): any {
+    if (Array.isArray(value)) return value.map(revealSecrets);
+    if (value && typeof value === "object") {
+        if (SECRET_SIGNATURE in value) return revealSecrets(value.value);
+        return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, revealSecrets(inner)]));
+    }
+    return value;
 }
 
 /** A stable placeholder: the same resource gets the same id in every run. */
