@@ -4,7 +4,7 @@
 // shared and published image.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { findPromotedImage, GoldenImage, ImageSource, imageTags, loadConfig, RegionalImage } from "./components";
+import { findPromotedImage, Fleet, FleetInstanceProfile, GoldenImage, ImageSource, imageTags, loadConfig, RegionalImage } from "./components";
 
 export = async () => {
     const config = loadConfig();
@@ -43,12 +43,31 @@ export = async () => {
         tags,
     }));
 
+    const fleets = config.fleet ? declareFleets(config.fleet) : [];
+    function declareFleets(fleet: NonNullable<typeof config.fleet>): Fleet[] {
+        const instanceProfile = new FleetInstanceProfile(`${config.image.name}-fleet`, { provider: providers[config.homeRegion], tags });
+        return fleet.regions.map(region => {
+            const image = regionalImages[config.regions.indexOf(region)];
+            return new Fleet(`${config.image.name}-fleet-${region}`, {
+                provider: providers[region],
+                region,
+                amiId: image.amiId,
+                kmsKeyArn: image.kmsKeyArn,
+                rootDeviceName: config.image.rootDeviceName,
+                instanceProfileArn: instanceProfile.arn,
+                fleet,
+                tags,
+            });
+        });
+    }
+
     if (!config.blockPublicSharing) {
         pulumi.log.warn("golden-ami:blockPublicSharing is false: image block public access is left to your organization's policy in every region.");
     }
 
-    const byRegion = <T>(pick: (image: RegionalImage) => pulumi.Output<T>) =>
-        pulumi.output(Object.fromEntries(config.regions.map((region, index) => [region, pick(regionalImages[index])])));
+    const byRegion = <R, T>(regions: string[], resources: R[], pick: (resource: R) => pulumi.Output<T>) =>
+        pulumi.output(Object.fromEntries(regions.map((region, index) => [region, pick(resources[index])])));
+    const fleetRegions = config.fleet?.regions ?? [];
     return {
         imageName: config.image.name,
         imageVersion: config.image.version,
@@ -56,7 +75,9 @@ export = async () => {
         imageArn: golden?.imageArn,
         imageBuildVersion: golden?.imageVersion,
         pipelineArn: golden?.pipelineArn,
-        amiIds: byRegion(image => image.amiId),
-        ssmParameterNames: byRegion(image => image.parameterName),
+        amiIds: byRegion(config.regions, regionalImages, image => image.amiId),
+        ssmParameterNames: byRegion(config.regions, regionalImages, image => image.parameterName),
+        launchTemplateIds: byRegion(fleetRegions, fleets, fleet => fleet.launchTemplateId),
+        autoScalingGroupNames: byRegion(fleetRegions, fleets, fleet => fleet.autoScalingGroupName),
     };
 };

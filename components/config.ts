@@ -1,6 +1,8 @@
 // The one place that reads and validates the stack's configuration.
 // `parseStackConfig` is pure (tests, the plan and the images CLI call it with a stack file's values);
 // `loadConfig` reads `pulumi.Config` and turns every problem into one clean error before any resource exists.
+import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { Region } from "@pulumi/aws/types/enums";
 
@@ -60,6 +62,43 @@ export interface PromoteFromConfig {
     region: string;
 }
 
+export interface InstanceRefreshConfig {
+    /** Share of the group that stays in service while instances are replaced. */
+    minHealthyPercentage: number;
+    /** Seconds a new instance gets before it counts as healthy capacity. */
+    instanceWarmupSeconds: number;
+    /** Pause points (ascending, ending at 100) where the refresh waits `checkpointDelaySeconds`. */
+    checkpointPercentages: number[];
+    checkpointDelaySeconds: number;
+}
+
+export interface FleetConfig {
+    /** Regions that run the fleet: every region holding the image unless the stack lists a subset. */
+    regions: string[];
+    /** The first is the launch template's; more than one makes a mixed instances group. */
+    instanceTypes: string[];
+    /** Mixed instances only: on-demand instances before any spot. */
+    onDemandBaseCapacity: number;
+    /** Mixed instances only: on-demand share above the base. */
+    onDemandPercentageAboveBaseCapacity: number;
+    minSize: number;
+    maxSize: number;
+    desiredCapacity: number;
+    healthCheckType: "EC2" | "ELB";
+    healthCheckGracePeriodSeconds: number;
+    instanceRefresh: InstanceRefreshConfig;
+    /** Containers on the instances reach the metadata service through one more hop. */
+    containers: boolean;
+    rootVolumeGiB: number;
+    /** Repository path of the user data script, and its contents. */
+    userDataFile: string;
+    userData: string;
+    /** Subnets per region; a fleet region without any gets a VPC of its own. */
+    subnetIds: Record<string, string[]>;
+    /** NAT gateways of the VPCs this program creates: one per VPC, or one per availability zone. */
+    natGateways: "Single" | "OnePerAz";
+}
+
 export interface GoldenAmiConfig {
     stack: string;
     homeRegion: string;
@@ -74,6 +113,8 @@ export interface GoldenAmiConfig {
     promoteFrom?: PromoteFromConfig;
     /** Keep `ImageBlockPublicAccess` on in every region (default true). */
     blockPublicSharing: boolean;
+    /** Launch templates and Auto Scaling groups on the image; absent means no fleet. */
+    fleet?: FleetConfig;
 }
 
 /** The stack's raw values, keyed without the `golden-ami:` prefix, plus `aws:region`. */
@@ -88,6 +129,12 @@ export class ConfigError extends Error {
 
 const KNOWN_REGIONS = new Set<string>(Object.values(Region));
 
+/** Paths in the config (user data) are relative to the repository root, wherever the program runs from. */
+const REPOSITORY_ROOT = path.resolve(__dirname, "..");
+
+/** Current EC2 families: family, generation, attributes (a, g, i, d, n, e, z, flex...), size. */
+const INSTANCE_TYPE = /^(a|c|d|dl|f|g|gr|h|hpc|i|im|inf|is|m|mac|p|r|t|trn|u|vt|x|z)\d[a-z-]*\.(nano|micro|small|medium|large|metal|\d*xlarge|metal-\d+xl)$/;
+
 export const IMAGE_DEFAULTS = {
     platform: "Linux",
     instanceTypes: ["t3.medium"],
@@ -95,6 +142,20 @@ export const IMAGE_DEFAULTS = {
     rootDeviceName: "/dev/xvda",
     schedule: "cron(0 4 ? * SUN *)",
     scheduleTimezone: "Etc/UTC",
+} as const;
+
+export const FLEET_DEFAULTS = {
+    instanceTypes: ["t3.small"],
+    onDemandBaseCapacity: 0,
+    onDemandPercentageAboveBaseCapacity: 100,
+    minSize: 1,
+    maxSize: 2,
+    healthCheckType: "EC2",
+    healthCheckGracePeriodSeconds: 300,
+    instanceRefresh: { minHealthyPercentage: 90, instanceWarmupSeconds: 300, checkpointPercentages: [50, 100], checkpointDelaySeconds: 300 },
+    containers: false,
+    userDataFile: "components/documents/user-data.sh",
+    natGateways: "Single",
 } as const;
 
 export const LIFECYCLE_DEFAULTS: LifecycleConfig = {
@@ -115,15 +176,16 @@ export function parseStackConfig(raw: RawStackConfig, stack: string): GoldenAmiC
     const tags = parseTags(check, raw.tags);
     const promoteFrom = raw.promoteFrom === undefined ? undefined : parsePromoteFrom(check, raw.promoteFrom);
     const blockPublicSharing = check.boolean("golden-ami:blockPublicSharing", raw.blockPublicSharing, true);
+    const fleet = raw.fleet === undefined ? undefined : parseFleet(check, raw.fleet, regions, image);
     check.done();
-    return { stack, homeRegion, image, lifecycle, regions, sharing, tags, promoteFrom, blockPublicSharing };
+    return { stack, homeRegion, image, lifecycle, regions, sharing, tags, promoteFrom, blockPublicSharing, fleet };
 }
 
 /** Reads the running stack's config; bad config ends the program with the list of problems, no stack trace. */
 export function loadConfig(): GoldenAmiConfig {
     const raw: RawStackConfig = { "aws:region": new pulumi.Config("aws").get("region") };
     const config = new pulumi.Config(PROJECT);
-    for (const key of ["image", "lifecycle", "regions", "sharing", "tags", "promoteFrom", "blockPublicSharing"]) {
+    for (const key of ["image", "lifecycle", "regions", "sharing", "tags", "promoteFrom", "blockPublicSharing", "fleet"]) {
         raw[key] = readValue(config, key);
     }
     try {
@@ -165,9 +227,7 @@ function parseImage(check: Checker, value: unknown): ImageConfig {
         "an SSM parameter path like ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64, or an AMI id");
     const platform = check.oneOf(`${key}.platform`, image.platform ?? IMAGE_DEFAULTS.platform, ["Linux"] as const,
         "the hygiene and test components are written for Linux");
-    const instanceTypes = check.list(`${key}.instanceTypes`, image.instanceTypes ?? [...IMAGE_DEFAULTS.instanceTypes],
-        (itemKey, item) => check.matching(itemKey, item, /^[a-z][a-z0-9-]*\.[a-z0-9]+$/, "an EC2 instance type like t3.medium"));
-    if (instanceTypes.length === 0) check.fail(`${key}.instanceTypes must list at least one instance type, got []`);
+    const instanceTypes = check.instanceTypes(`${key}.instanceTypes`, image.instanceTypes ?? [...IMAGE_DEFAULTS.instanceTypes]);
     const rootVolumeGiB = check.integer(`${key}.rootVolumeGiB`, image.rootVolumeGiB ?? IMAGE_DEFAULTS.rootVolumeGiB, 8, 16384);
     const rootDeviceName = check.matching(`${key}.rootDeviceName`, image.rootDeviceName ?? IMAGE_DEFAULTS.rootDeviceName,
         /^\/dev\/[a-z0-9]+$/, "the base image's root device name like /dev/xvda");
@@ -259,6 +319,74 @@ function parseTags(check: Checker, value: unknown): Record<string, string> {
     return parsed;
 }
 
+function parseFleet(check: Checker, value: unknown, imageRegions: string[], image: ImageConfig): FleetConfig {
+    const key = "golden-ami:fleet";
+    const fleet = check.object(key, value, true);
+    const regions = fleet.regions === undefined ? imageRegions
+        : check.list(`${key}.regions`, fleet.regions, (itemKey, item) => check.region(itemKey, item));
+    check.unique(`${key}.regions`, regions);
+    regions.forEach((region, index) => {
+        if (region && !imageRegions.includes(region)) {
+            check.fail(`${key}.regions[${index}] "${region}" does not hold the image; add it to golden-ami:regions or remove it from the fleet (image regions: ${imageRegions.join(", ")})`);
+        }
+    });
+    const instanceTypes = check.instanceTypes(`${key}.instanceTypes`, fleet.instanceTypes ?? [...FLEET_DEFAULTS.instanceTypes]);
+    const count = (field: string, fallback: number | undefined, min: number, max: number) =>
+        check.integer(`${key}.${field}`, fleet[field] ?? fallback, min, max);
+    const minSize = count("minSize", FLEET_DEFAULTS.minSize, 0, 1000);
+    const maxSize = count("maxSize", FLEET_DEFAULTS.maxSize, 0, 1000);
+    if (minSize > maxSize) check.fail(`${key}.minSize (${minSize}) must not be greater than maxSize (${maxSize})`);
+    const desiredCapacity = count("desiredCapacity", minSize, 0, 1000);
+    if (desiredCapacity < minSize || desiredCapacity > maxSize) {
+        check.fail(`${key}.desiredCapacity must be between minSize (${minSize}) and maxSize (${maxSize}), got ${desiredCapacity}`);
+    }
+    const refreshKey = `${key}.instanceRefresh`;
+    const refresh = check.object(refreshKey, fleet.instanceRefresh ?? {}, false);
+    const refreshDefaults = FLEET_DEFAULTS.instanceRefresh;
+    const checkpointPercentages = check.list(`${refreshKey}.checkpointPercentages`, refresh.checkpointPercentages ?? [...refreshDefaults.checkpointPercentages],
+        (itemKey, item) => check.integer(itemKey, item, 1, 100));
+    const ascendingTo100 = checkpointPercentages.every((percentage, index) => index === 0 || percentage > checkpointPercentages[index - 1])
+        && checkpointPercentages[checkpointPercentages.length - 1] === 100;
+    if (checkpointPercentages.length > 0 && !ascendingTo100) {
+        check.fail(`${refreshKey}.checkpointPercentages must rise and end at 100, got ${JSON.stringify(checkpointPercentages)}`);
+    }
+    const rootVolumeGiB = count("rootVolumeGiB", image.rootVolumeGiB, image.rootVolumeGiB, 16384);
+    const userDataFile = check.matching(`${key}.userDataFile`, fleet.userDataFile ?? FLEET_DEFAULTS.userDataFile, /^[\w./-]+$/, "a path in the repository");
+    const userData = check.file(`${key}.userDataFile`, userDataFile);
+    const subnetsKey = `${key}.subnetIds`;
+    const subnetIds: Record<string, string[]> = {};
+    for (const [region, subnets] of Object.entries(check.object(subnetsKey, fleet.subnetIds ?? {}, false))) {
+        if (!regions.includes(region)) check.fail(`${subnetsKey}.${region} is not a fleet region (${regions.join(", ")})`);
+        subnetIds[region] = check.list(`${subnetsKey}.${region}`, subnets, (itemKey, item) =>
+            check.matching(itemKey, item, /^subnet-[0-9a-f]{8}([0-9a-f]{9})?$/, "a subnet id like subnet-0123456789abcdef0"));
+        if (subnetIds[region].length === 0) check.fail(`${subnetsKey}.${region} is empty: list its subnets, or leave the region out to get a VPC made for the fleet`);
+    }
+    return {
+        regions,
+        instanceTypes,
+        onDemandBaseCapacity: count("onDemandBaseCapacity", FLEET_DEFAULTS.onDemandBaseCapacity, 0, 1000),
+        onDemandPercentageAboveBaseCapacity: count("onDemandPercentageAboveBaseCapacity", FLEET_DEFAULTS.onDemandPercentageAboveBaseCapacity, 0, 100),
+        minSize,
+        maxSize,
+        desiredCapacity,
+        healthCheckType: check.oneOf(`${key}.healthCheckType`, fleet.healthCheckType ?? FLEET_DEFAULTS.healthCheckType, ["EC2", "ELB"] as const, "the group's health check"),
+        healthCheckGracePeriodSeconds: count("healthCheckGracePeriodSeconds", FLEET_DEFAULTS.healthCheckGracePeriodSeconds, 0, 7200),
+        instanceRefresh: {
+            minHealthyPercentage: check.integer(`${refreshKey}.minHealthyPercentage`, refresh.minHealthyPercentage ?? refreshDefaults.minHealthyPercentage, 0, 100),
+            instanceWarmupSeconds: check.integer(`${refreshKey}.instanceWarmupSeconds`, refresh.instanceWarmupSeconds ?? refreshDefaults.instanceWarmupSeconds, 0, 3600),
+            checkpointPercentages,
+            checkpointDelaySeconds: check.integer(`${refreshKey}.checkpointDelaySeconds`, refresh.checkpointDelaySeconds ?? refreshDefaults.checkpointDelaySeconds, 0, 172800),
+        },
+        containers: check.boolean(`${key}.containers`, fleet.containers, FLEET_DEFAULTS.containers),
+        rootVolumeGiB,
+        userDataFile,
+        userData,
+        subnetIds,
+        natGateways: check.oneOf(`${key}.natGateways`, fleet.natGateways ?? FLEET_DEFAULTS.natGateways, ["Single", "OnePerAz"] as const,
+            "NAT gateways of the VPCs made for the fleet"),
+    };
+}
+
 function parsePromoteFrom(check: Checker, value: unknown): PromoteFromConfig {
     const key = "golden-ami:promoteFrom";
     const promoteFrom = check.object(key, value, true);
@@ -326,6 +454,24 @@ class Checker {
             return "";
         }
         return value;
+    }
+
+    instanceTypes(key: string, value: unknown): string[] {
+        const types = this.list(key, value, (itemKey, item) => this.matching(itemKey, item, INSTANCE_TYPE,
+            "an EC2 instance type of a known family like t3.medium, m7i.large or c7g.2xlarge"));
+        if (Array.isArray(value) && value.length === 0) this.fail(`${key} must list at least one instance type, got []`);
+        this.unique(key, types);
+        return types;
+    }
+
+    file(key: string, repositoryPath: string): string {
+        if (!repositoryPath) return "";
+        const file = path.join(REPOSITORY_ROOT, repositoryPath);
+        if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
+            this.fail(`${key} must name a file in the repository, got "${repositoryPath}" (not found)`);
+            return "";
+        }
+        return fs.readFileSync(file, "utf8");
     }
 
     region(key: string, value: unknown): string {

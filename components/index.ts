@@ -6,3 +6,4 @@ export * from "./GoldenImage";
 export * from "./ImageSharing";
 export * from "./RegionalImage";
 export * from "./promotion";
+export * from "./Fleet";

@@ -21,6 +21,11 @@ function withImage(fields: Record<string, unknown>): RawStackConfig {
     return { ...raw, image: { ...(raw.image as object), ...fields } };
 }
 
+function withFleet(fields: Record<string, unknown>): RawStackConfig {
+    const raw = dev();
+    return { ...raw, fleet: { ...(raw.fleet as object), ...fields } };
+}
+
 describe("config", () => {
     it("reads both stack files into a typed config with the home region first", () => {
         const devConfig = parseStackConfig(readStackConfig("dev"), "dev");
@@ -40,7 +45,7 @@ describe("config", () => {
         ["a version that is not semver", withImage({ version: "1.4" }), /golden-ami:image.version must be a semantic version major.minor.patch like 1.4.0, got "1.4"/],
         ["a base image that is neither SSM nor an AMI", withImage({ baseImage: "amazon-linux" }), /golden-ami:image.baseImage must be an SSM parameter path .* or an AMI id, got "amazon-linux"/],
         ["a Windows platform", withImage({ platform: "Windows" }), /golden-ami:image.platform must be one of Linux .*, got "Windows"/],
-        ["a malformed instance type", withImage({ instanceTypes: ["large"] }), /golden-ami:image.instanceTypes\[0\] must be an EC2 instance type like t3.medium, got "large"/],
+        ["a malformed instance type", withImage({ instanceTypes: ["large"] }), /golden-ami:image.instanceTypes\[0\] must be an EC2 instance type of a known family like t3.medium, m7i.large or c7g.2xlarge, got "large"/],
         ["no instance types", withImage({ instanceTypes: [] }), /golden-ami:image.instanceTypes must list at least one instance type/],
         ["a root volume too small", withImage({ rootVolumeGiB: 4 }), /golden-ami:image.rootVolumeGiB must be a whole number from 8 to 16384, got 4/],
         ["a schedule that is not cron", withImage({ schedule: "weekly" }), /golden-ami:image.schedule must be an Image Builder cron expression .*, got "weekly"/],
@@ -62,6 +67,15 @@ describe("config", () => {
         ["a promoteFrom account that is not 12 digits", { ...dev(), promoteFrom: { account: "dev", region: "us-east-1" } }, /golden-ami:promoteFrom.account must be the building account's 12-digit AWS account id, got "dev"/],
         ["a delete age not after the deprecation age", { ...dev(), lifecycle: { deprecateAfterDays: 30, deleteAfterDays: 30 } }, /golden-ami:lifecycle.deleteAfterDays must be greater than deprecateAfterDays \(30\), got 30/],
         ["a blockPublicSharing that is not a boolean", { ...dev(), blockPublicSharing: "yes" }, /golden-ami:blockPublicSharing must be true or false, got "yes"/],
+        ["a fleet whose minSize is above maxSize", withFleet({ minSize: 3, maxSize: 2, desiredCapacity: 2 }), /golden-ami:fleet.minSize \(3\) must not be greater than maxSize \(2\)/],
+        ["a fleet desiredCapacity outside [min, max]", withFleet({ minSize: 1, maxSize: 2, desiredCapacity: 5 }), /golden-ami:fleet.desiredCapacity must be between minSize \(1\) and maxSize \(2\), got 5/],
+        ["a fleet region that does not hold the image", withFleet({ regions: ["eu-west-1"] }), /golden-ami:fleet.regions\[0\] "eu-west-1" does not hold the image; add it to golden-ami:regions/],
+        ["a fleet instance type of an unknown family", withFleet({ instanceTypes: ["q9.large"] }), /golden-ami:fleet.instanceTypes\[0\] must be an EC2 instance type of a known family .*, got "q9.large"/],
+        ["an empty fleet subnet list", withFleet({ subnetIds: { "us-east-1": [] } }), /golden-ami:fleet.subnetIds.us-east-1 is empty/],
+        ["a malformed fleet subnet id", withFleet({ subnetIds: { "us-east-1": ["subnet-x"] } }), /golden-ami:fleet.subnetIds.us-east-1\[0\] must be a subnet id/],
+        ["checkpoints that do not end at 100", withFleet({ instanceRefresh: { checkpointPercentages: [50, 90] } }), /golden-ami:fleet.instanceRefresh.checkpointPercentages must rise and end at 100, got \[50,90\]/],
+        ["a fleet root volume smaller than the image's", withFleet({ rootVolumeGiB: 10 }), /golden-ami:fleet.rootVolumeGiB must be a whole number from 20 to 16384, got 10/],
+        ["a user data file that is not in the repository", withFleet({ userDataFile: "nowhere/user-data.sh" }), /golden-ami:fleet.userDataFile must name a file in the repository, got "nowhere\/user-data.sh"/],
     ];
     for (const [what, raw, message] of refusals) {
         it(`refuses ${what}, naming the key, the expected form and the value`, () => {

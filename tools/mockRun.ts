@@ -156,7 +156,8 @@ function placeholder(prefix: string, seed: string, length = 17): string {
 
 function mockState(args: pulumi.runtime.MockResourceArgs, region: string, accountId: string): { id: string; state: Record<string, any> } {
     const service = args.type.split(":")[1]?.split("/")[0] ?? "resource";
-    const id = args.type === "aws:ec2/amiCopy:AmiCopy" ? placeholder("ami-", args.name)
+    // An image's id follows its inputs: a new version or source is a new AMI, as in AWS.
+    const id = args.type === "aws:ec2/amiCopy:AmiCopy" ? placeholder("ami-", args.name + JSON.stringify(args.inputs))
         : args.type === "aws:ec2/launchTemplate:LaunchTemplate" ? placeholder("lt-", args.name)
         : `${args.name}-id`;
     const arn = `arn:aws:${service}:${region}:${accountId}:${args.name}`;
@@ -179,11 +180,19 @@ function mockState(args: pulumi.runtime.MockResourceArgs, region: string, accoun
             break;
         case "aws:imagebuilder/image:Image":
             state.version = "0.0.0/1";
-            state.outputResources = [{ amis: [{ image: placeholder("ami-", args.name), region, accountId, name: args.name }] }];
+            state.outputResources = [{ amis: [{ image: placeholder("ami-", args.name + JSON.stringify(args.inputs)), region, accountId, name: args.name }] }];
             break;
         case "aws:ec2/launchTemplate:LaunchTemplate":
             state.latestVersion = 1;
             state.defaultVersion = 1;
+            break;
+        case "aws:autoscaling/group:Group":
+            state.name = args.inputs.name ?? `${args.name}-placeholder`;
+            break;
+        case "awsx:ec2:Vpc":
+            state.vpcId = placeholder("vpc-", args.name);
+            state.privateSubnetIds = ["a", "b"].map(zone => placeholder("subnet-", `${args.name}-private-${zone}`));
+            state.publicSubnetIds = ["a", "b"].map(zone => placeholder("subnet-", `${args.name}-public-${zone}`));
             break;
     }
     return { id, state };
@@ -197,6 +206,8 @@ function mockDataSource(token: string, inputs: Record<string, any>, context: { a
             return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
         case "aws:index/getRegion:getRegion":
             return { region: context.region, name: context.region, id: context.region };
+        case "aws:ec2/getSubnet:getSubnet":
+            return { id: inputs.id, vpcId: placeholder("vpc-", inputs.id), availabilityZone: `${context.region}a` };
         case "aws:ec2/getAmiIds:getAmiIds":
             return { ids: context.promotedAmiIds ?? [placeholder("ami-", JSON.stringify(inputs))], id: "ami-ids" };
         default:

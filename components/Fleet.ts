@@ -1,0 +1,157 @@
+import * as aws from "@pulumi/aws";
+import * as awsx from "@pulumi/awsx";
+import * as pulumi from "@pulumi/pulumi";
+import { FleetConfig } from "./config";
+
+export interface FleetArgs {
+    /** This region's provider. */
+    provider: aws.Provider;
+    region: string;
+    /** The golden image in this region. */
+    amiId: pulumi.Input<string>;
+    /** This region's image key: the fleet's volumes are encrypted with it. */
+    kmsKeyArn: pulumi.Input<string>;
+    /** The base image's root device, where the encrypted root volume goes. */
+    rootDeviceName: string;
+    /** Instance profile (IAM is global: one for every region). */
+    instanceProfileArn: pulumi.Input<string>;
+    fleet: FleetConfig;
+    /** Tags for the template, group, instances and volumes. */
+    tags: Record<string, string>;
+}
+
+/** A launch template on the region's golden image and an Auto Scaling group that rolls to every new version. */
+export class Fleet extends pulumi.ComponentResource {
+    public readonly launchTemplateId: pulumi.Output<string>;
+    /** The template version the group runs: a new image makes a new version, which starts an instance refresh. */
+    public readonly launchTemplateVersion: pulumi.Output<number>;
+    public readonly autoScalingGroupName: pulumi.Output<string>;
+
+    constructor(name: string, args: FleetArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("golden-ami:autoscaling:Fleet", name, {}, opts);
+        const { fleet, provider } = args;
+        const child = { parent: this, provider };
+        const network = fleetNetwork(name, args, this);
+
+        const securityGroup = new aws.ec2.SecurityGroup(name, {
+            description: "golden-ami fleet: no inbound access (Session Manager reaches the instances)",
+            vpcId: network.vpcId,
+            egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] }],
+            tags: args.tags,
+        }, child);
+
+        const launchTemplate = new aws.ec2.LaunchTemplate(name, {
+            description: `golden-ami fleet on ${args.tags.Name} ${args.tags.Version}`,
+            imageId: args.amiId,
+            instanceType: fleet.instanceTypes[0],
+            iamInstanceProfile: { arn: args.instanceProfileArn },
+            metadataOptions: {
+                httpEndpoint: "enabled",
+                httpTokens: "required",
+                // Containers sit one network hop further from the metadata service than the instance.
+                httpPutResponseHopLimit: fleet.containers ? 2 : 1,
+            },
+            blockDeviceMappings: [{
+                deviceName: args.rootDeviceName,
+                ebs: { encrypted: "true", kmsKeyId: args.kmsKeyArn, volumeSize: fleet.rootVolumeGiB, volumeType: "gp3", deleteOnTermination: "true" },
+            }],
+            networkInterfaces: [{ deviceIndex: 0, associatePublicIpAddress: "false", deleteOnTermination: "true", securityGroups: [securityGroup.id] }],
+            userData: Buffer.from(fleet.userData).toString("base64"),
+            tagSpecifications: ["instance", "volume"].map(resourceType => ({ resourceType, tags: args.tags })),
+            updateDefaultVersion: true,
+            tags: args.tags,
+        }, child);
+
+        // The group names the template's numbered latest version, never "$Latest": only a changed
+        // version number makes the provider start an instance refresh.
+        const templateVersion = { id: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) };
+        const mixed = fleet.instanceTypes.length > 1;
+        const group = new aws.autoscaling.Group(name, {
+            vpcZoneIdentifiers: network.subnetIds,
+            minSize: fleet.minSize,
+            maxSize: fleet.maxSize,
+            desiredCapacity: fleet.desiredCapacity,
+            healthCheckType: fleet.healthCheckType,
+            healthCheckGracePeriod: fleet.healthCheckGracePeriodSeconds,
+            ...(mixed
+                ? {
+                    mixedInstancesPolicy: {
+                        launchTemplate: {
+                            launchTemplateSpecification: { launchTemplateId: templateVersion.id, version: templateVersion.version },
+                            overrides: fleet.instanceTypes.map(instanceType => ({ instanceType })),
+                        },
+                        instancesDistribution: {
+                            onDemandBaseCapacity: fleet.onDemandBaseCapacity,
+                            onDemandPercentageAboveBaseCapacity: fleet.onDemandPercentageAboveBaseCapacity,
+                            spotAllocationStrategy: "price-capacity-optimized",
+                        },
+                    },
+                }
+                : { launchTemplate: templateVersion }),
+            instanceRefresh: {
+                strategy: "Rolling",
+                preferences: {
+                    minHealthyPercentage: fleet.instanceRefresh.minHealthyPercentage,
+                    instanceWarmup: String(fleet.instanceRefresh.instanceWarmupSeconds),
+                    checkpointPercentages: fleet.instanceRefresh.checkpointPercentages,
+                    checkpointDelay: String(fleet.instanceRefresh.checkpointDelaySeconds),
+                    autoRollback: true,
+                    skipMatching: true,
+                },
+            },
+            tags: Object.entries(args.tags).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
+        }, child);
+
+        this.launchTemplateId = launchTemplate.id;
+        this.launchTemplateVersion = launchTemplate.latestVersion;
+        this.autoScalingGroupName = group.name;
+        this.registerOutputs({
+            launchTemplateId: this.launchTemplateId,
+            launchTemplateVersion: this.launchTemplateVersion,
+            autoScalingGroupName: this.autoScalingGroupName,
+        });
+    }
+}
+
+/** The stack's subnets for the region, or a VPC of the fleet's own with private subnets behind NAT. */
+function fleetNetwork(name: string, args: FleetArgs, parent: pulumi.Resource): { vpcId: pulumi.Output<string>; subnetIds: pulumi.Output<string[]> } {
+    const configured = args.fleet.subnetIds[args.region];
+    if (configured) {
+        const firstSubnet = aws.ec2.getSubnetOutput({ id: configured[0] }, { parent, provider: args.provider });
+        return { vpcId: firstSubnet.vpcId, subnetIds: pulumi.output(configured) };
+    }
+    const vpc = new awsx.ec2.Vpc(name, {
+        cidrBlock: "10.0.0.0/16",
+        numberOfAvailabilityZones: 2,
+        subnetSpecs: [{ type: awsx.ec2.SubnetType.Private }, { type: awsx.ec2.SubnetType.Public }],
+        natGateways: { strategy: args.fleet.natGateways },
+        tags: args.tags,
+    }, { parent, providers: [args.provider] });
+    return { vpcId: vpc.vpcId, subnetIds: vpc.privateSubnetIds };
+}
+
+/** The fleet instances' role: Session Manager access and nothing else; IAM is global, so one serves every region. */
+export class FleetInstanceProfile extends pulumi.ComponentResource {
+    public readonly arn: pulumi.Output<string>;
+
+    constructor(name: string, args: { provider: aws.Provider; tags: Record<string, string> }, opts?: pulumi.ComponentResourceOptions) {
+        super("golden-ami:iam:FleetInstanceProfile", name, {}, opts);
+        const child = { parent: this, provider: args.provider };
+        const partition = aws.getPartitionOutput({}, child).partition;
+        const role = new aws.iam.Role(name, {
+            description: "golden-ami fleet instances",
+            assumeRolePolicy: JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+            }),
+            tags: args.tags,
+        }, child);
+        new aws.iam.RolePolicyAttachment(`${name}-ssm`, {
+            role: role.name,
+            policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
+        }, child);
+        const profile = new aws.iam.InstanceProfile(name, { role: role.name, tags: args.tags }, child);
+        this.arn = profile.arn;
+        this.registerOutputs({ arn: this.arn });
+    }
+}

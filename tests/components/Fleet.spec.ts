@@ -1,0 +1,132 @@
+import * as assert from "assert";
+import { DeclaredResource, ofType, ProgramRun, referencedBy, runStack, TYPES } from "../helpers";
+
+const expectedFleetRegions: Record<string, string[]> = { dev: ["us-east-1"], prod: ["eu-west-1", "us-east-1"] };
+
+for (const stack of ["dev", "prod"]) {
+    describe(`Fleet (${stack})`, () => {
+        let run: ProgramRun;
+        let templates: DeclaredResource[];
+        let groups: DeclaredResource[];
+        before(async () => {
+            run = await runStack(stack);
+            templates = ofType(run, TYPES.launchTemplate);
+            groups = ofType(run, TYPES.autoScalingGroup);
+        });
+        const templateOf = (group: DeclaredResource) => {
+            const id = group.inputs.launchTemplate?.id ?? group.inputs.mixedInstancesPolicy?.launchTemplate.launchTemplateSpecification.launchTemplateId;
+            return templates.find(template => template.id === id);
+        };
+        const versionOf = (group: DeclaredResource) =>
+            group.inputs.launchTemplate?.version ?? group.inputs.mixedInstancesPolicy?.launchTemplate.launchTemplateSpecification.version;
+
+        it("declares one launch template and one group per fleet region, each in that region's provider", () => {
+            assert.deepStrictEqual(templates.map(template => template.region).sort(), expectedFleetRegions[stack]);
+            assert.deepStrictEqual(groups.map(group => group.region).sort(), expectedFleetRegions[stack]);
+            for (const group of groups) assert.strictEqual(templateOf(group)?.region, group.region, `${group.name} uses its own region's template`);
+        });
+
+        it("puts each template on its own region's copy of the golden image", () => {
+            const amiIds = run.outputs.amiIds as Record<string, string>;
+            for (const template of templates) assert.strictEqual(template.inputs.imageId, amiIds[template.region!], `${template.name} image`);
+        });
+
+        it("pins each group to its template's numbered latest version, never $Latest or $Default", () => {
+            for (const group of groups) {
+                const template = templateOf(group)!;
+                assert.strictEqual(versionOf(group), String(template.state.latestVersion), `${group.name} version`);
+            }
+        });
+
+        it("rolls each group to a new version with a Rolling instance refresh that keeps capacity and rolls back", () => {
+            for (const group of groups) {
+                const refresh = group.inputs.instanceRefresh;
+                assert.strictEqual(refresh.strategy, "Rolling", `${group.name} strategy`);
+                assert.ok(refresh.preferences.minHealthyPercentage >= 50, `${group.name} keeps capacity`);
+                assert.strictEqual(refresh.preferences.checkpointPercentages.at(-1), 100, `${group.name} checkpoints end at 100`);
+                assert.strictEqual(refresh.preferences.autoRollback, true, `${group.name} rolls back a failed refresh`);
+                assert.ok(Number(refresh.preferences.instanceWarmup) > 0, `${group.name} warms instances up`);
+                assert.ok(group.inputs.minSize <= group.inputs.desiredCapacity && group.inputs.desiredCapacity <= group.inputs.maxSize, `${group.name} sizes`);
+                assert.ok(group.inputs.healthCheckGracePeriod > 0, `${group.name} health check grace`);
+            }
+        });
+
+        it("requires IMDSv2, with one hop unless containers need two", () => {
+            for (const template of templates) {
+                assert.strictEqual(template.inputs.metadataOptions.httpTokens, "required", `${template.name} IMDSv2`);
+                assert.strictEqual(template.inputs.metadataOptions.httpPutResponseHopLimit, stack === "prod" ? 2 : 1, `${template.name} hop limit`);
+            }
+        });
+
+        it("encrypts every volume with the region's image key and gives no instance a public IP", () => {
+            for (const template of templates) {
+                const amiIds = run.outputs.amiIds as Record<string, string>;
+                for (const mapping of template.inputs.blockDeviceMappings) {
+                    assert.strictEqual(mapping.ebs.encrypted, "true", `${template.name} ${mapping.deviceName}`);
+                    const key = referencedBy(run, mapping.ebs.kmsKeyId);
+                    assert.strictEqual(key?.type, TYPES.kmsKey, `${template.name} uses one of our keys`);
+                    assert.strictEqual(key.region, template.region, `${template.name}'s key is in its region`);
+                    const policy = JSON.parse(key.inputs.policy);
+                    assert.match(JSON.stringify(policy), /AWSServiceRoleForAutoScaling/, `${template.name}'s key lets Auto Scaling launch encrypted volumes`);
+                }
+                assert.ok(amiIds[template.region!]);
+                for (const networkInterface of template.inputs.networkInterfaces) {
+                    assert.strictEqual(networkInterface.associatePublicIpAddress, "false", `${template.name} public IP`);
+                }
+                assert.ok(template.inputs.iamInstanceProfile.arn, `${template.name} instance profile`);
+                assert.match(Buffer.from(template.inputs.userData, "base64").toString(), /^#!\/bin\/bash/, `${template.name} user data`);
+            }
+        });
+
+        it("tags instances and volumes at launch with the tag set and the image version", () => {
+            for (const template of templates) {
+                const kinds = template.inputs.tagSpecifications.map((spec: any) => spec.resourceType).sort();
+                assert.deepStrictEqual(kinds, ["instance", "volume"]);
+                for (const spec of template.inputs.tagSpecifications) {
+                    assert.strictEqual(spec.tags.Version, stack === "prod" ? "1.3.2" : "1.4.0", `${template.name} ${spec.resourceType} version`);
+                    assert.strictEqual(spec.tags.Owner, "platform-team");
+                }
+            }
+            for (const group of groups) {
+                assert.ok(group.inputs.tags.every((tag: any) => tag.propagateAtLaunch === true), `${group.name} propagates its tags`);
+                assert.ok(group.inputs.tags.some((tag: any) => tag.key === "Environment" && tag.value === stack));
+            }
+        });
+    });
+}
+
+describe("Fleet settings", () => {
+    it("runs a mixed instances group with an on-demand base when several instance types are configured", async () => {
+        const run = await runStack("prod");
+        for (const group of ofType(run, TYPES.autoScalingGroup)) {
+            assert.strictEqual(group.inputs.launchTemplate, undefined, `${group.name} uses the mixed instances policy's template`);
+            const policy = group.inputs.mixedInstancesPolicy;
+            assert.deepStrictEqual(policy.launchTemplate.overrides.map((o: any) => o.instanceType), ["m7i.large", "m6i.large", "m7a.large"]);
+            assert.strictEqual(policy.instancesDistribution.onDemandBaseCapacity, 2);
+        }
+    });
+
+    it("places groups in the configured subnets, or in a VPC of their own where none are configured", async () => {
+        const run = await runStack("prod");
+        const groups = ofType(run, TYPES.autoScalingGroup);
+        const inRegion = (region: string) => groups.find(group => group.region === region)!;
+        assert.deepStrictEqual(inRegion("us-east-1").inputs.vpcZoneIdentifiers, ["subnet-0a1b2c3d4e5f60718", "subnet-0b2c3d4e5f6071829"]);
+        const vpcs = ofType(run, "awsx:ec2:Vpc");
+        assert.strictEqual(vpcs.length, 1, "only eu-west-1 needs a VPC");
+        assert.deepStrictEqual(inRegion("eu-west-1").inputs.vpcZoneIdentifiers, vpcs[0].state.privateSubnetIds);
+        assert.strictEqual(vpcs[0].inputs.natGateways.strategy, "Single");
+    });
+
+    it("changes every template's image when the stack pins a new version", async () => {
+        const before = await runStack("prod", { promotedAmiIds: ["ami-0version13200001"] });
+        const raw = (await import("../../tools/stackFile")).readStackConfig("prod");
+        const after = await runStack("prod", { config: { image: { ...(raw.image as object), version: "1.4.0" } }, promotedAmiIds: ["ami-0version14000001"] });
+        const imageOf = (run: ProgramRun) => Object.fromEntries(ofType(run, TYPES.launchTemplate).map(template => [template.region, template.inputs.imageId]));
+        const [was, now] = [imageOf(before), imageOf(after)];
+        for (const region of expectedFleetRegions.prod) {
+            assert.notStrictEqual(now[region], was[region], `the ${region} template moves to the new image`);
+        }
+        const versions = ofType(after, TYPES.launchTemplate).flatMap(template => template.inputs.tagSpecifications.map((spec: any) => spec.tags.Version));
+        assert.ok(versions.every(version => version === "1.4.0"));
+    });
+});
