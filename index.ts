@@ -1,7 +1,7 @@
 // golden-ami: reads the stack's config, makes one provider per region and wires the pipeline together.
 // A building stack (no promoteFrom) builds the image with EC2 Image Builder; a promoting stack copies
 // the very AMI the building account proved. Either way every configured region gets its own encrypted,
-// shared and published image.
+// shared and published image, and the fleet regions run it in Auto Scaling groups.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { findPromotedImage, Fleet, FleetInstanceProfile, GoldenImage, ImageSource, imageTags, loadConfig, RegionalImage } from "./components";
@@ -10,7 +10,9 @@ export = async () => {
     const config = loadConfig();
     const tags = imageTags(config);
     const providers = Object.fromEntries(config.regions.map(region => [region, new aws.Provider(`aws-${region}`, { region })]));
+    const homeProvider = providers[config.homeRegion];
 
+    // Build here, or find the image the building account proved.
     let golden: GoldenImage | undefined;
     let homeSource: ImageSource;
     if (config.promoteFrom) {
@@ -19,7 +21,7 @@ export = async () => {
         homeSource = { kind: "copy", amiId: await findPromotedImage(config.image, from, lookupProvider), region: from.region };
     } else {
         golden = new GoldenImage(config.image.name, {
-            provider: providers[config.homeRegion],
+            provider: homeProvider,
             image: config.image,
             lifecycle: config.lifecycle,
             sharedWith: config.sharing,
@@ -31,7 +33,7 @@ export = async () => {
 
     // Every copy comes from the same source image, so regions are copied side by side, never one after another.
     const copySource: ImageSource = homeSource.kind === "copy" ? homeSource : { kind: "copy", amiId: homeSource.amiId, region: config.homeRegion };
-    const regionalImages = config.regions.map(region => new RegionalImage(`${config.image.name}-${region}`, {
+    const images = new Map(config.regions.map(region => [region, new RegionalImage(`${config.image.name}-${region}`, {
         provider: providers[region],
         region,
         image: config.image,
@@ -41,43 +43,44 @@ export = async () => {
         blockPublicSharing: config.blockPublicSharing,
         deprecateAfterDays: config.lifecycle.deprecateAfterDays,
         tags,
-    }));
+    })]));
+    if (!config.blockPublicSharing) {
+        pulumi.log.warn("golden-ami:blockPublicSharing is false: image block public access is left to your organization's policy in every region.");
+    }
 
-    const fleets = config.fleet ? declareFleets(config.fleet) : [];
-    function declareFleets(fleet: NonNullable<typeof config.fleet>): Fleet[] {
-        const instanceProfile = new FleetInstanceProfile(`${config.image.name}-fleet`, { provider: providers[config.homeRegion], tags });
-        return fleet.regions.map(region => {
-            const image = regionalImages[config.regions.indexOf(region)];
-            return new Fleet(`${config.image.name}-fleet-${region}`, {
+    const fleets = new Map<string, Fleet>();
+    if (config.fleet) {
+        const instanceProfile = new FleetInstanceProfile(`${config.image.name}-fleet`, { provider: homeProvider, tags });
+        for (const region of config.fleet.regions) {
+            const image = images.get(region)!;
+            fleets.set(region, new Fleet(`${config.image.name}-fleet-${region}`, {
                 provider: providers[region],
                 region,
                 amiId: image.amiId,
                 kmsKeyArn: image.kmsKeyArn,
                 rootDeviceName: config.image.rootDeviceName,
                 instanceProfileArn: instanceProfile.arn,
-                fleet,
+                fleet: config.fleet,
                 tags,
-            });
-        });
+            }));
+        }
     }
 
-    if (!config.blockPublicSharing) {
-        pulumi.log.warn("golden-ami:blockPublicSharing is false: image block public access is left to your organization's policy in every region.");
-    }
-
-    const byRegion = <R, T>(regions: string[], resources: R[], pick: (resource: R) => pulumi.Output<T>) =>
-        pulumi.output(Object.fromEntries(regions.map((region, index) => [region, pick(resources[index])])));
-    const fleetRegions = config.fleet?.regions ?? [];
     return {
         imageName: config.image.name,
         imageVersion: config.image.version,
-        amiId: regionalImages[0].amiId,
+        amiId: images.get(config.homeRegion)!.amiId,
         imageArn: golden?.imageArn,
         imageBuildVersion: golden?.imageVersion,
         pipelineArn: golden?.pipelineArn,
-        amiIds: byRegion(config.regions, regionalImages, image => image.amiId),
-        ssmParameterNames: byRegion(config.regions, regionalImages, image => image.parameterName),
-        launchTemplateIds: byRegion(fleetRegions, fleets, fleet => fleet.launchTemplateId),
-        autoScalingGroupNames: byRegion(fleetRegions, fleets, fleet => fleet.autoScalingGroupName),
+        amiIds: byRegion(images, image => image.amiId),
+        ssmParameterNames: byRegion(images, image => image.parameterName),
+        launchTemplateIds: byRegion(fleets, fleet => fleet.launchTemplateId),
+        autoScalingGroupNames: byRegion(fleets, fleet => fleet.autoScalingGroupName),
     };
 };
+
+/** A stack output keyed by region. */
+function byRegion<R>(resources: Map<string, R>, pick: (resource: R) => pulumi.Output<string>): pulumi.Output<Record<string, string>> {
+    return pulumi.all(Object.fromEntries([...resources].map(([region, resource]) => [region, pick(resource)])));
+}
