@@ -1,0 +1,89 @@
+import * as assert from "assert";
+import { runCli } from "../../../tools/images/cli";
+import { RETRY_SETTINGS, awsClientsFor } from "../../../tools/images/clients";
+import { ExitCode } from "../../../tools/images/context";
+import { explainAwsError } from "../../../tools/images/awsErrors";
+import { CliOptions, parseOptions } from "../../../tools/images/options";
+import { resolveTarget } from "../../../tools/images/target";
+import { awsError } from "./fakeAws";
+import { FAMILY, loadDevStack, recordingContext } from "./fixtures";
+
+function optionsOf(argv: string[]): CliOptions {
+    const options = parseOptions(argv);
+    assert.notStrictEqual(options, "help");
+    return options as CliOptions;
+}
+
+const noAws = () => { throw new Error("bad input must be refused before any AWS client is made"); };
+
+async function refused(argv: string[]) {
+    const recording = recordingContext(noAws);
+    const exitCode = await runCli(argv, recording.context, loadDevStack);
+    return { exitCode, errors: recording.stderr.join("\n") };
+}
+
+describe("images command line", () => {
+    it("prints the usage with --help and exits 0", async () => {
+        const recording = recordingContext(noAws);
+        assert.strictEqual(await runCli(["--help"], recording.context, loadDevStack), ExitCode.ok);
+        assert.match(recording.stdout.join("\n"), /^Usage: npm run images -- <command> \[flags\]/);
+    });
+
+    const badInputs: [string, string[], RegExp][] = [
+        ["an unknown region", ["list", "--regions", "us-east-1,mars-north-1", "--name", FAMILY], /--regions: "mars-north-1" is not an AWS region; expected names like us-east-1/],
+        ["an unknown flag", ["prune", "--stack", "dev", "--kep", "2"], /Unknown option '--kep'/],
+        ["an unknown command", ["purge", "--stack", "dev"], /unknown command "purge": expected one of list, verify, prune/],
+        ["a flag of another command", ["list", "--stack", "dev", "--apply"], /--apply does not apply to list/],
+        ["a keep of 0", ["prune", "--stack", "dev", "--keep", "0"], /--keep must be a whole number of at least 1, got "0"/],
+        ["verify without a stack", ["verify", "--name", FAMILY, "--regions", "us-east-1"], /verify compares AWS with a stack's configuration: pass --stack <name>/],
+        ["neither a stack nor name and regions", ["list", "--name", FAMILY], /pass --stack <name>, or --name <image> and --regions <a,b>/],
+        ["a stack without a stack file", ["list", "--stack", "qa"], /--stack qa: No stack file Pulumi\.qa\.yaml/],
+    ];
+    for (const [what, argv, message] of badInputs) {
+        it(`refuses ${what} with a message saying what to change, exit 2, before calling AWS`, async () => {
+            const { exitCode, errors } = await refused(argv);
+            assert.strictEqual(exitCode, ExitCode.badInput, errors);
+            assert.match(errors, message);
+        });
+    }
+
+    it("takes regions, name, keep and more from the stack, home region first", () => {
+        const target = resolveTarget(optionsOf(["prune", "--stack", "dev"]), loadDevStack);
+        assert.deepStrictEqual(
+            [target.name, target.version, target.regions, target.keep, target.launchedWithinDays, target.sharing?.accounts],
+            [FAMILY, "1.4.0", ["us-east-1", "us-west-2"], 2, 14, ["222222222222"]]);
+    });
+
+    it("lets flags override the stack's regions, name and keep", () => {
+        const options = optionsOf(["prune", "--stack", "dev", "--regions", "eu-west-1", "--name", "other", "--keep", "7", "--ssm-path", "/a,/b", "--ssm-path", "/c"]);
+        const target = resolveTarget(options, loadDevStack);
+        assert.deepStrictEqual([target.name, target.regions, target.keep, target.ssmPaths], ["other", ["eu-west-1"], 7, ["/a", "/b", "/c"]]);
+    });
+});
+
+describe("images: AWS clients and their failures", () => {
+    it("lets the SDK retry throttled calls in adaptive mode rather than retrying by hand", async () => {
+        const { ec2, autoScaling, ssm } = awsClientsFor("eu-west-1");
+        for (const client of [ec2, autoScaling, ssm]) {
+            assert.strictEqual(await client.config.maxAttempts(), RETRY_SETTINGS.maxAttempts);
+            const strategy = (await client.config.retryStrategy()) as { mode?: string };
+            assert.strictEqual(strategy.mode, "adaptive");
+            assert.strictEqual(await client.config.region(), "eu-west-1");
+        }
+    });
+
+    const explained: [string, unknown, RegExp][] = [
+        ["missing credentials", Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" }),
+            /^no AWS credentials: set AWS_PROFILE/],
+        ["expired credentials", awsError("ExpiredToken"), /credentials have expired \(ExpiredToken\): refresh the session/],
+        ["access denied", awsError("UnauthorizedOperation"), /^ec2:DescribeImages was denied \(UnauthorizedOperation\): allow it/],
+        ["a region not enabled", awsError("OptInRequired"), /check that the region is enabled/],
+        ["throttling beyond the retries", awsError("RequestLimitExceeded"), /still throttled after the SDK's retries/],
+        ["an unreachable endpoint", Object.assign(new Error("getaddrinfo ENOTFOUND"), { code: "ENOTFOUND" }), /could not reach AWS \(ENOTFOUND\)/],
+    ];
+    for (const [what, error, message] of explained) {
+        it(`explains ${what} in words that say what to do`, () => {
+            assert.match(explainAwsError("ec2:DescribeImages", error), message);
+        });
+    }
+});

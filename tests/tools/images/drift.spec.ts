@@ -1,0 +1,96 @@
+import * as assert from "assert";
+import { DriftKind, ExpectedImage, findDrift, imageAtVersion } from "../../../tools/images/drift";
+import { InspectedImage } from "../../../tools/images/goldenImage";
+import { AmiOptions, goldenImage, PROD_ACCOUNT } from "./fixtures";
+
+const OU = "arn:aws:organizations::555555555555:ou/o-a1b2c3d4e5/ou-ab12-workload1";
+
+const expected: ExpectedImage = {
+    region: "us-east-1",
+    name: "al2023-base",
+    version: "1.4.0",
+    sharing: { accounts: [PROD_ACCOUNT], organizationArns: [], organizationalUnitArns: [OU] },
+    requiredTags: ["Name", "Owner", "Environment", "Version"],
+};
+
+/** An image exactly as the stack wants it; each case changes one thing. */
+function passing(options: Partial<AmiOptions> = {}): InspectedImage {
+    return {
+        image: goldenImage("ami-00000001", { created: "2026-05-01T04:00:00.000Z", ...options }),
+        launchPermissions: { accounts: [PROD_ACCOUNT], organizationArns: [], organizationalUnitArns: [OU], groups: [] },
+        snapshotEncryption: { "snap-00000001": true },
+    };
+}
+
+const kinds = (inspected: InspectedImage | undefined) => findDrift(expected, inspected).map(drift => drift.kind);
+
+describe("images: what verify calls drift", () => {
+    it("finds nothing when the image is exactly as the stack wants it", () => {
+        assert.deepStrictEqual(findDrift(expected, passing()), []);
+    });
+
+    it("reports a region with no image at the version", () => {
+        const [drift] = findDrift(expected, undefined);
+        assert.strictEqual(drift.kind, "missing");
+        assert.match(drift.detail, /no image of al2023-base at version 1\.4\.0/);
+    });
+
+    const cases: [string, DriftKind, () => InspectedImage, RegExp][] = [
+        ["an image that is not available", "not-available", () => passing({ state: "failed" }), /state is failed, expected available/],
+        ["an EBS mapping that is not encrypted", "unencrypted",
+            () => passing({ volumes: [{ device: "/dev/xvda", snapshotId: "snap-00000001", encrypted: false }] }), /EBS volume \/dev\/xvda is not encrypted/],
+        ["a snapshot that is not encrypted although the mapping says so", "unencrypted",
+            () => ({ ...passing(), snapshotEncryption: { "snap-00000001": false } }), /snapshot snap-00000001 of \/dev\/xvda is not encrypted/],
+        ["a snapshot that cannot be found", "unencrypted",
+            () => ({ ...passing(), snapshotEncryption: {} }), /snapshot snap-00000001 of \/dev\/xvda was not found/],
+        ["a public image (Public flag)", "public", () => passing({ public: true }), /is public/],
+        ["a public image (launch permission group all)", "public",
+            () => { const inspected = passing(); inspected.launchPermissions.groups.push("all"); return inspected; }, /group all/],
+        ["an account that may launch it but is not configured", "extra-principal",
+            () => { const inspected = passing(); inspected.launchPermissions.accounts.push("999999999999"); return inspected; },
+            /account 999999999999 may launch it but is not in sharing\.accounts/],
+        ["an organization that may launch it but is not configured", "extra-principal",
+            () => { const inspected = passing(); inspected.launchPermissions.organizationArns.push("arn:aws:organizations::555555555555:organization/o-a1b2c3d4e5"); return inspected; },
+            /organization arn:aws:organizations::555555555555:organization\/o-a1b2c3d4e5 may launch it but is not in sharing\.organizationArns/],
+        ["a configured OU without launch permission", "missing-principal",
+            () => { const inspected = passing(); inspected.launchPermissions.organizationalUnitArns = []; return inspected; },
+            /sharing\.organizationalUnitArns lists .*ou-ab12-workload1 but it has no launch permission/],
+        ["a required tag that is missing", "missing-tag", () => passing({ tags: { Owner: undefined } }), /tag Owner is missing/],
+        ["a required tag that is empty", "missing-tag", () => passing({ tags: { Environment: " " } }), /tag Environment is empty/],
+        ["no deprecation time", "no-deprecation", () => passing({ deprecationTime: null }), /has no deprecation time/],
+    ];
+    for (const [what, kind, inspected, detail] of cases) {
+        it(`reports ${what} as ${kind}, naming region and image`, () => {
+            const drift = findDrift(expected, inspected());
+            assert.deepStrictEqual(drift.map(item => item.kind), [kind]);
+            assert.strictEqual(drift[0].region, "us-east-1");
+            assert.strictEqual(drift[0].imageId, "ami-00000001");
+            assert.match(drift[0].detail, detail);
+        });
+    }
+
+    it("reports every difference of an image at once", () => {
+        assert.deepStrictEqual(kinds(passing({ public: true, deprecationTime: null, state: "error" })), ["not-available", "public", "no-deprecation"]);
+    });
+});
+
+describe("images: which image verify judges", () => {
+    const images = [
+        goldenImage("ami-00000001", { created: "2026-03-01T04:00:00.000Z", version: "1.4.0" }),
+        goldenImage("ami-00000002", { created: "2026-04-01T04:00:00.000Z", version: "1.4.0" }),
+        goldenImage("ami-00000003", { created: "2026-05-01T04:00:00.000Z", version: "1.4.0", state: "pending" }),
+        goldenImage("ami-00000004", { created: "2026-06-01T04:00:00.000Z", version: "1.5.0" }),
+    ];
+
+    it("judges the newest available image at the version, not a rebuild still pending nor another version", () => {
+        assert.strictEqual(imageAtVersion(images, "1.4.0")?.imageId, "ami-00000002");
+    });
+
+    it("judges the newest at the version when none is available, so its state gets reported", () => {
+        assert.strictEqual(imageAtVersion(images.slice(2, 3), "1.4.0")?.imageId, "ami-00000003");
+    });
+
+    it("finds nothing for a version no image has", () => {
+        assert.strictEqual(imageAtVersion(images, "2.0.0"), undefined);
+    });
+});

@@ -1,0 +1,113 @@
+import * as assert from "assert";
+import { planPrune, PrunePlan } from "../../../tools/images/prunePlan";
+import { mergeUsage, recentlyLaunched } from "../../../tools/images/usage";
+import { goldenImage, NOW } from "./fixtures";
+
+const kept = (plan: PrunePlan) => plan.keep.map(entry => entry.image.imageId).sort();
+const pruned = (plan: PrunePlan) => plan.prune.map(entry => entry.image.imageId).sort();
+
+describe("images: which images prune removes", () => {
+    it("keeps the N newest by creation date, whatever order EC2 lists them in, and prunes the rest", () => {
+        const images = [
+            goldenImage("ami-00000002", { created: "2026-02-01T04:00:00.000Z" }),
+            goldenImage("ami-00000004", { created: "2026-04-01T04:00:00.000Z" }),
+            goldenImage("ami-00000001", { created: "2026-01-01T04:00:00.000Z" }),
+            goldenImage("ami-00000003", { created: "2026-03-01T04:00:00.000Z" }),
+        ];
+        const plan = planPrune(images, {}, 2);
+        assert.deepStrictEqual(kept(plan), ["ami-00000003", "ami-00000004"]);
+        assert.deepStrictEqual(pruned(plan), ["ami-00000001", "ami-00000002"]);
+        assert.deepStrictEqual(plan.keep.find(entry => entry.image.imageId === "ami-00000004")?.reasons, ["newest 1 of 2"]);
+    });
+
+    it("keeps an older image in use on top of the N newest, without it taking a newer image's place", () => {
+        const images = [
+            goldenImage("ami-00000001", { created: "2026-01-01T04:00:00.000Z" }),
+            goldenImage("ami-00000002", { created: "2026-02-01T04:00:00.000Z" }),
+            goldenImage("ami-00000003", { created: "2026-03-01T04:00:00.000Z" }),
+        ];
+        const plan = planPrune(images, { "ami-00000001": ["instance i-0abc (running)"] }, 1);
+        assert.deepStrictEqual(kept(plan), ["ami-00000001", "ami-00000003"]);
+        assert.deepStrictEqual(pruned(plan), ["ami-00000002"]);
+        assert.deepStrictEqual(plan.keep.find(entry => entry.image.imageId === "ami-00000001")?.reasons, ["in use: instance i-0abc (running)"]);
+    });
+
+    it("counts an image in use among the newest as one of the N", () => {
+        const images = [
+            goldenImage("ami-00000001", { created: "2026-01-01T04:00:00.000Z" }),
+            goldenImage("ami-00000002", { created: "2026-02-01T04:00:00.000Z" }),
+        ];
+        const plan = planPrune(images, { "ami-00000002": ["SSM parameter /golden-ami/al2023-base/dev/ami-id"] }, 1);
+        assert.deepStrictEqual(pruned(plan), ["ami-00000001"]);
+    });
+
+    it("leaves pending images alone and does not count them among the newest", () => {
+        const images = [
+            goldenImage("ami-00000001", { created: "2026-01-01T04:00:00.000Z" }),
+            goldenImage("ami-00000002", { created: "2026-02-01T04:00:00.000Z" }),
+            goldenImage("ami-00000003", { created: "2026-03-01T04:00:00.000Z", state: "pending" }),
+        ];
+        const plan = planPrune(images, {}, 1);
+        assert.deepStrictEqual(kept(plan), ["ami-00000002", "ami-00000003"]);
+        assert.deepStrictEqual(pruned(plan), ["ami-00000001"]);
+    });
+
+    it("does not count a failed image among the newest, and prunes it unless in use", () => {
+        const images = [
+            goldenImage("ami-00000001", { created: "2026-01-01T04:00:00.000Z" }),
+            goldenImage("ami-00000002", { created: "2026-02-01T04:00:00.000Z", state: "failed" }),
+            goldenImage("ami-00000003", { created: "2026-03-01T04:00:00.000Z", state: "failed" }),
+        ];
+        const plan = planPrune(images, { "ami-00000003": ["instance i-0abc (stopped)"] }, 1);
+        assert.deepStrictEqual(kept(plan), ["ami-00000001", "ami-00000003"]);
+        assert.deepStrictEqual(pruned(plan), ["ami-00000002"]);
+    });
+
+    it("keeps N per Environment, so one stack's images never push out another's", () => {
+        const images = [
+            goldenImage("ami-00000001", { created: "2026-01-01T04:00:00.000Z", environment: "prod" }),
+            goldenImage("ami-00000002", { created: "2026-02-01T04:00:00.000Z", environment: "dev" }),
+            goldenImage("ami-00000003", { created: "2026-03-01T04:00:00.000Z", environment: "dev" }),
+        ];
+        const plan = planPrune(images, {}, 1);
+        assert.deepStrictEqual(kept(plan), ["ami-00000001", "ami-00000003"]);
+        assert.deepStrictEqual(pruned(plan), ["ami-00000002"]);
+    });
+
+    it("deletes a pruned image's snapshots, except one a kept image also uses", () => {
+        const shared = { device: "/dev/xvdb", snapshotId: "snap-0000shared", encrypted: true };
+        const images = [
+            goldenImage("ami-00000001", { created: "2026-01-01T04:00:00.000Z",
+                volumes: [{ device: "/dev/xvda", snapshotId: "snap-00000001", encrypted: true }, shared] }),
+            goldenImage("ami-00000002", { created: "2026-02-01T04:00:00.000Z",
+                volumes: [{ device: "/dev/xvda", snapshotId: "snap-00000002", encrypted: true }, shared] }),
+        ];
+        const plan = planPrune(images, {}, 1);
+        assert.deepStrictEqual(plan.prune.map(entry => entry.snapshotIds), [["snap-00000001"]]);
+    });
+
+    it("refuses to keep fewer than one image", () => {
+        assert.throws(() => planPrune([], {}, 0), /keep must be a whole number of at least 1, got 0/);
+    });
+});
+
+describe("images: recent launches count as use", () => {
+    const images = [
+        goldenImage("ami-00000001", { created: "2026-01-01T04:00:00.000Z", lastLaunchedTime: "2026-05-25T00:00:00.000Z" }),
+        goldenImage("ami-00000002", { created: "2026-01-01T04:00:00.000Z", lastLaunchedTime: "2026-04-01T00:00:00.000Z" }),
+        goldenImage("ami-00000003", { created: "2026-01-01T04:00:00.000Z" }),
+    ];
+
+    it("marks an image launched within the window as in use, and not one launched before it or never", () => {
+        assert.deepStrictEqual(Object.keys(recentlyLaunched(images, NOW, 14)), ["ami-00000001"]);
+    });
+
+    it("marks nothing when the window is 0 days", () => {
+        assert.deepStrictEqual(recentlyLaunched(images, NOW, 0), {});
+    });
+
+    it("merges reasons for the same image from several sources", () => {
+        assert.deepStrictEqual(mergeUsage({ "ami-00000001": ["a"] }, { "ami-00000001": ["b"], "ami-00000002": ["c"] }),
+            { "ami-00000001": ["a", "b"], "ami-00000002": ["c"] });
+    });
+});

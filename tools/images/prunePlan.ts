@@ -1,0 +1,61 @@
+// Decides which images prune removes. Pure: the same images, usage and keep always give the same plan.
+//
+// Rules, per Environment tag (so one stack's images never push out another's):
+// - the `keep` newest *available* images are kept, in use or not (the same count as lifecycle.keepAtLeast);
+// - an older image still in use is kept as well, on top of those, and takes no newer image's place;
+// - pending and transient images are being made or copied: left alone and not counted;
+// - failed, error, invalid and disabled images do not count as one of the newest (they cannot be
+//   rolled back to) and go unless in use;
+// - a pruned image's snapshots are deleted too, except any snapshot a kept image also uses.
+import { environmentOf, GoldenImage, newestFirst, snapshotIdsOf } from "./goldenImage";
+import { ImageUsage } from "./usage";
+
+export interface KeptImage {
+    image: GoldenImage;
+    reasons: string[];
+}
+
+export interface PrunedImage {
+    image: GoldenImage;
+    /** Recorded before deregistering: afterwards EC2 no longer says which snapshots were the image's. */
+    snapshotIds: string[];
+}
+
+export interface PrunePlan {
+    keep: KeptImage[];
+    prune: PrunedImage[];
+}
+
+const LEFT_ALONE_STATES = new Set(["pending", "transient", "deregistered"]);
+
+export function planPrune(images: GoldenImage[], usage: ImageUsage, keep: number): PrunePlan {
+    if (!Number.isInteger(keep) || keep < 1) throw new Error(`keep must be a whole number of at least 1, got ${keep}`);
+    const plan: PrunePlan = { keep: [], prune: [] };
+    for (const group of groupBy(images, environmentOf).values()) {
+        let newestKept = 0;
+        for (const image of [...group].sort(newestFirst)) {
+            const reasons: string[] = [];
+            if (LEFT_ALONE_STATES.has(image.state)) {
+                reasons.push(`${image.state}: left alone`);
+            } else if (image.state === "available" && newestKept < keep) {
+                newestKept += 1;
+                reasons.push(`newest ${newestKept} of ${keep}`);
+            }
+            reasons.push(...(usage[image.imageId] ?? []).map(reason => `in use: ${reason}`));
+            if (reasons.length > 0) plan.keep.push({ image, reasons });
+            else plan.prune.push({ image, snapshotIds: snapshotIdsOf(image) });
+        }
+    }
+    const keptSnapshots = new Set(plan.keep.flatMap(kept => snapshotIdsOf(kept.image)));
+    for (const pruned of plan.prune) pruned.snapshotIds = pruned.snapshotIds.filter(id => !keptSnapshots.has(id));
+    return plan;
+}
+
+function groupBy<T>(items: T[], keyOf: (item: T) => string): Map<string, T[]> {
+    const groups = new Map<string, T[]>();
+    for (const item of items) {
+        const key = keyOf(item);
+        groups.set(key, [...(groups.get(key) ?? []), item]);
+    }
+    return groups;
+}

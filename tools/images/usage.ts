@@ -1,0 +1,30 @@
+// Why an image counts as in use. Pure: inUse.ts gathers the AWS side, prunePlan.ts acts on it.
+import { GoldenImage, timeOf } from "./goldenImage";
+
+/** Image id → every reason it is in use ("launch template web (lt-0abc) $Default version 4"). */
+export type ImageUsage = Record<string, string[]>;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Images launched within `days` (0: none). EC2 records launches with up to a day's delay, and this is
+ * the only sign of use in accounts the image is shared with, which this account cannot look into.
+ */
+export function recentlyLaunched(images: GoldenImage[], now: Date, days: number): ImageUsage {
+    const usage: ImageUsage = {};
+    const since = now.getTime() - days * DAY_MS;
+    for (const image of images) {
+        if (days > 0 && image.lastLaunchedTime && timeOf(image.lastLaunchedTime) >= since) {
+            usage[image.imageId] = [`launched ${image.lastLaunchedTime}, within the last ${days} days`];
+        }
+    }
+    return usage;
+}
+
+export function mergeUsage(...usages: ImageUsage[]): ImageUsage {
+    const merged: ImageUsage = {};
+    for (const usage of usages) {
+        for (const [imageId, reasons] of Object.entries(usage)) merged[imageId] = [...(merged[imageId] ?? []), ...reasons];
+    }
+    return merged;
+}
