@@ -1,0 +1,61 @@
+// Building validations on @pulumi/policy's typed helpers, with a `Check` that reports unknowns explicitly.
+import { Resource, Unwrap } from "@pulumi/pulumi";
+import {
+    ReportViolation, ResourceValidation, ResourceValidationArgs, StackValidation, StackValidationArgs,
+    TypedResourceValidation,
+} from "@pulumi/policy";
+import { Check } from "./unknowns";
+
+type ResourceClass<TResource extends Resource, TArgs> = {
+    new (name: string, args: TArgs, ...rest: any[]): TResource;
+};
+
+/** A typed check as `validateResourceOfType` takes it: the check reports, then says what it could not check. */
+export function withCheck<TProps>(run: (props: TProps, args: ResourceValidationArgs, check: Check) => void): TypedResourceValidation<TProps> {
+    return (props, args, reportViolation) => {
+        const check = new Check(reportViolation);
+        run(props, args, check);
+        check.finish();
+    };
+}
+
+/** One resource type's check within a policy that covers several types. */
+export interface TypedCheck {
+    pulumiType: string;
+    run(args: ResourceValidationArgs, check: Check): boolean;
+}
+
+export function on<TResource extends Resource, TArgs>(
+    resourceClass: ResourceClass<TResource, TArgs>,
+    run: (props: Unwrap<NonNullable<TArgs>>, args: ResourceValidationArgs, check: Check) => void,
+): TypedCheck {
+    return {
+        pulumiType: (resourceClass as unknown as { __pulumiType: string }).__pulumiType,
+        run(args, check) {
+            const props = args.asType(resourceClass);
+            if (props === undefined) return false;
+            run(props, args, check);
+            return true;
+        },
+    };
+}
+
+/** `validateResourceOfType` for several types: the first matching check runs; any other type is not applicable. */
+export function validateResourceOfTypes(...checks: TypedCheck[]): ResourceValidation {
+    return (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
+        const check = new Check(reportViolation);
+        if (!checks.some(typed => typed.run(args, check))) {
+            args.notApplicable(`Policy only applies to resources of type ${checks.map(typed => `'${typed.pulumiType}'`).join(", ")}`);
+        }
+        check.finish();
+    };
+}
+
+/** A stack validation with a `Check`. */
+export function validateStackWithCheck(run: (args: StackValidationArgs, check: Check) => void): StackValidation {
+    return (args, reportViolation) => {
+        const check = new Check(reportViolation, "stack");
+        run(args, check);
+        check.finish();
+    };
+}

@@ -1,0 +1,63 @@
+// Rule 8: Auto Scaling groups launch from a launch template at a pinned version, so a new image rolls out
+// through an instance refresh instead of silently applying to whatever launches next.
+import * as aws from "@pulumi/aws";
+import { ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+import { Check } from "../lib/unknowns";
+import { withCheck } from "../lib/validation";
+import { isBlank, show } from "../lib/values";
+
+/** Versions that float: EC2 resolves them at launch time, and Pulumi sees no change to roll out. */
+const FLOATING_VERSIONS = ["$latest", "$default"];
+
+const PIN = "pin it to the launch template's number, e.g. version: template.latestVersion.apply(String)";
+
+function checkPinned(check: Check, field: string, get: () => unknown): void {
+    const version = check.read(field, get);
+    if (!version.known) return;
+    if (isBlank(version.value)) {
+        check.violation(`${field} is not set, so EC2 launches the template's $Default version: ${PIN}.`);
+    } else if (typeof version.value === "string" && FLOATING_VERSIONS.includes(version.value.trim().toLowerCase())) {
+        check.violation(`${field} is ${show(version.value)}, which floats and triggers no instance refresh: ${PIN}.`);
+    }
+}
+
+export const asgLaunchTemplatePinned: ResourceValidationPolicy = {
+    name: "asg-launch-template-pinned",
+    description: "Auto Scaling groups use a launch template (not a launch configuration) at a pinned version.",
+    enforcementLevel: "mandatory",
+    severity: "medium",
+    validateResource: validateResourceOfType(aws.autoscaling.Group, withCheck((group, _args, check) => {
+        const launchConfiguration = check.read("launchConfiguration", () => group.launchConfiguration);
+        const usesLaunchConfiguration = launchConfiguration.known && !isBlank(launchConfiguration.value);
+        if (usesLaunchConfiguration) {
+            check.violation("launchConfiguration is set: AWS has deprecated launch configurations and they get no new instance types " +
+                "or features; use launchTemplate { id, version } with a pinned version instead.");
+        }
+
+        const launchTemplate = check.read("launchTemplate", () => group.launchTemplate);
+        if (launchTemplate.known && launchTemplate.value) {
+            const template = launchTemplate.value;
+            checkPinned(check, "launchTemplate.version", () => template.version);
+        }
+
+        const specificationField = "mixedInstancesPolicy.launchTemplate.launchTemplateSpecification";
+        const mixed = check.read(specificationField, () => group.mixedInstancesPolicy?.launchTemplate?.launchTemplateSpecification);
+        if (mixed.known && mixed.value) {
+            const specification = mixed.value;
+            checkPinned(check, `${specificationField}.version`, () => specification.version);
+            check.each("mixedInstancesPolicy.launchTemplate.overrides", () => group.mixedInstancesPolicy?.launchTemplate?.overrides, (override, at) => {
+                const overridden = check.read(`${at}.launchTemplateSpecification`, () => override.launchTemplateSpecification);
+                if (overridden.known && overridden.value) {
+                    const overrideSpecification = overridden.value;
+                    checkPinned(check, `${at}.launchTemplateSpecification.version`, () => overrideSpecification.version);
+                }
+            });
+        }
+
+        const noTemplate = launchTemplate.known && !launchTemplate.value && mixed.known && !mixed.value;
+        if (noTemplate && launchConfiguration.known && !usesLaunchConfiguration) {
+            check.violation("no launch template is set: set launchTemplate { id, version } " +
+                `(or ${specificationField}) with a pinned version.`);
+        }
+    })),
+};

@@ -1,0 +1,36 @@
+// Every policy in the pack, in the order they run. `policy/index.ts` serves this list; tests import it.
+import { Policies } from "@pulumi/policy";
+import { asgLaunchTemplatePinned } from "./autoScaling";
+import { imageBuilderImagesDeprecate, imagesDeprecate } from "./deprecation";
+import { imagesEncryptedWithCmk } from "./encryption";
+import { launchTemplatesHardened } from "./launchTemplates";
+import { imageBlockPublicAccessOn, imageRegionsBlockPublicSharing, noPublicImages } from "./publicSharing";
+import { imageSharingAllowListed } from "./sharing";
+import { amiFromInstanceReboots } from "./snapshots";
+import { imagesTagged } from "./tags";
+
+export * from "./autoScaling";
+export * from "./deprecation";
+export * from "./encryption";
+export * from "./launchTemplates";
+export * from "./publicSharing";
+export * from "./sharing";
+export * from "./snapshots";
+export * from "./tags";
+
+/** The pack's name, as the CLI shows it next to every violation. */
+export const PACK_NAME = "golden-ami";
+
+export const policies: Policies = [
+    noPublicImages,
+    imageBlockPublicAccessOn,
+    imageRegionsBlockPublicSharing,
+    imageSharingAllowListed,
+    imagesEncryptedWithCmk,
+    imagesTagged,
+    launchTemplatesHardened,
+    asgLaunchTemplatePinned,
+    amiFromInstanceReboots,
+    imagesDeprecate,
+    imageBuilderImagesDeprecate,
+];

@@ -1,0 +1,64 @@
+// Rule 4: every image-bearing resource, and every AMI an Image Builder distribution makes, carries the required tags.
+import * as aws from "@pulumi/aws";
+import { PolicyConfigSchema, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import { configWithDefaults } from "../lib/config";
+import { eachAmiDistribution } from "../lib/distributions";
+import { missingTags, providerDefaultTags } from "../lib/tags";
+import { Check } from "../lib/unknowns";
+import { on, validateResourceOfTypes } from "../lib/validation";
+
+export interface ImagesTaggedConfig {
+    requiredTags: string[];
+}
+
+export const DEFAULT_REQUIRED_TAGS = ["Name", "Owner", "Environment", "Version"];
+
+const configSchema: PolicyConfigSchema = {
+    properties: {
+        requiredTags: {
+            type: "array",
+            items: { type: "string", minLength: 1 },
+            uniqueItems: true,
+            description: "Tag keys every image and image-building resource must carry with a non-blank value.",
+            default: DEFAULT_REQUIRED_TAGS,
+        },
+    },
+};
+
+/** The resource's own `tags`, with its provider's defaultTags filling in (the provider merges them the same way). */
+function checkResourceTags(check: Check, args: ResourceValidationArgs, tags: () => unknown): void {
+    const { requiredTags } = configWithDefaults<ImagesTaggedConfig>(configSchema, args.getConfig<ImagesTaggedConfig>());
+    const missing = missingTags(check, { field: "tags", tags, required: requiredTags, defaults: () => providerDefaultTags(args.provider) });
+    if (missing.length > 0) {
+        check.violation(`tags is missing ${missing.join(", ")} (blank values count as missing): ` +
+            "add them to the resource's tags or to its provider's defaultTags.");
+    }
+}
+
+export const imagesTagged: ResourceValidationPolicy = {
+    name: "images-tagged",
+    description: "Images and the resources that build them carry the required tags (default Name, Owner, Environment, Version).",
+    enforcementLevel: "mandatory",
+    severity: "medium",
+    configSchema,
+    validateResource: validateResourceOfTypes(
+        on(aws.ec2.Ami, (image, args, check) => checkResourceTags(check, args, () => image.tags)),
+        on(aws.ec2.AmiCopy, (copy, args, check) => checkResourceTags(check, args, () => copy.tags)),
+        on(aws.ec2.AmiFromInstance, (image, args, check) => checkResourceTags(check, args, () => image.tags)),
+        on(aws.imagebuilder.Image, (image, args, check) => checkResourceTags(check, args, () => image.tags)),
+        on(aws.imagebuilder.ImagePipeline, (pipeline, args, check) => checkResourceTags(check, args, () => pipeline.tags)),
+        on(aws.imagebuilder.ImageRecipe, (recipe, args, check) => checkResourceTags(check, args, () => recipe.tags)),
+        on(aws.imagebuilder.DistributionConfiguration, (distribution, args, check) => {
+            const { requiredTags } = configWithDefaults<ImagesTaggedConfig>(configSchema, args.getConfig<ImagesTaggedConfig>());
+            eachAmiDistribution(check, () => distribution.distributions, (ami, at) => {
+                const field = `${at}.amiDistributionConfiguration.amiTags`;
+                // The provider's defaultTags never reach the AMIs Image Builder makes: only amiTags do.
+                const missing = missingTags(check, { field, tags: () => ami?.amiTags, required: requiredTags });
+                if (missing.length > 0) {
+                    check.violation(`${field} is missing ${missing.join(", ")} (blank values count as missing): ` +
+                        "add them to amiTags; the provider's defaultTags do not apply to the AMIs Image Builder distributes.");
+                }
+            });
+        }),
+    ),
+};

@@ -1,0 +1,77 @@
+import * as assert from "assert";
+import { asgLaunchTemplatePinned } from "../../policy/policies";
+import { autoScalingGroup } from "./fixtures";
+import { detail, runPolicy, UNKNOWN, unknownDetail } from "./harness";
+
+const PIN = "pin it to the launch template's number, e.g. version: template.latestVersion.apply(String).";
+
+describe("rule 8: asg-launch-template-pinned", () => {
+    it("passes a group on a launch template at a numbered version", async () => {
+        assert.deepStrictEqual(await runPolicy(asgLaunchTemplatePinned, [autoScalingGroup()]), []);
+    });
+
+    it("fails $Latest and $Default, which float and trigger no instance refresh", async () => {
+        for (const version of ["$Latest", "$Default"]) {
+            const group = autoScalingGroup();
+            group.props.launchTemplate.version = version;
+            assert.deepStrictEqual((await runPolicy(asgLaunchTemplatePinned, [group])).map(detail), [
+                `launchTemplate.version is "${version}", which floats and triggers no instance refresh: ${PIN}`,
+            ]);
+        }
+    });
+
+    it("fails a launch template without a version", async () => {
+        const group = autoScalingGroup();
+        delete group.props.launchTemplate.version;
+        assert.deepStrictEqual((await runPolicy(asgLaunchTemplatePinned, [group])).map(detail), [
+            `launchTemplate.version is not set, so EC2 launches the template's $Default version: ${PIN}`,
+        ]);
+    });
+
+    it("fails a launch configuration", async () => {
+        const group = autoScalingGroup();
+        delete group.props.launchTemplate;
+        group.props.launchConfiguration = "web-lc";
+        assert.deepStrictEqual((await runPolicy(asgLaunchTemplatePinned, [group])).map(detail), [
+            "launchConfiguration is set: AWS has deprecated launch configurations and they get no new instance types or features; " +
+            "use launchTemplate { id, version } with a pinned version instead.",
+        ]);
+    });
+
+    it("fails a group with no launch template at all", async () => {
+        const group = autoScalingGroup();
+        delete group.props.launchTemplate;
+        assert.deepStrictEqual((await runPolicy(asgLaunchTemplatePinned, [group])).map(detail), [
+            "no launch template is set: set launchTemplate { id, version } " +
+            "(or mixedInstancesPolicy.launchTemplate.launchTemplateSpecification) with a pinned version.",
+        ]);
+    });
+
+    it("checks a mixed instances policy's launch template and its overrides", async () => {
+        const group = autoScalingGroup();
+        delete group.props.launchTemplate;
+        group.props.mixedInstancesPolicy = {
+            launchTemplate: {
+                launchTemplateSpecification: { launchTemplateId: "lt-0123456789abcdef0", version: "3" },
+                overrides: [{ instanceType: "t3.large" }, { instanceType: "m7g.large", launchTemplateSpecification: { launchTemplateId: "lt-1", version: "$Latest" } }],
+            },
+        };
+        assert.deepStrictEqual((await runPolicy(asgLaunchTemplatePinned, [group])).map(detail), [
+            `mixedInstancesPolicy.launchTemplate.overrides[1].launchTemplateSpecification.version is "$Latest", which floats and triggers no instance refresh: ${PIN}`,
+        ]);
+        group.props.mixedInstancesPolicy.launchTemplate.launchTemplateSpecification.version = "$Default";
+        group.props.mixedInstancesPolicy.launchTemplate.overrides.pop();
+        assert.deepStrictEqual((await runPolicy(asgLaunchTemplatePinned, [group])).map(detail), [
+            `mixedInstancesPolicy.launchTemplate.launchTemplateSpecification.version is "$Default", which floats and triggers no instance refresh: ${PIN}`,
+        ]);
+    });
+
+    it("says plainly when the version is unknown until apply (a new template's latestVersion)", async () => {
+        const group = autoScalingGroup();
+        group.props.launchTemplate.version = UNKNOWN;
+        const diagnostics = await runPolicy(asgLaunchTemplatePinned, [group]);
+        assert.deepStrictEqual(diagnostics.map(d => [d.level, unknownDetail(d)]), [
+            ["advisory", "could not check launchTemplate.version: value unknown until apply"],
+        ]);
+    });
+});

@@ -1,0 +1,127 @@
+// The pack as a whole: its policies, the per-stack config files, and the stacks' programs under them.
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import { policies } from "../../policy/policies";
+import { devProgram, DEV_SHARED_ACCOUNT, launchPermission, prodProgram } from "./fixtures";
+import { detail, loadPackConfig, POLICY_DIR, reconcileConfig, runPolicies } from "./harness";
+
+const SECURITY_POLICIES = [
+    "no-public-images",
+    "image-block-public-access-on",
+    "image-regions-block-public-sharing",
+    "image-sharing-allow-listed",
+    "images-encrypted-with-cmk",
+    "launch-templates-hardened",
+];
+const DEV_WARNINGS = ["images-tagged", "asg-launch-template-pinned", "ami-from-instance-reboots", "images-deprecate", "image-builder-images-deprecate"];
+
+function levels(stack: "dev" | "prod"): Record<string, string> {
+    return Object.fromEntries([...reconcileConfig(policies, loadPackConfig(stack))].map(([name, settings]) => [name, settings.enforcementLevel]));
+}
+
+function stackSharing(stack: "dev" | "prod"): { accounts?: string[]; organizationArns?: string[]; organizationalUnitArns?: string[] } {
+    const file = parse(fs.readFileSync(path.join(POLICY_DIR, "..", `Pulumi.${stack}.yaml`), "utf8"));
+    return file.config["golden-ami:sharing"] ?? {};
+}
+
+describe("the golden-ami policy pack", () => {
+    it("names every policy once, none \"all\" (reserved), and keeps enforcementLevel out of config schemas", () => {
+        const names = policies.map(policy => policy.name);
+        assert.strictEqual(new Set(names).size, names.length);
+        assert.ok(!names.includes("all"));
+        for (const policy of policies) {
+            assert.ok(!("enforcementLevel" in (policy.configSchema?.properties ?? {})), policy.name);
+            assert.strictEqual(policy.enforcementLevel, "mandatory", `${policy.name} is mandatory unless a config file relaxes it`);
+        }
+    });
+
+    it("keeps the pack's entry point to the one PolicyPack over the shared policy list", () => {
+        const entry = fs.readFileSync(path.join(POLICY_DIR, "index.ts"), "utf8");
+        assert.match(entry, /new PolicyPack\(PACK_NAME, \{ policies \}\);/);
+        assert.match(fs.readFileSync(path.join(POLICY_DIR, "PulumiPolicy.yaml"), "utf8"), /^runtime: nodejs$/m);
+        assert.strictEqual(JSON.parse(fs.readFileSync(path.join(POLICY_DIR, "package.json"), "utf8")).version, "0.1.0");
+    });
+
+    it("configures every policy, and only real policies, in both stacks' config files", () => {
+        const names = policies.map(policy => policy.name).sort();
+        for (const stack of ["dev", "prod"] as const) {
+            assert.deepStrictEqual(Object.keys(loadPackConfig(stack)).sort(), names, stack);
+        }
+    });
+
+    it("makes every rule mandatory in prod", () => {
+        assert.deepStrictEqual(new Set(Object.values(levels("prod"))), new Set(["mandatory"]));
+    });
+
+    it("keeps every security rule mandatory in dev and warns on hygiene rules only", () => {
+        const dev = levels("dev");
+        assert.deepStrictEqual(SECURITY_POLICIES.map(name => dev[name]), SECURITY_POLICIES.map(() => "mandatory"));
+        assert.deepStrictEqual(DEV_WARNINGS.map(name => dev[name]), DEV_WARNINGS.map(() => "advisory"));
+        assert.strictEqual(SECURITY_POLICIES.length + DEV_WARNINGS.length, policies.length);
+    });
+
+    it("allow-lists exactly the principals each stack shares with (Pulumi.<stack>.yaml golden-ami:sharing)", () => {
+        for (const stack of ["dev", "prod"] as const) {
+            const sharing = stackSharing(stack);
+            const properties = reconcileConfig(policies, loadPackConfig(stack)).get("image-sharing-allow-listed")!.properties;
+            assert.deepStrictEqual(properties, {
+                allowedAccounts: sharing.accounts ?? [],
+                allowedOrganizationArns: sharing.organizationArns ?? [],
+                allowedOrganizationalUnitArns: sharing.organizationalUnitArns ?? [],
+            }, stack);
+        }
+    });
+
+    it("passes the dev program under dev.json and the prod program under prod.json with no diagnostics", async () => {
+        assert.deepStrictEqual(await runPolicies(devProgram(), loadPackConfig("dev")), []);
+        assert.deepStrictEqual(await runPolicies(prodProgram(), loadPackConfig("prod"), { stack: "prod" }), []);
+    });
+
+    it("fails a PR that makes an image public, as mandatory, in both stacks", async () => {
+        for (const stack of ["dev", "prod"] as const) {
+            const program = stack === "dev" ? devProgram() : prodProgram();
+            const diagnostics = await runPolicies([...program, launchPermission({ group: "all" })], loadPackConfig(stack), { stack });
+            assert.deepStrictEqual(diagnostics.map(d => [d.policy, d.level]), [["no-public-images", "mandatory"]], stack);
+        }
+    });
+
+    it("fails a PR that leaves an image untagged: a warning in dev, blocking in prod", async () => {
+        for (const [stack, level] of [["dev", "advisory"], ["prod", "mandatory"]] as const) {
+            const program = stack === "dev" ? devProgram() : prodProgram();
+            const copy = program.find(resource => resource.type === "aws:ec2/amiCopy:AmiCopy")!;
+            delete copy.props.tags.Owner;
+            const diagnostics = await runPolicies(program, loadPackConfig(stack), { stack });
+            assert.deepStrictEqual(diagnostics.map(d => [d.policy, d.level, detail(d).split(" (")[0]]), [["images-tagged", level, "tags is missing Owner"]], stack);
+        }
+    });
+
+    it("fails sharing prod's image with dev's consumer: each stack's allow-list is its own", async () => {
+        const diagnostics = await runPolicies([...prodProgram(), launchPermission({ accountId: DEV_SHARED_ACCOUNT })], loadPackConfig("prod"), { stack: "prod" });
+        assert.deepStrictEqual(diagnostics.map(d => [d.policy, d.level]), [["image-sharing-allow-listed", "mandatory"]]);
+    });
+});
+
+describe("policy pack config, reconciled as the CLI does", () => {
+    it("fills in schema defaults, lets \"all\" set every level and a policy's own entry override it", () => {
+        const settings = reconcileConfig(policies, { "all": "advisory", "images-tagged": { enforcementLevel: "disabled" } });
+        assert.strictEqual(settings.get("no-public-images")!.enforcementLevel, "advisory");
+        assert.strictEqual(settings.get("images-tagged")!.enforcementLevel, "disabled");
+        assert.deepStrictEqual(settings.get("images-tagged")!.properties, { requiredTags: ["Name", "Owner", "Environment", "Version"] });
+        assert.deepStrictEqual(settings.get("launch-templates-hardened")!.properties, { maxHopLimit: 1 });
+    });
+
+    it("rejects an invalid level or a property that breaks its schema", () => {
+        assert.throws(() => reconcileConfig(policies, { "images-tagged": "strict" }), /"strict" is not a valid enforcement level/);
+        assert.throws(() => reconcileConfig(policies, { "image-sharing-allow-listed": { allowedAccounts: ["12345"] } }),
+            /image-sharing-allow-listed: allowedAccounts\.0: Does not match pattern/);
+        assert.throws(() => reconcileConfig(policies, { "images-tagged": { requiredTags: "Owner" } }),
+            /images-tagged: requiredTags: Invalid type\. Expected: array, given: string/);
+    });
+
+    it("runs nothing for a disabled policy", async () => {
+        const diagnostics = await runPolicies([launchPermission({ group: "all" })], { "no-public-images": "disabled", "image-sharing-allow-listed": "disabled" });
+        assert.deepStrictEqual(diagnostics, []);
+    });
+});
