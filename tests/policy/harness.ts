@@ -107,7 +107,7 @@ export async function runPolicies(
             const report: ReportViolation = (message: string) =>
                 diagnostics.push({ policy: policy.name, level, message: withDescription(policy.description, message), urn });
             for (const validation of validations) {
-                const args = resourceArgs(resource, urn, stackTags, settings.get(policy.name)?.properties ?? {});
+                const args = resourceArgs(resource, urn, stackTags, settings.get(policy.name)?.properties ?? {}, options.stack);
                 await runGuarded(policy.name, () => validation(args, report), diagnostics, urn);
             }
         }
@@ -303,7 +303,7 @@ function defaultOptions(opts: Partial<PolicyResourceOptions> = {}): PolicyResour
     };
 }
 
-function providerOf(resource: ResourceFixture, stack = "dev"): ResourceValidationArgs["provider"] {
+function providerOf(resource: ResourceFixture, stack?: string): ResourceValidationArgs["provider"] {
     if (!resource.provider) return undefined;
     const type = resource.provider.type ?? "pulumi:providers:aws";
     const name = resource.provider.name ?? "default";
@@ -315,7 +315,9 @@ function providerOf(resource: ResourceFixture, stack = "dev"): ResourceValidatio
     };
 }
 
-function resourceArgs(resource: ResourceFixture, urn: string, stackTags: ReadonlyMap<string, string>, properties: Record<string, unknown>): ResourceValidationArgs {
+function resourceArgs(
+    resource: ResourceFixture, urn: string, stackTags: ReadonlyMap<string, string>, properties: Record<string, unknown>, stack?: string,
+): ResourceValidationArgs {
     const props = unknownCheckingProxy(structuredClone(resource.props));
     const args: ResourceValidationArgs = {
         type: resource.type,
@@ -329,7 +331,7 @@ function resourceArgs(resource: ResourceFixture, urn: string, stackTags: Readonl
         getConfig: <T extends object>() => ({ ...properties }) as T,
         notApplicable: throwNotApplicable,
     };
-    const provider = providerOf(resource);
+    const provider = providerOf(resource, stack);
     if (provider) args.provider = provider;
     return args;
 }
