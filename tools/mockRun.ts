@@ -20,6 +20,8 @@ export interface DeclaredResource {
     /** Its outputs as the mocks made them (inputs plus placeholder ids and ARNs). */
     state: Record<string, any>;
     id: string;
+    /** The values the mocks made up for it (id, ARN, ...): how other resources' inputs refer to it. */
+    computed: string[];
     /** The region of the explicit provider it was declared with, if any. */
     region?: string;
     /** The explicit provider's name and inputs, if any. */
@@ -74,9 +76,9 @@ export async function runProgram(stack: string, options: RunOptions = {}): Promi
             const provider = providerOf(args.provider);
             const region: string | undefined = args.inputs.region ?? provider?.inputs.region;
             if (args.type === "pulumi:providers:aws") providerInputs.set(args.name, args.inputs);
-            const { id, state } = mockState(args, region ?? "us-east-1", accountId);
+            const { id, state, computed } = mockState(args, region ?? "us-east-1", accountId);
             resources.push({
-                type: args.type, name: args.name, custom: args.custom ?? true, inputs: args.inputs, state, id,
+                type: args.type, name: args.name, custom: args.custom ?? true, inputs: args.inputs, state, id, computed,
                 region: args.type === "pulumi:providers:aws" ? args.inputs.region : region, provider,
             });
             return { id, state };
@@ -154,48 +156,46 @@ function placeholder(prefix: string, seed: string, length = 17): string {
     return `${prefix}${crypto.createHash("sha256").update(seed).digest("hex").slice(0, length)}`;
 }
 
-function mockState(args: pulumi.runtime.MockResourceArgs, region: string, accountId: string): { id: string; state: Record<string, any> } {
+function mockState(args: pulumi.runtime.MockResourceArgs, region: string, accountId: string): { id: string; state: Record<string, any>; computed: string[] } {
     const service = args.type.split(":")[1]?.split("/")[0] ?? "resource";
+    // Resources of different types may share a name; their made-up values must not.
+    const kind = (args.type.split(":").pop() ?? "resource").toLowerCase();
+    const computed: string[] = [];
+    const made = <T extends string | string[]>(value: T): T => { computed.push(...[value].flat()); return value; };
     // An image's id follows its inputs: a new version or source is a new AMI, as in AWS.
-    const id = args.type === "aws:ec2/amiCopy:AmiCopy" ? placeholder("ami-", args.name + JSON.stringify(args.inputs))
+    const id = made(args.type === "aws:ec2/amiCopy:AmiCopy" ? placeholder("ami-", args.name + JSON.stringify(args.inputs))
         : args.type === "aws:ec2/launchTemplate:LaunchTemplate" ? placeholder("lt-", args.name)
-        : `${args.name}-id`;
-    const arn = `arn:aws:${service}:${region}:${accountId}:${args.name}`;
-    const state: Record<string, any> = { ...args.inputs, arn, id };
+        : `${args.name}-${kind}-id`);
+    const state: Record<string, any> = { ...args.inputs, id, arn: made(`arn:aws:${service}:${region}:${accountId}:${kind}/${args.name}`) };
     switch (args.type) {
         case "aws:kms/key:Key":
-            state.keyId = placeholder("", args.name, 32);
-            state.arn = `arn:aws:kms:${region}:${accountId}:key/${state.keyId}`;
+            state.keyId = made(placeholder("", args.name, 32));
+            state.arn = made(`arn:aws:kms:${region}:${accountId}:key/${state.keyId}`);
             break;
         case "aws:s3/bucket:Bucket":
-            state.bucket = args.inputs.bucket ?? `${args.name}-placeholder`;
-            state.arn = `arn:aws:s3:::${state.bucket}`;
+            state.bucket = args.inputs.bucket ?? made(`${args.name}-bucket`);
+            state.arn = made(`arn:aws:s3:::${state.bucket}`);
             break;
         case "aws:iam/role:Role":
         case "aws:iam/instanceProfile:InstanceProfile":
-            state.name = args.inputs.name ?? `${args.name}-placeholder`;
-            break;
-        case "aws:ssm/parameter:Parameter":
-            state.name = args.inputs.name;
+        case "aws:autoscaling/group:Group":
+            state.name = args.inputs.name ?? made(`${args.name}-${kind}-name`);
             break;
         case "aws:imagebuilder/image:Image":
             state.version = "0.0.0/1";
-            state.outputResources = [{ amis: [{ image: placeholder("ami-", args.name + JSON.stringify(args.inputs)), region, accountId, name: args.name }] }];
+            state.outputResources = [{ amis: [{ image: made(placeholder("ami-", args.name + JSON.stringify(args.inputs))), region, accountId, name: args.name }] }];
             break;
         case "aws:ec2/launchTemplate:LaunchTemplate":
             state.latestVersion = 1;
             state.defaultVersion = 1;
             break;
-        case "aws:autoscaling/group:Group":
-            state.name = args.inputs.name ?? `${args.name}-placeholder`;
-            break;
         case "awsx:ec2:Vpc":
-            state.vpcId = placeholder("vpc-", args.name);
-            state.privateSubnetIds = ["a", "b"].map(zone => placeholder("subnet-", `${args.name}-private-${zone}`));
-            state.publicSubnetIds = ["a", "b"].map(zone => placeholder("subnet-", `${args.name}-public-${zone}`));
+            state.vpcId = made(placeholder("vpc-", args.name));
+            state.privateSubnetIds = made(["a", "b"].map(zone => placeholder("subnet-", `${args.name}-private-${zone}`)));
+            state.publicSubnetIds = made(["a", "b"].map(zone => placeholder("subnet-", `${args.name}-public-${zone}`)));
             break;
     }
-    return { id, state };
+    return { id, state, computed };
 }
 
 function mockDataSource(token: string, inputs: Record<string, any>, context: { accountId: string; region: string; promotedAmiIds?: string[] }): Record<string, any> {

@@ -1,0 +1,32 @@
+import * as assert from "assert";
+import { growthProblems, Measurement } from "../../tools/bench";
+import { longestDependencyChain } from "../../tools/dependencyGraph";
+import { generatedStackConfig } from "../../tools/generatedConfig";
+import { runProgram } from "../../tools/mockRun";
+
+const chainFor = async (regions: number) => {
+    const run = await runProgram("dev", { rawConfig: generatedStackConfig(regions, 3) });
+    if (run.error) throw run.error;
+    return longestDependencyChain(run.resources).map(resource => resource.type.split(":").pop());
+};
+
+describe("bench: how the program scales", () => {
+    it("keeps the longest dependency chain the same length however many regions hold the image", async () => {
+        const [two, six] = [await chainFor(2), await chainFor(6)];
+        assert.deepStrictEqual(six, two);
+        assert.deepStrictEqual(two, ["Key", "Component", "ImageRecipe", "Image", "AmiCopy", "LaunchTemplate", "Group"]);
+    });
+
+    const measurement = (regions: number, resources: number, seconds: number, peakMemoryMiB: number, chain = 7): Measurement =>
+        ({ regions, principals: 1, resources, seconds, peakMemoryMiB, longestChain: Array(chain).fill("X") });
+
+    it("passes figures that grow with the resources and no faster", () => {
+        assert.deepStrictEqual(growthProblems([measurement(2, 100, 2, 200), measurement(8, 400, 7, 400)]), []);
+    });
+
+    it("flags a chain that lengthens with the regions, and time or memory per resource that grows", () => {
+        const problems = growthProblems([measurement(2, 100, 1, 100), measurement(8, 400, 40, 1000, 9)]);
+        assert.strictEqual(problems.length, 3, problems.join("\n"));
+        assert.match(problems[0], /chain grows with the regions: 7, 9/);
+    });
+});
