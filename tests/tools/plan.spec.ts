@@ -1,0 +1,41 @@
+import * as assert from "assert";
+import { execFileSync } from "child_process";
+import * as path from "path";
+import { readStackConfig, REPO_ROOT } from "../../tools/stackFile";
+import { exitCodeOf, PLACEHOLDER_NOTE, planStack, renderPlan } from "../../tools/plan";
+
+describe("npm run plan", () => {
+    it("prints the dev stack per region, says values are placeholders, passes every policy and exits 0", () => {
+        const output = execFileSync(process.execPath, [require.resolve("ts-node/dist/bin"), path.join(REPO_ROOT, "tools", "plan.ts"), "--stack", "dev"],
+            { cwd: REPO_ROOT, encoding: "utf8" });
+        assert.ok(output.includes(PLACEHOLDER_NOTE));
+        for (const line of [/^Builds al2023-base 1\.4\.0 with EC2 Image Builder/m, /^Region us-east-1$/m, /^Region us-west-2$/m,
+            /launchable by {2}222222222222/, /published at {3}\/golden-ami\/al2023-base\/dev\/ami-id/, /^No mandatory policy fails\.$/m]) {
+            assert.match(output, line);
+        }
+    });
+
+    it("plans prod as a promotion into every region with a fleet where configured, all policies passing", async () => {
+        const plan = await planStack("prod");
+        assert.strictEqual(plan.build, undefined, "prod builds nothing");
+        assert.ok(plan.promotedFrom);
+        assert.deepStrictEqual(plan.regions.map(region => region.region), ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2"]);
+        assert.deepStrictEqual(plan.regions.filter(region => region.autoScalingGroup).map(region => region.region), ["us-east-1", "eu-west-1"]);
+        assert.strictEqual(exitCodeOf(plan), 0, renderPlan(plan));
+    });
+
+    it("fails, naming the policy and the resource, when the config breaks a mandatory policy", async () => {
+        const sharing = { ...(readStackConfig("prod").sharing as object), accounts: ["999999999999"] };
+        const plan = await planStack("prod", { config: { sharing } });
+        assert.strictEqual(exitCodeOf(plan), 1);
+        const failing = plan.policies.filter(verdict => verdict.level === "mandatory" && verdict.violations.length > 0);
+        assert.deepStrictEqual(failing.map(verdict => verdict.policy), ["image-sharing-allow-listed"]);
+        assert.match(renderPlan(plan), /FAIL {2}image-sharing-allow-listed \(mandatory\)\n.*999999999999/);
+    });
+
+    it("fails with the config's own message when the config is refused", async () => {
+        const plan = await planStack("dev", { config: { regions: ["mars-north-1"] } });
+        assert.strictEqual(exitCodeOf(plan), 1);
+        assert.match(renderPlan(plan), /golden-ami:regions\[0\] must be an AWS region like us-east-1, got "mars-north-1"/);
+    });
+});

@@ -1,0 +1,204 @@
+// npm run plan [-- --stack prod] [-- --json]
+// What `pulumi up` would declare for a stack, worked out offline: the real program runs under the SDK's
+// mocks with the stack's config, then every policy of the pack runs over every resource, as
+// `pulumi preview --policy-pack policy --policy-pack-config policy/<stack>.json` would. No cloud
+// credentials, no Pulumi CLI. Exits 1 when a mandatory policy fails or the config is refused.
+import * as fs from "fs";
+import * as path from "path";
+import { DeclaredResource, ProgramRun, runProgram, RunOptions } from "./mockRun";
+import { PolicyVerdict, runPackOverProgram } from "./policyRunner";
+import { REPO_ROOT } from "./stackFile";
+
+export const PLACEHOLDER_NOTE = "Offline plan: no cloud was called. Ids, ARNs and other values AWS would compute are placeholders.";
+
+const T = {
+    image: "aws:imagebuilder/image:Image",
+    pipeline: "aws:imagebuilder/imagePipeline:ImagePipeline",
+    recipe: "aws:imagebuilder/imageRecipe:ImageRecipe",
+    component: "aws:imagebuilder/component:Component",
+    lifecycle: "aws:imagebuilder/lifecyclePolicy:LifecyclePolicy",
+    copy: "aws:ec2/amiCopy:AmiCopy",
+    key: "aws:kms/key:Key",
+    parameter: "aws:ssm/parameter:Parameter",
+    permission: "aws:ec2/amiLaunchPermission:AmiLaunchPermission",
+    blockPublic: "aws:ec2/imageBlockPublicAccess:ImageBlockPublicAccess",
+    launchTemplate: "aws:ec2/launchTemplate:LaunchTemplate",
+    group: "aws:autoscaling/group:Group",
+};
+
+export interface RegionPlan {
+    region: string;
+    image: { amiId: string; madeBy: string };
+    kmsKey?: string;
+    ssmParameter?: string;
+    launchableBy: string[];
+    publicSharingBlocked: boolean;
+    launchTemplate?: { id: string; instanceType: string; imdsV2: boolean; hopLimit: number };
+    autoScalingGroup?: { minSize: number; maxSize: number; desiredCapacity: number; instanceTypes: string[]; refresh: string };
+}
+
+export interface Plan {
+    stack: string;
+    note: string;
+    build?: { recipe: string; baseImage: string; components: string[]; schedule: string; lifecycle: string };
+    promotedFrom?: { amiId: string; region: string };
+    regions: RegionPlan[];
+    resourceCounts: Record<string, number>;
+    policies: PolicyVerdict[];
+    mandatoryFailures: number;
+    error?: string;
+}
+
+/** Runs the program and the pack for one stack (`options.config` overrides stack file keys, for what-ifs). */
+export async function planStack(stack: string, options: Pick<RunOptions, "config"> = {}): Promise<Plan> {
+    const run = await runProgram(stack, { ...options, preview: true });
+    if (run.error) {
+        return { stack, note: PLACEHOLDER_NOTE, regions: [], resourceCounts: {}, policies: [], mandatoryFailures: 1, error: run.error.message };
+    }
+    const policies = await runPackOverProgram(run, stack);
+    return {
+        stack,
+        note: PLACEHOLDER_NOTE,
+        build: describeBuild(run),
+        promotedFrom: describePromotion(run),
+        regions: regionsOf(run).map(region => describeRegion(run, region)),
+        resourceCounts: countByType(run.resources),
+        policies,
+        mandatoryFailures: policies.filter(verdict => verdict.level === "mandatory" && verdict.violations.length > 0).length,
+    };
+}
+
+function regionsOf(run: ProgramRun): string[] {
+    return Object.keys((run.outputs.amiIds ?? {}) as Record<string, string>);
+}
+
+function inRegion(run: ProgramRun, type: string, region: string): DeclaredResource[] {
+    return run.resources.filter(resource => resource.type === type && resource.region === region);
+}
+
+function describeBuild(run: ProgramRun): Plan["build"] {
+    const recipe = run.resources.find(resource => resource.type === T.recipe);
+    const pipeline = run.resources.find(resource => resource.type === T.pipeline);
+    const lifecycle = run.resources.find(resource => resource.type === T.lifecycle);
+    if (!recipe || !pipeline) return undefined;
+    const componentNames = recipe.inputs.components.map((entry: { componentArn: string }) =>
+        run.resources.find(resource => resource.type === T.component && resource.state.arn === entry.componentArn)?.inputs.name ?? entry.componentArn);
+    const [deprecate, remove] = lifecycle?.inputs.policyDetails ?? [];
+    return {
+        recipe: `${recipe.inputs.name} ${recipe.inputs.version}`,
+        baseImage: recipe.inputs.parentImage,
+        components: componentNames,
+        schedule: `${pipeline.inputs.schedule.scheduleExpression} ${pipeline.inputs.schedule.timezone}, tests ${on(pipeline.inputs.imageTestsConfiguration.imageTestsEnabled)}, Inspector scanning ${on(pipeline.inputs.imageScanningConfiguration.imageScanningEnabled)}`,
+        lifecycle: deprecate && remove
+            ? `deprecate after ${deprecate.filter.value} days; delete AMIs${remove.action.includeResources.snapshots ? " and snapshots" : ""} after ${remove.filter.value} days, keeping at least ${remove.filter.retainAtLeast} and any launched within ${remove.exclusionRules.amis.lastLaunched.value} days`
+            : "none",
+    };
+}
+
+function describePromotion(run: ProgramRun): Plan["promotedFrom"] {
+    if (run.resources.some(resource => resource.type === T.image)) return undefined;
+    const copy = run.resources.find(resource => resource.type === T.copy);
+    return copy ? { amiId: copy.inputs.sourceAmiId, region: copy.inputs.sourceAmiRegion } : undefined;
+}
+
+function describeRegion(run: ProgramRun, region: string): RegionPlan {
+    const amiId = (run.outputs.amiIds as Record<string, string>)[region];
+    const copy = inRegion(run, T.copy, region)[0];
+    const key = copy ? run.resources.find(resource => resource.state.arn === copy.inputs.kmsKeyId) : inRegion(run, T.key, region)[0];
+    const template = inRegion(run, T.launchTemplate, region)[0];
+    const group = inRegion(run, T.group, region)[0];
+    const mixed = group?.inputs.mixedInstancesPolicy;
+    return {
+        region,
+        image: { amiId, madeBy: copy ? `copied from ${copy.inputs.sourceAmiId} in ${copy.inputs.sourceAmiRegion}` : "built here by EC2 Image Builder" },
+        kmsKey: key?.state.arn,
+        ssmParameter: inRegion(run, T.parameter, region)[0]?.inputs.name,
+        launchableBy: inRegion(run, T.permission, region).map(permission =>
+            permission.inputs.accountId ?? permission.inputs.organizationArn ?? permission.inputs.organizationalUnitArn ?? `group ${permission.inputs.group}`),
+        publicSharingBlocked: inRegion(run, T.blockPublic, region).some(block => block.inputs.state === "block-new-sharing"),
+        launchTemplate: template && {
+            id: template.id,
+            instanceType: template.inputs.instanceType,
+            imdsV2: template.inputs.metadataOptions?.httpTokens === "required",
+            hopLimit: template.inputs.metadataOptions?.httpPutResponseHopLimit,
+        },
+        autoScalingGroup: group && {
+            minSize: group.inputs.minSize,
+            maxSize: group.inputs.maxSize,
+            desiredCapacity: group.inputs.desiredCapacity,
+            instanceTypes: mixed ? mixed.launchTemplate.overrides.map((override: { instanceType: string }) => override.instanceType) : [template?.inputs.instanceType],
+            refresh: `${group.inputs.instanceRefresh.strategy}, ≥${group.inputs.instanceRefresh.preferences.minHealthyPercentage}% healthy, checkpoints ${group.inputs.instanceRefresh.preferences.checkpointPercentages.join("/")}%`,
+        },
+    };
+}
+
+function countByType(resources: DeclaredResource[]): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const resource of resources.filter(r => r.custom)) counts[resource.type] = (counts[resource.type] ?? 0) + 1;
+    return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+function on(enabled: boolean): string {
+    return enabled ? "on" : "OFF";
+}
+
+/** The plan as a person reads it. */
+export function renderPlan(plan: Plan): string {
+    const lines = [`Stack ${plan.stack}`, plan.note, ""];
+    if (plan.error) return [...lines, `The program refused to run:`, plan.error].join("\n");
+    if (plan.build) {
+        lines.push(`Builds ${plan.build.recipe} with EC2 Image Builder on ${plan.build.baseImage}`,
+            `  components  ${plan.build.components.join(", ")}`,
+            `  pipeline    ${plan.build.schedule}`,
+            `  lifecycle   ${plan.build.lifecycle}`, "");
+    }
+    if (plan.promotedFrom) lines.push(`Promotes ${plan.promotedFrom.amiId} from ${plan.promotedFrom.region} (never rebuilt)`, "");
+    for (const region of plan.regions) {
+        lines.push(`Region ${region.region}`,
+            `  image          ${region.image.amiId}, ${region.image.madeBy}`,
+            `  encrypted with ${region.kmsKey ?? "?"}`,
+            `  published at   ${region.ssmParameter ?? "(not published)"}`,
+            `  launchable by  ${region.launchableBy.length ? region.launchableBy.join(", ") : "this account only"}`,
+            `  public sharing ${region.publicSharingBlocked ? "blocked" : "not blocked here (left to the organization)"}`);
+        if (region.launchTemplate && region.autoScalingGroup) {
+            const { launchTemplate: template, autoScalingGroup: group } = region;
+            lines.push(`  fleet          template ${template.id}: ${group.instanceTypes.join("/")}, IMDSv2 ${template.imdsV2 ? "required" : "OPTIONAL"}, hop limit ${template.hopLimit}`,
+                `                 group ${group.minSize}..${group.maxSize} (desired ${group.desiredCapacity}), refresh ${group.refresh}`);
+        }
+        lines.push("");
+    }
+    const total = Object.values(plan.resourceCounts).reduce((sum, count) => sum + count, 0);
+    lines.push(`${total} resources:`, ...Object.entries(plan.resourceCounts).map(([type, count]) => `  ${String(count).padStart(4)}  ${type}`), "");
+    lines.push(`Policies (policy/${plan.stack}.json):`);
+    for (const verdict of plan.policies) {
+        const mark = verdict.violations.length === 0 ? "pass" : verdict.level === "mandatory" ? "FAIL" : "warn";
+        lines.push(`  ${mark.padEnd(4)}  ${verdict.policy} (${verdict.level})`);
+        for (const violation of verdict.violations) lines.push(`          ${violation.resource ? `${violation.resource}: ` : ""}${violation.message.replace(/\n/g, "\n          ")}`);
+    }
+    lines.push("", plan.mandatoryFailures === 0 ? "No mandatory policy fails." : `${plan.mandatoryFailures} mandatory ${plan.mandatoryFailures === 1 ? "policy fails" : "policies fail"}: pulumi preview would stop here.`);
+    return lines.join("\n");
+}
+
+async function main(args: string[]): Promise<number> {
+    const stackIndex = args.indexOf("--stack");
+    const stack = stackIndex >= 0 ? args[stackIndex + 1] : "dev";
+    if (!stack || !fs.existsSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`))) {
+        console.error(`plan: --stack needs a stack with a Pulumi.<stack>.yaml, got "${stack ?? ""}"`);
+        return 2;
+    }
+    const plan = await planStack(stack);
+    console.log(args.includes("--json") ? JSON.stringify(plan, null, 2) : renderPlan(plan));
+    return exitCodeOf(plan);
+}
+
+/** Non-zero when `pulumi preview` would stop: a mandatory policy fails, or the config is refused. */
+export function exitCodeOf(plan: Plan): number {
+    return plan.mandatoryFailures === 0 && !plan.error ? 0 : 1;
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then(code => { process.exitCode = code; }, (error: Error) => {
+        console.error(`plan: ${error.stack ?? error.message}`);
+        process.exitCode = 2;
+    });
+}
