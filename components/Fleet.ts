@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import { FleetConfig } from "./config";
+import { instanceProfile } from "./iam";
 
 export interface FleetArgs {
     /** This region's provider. */
@@ -138,19 +139,12 @@ export class FleetInstanceProfile extends pulumi.ComponentResource {
         super("golden-ami:iam:FleetInstanceProfile", name, {}, opts);
         const child = { parent: this, provider: args.provider };
         const partition = aws.getPartitionOutput({}, child).partition;
-        const role = new aws.iam.Role(name, {
+        const { profile } = instanceProfile(name, {
             description: "golden-ami fleet instances",
-            assumeRolePolicy: JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
-            }),
+            managedPolicies: ["AmazonSSMManagedInstanceCore"],
+            partition,
             tags: args.tags,
         }, child);
-        new aws.iam.RolePolicyAttachment(`${name}-ssm`, {
-            role: role.name,
-            policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
-        }, child);
-        const profile = new aws.iam.InstanceProfile(name, { role: role.name, tags: args.tags }, child);
         this.arn = profile.arn;
         this.registerOutputs({ arn: this.arn });
     }

@@ -3,6 +3,7 @@ import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { amiNameTemplate, ImageConfig, LifecycleConfig, SharingConfig } from "./config";
+import { instanceProfile, serviceRole } from "./iam";
 import { ImageKey } from "./ImageKey";
 
 /** The AWSTOE documents, in recipe order: the hygiene step must be the last build step. */
@@ -179,20 +180,12 @@ interface BuildInstanceProfileArgs {
 
 /** The build instances' role: Systems Manager and Image Builder's managed policies, and writing its own logs. */
 function buildInstanceProfile(name: string, args: BuildInstanceProfileArgs, opts: pulumi.CustomResourceOptions): aws.iam.InstanceProfile {
-    const role = new aws.iam.Role(name, {
+    const { profile, role } = instanceProfile(name, {
         description: "EC2 Image Builder build and test instances",
-        assumeRolePolicy: JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
-        }),
+        managedPolicies: ["AmazonSSMManagedInstanceCore", "EC2InstanceProfileForImageBuilder"],
+        partition: args.partition,
         tags: args.tags,
     }, opts);
-    for (const policy of ["AmazonSSMManagedInstanceCore", "EC2InstanceProfileForImageBuilder"]) {
-        new aws.iam.RolePolicyAttachment(`${name}-${policy}`, {
-            role: role.name,
-            policyArn: pulumi.interpolate`arn:${args.partition}:iam::aws:policy/${policy}`,
-        }, opts);
-    }
     new aws.iam.RolePolicy(`${name}-write-logs`, {
         role: role.id,
         policy: pulumi.jsonStringify({
@@ -200,7 +193,7 @@ function buildInstanceProfile(name: string, args: BuildInstanceProfileArgs, opts
             Statement: [{ Effect: "Allow", Action: "s3:PutObject", Resource: pulumi.interpolate`${args.logsBucketArn}/*` }],
         }),
     }, opts);
-    return new aws.iam.InstanceProfile(name, { role: role.name, tags: args.tags }, opts);
+    return profile;
 }
 
 interface BuildLogsBucketArgs {
@@ -266,17 +259,12 @@ class ImageLifecycle extends pulumi.ComponentResource {
         super("golden-ami:imagebuilder:ImageLifecycle", name, {}, opts);
         const child = { parent: this, provider: args.provider };
         const { lifecycle } = args;
-        const role = new aws.iam.Role(name, {
+        const { role, attachments } = serviceRole(name, {
+            service: "imagebuilder.amazonaws.com",
             description: "EC2 Image Builder lifecycle management",
-            assumeRolePolicy: JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [{ Effect: "Allow", Principal: { Service: "imagebuilder.amazonaws.com" }, Action: "sts:AssumeRole" }],
-            }),
+            managedPolicies: ["service-role/EC2ImageBuilderLifecycleExecutionPolicy"],
+            partition: args.partition,
             tags: args.tags,
-        }, child);
-        const attachment = new aws.iam.RolePolicyAttachment(name, {
-            role: role.name,
-            policyArn: pulumi.interpolate`arn:${args.partition}:iam::aws:policy/service-role/EC2ImageBuilderLifecycleExecutionPolicy`,
         }, child);
         new aws.imagebuilder.LifecyclePolicy(name, {
             name: args.imageName,
@@ -296,7 +284,7 @@ class ImageLifecycle extends pulumi.ComponentResource {
                 },
             ],
             tags: args.tags,
-        }, { ...child, dependsOn: [attachment] });
+        }, { ...child, dependsOn: attachments });
         this.registerOutputs({});
     }
 }
