@@ -2,7 +2,6 @@ import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import { FleetConfig } from "./config";
-import { instanceProfile } from "./iam";
 
 export interface FleetArgs {
     /** This region's provider. */
@@ -129,23 +128,4 @@ function fleetNetwork(name: string, args: FleetArgs, parent: pulumi.Resource): {
         tags: args.tags,
     }, { parent, providers: [args.provider] });
     return { vpcId: vpc.vpcId, subnetIds: vpc.privateSubnetIds };
-}
-
-/** The fleet instances' role: Session Manager access and nothing else; IAM is global, so one serves every region. */
-export class FleetInstanceProfile extends pulumi.ComponentResource {
-    public readonly arn: pulumi.Output<string>;
-
-    constructor(name: string, args: { provider: aws.Provider; tags: Record<string, string> }, opts?: pulumi.ComponentResourceOptions) {
-        super("golden-ami:iam:FleetInstanceProfile", name, {}, opts);
-        const child = { parent: this, provider: args.provider };
-        const partition = aws.getPartitionOutput({}, child).partition;
-        const { profile } = instanceProfile(name, {
-            description: "golden-ami fleet instances",
-            managedPolicies: ["AmazonSSMManagedInstanceCore"],
-            partition,
-            tags: args.tags,
-        }, child);
-        this.arn = profile.arn;
-        this.registerOutputs({ arn: this.arn });
-    }
 }

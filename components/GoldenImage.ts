@@ -3,8 +3,10 @@ import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { amiNameTemplate, ImageConfig, LifecycleConfig, SharingConfig } from "./config";
-import { instanceProfile, serviceRole } from "./iam";
+import { BuildLogsBucket } from "./BuildLogsBucket";
+import { instanceProfile } from "./iam";
 import { ImageKey } from "./ImageKey";
+import { ImageLifecycle, LIFECYCLE_SELECTION_TAG } from "./ImageLifecycle";
 
 /** The AWSTOE documents, in recipe order: the hygiene step must be the last build step. */
 export const COMPONENT_DOCUMENTS = ["build", "boot-test", "hygiene"] as const;
@@ -12,9 +14,6 @@ export type ComponentDocument = typeof COMPONENT_DOCUMENTS[number];
 
 /** Real builds with tests and scanning take 30–90 minutes; the provider's 60-minute default is too short. */
 export const BUILD_TIMEOUT = "4h";
-
-/** Image Builder images the lifecycle policy manages carry this tag, so every old recipe version stays covered. */
-export const LIFECYCLE_SELECTION_TAG = "GoldenAmiFamily";
 
 export interface GoldenImageArgs {
     /** The home region's provider: everything is built there. */
@@ -194,97 +193,4 @@ function buildInstanceProfile(name: string, args: BuildInstanceProfileArgs, opts
         }),
     }, opts);
     return profile;
-}
-
-interface BuildLogsBucketArgs {
-    provider: aws.Provider;
-    tags: Record<string, string>;
-}
-
-/** Build logs: encrypted, never public, TLS only, kept for a year. */
-class BuildLogsBucket extends pulumi.ComponentResource {
-    public readonly arn: pulumi.Output<string>;
-    public readonly bucket: pulumi.Output<string>;
-
-    constructor(name: string, args: BuildLogsBucketArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("golden-ami:s3:BuildLogsBucket", name, {}, opts);
-        const child = { parent: this, provider: args.provider };
-        const bucket = new aws.s3.Bucket(name, { forceDestroy: false, tags: args.tags }, child);
-        new aws.s3.BucketPublicAccessBlock(name, {
-            bucket: bucket.id,
-            blockPublicAcls: true,
-            blockPublicPolicy: true,
-            ignorePublicAcls: true,
-            restrictPublicBuckets: true,
-        }, child);
-        new aws.s3.BucketServerSideEncryptionConfiguration(name, {
-            bucket: bucket.id,
-            rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-        }, child);
-        new aws.s3.BucketLifecycleConfiguration(name, {
-            bucket: bucket.id,
-            rules: [{ id: "expire-build-logs", status: "Enabled", filter: {}, expiration: { days: 365 } }],
-        }, child);
-        new aws.s3.BucketPolicy(name, {
-            bucket: bucket.id,
-            policy: pulumi.jsonStringify({
-                Version: "2012-10-17",
-                Statement: [{
-                    Sid: "DenyInsecureTransport",
-                    Effect: "Deny",
-                    Principal: "*",
-                    Action: "s3:*",
-                    Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
-                    Condition: { Bool: { "aws:SecureTransport": "false" } },
-                }],
-            }),
-        }, child);
-        this.arn = bucket.arn;
-        this.bucket = bucket.bucket;
-        this.registerOutputs({ arn: this.arn, bucket: this.bucket });
-    }
-}
-
-interface ImageLifecycleArgs {
-    provider: aws.Provider;
-    imageName: string;
-    lifecycle: LifecycleConfig;
-    partition: pulumi.Input<string>;
-    tags: Record<string, string>;
-}
-
-/** Deprecates old images, then deletes them together with their snapshots, keeping the newest and any in use. */
-class ImageLifecycle extends pulumi.ComponentResource {
-    constructor(name: string, args: ImageLifecycleArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("golden-ami:imagebuilder:ImageLifecycle", name, {}, opts);
-        const child = { parent: this, provider: args.provider };
-        const { lifecycle } = args;
-        const { role, attachments } = serviceRole(name, {
-            service: "imagebuilder.amazonaws.com",
-            description: "EC2 Image Builder lifecycle management",
-            managedPolicies: ["service-role/EC2ImageBuilderLifecycleExecutionPolicy"],
-            partition: args.partition,
-            tags: args.tags,
-        }, child);
-        new aws.imagebuilder.LifecyclePolicy(name, {
-            name: args.imageName,
-            description: `Deprecate ${args.imageName} images after ${lifecycle.deprecateAfterDays} days, delete them with their snapshots after ${lifecycle.deleteAfterDays}`,
-            executionRole: role.arn,
-            resourceType: "AMI_IMAGE",
-            resourceSelection: { tagMap: { [LIFECYCLE_SELECTION_TAG]: args.imageName } },
-            policyDetails: [
-                {
-                    action: { type: "DEPRECATE" },
-                    filter: { type: "AGE", value: lifecycle.deprecateAfterDays, unit: "DAYS", retainAtLeast: lifecycle.keepAtLeast },
-                },
-                {
-                    action: { type: "DELETE", includeResources: { amis: true, snapshots: true } },
-                    filter: { type: "AGE", value: lifecycle.deleteAfterDays, unit: "DAYS", retainAtLeast: lifecycle.keepAtLeast },
-                    exclusionRules: { amis: { lastLaunched: { value: lifecycle.keepIfLaunchedWithinDays, unit: "DAYS" } } },
-                },
-            ],
-            tags: args.tags,
-        }, { ...child, dependsOn: attachments });
-        this.registerOutputs({});
-    }
 }

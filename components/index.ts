@@ -7,3 +7,7 @@ export * from "./ImageSharing";
 export * from "./RegionalImage";
 export * from "./promotion";
 export * from "./Fleet";
+export * from "./FleetInstanceProfile";
+export * from "./BuildLogsBucket";
+export * from "./ImageLifecycle";
+export * from "./iam";

@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import { parse } from "yaml";
-import { BUILD_TIMEOUT, COMPONENT_DOCUMENTS, LIFECYCLE_SELECTION_TAG, readComponentDocument } from "../../components/GoldenImage";
+import { BUILD_TIMEOUT, COMPONENT_DOCUMENTS, readComponentDocument } from "../../components/GoldenImage";
+import { LIFECYCLE_SELECTION_TAG } from "../../components/ImageLifecycle";
 import { ofType, onlyOne, ProgramRun, referencedBy, runStack, TYPES } from "../helpers";
 
 describe("GoldenImage (the building stack, dev)", () => {

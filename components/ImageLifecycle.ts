@@ -1,0 +1,55 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { LifecycleConfig } from "./config";
+import { serviceRole } from "./iam";
+
+/** Image Builder images the lifecycle policy manages carry this tag, so every old recipe version stays covered. */
+export const LIFECYCLE_SELECTION_TAG = "GoldenAmiFamily";
+
+export interface ImageLifecycleArgs {
+    /** The building region's provider: the policy manages the images built there. */
+    provider: aws.Provider;
+    /** The image family; its Image Builder images carry it in the selection tag. */
+    imageName: string;
+    /** Ages and counts; see `golden-ami:lifecycle`. */
+    lifecycle: LifecycleConfig;
+    /** For the managed policy's ARN (`aws` outside China and GovCloud). */
+    partition: pulumi.Input<string>;
+    tags: Record<string, string>;
+}
+
+/** Deprecates old images, then deletes them together with their snapshots, keeping the newest and any in use. */
+export class ImageLifecycle extends pulumi.ComponentResource {
+    constructor(name: string, args: ImageLifecycleArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("golden-ami:imagebuilder:ImageLifecycle", name, {}, opts);
+        const child = { parent: this, provider: args.provider };
+        const { lifecycle } = args;
+        const { role, attachments } = serviceRole(name, {
+            service: "imagebuilder.amazonaws.com",
+            description: "EC2 Image Builder lifecycle management",
+            managedPolicies: ["service-role/EC2ImageBuilderLifecycleExecutionPolicy"],
+            partition: args.partition,
+            tags: args.tags,
+        }, child);
+        new aws.imagebuilder.LifecyclePolicy(name, {
+            name: args.imageName,
+            description: `Deprecate ${args.imageName} images after ${lifecycle.deprecateAfterDays} days, delete them with their snapshots after ${lifecycle.deleteAfterDays}`,
+            executionRole: role.arn,
+            resourceType: "AMI_IMAGE",
+            resourceSelection: { tagMap: { [LIFECYCLE_SELECTION_TAG]: args.imageName } },
+            policyDetails: [
+                {
+                    action: { type: "DEPRECATE" },
+                    filter: { type: "AGE", value: lifecycle.deprecateAfterDays, unit: "DAYS", retainAtLeast: lifecycle.keepAtLeast },
+                },
+                {
+                    action: { type: "DELETE", includeResources: { amis: true, snapshots: true } },
+                    filter: { type: "AGE", value: lifecycle.deleteAfterDays, unit: "DAYS", retainAtLeast: lifecycle.keepAtLeast },
+                    exclusionRules: { amis: { lastLaunched: { value: lifecycle.keepIfLaunchedWithinDays, unit: "DAYS" } } },
+                },
+            ],
+            tags: args.tags,
+        }, { ...child, dependsOn: attachments });
+        this.registerOutputs({});
+    }
+}
