@@ -7,22 +7,15 @@ import { acrossRegions, describeFailures } from "./regions";
 import { renderTable, shortDate } from "./table";
 import { ImageTarget } from "./target";
 
-export interface ListedImage {
-    region: string;
-    imageId: string;
-    name: string;
-    version?: string;
-    createdAt: string;
-    state: string;
-    deprecationTime?: string;
-    lastLaunchedTime?: string;
+/** The image as listed: what EC2 says of it, whether it is safe, and what uses it. */
+export type ListedImage = Pick<GoldenImage, "region" | "imageId" | "name" | "version" | "createdAt" | "state" | "deprecationTime" | "lastLaunchedTime"> & {
     /** Every EBS mapping and every snapshot behind it. */
     encrypted: boolean;
     public: boolean;
     launchPermissions: LaunchPermissions;
     /** Empty when nothing uses it. */
     inUse: string[];
-}
+};
 
 export async function listCommand(target: ImageTarget, output: { json: boolean }, context: CommandContext): Promise<number> {
     const outcomes = await acrossRegions(target.regions, region => listRegion(region, target, context));
@@ -61,7 +54,7 @@ async function listRegion(region: string, target: ImageTarget, context: CommandC
     }));
 }
 
-function summary(image: GoldenImage) {
+function summary(image: GoldenImage): Omit<ListedImage, "encrypted" | "public" | "launchPermissions" | "inUse"> {
     const { region, imageId, name, version, createdAt, state, deprecationTime, lastLaunchedTime } = image;
     return { region, imageId, name, version, createdAt, state, deprecationTime, lastLaunchedTime };
 }
