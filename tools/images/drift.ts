@@ -30,12 +30,13 @@ export interface ExpectedImage {
 export const DEFAULT_REQUIRED_TAGS = ["Name", "Owner", "Environment", "Version"];
 
 /**
- * The image verify judges: the newest available one at `version` (scheduled rebuilds keep the
- * version), or else the newest at that version in whatever state, so its state is reported.
+ * The image verify judges: the first available build at `version` — the one the stack's `pulumi up`
+ * made, shared and copied, and the one a promoting stack copies (scheduled rebuilds keep the version but
+ * are not the stack's) — or else the newest at that version in whatever state, so its state is reported.
  */
 export function imageAtVersion(images: GoldenImage[], version: string): GoldenImage | undefined {
     const atVersion = images.filter(image => image.version === version).sort(newestFirst);
-    return atVersion.find(image => image.state === "available") ?? atVersion[0];
+    return atVersion.filter(image => image.state === "available").pop() ?? atVersion[0];
 }
 
 export function findDrift(expected: ExpectedImage, inspected: InspectedImage | undefined): Drift[] {

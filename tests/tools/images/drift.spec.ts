@@ -82,8 +82,9 @@ describe("images: which image verify judges", () => {
         goldenImage("ami-00000004", { created: "2026-06-01T04:00:00.000Z", version: "1.5.0" }),
     ];
 
-    it("judges the newest available image at the version, not a rebuild still pending nor another version", () => {
-        assert.strictEqual(imageAtVersion(images, "1.4.0")?.imageId, "ami-00000002");
+    it("judges the first available build at the version (the stack's own), not a later rebuild, a pending one nor another version", () => {
+        assert.strictEqual(imageAtVersion(images, "1.4.0")?.imageId, "ami-00000001");
+        assert.strictEqual(imageAtVersion(images.slice(1), "1.4.0")?.imageId, "ami-00000002");
     });
 
     it("judges the newest at the version when none is available, so its state gets reported", () => {
