@@ -4,22 +4,7 @@ import { DeclaredResource, ProgramRun, runProgram, RunOptions } from "../tools/m
 export { promiseOf, runProgram, MOCK_ACCOUNT_ID } from "../tools/mockRun";
 export type { DeclaredResource, ProgramRun } from "../tools/mockRun";
 
-export const TYPES = {
-    amiCopy: "aws:ec2/amiCopy:AmiCopy",
-    launchPermission: "aws:ec2/amiLaunchPermission:AmiLaunchPermission",
-    blockPublicAccess: "aws:ec2/imageBlockPublicAccess:ImageBlockPublicAccess",
-    kmsKey: "aws:kms/key:Key",
-    ssmParameter: "aws:ssm/parameter:Parameter",
-    component: "aws:imagebuilder/component:Component",
-    recipe: "aws:imagebuilder/imageRecipe:ImageRecipe",
-    infrastructure: "aws:imagebuilder/infrastructureConfiguration:InfrastructureConfiguration",
-    distribution: "aws:imagebuilder/distributionConfiguration:DistributionConfiguration",
-    pipeline: "aws:imagebuilder/imagePipeline:ImagePipeline",
-    image: "aws:imagebuilder/image:Image",
-    lifecycle: "aws:imagebuilder/lifecyclePolicy:LifecyclePolicy",
-    launchTemplate: "aws:ec2/launchTemplate:LaunchTemplate",
-    autoScalingGroup: "aws:autoscaling/group:Group",
-} as const;
+export { RESOURCE_TYPES as TYPES } from "../tools/resourceTypes";
 
 /** Runs the program and fails the test with the program's own error if it refused to run. */
 export async function runStack(stack: string, options?: RunOptions): Promise<ProgramRun> {

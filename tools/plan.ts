@@ -7,24 +7,12 @@ import * as fs from "fs";
 import * as path from "path";
 import { DeclaredResource, ProgramRun, runProgram, RunOptions } from "./mockRun";
 import { PolicyVerdict, runPackOverProgram } from "./policyRunner";
+import { RESOURCE_TYPES } from "./resourceTypes";
 import { REPO_ROOT } from "./stackFile";
 
 export const PLACEHOLDER_NOTE = "Offline plan: no cloud was called. Ids, ARNs and other values AWS would compute are placeholders.";
 
-const T = {
-    image: "aws:imagebuilder/image:Image",
-    pipeline: "aws:imagebuilder/imagePipeline:ImagePipeline",
-    recipe: "aws:imagebuilder/imageRecipe:ImageRecipe",
-    component: "aws:imagebuilder/component:Component",
-    lifecycle: "aws:imagebuilder/lifecyclePolicy:LifecyclePolicy",
-    copy: "aws:ec2/amiCopy:AmiCopy",
-    key: "aws:kms/key:Key",
-    parameter: "aws:ssm/parameter:Parameter",
-    permission: "aws:ec2/amiLaunchPermission:AmiLaunchPermission",
-    blockPublic: "aws:ec2/imageBlockPublicAccess:ImageBlockPublicAccess",
-    launchTemplate: "aws:ec2/launchTemplate:LaunchTemplate",
-    group: "aws:autoscaling/group:Group",
-};
+const T = RESOURCE_TYPES;
 
 export interface RegionPlan {
     region: string;
@@ -97,25 +85,25 @@ function describeBuild(run: ProgramRun): Plan["build"] {
 
 function describePromotion(run: ProgramRun): Plan["promotedFrom"] {
     if (run.resources.some(resource => resource.type === T.image)) return undefined;
-    const copy = run.resources.find(resource => resource.type === T.copy);
+    const copy = run.resources.find(resource => resource.type === T.amiCopy);
     return copy ? { amiId: copy.inputs.sourceAmiId, region: copy.inputs.sourceAmiRegion } : undefined;
 }
 
 function describeRegion(run: ProgramRun, region: string): RegionPlan {
     const amiId = (run.outputs.amiIds as Record<string, string>)[region];
-    const copy = inRegion(run, T.copy, region)[0];
-    const key = copy ? run.resources.find(resource => resource.state.arn === copy.inputs.kmsKeyId) : inRegion(run, T.key, region)[0];
+    const copy = inRegion(run, T.amiCopy, region)[0];
+    const key = copy ? run.resources.find(resource => resource.state.arn === copy.inputs.kmsKeyId) : inRegion(run, T.kmsKey, region)[0];
     const template = inRegion(run, T.launchTemplate, region)[0];
-    const group = inRegion(run, T.group, region)[0];
+    const group = inRegion(run, T.autoScalingGroup, region)[0];
     const mixed = group?.inputs.mixedInstancesPolicy;
     return {
         region,
         image: { amiId, madeBy: copy ? `copied from ${copy.inputs.sourceAmiId} in ${copy.inputs.sourceAmiRegion}` : "built here by EC2 Image Builder" },
         kmsKey: key?.state.arn,
-        ssmParameter: inRegion(run, T.parameter, region)[0]?.inputs.name,
-        launchableBy: inRegion(run, T.permission, region).map(permission =>
+        ssmParameter: inRegion(run, T.ssmParameter, region)[0]?.inputs.name,
+        launchableBy: inRegion(run, T.launchPermission, region).map(permission =>
             permission.inputs.accountId ?? permission.inputs.organizationArn ?? permission.inputs.organizationalUnitArn ?? `group ${permission.inputs.group}`),
-        publicSharingBlocked: inRegion(run, T.blockPublic, region).some(block => block.inputs.state === "block-new-sharing"),
+        publicSharingBlocked: inRegion(run, T.blockPublicAccess, region).some(block => block.inputs.state === "block-new-sharing"),
         launchTemplate: template && {
             id: template.id,
             instanceType: template.inputs.instanceType,
