@@ -8,8 +8,8 @@ export interface ImageSharingArgs {
     amiId: pulumi.Input<string>;
     /** Accounts, organizations and OUs that may launch the image; never the public. */
     sharedWith: SharingConfig;
-    /** Keep new public sharing blocked in the region (default true). */
-    blockPublicSharing?: boolean;
+    /** Keep new public sharing blocked in the region (`golden-ami:blockPublicSharing`). */
+    blockPublicSharing: boolean;
 }
 
 /** Launch permissions for exactly the configured principals, and public sharing blocked in the region. */
@@ -21,7 +21,7 @@ export class ImageSharing extends pulumi.ComponentResource {
             // Named after the principal, not its position, so removing one principal replaces nothing else.
             new aws.ec2.AmiLaunchPermission(`${name}-${permission.id}`, { imageId: args.amiId, ...permission.grant }, child);
         }
-        if (args.blockPublicSharing ?? true) {
+        if (args.blockPublicSharing) {
             new aws.ec2.ImageBlockPublicAccess(name, { state: "block-new-sharing" }, child);
         }
         this.registerOutputs({});

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { RawStackConfig } from "../../components/config";
+import { parseStackConfig, RawStackConfig } from "../../components/config";
 import { LAUNCH_KEY_ACTIONS } from "../../components/keyPolicy";
 import { deprecationTime, imageParameterName } from "../../components/RegionalImage";
 import { generatedStackConfig } from "../../tools/generatedConfig";
@@ -22,10 +22,9 @@ for (const { stack, config } of cases) {
         let principals: string[];
         before(async () => {
             run = await runStack(stack, config ? { rawConfig: config } : {});
-            const raw = config ?? readStackConfig(stack);
-            regions = [raw["aws:region"] as string, ...(raw.regions as string[]).filter(region => region !== raw["aws:region"])];
-            const sharing = raw.sharing as Record<string, string[]>;
-            principals = [...(sharing.accounts ?? []), ...(sharing.organizationArns ?? []), ...(sharing.organizationalUnitArns ?? [])];
+            const parsed = parseStackConfig(config ?? readStackConfig(stack), stack);
+            regions = parsed.regions;
+            principals = [...parsed.sharing.accounts, ...parsed.sharing.organizationArns, ...parsed.sharing.organizationalUnitArns];
         });
 
         const promotes = stack === "prod";
