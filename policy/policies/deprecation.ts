@@ -1,7 +1,7 @@
 // Rule 10: every image carries a deprecation, so old images stop being offered to new launches.
 import * as aws from "@pulumi/aws";
 import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { regionOf } from "../lib/region";
+import { regionOf, regionsSettledBy } from "../lib/region";
 import { Check } from "../lib/unknowns";
 import { on, validateResourceOfTypes, validateStackWithCheck } from "../lib/validation";
 import { isBlank } from "../lib/values";
@@ -52,19 +52,8 @@ export const imageBuilderImagesDeprecate: StackValidationPolicy = {
         if (images.length === 0) args.notApplicable("The stack has no Image Builder images.");
 
         // Regions with a deprecating lifecycle policy, and regions where one might be (what was unknown is already noted).
-        const covered = new Set<string>();
-        const undecided = new Set<string>();
-        for (const lifecycle of args.resources.filter(resource => resource.isType(aws.imagebuilder.LifecyclePolicy))) {
-            const region = regionOf(lifecycle);
-            if (!region.known) {
-                check.unknown(`the region of ${lifecycle.name}`);
-                continue;
-            }
-            if (!region.value) continue;
-            const deprecates = deprecatesAmis(lifecycle, check);
-            if (deprecates) covered.add(region.value);
-            else if (deprecates === undefined) undecided.add(region.value);
-        }
+        const { settled: covered, undecided } = regionsSettledBy(
+            args.resources.filter(resource => resource.isType(aws.imagebuilder.LifecyclePolicy)), check, lifecycle => deprecatesAmis(lifecycle, check));
 
         for (const image of images) {
             const region = regionOf(image);

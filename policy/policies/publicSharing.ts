@@ -3,7 +3,7 @@ import * as aws from "@pulumi/aws";
 import { Resource } from "@pulumi/pulumi";
 import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import { eachAmiDistribution } from "../lib/distributions";
-import { regionOf } from "../lib/region";
+import { regionOf, regionsSettledBy } from "../lib/region";
 import { Check } from "../lib/unknowns";
 import { on, validateResourceOfTypes, validateStackWithCheck, withCheck } from "../lib/validation";
 import { show } from "../lib/values";
@@ -95,20 +95,12 @@ export const imageRegionsBlockPublicSharing: StackValidationPolicy = {
             IMAGE_TYPES.some(type => resource.isType(type)) || resource.isType(aws.imagebuilder.DistributionConfiguration));
         if (holders.length === 0) args.notApplicable("The stack holds no images.");
 
-        const blocked = new Set<string>();
-        // Regions whose block's state is unknown: already noted, neither blocked nor reported.
-        const undecided = new Set<string>();
-        for (const setting of args.resources.filter(resource => resource.isType(aws.ec2.ImageBlockPublicAccess))) {
-            const region = regionOf(setting);
-            if (!region.known) {
-                check.unknown(`the region of ${setting.name}`);
-                continue;
-            }
-            if (!region.value) continue;
-            const state = check.read(`${setting.name}.state`, () => setting.props.state as unknown);
-            if (!state.known) undecided.add(region.value);
-            else if (state.value === BLOCK_NEW_SHARING) blocked.add(region.value);
-        }
+        // Regions whose block's state is unknown are already noted: neither blocked nor reported.
+        const { settled: blocked, undecided } = regionsSettledBy(
+            args.resources.filter(resource => resource.isType(aws.ec2.ImageBlockPublicAccess)), check, setting => {
+                const state = check.read(`${setting.name}.state`, () => setting.props.state as unknown);
+                return state.known ? state.value === BLOCK_NEW_SHARING : undefined;
+            });
 
         for (const holder of holders) {
             for (const { region, what } of imagePlacements(holder, check)) {
