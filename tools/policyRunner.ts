@@ -93,7 +93,15 @@ export async function runPolicies(
     options: RunOptions = {},
 ): Promise<Diagnostic[]> {
     const policies = options.policies ?? packPolicies;
-    const settings = reconcileConfig(policies, config);
+    return runWithSettings(resources, policies, reconcileConfig(policies, config), options);
+}
+
+async function runWithSettings(
+    resources: ResourceFixture[],
+    policies: Policies,
+    settings: Map<string, PolicySettings>,
+    options: RunOptions,
+): Promise<Diagnostic[]> {
     const stackTags = options.stackTags ?? new Map<string, string>();
     const diagnostics: Diagnostic[] = [];
 
@@ -383,8 +391,8 @@ export function programResources(run: ProgramRun, stack: string): ResourceFixtur
 /** Runs the whole pack over a program run with `policy/<stack>.json`, one verdict per policy. */
 export async function runPackOverProgram(run: ProgramRun, stack: string, config?: Record<string, unknown>): Promise<PolicyVerdict[]> {
     const packConfig = config ?? (fs.existsSync(path.join(POLICY_DIR, `${stack}.json`)) ? loadPackConfig(stack as "dev" | "prod") : {});
-    const diagnostics = await runPolicies(programResources(run, stack), packConfig, { stack });
     const settings = reconcileConfig(packPolicies, packConfig);
+    const diagnostics = await runWithSettings(programResources(run, stack), packPolicies, settings, { stack });
     return packPolicies.map(policy => ({
         policy: policy.name,
         level: settings.get(policy.name)!.enforcementLevel,
