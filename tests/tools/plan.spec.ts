@@ -4,10 +4,21 @@ import * as path from "path";
 import { readStackConfig, REPO_ROOT } from "../../tools/stackFile";
 import { exitCodeOf, PLACEHOLDER_NOTE, planStack, renderPlan } from "../../tools/plan";
 
+const planCommand = (...args: string[]) => execFileSync(process.execPath,
+    [require.resolve("ts-node/dist/bin"), path.join(REPO_ROOT, "tools", "plan.ts"), ...args], { cwd: REPO_ROOT, encoding: "utf8" });
+
 describe("npm run plan", () => {
+    it("writes the same plan as JSON for tools with --json", () => {
+        const plan = JSON.parse(planCommand("--stack", "prod", "--json"));
+        assert.strictEqual(plan.stack, "prod");
+        assert.strictEqual(plan.note, PLACEHOLDER_NOTE);
+        assert.deepStrictEqual(plan.regions.map((region: { region: string }) => region.region), ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2"]);
+        assert.strictEqual(plan.mandatoryFailures, 0);
+        assert.ok(plan.policies.length > 0 && plan.policies.every((verdict: { violations: unknown[] }) => verdict.violations.length === 0));
+    });
+
     it("prints the dev stack per region, says values are placeholders, passes every policy and exits 0", () => {
-        const output = execFileSync(process.execPath, [require.resolve("ts-node/dist/bin"), path.join(REPO_ROOT, "tools", "plan.ts"), "--stack", "dev"],
-            { cwd: REPO_ROOT, encoding: "utf8" });
+        const output = planCommand("--stack", "dev");
         assert.ok(output.includes(PLACEHOLDER_NOTE));
         for (const line of [/^Builds al2023-base 1\.4\.0 with EC2 Image Builder/m, /^Region us-east-1$/m, /^Region us-west-2$/m,
             /launchable by {2}222222222222/, /published at {3}\/golden-ami\/al2023-base\/dev\/ami-id/, /^No mandatory policy fails\.$/m]) {
