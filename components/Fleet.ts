@@ -121,7 +121,7 @@ function fleetNetwork(name: string, args: FleetArgs, parent: pulumi.Resource): {
         return { vpcId: firstSubnet.vpcId, subnetIds: pulumi.output(configured) };
     }
     const vpc = new awsx.ec2.Vpc(name, {
-        cidrBlock: "10.0.0.0/16",
+        cidrBlock: args.fleet.vpcCidr,
         numberOfAvailabilityZones: 2,
         subnetSpecs: [{ type: awsx.ec2.SubnetType.Private }, { type: awsx.ec2.SubnetType.Public }],
         natGateways: { strategy: args.fleet.natGateways },

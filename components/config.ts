@@ -97,6 +97,8 @@ export interface FleetConfig {
     subnetIds: Record<string, string[]>;
     /** NAT gateways of the VPCs this program creates: one per VPC, or one per availability zone. */
     natGateways: "Single" | "OnePerAz";
+    /** Address range of the VPCs this program creates (pick one that does not overlap networks you peer with). */
+    vpcCidr: string;
 }
 
 export interface GoldenAmiConfig {
@@ -156,6 +158,7 @@ export const FLEET_DEFAULTS = {
     containers: false,
     userDataFile: "components/documents/user-data.sh",
     natGateways: "Single",
+    vpcCidr: "10.0.0.0/16",
 } as const;
 
 export const LIFECYCLE_DEFAULTS: LifecycleConfig = {
@@ -384,6 +387,8 @@ function parseFleet(check: Checker, value: unknown, imageRegions: string[], imag
         subnetIds,
         natGateways: check.oneOf(`${key}.natGateways`, fleet.natGateways ?? FLEET_DEFAULTS.natGateways, ["Single", "OnePerAz"] as const,
             "NAT gateways of the VPCs made for the fleet"),
+        vpcCidr: check.matching(`${key}.vpcCidr`, fleet.vpcCidr ?? FLEET_DEFAULTS.vpcCidr, /^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-4])$/,
+            "an IPv4 CIDR block from /16 to /24 like 10.0.0.0/16"),
     };
 }
 

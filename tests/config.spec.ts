@@ -75,6 +75,7 @@ describe("config", () => {
         ["a malformed fleet subnet id", withFleet({ subnetIds: { "us-east-1": ["subnet-x"] } }), /golden-ami:fleet.subnetIds.us-east-1\[0\] must be a subnet id/],
         ["checkpoints that do not end at 100", withFleet({ instanceRefresh: { checkpointPercentages: [50, 90] } }), /golden-ami:fleet.instanceRefresh.checkpointPercentages must rise and end at 100, got \[50,90\]/],
         ["a fleet root volume smaller than the image's", withFleet({ rootVolumeGiB: 10 }), /golden-ami:fleet.rootVolumeGiB must be a whole number from 20 to 16384, got 10/],
+        ["a fleet VPC range that is not a CIDR block", withFleet({ vpcCidr: "10.0.0.0" }), /golden-ami:fleet.vpcCidr must be an IPv4 CIDR block from \/16 to \/24 like 10.0.0.0\/16, got "10.0.0.0"/],
         ["a user data file that is not in the repository", withFleet({ userDataFile: "nowhere/user-data.sh" }), /golden-ami:fleet.userDataFile must name a file in the repository, got "nowhere\/user-data.sh"/],
     ];
     for (const [what, raw, message] of refusals) {

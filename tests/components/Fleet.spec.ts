@@ -115,6 +115,7 @@ describe("Fleet settings", () => {
         assert.strictEqual(vpcs.length, 1, "only eu-west-1 needs a VPC");
         assert.deepStrictEqual(inRegion("eu-west-1").inputs.vpcZoneIdentifiers, vpcs[0].state.privateSubnetIds);
         assert.strictEqual(vpcs[0].inputs.natGateways.strategy, "Single");
+        assert.strictEqual(vpcs[0].inputs.cidrBlock, "10.0.0.0/16", "the configured range, default 10.0.0.0/16");
     });
 
     it("changes every template's image when the stack pins a new version", async () => {
