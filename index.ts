@@ -4,7 +4,7 @@
 // shared and published image, and the fleet regions run it in Auto Scaling groups.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { findPromotedImage, Fleet, FleetInstanceProfile, GoldenImage, ImageSource, imageTags, loadConfig, RegionalImage } from "./components";
+import { Fleet, FleetInstanceProfile, GoldenImage, ImageSource, imageTags, loadConfig, RegionalImage } from "./components";
 
 export = async () => {
     const config = loadConfig();
@@ -12,13 +12,11 @@ export = async () => {
     const providers = Object.fromEntries(config.regions.map(region => [region, new aws.Provider(`aws-${region}`, { region })]));
     const homeProvider = providers[config.homeRegion];
 
-    // Build here, or find the image the building account proved.
+    // Build here, or copy the exact image the building account proved (pinned in the stack file).
     let golden: GoldenImage | undefined;
     let homeSource: ImageSource;
     if (config.promoteFrom) {
-        const from = config.promoteFrom;
-        const lookupProvider = providers[from.region] ?? new aws.Provider(`aws-${from.region}`, { region: from.region });
-        homeSource = { kind: "copy", amiId: await findPromotedImage(config.image, from, lookupProvider), region: from.region };
+        homeSource = { kind: "copy", amiId: config.promoteFrom.amiId, region: config.promoteFrom.region };
     } else {
         golden = new GoldenImage(config.image.name, {
             provider: homeProvider,

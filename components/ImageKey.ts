@@ -25,7 +25,7 @@ export class ImageKey extends pulumi.ComponentResource {
         const invokeOpts = { parent: this, provider: args.provider };
         const identity = aws.getCallerIdentityOutput({}, invokeOpts);
         const partition = aws.getPartitionOutput({}, invokeOpts);
-        const sharedWith = args.sharedWith ?? { accounts: [], organizationArns: [], organizationalUnitArns: [] };
+        const sharedWith = args.sharedWith ?? { accounts: [], organizationArns: [], organizationalUnitArns: [], promotingAccounts: [] };
         const policy = pulumi.all([identity.accountId, partition.partition]).apply(([accountId, partitionName]) =>
             JSON.stringify(imageKeyPolicy({ accountId, partition: partitionName, sharedWith, serviceRoles: args.serviceRoles ?? [] })));
 

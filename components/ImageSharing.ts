@@ -33,8 +33,13 @@ type LaunchPermissionGrant = Pick<aws.ec2.AmiLaunchPermissionArgs, "accountId" |
 /** One grant per principal, each with exactly one of account, organization or OU. */
 export function launchPermissions(sharedWith: SharingConfig): Array<{ id: string; grant: LaunchPermissionGrant }> {
     return [
-        ...sharedWith.accounts.map(accountId => ({ id: accountId, grant: { accountId } })),
+        ...launchAccounts(sharedWith).map(accountId => ({ id: accountId, grant: { accountId } })),
         ...sharedWith.organizationArns.map(organizationArn => ({ id: organizationId(organizationArn), grant: { organizationArn } })),
         ...sharedWith.organizationalUnitArns.map(organizationalUnitArn => ({ id: organizationId(organizationalUnitArn), grant: { organizationalUnitArn } })),
     ];
+}
+
+/** Every account that may launch the image: the listed ones and those that promote (copy) it. */
+export function launchAccounts(sharedWith: SharingConfig): string[] {
+    return [...sharedWith.accounts, ...sharedWith.promotingAccounts];
 }

@@ -12,7 +12,10 @@ export const PROJECT = "golden-ami";
 export const DERIVED_TAG_KEYS = ["Name", "Environment", "Version", "BaseImage", "ManagedBy"] as const;
 
 /** Per-AMI sharing limits (EC2 quotas): beyond them, share with organizations or OUs instead. */
-export const SHARING_LIMITS = { accounts: 50, organizationArns: 25, organizationalUnitArns: 25 };
+export const SHARING_LIMITS = { accounts: 50, organizationArns: 25, organizationalUnitArns: 25, promotingAccounts: 50 };
+
+/** The project's config keys (`golden-ami:<key>`), and the fields each structured one may have. */
+export const CONFIG_KEYS = ["image", "lifecycle", "regions", "sharing", "tags", "promoteFrom", "blockPublicSharing", "fleet", "build"] as const;
 
 /** Image Builder renders `{{ imagebuilder:buildDate }}` as e.g. `2026-11-23T04-00-12.345Z`. */
 const BUILD_DATE_LENGTH = "2026-11-23T04-00-12.345Z".length;
@@ -50,9 +53,12 @@ export interface LifecycleConfig {
 }
 
 export interface SharingConfig {
+    /** Accounts that may launch the image. */
     accounts: string[];
     organizationArns: string[];
     organizationalUnitArns: string[];
+    /** Accounts that copy the image into their own (promoting stacks): launch rights plus read access to its snapshots. */
+    promotingAccounts: string[];
 }
 
 export interface PromoteFromConfig {
@@ -60,11 +66,22 @@ export interface PromoteFromConfig {
     account: string;
     /** The building stack's home region. */
     region: string;
+    /** The exact AMI the building stack proved, pinned by `npm run images -- promote`. */
+    amiId: string;
+}
+
+/** Where Image Builder launches its build and test instances; absent means the account's default VPC. */
+export interface BuildNetworkConfig {
+    subnetId: string;
+    /** Security groups for the instances; empty means the program makes one with no inbound rules. */
+    securityGroupIds: string[];
 }
 
 export interface InstanceRefreshConfig {
     /** Share of the group that stays in service while instances are replaced. */
     minHealthyPercentage: number;
+    /** Capacity the group may grow to while replacing: above 100, new instances launch before old ones terminate. */
+    maxHealthyPercentage: number;
     /** Seconds a new instance gets before it counts as healthy capacity. */
     instanceWarmupSeconds: number;
     /** Pause points (ascending, ending at 100) where the refresh waits `checkpointDelaySeconds`. */
@@ -117,6 +134,8 @@ export interface GoldenAmiConfig {
     blockPublicSharing: boolean;
     /** Launch templates and Auto Scaling groups on the image; absent means no fleet. */
     fleet?: FleetConfig;
+    /** The building stack's build network; absent means the default VPC. */
+    build?: BuildNetworkConfig;
 }
 
 /** The stack's raw values, keyed without the `golden-ami:` prefix, plus `aws:region`. */
@@ -130,6 +149,8 @@ export class ConfigError extends Error {
 }
 
 const KNOWN_REGIONS = new Set<string>(Object.values(Region));
+const AMI_ID = /^ami-[0-9a-f]{8}([0-9a-f]{9})?$/;
+const SUBNET_ID = /^subnet-[0-9a-f]{8}([0-9a-f]{9})?$/;
 
 /** Paths in the config (user data) are relative to the repository root, wherever the program runs from. */
 const REPOSITORY_ROOT = path.resolve(__dirname, "..");
@@ -146,6 +167,8 @@ export const IMAGE_DEFAULTS = {
     scheduleTimezone: "Etc/UTC",
 } as const;
 
+const IMAGE_FIELDS = ["name", "version", "baseImage", ...Object.keys(IMAGE_DEFAULTS)];
+
 export const FLEET_DEFAULTS = {
     instanceTypes: ["t3.small"],
     onDemandBaseCapacity: 0,
@@ -154,12 +177,15 @@ export const FLEET_DEFAULTS = {
     maxSize: 2,
     healthCheckType: "EC2",
     healthCheckGracePeriodSeconds: 300,
-    instanceRefresh: { minHealthyPercentage: 90, instanceWarmupSeconds: 300, checkpointPercentages: [50, 100], checkpointDelaySeconds: 300 },
+    // Launch the new instances before terminating old ones: capacity never drops during a rollout.
+    instanceRefresh: { minHealthyPercentage: 100, maxHealthyPercentage: 200, instanceWarmupSeconds: 300, checkpointPercentages: [50, 100], checkpointDelaySeconds: 300 },
     containers: false,
     userDataFile: "components/documents/user-data.sh",
     natGateways: "Single",
     vpcCidr: "10.0.0.0/16",
 } as const;
+
+const FLEET_FIELDS = ["regions", "desiredCapacity", "rootVolumeGiB", "subnetIds", ...Object.keys(FLEET_DEFAULTS)];
 
 export const LIFECYCLE_DEFAULTS: LifecycleConfig = {
     deprecateAfterDays: 90,
@@ -171,6 +197,8 @@ export const LIFECYCLE_DEFAULTS: LifecycleConfig = {
 /** Validates every key and returns the typed, defaulted config; throws one ConfigError listing every problem. */
 export function parseStackConfig(raw: RawStackConfig, stack: string): GoldenAmiConfig {
     const check = new Checker();
+    check.stackName(stack);
+    check.knownFields("golden-ami", Object.fromEntries(Object.entries(raw).filter(([key]) => !key.includes(":"))), CONFIG_KEYS, ":");
     const homeRegion = check.region("aws:region", raw["aws:region"]);
     const image = parseImage(check, raw.image);
     const lifecycle = parseLifecycle(check, raw.lifecycle);
@@ -180,16 +208,23 @@ export function parseStackConfig(raw: RawStackConfig, stack: string): GoldenAmiC
     const promoteFrom = raw.promoteFrom === undefined ? undefined : parsePromoteFrom(check, raw.promoteFrom);
     const blockPublicSharing = check.boolean("golden-ami:blockPublicSharing", raw.blockPublicSharing, true);
     const fleet = raw.fleet === undefined ? undefined : parseFleet(check, raw.fleet, regions, image);
+    const build = raw.build === undefined ? undefined : parseBuild(check, raw.build);
+    if (promoteFrom && build) check.fail("golden-ami:build is set, but golden-ami:promoteFrom makes this a promoting stack that never builds; remove one of them");
+    const shared = [...sharing.accounts, ...sharing.promotingAccounts];
+    if (promoteFrom && shared.includes(promoteFrom.account)) {
+        check.fail(`golden-ami:sharing lists ${promoteFrom.account}, the account this stack promotes from; it owns the source image already`);
+    }
     check.done();
-    return { stack, homeRegion, image, lifecycle, regions, sharing, tags, promoteFrom, blockPublicSharing, fleet };
+    return { stack, homeRegion, image, lifecycle, regions, sharing, tags, promoteFrom, blockPublicSharing, fleet, build };
 }
 
 /** Reads the running stack's config; bad config ends the program with the list of problems, no stack trace. */
 export function loadConfig(): GoldenAmiConfig {
     const raw: RawStackConfig = { "aws:region": new pulumi.Config("aws").get("region") };
-    const config = new pulumi.Config(PROJECT);
-    for (const key of ["image", "lifecycle", "regions", "sharing", "tags", "promoteFrom", "blockPublicSharing", "fleet"]) {
-        raw[key] = readValue(config, key);
+    // Every key of the project, known or not, so a misspelt one is refused instead of ignored.
+    const prefix = `${PROJECT}:`;
+    for (const [fullKey, text] of Object.entries(pulumi.runtime.allConfig())) {
+        if (fullKey.startsWith(prefix)) raw[fullKey.slice(prefix.length)] = readValue(text);
     }
     try {
         return parseStackConfig(raw, pulumi.getStack());
@@ -200,9 +235,7 @@ export function loadConfig(): GoldenAmiConfig {
 }
 
 /** Config values arrive as strings; structured ones are JSON. */
-function readValue(config: pulumi.Config, key: string): unknown {
-    const text = config.get(key);
-    if (text === undefined) return undefined;
+function readValue(text: string): unknown {
     try {
         return JSON.parse(text);
     } catch {
@@ -217,7 +250,7 @@ export function amiNameTemplate(image: Pick<ImageConfig, "name" | "version">): s
 
 function parseImage(check: Checker, value: unknown): ImageConfig {
     const key = "golden-ami:image";
-    const image = check.object(key, value, true);
+    const image = check.object(key, value, true, IMAGE_FIELDS);
     const name = check.matching(`${key}.name`, image.name, /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/,
         "1 to 64 letters, digits, '-' or '_', starting with a letter or digit");
     const version = check.matching(`${key}.version`, image.version, /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/,
@@ -243,7 +276,7 @@ function parseImage(check: Checker, value: unknown): ImageConfig {
 
 function parseLifecycle(check: Checker, value: unknown): LifecycleConfig {
     const key = "golden-ami:lifecycle";
-    const lifecycle = check.object(key, value ?? {}, false);
+    const lifecycle = check.object(key, value ?? {}, false, Object.keys(LIFECYCLE_DEFAULTS));
     const read = (field: keyof LifecycleConfig, min: number) =>
         check.integer(`${key}.${field}`, lifecycle[field] ?? LIFECYCLE_DEFAULTS[field], min, 3650);
     const parsed: LifecycleConfig = {
@@ -273,7 +306,7 @@ function parseRegions(check: Checker, value: unknown, homeRegion: string): strin
 
 function parseSharing(check: Checker, value: unknown): SharingConfig {
     const key = "golden-ami:sharing";
-    const sharing = check.object(key, value ?? {}, false);
+    const sharing = check.object(key, value ?? {}, false, ["accounts", "organizationArns", "organizationalUnitArns", "promotingAccounts"]);
     const principals = <T extends keyof SharingConfig>(field: T, pattern: RegExp, expected: string): string[] => {
         const fieldKey = `${key}.${field}`;
         const items = check.list(fieldKey, sharing[field] ?? [], (itemKey, item) => {
@@ -289,8 +322,16 @@ function parseSharing(check: Checker, value: unknown): SharingConfig {
         }
         return items;
     };
+    const accounts = principals("accounts", /^\d{12}$/, "a 12-digit AWS account id");
+    const promotingAccounts = principals("promotingAccounts", /^\d{12}$/, "a 12-digit AWS account id");
+    promotingAccounts.forEach((account, index) => {
+        if (account && accounts.includes(account)) {
+            check.fail(`${key}.promotingAccounts[${index}] "${account}" is also in ${key}.accounts; list it once, under promotingAccounts, which lets it launch the image too`);
+        }
+    });
     return {
-        accounts: principals("accounts", /^\d{12}$/, "a 12-digit AWS account id"),
+        accounts,
+        promotingAccounts,
         organizationArns: principals("organizationArns", /^arn:aws[a-z-]*:organizations::\d{12}:organization\/o-[a-z0-9]{10,32}$/,
             "an organization ARN like arn:aws:organizations::111122223333:organization/o-exampleorgid"),
         organizationalUnitArns: principals("organizationalUnitArns",
@@ -324,7 +365,7 @@ function parseTags(check: Checker, value: unknown): Record<string, string> {
 
 function parseFleet(check: Checker, value: unknown, imageRegions: string[], image: ImageConfig): FleetConfig {
     const key = "golden-ami:fleet";
-    const fleet = check.object(key, value, true);
+    const fleet = check.object(key, value, true, FLEET_FIELDS);
     const regions = fleet.regions === undefined ? imageRegions
         : check.list(`${key}.regions`, fleet.regions, (itemKey, item) => check.region(itemKey, item));
     check.unique(`${key}.regions`, regions);
@@ -344,7 +385,7 @@ function parseFleet(check: Checker, value: unknown, imageRegions: string[], imag
         check.fail(`${key}.desiredCapacity must be between minSize (${minSize}) and maxSize (${maxSize}), got ${desiredCapacity}`);
     }
     const refreshKey = `${key}.instanceRefresh`;
-    const refresh = check.object(refreshKey, fleet.instanceRefresh ?? {}, false);
+    const refresh = check.object(refreshKey, fleet.instanceRefresh ?? {}, false, ["minHealthyPercentage", "maxHealthyPercentage", "instanceWarmupSeconds", "checkpointPercentages", "checkpointDelaySeconds"]);
     const refreshDefaults = FLEET_DEFAULTS.instanceRefresh;
     const checkpointPercentages = check.list(`${refreshKey}.checkpointPercentages`, refresh.checkpointPercentages ?? [...refreshDefaults.checkpointPercentages],
         (itemKey, item) => check.integer(itemKey, item, 1, 100));
@@ -352,6 +393,11 @@ function parseFleet(check: Checker, value: unknown, imageRegions: string[], imag
         && checkpointPercentages[checkpointPercentages.length - 1] === 100;
     if (checkpointPercentages.length > 0 && !ascendingTo100) {
         check.fail(`${refreshKey}.checkpointPercentages must rise and end at 100, got ${JSON.stringify(checkpointPercentages)}`);
+    }
+    const minHealthyPercentage = check.integer(`${refreshKey}.minHealthyPercentage`, refresh.minHealthyPercentage ?? refreshDefaults.minHealthyPercentage, 0, 100);
+    const maxHealthyPercentage = check.integer(`${refreshKey}.maxHealthyPercentage`, refresh.maxHealthyPercentage ?? refreshDefaults.maxHealthyPercentage, 101, 200);
+    if (maxHealthyPercentage - minHealthyPercentage > 100) {
+        check.fail(`${refreshKey}.maxHealthyPercentage (${maxHealthyPercentage}) may exceed minHealthyPercentage (${minHealthyPercentage}) by at most 100 (an Auto Scaling rule)`);
     }
     const rootVolumeGiB = count("rootVolumeGiB", image.rootVolumeGiB, image.rootVolumeGiB, 16384);
     const userDataFile = check.matching(`${key}.userDataFile`, fleet.userDataFile ?? FLEET_DEFAULTS.userDataFile, /^[\w./-]+$/, "a path in the repository");
@@ -361,7 +407,7 @@ function parseFleet(check: Checker, value: unknown, imageRegions: string[], imag
     for (const [region, subnets] of Object.entries(check.object(subnetsKey, fleet.subnetIds ?? {}, false))) {
         if (!regions.includes(region)) check.fail(`${subnetsKey}.${region} is not a fleet region (${regions.join(", ")})`);
         subnetIds[region] = check.list(`${subnetsKey}.${region}`, subnets, (itemKey, item) =>
-            check.matching(itemKey, item, /^subnet-[0-9a-f]{8}([0-9a-f]{9})?$/, "a subnet id like subnet-0123456789abcdef0"));
+            check.matching(itemKey, item, SUBNET_ID, "a subnet id like subnet-0123456789abcdef0"));
         if (subnetIds[region].length === 0) check.fail(`${subnetsKey}.${region} is empty: list its subnets, or leave the region out to get a VPC made for the fleet`);
     }
     return {
@@ -375,7 +421,8 @@ function parseFleet(check: Checker, value: unknown, imageRegions: string[], imag
         healthCheckType: check.oneOf(`${key}.healthCheckType`, fleet.healthCheckType ?? FLEET_DEFAULTS.healthCheckType, ["EC2", "ELB"] as const, "the group's health check"),
         healthCheckGracePeriodSeconds: count("healthCheckGracePeriodSeconds", FLEET_DEFAULTS.healthCheckGracePeriodSeconds, 0, 7200),
         instanceRefresh: {
-            minHealthyPercentage: check.integer(`${refreshKey}.minHealthyPercentage`, refresh.minHealthyPercentage ?? refreshDefaults.minHealthyPercentage, 0, 100),
+            minHealthyPercentage,
+            maxHealthyPercentage,
             instanceWarmupSeconds: check.integer(`${refreshKey}.instanceWarmupSeconds`, refresh.instanceWarmupSeconds ?? refreshDefaults.instanceWarmupSeconds, 0, 3600),
             checkpointPercentages,
             checkpointDelaySeconds: check.integer(`${refreshKey}.checkpointDelaySeconds`, refresh.checkpointDelaySeconds ?? refreshDefaults.checkpointDelaySeconds, 0, 172800),
@@ -394,11 +441,24 @@ function parseFleet(check: Checker, value: unknown, imageRegions: string[], imag
 
 function parsePromoteFrom(check: Checker, value: unknown): PromoteFromConfig {
     const key = "golden-ami:promoteFrom";
-    const promoteFrom = check.object(key, value, true);
+    const promoteFrom = check.object(key, value, true, ["account", "region", "amiId"]);
     return {
         account: check.matching(`${key}.account`, promoteFrom.account, /^\d{12}$/, "the building account's 12-digit AWS account id"),
         region: check.region(`${key}.region`, promoteFrom.region),
+        amiId: check.matching(`${key}.amiId`, promoteFrom.amiId, AMI_ID,
+            "the id of the AMI the building stack proved, like ami-0123456789abcdef0; pin it with `npm run images -- promote --from <building stack> --version <version> --stack <this stack>`"),
     };
+}
+
+function parseBuild(check: Checker, value: unknown): BuildNetworkConfig {
+    const key = "golden-ami:build";
+    const build = check.object(key, value, true, ["subnetId", "securityGroupIds"]);
+    const subnetId = check.matching(`${key}.subnetId`, build.subnetId, SUBNET_ID,
+        "the subnet id the build and test instances run in, like subnet-0123456789abcdef0 (it needs a route to SSM, S3 and your package mirrors)");
+    const securityGroupIds = check.list(`${key}.securityGroupIds`, build.securityGroupIds ?? [], (itemKey, item) =>
+        check.matching(itemKey, item, /^sg-[0-9a-f]{8}([0-9a-f]{9})?$/, "a security group id like sg-0123456789abcdef0"));
+    check.unique(`${key}.securityGroupIds`, securityGroupIds);
+    return { subnetId, securityGroupIds };
 }
 
 function partitionOf(region: string): string {
@@ -421,7 +481,8 @@ class Checker {
         if (this.problems.length > 0) throw new ConfigError(this.problems);
     }
 
-    object(key: string, value: unknown, required: boolean): Record<string, unknown> {
+    /** An object value; with `fields`, a field it does not know is refused with the closest known one. */
+    object(key: string, value: unknown, required: boolean, fields?: readonly string[]): Record<string, unknown> {
         if (value === undefined && required) {
             this.fail(`${key} is required: set it in the stack file (Pulumi.<stack>.yaml)`);
             return {};
@@ -430,7 +491,23 @@ class Checker {
             this.fail(`${key} must be an object, got ${describe(value)}`);
             return {};
         }
+        if (fields) this.knownFields(key, value as Record<string, unknown>, fields, ".");
         return value as Record<string, unknown>;
+    }
+
+    knownFields(key: string, value: Record<string, unknown>, fields: readonly string[], separator: "." | ":"): void {
+        for (const field of Object.keys(value)) {
+            if (fields.includes(field)) continue;
+            const closest = closestOf(field, fields);
+            this.fail(`${key}${separator}${field} is not a known key${closest ? `; did you mean ${key}${separator}${closest}?` : ""} (known: ${fields.join(", ")})`);
+        }
+    }
+
+    /** Stack names become part of Image Builder and KMS alias names, which allow fewer characters than Pulumi does. */
+    stackName(stack: string): void {
+        if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,29}$/.test(stack)) {
+            this.fail(`the stack name must be 1 to 30 letters, digits, '-' or '_' (it becomes part of Image Builder and KMS alias names), got "${stack}"`);
+        }
     }
 
     list<T>(key: string, value: unknown, item: (itemKey: string, item: unknown) => T): T[] {
@@ -452,6 +529,14 @@ class Checker {
     matching(key: string, value: unknown, pattern: RegExp, expected: string): string {
         if (value === undefined) {
             this.fail(`${key} is required: expected ${expected}`);
+            return "";
+        }
+        if (typeof value === "number" && pattern.test(String(value))) {
+            this.fail(`${key} must be ${expected}, got the number ${value}: quote it in the stack file ("${value}"), or YAML reads it as a number`);
+            return "";
+        }
+        if (typeof value === "number" && /^\d{1,11}$/.test(String(value)) && pattern.test(String(value).padStart(12, "0"))) {
+            this.fail(`${key} must be ${expected}, got the number ${value}: YAML dropped its leading zeros; quote it in the stack file ("${String(value).padStart(12, "0")}")`);
             return "";
         }
         if (typeof value !== "string" || !pattern.test(value)) {
@@ -500,6 +585,10 @@ class Checker {
     }
 
     integer(key: string, value: unknown, min: number, max: number): number {
+        if (typeof value === "string" && /^\s*-?\d+\s*$/.test(value)) {
+            this.fail(`${key} must be a whole number from ${min} to ${max}, got the string ${describe(value)}: remove the quotes in the stack file`);
+            return min;
+        }
         if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
             this.fail(`${key} must be a whole number from ${min} to ${max}, got ${describe(value)}`);
             return min;
@@ -509,12 +598,38 @@ class Checker {
 
     boolean(key: string, value: unknown, fallback: boolean): boolean {
         if (value === undefined) return fallback;
+        if (value === "true" || value === "false") {
+            this.fail(`${key} must be true or false, got the string ${describe(value)}: remove the quotes in the stack file`);
+            return fallback;
+        }
         if (typeof value !== "boolean") {
             this.fail(`${key} must be true or false, got ${describe(value)}`);
             return fallback;
         }
         return value;
     }
+}
+
+/** The known name a misspelt one was most likely meant to be: same letters in another case, or a few edits away. */
+function closestOf(name: string, known: readonly string[]): string | undefined {
+    const sameLetters = known.find(candidate => candidate.toLowerCase() === name.toLowerCase());
+    if (sameLetters) return sameLetters;
+    const scored = known.map(candidate => ({ candidate, distance: editDistance(name.toLowerCase(), candidate.toLowerCase()) }))
+        .sort((a, b) => a.distance - b.distance);
+    const best = scored[0];
+    return best && best.distance <= Math.max(2, Math.floor(name.length / 3)) ? best.candidate : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+    let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+    for (let i = 1; i <= a.length; i++) {
+        const current = [i];
+        for (let j = 1; j <= b.length; j++) {
+            current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        }
+        previous = current;
+    }
+    return previous[b.length];
 }
 
 function describe(value: unknown): string {

@@ -5,7 +5,6 @@ export * from "./ImageKey";
 export * from "./GoldenImage";
 export * from "./ImageSharing";
 export * from "./RegionalImage";
-export * from "./promotion";
 export * from "./Fleet";
 export * from "./FleetInstanceProfile";
 export * from "./BuildLogsBucket";

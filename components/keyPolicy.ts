@@ -54,8 +54,9 @@ export function imageKeyPolicy(args: KeyPolicyArgs): { Version: string; Statemen
         const roleArns = args.serviceRoles.map(role => `arn:${partition}:iam::${accountId}:role/aws-service-role/${SERVICE_ROLES[role]}`);
         usedBy("ServiceLinkedRoles", "*", { StringEquals: { "aws:PrincipalArn": roleArns } }, ["kms:Encrypt"]);
     }
-    if (sharedWith.accounts.length > 0) {
-        usedBy("SharedAccounts", sharedWith.accounts.map(account => `arn:${partition}:iam::${account}:root`), undefined);
+    const accounts = [...sharedWith.accounts, ...sharedWith.promotingAccounts];
+    if (accounts.length > 0) {
+        usedBy("SharedAccounts", accounts.map(account => `arn:${partition}:iam::${account}:root`), undefined);
     }
     if (sharedWith.organizationArns.length > 0) {
         usedBy("SharedOrganizations", "*", { StringEquals: { "aws:PrincipalOrgID": sharedWith.organizationArns.map(organizationId) } });

@@ -49,8 +49,6 @@ export interface RunOptions {
     rawConfig?: RawStackConfig;
     /** The mocked caller's account (default MOCK_ACCOUNT_ID). */
     accountId?: string;
-    /** AMI ids the building account has for the promoted version (default: one placeholder). */
-    promotedAmiIds?: string[];
     /** Run as `pulumi preview` (true) or `pulumi up` (false, default). */
     preview?: boolean;
 }
@@ -86,7 +84,7 @@ export async function runProgram(stack: string, options: RunOptions = {}): Promi
         call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
             const region: string | undefined = args.inputs.region ?? providerOf(args.provider)?.inputs.region;
             dataSources.push({ token: args.token, inputs: args.inputs, region });
-            return mockDataSource(args.token, args.inputs, { accountId, region: region ?? "us-east-1", promotedAmiIds: options.promotedAmiIds });
+            return mockDataSource(args.token, args.inputs, { accountId, region: region ?? "us-east-1" });
         },
     }, PROJECT, stack, options.preview ?? false);
     pulumi.runtime.setAllConfig(toEngineConfig(raw));
@@ -198,7 +196,7 @@ function mockState(args: pulumi.runtime.MockResourceArgs, region: string, accoun
     return { id, state, computed };
 }
 
-function mockDataSource(token: string, inputs: Record<string, any>, context: { accountId: string; region: string; promotedAmiIds?: string[] }): Record<string, any> {
+function mockDataSource(token: string, inputs: Record<string, any>, context: { accountId: string; region: string }): Record<string, any> {
     switch (token) {
         case "aws:index/getCallerIdentity:getCallerIdentity":
             return { accountId: context.accountId, arn: `arn:aws:iam::${context.accountId}:role/deployer`, userId: "AIDAPLACEHOLDER", id: context.accountId };
@@ -208,8 +206,6 @@ function mockDataSource(token: string, inputs: Record<string, any>, context: { a
             return { region: context.region, name: context.region, id: context.region };
         case "aws:ec2/getSubnet:getSubnet":
             return { id: inputs.id, vpcId: placeholder("vpc-", inputs.id), availabilityZone: `${context.region}a` };
-        case "aws:ec2/getAmiIds:getAmiIds":
-            return { ids: context.promotedAmiIds ?? [placeholder("ami-", JSON.stringify(inputs))], id: "ami-ids" };
         default:
             return {};
     }

@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import { DeclaredResource, ofType, ProgramRun, referencedBy, runStack, TYPES } from "../helpers";
+import { readStackConfig } from "../../tools/stackFile";
 
 const expectedFleetRegions: Record<string, string[]> = { dev: ["us-east-1"], prod: ["eu-west-1", "us-east-1"] };
 
@@ -83,7 +84,7 @@ for (const stack of ["dev", "prod"]) {
                 const kinds = template.inputs.tagSpecifications.map((spec: any) => spec.resourceType).sort();
                 assert.deepStrictEqual(kinds, ["instance", "volume"]);
                 for (const spec of template.inputs.tagSpecifications) {
-                    assert.strictEqual(spec.tags.Version, stack === "prod" ? "1.3.2" : "1.4.0", `${template.name} ${spec.resourceType} version`);
+                    assert.strictEqual(spec.tags.Version, (readStackConfig(stack).image as { version: string }).version, `${template.name} ${spec.resourceType} version`);
                     assert.strictEqual(spec.tags.Owner, "platform-team");
                 }
             }
@@ -119,15 +120,19 @@ describe("Fleet settings", () => {
     });
 
     it("changes every template's image when the stack pins a new version", async () => {
-        const before = await runStack("prod", { promotedAmiIds: ["ami-0version13200001"] });
         const raw = (await import("../../tools/stackFile")).readStackConfig("prod");
-        const after = await runStack("prod", { config: { image: { ...(raw.image as object), version: "1.4.0" } }, promotedAmiIds: ["ami-0version14000001"] });
+        const pin = (version: string, amiId: string) => ({
+            image: { ...(raw.image as object), version },
+            promoteFrom: { ...(raw.promoteFrom as object), amiId },
+        });
+        const before = await runStack("prod", { config: pin("1.3.2", "ami-0a0a0a0a0a0a13200") });
+        const after = await runStack("prod", { config: pin("1.4.1", "ami-0b0b0b0b0b0b14100") });
         const imageOf = (run: ProgramRun) => Object.fromEntries(ofType(run, TYPES.launchTemplate).map(template => [template.region, template.inputs.imageId]));
         const [was, now] = [imageOf(before), imageOf(after)];
         for (const region of expectedFleetRegions.prod) {
             assert.notStrictEqual(now[region], was[region], `the ${region} template moves to the new image`);
         }
         const versions = ofType(after, TYPES.launchTemplate).flatMap(template => template.inputs.tagSpecifications.map((spec: any) => spec.tags.Version));
-        assert.ok(versions.every(version => version === "1.4.0"));
+        assert.ok(versions.every(version => version === "1.4.1"));
     });
 });

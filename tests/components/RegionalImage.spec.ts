@@ -24,7 +24,7 @@ for (const { stack, config } of cases) {
             run = await runStack(stack, config ? { rawConfig: config } : {});
             const parsed = parseStackConfig(config ?? readStackConfig(stack), stack);
             regions = parsed.regions;
-            principals = [...parsed.sharing.accounts, ...parsed.sharing.organizationArns, ...parsed.sharing.organizationalUnitArns];
+            principals = [...parsed.sharing.accounts, ...parsed.sharing.promotingAccounts, ...parsed.sharing.organizationArns, ...parsed.sharing.organizationalUnitArns];
         });
 
         const promotes = stack === "prod";

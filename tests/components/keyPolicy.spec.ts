@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { imageKeyPolicy, organizationPath } from "../../components/keyPolicy";
 
-const nobody = { accounts: [], organizationArns: [], organizationalUnitArns: [] };
+const nobody = { accounts: [], organizationArns: [], organizationalUnitArns: [], promotingAccounts: [] };
 
 describe("imageKeyPolicy", () => {
     it("lets the account's service-linked roles use the key by ARN, so the policy is valid before the roles exist", () => {

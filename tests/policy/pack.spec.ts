@@ -21,7 +21,7 @@ function levels(stack: "dev" | "prod"): Record<string, string> {
     return Object.fromEntries([...reconcileConfig(policies, loadPackConfig(stack))].map(([name, settings]) => [name, settings.enforcementLevel]));
 }
 
-function stackSharing(stack: "dev" | "prod"): { accounts?: string[]; organizationArns?: string[]; organizationalUnitArns?: string[] } {
+function stackSharing(stack: "dev" | "prod"): { accounts?: string[]; promotingAccounts?: string[]; organizationArns?: string[]; organizationalUnitArns?: string[] } {
     const file = parse(fs.readFileSync(path.join(POLICY_DIR, "..", `Pulumi.${stack}.yaml`), "utf8"));
     return file.config["golden-ami:sharing"] ?? {};
 }
@@ -67,7 +67,7 @@ describe("the golden-ami policy pack", () => {
             const sharing = stackSharing(stack);
             const properties = reconcileConfig(policies, loadPackConfig(stack)).get("image-sharing-allow-listed")!.properties;
             assert.deepStrictEqual(properties, {
-                allowedAccounts: sharing.accounts ?? [],
+                allowedAccounts: [...(sharing.accounts ?? []), ...(sharing.promotingAccounts ?? [])],
                 allowedOrganizationArns: sharing.organizationArns ?? [],
                 allowedOrganizationalUnitArns: sharing.organizationalUnitArns ?? [],
             }, stack);

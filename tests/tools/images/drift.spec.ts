@@ -9,7 +9,7 @@ const expected: ExpectedImage = {
     region: "us-east-1",
     name: "al2023-base",
     version: "1.4.0",
-    sharing: { accounts: [PROD_ACCOUNT], organizationArns: [], organizationalUnitArns: [OU] },
+    sharing: { accounts: [PROD_ACCOUNT], organizationArns: [], organizationalUnitArns: [OU], promotingAccounts: [] },
     requiredTags: ["Name", "Owner", "Environment", "Version"],
 };
 
