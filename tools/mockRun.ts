@@ -5,10 +5,23 @@ import * as crypto from "crypto";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT, RawStackConfig } from "../components/config";
+import { changedInputs, replaceReasons } from "./replaceRules";
 import { readStackConfig, REPO_ROOT, toEngineConfig } from "./stackFile";
 
 /** The account the mocked caller is in, unless a run says otherwise. */
 export const MOCK_ACCOUNT_ID = "123456789012";
+
+/** The mocked clock, unless a run says otherwise: fixed, so two runs of one program are byte-identical. */
+export const MOCK_NOW = new Date("2026-11-23T04:00:00Z");
+
+/** The resource options a plan or a day-two check cares about. */
+export interface DeclaredOptions {
+    retainOnDelete?: boolean;
+    deleteBeforeReplace?: boolean;
+    ignoreChanges?: string[];
+    replaceOnChanges?: string[];
+    protect?: boolean;
+}
 
 export interface DeclaredResource {
     type: string;
@@ -26,6 +39,13 @@ export interface DeclaredResource {
     region?: string;
     /** The explicit provider's name and inputs, if any. */
     provider?: { name: string; inputs: Record<string, any> };
+    /** Its URN, as the engine would make it from the stack, project, parent types, type and name. */
+    urn: string;
+    options: DeclaredOptions;
+    /** How many times it was replaced over a sequence of runs (0: as first created). */
+    generation: number;
+    /** When the mocked clock says it was created (kept over runs that do not replace it). */
+    createdAt: string;
 }
 
 export interface DataSourceRead {
@@ -51,6 +71,15 @@ export interface RunOptions {
     accountId?: string;
     /** Run as `pulumi preview` (true) or `pulumi up` (false, default). */
     preview?: boolean;
+    /** The mocked clock (default MOCK_NOW). */
+    now?: Date;
+    /**
+     * The stack's state from an earlier run: a resource it holds keeps its id and outputs unless a
+     * force-new input changed (tools/replaceRules.ts), as in a real `pulumi up` months later.
+     */
+    previous?: ProgramRun;
+    /** Names of resources to replace whatever their inputs (`pulumi up --replace`). */
+    replace?: string[];
 }
 
 const PROGRAM = path.join(REPO_ROOT, "index.ts");
@@ -62,6 +91,9 @@ export async function runProgram(stack: string, options: RunOptions = {}): Promi
     const dataSources: DataSourceRead[] = [];
     const providerInputs = new Map<string, Record<string, any>>();
     const accountId = options.accountId ?? MOCK_ACCOUNT_ID;
+    const now = options.now ?? MOCK_NOW;
+    const declared = new Map<string, { urn: string; options: DeclaredOptions }>();
+    const earlier = new Map((options.previous?.resources ?? []).map(resource => [resource.urn, resource]));
 
     const providerOf = (reference?: string) => {
         const name = reference ? /pulumi:providers:aws::([^:]+)::/.exec(reference)?.[1] : undefined;
@@ -74,17 +106,26 @@ export async function runProgram(stack: string, options: RunOptions = {}): Promi
             const provider = providerOf(args.provider);
             const region: string | undefined = args.inputs.region ?? provider?.inputs.region;
             if (args.type === "pulumi:providers:aws") providerInputs.set(args.name, args.inputs);
-            const { id, state, computed } = mockState(args, region ?? "us-east-1", accountId);
+            const { urn, options: declaredOptions } = declared.get(`${args.type}::${args.name}`) ?? { urn: urnOf(stack, [], args.type, args.name), options: {} };
+            const before = earlier.get(urn);
+            const replaced = before !== undefined && (options.replace?.includes(args.name)
+                || replaceReasons(args.type, changedInputs(before.inputs, args.inputs)).length > 0);
+            const generation = before === undefined ? 0 : before.generation + (replaced ? 1 : 0);
+            const createdAt = before && !replaced ? before.createdAt : now.toISOString().replace(".000Z", "Z");
+            const made = before && !replaced
+                ? keptState(before, args.inputs)
+                : mockState(args, region ?? "us-east-1", accountId, generation, createdAt);
             resources.push({
-                type: args.type, name: args.name, custom: args.custom ?? true, inputs: args.inputs, state, id, computed,
+                type: args.type, name: args.name, custom: args.custom ?? true, inputs: args.inputs, ...made,
                 region: args.type === "pulumi:providers:aws" ? args.inputs.region : region, provider,
+                urn, options: declaredOptions, generation, createdAt,
             });
-            return { id, state };
+            return { id: made.id, state: made.state };
         },
         call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
             const region: string | undefined = args.inputs.region ?? providerOf(args.provider)?.inputs.region;
             dataSources.push({ token: args.token, inputs: args.inputs, region });
-            return mockDataSource(args.token, args.inputs, { accountId, region: region ?? "us-east-1" });
+            return mockDataSource(args.token, args.inputs, { accountId, region: region ?? "us-east-1", now });
         },
     }, PROJECT, stack, options.preview ?? false);
     pulumi.runtime.setAllConfig(toEngineConfig(raw));
@@ -97,9 +138,19 @@ export async function runProgram(stack: string, options: RunOptions = {}): Promi
     process.on("unhandledRejection", failed);
     try {
         forgetProgramModules();
-        const module = await import(PROGRAM);
-        const program = module.default ?? module;
-        const exported = typeof program === "function" ? await program() : program;
+        // Inside a root stack resource, as the Pulumi CLI runs a program, so every resource gets a URN and
+        // a stack transformation can see the options the program gave it.
+        const exported = await pulumi.runtime.runInPulumiStack(async () => {
+            pulumi.runtime.registerStackTransformation(args => {
+                const parentUrn = args.opts.parent ? declared.get(keyOf(args.opts.parent))?.urn : undefined;
+                const parentTypes = parentUrn ? parentTypeChain(parentUrn) : [];
+                declared.set(`${args.type}::${args.name}`, { urn: urnOf(stack, parentTypes, args.type, args.name), options: optionsOf(args.opts) });
+                return undefined;
+            });
+            const module = await import(PROGRAM);
+            const program = module.default ?? module;
+            return typeof program === "function" ? await program() : program;
+        });
         for (const [key, value] of Object.entries<unknown>(exported ?? {})) {
             outputs[key] = pulumi.Output.isInstance(value) ? await promiseOf(value) : value;
         }
@@ -109,7 +160,48 @@ export async function runProgram(stack: string, options: RunOptions = {}): Promi
     } finally {
         process.off("unhandledRejection", failed);
     }
-    return { resources, dataSources, outputs, error };
+    return { resources: resources.filter(resource => resource.type !== STACK_TYPE), dataSources, outputs, error };
+}
+
+const STACK_TYPE = "pulumi:pulumi:Stack";
+
+/** `urn:pulumi:<stack>::<project>::<parent types $-joined, then type>::<name>`; the root stack's type is left out. */
+function urnOf(stack: string, parentTypes: string[], type: string, name: string): string {
+    return `urn:pulumi:${stack}::${PROJECT}::${[...parentTypes, type].join("$")}::${name}`;
+}
+
+function parentTypeChain(parentUrn: string): string[] {
+    const types = parentUrn.split("::")[2].split("$");
+    return types[types.length - 1] === STACK_TYPE ? [] : types;
+}
+
+/** The SDK's own (internal) record of a resource's type and name. */
+function keyOf(resource: pulumi.Resource): string {
+    const internal = resource as unknown as { __pulumiType: string; __name: string };
+    return `${internal.__pulumiType}::${internal.__name}`;
+}
+
+function optionsOf(opts: pulumi.ResourceOptions): DeclaredOptions {
+    const custom = opts as pulumi.CustomResourceOptions;
+    const picked: DeclaredOptions = {
+        retainOnDelete: opts.retainOnDelete,
+        deleteBeforeReplace: custom.deleteBeforeReplace,
+        ignoreChanges: opts.ignoreChanges,
+        replaceOnChanges: opts.replaceOnChanges,
+        protect: opts.protect,
+    };
+    return Object.fromEntries(Object.entries(picked).filter(([, value]) => value !== undefined));
+}
+
+/** An existing resource updated in place keeps its id and computed outputs; a launch template gets a new version. */
+function keptState(before: DeclaredResource, inputs: Record<string, any>): { id: string; state: Record<string, any>; computed: string[] } {
+    const state = { ...before.state, ...inputs };
+    const updated = changedInputs(before.inputs, inputs).length > 0;
+    if (updated && before.type === "aws:ec2/launchTemplate:LaunchTemplate") {
+        state.latestVersion = before.state.latestVersion + 1;
+        if (inputs.updateDefaultVersion) state.defaultVersion = state.latestVersion;
+    }
+    return { id: before.id, state, computed: before.computed };
 }
 
 function asError(caught: unknown): Error {
@@ -154,49 +246,55 @@ function placeholder(prefix: string, seed: string, length = 17): string {
     return `${prefix}${crypto.createHash("sha256").update(seed).digest("hex").slice(0, length)}`;
 }
 
-function mockState(args: pulumi.runtime.MockResourceArgs, region: string, accountId: string): { id: string; state: Record<string, any>; computed: string[] } {
+function mockState(args: pulumi.runtime.MockResourceArgs, region: string, accountId: string, generation: number, createdAt: string): { id: string; state: Record<string, any>; computed: string[] } {
+    // A replacement is a new resource: new ids and ARNs, so what refers to it changes too, as in AWS.
+    const seed = generation === 0 ? args.name : `${args.name}#${generation}`;
     const service = args.type.split(":")[1]?.split("/")[0] ?? "resource";
     // Resources of different types may share a name; their made-up values must not.
     const kind = (args.type.split(":").pop() ?? "resource").toLowerCase();
     const computed: string[] = [];
     const made = <T extends string | string[]>(value: T): T => { computed.push(...[value].flat()); return value; };
     // An image's id follows its inputs: a new version or source is a new AMI, as in AWS.
-    const id = made(args.type === "aws:ec2/amiCopy:AmiCopy" ? placeholder("ami-", args.name + JSON.stringify(args.inputs))
-        : args.type === "aws:ec2/launchTemplate:LaunchTemplate" ? placeholder("lt-", args.name)
-        : `${args.name}-${kind}-id`);
-    const state: Record<string, any> = { ...args.inputs, id, arn: made(`arn:aws:${service}:${region}:${accountId}:${kind}/${args.name}`) };
+    const id = made(args.type === "aws:ec2/amiCopy:AmiCopy" ? placeholder("ami-", seed + JSON.stringify(args.inputs))
+        : args.type === "aws:ec2/launchTemplate:LaunchTemplate" ? placeholder("lt-", seed)
+        : `${seed}-${kind}-id`);
+    const state: Record<string, any> = { ...args.inputs, id, arn: made(`arn:aws:${service}:${region}:${accountId}:${kind}/${seed}`) };
     switch (args.type) {
         case "aws:kms/key:Key":
-            state.keyId = made(placeholder("", args.name, 32));
+            state.keyId = made(placeholder("", seed, 32));
             state.arn = made(`arn:aws:kms:${region}:${accountId}:key/${state.keyId}`);
             break;
         case "aws:s3/bucket:Bucket":
-            state.bucket = args.inputs.bucket ?? made(`${args.name}-bucket`);
+            state.bucket = args.inputs.bucket ?? made(`${seed}-bucket`);
             state.arn = made(`arn:aws:s3:::${state.bucket}`);
             break;
         case "aws:iam/role:Role":
         case "aws:iam/instanceProfile:InstanceProfile":
         case "aws:autoscaling/group:Group":
-            state.name = args.inputs.name ?? made(`${args.name}-${kind}-name`);
+            state.name = args.inputs.name ?? made(`${seed}-${kind}-name`);
             break;
         case "aws:imagebuilder/image:Image":
-            state.version = "0.0.0/1";
-            state.outputResources = [{ amis: [{ image: made(placeholder("ami-", args.name + JSON.stringify(args.inputs))), region, accountId, name: args.name }] }];
+            state.version = `0.0.0/${generation + 1}`;
+            state.dateCreated = createdAt;
+            state.outputResources = [{ amis: [{ image: made(placeholder("ami-", seed + JSON.stringify(args.inputs))), region, accountId, name: args.name }] }];
+            break;
+        case "pulumi-nodejs:dynamic:Resource":
+            state.createdAt = createdAt;
             break;
         case "aws:ec2/launchTemplate:LaunchTemplate":
             state.latestVersion = 1;
             state.defaultVersion = 1;
             break;
         case "awsx:ec2:Vpc":
-            state.vpcId = made(placeholder("vpc-", args.name));
-            state.privateSubnetIds = made(["a", "b"].map(zone => placeholder("subnet-", `${args.name}-private-${zone}`)));
-            state.publicSubnetIds = made(["a", "b"].map(zone => placeholder("subnet-", `${args.name}-public-${zone}`)));
+            state.vpcId = made(placeholder("vpc-", seed));
+            state.privateSubnetIds = made(["a", "b"].map(zone => placeholder("subnet-", `${seed}-private-${zone}`)));
+            state.publicSubnetIds = made(["a", "b"].map(zone => placeholder("subnet-", `${seed}-public-${zone}`)));
             break;
     }
     return { id, state, computed };
 }
 
-function mockDataSource(token: string, inputs: Record<string, any>, context: { accountId: string; region: string }): Record<string, any> {
+function mockDataSource(token: string, inputs: Record<string, any>, context: { accountId: string; region: string; now: Date }): Record<string, any> {
     switch (token) {
         case "aws:index/getCallerIdentity:getCallerIdentity":
             return { accountId: context.accountId, arn: `arn:aws:iam::${context.accountId}:role/deployer`, userId: "AIDAPLACEHOLDER", id: context.accountId };
@@ -204,6 +302,12 @@ function mockDataSource(token: string, inputs: Record<string, any>, context: { a
             return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
         case "aws:index/getRegion:getRegion":
             return { region: context.region, name: context.region, id: context.region };
+        case "aws:ec2/getAmi:getAmi": {
+            // The image's own snapshots, one per EBS mapping, named after the image.
+            const imageId: string = inputs.filters?.find((filter: { name: string }) => filter.name === "image-id")?.values?.[0] ?? "ami-unknown";
+            const mapping = (deviceName: string) => ({ deviceName, ebs: { snapshot_id: placeholder("snap-", `${imageId}${deviceName}`), encrypted: "true" }, noDevice: "", virtualName: "" });
+            return { id: imageId, imageId, rootDeviceName: "/dev/xvda", creationDate: context.now.toISOString(), blockDeviceMappings: [mapping("/dev/xvda")] };
+        }
         case "aws:ec2/getSubnet:getSubnet":
             return { id: inputs.id, vpcId: placeholder("vpc-", inputs.id), availabilityZone: `${context.region}a` };
         default:

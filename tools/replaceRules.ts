@@ -1,0 +1,47 @@
+// Which input changes make Pulumi replace a resource instead of updating it, for the types this
+// program declares. Source: the provider's force-new fields (terraform-provider-aws schemas, which
+// @pulumi/aws v7 bridges; each type's API docs mark them "Changing this forces a new resource").
+// The offline sequence runs and `npm run plan -- --diff` use it; a type not listed never replaces.
+
+/** Top-level inputs whose change replaces a resource of the type. `"*"`: every input except `tags`. */
+export const FORCE_NEW_INPUTS: Record<string, readonly string[]> = {
+    "aws:ec2/amiCopy:AmiCopy": ["name", "sourceAmiId", "sourceAmiRegion", "encrypted", "kmsKeyId", "destinationOutpostArn", "ebsBlockDevices", "ephemeralBlockDevices"],
+    "aws:ec2/amiLaunchPermission:AmiLaunchPermission": ["imageId", "accountId", "group", "organizationArn", "organizationalUnitArn"],
+    "aws:ec2/snapshotCreateVolumePermission:SnapshotCreateVolumePermission": ["snapshotId", "accountId"],
+    // Image Builder components, recipes and images are immutable: any change but tags is a new one.
+    "aws:imagebuilder/component:Component": ["*"],
+    "aws:imagebuilder/imageRecipe:ImageRecipe": ["*"],
+    "aws:imagebuilder/image:Image": ["*"],
+    "aws:imagebuilder/infrastructureConfiguration:InfrastructureConfiguration": ["name"],
+    "aws:imagebuilder/distributionConfiguration:DistributionConfiguration": ["name"],
+    "aws:imagebuilder/imagePipeline:ImagePipeline": ["name"],
+    "aws:imagebuilder/lifecyclePolicy:LifecyclePolicy": ["name"],
+    "aws:kms/key:Key": ["customKeyStoreId", "customerMasterKeySpec", "keyUsage", "multiRegion", "xksKeyId"],
+    "aws:kms/alias:Alias": ["name", "namePrefix"],
+    "aws:ssm/parameter:Parameter": ["name", "dataType"],
+    "aws:ec2/launchTemplate:LaunchTemplate": ["name", "namePrefix"],
+    "aws:ec2/securityGroup:SecurityGroup": ["name", "namePrefix", "vpcId", "description"],
+    "aws:autoscaling/group:Group": ["name", "namePrefix"],
+    "aws:iam/role:Role": ["name", "namePrefix", "path"],
+    "aws:iam/instanceProfile:InstanceProfile": ["name", "namePrefix", "path"],
+    "aws:iam/rolePolicy:RolePolicy": ["name", "namePrefix", "role"],
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ["role", "policyArn"],
+    "aws:s3/bucket:Bucket": ["bucket", "bucketPrefix", "objectLockEnabled"],
+    "aws:sns/topic:Topic": ["name", "namePrefix", "fifoTopic"],
+    "pulumi:providers:aws": ["region"],
+    // The creation timestamp (components/CreatedAt.ts) is remade exactly when its triggers change.
+    "pulumi-nodejs:dynamic:Resource": ["triggers"],
+};
+
+/** The inputs that differ between two sets, compared as JSON, sorted by name. */
+export function changedInputs(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
+    const names = new Set([...Object.keys(before), ...Object.keys(after)]);
+    return [...names].filter(name => name !== "__provider" && JSON.stringify(before[name]) !== JSON.stringify(after[name])).sort();
+}
+
+/** The changed inputs that force a replacement of a resource of `type`, empty when it updates in place. */
+export function replaceReasons(type: string, changed: string[]): string[] {
+    const forceNew = FORCE_NEW_INPUTS[type] ?? [];
+    if (forceNew.includes("*")) return changed.filter(name => name !== "tags" && name !== "tagsAll");
+    return changed.filter(name => forceNew.includes(name));
+}
