@@ -4,10 +4,12 @@
 // shared and published image, and the fleet regions run it in Auto Scaling groups.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { Fleet, FleetInstanceProfile, GoldenImage, ImageSource, imageTags, loadConfig, RegionalImage } from "./components";
+import { Fleet, FleetInstanceProfile, GoldenImage, ImageSource, imageTags, loadConfig, lockedBuild, RegionalImage } from "./components";
 
 export = async () => {
     const config = loadConfig();
+    // A building stack builds exactly what image-versions.lock.json says this version is made of.
+    const origin = config.promoteFrom ? undefined : lockedBuild(config);
     const tags = imageTags(config);
     const providers = Object.fromEntries(config.regions.map(region => [region, new aws.Provider(`aws-${region}`, { region })]));
     const homeProvider = providers[config.homeRegion];
@@ -15,8 +17,8 @@ export = async () => {
     // Build here, or copy the exact image the building account proved (pinned in the stack file).
     let golden: GoldenImage | undefined;
     let homeSource: ImageSource;
-    if (config.promoteFrom) {
-        homeSource = { kind: "copy", amiId: config.promoteFrom.amiId, region: config.promoteFrom.region };
+    if (!origin) {
+        homeSource = { kind: "copy", amiId: config.promoteFrom!.amiId, region: config.promoteFrom!.region };
     } else {
         golden = new GoldenImage(config.image.name, {
             provider: homeProvider,
@@ -25,6 +27,9 @@ export = async () => {
             sharedWith: config.sharing,
             tags,
             stack: config.stack,
+            origin,
+            network: config.build,
+            pinnedAmiIds: Object.values(config.pinnedBy),
         });
         homeSource = { kind: "local", amiId: golden.amiId, kmsKeyArn: golden.kmsKeyArn };
     }
@@ -39,6 +44,9 @@ export = async () => {
         source: region === config.homeRegion ? homeSource : copySource,
         sharedWith: config.sharing,
         blockPublicSharing: config.blockPublicSharing,
+        // Promoting accounts copy the home region's image.
+        promotionSource: region === config.homeRegion,
+        rootDeviceName: config.image.rootDeviceName,
         deprecateAfterDays: config.lifecycle.deprecateAfterDays,
         tags,
     })]));
@@ -70,7 +78,8 @@ export = async () => {
         amiId: images.get(config.homeRegion)!.amiId,
         imageArn: golden?.imageArn,
         imageBuildVersion: golden?.imageVersion,
-        pipelineArn: golden?.pipelineArn,
+        buildNotificationsTopicArn: golden?.notificationsTopicArn,
+        promotedFrom: config.promoteFrom,
         amiIds: byRegion(images, image => image.amiId),
         ssmParameterNames: byRegion(images, image => image.parameterName),
         launchTemplateIds: byRegion(fleets, fleet => fleet.launchTemplateId),

@@ -92,6 +92,8 @@ export class Fleet extends pulumi.ComponentResource {
                 strategy: "Rolling",
                 preferences: {
                     minHealthyPercentage: fleet.instanceRefresh.minHealthyPercentage,
+                    // Above 100: new instances launch before old ones terminate, so a group of one never goes to zero.
+                    maxHealthyPercentage: fleet.instanceRefresh.maxHealthyPercentage,
                     instanceWarmup: String(fleet.instanceRefresh.instanceWarmupSeconds),
                     checkpointPercentages: fleet.instanceRefresh.checkpointPercentages,
                     checkpointDelay: String(fleet.instanceRefresh.checkpointDelaySeconds),

@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { amiNameTemplate, ImageConfig, LifecycleConfig, SharingConfig } from "./config";
+import { amiNameTemplate, BuildNetworkConfig, ImageConfig, LifecycleConfig, SharingConfig } from "./config";
 import { BuildLogsBucket } from "./BuildLogsBucket";
 import { instanceProfile } from "./iam";
 import { ImageKey } from "./ImageKey";
@@ -15,6 +15,24 @@ export type ComponentDocument = typeof COMPONENT_DOCUMENTS[number];
 /** Real builds with tests and scanning take 30–90 minutes; the provider's 60-minute default is too short. */
 export const BUILD_TIMEOUT = "4h";
 
+/**
+ * Recipe settings that are not config. AWSTOE works in the recipe's working directory (default /tmp),
+ * which the hygiene step empties: it works elsewhere.
+ */
+export const RECIPE_SETTINGS = {
+    workingDirectory: "/var/lib/golden-ami-build",
+    volumeType: "gp3",
+    uninstallSsmAgentAfterBuild: false,
+} as const;
+
+/** What the version was locked from: recorded on every AMI it builds. */
+export interface BuildOrigin {
+    /** The AMI the recipe builds on; absent: Image Builder resolves `image.baseImage` at build time. */
+    baseImageId?: string;
+    /** The commit the version was locked on. */
+    commit?: string;
+}
+
 export interface GoldenImageArgs {
     /** The home region's provider: everything is built there. */
     provider: aws.Provider;
@@ -24,8 +42,17 @@ export interface GoldenImageArgs {
     sharedWith: SharingConfig;
     /** Tags for every resource and the AMI. */
     tags: Record<string, string>;
-    /** Name prefix for account-wide names (key alias), so stacks sharing an account do not collide. */
+    /** Part of every account-wide name (Image Builder resources, key alias), so stacks sharing an account do not collide. */
     stack: string;
+    /** The locked base image and commit of this version (image-versions.lock.json). */
+    origin: BuildOrigin;
+    /** The build network; default the account's default VPC. */
+    network?: BuildNetworkConfig;
+    /**
+     * AMIs the lifecycle must never deprecate or delete besides the stack's own current one: those the
+     * repository's promoting stacks pin. They are tagged, and the policy excludes the tag.
+     */
+    pinnedAmiIds: string[];
 }
 
 /** An EC2 Image Builder pipeline for one golden image, and the current version built during `pulumi up`. */
@@ -35,7 +62,8 @@ export class GoldenImage extends pulumi.ComponentResource {
     public readonly imageArn: pulumi.Output<string>;
     /** Image Builder's version of the build, e.g. `1.4.0/1`. */
     public readonly imageVersion: pulumi.Output<string>;
-    public readonly pipelineArn: pulumi.Output<string>;
+    /** The SNS topic Image Builder tells of every build's outcome: subscribe to hear of failures. */
+    public readonly notificationsTopicArn: pulumi.Output<string>;
     /** The customer-managed key the AMI is encrypted with. */
     public readonly kmsKeyArn: pulumi.Output<string>;
 
@@ -43,7 +71,12 @@ export class GoldenImage extends pulumi.ComponentResource {
         super("golden-ami:imagebuilder:GoldenImage", name, {}, opts);
         const { image, provider } = args;
         const child = { parent: this, provider };
-        const tags = { ...args.tags, [LIFECYCLE_SELECTION_TAG]: image.name };
+        // Image Builder names are per account and region: the stack keeps two building stacks apart.
+        const builderName = `${image.name}-${args.stack}`;
+        const tags = { ...args.tags, [LIFECYCLE_SELECTION_TAG]: builderName };
+        // Image Builder versions are immutable history: a new version adds resources, and the old ones stay,
+        // so the lifecycle policy can still find, deprecate and delete the old images with their snapshots.
+        const versioned = { ...child, retainOnDelete: true };
         const partition = aws.getPartitionOutput({}, child).partition;
 
         const key = new ImageKey(`${name}-key`, {
@@ -55,19 +88,19 @@ export class GoldenImage extends pulumi.ComponentResource {
         }, { parent: this });
 
         const components = COMPONENT_DOCUMENTS.map(document => new aws.imagebuilder.Component(`${name}-${document}`, {
-            name: `${image.name}-${document}`,
+            name: `${builderName}-${document}`,
             version: image.version,
             platform: image.platform,
             description: `golden-ami ${document} step for ${image.name}`,
             data: readComponentDocument(document),
             kmsKeyId: key.arn,
             tags,
-        }, child));
+        }, versioned));
 
         const recipe = new aws.imagebuilder.ImageRecipe(`${name}-recipe`, {
-            name: image.name,
+            name: builderName,
             version: image.version,
-            parentImage: image.baseImage,
+            parentImage: args.origin.baseImageId ?? image.baseImage,
             components: components.map(component => ({ componentArn: component.arn })),
             blockDeviceMappings: [{
                 deviceName: image.rootDeviceName,
@@ -75,20 +108,22 @@ export class GoldenImage extends pulumi.ComponentResource {
                     encrypted: "true",
                     kmsKeyId: key.arn,
                     volumeSize: image.rootVolumeGiB,
-                    volumeType: "gp3",
+                    volumeType: RECIPE_SETTINGS.volumeType,
                     deleteOnTermination: "true",
                 },
             }],
-            systemsManagerAgent: { uninstallAfterBuild: false },
+            workingDirectory: RECIPE_SETTINGS.workingDirectory,
+            systemsManagerAgent: { uninstallAfterBuild: RECIPE_SETTINGS.uninstallSsmAgentAfterBuild },
             tags,
-        }, child);
+        }, versioned);
 
         const logs = new BuildLogsBucket(`${name}-logs`, { provider, tags }, { parent: this });
         const notifications = new aws.sns.Topic(`${name}-builds`, { kmsMasterKeyId: key.arn, tags }, child);
         const instanceProfile = buildInstanceProfile(`${name}-build`, { logsBucketArn: logs.arn, partition, tags }, child);
 
+        const securityGroupIds = args.network && buildSecurityGroups(`${name}-build`, args.network, args.tags, child);
         const infrastructure = new aws.imagebuilder.InfrastructureConfiguration(`${name}-infrastructure`, {
-            name: image.name,
+            name: builderName,
             description: `Build and test instances for ${image.name}`,
             instanceProfileName: instanceProfile.name,
             instanceTypes: image.instanceTypes,
@@ -96,26 +131,29 @@ export class GoldenImage extends pulumi.ComponentResource {
             snsTopicArn: notifications.arn,
             logging: { s3Logs: { s3BucketName: logs.bucket, s3KeyPrefix: image.name } },
             instanceMetadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 },
+            ...(args.network && { subnetId: args.network.subnetId, securityGroupIds }),
             resourceTags: args.tags,
             tags,
         }, child);
 
         const distribution = new aws.imagebuilder.DistributionConfiguration(`${name}-distribution`, {
-            name: image.name,
+            name: builderName,
             description: `${image.name} in its home region, encrypted with the image key`,
             distributions: [{
                 region: aws.getRegionOutput({}, child).region,
                 amiDistributionConfiguration: {
-                    name: amiNameTemplate(image),
-                    description: `${image.name} ${image.version} golden image`,
-                    amiTags: args.tags,
+                    name: amiNameTemplate(image, args.stack),
+                    description: `${image.name} ${image.version} golden image (${args.stack})`,
+                    amiTags: { ...args.tags, ...originTags(image, args.origin) },
                     kmsKeyId: key.arn,
                 },
             }],
             tags,
         }, child);
 
-        const buildSettings = {
+        // Built here, once per version (and again only on `pulumi up --replace`): no pipeline and no schedule,
+        // so every AMI the account gets is a resource of this stack, copied, shared and cleaned up like it.
+        const built = new aws.imagebuilder.Image(`${name}-image`, {
             imageRecipeArn: recipe.arn,
             infrastructureConfigurationArn: infrastructure.arn,
             distributionConfigurationArn: distribution.arn,
@@ -123,41 +161,61 @@ export class GoldenImage extends pulumi.ComponentResource {
             imageScanningConfiguration: { imageScanningEnabled: true },
             enhancedImageMetadataEnabled: true,
             tags,
-        };
-        const pipeline = new aws.imagebuilder.ImagePipeline(`${name}-pipeline`, {
-            name: image.name,
-            description: `Rebuilds ${image.name} on schedule when the base image or a component changed`,
-            schedule: {
-                scheduleExpression: image.schedule,
-                pipelineExecutionStartCondition: "EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE",
-                timezone: image.scheduleTimezone,
-            },
-            ...buildSettings,
-        }, child);
+        }, { ...versioned, customTimeouts: { create: BUILD_TIMEOUT } });
+        const amiId = built.outputResources.apply(firstAmiId);
 
-        const built = new aws.imagebuilder.Image(`${name}-image`, buildSettings, {
-            ...child,
-            customTimeouts: { create: BUILD_TIMEOUT },
-        });
+        // The lifecycle never touches the current image nor one a promoting stack pins: both carry the tag
+        // its rules exclude. A pin that moves on takes its tag along, and the old image ages out.
+        const protectedAmis = [{ id: "current", amiId }, ...args.pinnedAmiIds.map(pinned => ({ id: pinned, amiId: pulumi.output(pinned) }))];
+        for (const pinned of protectedAmis) {
+            new aws.ec2.Tag(`${name}-keep-${pinned.id}`, { resourceId: pinned.amiId, key: KEEP_TAG.key, value: KEEP_TAG.value }, child);
+        }
 
         new ImageLifecycle(`${name}-lifecycle`, {
             provider,
-            imageName: image.name,
+            policyName: builderName,
+            selectionTag: { [LIFECYCLE_SELECTION_TAG]: builderName },
+            keepTag: KEEP_TAG,
             lifecycle: args.lifecycle,
             partition,
             tags,
         }, { parent: this });
 
-        this.amiId = built.outputResources.apply(firstAmiId);
+        this.amiId = amiId;
         this.imageArn = built.arn;
         this.imageVersion = built.version;
-        this.pipelineArn = pipeline.arn;
         this.kmsKeyArn = key.arn;
+        this.notificationsTopicArn = notifications.arn;
         this.registerOutputs({
             amiId: this.amiId, imageArn: this.imageArn, imageVersion: this.imageVersion,
-            pipelineArn: this.pipelineArn, kmsKeyArn: this.kmsKeyArn,
+            kmsKeyArn: this.kmsKeyArn, notificationsTopicArn: this.notificationsTopicArn,
         });
     }
+}
+
+/** The tag on AMIs the lifecycle policy must keep. */
+export const KEEP_TAG = { key: "GoldenAmiKeep", value: "true" } as const;
+
+/** What an AMI was made from, as tags fixed per version, so an unrelated commit changes no diff. */
+export function originTags(image: Pick<ImageConfig, "version">, origin: BuildOrigin): Record<string, string> {
+    return {
+        ImageVersion: image.version,
+        BaseImageId: origin.baseImageId ?? "resolved-at-build",
+        ...(origin.commit && { SourceCommit: origin.commit }),
+    };
+}
+
+/** The build instances' security groups: the configured ones, or one of our own with no inbound rules. */
+function buildSecurityGroups(name: string, network: BuildNetworkConfig, tags: Record<string, string>, opts: pulumi.CustomResourceOptions): pulumi.Input<string>[] {
+    if (network.securityGroupIds.length > 0) return network.securityGroupIds;
+    const subnet = aws.ec2.getSubnetOutput({ id: network.subnetId }, opts);
+    const group = new aws.ec2.SecurityGroup(name, {
+        description: "golden-ami builds: no inbound access; outbound to SSM, S3 and package mirrors",
+        vpcId: subnet.vpcId,
+        egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] }],
+        tags,
+    }, opts);
+    return [group.id];
 }
 
 export function readComponentDocument(document: ComponentDocument): string {

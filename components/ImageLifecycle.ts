@@ -9,8 +9,12 @@ export const LIFECYCLE_SELECTION_TAG = "GoldenAmiFamily";
 export interface ImageLifecycleArgs {
     /** The building region's provider: the policy manages the images built there. */
     provider: aws.Provider;
-    /** The image family; its Image Builder images carry it in the selection tag. */
-    imageName: string;
+    /** The policy's name, unique in the account and region. */
+    policyName: string;
+    /** The tag every Image Builder image of the stack carries, current and retained old versions alike. */
+    selectionTag: Record<string, string>;
+    /** AMIs with this tag are never deprecated or deleted: the current one and those a promoting stack pins. */
+    keepTag: { key: string; value: string };
     /** Ages and counts; see `golden-ami:lifecycle`. */
     lifecycle: LifecycleConfig;
     /** For the managed policy's ARN (`aws` outside China and GovCloud). */
@@ -31,21 +35,23 @@ export class ImageLifecycle extends pulumi.ComponentResource {
             partition: args.partition,
             tags: args.tags,
         }, child);
+        const kept = { [args.keepTag.key]: args.keepTag.value };
         new aws.imagebuilder.LifecyclePolicy(name, {
-            name: args.imageName,
-            description: `Deprecate ${args.imageName} images after ${lifecycle.deprecateAfterDays} days, delete them with their snapshots after ${lifecycle.deleteAfterDays}`,
+            name: args.policyName,
+            description: `Deprecate ${args.policyName} images after ${lifecycle.deprecateAfterDays} days, delete them with their snapshots after ${lifecycle.deleteAfterDays}`,
             executionRole: role.arn,
             resourceType: "AMI_IMAGE",
-            resourceSelection: { tagMap: { [LIFECYCLE_SELECTION_TAG]: args.imageName } },
+            resourceSelection: { tagMap: args.selectionTag },
             policyDetails: [
                 {
                     action: { type: "DEPRECATE" },
                     filter: { type: "AGE", value: lifecycle.deprecateAfterDays, unit: "DAYS", retainAtLeast: lifecycle.keepAtLeast },
+                    exclusionRules: { amis: { tagMap: kept } },
                 },
                 {
                     action: { type: "DELETE", includeResources: { amis: true, snapshots: true } },
                     filter: { type: "AGE", value: lifecycle.deleteAfterDays, unit: "DAYS", retainAtLeast: lifecycle.keepAtLeast },
-                    exclusionRules: { amis: { lastLaunched: { value: lifecycle.keepIfLaunchedWithinDays, unit: "DAYS" } } },
+                    exclusionRules: { amis: { tagMap: kept, lastLaunched: { value: lifecycle.keepIfLaunchedWithinDays, unit: "DAYS" } } },
                 },
             ],
             tags: args.tags,

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ImageConfig, SharingConfig } from "./config";
+import { compactTimestamp, CreatedAt } from "./CreatedAt";
 import { ImageKey } from "./ImageKey";
 import { ImageSharing } from "./ImageSharing";
 
@@ -20,6 +21,10 @@ export interface RegionalImageArgs {
     sharedWith: SharingConfig;
     /** Turn on image block public access in this region. */
     blockPublicSharing: boolean;
+    /** The region promoting accounts copy from: they get read access to this region's image snapshots. */
+    promotionSource: boolean;
+    /** The image's root device: the snapshot promoting accounts need to read. */
+    rootDeviceName: string;
     /** Copies are deprecated this many days after they are made. */
     deprecateAfterDays: number;
     tags: Record<string, string>;
@@ -50,19 +55,27 @@ export class RegionalImage extends pulumi.ComponentResource {
                 serviceRoles: ["autoScaling"],
                 tags: args.tags,
             }, { parent: this });
+            // Remade exactly when the copy is: whatever replaces a copy (a new source, a rebuild, another key)
+            // gives the new one its own name, so it never collides with the old one it is created next to.
+            const made = new CreatedAt(`${name}-copy`, {
+                sourceAmiId: source.amiId,
+                sourceAmiRegion: source.region,
+                kmsKeyId: key.arn,
+            }, { parent: this });
             const copy = new aws.ec2.AmiCopy(`${name}-copy`, {
-                name: `${image.name}-${image.version}-${args.stack}`,
+                name: pulumi.interpolate`${image.name}-${image.version}-${args.stack}-${made.createdAt.apply(compactTimestamp)}`,
                 description: `${image.name} ${image.version} golden image (${args.stack})`,
                 sourceAmiId: source.amiId,
                 sourceAmiRegion: source.region,
                 encrypted: true,
                 kmsKeyId: key.arn,
-                deprecationTime: deprecationTime(new Date(), args.deprecateAfterDays),
+                deprecationTime: made.createdAt.apply(createdAt => deprecationTime(new Date(createdAt), args.deprecateAfterDays)),
                 tags: args.tags,
             }, {
                 ...child,
-                // Set once when the copy is made; recomputing it on every run would show a change in every diff.
-                ignoreChanges: ["deprecationTime"],
+                // Not deregistered when replaced or dropped: a fleet may still run it while its instance refresh
+                // rolls forward, and a rollback may pin it again. The images CLI's prune removes it once unused.
+                retainOnDelete: true,
                 customTimeouts: { create: "2h" },
             });
             amiId = copy.id;
@@ -74,6 +87,8 @@ export class RegionalImage extends pulumi.ComponentResource {
             amiId,
             sharedWith: args.sharedWith,
             blockPublicSharing: args.blockPublicSharing,
+            readableSnapshots: args.promotionSource && args.sharedWith.promotingAccounts.length > 0,
+            rootDeviceName: args.rootDeviceName,
         }, { parent: this });
 
         const parameter = new aws.ssm.Parameter(`${name}-ami-id`, {

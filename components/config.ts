@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { Region } from "@pulumi/aws/types/enums";
+import { parse as parseYaml } from "yaml";
 
 export const PROJECT = "golden-ami";
 
@@ -35,10 +36,6 @@ export interface ImageConfig {
     rootVolumeGiB: number;
     /** The base image's root device (`/dev/xvda` on Amazon Linux, `/dev/sda1` on Ubuntu). */
     rootDeviceName: string;
-    /** Image Builder cron expression for the scheduled pipeline. */
-    schedule: string;
-    /** IANA timezone the schedule is read in. */
-    scheduleTimezone: string;
 }
 
 export interface LifecycleConfig {
@@ -68,6 +65,8 @@ export interface PromoteFromConfig {
     region: string;
     /** The exact AMI the building stack proved, pinned by `npm run images -- promote`. */
     amiId: string;
+    /** The building stack's name, when it is in this repository: its lifecycle then keeps the pinned AMI. */
+    stack?: string;
 }
 
 /** Where Image Builder launches its build and test instances; absent means the account's default VPC. */
@@ -136,6 +135,8 @@ export interface GoldenAmiConfig {
     fleet?: FleetConfig;
     /** The building stack's build network; absent means the default VPC. */
     build?: BuildNetworkConfig;
+    /** AMIs of this stack that promoting stacks of the repository pin, by stack: never deleted while pinned. */
+    pinnedBy: Record<string, string>;
 }
 
 /** The stack's raw values, keyed without the `golden-ami:` prefix, plus `aws:region`. */
@@ -163,11 +164,9 @@ export const IMAGE_DEFAULTS = {
     instanceTypes: ["t3.medium"],
     rootVolumeGiB: 20,
     rootDeviceName: "/dev/xvda",
-    schedule: "cron(0 4 ? * SUN *)",
-    scheduleTimezone: "Etc/UTC",
 } as const;
 
-const IMAGE_FIELDS = ["name", "version", "baseImage", ...Object.keys(IMAGE_DEFAULTS)];
+const IMAGE_FIELDS = ["name", "version", "baseImage", ...Object.keys(IMAGE_DEFAULTS), "schedule", "scheduleTimezone"];
 
 export const FLEET_DEFAULTS = {
     instanceTypes: ["t3.small"],
@@ -200,7 +199,7 @@ export function parseStackConfig(raw: RawStackConfig, stack: string): GoldenAmiC
     check.stackName(stack);
     check.knownFields("golden-ami", Object.fromEntries(Object.entries(raw).filter(([key]) => !key.includes(":"))), CONFIG_KEYS, ":");
     const homeRegion = check.region("aws:region", raw["aws:region"]);
-    const image = parseImage(check, raw.image);
+    const image = parseImage(check, raw.image, stack);
     const lifecycle = parseLifecycle(check, raw.lifecycle);
     const regions = parseRegions(check, raw.regions, homeRegion);
     const sharing = parseSharing(check, raw.sharing);
@@ -215,7 +214,7 @@ export function parseStackConfig(raw: RawStackConfig, stack: string): GoldenAmiC
         check.fail(`golden-ami:sharing lists ${promoteFrom.account}, the account this stack promotes from; it owns the source image already`);
     }
     check.done();
-    return { stack, homeRegion, image, lifecycle, regions, sharing, tags, promoteFrom, blockPublicSharing, fleet, build };
+    return { stack, homeRegion, image, lifecycle, regions, sharing, tags, promoteFrom, blockPublicSharing, fleet, build, pinnedBy: {} };
 }
 
 /** Reads the running stack's config; bad config ends the program with the list of problems, no stack trace. */
@@ -227,11 +226,25 @@ export function loadConfig(): GoldenAmiConfig {
         if (fullKey.startsWith(prefix)) raw[fullKey.slice(prefix.length)] = readValue(text);
     }
     try {
-        return parseStackConfig(raw, pulumi.getStack());
+        const config = parseStackConfig(raw, pulumi.getStack());
+        return { ...config, pinnedBy: config.promoteFrom ? {} : pinsOf(config.stack) };
     } catch (error) {
         if (error instanceof ConfigError) throw new pulumi.RunError(error.message);
         throw error;
     }
+}
+
+/**
+ * The AMIs the repository's promoting stacks pin from `stack` (their `promoteFrom.stack`), read from their
+ * stack files: the building stack's lifecycle must keep them, however old, so a pin never dangles.
+ */
+export function pinsOf(stack: string, root: string = REPOSITORY_ROOT): Record<string, string> {
+    const pins: Record<string, string> = {};
+    for (const file of fs.readdirSync(root).filter(name => /^Pulumi\.[^.]+\.yaml$/.test(name)).sort()) {
+        const promoteFrom = parseYaml(fs.readFileSync(path.join(root, file), "utf8"))?.config?.[`${PROJECT}:promoteFrom`];
+        if (promoteFrom?.stack === stack && typeof promoteFrom.amiId === "string") pins[file.split(".")[1]] = promoteFrom.amiId;
+    }
+    return pins;
 }
 
 /** Config values arrive as strings; structured ones are JSON. */
@@ -244,20 +257,20 @@ function readValue(text: string): unknown {
 }
 
 /** The AMI name Image Builder will give each build; Image Builder caps it at 127 characters. */
-export function amiNameTemplate(image: Pick<ImageConfig, "name" | "version">): string {
-    return `${image.name}-${image.version}-{{ imagebuilder:buildDate }}`;
+export function amiNameTemplate(image: Pick<ImageConfig, "name" | "version">, stack: string): string {
+    return `${image.name}-${image.version}-${stack}-{{ imagebuilder:buildDate }}`;
 }
 
-function parseImage(check: Checker, value: unknown): ImageConfig {
+function parseImage(check: Checker, value: unknown, stack: string): ImageConfig {
     const key = "golden-ami:image";
     const image = check.object(key, value, true, IMAGE_FIELDS);
     const name = check.matching(`${key}.name`, image.name, /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/,
         "1 to 64 letters, digits, '-' or '_', starting with a letter or digit");
     const version = check.matching(`${key}.version`, image.version, /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/,
         "a semantic version major.minor.patch like 1.4.0");
-    const expandedNameLength = name.length + version.length + BUILD_DATE_LENGTH + 2;
+    const expandedNameLength = name.length + version.length + stack.length + BUILD_DATE_LENGTH + 3;
     if (name && version && expandedNameLength > MAX_AMI_NAME_LENGTH) {
-        check.fail(`${key}.name and version make an AMI name of ${expandedNameLength} characters; the limit is ${MAX_AMI_NAME_LENGTH}`);
+        check.fail(`${key}.name, version and the stack name make an AMI name of ${expandedNameLength} characters; the limit is ${MAX_AMI_NAME_LENGTH}`);
     }
     const baseImage = check.matching(`${key}.baseImage`, image.baseImage, /^(ssm:\/[A-Za-z0-9_.\/-]+|ami-[0-9a-f]{8}([0-9a-f]{9})?)$/,
         "an SSM parameter path like ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64, or an AMI id");
@@ -267,11 +280,12 @@ function parseImage(check: Checker, value: unknown): ImageConfig {
     const rootVolumeGiB = check.integer(`${key}.rootVolumeGiB`, image.rootVolumeGiB ?? IMAGE_DEFAULTS.rootVolumeGiB, 8, 16384);
     const rootDeviceName = check.matching(`${key}.rootDeviceName`, image.rootDeviceName ?? IMAGE_DEFAULTS.rootDeviceName,
         /^\/dev\/[a-z0-9]+$/, "the base image's root device name like /dev/xvda");
-    const schedule = check.matching(`${key}.schedule`, image.schedule ?? IMAGE_DEFAULTS.schedule, /^cron\((\S+\s+){5}\S+\)$/,
-        "an Image Builder cron expression with six fields like cron(0 4 ? * SUN *)");
-    const scheduleTimezone = check.matching(`${key}.scheduleTimezone`, image.scheduleTimezone ?? IMAGE_DEFAULTS.scheduleTimezone,
-        /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/, "an IANA timezone like Etc/UTC or Europe/Berlin");
-    return { name, version, baseImage, platform, instanceTypes, rootVolumeGiB, rootDeviceName, schedule, scheduleTimezone };
+    for (const retired of ["schedule", "scheduleTimezone"]) {
+        if (image[retired] !== undefined) {
+            check.fail(`${key}.${retired} is no longer used: nothing builds outside \`pulumi up\`, so every AMI is tracked; the patch cadence is .github/workflows/patch.yml — remove the key`);
+        }
+    }
+    return { name, version, baseImage, platform, instanceTypes, rootVolumeGiB, rootDeviceName };
 }
 
 function parseLifecycle(check: Checker, value: unknown): LifecycleConfig {
@@ -441,12 +455,13 @@ function parseFleet(check: Checker, value: unknown, imageRegions: string[], imag
 
 function parsePromoteFrom(check: Checker, value: unknown): PromoteFromConfig {
     const key = "golden-ami:promoteFrom";
-    const promoteFrom = check.object(key, value, true, ["account", "region", "amiId"]);
+    const promoteFrom = check.object(key, value, true, ["account", "region", "amiId", "stack"]);
     return {
         account: check.matching(`${key}.account`, promoteFrom.account, /^\d{12}$/, "the building account's 12-digit AWS account id"),
         region: check.region(`${key}.region`, promoteFrom.region),
         amiId: check.matching(`${key}.amiId`, promoteFrom.amiId, AMI_ID,
             "the id of the AMI the building stack proved, like ami-0123456789abcdef0; pin it with `npm run images -- promote --from <building stack> --version <version> --stack <this stack>`"),
+        ...(promoteFrom.stack !== undefined && { stack: check.matching(`${key}.stack`, promoteFrom.stack, /^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "the building stack's name, like dev") }),
     };
 }
 

@@ -10,3 +10,5 @@ export * from "./FleetInstanceProfile";
 export * from "./BuildLogsBucket";
 export * from "./ImageLifecycle";
 export * from "./iam";
+export * from "./versionLock";
+export * from "./CreatedAt";

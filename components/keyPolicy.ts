@@ -31,6 +31,16 @@ interface Statement {
 
 const GRANT_FOR_AWS_RESOURCE = { Bool: { "kms:GrantIsForAWSResource": true } };
 
+/** What a consumer's Auto Scaling service-linked role needs on the key to launch encrypted volumes (AWS's documented set). */
+export const AUTO_SCALING_GRANT_OPERATIONS = [
+    "Encrypt", "Decrypt", "ReEncryptFrom", "ReEncryptTo", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "DescribeKey", "CreateGrant",
+];
+
+/** A consumer account's Auto Scaling service-linked role; `account` may be a policy variable. */
+export function autoScalingRoleArn(partition: string, account: string): string {
+    return `arn:${partition}:iam::${account}:role/aws-service-role/${SERVICE_ROLES.autoScaling}`;
+}
+
 /**
  * The key policy of an image key: the owning account administers it; its service-linked roles and the
  * shared principals may use it to launch, and create grants only for AWS services (EC2, Auto Scaling).
@@ -54,15 +64,38 @@ export function imageKeyPolicy(args: KeyPolicyArgs): { Version: string; Statemen
         const roleArns = args.serviceRoles.map(role => `arn:${partition}:iam::${accountId}:role/aws-service-role/${SERVICE_ROLES[role]}`);
         usedBy("ServiceLinkedRoles", "*", { StringEquals: { "aws:PrincipalArn": roleArns } }, ["kms:Encrypt"]);
     }
+    // A consumer's Auto Scaling group launches the image only once its service-linked role holds a grant on
+    // this key, which the consumer creates itself (README: "Launching a shared image from Auto Scaling").
+    // Such a grant is not "for an AWS resource", so it gets its own statement: for that role only, with
+    // the operations Auto Scaling needs.
+    const grantsForOwnAutoScaling = (sid: string, principal: string | string[], condition: Statement["Condition"], grantees: string[]) => {
+        statements.push({
+            Sid: `${sid}GrantTheirAutoScaling`, Effect: "Allow", Principal: { AWS: principal }, Action: "kms:CreateGrant", Resource: "*",
+            Condition: {
+                ...condition,
+                StringEquals: { ...condition?.StringEquals, "kms:GranteePrincipal": grantees },
+                "ForAllValues:StringEquals": { "kms:GrantOperations": AUTO_SCALING_GRANT_OPERATIONS },
+            },
+        });
+    };
     const accounts = [...sharedWith.accounts, ...sharedWith.promotingAccounts];
     if (accounts.length > 0) {
-        usedBy("SharedAccounts", accounts.map(account => `arn:${partition}:iam::${account}:root`), undefined);
+        const roots = accounts.map(account => `arn:${partition}:iam::${account}:root`);
+        usedBy("SharedAccounts", roots, undefined);
+        grantsForOwnAutoScaling("SharedAccounts", roots, undefined, accounts.map(account => autoScalingRoleArn(partition, account)));
     }
+    // Members of an organization or OU are not listed: each may grant its own account's role, named by the
+    // policy variable of the calling principal's account.
+    const ownRole = [autoScalingRoleArn(partition, "${aws:PrincipalAccount}")];
     if (sharedWith.organizationArns.length > 0) {
-        usedBy("SharedOrganizations", "*", { StringEquals: { "aws:PrincipalOrgID": sharedWith.organizationArns.map(organizationId) } });
+        const inOrganization = { StringEquals: { "aws:PrincipalOrgID": sharedWith.organizationArns.map(organizationId) } };
+        usedBy("SharedOrganizations", "*", inOrganization);
+        grantsForOwnAutoScaling("SharedOrganizations", "*", inOrganization, ownRole);
     }
     if (sharedWith.organizationalUnitArns.length > 0) {
-        usedBy("SharedOrganizationalUnits", "*", { "ForAnyValue:StringLike": { "aws:PrincipalOrgPaths": sharedWith.organizationalUnitArns.map(organizationPath) } });
+        const inUnit = { "ForAnyValue:StringLike": { "aws:PrincipalOrgPaths": sharedWith.organizationalUnitArns.map(organizationPath) } };
+        usedBy("SharedOrganizationalUnits", "*", inUnit);
+        grantsForOwnAutoScaling("SharedOrganizationalUnits", "*", inUnit, ownRole);
     }
     return { Version: "2012-10-17", Statement: statements };
 }

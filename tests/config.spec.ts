@@ -34,7 +34,7 @@ describe("config", () => {
         assert.strictEqual(devConfig.promoteFrom, undefined, "dev builds");
         assert.ok(prodConfig.promoteFrom, "prod promotes");
         assert.ok(prodConfig.regions.length > devConfig.regions.length, "prod holds the image in more regions");
-        assert.strictEqual(devConfig.image.schedule, "cron(0 4 ? * SUN *)");
+
         assert.strictEqual(prodConfig.image.rootVolumeGiB, 20, "defaults apply to keys the stack leaves out");
     });
 
@@ -48,7 +48,20 @@ describe("config", () => {
         ["a malformed instance type", withImage({ instanceTypes: ["large"] }), /golden-ami:image.instanceTypes\[0\] must be an EC2 instance type of a known family like t3.medium, m7i.large or c7g.2xlarge, got "large"/],
         ["no instance types", withImage({ instanceTypes: [] }), /golden-ami:image.instanceTypes must list at least one instance type/],
         ["a root volume too small", withImage({ rootVolumeGiB: 4 }), /golden-ami:image.rootVolumeGiB must be a whole number from 8 to 16384, got 4/],
-        ["a schedule that is not cron", withImage({ schedule: "weekly" }), /golden-ami:image.schedule must be an Image Builder cron expression .*, got "weekly"/],
+        ["a pipeline schedule, which no longer exists", withImage({ schedule: "cron(0 4 ? * SUN *)" }), /golden-ami:image.schedule is no longer used: nothing builds outside `pulumi up`/],
+        ["a misspelt top-level key", { ...dev(), imgae: {} }, /golden-ami:imgae is not a known key; did you mean golden-ami:image\?/],
+        ["a misspelt nested key", withImage({ rootVolumeGB: 30 }), /golden-ami:image.rootVolumeGB is not a known key; did you mean golden-ami:image.rootVolumeGiB\?/],
+        ["a misspelt fleet refresh key", withFleet({ instanceRefresh: { minHealthyPercent: 100 } }), /golden-ami:fleet.instanceRefresh.minHealthyPercent is not a known key; did you mean golden-ami:fleet.instanceRefresh.minHealthyPercentage\?/],
+        ["an account id YAML read as a number", { ...dev(), sharing: { accounts: [222222222222] } }, /golden-ami:sharing.accounts\[0\] .*got the number 222222222222: quote it in the stack file \("222222222222"\)/],
+        ["an account id whose leading zero YAML dropped", { ...dev(), sharing: { promotingAccounts: [12345678901] } }, /YAML dropped its leading zeros; quote it in the stack file \("012345678901"\)/],
+        ["a number given as a string", withImage({ rootVolumeGiB: "30" }), /golden-ami:image.rootVolumeGiB must be a whole number from 8 to 16384, got the string "30": remove the quotes/],
+        ["a boolean given as a string", { ...dev(), blockPublicSharing: "false" }, /golden-ami:blockPublicSharing must be true or false, got the string "false": remove the quotes/],
+        ["a promoting account also listed among the accounts", { ...dev(), sharing: { accounts: ["222222222222"], promotingAccounts: ["222222222222"] } }, /golden-ami:sharing.promotingAccounts\[0\] "222222222222" is also in golden-ami:sharing.accounts/],
+        ["a promoting stack without the pinned AMI", { ...readStackConfig("prod"), promoteFrom: { account: "111111111111", region: "us-east-1" } }, /golden-ami:promoteFrom.amiId is required: expected the id of the AMI .*npm run images -- promote/],
+        ["a build network on a promoting stack", { ...readStackConfig("prod"), build: { subnetId: "subnet-0123456789abcdef0" } }, /golden-ami:build is set, but golden-ami:promoteFrom makes this a promoting stack/],
+        ["a build subnet that is not a subnet id", { ...dev(), build: { subnetId: "default" } }, /golden-ami:build.subnetId must be the subnet id .*, got "default"/],
+        ["a refresh that may grow the group too far", withFleet({ instanceRefresh: { minHealthyPercentage: 50, maxHealthyPercentage: 200 } }), /maxHealthyPercentage \(200\) may exceed minHealthyPercentage \(50\) by at most 100/],
+        ["a refresh that terminates before it launches", withFleet({ instanceRefresh: { maxHealthyPercentage: 100 } }), /golden-ami:fleet.instanceRefresh.maxHealthyPercentage must be a whole number from 101 to 200, got 100/],
         ["a name that makes the AMI name too long", withImage({ name: "n".repeat(64), version: `${"9".repeat(40)}.0.0` }), /make an AMI name of 1\d\d characters; the limit is 127/],
         ["a region listed twice", { ...dev(), regions: ["us-west-2", "us-west-2"] }, /golden-ami:regions\[1\] "us-west-2" is listed twice/],
         ["an unknown region", { ...dev(), regions: ["eu-west-9"] }, /golden-ami:regions\[0\] must be an AWS region like us-east-1, got "eu-west-9"/],

@@ -4,7 +4,10 @@
 import * as crypto from "crypto";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
+import * as os from "os";
 import { PROJECT, RawStackConfig } from "../components/config";
+import { LOCK_PATH_VARIABLE, VersionLock } from "../components/versionLock";
 import { changedInputs, replaceReasons } from "./replaceRules";
 import { readStackConfig, REPO_ROOT, toEngineConfig } from "./stackFile";
 
@@ -80,6 +83,8 @@ export interface RunOptions {
     previous?: ProgramRun;
     /** Names of resources to replace whatever their inputs (`pulumi up --replace`). */
     replace?: string[];
+    /** What image versions are made of, instead of the committed image-versions.lock.json. */
+    versionLock?: VersionLock;
 }
 
 const PROGRAM = path.join(REPO_ROOT, "index.ts");
@@ -136,6 +141,11 @@ export async function runProgram(stack: string, options: RunOptions = {}): Promi
     let failed!: (caught: unknown) => void;
     const failure = new Promise<void>(resolve => { failed = caught => { error ??= asError(caught); resolve(); }; });
     process.on("unhandledRejection", failed);
+    const lockFile = options.versionLock && path.join(fs.mkdtempSync(path.join(os.tmpdir(), "golden-ami-lock-")), "lock.json");
+    if (lockFile) {
+        fs.writeFileSync(lockFile, JSON.stringify(options.versionLock));
+        process.env[LOCK_PATH_VARIABLE] = lockFile;
+    }
     try {
         forgetProgramModules();
         // Inside a root stack resource, as the Pulumi CLI runs a program, so every resource gets a URN and
@@ -159,6 +169,10 @@ export async function runProgram(stack: string, options: RunOptions = {}): Promi
         failed(caught);
     } finally {
         process.off("unhandledRejection", failed);
+        if (lockFile) {
+            delete process.env[LOCK_PATH_VARIABLE];
+            fs.rmSync(path.dirname(lockFile), { recursive: true, force: true });
+        }
     }
     return { resources: resources.filter(resource => resource.type !== STACK_TYPE), dataSources, outputs, error };
 }

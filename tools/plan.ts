@@ -28,8 +28,8 @@ export interface RegionPlan {
 export interface Plan {
     stack: string;
     note: string;
-    build?: { recipe: string; baseImage: string; components: string[]; schedule: string; lifecycle: string };
-    promotedFrom?: { amiId: string; region: string };
+    build?: { recipe: string; baseImage: string; components: string[]; cadence: string; lifecycle: string };
+    promotedFrom?: { version: string; account: string; region: string; amiId: string; stack?: string };
     regions: RegionPlan[];
     resourceCounts: Record<string, number>;
     policies: PolicyVerdict[];
@@ -66,9 +66,9 @@ function inRegion(run: ProgramRun, type: string, region: string): DeclaredResour
 
 function describeBuild(run: ProgramRun): Plan["build"] {
     const recipe = run.resources.find(resource => resource.type === T.recipe);
-    const pipeline = run.resources.find(resource => resource.type === T.pipeline);
+    const image = run.resources.find(resource => resource.type === T.image);
     const lifecycle = run.resources.find(resource => resource.type === T.lifecycle);
-    if (!recipe || !pipeline) return undefined;
+    if (!recipe || !image) return undefined;
     const componentNames = recipe.inputs.components.map((entry: { componentArn: string }) =>
         run.resources.find(resource => resource.type === T.component && resource.state.arn === entry.componentArn)?.inputs.name ?? entry.componentArn);
     const [deprecate, remove] = lifecycle?.inputs.policyDetails ?? [];
@@ -76,7 +76,7 @@ function describeBuild(run: ProgramRun): Plan["build"] {
         recipe: `${recipe.inputs.name} ${recipe.inputs.version}`,
         baseImage: recipe.inputs.parentImage,
         components: componentNames,
-        schedule: `${pipeline.inputs.schedule.scheduleExpression} ${pipeline.inputs.schedule.timezone}, tests ${on(pipeline.inputs.imageTestsConfiguration.imageTestsEnabled)}, Inspector scanning ${on(pipeline.inputs.imageScanningConfiguration.imageScanningEnabled)}`,
+        cadence: `once per version, during pulumi up (no pipeline, no schedule), tests ${on(image.inputs.imageTestsConfiguration.imageTestsEnabled)}, Inspector scanning ${on(image.inputs.imageScanningConfiguration.imageScanningEnabled)}`,
         lifecycle: deprecate && remove
             ? `deprecate after ${deprecate.filter.value} days; delete AMIs${remove.action.includeResources.snapshots ? " and snapshots" : ""} after ${remove.filter.value} days, keeping at least ${remove.filter.retainAtLeast} and any launched within ${remove.exclusionRules.amis.lastLaunched.value} days`
             : "none",
@@ -84,9 +84,8 @@ function describeBuild(run: ProgramRun): Plan["build"] {
 }
 
 function describePromotion(run: ProgramRun): Plan["promotedFrom"] {
-    if (run.resources.some(resource => resource.type === T.image)) return undefined;
-    const copy = run.resources.find(resource => resource.type === T.amiCopy);
-    return copy ? { amiId: copy.inputs.sourceAmiId, region: copy.inputs.sourceAmiRegion } : undefined;
+    const pinned = run.outputs.promotedFrom as { account: string; region: string; amiId: string; stack?: string } | undefined;
+    return pinned && { version: String(run.outputs.imageVersion), ...pinned };
 }
 
 function describeRegion(run: ProgramRun, region: string): RegionPlan {
@@ -137,10 +136,13 @@ export function renderPlan(plan: Plan): string {
     if (plan.build) {
         lines.push(`Builds ${plan.build.recipe} with EC2 Image Builder on ${plan.build.baseImage}`,
             `  components  ${plan.build.components.join(", ")}`,
-            `  pipeline    ${plan.build.schedule}`,
+            `  builds      ${plan.build.cadence}`,
             `  lifecycle   ${plan.build.lifecycle}`, "");
     }
-    if (plan.promotedFrom) lines.push(`Promotes ${plan.promotedFrom.amiId} from ${plan.promotedFrom.region} (never rebuilt)`, "");
+    if (plan.promotedFrom) {
+        const from = plan.promotedFrom;
+        lines.push(`Promotes ${from.version}: ${from.amiId} of account ${from.account}${from.stack ? ` (stack ${from.stack})` : ""} in ${from.region}, pinned in the stack file (never rebuilt)`, "");
+    }
     for (const region of plan.regions) {
         lines.push(`Region ${region.region}`,
             `  image          ${region.image.amiId}, ${region.image.madeBy}`,

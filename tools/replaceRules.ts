@@ -16,6 +16,7 @@ export const FORCE_NEW_INPUTS: Record<string, readonly string[]> = {
     "aws:imagebuilder/distributionConfiguration:DistributionConfiguration": ["name"],
     "aws:imagebuilder/imagePipeline:ImagePipeline": ["name"],
     "aws:imagebuilder/lifecyclePolicy:LifecyclePolicy": ["name"],
+    "aws:ec2/tag:Tag": ["resourceId", "key"],
     "aws:kms/key:Key": ["customKeyStoreId", "customerMasterKeySpec", "keyUsage", "multiRegion", "xksKeyId"],
     "aws:kms/alias:Alias": ["name", "namePrefix"],
     "aws:ssm/parameter:Parameter": ["name", "dataType"],

@@ -1,29 +1,43 @@
 import * as assert from "assert";
 import { parse } from "yaml";
-import { BUILD_TIMEOUT, COMPONENT_DOCUMENTS, readComponentDocument } from "../../components/GoldenImage";
+import { parseStackConfig } from "../../components/config";
+import { BUILD_TIMEOUT, COMPONENT_DOCUMENTS, KEEP_TAG, readComponentDocument, RECIPE_SETTINGS } from "../../components/GoldenImage";
 import { LIFECYCLE_SELECTION_TAG } from "../../components/ImageLifecycle";
+import { readStackConfig } from "../../tools/stackFile";
 import { ofType, onlyOne, ProgramRun, referencedBy, runStack, TYPES } from "../helpers";
 
 describe("GoldenImage (the building stack, dev)", () => {
     let run: ProgramRun;
     before(async () => { run = await runStack("dev"); });
 
-    const expectedTags = { Owner: "platform-team", CostCenter: "cc-1042", Name: "al2023-base", Environment: "dev", Version: "1.4.0",
+    const { version } = parseStackConfig(readStackConfig("dev"), "dev").image;
+    const expectedTags = { Owner: "platform-team", CostCenter: "cc-1042", Name: "al2023-base", Environment: "dev", Version: version,
         BaseImage: "ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64", ManagedBy: "golden-ami" };
 
-    it("declares every Image Builder resource once, in the home region's provider", () => {
-        for (const type of [TYPES.recipe, TYPES.infrastructure, TYPES.distribution, TYPES.pipeline, TYPES.image, TYPES.lifecycle]) {
+    it("declares every Image Builder resource once, in the home region's provider, named after the image and the stack", () => {
+        for (const type of [TYPES.recipe, TYPES.infrastructure, TYPES.distribution, TYPES.image, TYPES.lifecycle]) {
             const resource = onlyOne(run, type);
             assert.strictEqual(resource.region, "us-east-1", `${resource.name} should be in the home region`);
+            if (type !== TYPES.image) assert.strictEqual(resource.inputs.name, "al2023-base-dev", `${resource.name} is named for the stack`);
         }
         assert.strictEqual(ofType(run, TYPES.component).length, COMPONENT_DOCUMENTS.length);
     });
 
-    it("wires the recipe, infrastructure and distribution into both the pipeline and the build", () => {
+    it("builds nothing outside `pulumi up`: no pipeline, so no scheduled build makes an AMI the stack does not track", () => {
+        assert.deepStrictEqual(ofType(run, TYPES.pipeline), []);
+    });
+
+    it("keeps every Image Builder version when a newer one replaces it, so the lifecycle can still delete its AMIs", () => {
+        for (const type of [TYPES.component, TYPES.recipe, TYPES.image]) {
+            for (const resource of ofType(run, type)) assert.strictEqual(resource.options.retainOnDelete, true, `${resource.name} is retained`);
+        }
+    });
+
+    it("wires the recipe, infrastructure and distribution into the build", () => {
         const recipe = onlyOne(run, TYPES.recipe);
         const infrastructure = onlyOne(run, TYPES.infrastructure);
         const distribution = onlyOne(run, TYPES.distribution);
-        for (const consumer of [onlyOne(run, TYPES.pipeline), onlyOne(run, TYPES.image)]) {
+        for (const consumer of [onlyOne(run, TYPES.image)]) {
             assert.strictEqual(consumer.inputs.imageRecipeArn, recipe.state.arn, `${consumer.name} recipe`);
             assert.strictEqual(consumer.inputs.infrastructureConfigurationArn, infrastructure.state.arn, `${consumer.name} infrastructure`);
             assert.strictEqual(consumer.inputs.distributionConfigurationArn, distribution.state.arn, `${consumer.name} distribution`);
@@ -34,16 +48,16 @@ describe("GoldenImage (the building stack, dev)", () => {
 
     it("builds the recipe from the configured base image and version, every component at that version, hygiene last", () => {
         const recipe = onlyOne(run, TYPES.recipe);
-        assert.strictEqual(recipe.inputs.parentImage, expectedTags.BaseImage);
-        assert.strictEqual(recipe.inputs.version, "1.4.0");
+        assert.strictEqual(recipe.inputs.parentImage, expectedTags.BaseImage, "no base AMI locked for the version: Image Builder resolves the parameter");
+        assert.strictEqual(recipe.inputs.version, version);
         const components = recipe.inputs.components.map((entry: { componentArn: string }) => referencedBy(run, entry.componentArn));
-        assert.deepStrictEqual(components.map((component: any) => component?.inputs.name), COMPONENT_DOCUMENTS.map(document => `al2023-base-${document}`));
-        assert.ok(components.every((component: any) => component.inputs.version === "1.4.0"), "components are versioned with the image");
-        assert.strictEqual(components[components.length - 1].inputs.name, "al2023-base-hygiene", "nothing may run after the hygiene step");
+        assert.deepStrictEqual(components.map((component: any) => component?.inputs.name), COMPONENT_DOCUMENTS.map(document => `al2023-base-dev-${document}`));
+        assert.ok(components.every((component: any) => component.inputs.version === version), "components are versioned with the image");
+        assert.strictEqual(components[components.length - 1].inputs.name, "al2023-base-dev-hygiene", "nothing may run after the hygiene step");
     });
 
     it("carries the pre-capture hygiene step: keys, history, credentials, temp files and logs, cloud-init, machine-id", () => {
-        const hygiene = ofType(run, TYPES.component).find(component => component.inputs.name === "al2023-base-hygiene");
+        const hygiene = ofType(run, TYPES.component).find(component => component.inputs.name === "al2023-base-dev-hygiene");
         assert.ok(hygiene, "no hygiene component");
         const commands = buildCommands(hygiene.inputs.data);
         for (const [what, pattern] of Object.entries({
@@ -105,50 +119,64 @@ describe("GoldenImage (the building stack, dev)", () => {
 
     it("names the AMI from name, version and build date within 127 characters, tagged with the full tag set", () => {
         const [distribution] = onlyOne(run, TYPES.distribution).inputs.distributions;
-        assert.strictEqual(distribution.amiDistributionConfiguration.name, "al2023-base-1.4.0-{{ imagebuilder:buildDate }}");
-        assert.deepStrictEqual(distribution.amiDistributionConfiguration.amiTags, expectedTags);
+        assert.strictEqual(distribution.amiDistributionConfiguration.name, `al2023-base-${version}-dev-{{ imagebuilder:buildDate }}`);
+        assert.deepStrictEqual(distribution.amiDistributionConfiguration.amiTags, { ...expectedTags, ImageVersion: version, BaseImageId: "resolved-at-build" });
     });
 
     it("tags every image-bearing Image Builder resource with the merged tag set", () => {
-        for (const type of [TYPES.recipe, TYPES.pipeline, TYPES.image, TYPES.component]) {
+        for (const type of [TYPES.recipe, TYPES.image, TYPES.component]) {
             for (const resource of ofType(run, type)) {
-                assert.deepStrictEqual(resource.inputs.tags, { ...expectedTags, [LIFECYCLE_SELECTION_TAG]: "al2023-base" }, `${resource.name} tags`);
+                assert.deepStrictEqual(resource.inputs.tags, { ...expectedTags, [LIFECYCLE_SELECTION_TAG]: "al2023-base-dev" }, `${resource.name} tags`);
             }
         }
     });
 
-    it("schedules the pipeline to rebuild only when the expression matches and dependencies changed", () => {
-        const pipeline = onlyOne(run, TYPES.pipeline);
-        assert.deepStrictEqual(pipeline.inputs.schedule, {
-            scheduleExpression: "cron(0 4 ? * SUN *)",
-            pipelineExecutionStartCondition: "EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE",
-            timezone: "Etc/UTC",
-        });
+    it("works outside /tmp, which the hygiene step empties", () => {
+        const recipe = onlyOne(run, TYPES.recipe);
+        assert.strictEqual(recipe.inputs.workingDirectory, RECIPE_SETTINGS.workingDirectory);
+        assert.ok(!/^\/(var\/)?tmp(\/|$)/.test(recipe.inputs.workingDirectory), `working directory ${recipe.inputs.workingDirectory} is wiped by hygiene`);
+        const hygiene = buildCommands(readComponentDocument("hygiene")).join("\n");
+        assert.ok(!hygiene.includes(RECIPE_SETTINGS.workingDirectory), "hygiene leaves the working directory alone");
     });
 
-    it("builds the configured version during the update and exports its AMI, ARN, version and the pipeline", () => {
+    it("builds the configured version during the update and exports its AMI, ARN, version and the build topic", () => {
         const image = onlyOne(run, TYPES.image);
         assert.strictEqual(run.outputs.amiId, image.state.outputResources[0].amis[0].image);
         assert.strictEqual(run.outputs.imageArn, image.state.arn);
         assert.strictEqual(run.outputs.imageBuildVersion, image.state.version);
-        assert.strictEqual(run.outputs.imageVersion, "1.4.0");
-        assert.strictEqual(run.outputs.pipelineArn, onlyOne(run, TYPES.pipeline).state.arn);
+        assert.strictEqual(run.outputs.imageVersion, version);
+        assert.strictEqual(run.outputs.buildNotificationsTopicArn, onlyOne(run, "aws:sns/topic:Topic").state.arn);
         assert.ok(parseDuration(BUILD_TIMEOUT) > 60, "the build may take longer than the provider's 60-minute default");
     });
 
     it("deprecates old images, then deletes them with their snapshots, keeping the newest and recently launched ones", () => {
         const lifecycle = onlyOne(run, TYPES.lifecycle);
         assert.strictEqual(lifecycle.inputs.resourceType, "AMI_IMAGE");
-        assert.deepStrictEqual(lifecycle.inputs.resourceSelection, { tagMap: { [LIFECYCLE_SELECTION_TAG]: "al2023-base" } },
-            "selected by tag, so images of old recipe versions stay covered");
+        assert.deepStrictEqual(lifecycle.inputs.resourceSelection, { tagMap: { [LIFECYCLE_SELECTION_TAG]: "al2023-base-dev" } },
+            "selected by the stack's tag, which every retained version's image carries");
+        assert.strictEqual(onlyOne(run, TYPES.image).inputs.tags[LIFECYCLE_SELECTION_TAG], "al2023-base-dev", "the build carries the selection tag");
         const [deprecate, remove] = lifecycle.inputs.policyDetails;
         assert.deepStrictEqual(deprecate.action, { type: "DEPRECATE" });
         assert.deepStrictEqual(deprecate.filter, { type: "AGE", value: 30, unit: "DAYS", retainAtLeast: 5 });
         assert.deepStrictEqual(remove.action, { type: "DELETE", includeResources: { amis: true, snapshots: true } });
         assert.deepStrictEqual(remove.filter, { type: "AGE", value: 90, unit: "DAYS", retainAtLeast: 5 });
         assert.deepStrictEqual(remove.exclusionRules.amis.lastLaunched, { value: 14, unit: "DAYS" });
+        for (const detail of [deprecate, remove]) {
+            assert.deepStrictEqual(detail.exclusionRules.amis.tagMap, { [KEEP_TAG.key]: KEEP_TAG.value }, `${detail.action.type} spares kept images`);
+        }
         const role = ofType(run, "aws:iam/role:Role").find(r => r.state.arn === lifecycle.inputs.executionRole);
         assert.ok(role && JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal.Service === "imagebuilder.amazonaws.com");
+    });
+});
+
+describe("GoldenImage: what the lifecycle keeps", () => {
+    it("tags the current build and every AMI a promoting stack of the repository pins as kept", async () => {
+        const run = await runStack("dev");
+        const prod = readStackConfig("prod").promoteFrom as { amiId: string; stack: string };
+        assert.strictEqual(prod.stack, "dev", "prod promotes from dev");
+        const kept = ofType(run, "aws:ec2/tag:Tag").filter(tag => tag.inputs.key === KEEP_TAG.key && tag.inputs.value === KEEP_TAG.value)
+            .map(tag => tag.inputs.resourceId).sort();
+        assert.deepStrictEqual(kept, [run.outputs.amiId as string, prod.amiId].sort());
     });
 });
 

@@ -42,7 +42,7 @@ for (const { stack, config } of cases) {
                 assert.strictEqual(key.region, copy.region, `${copy.name}'s key is in its own region`);
                 assert.strictEqual(key.inputs.enableKeyRotation, true, `${copy.name}'s key rotates`);
                 assert.ok(copy.inputs.deprecationTime, `${copy.name} is deprecated in time`);
-                assert.strictEqual(copy.inputs.tags.Version, copy.inputs.name.split("-").slice(-2, -1)[0], `${copy.name} is tagged with its version`);
+                assert.ok(copy.inputs.name.startsWith(`al2023-base-${copy.inputs.tags.Version}-${stack}-`), `${copy.name} is named and tagged with its version and stack: ${copy.inputs.name}`);
             }
             assert.deepStrictEqual(Object.keys(run.outputs.amiIds as object).sort(), [...regions].sort());
         });
@@ -77,8 +77,13 @@ for (const { stack, config } of cases) {
                 for (const statement of policy.Statement.filter((s: any) => s.Sid.endsWith("UseKey"))) {
                     assert.ok(LAUNCH_KEY_ACTIONS.every(action => statement.Action.includes(action)), `${key.name} ${statement.Sid} actions`);
                 }
-                for (const statement of policy.Statement.filter((s: any) => s.Action === "kms:CreateGrant")) {
+                for (const statement of policy.Statement.filter((s: any) => s.Sid.endsWith("CreateGrantsForAwsServices"))) {
                     assert.deepStrictEqual(statement.Condition.Bool, { "kms:GrantIsForAWSResource": true }, `${key.name} ${statement.Sid} grants only for AWS resources`);
+                }
+                for (const statement of policy.Statement.filter((s: any) => s.Sid.endsWith("GrantTheirAutoScaling"))) {
+                    const grantees: string[] = statement.Condition.StringEquals["kms:GranteePrincipal"];
+                    assert.ok(grantees.every(grantee => /:role\/aws-service-role\/autoscaling\.amazonaws\.com\/AWSServiceRoleForAutoScaling$/.test(grantee)),
+                        `${key.name} ${statement.Sid} lets them grant their Auto Scaling role only`);
                 }
             }
         });

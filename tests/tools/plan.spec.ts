@@ -20,7 +20,7 @@ describe("npm run plan", () => {
     it("prints the dev stack per region, says values are placeholders, passes every policy and exits 0", () => {
         const output = planCommand("--stack", "dev");
         assert.ok(output.includes(PLACEHOLDER_NOTE));
-        for (const line of [/^Builds al2023-base 1\.4\.0 with EC2 Image Builder/m, /^Region us-east-1$/m, /^Region us-west-2$/m,
+        for (const line of [/^Builds al2023-base-dev \d+\.\d+\.\d+ with EC2 Image Builder/m, /^Region us-east-1$/m, /^Region us-west-2$/m,
             /launchable by {2}222222222222/, /published at {3}\/golden-ami\/al2023-base\/dev\/ami-id/, /^No mandatory policy fails\.$/m]) {
             assert.match(output, line);
         }
@@ -29,7 +29,9 @@ describe("npm run plan", () => {
     it("plans prod as a promotion into every region with a fleet where configured, all policies passing", async () => {
         const plan = await planStack("prod");
         assert.strictEqual(plan.build, undefined, "prod builds nothing");
-        assert.ok(plan.promotedFrom);
+        const pinned = readStackConfig("prod") as { image: { version: string }; promoteFrom: { account: string; region: string; amiId: string } };
+        assert.deepStrictEqual(plan.promotedFrom, { version: pinned.image.version, ...pinned.promoteFrom }, "the version, source account, region and AMI id prod pins");
+        assert.match(renderPlan(plan), new RegExp(`^Promotes ${pinned.image.version.replace(/\./g, "\\.")}: ${pinned.promoteFrom.amiId} of account ${pinned.promoteFrom.account}.* in ${pinned.promoteFrom.region}`, "m"));
         assert.deepStrictEqual(plan.regions.map(region => region.region), ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2"]);
         assert.deepStrictEqual(plan.regions.filter(region => region.autoScalingGroup).map(region => region.region), ["us-east-1", "eu-west-1"]);
         assert.strictEqual(exitCodeOf(plan), 0, renderPlan(plan));
