@@ -3,8 +3,9 @@ import { parse } from "yaml";
 import { parseStackConfig } from "../../components/config";
 import { BUILD_TIMEOUT, COMPONENT_DOCUMENTS, KEEP_TAG, readComponentDocument, RECIPE_SETTINGS } from "../../components/GoldenImage";
 import { LIFECYCLE_SELECTION_TAG } from "../../components/ImageLifecycle";
+import { checkLockedVersion, lockKey, readVersionLock, recipeInputs, VersionLock } from "../../components/versionLock";
 import { readStackConfig } from "../../tools/stackFile";
-import { ofType, onlyOne, ProgramRun, referencedBy, runStack, TYPES } from "../helpers";
+import { ofType, onlyOne, ProgramRun, referencedBy, runProgram, runStack, TYPES } from "../helpers";
 
 describe("GoldenImage (the building stack, dev)", () => {
     let run: ProgramRun;
@@ -190,3 +191,76 @@ function parseDuration(duration: string): number {
     assert.ok(match, `unreadable timeout ${duration}`);
     return Number(match[1]) * (match[2] === "h" ? 60 : 1);
 }
+
+describe("GoldenImage: immutable versions", () => {
+    const dev = parseStackConfig(readStackConfig("dev"), "dev");
+    const lockWith = (change: (recipe: ReturnType<typeof recipeInputs>) => void): VersionLock => {
+        const recipe = recipeInputs(dev.image);
+        change(recipe);
+        return { [lockKey(dev.image)]: { recipe, lockedAt: "2026-11-30T00:00:00Z" } };
+    };
+
+    it("refuses, before any resource, a component document edited without a version bump, naming the file", async () => {
+        const run = await runProgram("dev", { versionLock: lockWith(recipe => { recipe.documents.hygiene = "0".repeat(64); }) });
+        assert.match(run.error?.message ?? "", /components\/documents\/hygiene\.yaml changed since al2023-base \d+\.\d+\.\d+ was built from it.*bump golden-ami:image\.version/);
+        assert.deepStrictEqual(run.resources.filter(resource => resource.custom && resource.type !== "pulumi:providers:aws"), []);
+    });
+
+    it("refuses a changed base image or root volume without a version bump", async () => {
+        const run = await runProgram("dev", { versionLock: lockWith(recipe => { recipe.baseImage = "ami-0123456789abcdef0"; recipe.rootVolumeGiB = 8; }) });
+        assert.match(run.error?.message ?? "", /golden-ami:image\.baseImage, golden-ami:image\.rootVolumeGiB changed since/);
+    });
+
+    it("refuses a version nobody locked, saying which command records it", async () => {
+        const run = await runProgram("dev", { versionLock: {} });
+        assert.match(run.error?.message ?? "", /golden-ami:image\.version \d+\.\d+\.\d+ of al2023-base is not in image-versions\.lock\.json: run `npm run lock -- --stack dev`/);
+    });
+
+    it("builds on the base AMI the version was locked on, and records it and the commit on the AMI", async () => {
+        const lock = lockWith(() => undefined);
+        Object.assign(lock[lockKey(dev.image)], { baseImageId: "ami-0fedcba9876543210", commit: "0123abcd" });
+        const run = await runStack("dev", { versionLock: lock });
+        assert.strictEqual(onlyOne(run, TYPES.recipe).inputs.parentImage, "ami-0fedcba9876543210");
+        const [distribution] = onlyOne(run, TYPES.distribution).inputs.distributions;
+        assert.strictEqual(distribution.amiDistributionConfiguration.amiTags.BaseImageId, "ami-0fedcba9876543210");
+        assert.strictEqual(distribution.amiDistributionConfiguration.amiTags.SourceCommit, "0123abcd");
+    });
+
+    it("keeps the committed lock in step with the documents: the stack's version is locked as it is now", () => {
+        const { problems } = checkLockedVersion(dev.image, "dev", readVersionLock());
+        assert.deepStrictEqual(problems, []);
+    });
+
+    it("fails every ExecuteBash step on its first failing command: AWSTOE only sees the script's last exit code", () => {
+        for (const document of COMPONENT_DOCUMENTS) {
+            for (const phase of parse(readComponentDocument(document)).phases) {
+                for (const step of phase.steps.filter((candidate: any) => candidate.action === "ExecuteBash")) {
+                    assert.strictEqual(step.inputs.commands[0], "set -euo pipefail", `${document} ${phase.name} ${step.name} starts with set -euo pipefail`);
+                }
+            }
+        }
+    });
+});
+
+describe("GoldenImage: the build network", () => {
+    it("runs builds in the configured subnet and security groups", async () => {
+        const network = { subnetId: "subnet-0123456789abcdef0", securityGroupIds: ["sg-0123456789abcdef0"] };
+        const run = await runStack("dev", { config: { build: network } });
+        const infrastructure = onlyOne(run, TYPES.infrastructure);
+        assert.strictEqual(infrastructure.inputs.subnetId, network.subnetId);
+        assert.deepStrictEqual(infrastructure.inputs.securityGroupIds, network.securityGroupIds);
+    });
+
+    it("makes a security group with no inbound rules when only the subnet is given", async () => {
+        const run = await runStack("dev", { config: { build: { subnetId: "subnet-0123456789abcdef0" } } });
+        const infrastructure = onlyOne(run, TYPES.infrastructure);
+        const group = referencedBy(run, infrastructure.inputs.securityGroupIds[0]);
+        assert.strictEqual(group?.type, "aws:ec2/securityGroup:SecurityGroup");
+        assert.ok(!group.inputs.ingress || group.inputs.ingress.length === 0, "no inbound rules");
+    });
+
+    it("uses the default VPC when no build network is configured", async () => {
+        const run = await runStack("dev");
+        assert.strictEqual(onlyOne(run, TYPES.infrastructure).inputs.subnetId, undefined);
+    });
+});

@@ -1,0 +1,228 @@
+// The second, third and tenth `pulumi up`: the program run as a sequence of configs and clock times, each
+// step starting from the state the one before left (tools/mockRun.ts `previous`), diffed by URN with the
+// provider's force-new rules (tools/planDiff.ts), and checked against what AWS enforces across steps.
+import * as assert from "assert";
+import { RawStackConfig } from "../components/config";
+import { lockKey, recipeInputs, VersionLock } from "../components/versionLock";
+import { parseStackConfig } from "../components/config";
+import { changesOf, diffRuns, ResourceChange } from "../tools/planDiff";
+import { readStackConfig } from "../tools/stackFile";
+import { DeclaredResource, ofType, ProgramRun, runStack, TYPES } from "./helpers";
+import { RunOptions } from "../tools/mockRun";
+
+const DAY = 24 * 60 * 60 * 1000;
+const START = new Date("2026-12-01T09:00:00Z");
+const at = (days: number) => new Date(START.getTime() + days * DAY);
+
+/** Every version the scenarios use, locked with the recipe as it is now. */
+function lockFor(stack: string, versions: string[]): VersionLock {
+    const image = parseStackConfig(readStackConfig(stack === "prod" ? "dev" : stack), "dev").image;
+    return Object.fromEntries(versions.map(version => [lockKey({ ...image, version }),
+        { recipe: recipeInputs({ ...image, version }), lockedAt: "2026-11-30T00:00:00Z" }]));
+}
+
+const devWith = (version: string): RawStackConfig => {
+    const raw = readStackConfig("dev");
+    return { ...raw, image: { ...(raw.image as object), version } };
+};
+
+const prodPinning = (version: string, amiId: string): RawStackConfig => {
+    const raw = readStackConfig("prod");
+    return { ...raw, image: { ...(raw.image as object), version }, promoteFrom: { ...(raw.promoteFrom as object), amiId } };
+};
+
+interface Step {
+    config: RawStackConfig;
+    now: Date;
+    replace?: string[];
+}
+
+interface StepResult {
+    run: ProgramRun;
+    changes: ResourceChange[];
+}
+
+/** Runs the steps in order, each from the state the previous one left; a refused step fails the test. */
+async function sequence(stack: string, steps: Step[], versionLock: VersionLock): Promise<StepResult[]> {
+    const results: StepResult[] = [];
+    let previous: ProgramRun | undefined;
+    for (const step of steps) {
+        const options: RunOptions = { rawConfig: step.config, now: step.now, previous, replace: step.replace, versionLock };
+        const run = await runStack(stack, options);
+        results.push({ run, changes: previous ? diffRuns(previous, run) : diffRuns({ resources: [], dataSources: [], outputs: {} }, run) });
+        previous = run;
+    }
+    return results;
+}
+
+/**
+ * What AWS holds after each step, as far as unique names go: a create (or the create half of a
+ * replacement, which Pulumi does before the delete) fails if the name is taken, and a retained resource
+ * keeps its name taken after the stack lets go of it.
+ */
+function assertNoNameCollisions(results: StepResult[]): void {
+    const uniqueName = (resource: DeclaredResource): string | undefined => {
+        switch (resource.type) {
+            case TYPES.amiCopy: return `ami ${resource.region} ${resource.inputs.name}`;
+            case TYPES.component: return `component ${resource.region} ${resource.inputs.name}/${resource.inputs.version}`;
+            case TYPES.recipe: return `recipe ${resource.region} ${resource.inputs.name}/${resource.inputs.version}`;
+            default: return undefined;
+        }
+    };
+    const taken = new Map<string, string>();
+    results.forEach(({ run, changes }, step) => {
+        const byUrn = new Map(run.resources.map(resource => [resource.urn, resource]));
+        for (const change of changes.filter(change => change.op === "create" || change.op === "replace")) {
+            const name = uniqueName(byUrn.get(change.urn)!);
+            if (!name) continue;
+            assert.ok(!taken.has(name), `step ${step}: ${change.op} of ${change.name} collides with ${name} (${taken.get(name)})`);
+            taken.set(name, `made in step ${step}`);
+        }
+    });
+}
+
+function copiesOf(run: ProgramRun): DeclaredResource[] {
+    return ofType(run, TYPES.amiCopy);
+}
+
+function assertCopiesDeprecateInTheFuture(run: ProgramRun, now: Date, changes: ResourceChange[]): void {
+    const made = new Set(changes.filter(change => change.type === TYPES.amiCopy && change.op !== "same" && change.op !== "delete").map(change => change.urn));
+    for (const copy of copiesOf(run).filter(copy => made.has(copy.urn))) {
+        assert.ok(Date.parse(copy.inputs.deprecationTime) > now.getTime(),
+            `${copy.name} made at ${now.toISOString()} would be deprecated at ${copy.inputs.deprecationTime}, in the past: EC2 refuses it`);
+    }
+}
+
+describe("day two: the building stack over versions", () => {
+    let steps: StepResult[];
+    before(async () => {
+        steps = await sequence("dev", [
+            { config: devWith("1.4.0"), now: at(0) },
+            { config: devWith("1.4.1"), now: at(14) },
+            // A rebuild of the same version (`pulumi up --replace` of the image).
+            { config: devWith("1.4.1"), now: at(20), replace: ["al2023-base-image"] },
+            // The same stack, untouched, 200 days later.
+            { config: devWith("1.4.1"), now: at(220) },
+        ], lockFor("dev", ["1.4.0", "1.4.1"]));
+    });
+
+    it("a version bump makes new Image Builder versions and keeps the old ones, so the lifecycle still governs their AMIs", () => {
+        const { changes } = steps[1];
+        for (const type of [TYPES.component, TYPES.recipe, TYPES.image]) {
+            const replaced = changesOf(changes, "replace", type);
+            assert.ok(replaced.length > 0, `${type} is replaced by the bump`);
+            assert.ok(replaced.every(change => change.retained), `${type}: the old version is kept, not deleted`);
+        }
+    });
+
+    it("a version bump or a rebuild keeps the earlier image launchable and copyable by the accounts it was shared with", () => {
+        for (const { changes } of steps.slice(1, 3)) {
+            for (const type of [TYPES.launchPermission, "aws:ec2/snapshotCreateVolumePermission:SnapshotCreateVolumePermission"]) {
+                const replaced = changesOf(changes, "replace", type);
+                assert.ok(replaced.length > 0, `${type} follows the new image`);
+                assert.ok(replaced.every(change => change.retained), `${type}: the permission on the earlier image stays`);
+            }
+        }
+    });
+
+    it("grants the promoting accounts read access to the home image's root snapshot, where they copy it from", () => {
+        const { run } = steps[1];
+        const grants = ofType(run, "aws:ec2/snapshotCreateVolumePermission:SnapshotCreateVolumePermission");
+        const promoting = parseStackConfig(readStackConfig("dev"), "dev").sharing.promotingAccounts;
+        assert.deepStrictEqual(grants.map(grant => grant.inputs.accountId).sort(), [...promoting].sort());
+        assert.ok(grants.every(grant => grant.region === "us-east-1" && /^snap-/.test(grant.inputs.snapshotId)), "in the home region, on the image's snapshot");
+    });
+
+    it("never creates an AMI, component or recipe under a name AWS still holds, however the steps replace them", () => {
+        assertNoNameCollisions(steps);
+    });
+
+    it("keeps the copies the fleets may still run: replaced copies are retained, not deregistered in the same update", () => {
+        for (const { changes } of steps.slice(1, 3)) {
+            const copies = changesOf(changes, "replace", TYPES.amiCopy);
+            assert.ok(copies.length > 0, "the copies follow the new image");
+            assert.ok(copies.every(change => change.retained), "the old copies stay until prune or the lifecycle removes them");
+        }
+    });
+
+    it("gives every new copy a deprecation time in the future, however late it is made", () => {
+        steps.forEach(({ run, changes }, step) => assertCopiesDeprecateInTheFuture(run, [at(0), at(14), at(20), at(220)][step], changes));
+    });
+
+    it("rolls the fleet to the new image through a new launch template version, never deleting the template", () => {
+        const { changes } = steps[1];
+        const template = changesOf(changes, "update", TYPES.launchTemplate);
+        assert.strictEqual(template.length, 1, "the template is updated in place");
+        assert.ok(template[0].changed.some(change => change.path === "imageId"));
+        const group = changesOf(changes, "update", TYPES.autoScalingGroup);
+        assert.strictEqual(group.length, 1, "the group moves to the new template version, which starts its instance refresh");
+    });
+
+    it("moves the lifecycle's keep tag to the new image, so the old one can age out", () => {
+        const moved = changesOf(steps[1].changes, "replace", "aws:ec2/tag:Tag");
+        assert.deepStrictEqual(moved.map(change => change.replaceReasons), [["resourceId"]]);
+        assert.ok(!moved[0].retained, "the tag leaves the old image");
+    });
+
+    it("changes nothing when the same stack runs again 200 days later", () => {
+        const changed = steps[3].changes.filter(change => change.op !== "same");
+        assert.deepStrictEqual(changed.map(change => `${change.op} ${change.name}: ${change.changed.map(input => input.path).join(", ")}`), []);
+    });
+});
+
+describe("day two: the promoting stack promotes, promotes again and rolls back", () => {
+    let steps: StepResult[];
+    const first = "ami-0aaaaaaaaaaaa1400";
+    const second = "ami-0bbbbbbbbbbbb1410";
+    before(async () => {
+        steps = await sequence("prod", [
+            { config: prodPinning("1.4.0", first), now: at(0) },
+            { config: prodPinning("1.4.1", second), now: at(30) },
+            { config: prodPinning("1.4.0", first), now: at(31) },
+        ], {});
+    });
+
+    it("copies exactly the pinned AMI in every region, with no lookup that could change under it", () => {
+        for (const [index, source] of [first, second, first].entries()) {
+            const { run } = steps[index];
+            assert.ok(copiesOf(run).every(copy => copy.inputs.sourceAmiId === source), `step ${index} copies ${source}`);
+            assert.ok(!run.dataSources.some(read => read.token.includes("getAmiIds")), "no lookup of the building account's images");
+        }
+    });
+
+    it("never creates a copy under a name an earlier, retained copy still holds, rollback included", () => {
+        assertNoNameCollisions(steps);
+    });
+
+    it("gives every copy a deprecation time in the future when it is made", () => {
+        steps.forEach(({ run, changes }, step) => assertCopiesDeprecateInTheFuture(run, [at(0), at(30), at(31)][step], changes));
+    });
+
+    it("rolls each fleet forward and back through new launch template versions", () => {
+        const versions = steps.map(({ run }) => ofType(run, TYPES.launchTemplate).map(template => template.state.latestVersion));
+        for (let index = 1; index < versions.length; index++) {
+            versions[index].forEach((version, template) => assert.ok(version > versions[index - 1][template], `step ${index} makes a new template version`));
+        }
+        const groups = ofType(steps[1].run, TYPES.autoScalingGroup);
+        assert.ok(groups.every(group => group.inputs.instanceRefresh.preferences.maxHealthyPercentage > 100), "the refresh launches before it terminates");
+    });
+});
+
+describe("day two: a second building stack in the same account", () => {
+    it("shares no account-wide name with the first: Image Builder resources, AMI names, key aliases, parameters", async () => {
+        const lock = lockFor("dev", [parseStackConfig(readStackConfig("dev"), "dev").image.version]);
+        const [dev, review] = await Promise.all([
+            runStack("dev", { versionLock: lock }),
+        ]).then(async ([devRun]) => [devRun, await runStack("review", { rawConfig: readStackConfig("dev"), versionLock: lock })]);
+        const names = (run: ProgramRun) => new Set(run.resources.flatMap(resource => {
+            if (resource.type === TYPES.distribution) return resource.inputs.distributions.map((entry: any) => entry.amiDistributionConfiguration.name);
+            if (resource.type.startsWith("aws:imagebuilder/") || resource.type === "aws:kms/alias:Alias" || resource.type === TYPES.ssmParameter) {
+                return resource.inputs.name ? [`${resource.type} ${resource.inputs.name}/${resource.inputs.version ?? ""}`] : [];
+            }
+            return [];
+        }));
+        const shared = [...names(dev)].filter(name => names(review).has(name));
+        assert.deepStrictEqual(shared, []);
+        assert.ok(names(dev).size >= 8, "the names were read");
+    });
+});
