@@ -42,13 +42,20 @@ export function on<TResource extends Resource, TArgs>(
 
 /** `validateResourceOfType` for several types: the first matching check runs; any other type is not applicable. */
 export function validateResourceOfTypes(...checks: TypedCheck[]): ResourceValidation {
-    return (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
-        const check = new Check(reportViolation);
-        if (!checks.some(typed => typed.run(args, check))) {
-            args.notApplicable(`Policy only applies to resources of type ${checks.map(typed => `'${typed.pulumiType}'`).join(", ")}`);
+    const byType = new Map(checks.map(typed => [typed.pulumiType, typed]));
+    const validation: ResourceValidation = (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
+        const typed = byType.get(args.type);
+        if (!typed) {
+            args.notApplicable(`Policy only applies to resources of type ${checks.map(each => `'${each.pulumiType}'`).join(", ")}`);
+            return;
         }
+        const check = new Check(reportViolation);
+        typed.run(args, check);
         check.finish();
     };
+    // One type: the analyzer then skips other resources without decoding their properties, as for validateResourceOfType.
+    if (checks.length === 1) (validation as unknown as { __pulumiType: string }).__pulumiType = checks[0].pulumiType;
+    return validation;
 }
 
 /** A stack validation with a `Check`. */

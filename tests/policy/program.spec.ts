@@ -35,7 +35,7 @@ for (const stack of ["dev", "prod"] as const) {
             const untagged = diagnostics.filter(diagnostic => diagnostic.policy === "images-tagged");
             assert.strictEqual(untagged.length, 1);
             assert.match(untagged[0].message, /Owner/);
-            assert.strictEqual(untagged[0].level, stack === "prod" ? "mandatory" : "advisory");
+            assert.strictEqual(untagged[0].level, "mandatory", "untagged images are blocked in every stack");
         });
     });
 }
