@@ -101,7 +101,7 @@ function deprecatingSelection(lifecycle: PolicyResource, horizon: number, check:
         if (!filter.known) return;
         const { type: filterType, value, unit } = filter.value;
         const days = filterType === "AGE" ? Number(value) * (UNIT_DAYS[String(unit ?? "DAYS").toUpperCase()] ?? 1) : 0;
-        if (days > horizon) tooLate = `${detailAt}.filter deprecates after ${value} ${String(unit ?? "DAYS").toLowerCase()}`;
+        if (days > horizon) tooLate = `${detailAt.slice(at.length + 1)}.filter deprecates after ${value} ${String(unit ?? "DAYS").toLowerCase()}`;
         else deprecates = true;
     });
     if (!deprecates) {

@@ -95,6 +95,11 @@ const keysSchema: PolicyConfigSchema = {
     },
 };
 
+/** A path noted for a stack check (`name.field[0]`) as the resource's own field (`field[0]`), for messages. */
+function local(resource: PolicyResource, path: string): string {
+    return path.startsWith(`${resource.name}.`) ? path.slice(resource.name.length + 1) : path;
+}
+
 /** Where a resource names the key its image (or the image's snapshot) is encrypted with. */
 function keyFields(resource: PolicyResource, check: Check): Array<{ field: string; keyId: unknown }> {
     const fields: Array<{ field: string; keyId: unknown }> = [];
@@ -105,11 +110,12 @@ function keyFields(resource: PolicyResource, check: Check): Array<{ field: strin
     const props = resource.props as Record<string, any>;
     if (resource.isType(aws.ec2.AmiCopy) || resource.isType(aws.ebs.SnapshotCopy)) add("kmsKeyId", () => props.kmsKeyId);
     if (resource.isType(aws.imagebuilder.ImageRecipe)) {
-        check.each(`${resource.name}.blockDeviceMappings`, () => props.blockDeviceMappings as any[], (mapping, at) => add(`${at}.ebs.kmsKeyId`, () => mapping.ebs?.kmsKeyId));
+        check.each(`${resource.name}.blockDeviceMappings`, () => props.blockDeviceMappings as any[], (mapping, at) =>
+            add(`${local(resource, at)}.ebs.kmsKeyId`, () => mapping.ebs?.kmsKeyId));
     }
     if (resource.isType(aws.imagebuilder.DistributionConfiguration)) {
         check.each(`${resource.name}.distributions`, () => props.distributions as any[], (target, at) =>
-            add(`${at}.amiDistributionConfiguration.kmsKeyId`, () => target.amiDistributionConfiguration?.kmsKeyId));
+            add(`${local(resource, at)}.amiDistributionConfiguration.kmsKeyId`, () => target.amiDistributionConfiguration?.kmsKeyId));
     }
     return fields;
 }
@@ -126,9 +132,9 @@ function instanceVolumes(instance: PolicyResource, check: Check): Array<{ field:
         if (encrypted.known && keyId.known) volumes.push({ field: "rootBlockDevice", encrypted: encrypted.value, keyId: keyId.value });
     }
     check.each(`${instance.name}.ebsBlockDevices`, () => props.ebsBlockDevices as any[], (device, at) => {
-        const encrypted = check.read(`${instance.name}.${at}.encrypted`, () => device.encrypted);
-        const keyId = check.read(`${instance.name}.${at}.kmsKeyId`, () => device.kmsKeyId);
-        if (encrypted.known && keyId.known) volumes.push({ field: at, encrypted: encrypted.value, keyId: keyId.value });
+        const encrypted = check.read(`${at}.encrypted`, () => device.encrypted);
+        const keyId = check.read(`${at}.kmsKeyId`, () => device.kmsKeyId);
+        if (encrypted.known && keyId.known) volumes.push({ field: local(instance, at), encrypted: encrypted.value, keyId: keyId.value });
     });
     return volumes;
 }
@@ -196,11 +202,11 @@ export const imageKeysCustomerManaged: StackValidationPolicy = {
         const snapshots = registered.length > 0 ? new References(resources.filter(resource => resource.isType(aws.ebs.SnapshotCopy)), ["id", "arn"]) : undefined;
         for (const image of registered) {
             check.each(`${image.name}.ebsBlockDevices`, () => image.props.ebsBlockDevices as any[], (device, at) => {
-                const snapshot = check.read(`${image.name}.${at}.snapshotId`, () => device.snapshotId as unknown);
+                const snapshot = check.read(`${at}.snapshotId`, () => device.snapshotId as unknown);
                 if (!snapshot.known || typeof snapshot.value !== "string" || isBlank(snapshot.value)) return;
                 if (snapshots!.find(snapshot.value)) return;
-                if (snapshots!.incomplete) check.unknown(`whether ${image.name}.${at}.snapshotId is a snapshot copy the stack declares`);
-                else check.violation(`${at}.snapshotId is ${show(snapshot.value)}, a snapshot this stack does not copy, so the pack cannot tell which key ` +
+                if (snapshots!.incomplete) check.unknown(`whether ${at}.snapshotId is a snapshot copy the stack declares`);
+                else check.violation(`${local(image, at)}.snapshotId is ${show(snapshot.value)}, a snapshot this stack does not copy, so the pack cannot tell which key ` +
                     "it is encrypted with: register the image from an aws.ebs.SnapshotCopy in this stack with encrypted: true and a customer-managed kmsKeyId.", image.urn);
             });
         }

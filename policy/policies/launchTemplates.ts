@@ -78,6 +78,15 @@ function checkVolumesEncrypted(check: Check, field: string, volumes: () => reado
     });
 }
 
+/** A declared root volume is encrypted (an undeclared one follows the image, which is encrypted). */
+function checkRootVolumeEncrypted(check: Check, root: () => { encrypted?: unknown } | undefined): void {
+    const encrypted = check.read("rootBlockDevice.encrypted", () => {
+        const device = root();
+        return device ? device.encrypted : true;
+    });
+    if (encrypted.known && !isTrue(encrypted.value)) check.violation(`rootBlockDevice.encrypted is ${show(encrypted.value)}: set it to true.`);
+}
+
 function checkPublicIp(check: Check, field: string, get: () => unknown, no = "false"): void {
     const publicIp = check.read(field, get);
     if (publicIp.known && isTrue(publicIp.value)) {
@@ -124,10 +133,7 @@ export const instanceLaunchesHardened: ResourceValidationPolicy = {
             const template = check.read("launchTemplate", () => instance.launchTemplate);
             const inherited = !template.known || !!template.value;
             checkMetadataOptions(check, { field: "metadataOptions", options: () => instance.metadataOptions, maxHopLimit: maxHopLimitOf(args), inherited });
-            checkVolumesEncrypted(check, "rootBlockDevice", () => {
-                const root = instance.rootBlockDevice;
-                return root ? [root] : [];
-            });
+            checkRootVolumeEncrypted(check, () => instance.rootBlockDevice);
             checkVolumesEncrypted(check, "ebsBlockDevices", () => instance.ebsBlockDevices);
             checkPublicIp(check, "associatePublicIpAddress", () => instance.associatePublicIpAddress);
             checkUserData(check, "userData", () => instance.userData);
@@ -135,10 +141,7 @@ export const instanceLaunchesHardened: ResourceValidationPolicy = {
         }),
         on(aws.ec2.LaunchConfiguration, (configuration, args, check) => {
             checkMetadataOptions(check, { field: "metadataOptions", options: () => configuration.metadataOptions, maxHopLimit: maxHopLimitOf(args) });
-            checkVolumesEncrypted(check, "rootBlockDevice", () => {
-                const root = configuration.rootBlockDevice;
-                return root ? [root] : [];
-            });
+            checkRootVolumeEncrypted(check, () => configuration.rootBlockDevice);
             checkVolumesEncrypted(check, "ebsBlockDevices", () => configuration.ebsBlockDevices);
             checkPublicIp(check, "associatePublicIpAddress", () => configuration.associatePublicIpAddress);
             checkUserData(check, "userData", () => configuration.userData);
