@@ -40,15 +40,14 @@ export function on<TResource extends Resource, TArgs>(
     };
 }
 
-/** `validateResourceOfType` for several types: the first matching check runs; any other type is not applicable. */
+/** `validateResourceOfType` for several types: the matching check runs; any other type passes. */
 export function validateResourceOfTypes(...checks: TypedCheck[]): ResourceValidation {
     const byType = new Map(checks.map(typed => [typed.pulumiType, typed]));
     const validation: ResourceValidation = (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
         const typed = byType.get(args.type);
-        if (!typed) {
-            args.notApplicable(`Policy only applies to resources of type ${checks.map(each => `'${each.pulumiType}'`).join(", ")}`);
-            return;
-        }
+        // Other types pass silently: notApplicable() throws, and thrown and reported for every resource of a
+        // large stack it costs more than the checks themselves.
+        if (!typed) return;
         const check = new Check(reportViolation);
         typed.run(args, check);
         check.finish();

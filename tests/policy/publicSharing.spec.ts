@@ -27,7 +27,7 @@ describe("rule 1: no-public-images (launch permissions)", () => {
         assert.strictEqual(diagnostics.length, 1);
         assert.strictEqual(diagnostics[0].level, "advisory");
         assert.strictEqual(diagnostics[0].message,
-            "can't run policy 'no-public-images' from policy pack 'golden-ami@v0.1.0' during preview: " +
+            "can't run policy 'no-public-images' from policy pack 'golden-ami@v0.2.0' during preview: " +
             `could not check group: value unknown until apply; ${UNTIL_APPLY}`);
     });
 
