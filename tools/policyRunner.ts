@@ -7,8 +7,14 @@
 //  - results are reported as the analyzer reports them: "description\nmessage" at the policy's level,
 //    an UnknownValueError as an advisory "can't run policy ... during preview", remediate as mandatory.
 // tests/policy/runtime.spec.ts holds this emulation to the real analyzer server.
+import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import * as grpc from "@grpc/grpc-js";
+import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import { JavaScriptValue, Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb";
 import {
     EnforcementLevel, Policies, PolicyConfigSchema, PolicyResource, PolicyResourceOptions, ReportViolation,
     ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy,
@@ -38,8 +44,10 @@ export interface ResourceFixture {
     name: string;
     /** Defaults to the URN the engine would give a top-level resource in the dev stack. */
     urn?: string;
-    /** Inputs for resource policies, outputs for stack policies; UNKNOWN marks a value unknown until apply. */
+    /** Inputs for resource policies (and stack policies, unless `outputs` is given); UNKNOWN marks a value unknown until apply. */
     props: Record<string, any>;
+    /** Values the provider computes (ids, ARNs): stack policies see them over `props`, as the engine reports outputs. */
+    outputs?: Record<string, any>;
     provider?: ProviderFixture;
     opts?: Partial<PolicyResourceOptions>;
 }
@@ -346,7 +354,7 @@ function resourceArgs(
 }
 
 function policyResource(resource: ResourceFixture, stack?: string): PolicyResource {
-    const props = unknownCheckingProxy(structuredClone(resource.props));
+    const props = unknownCheckingProxy(structuredClone({ ...resource.props, ...resource.outputs }));
     const policyResource: PolicyResource = {
         type: resource.type,
         props,
@@ -379,6 +387,7 @@ export function programResources(run: ProgramRun, stack: string): ResourceFixtur
             name: resource.name,
             urn: urnOf(resource.type, resource.name, stack),
             props: resource.inputs,
+            outputs: resource.state,
             provider: resource.provider && {
                 type: "pulumi:providers:aws",
                 name: resource.provider.name,
@@ -399,4 +408,132 @@ export async function runPackOverProgram(run: ProgramRun, stack: string, config?
         violations: diagnostics.filter(diagnostic => diagnostic.policy === policy.name)
             .map(diagnostic => ({ resource: diagnostic.urn?.split("::").pop(), message: detail(diagnostic) })),
     }));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The real analyzer: the pack started as the CLI starts it (a process whose @pulumi/policy server prints
+// its gRPC port), spoken to with the engine's protobufs. runtime.spec.ts holds the emulation above to it;
+// `npm run bench` times it.
+
+const ANALYZER_LEVELS: Record<analyzer.EnforcementLevel, EnforcementLevel> = {
+    [analyzer.EnforcementLevel.ADVISORY]: "advisory",
+    [analyzer.EnforcementLevel.MANDATORY]: "mandatory",
+    [analyzer.EnforcementLevel.DISABLED]: "disabled",
+    [analyzer.EnforcementLevel.REMEDIATE]: "remediate",
+};
+const LEVEL_CODES = Object.fromEntries(Object.entries(ANALYZER_LEVELS).map(([code, level]) => [level, Number(code)])) as Record<EnforcementLevel, analyzer.EnforcementLevel>;
+
+function struct(value: Record<string, unknown>): Struct {
+    // Properties reach the analyzer as JSON: undefined values are simply absent.
+    return Struct.fromJavaScript(JSON.parse(JSON.stringify(value)) as Record<string, JavaScriptValue>);
+}
+
+function analyzerProvider(resource: ResourceFixture): analyzer.AnalyzerProviderResource | undefined {
+    if (!resource.provider) return undefined;
+    const type = resource.provider.type ?? "pulumi:providers:aws";
+    const name = resource.provider.name ?? "default";
+    return new analyzer.AnalyzerProviderResource().setType(type).setName(name).setUrn(resource.provider.urn ?? urnOf(type, name))
+        .setProperties(struct(resource.provider.props));
+}
+
+/** What the engine sends to check one resource's inputs. */
+export function analyzeRequest(resource: ResourceFixture): analyzer.AnalyzeRequest {
+    const request = new analyzer.AnalyzeRequest()
+        .setType(resource.type).setName(resource.name).setUrn(resource.urn ?? urnOf(resource.type, resource.name))
+        .setProperties(struct(resource.props)).setOptions(new analyzer.AnalyzerResourceOptions());
+    const provider = analyzerProvider(resource);
+    if (provider) request.setProvider(provider);
+    return request;
+}
+
+/** What the engine sends for each resource when it checks the stack: its outputs. */
+export function analyzerStackResource(resource: ResourceFixture): analyzer.AnalyzerResource {
+    const stackResource = new analyzer.AnalyzerResource()
+        .setType(resource.type).setName(resource.name).setUrn(resource.urn ?? urnOf(resource.type, resource.name))
+        .setProperties(struct({ ...resource.props, ...resource.outputs })).setOptions(new analyzer.AnalyzerResourceOptions());
+    const provider = analyzerProvider(resource);
+    if (provider) stackResource.setProvider(provider);
+    return stackResource;
+}
+
+function diagnosticsOf(response: analyzer.AnalyzeResponse, urn?: string): Diagnostic[] {
+    return response.getDiagnosticsList().map(diagnostic => ({
+        policy: diagnostic.getPolicyname(),
+        level: ANALYZER_LEVELS[diagnostic.getEnforcementlevel()],
+        message: diagnostic.getMessage(),
+        // The engine files a resource's diagnostics under that resource.
+        urn: diagnostic.getUrn() || urn,
+    }));
+}
+
+function call<Request, Response>(method: (request: Request, callback: (error: grpc.ServiceError | null, response: Response) => void) => unknown, request: Request): Promise<Response> {
+    return new Promise((resolve, reject) => method(request, (error, response) => (error ? reject(error) : resolve(response))));
+}
+
+/** A policy pack process serving the analyzer protocol, and a client connected to it. */
+export class AnalyzerSession {
+    private constructor(private readonly process: ChildProcess, readonly client: AnalyzerClient) {}
+
+    /**
+     * Starts a pack as the CLI does: `entry` is a file in `cwd` (policy/index.ts) or, with `eval`, a
+     * program's source text run there (the bench's no-op pack).
+     */
+    static async start(pack: { cwd?: string; entry?: string; eval?: string } = {}): Promise<AnalyzerSession> {
+        const args = pack.eval !== undefined ? ["-e", pack.eval] : [pack.entry ?? "index.ts"];
+        const child = spawn(process.execPath, ["-r", "ts-node/register", ...args], {
+            cwd: pack.cwd ?? POLICY_DIR,
+            env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        const port = await new Promise<string>((resolve, reject) => {
+            let stdout = "";
+            let stderr = "";
+            child.stdout!.on("data", chunk => {
+                stdout += chunk;
+                const match = /^(\d+)\s*$/m.exec(stdout);
+                if (match) resolve(match[1]);
+            });
+            child.stderr!.on("data", chunk => { stderr += chunk; });
+            child.on("exit", code => reject(new Error(`the policy pack exited (${code}) before serving:\n${stderr}`)));
+        });
+        return new AnalyzerSession(child, new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure()));
+    }
+
+    info(): Promise<analyzer.AnalyzerInfo> {
+        return call<Empty, analyzer.AnalyzerInfo>(this.client.getAnalyzerInfo.bind(this.client), new Empty());
+    }
+
+    /** Configures the pack with a --policy-pack-config file's contents, reconciled as the CLI does. */
+    async configure(policies: Policies, config: Record<string, unknown>): Promise<void> {
+        const request = new analyzer.ConfigureAnalyzerRequest();
+        for (const [name, settings] of reconcileConfig(policies, config)) {
+            request.getPolicyconfigMap().set(name, new analyzer.PolicyConfig()
+                .setEnforcementlevel(LEVEL_CODES[settings.enforcementLevel])
+                .setProperties(struct(settings.properties)));
+        }
+        await call<analyzer.ConfigureAnalyzerRequest, Empty>(this.client.configure.bind(this.client), request);
+    }
+
+    /** Checks each resource, then the stack, as a preview does; returns every diagnostic. */
+    async analyze(resources: ResourceFixture[]): Promise<Diagnostic[]> {
+        return this.analyzePrepared(resources.map(analyzeRequest), resources.map(analyzerStackResource), resources.map(resource => resource.urn ?? urnOf(resource.type, resource.name)));
+    }
+
+    /** The same, with the requests already built (the bench times only the round trips). */
+    async analyzePrepared(requests: analyzer.AnalyzeRequest[], stackResources: analyzer.AnalyzerResource[], urns: string[] = []): Promise<Diagnostic[]> {
+        const served: Diagnostic[] = [];
+        for (let index = 0; index < requests.length; index++) {
+            const response = await call<analyzer.AnalyzeRequest, analyzer.AnalyzeResponse>(this.client.analyze.bind(this.client), requests[index]);
+            served.push(...diagnosticsOf(response, urns[index]));
+        }
+        const stackResponse = await call<analyzer.AnalyzeStackRequest, analyzer.AnalyzeResponse>(this.client.analyzeStack.bind(this.client),
+            new analyzer.AnalyzeStackRequest().setResourcesList(stackResources));
+        served.push(...diagnosticsOf(stackResponse));
+        return served;
+    }
+
+    stop(): void {
+        this.client.close();
+        this.process.kill();
+    }
 }

@@ -40,15 +40,21 @@ export function on<TResource extends Resource, TArgs>(
     };
 }
 
-/** `validateResourceOfType` for several types: the first matching check runs; any other type is not applicable. */
+/** `validateResourceOfType` for several types: the matching check runs; any other type passes. */
 export function validateResourceOfTypes(...checks: TypedCheck[]): ResourceValidation {
-    return (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
+    const byType = new Map(checks.map(typed => [typed.pulumiType, typed]));
+    const validation: ResourceValidation = (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
+        const typed = byType.get(args.type);
+        // Other types pass silently: notApplicable() throws, and thrown and reported for every resource of a
+        // large stack it costs more than the checks themselves.
+        if (!typed) return;
         const check = new Check(reportViolation);
-        if (!checks.some(typed => typed.run(args, check))) {
-            args.notApplicable(`Policy only applies to resources of type ${checks.map(typed => `'${typed.pulumiType}'`).join(", ")}`);
-        }
+        typed.run(args, check);
         check.finish();
     };
+    // One type: the analyzer then skips other resources without decoding their properties, as for validateResourceOfType.
+    if (checks.length === 1) (validation as unknown as { __pulumiType: string }).__pulumiType = checks[0].pulumiType;
+    return validation;
 }
 
 /** A stack validation with a `Check`. */

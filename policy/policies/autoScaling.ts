@@ -1,9 +1,9 @@
 // Rule 8: Auto Scaling groups launch from a launch template at a pinned version, so a new image rolls out
 // through an instance refresh instead of silently applying to whatever launches next.
 import * as aws from "@pulumi/aws";
-import { ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+import { ResourceValidationPolicy } from "@pulumi/policy";
 import { Check } from "../lib/unknowns";
-import { withCheck } from "../lib/validation";
+import { on, validateResourceOfTypes } from "../lib/validation";
 import { isBlank, show } from "../lib/values";
 
 /** Versions that float: EC2 resolves them at launch time, and Pulumi sees no change to roll out. */
@@ -23,10 +23,10 @@ function checkPinned(check: Check, field: string, get: () => unknown): void {
 
 export const asgLaunchTemplatePinned: ResourceValidationPolicy = {
     name: "asg-launch-template-pinned",
-    description: "Auto Scaling groups use a launch template (not a launch configuration) at a pinned version.",
+    description: "Auto Scaling groups use a launch template (not a launch configuration) at a pinned version, and the template pins its image.",
     enforcementLevel: "mandatory",
     severity: "medium",
-    validateResource: validateResourceOfType(aws.autoscaling.Group, withCheck((group, _args, check) => {
+    validateResource: validateResourceOfTypes(on(aws.autoscaling.Group, (group, _args, check) => {
         const launchConfiguration = check.read("launchConfiguration", () => group.launchConfiguration);
         const usesLaunchConfiguration = launchConfiguration.known && !isBlank(launchConfiguration.value);
         if (usesLaunchConfiguration) {
@@ -59,5 +59,18 @@ export const asgLaunchTemplatePinned: ResourceValidationPolicy = {
             check.violation("no launch template is set: set launchTemplate { id, version } " +
                 `(or ${specificationField}) with a pinned version.`);
         }
+    }), on(aws.ec2.LaunchTemplate, (template, _args, check) => {
+        const imageId = check.read("imageId", () => template.imageId);
+        if (imageId.known && typeof imageId.value === "string" && isFloatingImage(imageId.value)) {
+            check.violation(`imageId is ${show(imageId.value)}, which EC2 resolves at every launch, so a pinned template version still ` +
+                "launches whatever the parameter holds then and no instance refresh rolls it out: set imageId to the AMI id " +
+                "(e.g. the regional image's amiId), or pin the parameter version (resolve:ssm:<name>:<version>).");
+        }
     })),
 };
+
+/** `resolve:ssm:<parameter>` without a numeric version (a label can move too) floats. */
+export function isFloatingImage(imageId: string): boolean {
+    const parameter = /^resolve:ssm:(.+)$/i.exec(imageId.trim())?.[1];
+    return parameter !== undefined && !/:\d+$/.test(parameter);
+}

@@ -1,71 +1,224 @@
-// Rule 10: every image carries a deprecation, so old images stop being offered to new launches.
+// Rule 10: every image is deprecated within a horizon (default the stack's lifecycle, at most two years), so
+// old images stop being offered to new launches; Image Builder images by a lifecycle policy that selects them.
 import * as aws from "@pulumi/aws";
-import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { regionOf, regionsSettledBy } from "../lib/region";
-import { Check } from "../lib/unknowns";
+import { PolicyConfigSchema, PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { configWithDefaults } from "../lib/config";
+import { regionOf } from "../lib/region";
+import { References } from "../lib/stack";
+import { providerDefaultTags } from "../lib/tags";
+import { Check, Reading } from "../lib/unknowns";
 import { on, validateResourceOfTypes, validateStackWithCheck } from "../lib/validation";
-import { isBlank } from "../lib/values";
+import { isBlank, show } from "../lib/values";
 
-function checkDeprecationTime(check: Check, get: () => unknown): void {
+export interface DeprecationConfig {
+    maxDeprecationDays: number;
+}
+
+/** Two years: a deprecation further out than that is no deprecation. */
+export const MAX_DEPRECATION_DAYS = 730;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+const configSchema: PolicyConfigSchema = {
+    properties: {
+        maxDeprecationDays: {
+            type: "integer",
+            minimum: 1,
+            maximum: MAX_DEPRECATION_DAYS,
+            description: "How far ahead an image may be deprecated: set it to the stack's lifecycle (golden-ami:lifecycle.deleteAfterDays). " +
+                `Default and most ${MAX_DEPRECATION_DAYS} (two years).`,
+            default: MAX_DEPRECATION_DAYS,
+        },
+    },
+};
+
+function horizonOf(getConfig: ResourceValidationArgs["getConfig"]): number {
+    return configWithDefaults<DeprecationConfig>(configSchema, getConfig<DeprecationConfig>()).maxDeprecationDays;
+}
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i;
+
+function checkDeprecationTime(check: Check, args: ResourceValidationArgs, get: () => unknown): void {
     const deprecationTime = check.read("deprecationTime", get);
-    if (deprecationTime.known && isBlank(deprecationTime.value)) {
-        check.violation("deprecationTime is not set: set it to an RFC 3339 time (e.g. the build time plus the stack's " +
-            "lifecycle.deprecateAfterDays) so the image stops being offered once it is old.");
+    if (!deprecationTime.known) return;
+    const horizon = horizonOf(args.getConfig);
+    const fix = `set it to an RFC 3339 time at most ${horizon} days ahead (e.g. the build time plus the stack's lifecycle.deprecateAfterDays)`;
+    if (isBlank(deprecationTime.value)) {
+        check.violation(`deprecationTime is not set: ${fix} so the image stops being offered once it is old.`);
+        return;
+    }
+    const text = String(deprecationTime.value).trim();
+    const at = RFC3339.test(text) ? Date.parse(text) : NaN;
+    if (Number.isNaN(at)) {
+        check.violation(`deprecationTime is ${show(deprecationTime.value)}, which is not an RFC 3339 time: ${fix}.`);
+        return;
+    }
+    const days = (at - Date.now()) / DAY_MS;
+    if (days > horizon) {
+        check.violation(`deprecationTime is ${show(deprecationTime.value)}, ${Math.floor(days)} days from now, beyond this stack's ` +
+            `${horizon}-day horizon, which is no deprecation: ${fix}.`);
     }
 }
 
 export const imagesDeprecate: ResourceValidationPolicy = {
     name: "images-deprecate",
-    description: "AMIs, AMI copies and AMIs from instances set a deprecationTime.",
+    description: "AMIs, AMI copies and AMIs from instances set a deprecationTime within the stack's horizon.",
     enforcementLevel: "mandatory",
     severity: "low",
+    configSchema,
     validateResource: validateResourceOfTypes(
-        on(aws.ec2.Ami, (image, _args, check) => checkDeprecationTime(check, () => image.deprecationTime)),
-        on(aws.ec2.AmiCopy, (copy, _args, check) => checkDeprecationTime(check, () => copy.deprecationTime)),
-        on(aws.ec2.AmiFromInstance, (image, _args, check) => checkDeprecationTime(check, () => image.deprecationTime)),
+        on(aws.ec2.Ami, (image, args, check) => checkDeprecationTime(check, args, () => image.deprecationTime)),
+        on(aws.ec2.AmiCopy, (copy, args, check) => checkDeprecationTime(check, args, () => copy.deprecationTime)),
+        on(aws.ec2.AmiFromInstance, (image, args, check) => checkDeprecationTime(check, args, () => image.deprecationTime)),
     ),
 };
 
-/** Whether a lifecycle policy deprecates AMIs: resourceType AMI_IMAGE, not disabled, with a DEPRECATE action. */
-function deprecatesAmis(policy: PolicyResource, check: Check): boolean | undefined {
-    const at = policy.name;
-    const resourceType = check.read(`${at}.resourceType`, () => policy.props.resourceType as unknown);
-    const status = check.read(`${at}.status`, () => policy.props.status as unknown);
+const UNIT_DAYS: Record<string, number> = { DAYS: 1, WEEKS: 7, MONTHS: 31, YEARS: 366 };
+
+/** What a lifecycle policy selects: the images with any of its tags, or built from one of its recipes. */
+interface Selection {
+    tags: Array<[string, string]>;
+    recipes: Array<{ name: string; version: string }>;
+}
+
+/**
+ * Whether a lifecycle policy deprecates AMIs within the horizon, and what it selects. Reports a policy that
+ * claims to deprecate but selects nothing or deprecates too late. Undefined when unknown until apply.
+ */
+function deprecatingSelection(lifecycle: PolicyResource, horizon: number, check: Check): Selection | undefined | false {
+    const at = lifecycle.name;
+    const props = lifecycle.props as Record<string, any>;
+    const resourceType = check.read(`${at}.resourceType`, () => props.resourceType as unknown);
+    const status = check.read(`${at}.status`, () => props.status as unknown);
     if (!resourceType.known || !status.known) return undefined;
-    if (resourceType.value !== "AMI_IMAGE" || status.value === "DISABLED") return false;
+    if (resourceType.value !== "AMI_IMAGE" || (typeof status.value === "string" && status.value.toUpperCase() === "DISABLED")) return false;
+
     let deprecates = false;
-    const details = () => policy.props.policyDetails as Array<{ action?: { type?: string } }> | undefined;
-    const known = check.each(`${at}.policyDetails`, details, (detail, detailAt) => {
-        const type = check.read(`${detailAt}.action.type`, () => detail.action?.type);
-        if (type.known && type.value === "DEPRECATE") deprecates = true;
+    let tooLate: string | undefined;
+    const known = check.each(`${at}.policyDetails`, () => props.policyDetails as any[] | undefined, (detail, detailAt) => {
+        const type = check.read(`${detailAt}.action.type`, () => detail.action?.type as unknown);
+        if (!type.known || type.value !== "DEPRECATE") return;
+        const filter = check.read(`${detailAt}.filter`, () => ({ type: detail.filter?.type, value: detail.filter?.value, unit: detail.filter?.unit }));
+        if (!filter.known) return;
+        const { type: filterType, value, unit } = filter.value;
+        const days = filterType === "AGE" ? Number(value) * (UNIT_DAYS[String(unit ?? "DAYS").toUpperCase()] ?? 1) : 0;
+        if (days > horizon) tooLate = `${detailAt.slice(at.length + 1)}.filter deprecates after ${value} ${String(unit ?? "DAYS").toLowerCase()}`;
+        else deprecates = true;
     });
-    return deprecates || (known ? false : undefined);
+    if (!deprecates) {
+        if (tooLate) {
+            check.violation(`${tooLate}, beyond this stack's ${horizon}-day horizon, which is no deprecation: lower filter.value so images ` +
+                `are deprecated within ${horizon} days.`, lifecycle.urn);
+        }
+        return known ? false : undefined;
+    }
+
+    const selection = check.read(`${at}.resourceSelection`, () => {
+        const chosen = props.resourceSelection ?? {};
+        const tags = Object.entries<unknown>(chosen.tagMap ?? {}).map(([key, value]) => [key, String(value)] as [string, string]);
+        const recipes = ((chosen.recipes ?? []) as any[]).map(recipe => ({ name: String(recipe.name ?? ""), version: String(recipe.semanticVersion ?? "") }));
+        return { tags, recipes };
+    });
+    if (!selection.known) return undefined;
+    if (selection.value.tags.length === 0 && selection.value.recipes.length === 0) {
+        check.violation("resourceSelection selects no images (no tagMap entries and no recipes), so this lifecycle policy deprecates nothing: " +
+            "select the images by resourceSelection.tagMap (a tag the images carry) or resourceSelection.recipes (name and semanticVersion).", lifecycle.urn);
+        return false;
+    }
+    return selection.value;
+}
+
+/** An Image Builder image's tags: its resolved tagsAll and tags, over its provider's defaultTags. */
+function imageTags(image: PolicyResource, check: Check): Reading<Record<string, unknown>> {
+    const tags = check.read(`${image.name}.tags`, () => ({ ...(image.props.tagsAll ?? {}), ...(image.props.tags ?? {}) }) as Record<string, unknown>);
+    if (!tags.known) return tags;
+    const defaults = providerDefaultTags(image.provider);
+    const fromProvider = defaults.known && defaults.value ? check.read(`${image.name}'s provider defaultTags`, () => ({ ...defaults.value })) : undefined;
+    return { known: true, value: { ...(fromProvider?.known ? fromProvider.value : {}), ...tags.value } };
+}
+
+type Recipe = { name: string; version: string };
+
+/** The recipe an image is built from (name and version): the stack's ImageRecipe it refers to, else its ARN; null if neither tells. */
+function imageRecipe(image: PolicyResource, recipes: References, check: Check): Reading<Recipe | null> {
+    const arn = check.read(`${image.name}.imageRecipeArn`, () => image.props.imageRecipeArn as unknown);
+    if (!arn.known) return arn;
+    if (typeof arn.value !== "string") return { known: true, value: null };
+    const declared = recipes.find(arn.value);
+    if (declared) {
+        return check.read(`${declared.name}.name`, () => ({ name: String(declared.props.name ?? ""), version: String(declared.props.version ?? "") }));
+    }
+    if (recipes.incomplete) return { known: false };
+    const parsed = /:image-recipe\/([^/]+)\/(\d+\.\d+\.\d+)/.exec(arn.value);
+    return { known: true, value: parsed ? { name: parsed[1], version: parsed[2] } : null };
+}
+
+/** True if the selection picks the image, false if not, undefined if that is unknown until apply. */
+function selects(selection: Selection, tags: Reading<Record<string, unknown>>, recipe: Reading<Recipe | null>): boolean | undefined {
+    const byTag = !tags.known ? undefined : selection.tags.some(([key, value]) => tags.value[key] !== undefined && String(tags.value[key]) === value);
+    const byRecipe = !recipe.known ? undefined : selection.recipes.some(chosen => chosen.name === recipe.value?.name && chosen.version === recipe.value?.version);
+    if (byTag || byRecipe) return true;
+    if ((selection.tags.length > 0 && byTag === undefined) || (selection.recipes.length > 0 && byRecipe === undefined)) return undefined;
+    return false;
 }
 
 export const imageBuilderImagesDeprecate: StackValidationPolicy = {
     name: "image-builder-images-deprecate",
-    description: "Image Builder images are deprecated by an imagebuilder LifecyclePolicy with a DEPRECATE action in their region.",
+    description: "Image Builder images are deprecated, within the stack's horizon, by an imagebuilder LifecyclePolicy in their region that selects them.",
     enforcementLevel: "mandatory",
     severity: "low",
+    configSchema,
     validateStack: validateStackWithCheck((args, check) => {
         const images = args.resources.filter(resource => resource.isType(aws.imagebuilder.Image));
-        if (images.length === 0) args.notApplicable("The stack has no Image Builder images.");
+        const lifecycles = args.resources.filter(resource => resource.isType(aws.imagebuilder.LifecyclePolicy));
+        if (images.length === 0 && lifecycles.length === 0) args.notApplicable("The stack has no Image Builder images.");
+        const horizon = horizonOf(args.getConfig);
+        const recipes = new References(args.resources.filter(resource => resource.isType(aws.imagebuilder.ImageRecipe)), ["arn", "id"]);
 
-        // Regions with a deprecating lifecycle policy, and regions where one might be (what was unknown is already noted).
-        const { settled: covered, undecided } = regionsSettledBy(
-            args.resources.filter(resource => resource.isType(aws.imagebuilder.LifecyclePolicy)), check, lifecycle => deprecatesAmis(lifecycle, check));
+        // Each region's deprecating selections; a region where one is unknown until apply is undecided (already noted).
+        const selections = new Map<string, Selection[]>();
+        const undecided = new Set<string>();
+        for (const lifecycle of lifecycles) {
+            const region = regionOf(lifecycle);
+            if (!region.known) {
+                check.unknown(`the region of ${lifecycle.name}`);
+                continue;
+            }
+            const selection = deprecatingSelection(lifecycle, horizon, check);
+            if (!region.value) continue;
+            if (selection === undefined) undecided.add(region.value);
+            else if (selection) selections.set(region.value, [...(selections.get(region.value) ?? []), selection]);
+        }
 
         for (const image of images) {
             const region = regionOf(image);
             if (!region.known) {
                 check.unknown(`the region of ${image.name}`);
-            } else if (!region.value) {
+                continue;
+            }
+            if (!region.value) {
                 check.violation("cannot tell which region this image is built in: neither its region nor its provider's region is set; " +
                     "set region on the resource or on its provider.", image.urn);
-            } else if (!covered.has(region.value) && !undecided.has(region.value)) {
-                check.violation(`no aws.imagebuilder.LifecyclePolicy deprecates images in ${region.value}: add one there with ` +
-                    'resourceType "AMI_IMAGE" and a policyDetails entry whose action.type is "DEPRECATE".', image.urn);
+                continue;
             }
+            if (undecided.has(region.value)) continue;
+            const candidates = selections.get(region.value) ?? [];
+            if (candidates.length === 0) {
+                check.violation(`no aws.imagebuilder.LifecyclePolicy deprecates images in ${region.value}: add one there with ` +
+                    'resourceType "AMI_IMAGE", a policyDetails entry whose action.type is "DEPRECATE", and a resourceSelection that selects this image.', image.urn);
+                continue;
+            }
+            const none = { known: true as const, value: null };
+            const tags = candidates.some(selection => selection.tags.length > 0) ? imageTags(image, check) : { known: true as const, value: {} };
+            const recipe = candidates.some(selection => selection.recipes.length > 0) ? imageRecipe(image, recipes, check) : none;
+            const verdicts = candidates.map(selection => selects(selection, tags, recipe));
+            if (verdicts.includes(true)) continue;
+            if (verdicts.includes(undefined)) {
+                check.unknown(`whether a lifecycle policy in ${region.value} selects ${image.name}`);
+                continue;
+            }
+            check.violation(`the aws.imagebuilder.LifecyclePolicy in ${region.value} does not select this image: none of its resourceSelection.tagMap ` +
+                "entries is among the image's tags and none of its resourceSelection.recipes is the image's recipe (name and version): " +
+                "tag the image with a selected tag, or select its recipe.", image.urn);
         }
     }),
 };

@@ -1,10 +1,13 @@
-// Rule 6: every image is encrypted with a customer-managed KMS key, which is what lets it be shared at all.
+// Rule 6: every image, wherever it comes from, is encrypted with a customer-managed KMS key, which is what
+// lets it be shared at all (AMIs under the AWS-managed aws/ebs key cannot be).
 import * as aws from "@pulumi/aws";
-import { ResourceValidationPolicy } from "@pulumi/policy";
+import { PolicyConfigSchema, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { configWithDefaults } from "../lib/config";
 import { eachAmiDistribution } from "../lib/distributions";
+import { References } from "../lib/stack";
 import { Check } from "../lib/unknowns";
-import { on, validateResourceOfTypes } from "../lib/validation";
-import { isAwsManagedKey, isBlank, isTrue, show } from "../lib/values";
+import { on, validateResourceOfTypes, validateStackWithCheck } from "../lib/validation";
+import { isBlank, isTrue, keyIdOf, keyReference, show } from "../lib/values";
 
 /** `kmsKeyId` (at `field`) names a customer-managed key: set, and not an AWS-managed `alias/aws/...` key. */
 function checkCustomerManagedKey(check: Check, field: string, get: () => unknown, fix: string): void {
@@ -12,23 +15,43 @@ function checkCustomerManagedKey(check: Check, field: string, get: () => unknown
     if (!keyId.known) return;
     if (isBlank(keyId.value)) {
         check.violation(`${field} is not set, so the AWS-managed aws/ebs key is used and the image cannot be shared: ${fix}`);
-    } else if (typeof keyId.value === "string" && isAwsManagedKey(keyId.value)) {
+    } else if (typeof keyId.value === "string" && keyReference(keyId.value) === "aws-managed-alias") {
         check.violation(`${field} is ${show(keyId.value)}, an AWS-managed key, and images under it cannot be shared: ${fix}`);
     }
 }
 
+function checkEncrypted(check: Check, field: string, get: () => unknown, fix: string): void {
+    const encrypted = check.read(field, get);
+    if (encrypted.known && !isTrue(encrypted.value)) check.violation(`${field} is ${show(encrypted.value)}: ${fix}`);
+}
+
 export const imagesEncryptedWithCmk: ResourceValidationPolicy = {
     name: "images-encrypted-with-cmk",
-    description: "Images are encrypted with a customer-managed KMS key: AMI copies, Image Builder recipes' EBS volumes and distributions.",
+    description: "Images are encrypted with a customer-managed KMS key: AMIs registered from snapshots, AMI and snapshot copies, " +
+        "Image Builder recipes' EBS volumes and distributions.",
     enforcementLevel: "mandatory",
     severity: "high",
     validateResource: validateResourceOfTypes(
         on(aws.ec2.AmiCopy, (copy, _args, check) => {
-            const encrypted = check.read("encrypted", () => copy.encrypted);
-            if (encrypted.known && !isTrue(encrypted.value)) {
-                check.violation(`encrypted is ${show(encrypted.value)}: set encrypted: true, with kmsKeyId a customer-managed key in the destination region.`);
-            }
+            checkEncrypted(check, "encrypted", () => copy.encrypted, "set encrypted: true, with kmsKeyId a customer-managed key in the destination region.");
             checkCustomerManagedKey(check, "kmsKeyId", () => copy.kmsKeyId, "set kmsKeyId to a customer-managed key in the destination region.");
+        }),
+        on(aws.ebs.SnapshotCopy, (copy, _args, check) => {
+            checkEncrypted(check, "encrypted", () => copy.encrypted, "set encrypted: true, with kmsKeyId a customer-managed key in the destination region.");
+            checkCustomerManagedKey(check, "kmsKeyId", () => copy.kmsKeyId, "set kmsKeyId to a customer-managed key in the destination region.");
+        }),
+        on(aws.ec2.Ami, (image, _args, check) => {
+            // An image registered from snapshots is as encrypted as they are; the key is checked with the stack.
+            let volumes = 0;
+            const known = check.each("ebsBlockDevices", () => image.ebsBlockDevices, (device, at) => {
+                volumes++;
+                checkEncrypted(check, `${at}.encrypted`, () => device.encrypted,
+                    "register the image from snapshots encrypted with a customer-managed key (an aws.ebs.SnapshotCopy with encrypted: true and kmsKeyId) and set encrypted: true.");
+            });
+            if (known && volumes === 0) {
+                check.violation("ebsBlockDevices is empty, so the image has no EBS volume to encrypt: register it from snapshots " +
+                    "encrypted with a customer-managed key, each in ebsBlockDevices with encrypted: true.");
+            }
         }),
         on(aws.imagebuilder.ImageRecipe, (recipe, _args, check) => {
             let volumes = 0;
@@ -39,10 +62,7 @@ export const imagesEncryptedWithCmk: ResourceValidationPolicy = {
                 if (!ebs.known || !ebs.value) return;
                 const volume = ebs.value;
                 volumes++;
-                const encrypted = check.read(`${at}.ebs.encrypted`, () => volume.encrypted);
-                if (encrypted.known && !isTrue(encrypted.value)) {
-                    check.violation(`${at}.ebs.encrypted is ${show(encrypted.value)}: set it to "true", with kmsKeyId the image's customer-managed key.`);
-                }
+                checkEncrypted(check, `${at}.ebs.encrypted`, () => volume.encrypted, 'set it to "true", with kmsKeyId the image\'s customer-managed key.');
                 checkCustomerManagedKey(check, `${at}.ebs.kmsKeyId`, () => volume.kmsKeyId, "set it to the image's customer-managed key.");
             });
             if (mappingsKnown && !ebsUnknown && volumes === 0) {
@@ -57,4 +77,138 @@ export const imagesEncryptedWithCmk: ResourceValidationPolicy = {
             });
         }),
     ),
+};
+
+export interface ImageKeysConfig {
+    externalKeyArns: string[];
+}
+
+const keysSchema: PolicyConfigSchema = {
+    properties: {
+        externalKeyArns: {
+            type: "array",
+            items: { type: "string", pattern: "^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$" },
+            uniqueItems: true,
+            description: "ARNs of customer-managed keys declared outside this stack that images may be encrypted with. Default none.",
+            default: [],
+        },
+    },
+};
+
+/** A path noted for a stack check (`name.field[0]`) as the resource's own field (`field[0]`), for messages. */
+function local(resource: PolicyResource, path: string): string {
+    return path.startsWith(`${resource.name}.`) ? path.slice(resource.name.length + 1) : path;
+}
+
+/** Where a resource names the key its image (or the image's snapshot) is encrypted with. */
+function keyFields(resource: PolicyResource, check: Check): Array<{ field: string; keyId: unknown }> {
+    const fields: Array<{ field: string; keyId: unknown }> = [];
+    const add = (field: string, get: () => unknown) => {
+        const keyId = check.read(`${resource.name}.${field}`, get);
+        if (keyId.known) fields.push({ field, keyId: keyId.value });
+    };
+    const props = resource.props as Record<string, any>;
+    if (resource.isType(aws.ec2.AmiCopy) || resource.isType(aws.ebs.SnapshotCopy)) add("kmsKeyId", () => props.kmsKeyId);
+    if (resource.isType(aws.imagebuilder.ImageRecipe)) {
+        check.each(`${resource.name}.blockDeviceMappings`, () => props.blockDeviceMappings as any[], (mapping, at) =>
+            add(`${local(resource, at)}.ebs.kmsKeyId`, () => mapping.ebs?.kmsKeyId));
+    }
+    if (resource.isType(aws.imagebuilder.DistributionConfiguration)) {
+        check.each(`${resource.name}.distributions`, () => props.distributions as any[], (target, at) =>
+            add(`${local(resource, at)}.amiDistributionConfiguration.kmsKeyId`, () => target.amiDistributionConfiguration?.kmsKeyId));
+    }
+    return fields;
+}
+
+/** An instance's volumes, which an AmiFromInstance captures with whatever keys they have. */
+function instanceVolumes(instance: PolicyResource, check: Check): Array<{ field: string; encrypted: unknown; keyId: unknown }> {
+    const props = instance.props as Record<string, any>;
+    const volumes: Array<{ field: string; encrypted: unknown; keyId: unknown }> = [];
+    const root = check.read(`${instance.name}.rootBlockDevice`, () => props.rootBlockDevice);
+    if (root.known) {
+        const device = root.value ?? {};
+        const encrypted = check.read(`${instance.name}.rootBlockDevice.encrypted`, () => device.encrypted);
+        const keyId = check.read(`${instance.name}.rootBlockDevice.kmsKeyId`, () => device.kmsKeyId);
+        if (encrypted.known && keyId.known) volumes.push({ field: "rootBlockDevice", encrypted: encrypted.value, keyId: keyId.value });
+    }
+    check.each(`${instance.name}.ebsBlockDevices`, () => props.ebsBlockDevices as any[], (device, at) => {
+        const encrypted = check.read(`${at}.encrypted`, () => device.encrypted);
+        const keyId = check.read(`${at}.kmsKeyId`, () => device.kmsKeyId);
+        if (encrypted.known && keyId.known) volumes.push({ field: local(instance, at), encrypted: encrypted.value, keyId: keyId.value });
+    });
+    return volumes;
+}
+
+export const imageKeysCustomerManaged: StackValidationPolicy = {
+    name: "image-keys-customer-managed",
+    description: "The keys images are encrypted with are customer-managed keys the pack can see: declared in the stack, " +
+        "or listed in externalKeyArns; images captured or registered from volumes the stack declares, under such keys.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    configSchema: keysSchema,
+    validateStack: validateStackWithCheck((args, check) => {
+        const { externalKeyArns } = configWithDefaults<ImageKeysConfig>(keysSchema, args.getConfig<ImageKeysConfig>());
+        const resources = args.resources;
+        const keys = new References(resources.filter(resource => resource.isType(aws.kms.Key) || resource.isType(aws.kms.ReplicaKey)
+            || resource.isType(aws.kms.ExternalKey) || resource.isType(aws.kms.ReplicaExternalKey)), ["arn", "keyId", "id"]);
+        const external = new Set(externalKeyArns.map(keyIdOf));
+
+        /** Reports a key that is neither an alias (checked by images-encrypted-with-cmk) nor a key the pack can vouch for. */
+        const checkKey = (resource: PolicyResource, field: string, keyId: unknown) => {
+            if (typeof keyId !== "string" || isBlank(keyId)) return;
+            const kind = keyReference(keyId);
+            if (kind === "customer-alias" || kind === "aws-managed-alias") return;
+            if (keys.find(keyId) || keys.find(keyIdOf(keyId)) || external.has(keyIdOf(keyId))) return;
+            if (keys.incomplete) {
+                check.unknown(`whether ${resource.name}.${field} is a key the stack declares`);
+                return;
+            }
+            check.violation(`${field} is ${show(keyId)}, a key this stack does not declare, so the pack cannot tell it is customer-managed ` +
+                "(aws.kms.getAlias on alias/aws/ebs returns just such a key ARN): encrypt with an aws.kms.Key declared in this stack, " +
+                "or list the key's ARN in this policy's externalKeyArns once you have checked it is customer-managed.", resource.urn);
+        };
+
+        for (const resource of resources) {
+            for (const { field, keyId } of keyFields(resource, check)) checkKey(resource, field, keyId);
+        }
+
+        const captured = resources.filter(resource => resource.isType(aws.ec2.AmiFromInstance));
+        const instances = captured.length > 0 ? new References(resources.filter(resource => resource.isType(aws.ec2.Instance)), ["id", "arn"]) : undefined;
+        for (const image of captured) {
+            const source = check.read(`${image.name}.sourceInstanceId`, () => image.props.sourceInstanceId as unknown);
+            if (!source.known || typeof source.value !== "string" || isBlank(source.value)) continue;
+            const instance = instances!.find(source.value);
+            if (!instance) {
+                if (instances!.incomplete) check.unknown(`whether ${image.name}.sourceInstanceId is an instance the stack declares`);
+                else check.violation(`sourceInstanceId is ${show(source.value)}, an instance this stack does not declare, so the pack cannot tell ` +
+                    "which keys its volumes (and so this image) are encrypted with: capture an aws.ec2.Instance declared in this stack, " +
+                    "or make the image with an aws.ec2.AmiCopy encrypted with a customer-managed key.", image.urn);
+                continue;
+            }
+            for (const volume of instanceVolumes(instance, check)) {
+                if (!isTrue(volume.encrypted) || isBlank(volume.keyId)) {
+                    check.violation(`sourceInstanceId is ${instance.name}, whose ${volume.field} does not set encrypted: true with a kmsKeyId, ` +
+                        "so this image would not be encrypted with a customer-managed key: set both on the instance's volumes.", image.urn);
+                } else if (typeof volume.keyId === "string" && keyReference(volume.keyId) === "aws-managed-alias") {
+                    check.violation(`sourceInstanceId is ${instance.name}, whose ${volume.field}.kmsKeyId is ${show(volume.keyId)}, an AWS-managed key: ` +
+                        "encrypt the instance's volumes with a customer-managed key.", image.urn);
+                } else {
+                    checkKey(image, `${instance.name}.${volume.field}.kmsKeyId`, volume.keyId);
+                }
+            }
+        }
+
+        const registered = resources.filter(resource => resource.isType(aws.ec2.Ami));
+        const snapshots = registered.length > 0 ? new References(resources.filter(resource => resource.isType(aws.ebs.SnapshotCopy)), ["id", "arn"]) : undefined;
+        for (const image of registered) {
+            check.each(`${image.name}.ebsBlockDevices`, () => image.props.ebsBlockDevices as any[], (device, at) => {
+                const snapshot = check.read(`${at}.snapshotId`, () => device.snapshotId as unknown);
+                if (!snapshot.known || typeof snapshot.value !== "string" || isBlank(snapshot.value)) return;
+                if (snapshots!.find(snapshot.value)) return;
+                if (snapshots!.incomplete) check.unknown(`whether ${at}.snapshotId is a snapshot copy the stack declares`);
+                else check.violation(`${local(image, at)}.snapshotId is ${show(snapshot.value)}, a snapshot this stack does not copy, so the pack cannot tell which key ` +
+                    "it is encrypted with: register the image from an aws.ebs.SnapshotCopy in this stack with encrypted: true and a customer-managed kmsKeyId.", image.urn);
+            });
+        }
+    }),
 };

@@ -2,16 +2,18 @@
 import { Policies } from "@pulumi/policy";
 import { asgLaunchTemplatePinned } from "./autoScaling";
 import { imageBuilderImagesDeprecate, imagesDeprecate } from "./deprecation";
-import { imagesEncryptedWithCmk } from "./encryption";
-import { launchTemplatesHardened } from "./launchTemplates";
+import { imageKeysCustomerManaged, imagesEncryptedWithCmk } from "./encryption";
+import { instancesGetNoPublicIp, launchTemplatesDeclared } from "./launches";
+import { instanceLaunchesHardened, launchTemplatesHardened } from "./launchTemplates";
 import { imageBlockPublicAccessOn, imageRegionsBlockPublicSharing, noPublicImages } from "./publicSharing";
-import { imageSharingAllowListed } from "./sharing";
+import { imageBuildsUseStackDistributions, imageSharingAllowListed } from "./sharing";
 import { amiFromInstanceReboots } from "./snapshots";
 import { imagesTagged } from "./tags";
 
 export * from "./autoScaling";
 export * from "./deprecation";
 export * from "./encryption";
+export * from "./launches";
 export * from "./launchTemplates";
 export * from "./publicSharing";
 export * from "./sharing";
@@ -26,9 +28,14 @@ export const policies: Policies = [
     imageBlockPublicAccessOn,
     imageRegionsBlockPublicSharing,
     imageSharingAllowListed,
+    imageBuildsUseStackDistributions,
     imagesEncryptedWithCmk,
+    imageKeysCustomerManaged,
     imagesTagged,
     launchTemplatesHardened,
+    instanceLaunchesHardened,
+    launchTemplatesDeclared,
+    instancesGetNoPublicIp,
     asgLaunchTemplatePinned,
     amiFromInstanceReboots,
     imagesDeprecate,

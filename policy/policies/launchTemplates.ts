@@ -1,11 +1,13 @@
-// Rule 7: launch templates require IMDSv2 with a short hop limit, encrypt every EBS volume and give no public IP.
+// Rule 7: instances launched from the image, however they are launched (launch templates, instances,
+// launch configurations, Spot Fleets, Image Builder's build instances), require IMDSv2 with a short hop
+// limit, encrypt every EBS volume they declare, ask for no public IP and carry no secrets in user data.
 import * as aws from "@pulumi/aws";
-import { PolicyConfigSchema, ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
-import { Unwrap } from "@pulumi/pulumi";
+import { PolicyConfigSchema, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { configWithDefaults } from "../lib/config";
 import { Check } from "../lib/unknowns";
-import { withCheck } from "../lib/validation";
-import { isTrue, show } from "../lib/values";
+import { secretsIn } from "../lib/userData";
+import { on, validateResourceOfTypes } from "../lib/validation";
+import { isBlank, isTrue, show } from "../lib/values";
 
 export interface LaunchTemplatesHardenedConfig {
     maxHopLimit: number;
@@ -23,55 +25,146 @@ const configSchema: PolicyConfigSchema = {
     },
 };
 
-type MetadataOptions = Unwrap<aws.types.input.ec2.LaunchTemplateMetadataOptions>;
+function maxHopLimitOf(args: ResourceValidationArgs): number {
+    return configWithDefaults<LaunchTemplatesHardenedConfig>(configSchema, args.getConfig<LaunchTemplatesHardenedConfig>()).maxHopLimit;
+}
 
-function checkMetadataOptions(check: Check, metadataOptions: () => MetadataOptions | undefined, maxHopLimit: number): void {
+interface MetadataOptions {
+    httpEndpoint?: string;
+    httpTokens?: string;
+    httpPutResponseHopLimit?: number;
+}
+
+interface MetadataCheck {
+    /** Where the options are: `metadataOptions`, `instanceMetadataOptions`. */
+    field: string;
+    options: () => MetadataOptions | undefined;
+    maxHopLimit: number;
+    /** Unset values are inherited from a launch template (checked on its own): only set ones are judged. */
+    inherited?: boolean;
+}
+
+/** IMDSv2 required and a short hop limit, unless the metadata service is off altogether. */
+export function checkMetadataOptions(check: Check, { field, options, maxHopLimit, inherited }: MetadataCheck): void {
+    const httpEndpoint = check.read(`${field}.httpEndpoint`, () => options()?.httpEndpoint);
+    // With the metadata service off there is no IMDSv1 to fall back to and nothing to hop to.
+    if (httpEndpoint.known && typeof httpEndpoint.value === "string" && httpEndpoint.value.trim().toLowerCase() === "disabled") return;
     const allowed = maxHopLimit === 1 ? "1" : `at most ${maxHopLimit}`;
-    const httpTokens = check.read("metadataOptions.httpTokens", () => metadataOptions()?.httpTokens);
-    if (httpTokens.known && httpTokens.value !== "required") {
-        check.violation(`metadataOptions.httpTokens is ${show(httpTokens.value)}: set it to "required" so instances use IMDSv2 only.`);
+
+    const httpTokens = check.read(`${field}.httpTokens`, () => options()?.httpTokens);
+    const tokensUnset = httpTokens.known && isBlank(httpTokens.value);
+    if (httpTokens.known && !(inherited && tokensUnset) && (typeof httpTokens.value !== "string" || httpTokens.value.trim().toLowerCase() !== "required")) {
+        check.violation(`${field}.httpTokens is ${show(httpTokens.value)}: set it to "required" so instances use IMDSv2 only.`);
     }
 
-    const hopLimit = check.read("metadataOptions.httpPutResponseHopLimit", () => metadataOptions()?.httpPutResponseHopLimit);
+    const hopLimit = check.read(`${field}.httpPutResponseHopLimit`, () => options()?.httpPutResponseHopLimit);
     if (!hopLimit.known) return;
     if (hopLimit.value === undefined || hopLimit.value === null) {
         // EC2 then takes the AMI's default: 2 for AMIs with ImdsSupport v2.0, such as Amazon Linux 2023.
-        check.violation(`metadataOptions.httpPutResponseHopLimit is not set, so the AMI's default applies (2 for Amazon Linux 2023): set it to ${allowed}.`);
+        if (!inherited) check.violation(`${field}.httpPutResponseHopLimit is not set, so the AMI's default applies (2 for Amazon Linux 2023): set it to ${allowed}.`);
     } else if (!(Number(hopLimit.value) <= maxHopLimit)) {
-        check.violation(`metadataOptions.httpPutResponseHopLimit is ${show(hopLimit.value)}, above the allowed ${maxHopLimit}: set it to ${allowed}.`);
+        check.violation(`${field}.httpPutResponseHopLimit is ${show(hopLimit.value)}, above the allowed ${maxHopLimit}: set it to ${allowed}.`);
+    }
+}
+
+/** Every EBS volume in the list at `field` is encrypted (`ebsOf` finds the volume in an item, at `ebsPath`). */
+function checkVolumesEncrypted(check: Check, field: string, volumes: () => readonly any[] | undefined, ebsOf: (item: any) => any = item => item, ebsPath = "", yes = "true"): void {
+    check.each(field, volumes, (item, at) => {
+        const ebs = check.read(`${at}${ebsPath}`, () => ebsOf(item));
+        if (!ebs.known || !ebs.value) return;
+        const volume = ebs.value;
+        const encrypted = check.read(`${at}${ebsPath}.encrypted`, () => volume.encrypted);
+        if (encrypted.known && !isTrue(encrypted.value)) check.violation(`${at}${ebsPath}.encrypted is ${show(encrypted.value)}: set it to ${yes}.`);
+    });
+}
+
+/** A declared root volume is encrypted (an undeclared one follows the image, which is encrypted). */
+function checkRootVolumeEncrypted(check: Check, root: () => { encrypted?: unknown } | undefined): void {
+    const encrypted = check.read("rootBlockDevice.encrypted", () => {
+        const device = root();
+        return device ? device.encrypted : true;
+    });
+    if (encrypted.known && !isTrue(encrypted.value)) check.violation(`rootBlockDevice.encrypted is ${show(encrypted.value)}: set it to true.`);
+}
+
+function checkPublicIp(check: Check, field: string, get: () => unknown, no = "false"): void {
+    const publicIp = check.read(field, get);
+    if (publicIp.known && isTrue(publicIp.value)) {
+        check.violation(`${field} is ${show(publicIp.value)}: set it to ${no} and reach instances through a load balancer or Systems Manager.`);
+    }
+}
+
+/** No access keys, private keys or plain-text passwords in user data (plain, base64 or gzip). */
+export function checkUserData(check: Check, field: string, get: () => unknown): void {
+    const userData = check.read(field, get);
+    if (!userData.known) return;
+    const secrets = secretsIn(userData.value);
+    if (secrets.length > 0) {
+        check.violation(`${field} contains ${secrets.join(" and ")} in plain text, readable by anyone who can describe the instance or template: ` +
+            "remove it and have the instance fetch what it needs through its role (Secrets Manager, SSM Parameter Store SecureString).");
     }
 }
 
 export const launchTemplatesHardened: ResourceValidationPolicy = {
     name: "launch-templates-hardened",
-    description: "Launch templates require IMDSv2 with a short hop limit, encrypt every EBS volume and assign no public IP address.",
+    description: "Launch templates require IMDSv2 with a short hop limit, encrypt every EBS volume, assign no public IP address and keep secrets out of user data.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema,
-    validateResource: validateResourceOfType(aws.ec2.LaunchTemplate, withCheck((template, args, check) => {
-        const { maxHopLimit } = configWithDefaults<LaunchTemplatesHardenedConfig>(configSchema, args.getConfig<LaunchTemplatesHardenedConfig>());
-
-        const httpEndpoint = check.read("metadataOptions.httpEndpoint", () => template.metadataOptions?.httpEndpoint);
-        // With the metadata service off there is no IMDSv1 to fall back to and nothing to hop to.
-        const metadataOff = httpEndpoint.known && httpEndpoint.value === "disabled";
-        if (!metadataOff) checkMetadataOptions(check, () => template.metadataOptions, maxHopLimit);
-
-        check.each("blockDeviceMappings", () => template.blockDeviceMappings, (mapping, at) => {
-            const ebs = check.read(`${at}.ebs`, () => mapping.ebs);
-            if (!ebs.known || !ebs.value) return;
-            const volume = ebs.value;
-            const encrypted = check.read(`${at}.ebs.encrypted`, () => volume.encrypted);
-            if (encrypted.known && !isTrue(encrypted.value)) {
-                check.violation(`${at}.ebs.encrypted is ${show(encrypted.value)}: set it to "true".`);
-            }
-        });
-
-        check.each("networkInterfaces", () => template.networkInterfaces, (networkInterface, at) => {
-            const publicIp = check.read(`${at}.associatePublicIpAddress`, () => networkInterface.associatePublicIpAddress);
-            if (publicIp.known && isTrue(publicIp.value)) {
-                check.violation(`${at}.associatePublicIpAddress is ${show(publicIp.value)}: set it to "false" (or leave it unset) ` +
-                    "and reach instances through a load balancer or Systems Manager.");
-            }
-        });
+    validateResource: validateResourceOfTypes(on(aws.ec2.LaunchTemplate, (template, args, check) => {
+        checkMetadataOptions(check, { field: "metadataOptions", options: () => template.metadataOptions, maxHopLimit: maxHopLimitOf(args) });
+        // The provider types these two as strings.
+        checkVolumesEncrypted(check, "blockDeviceMappings", () => template.blockDeviceMappings, mapping => mapping.ebs, ".ebs", '"true"');
+        check.each("networkInterfaces", () => template.networkInterfaces, (networkInterface, at) =>
+            checkPublicIp(check, `${at}.associatePublicIpAddress`, () => networkInterface.associatePublicIpAddress, '"false"'));
+        checkUserData(check, "userData", () => template.userData);
     })),
+};
+
+export const instanceLaunchesHardened: ResourceValidationPolicy = {
+    name: "instance-launches-hardened",
+    description: "Instances launched without a launch template (aws.ec2.Instance, launch configurations, Spot Fleet launch specifications, " +
+        "Image Builder build instances) meet the launch template rules: IMDSv2, short hop limit, encrypted volumes, no public IP, no secrets in user data.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    configSchema,
+    validateResource: validateResourceOfTypes(
+        on(aws.ec2.Instance, (instance, args, check) => {
+            const template = check.read("launchTemplate", () => instance.launchTemplate);
+            const inherited = !template.known || !!template.value;
+            checkMetadataOptions(check, { field: "metadataOptions", options: () => instance.metadataOptions, maxHopLimit: maxHopLimitOf(args), inherited });
+            checkRootVolumeEncrypted(check, () => instance.rootBlockDevice);
+            checkVolumesEncrypted(check, "ebsBlockDevices", () => instance.ebsBlockDevices);
+            checkPublicIp(check, "associatePublicIpAddress", () => instance.associatePublicIpAddress);
+            checkUserData(check, "userData", () => instance.userData);
+            checkUserData(check, "userDataBase64", () => instance.userDataBase64);
+        }),
+        on(aws.ec2.LaunchConfiguration, (configuration, args, check) => {
+            checkMetadataOptions(check, { field: "metadataOptions", options: () => configuration.metadataOptions, maxHopLimit: maxHopLimitOf(args) });
+            checkRootVolumeEncrypted(check, () => configuration.rootBlockDevice);
+            checkVolumesEncrypted(check, "ebsBlockDevices", () => configuration.ebsBlockDevices);
+            checkPublicIp(check, "associatePublicIpAddress", () => configuration.associatePublicIpAddress);
+            checkUserData(check, "userData", () => configuration.userData);
+            checkUserData(check, "userDataBase64", () => configuration.userDataBase64);
+        }),
+        on(aws.ec2.SpotFleetRequest, (fleet, _args, check) => {
+            check.each("launchSpecifications", () => fleet.launchSpecifications, (specification, at) => {
+                check.violation(`${at} cannot set metadataOptions, so its instances may use IMDSv1 and any hop limit: ` +
+                    "use launchTemplateConfigs with a launch template that requires IMDSv2 instead.");
+                checkVolumesEncrypted(check, `${at}.rootBlockDevices`, () => specification.rootBlockDevices);
+                checkVolumesEncrypted(check, `${at}.ebsBlockDevices`, () => specification.ebsBlockDevices);
+                checkPublicIp(check, `${at}.associatePublicIpAddress`, () => specification.associatePublicIpAddress);
+                checkUserData(check, `${at}.userData`, () => specification.userData);
+            });
+        }),
+        on(aws.imagebuilder.InfrastructureConfiguration, (infrastructure, args, check) => {
+            checkMetadataOptions(check, {
+                field: "instanceMetadataOptions", options: () => infrastructure.instanceMetadataOptions as MetadataOptions | undefined, maxHopLimit: maxHopLimitOf(args),
+            });
+        }),
+        on(aws.imagebuilder.ImageRecipe, (recipe, _args, check) => {
+            // Build instances run it, and it is readable wherever the recipe is.
+            checkUserData(check, "userDataBase64", () => recipe.userDataBase64);
+        }),
+    ),
 };

@@ -1,42 +1,60 @@
-// Rules 1–3: no image is ever made public, and every region that holds an image blocks public sharing.
+// Rules 1–3: no image or snapshot is ever made public, public access blocks stay on, and every account and
+// region that holds an image blocks public sharing.
 import * as aws from "@pulumi/aws";
 import { Resource } from "@pulumi/pulumi";
-import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+import {
+    PolicyConfigSchema, PolicyResource, ResourceValidationPolicy, StackValidationPolicy,
+} from "@pulumi/policy";
+import { Account, accountById, deployingAccountId, providerAccount } from "../lib/accounts";
+import { configWithDefaults } from "../lib/config";
 import { eachAmiDistribution } from "../lib/distributions";
-import { regionOf, regionsSettledBy } from "../lib/region";
+import { regionOf } from "../lib/region";
 import { Check } from "../lib/unknowns";
-import { on, validateResourceOfTypes, validateStackWithCheck, withCheck } from "../lib/validation";
-import { show } from "../lib/values";
+import { on, validateResourceOfTypes, validateStackWithCheck } from "../lib/validation";
+import { show, strings } from "../lib/values";
 
 export const BLOCK_NEW_SHARING = "block-new-sharing";
+/** EBS snapshot block public access states that keep snapshots private. */
+const SNAPSHOT_BLOCKING_STATES = ["block-all-sharing", "block-new-sharing"];
 
 /** The launch-permission group that means "everyone": the image becomes public. */
-function isPublicGroup(group: unknown): boolean {
+export function isPublicGroup(group: unknown): boolean {
     return typeof group === "string" && group.trim().toLowerCase() === "all";
 }
 
 export const noPublicImages: ResourceValidationPolicy = {
     name: "no-public-images",
-    description: "No image is shared with the public: no launch permission or Image Builder distribution grants the group \"all\".",
+    description: "No image or image snapshot is shared with the public: no launch permission, create-volume permission or Image Builder distribution grants \"all\".",
     enforcementLevel: "mandatory",
     severity: "critical",
     validateResource: validateResourceOfTypes(
         on(aws.ec2.AmiLaunchPermission, (permission, _args, check) => {
-            const group = check.read("group", () => permission.group);
-            if (group.known && isPublicGroup(group.value)) {
-                check.violation(`group is ${show(group.value)}, which makes the image public: remove this launch permission, ` +
-                    "or share with an accountId, organizationArn or organizationalUnitArn instead.");
+            for (const field of ["group", "accountId"] as const) {
+                const value = check.read(field, () => permission[field]);
+                if (value.known && isPublicGroup(value.value)) {
+                    check.violation(`${field} is ${show(value.value)}, which makes the image public: remove this launch permission, ` +
+                        "or share with an accountId, organizationArn or organizationalUnitArn instead.");
+                }
+            }
+        }),
+        on(aws.ec2.SnapshotCreateVolumePermission, (permission, _args, check) => {
+            const account = check.read("accountId", () => permission.accountId);
+            if (account.known && isPublicGroup(account.value)) {
+                check.violation(`accountId is ${show(account.value)}, which lets anyone create volumes from the image's snapshot: ` +
+                    "set accountId to one allow-listed account.");
             }
         }),
         on(aws.imagebuilder.DistributionConfiguration, (distribution, _args, check) => {
             eachAmiDistribution(check, () => distribution.distributions, (ami, at) => {
-                const field = `${at}.amiDistributionConfiguration.launchPermission.userGroups`;
-                check.each(field, () => ami?.launchPermission?.userGroups, (group, groupAt) => {
-                    if (isPublicGroup(group)) {
-                        check.violation(`${groupAt} is ${show(group)}, which makes every image this distribution makes public: ` +
-                            "remove it and share with userIds, organizationArns or organizationalUnitArns instead.");
-                    }
-                });
+                const field = `${at}.amiDistributionConfiguration.launchPermission`;
+                for (const list of ["userGroups", "userIds"] as const) {
+                    check.each(`${field}.${list}`, () => ami?.launchPermission?.[list], (group, groupAt) => {
+                        if (isPublicGroup(group)) {
+                            check.violation(`${groupAt} is ${show(group)}, which makes every image this distribution makes public: ` +
+                                "remove it and share with userIds, organizationArns or organizationalUnitArns instead.");
+                        }
+                    });
+                }
             });
         }),
     ),
@@ -44,73 +62,139 @@ export const noPublicImages: ResourceValidationPolicy = {
 
 export const imageBlockPublicAccessOn: ResourceValidationPolicy = {
     name: "image-block-public-access-on",
-    description: `Image block public access stays on: every aws.ec2.ImageBlockPublicAccess has state "${BLOCK_NEW_SHARING}".`,
+    description: `Public access blocks stay on: aws.ec2.ImageBlockPublicAccess is "${BLOCK_NEW_SHARING}", aws.ebs.SnapshotBlockPublicAccess is not "unblocked".`,
     enforcementLevel: "mandatory",
     severity: "critical",
-    validateResource: validateResourceOfType(aws.ec2.ImageBlockPublicAccess, withCheck((setting, _args, check) => {
-        const state = check.read("state", () => setting.state);
-        if (state.known && state.value !== BLOCK_NEW_SHARING) {
-            check.violation(`state is ${show(state.value)}: set state to "${BLOCK_NEW_SHARING}" so no image in this region can be made public.`);
-        }
-    })),
+    validateResource: validateResourceOfTypes(
+        on(aws.ec2.ImageBlockPublicAccess, (setting, _args, check) => {
+            const state = check.read("state", () => setting.state);
+            if (state.known && state.value !== BLOCK_NEW_SHARING) {
+                check.violation(`state is ${show(state.value)}: set state to "${BLOCK_NEW_SHARING}" so no image in this region can be made public.`);
+            }
+        }),
+        on(aws.ebs.SnapshotBlockPublicAccess, (setting, _args, check) => {
+            const state = check.read("state", () => setting.state);
+            if (state.known && !SNAPSHOT_BLOCKING_STATES.includes(state.value as string)) {
+                check.violation(`state is ${show(state.value)}, which lets snapshots (an image's contents) be made public: ` +
+                    `set state to "block-all-sharing" (or "block-new-sharing").`);
+            }
+        }),
+    ),
 };
 
-/** Resource types that hold an image in their region. */
+export interface BlockPublicSharingConfig {
+    /** An organization policy (declarative policy or SCP) keeps image block public access on everywhere. */
+    enforcedByOrganization: boolean;
+    /** Regions where something outside the stack keeps image block public access on. */
+    exemptRegions: string[];
+}
+
+const blockPublicSharingSchema: PolicyConfigSchema = {
+    properties: {
+        enforcedByOrganization: {
+            type: "boolean",
+            description: "True when an AWS Organizations policy enforces image block public access in every account and region " +
+                "(golden-ami:blockPublicSharing: false); the stack then need not declare it. Default false.",
+            default: false,
+        },
+        exemptRegions: {
+            type: "array",
+            items: { type: "string", pattern: "^[a-z]{2}(-[a-z]+)+-\\d$" },
+            uniqueItems: true,
+            description: "Regions where image block public access is kept on outside the stack. Default none.",
+            default: [],
+        },
+    },
+};
+
+/** Resource types that hold an image in their own account and region. */
 const IMAGE_TYPES: Array<new (...rest: any[]) => Resource> = [aws.ec2.Ami, aws.ec2.AmiCopy, aws.ec2.AmiFromInstance, aws.imagebuilder.Image];
 
-/** Where an image resource puts images: its own region, or each Image Builder distribution's target region. */
+/** Where an image resource puts images: an account and region, and how a message names it. */
 interface ImagePlacement {
+    account: Account;
     region: string | undefined;
     /** The subject of a message: "this image", "distributions[1]". */
     what: string;
 }
 
-function imagePlacements(resource: PolicyResource, check: Check): ImagePlacement[] {
-    if (resource.isType(aws.imagebuilder.DistributionConfiguration)) {
-        const distributions = check.read(`${resource.name}.distributions`, () => resource.props.distributions as Array<{ region?: string }> | undefined);
-        if (!distributions.known || !distributions.value) return [];
-        const targets = distributions.value;
-        const placements: ImagePlacement[] = [];
-        for (let index = 0; index < targets.length; index++) {
-            const region = check.read(`${resource.name}.distributions[${index}].region`, () => targets[index].region);
-            if (region.known) placements.push({ region: region.value, what: `distributions[${index}]` });
+function imagePlacements(resource: PolicyResource, owner: Account, check: Check): ImagePlacement[] {
+    if (!resource.isType(aws.imagebuilder.DistributionConfiguration)) {
+        const region = regionOf(resource);
+        if (!region.known) {
+            check.unknown(`the region of ${resource.name}`);
+            return [];
         }
-        return placements;
+        return [{ account: owner, region: region.value, what: "this image" }];
     }
-    const region = regionOf(resource);
-    if (!region.known) {
-        check.unknown(`the region of ${resource.name}`);
-        return [];
-    }
-    return [{ region: region.value, what: "this image" }];
+    const placements: ImagePlacement[] = [];
+    const distributions = () => resource.props.distributions as aws.types.input.imagebuilder.DistributionConfigurationDistribution[] | undefined;
+    check.each(`${resource.name}.distributions`, distributions, (target, path) => {
+        const at = path.slice(resource.name.length + 1);
+        const region = check.read(`${path}.region`, () => target.region as unknown);
+        if (!region.known) return;
+        const where = typeof region.value === "string" ? region.value.trim() : undefined;
+        placements.push({ account: owner, region: where, what: at });
+        const ami = check.read(`${path}.amiDistributionConfiguration.targetAccountIds`,
+            () => strings((target.amiDistributionConfiguration as any)?.targetAccountIds));
+        if (ami.known) {
+            for (const id of ami.value) placements.push({ account: accountById(id), region: where, what: `${at} (targetAccountIds ${id})` });
+        }
+    });
+    return placements;
 }
 
 export const imageRegionsBlockPublicSharing: StackValidationPolicy = {
     name: "image-regions-block-public-sharing",
-    description: `Every region that holds an image has an aws.ec2.ImageBlockPublicAccess with state "${BLOCK_NEW_SHARING}".`,
+    description: `Every account and region that holds an image has an aws.ec2.ImageBlockPublicAccess with state "${BLOCK_NEW_SHARING}".`,
     enforcementLevel: "mandatory",
     severity: "high",
+    configSchema: blockPublicSharingSchema,
     validateStack: validateStackWithCheck((args, check) => {
+        const config = configWithDefaults<BlockPublicSharingConfig>(blockPublicSharingSchema, args.getConfig<BlockPublicSharingConfig>());
+        if (config.enforcedByOrganization) args.notApplicable("An organization policy enforces image block public access (enforcedByOrganization).");
         const holders = args.resources.filter(resource =>
             IMAGE_TYPES.some(type => resource.isType(type)) || resource.isType(aws.imagebuilder.DistributionConfiguration));
         if (holders.length === 0) args.notApplicable("The stack holds no images.");
 
-        // Regions whose block's state is unknown are already noted: neither blocked nor reported.
-        const { settled: blocked, undecided } = regionsSettledBy(
-            args.resources.filter(resource => resource.isType(aws.ec2.ImageBlockPublicAccess)), check, setting => {
-                const state = check.read(`${setting.name}.state`, () => setting.props.state as unknown);
-                return state.known ? state.value === BLOCK_NEW_SHARING : undefined;
-            });
+        const deployingId = deployingAccountId(args.resources.map(resource => resource.provider));
+        const accountOf = (resource: PolicyResource): Account | undefined => {
+            const account = providerAccount(resource.provider, deployingId);
+            if (!account.known) check.unknown(`the account of ${resource.name}'s provider`);
+            return account.known ? account.value : undefined;
+        };
 
+        // Places ("account region") blocked, and places whose block is unknown until apply (already noted).
+        const blocked = new Set<string>();
+        const undecided = new Set<string>();
+        for (const setting of args.resources.filter(resource => resource.isType(aws.ec2.ImageBlockPublicAccess))) {
+            const account = accountOf(setting);
+            const region = regionOf(setting);
+            if (!region.known) check.unknown(`the region of ${setting.name}`);
+            if (!account || !region.known || !region.value) continue;
+            const state = check.read(`${setting.name}.state`, () => setting.props.state as unknown);
+            const place = `${account.key} ${region.value}`;
+            if (!state.known) undecided.add(place);
+            else if (state.value === BLOCK_NEW_SHARING) blocked.add(place);
+        }
+
+        const exempt = new Set(config.exemptRegions);
         for (const holder of holders) {
-            for (const { region, what } of imagePlacements(holder, check)) {
+            const owner = accountOf(holder);
+            if (!owner) continue;
+            for (const { account, region, what } of imagePlacements(holder, owner, check)) {
                 if (!region) {
                     check.violation(`cannot tell which region ${what} is in: neither its region nor its provider's region is set; ` +
                         "set region on the resource or on its provider.", holder.urn);
-                } else if (!blocked.has(region) && !undecided.has(region)) {
-                    check.violation(`${what} is in ${region}, but the stack has no aws.ec2.ImageBlockPublicAccess with state ` +
-                        `"${BLOCK_NEW_SHARING}" in ${region}: add one there (with ${region}'s provider, or region: "${region}").`, holder.urn);
+                    continue;
                 }
+                const place = `${account.key} ${region}`;
+                if (exempt.has(region) || blocked.has(place) || undecided.has(place)) continue;
+                const inAccount = account.key === "deploying" ? "" : ` of ${account.label}`;
+                const provider = account.key === "deploying" ? `${region}'s provider, or region: "${region}"` : `a provider that deploys into ${account.label} in ${region}`;
+                check.violation(`${what} is in ${region}${inAccount}, but the stack has no aws.ec2.ImageBlockPublicAccess with state ` +
+                    `"${BLOCK_NEW_SHARING}" there, so nothing shows the image stays private: add one (with ${provider}), ` +
+                    "or, if an organization policy keeps it on, say so in this policy's config (enforcedByOrganization or exemptRegions).", holder.urn);
             }
         }
     }),

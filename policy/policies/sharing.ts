@@ -1,38 +1,51 @@
-// Rule 5: images are shared only with the accounts, organizations and OUs the policy config allow-lists.
+// Rule 5: an image reaches only the accounts, organizations and OUs the policy config allow-lists, whichever
+// way it is shared: launch permissions, its snapshots, RAM shares, Image Builder distributions into other
+// accounts, S3 exports, or a build that distributes through a configuration the stack does not declare.
 import * as aws from "@pulumi/aws";
-import { PolicyConfigSchema, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import { PolicyConfigSchema, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { configWithDefaults } from "../lib/config";
 import { eachAmiDistribution } from "../lib/distributions";
+import { References } from "../lib/stack";
 import { Check } from "../lib/unknowns";
-import { on, validateResourceOfTypes } from "../lib/validation";
-import { isBlank, show } from "../lib/values";
+import { on, validateResourceOfTypes, validateStackWithCheck } from "../lib/validation";
+import { accountOfArn, isBlank, show } from "../lib/values";
 
 export interface SharingAllowListConfig {
     allowedAccounts: string[];
     allowedOrganizationArns: string[];
     allowedOrganizationalUnitArns: string[];
+    allowedExportBuckets: string[];
 }
 
 type AllowList = keyof SharingAllowListConfig;
+
+const ORGANIZATION_ARN = /^arn:aws[a-z-]*:organizations::[0-9]{12}:organization\/o-[a-z0-9]+$/;
+const OU_ARN = /^arn:aws[a-z-]*:organizations::[0-9]{12}:ou\/o-[a-z0-9]+\/ou-[a-z0-9-]+$/;
 
 const configSchema: PolicyConfigSchema = {
     properties: {
         allowedAccounts: {
             type: "array",
             items: { type: "string", pattern: "^[0-9]{12}$" },
-            description: "AWS account ids images may be shared with or distributed to. Default: none.",
+            description: "AWS account ids images may be shared with or distributed to (launch, copy or snapshot access). Default: none.",
             default: [],
         },
         allowedOrganizationArns: {
             type: "array",
-            items: { type: "string", pattern: "^arn:aws[a-z-]*:organizations::[0-9]{12}:organization/o-[a-z0-9]+$" },
+            items: { type: "string", pattern: ORGANIZATION_ARN.source },
             description: "AWS Organizations ARNs images may be shared with. Default: none.",
             default: [],
         },
         allowedOrganizationalUnitArns: {
             type: "array",
-            items: { type: "string", pattern: "^arn:aws[a-z-]*:organizations::[0-9]{12}:ou/o-[a-z0-9]+/ou-[a-z0-9-]+$" },
+            items: { type: "string", pattern: OU_ARN.source },
             description: "Organizational unit ARNs images may be shared with. Default: none.",
+            default: [],
+        },
+        allowedExportBuckets: {
+            type: "array",
+            items: { type: "string", minLength: 3 },
+            description: "S3 buckets an Image Builder distribution may export disk images to. Default: none.",
             default: [],
         },
     },
@@ -43,11 +56,11 @@ function allowLists(args: ResourceValidationArgs): SharingAllowListConfig {
 }
 
 /** Reports `principal` (the value at `field`) unless it is on the `list` allow-list. */
-function checkPrincipal(check: Check, allowed: SharingAllowListConfig, list: AllowList, field: string, principal: unknown): void {
+function checkPrincipal(check: Check, allowed: SharingAllowListConfig, list: AllowList, field: string, principal: unknown, how = "share only with the principals in"): void {
     if (isBlank(principal)) return;
     const permitted = allowed[list];
     if (typeof principal === "string" && permitted.includes(principal.trim())) return;
-    check.violation(`${field} is ${show(principal)}, which is not allow-listed: share only with the principals in this policy's ` +
+    check.violation(`${field} is ${show(principal)}, which is not allow-listed: ${how} this policy's ` +
         `${list} config (${permitted.length > 0 ? permitted.join(", ") : "none yet"}), or add it there once it has been approved.`);
 }
 
@@ -60,9 +73,22 @@ function checkEach(check: Check, allowed: SharingAllowListConfig, list: AllowLis
     check.each(field, get, (principal, at) => checkPrincipal(check, allowed, list, at, principal));
 }
 
+/** A RAM principal: an account id, organization or OU ARN, or an IAM role or user (held to its account). */
+function checkRamPrincipal(check: Check, allowed: SharingAllowListConfig, field: string, principal: unknown): void {
+    if (isBlank(principal)) return;
+    const value = typeof principal === "string" ? principal.trim() : "";
+    if (/^\d{12}$/.test(value)) return checkPrincipal(check, allowed, "allowedAccounts", field, principal);
+    if (ORGANIZATION_ARN.test(value)) return checkPrincipal(check, allowed, "allowedOrganizationArns", field, principal);
+    if (OU_ARN.test(value)) return checkPrincipal(check, allowed, "allowedOrganizationalUnitArns", field, principal);
+    const account = accountOfArn(value);
+    if (account && allowed.allowedAccounts.includes(account)) return;
+    check.violation(`${field} is ${show(principal)}, which is not an allow-listed principal: share the image's Image Builder resources ` +
+        "only with an account, organization or OU on this policy's allow-lists (an IAM principal counts as its account).");
+}
+
 export const imageSharingAllowListed: ResourceValidationPolicy = {
     name: "image-sharing-allow-listed",
-    description: "Images are shared only with allow-listed accounts, organizations and organizational units.",
+    description: "Images, their snapshots and their Image Builder resources reach only allow-listed accounts, organizations and OUs.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema,
@@ -73,8 +99,39 @@ export const imageSharingAllowListed: ResourceValidationPolicy = {
             checkField(check, allowed, "allowedOrganizationArns", "organizationArn", () => permission.organizationArn);
             checkField(check, allowed, "allowedOrganizationalUnitArns", "organizationalUnitArn", () => permission.organizationalUnitArn);
         }),
+        on(aws.ec2.SnapshotCreateVolumePermission, (permission, args, check) => {
+            // Create-volume access to the snapshots hands over the image's whole disk, as a launch permission does.
+            checkField(check, allowLists(args), "allowedAccounts", "accountId", () => permission.accountId);
+        }),
+        on(aws.ram.PrincipalAssociation, (association, args, check) => {
+            const principal = check.read("principal", () => association.principal);
+            if (principal.known) checkRamPrincipal(check, allowLists(args), "principal", principal.value);
+        }),
+        on(aws.ram.ResourceShareAssociationsExclusive, (associations, args, check) => {
+            const allowed = allowLists(args);
+            check.each("principals", () => associations.principals, (principal, at) => checkRamPrincipal(check, allowed, at, principal));
+        }),
         on(aws.imagebuilder.DistributionConfiguration, (distribution, args, check) => {
             const allowed = allowLists(args);
+            check.each("distributions", () => distribution.distributions, (target, at) => {
+                // Each of these puts the image (or a launch template on it) into another account.
+                check.each(`${at}.launchTemplateConfigurations`, () => target.launchTemplateConfigurations, (template, templateAt) =>
+                    checkField(check, allowed, "allowedAccounts", `${templateAt}.accountId`, () => template.accountId));
+                check.each(`${at}.fastLaunchConfigurations`, () => target.fastLaunchConfigurations, (fastLaunch, fastLaunchAt) =>
+                    checkField(check, allowed, "allowedAccounts", `${fastLaunchAt}.accountId`, () => fastLaunch.accountId));
+                check.each(`${at}.ssmParameterConfigurations`, () => target.ssmParameterConfigurations, (parameter, parameterAt) =>
+                    checkField(check, allowed, "allowedAccounts", `${parameterAt}.amiAccountId`, () => parameter.amiAccountId));
+                // An S3 export hands the disk image to whoever can read the bucket.
+                const exporting = check.read(`${at}.s3ExportConfiguration`, () => target.s3ExportConfiguration);
+                if (exporting.known && exporting.value) {
+                    const s3Export = exporting.value;
+                    const bucket = check.read(`${at}.s3ExportConfiguration.s3Bucket`, () => s3Export.s3Bucket);
+                    if (bucket.known) {
+                        checkPrincipal(check, allowed, "allowedExportBuckets", `${at}.s3ExportConfiguration.s3Bucket`,
+                            isBlank(bucket.value) ? "(none)" : bucket.value, "export disk images only to the buckets in");
+                    }
+                }
+            });
             eachAmiDistribution(check, () => distribution.distributions, (ami, at) => {
                 const field = `${at}.amiDistributionConfiguration`;
                 checkEach(check, allowed, "allowedAccounts", `${field}.launchPermission.userIds`, () => ami?.launchPermission?.userIds);
@@ -86,4 +143,28 @@ export const imageSharingAllowListed: ResourceValidationPolicy = {
             });
         }),
     ),
+};
+
+export const imageBuildsUseStackDistributions: StackValidationPolicy = {
+    name: "image-builds-use-stack-distributions",
+    description: "Image Builder images and pipelines distribute through a distribution configuration this stack declares, so the pack sees where the image goes.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    validateStack: validateStackWithCheck((args, check) => {
+        const builds = args.resources.filter(resource => resource.isType(aws.imagebuilder.Image) || resource.isType(aws.imagebuilder.ImagePipeline));
+        if (builds.length === 0) args.notApplicable("The stack builds no Image Builder images.");
+        const declared = new References(args.resources.filter(resource => resource.isType(aws.imagebuilder.DistributionConfiguration)), ["arn", "id"]);
+        for (const build of builds) {
+            const arn = check.read(`${build.name}.distributionConfigurationArn`, () => build.props.distributionConfigurationArn as unknown);
+            if (!arn.known || isBlank(arn.value) || typeof arn.value !== "string") continue;
+            if (declared.find(arn.value)) continue;
+            if (declared.incomplete) {
+                check.unknown(`whether ${build.name}.distributionConfigurationArn is one of the stack's distribution configurations`);
+                continue;
+            }
+            check.violation(`distributionConfigurationArn is ${show(arn.value)}, a distribution configuration this stack does not declare, ` +
+                "so the pack cannot see which accounts, regions or buckets it sends the image to, nor how it is encrypted and tagged: " +
+                "declare the aws.imagebuilder.DistributionConfiguration in this stack and pass its arn.", build.urn);
+        }
+    }),
 };

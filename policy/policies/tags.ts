@@ -6,6 +6,7 @@ import { eachAmiDistribution } from "../lib/distributions";
 import { missingTags, providerDefaultTags } from "../lib/tags";
 import { Check } from "../lib/unknowns";
 import { on, validateResourceOfTypes } from "../lib/validation";
+import { isBlank } from "../lib/values";
 
 export interface ImagesTaggedConfig {
     requiredTags: string[];
@@ -35,6 +36,21 @@ function checkResourceTags(check: Check, args: ResourceValidationArgs, tags: () 
     }
 }
 
+/**
+ * An Image Builder build without a distribution configuration still makes an AMI in its region, with none
+ * of the tags: only a distribution's amiTags tag the AMIs Image Builder makes.
+ */
+function checkDistributed(check: Check, args: ResourceValidationArgs, distribution: () => unknown, containerRecipe: () => unknown): void {
+    const container = check.read("containerRecipeArn", containerRecipe);
+    if (!container.known || !isBlank(container.value)) return;
+    const arn = check.read("distributionConfigurationArn", distribution);
+    if (arn.known && isBlank(arn.value)) {
+        const { requiredTags } = configWithDefaults<ImagesTaggedConfig>(configSchema, args.getConfig<ImagesTaggedConfig>());
+        check.violation("distributionConfigurationArn is not set, so the AMI this build makes carries no tags: set it to an " +
+            `aws.imagebuilder.DistributionConfiguration whose amiDistributionConfiguration.amiTags carry ${requiredTags.join(", ")}.`);
+    }
+}
+
 export const imagesTagged: ResourceValidationPolicy = {
     name: "images-tagged",
     description: "Images and the resources that build them carry the required tags (default Name, Owner, Environment, Version).",
@@ -45,8 +61,14 @@ export const imagesTagged: ResourceValidationPolicy = {
         on(aws.ec2.Ami, (image, args, check) => checkResourceTags(check, args, () => image.tags)),
         on(aws.ec2.AmiCopy, (copy, args, check) => checkResourceTags(check, args, () => copy.tags)),
         on(aws.ec2.AmiFromInstance, (image, args, check) => checkResourceTags(check, args, () => image.tags)),
-        on(aws.imagebuilder.Image, (image, args, check) => checkResourceTags(check, args, () => image.tags)),
-        on(aws.imagebuilder.ImagePipeline, (pipeline, args, check) => checkResourceTags(check, args, () => pipeline.tags)),
+        on(aws.imagebuilder.Image, (image, args, check) => {
+            checkResourceTags(check, args, () => image.tags);
+            checkDistributed(check, args, () => image.distributionConfigurationArn, () => image.containerRecipeArn);
+        }),
+        on(aws.imagebuilder.ImagePipeline, (pipeline, args, check) => {
+            checkResourceTags(check, args, () => pipeline.tags);
+            checkDistributed(check, args, () => pipeline.distributionConfigurationArn, () => pipeline.containerRecipeArn);
+        }),
         on(aws.imagebuilder.ImageRecipe, (recipe, args, check) => checkResourceTags(check, args, () => recipe.tags)),
         on(aws.imagebuilder.DistributionConfiguration, (distribution, args, check) => {
             const { requiredTags } = configWithDefaults<ImagesTaggedConfig>(configSchema, args.getConfig<ImagesTaggedConfig>());

@@ -3,7 +3,7 @@ import { imageBuilderImagesDeprecate, imagesDeprecate } from "../../policy/polic
 import { ami, amiCopy, amiFromInstance, HOME_REGION, image, lifecyclePolicy } from "./fixtures";
 import { detail, ResourceFixture, runPolicy, UNKNOWN, unknownDetail } from "./harness";
 
-const FIX = "deprecationTime is not set: set it to an RFC 3339 time (e.g. the build time plus the stack's " +
+const FIX = "deprecationTime is not set: set it to an RFC 3339 time at most 730 days ahead (e.g. the build time plus the stack's " +
     "lifecycle.deprecateAfterDays) so the image stops being offered once it is old.";
 
 describe("rule 10: images-deprecate", () => {
@@ -32,7 +32,7 @@ describe("rule 10: image-builder-images-deprecate (stack)", () => {
     });
 
     const NO_POLICY = `no aws.imagebuilder.LifecyclePolicy deprecates images in ${HOME_REGION}: add one there with ` +
-        'resourceType "AMI_IMAGE" and a policyDetails entry whose action.type is "DEPRECATE".';
+        'resourceType "AMI_IMAGE", a policyDetails entry whose action.type is "DEPRECATE", and a resourceSelection that selects this image.';
 
     it("fails an image with no lifecycle policy, at the image's URN", async () => {
         const diagnostics = await runPolicy(imageBuilderImagesDeprecate, [image()]);

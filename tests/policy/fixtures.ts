@@ -6,6 +6,14 @@ export const HOME_REGION = "us-east-1";
 export const KEY_ARN = "arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 export const SOURCE_AMI = "ami-0123456789abcdef0";
 export const DEV_SHARED_ACCOUNT = "222222222222";
+export const SUBNET_ID = "subnet-0123456789abcdef0";
+export const TEMPLATE_ID = "lt-0123456789abcdef0";
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** An RFC 3339 time `days` from now, as the program sets deprecation times (within every stack's horizon). */
+export function inDays(days: number): string {
+    return new Date(Date.now() + days * DAY_MS).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
 
 export function imageTags(): Record<string, string> {
     return {
@@ -26,6 +34,17 @@ export function keyArn(region = HOME_REGION): string {
     return KEY_ARN.replace(HOME_REGION, region);
 }
 
+/** The region's customer-managed image key, as the stack declares it (its ARN is an output). */
+export function kmsKey(region = HOME_REGION): ResourceFixture {
+    return {
+        type: "aws:kms/key:Key",
+        name: `al2023-base-${region}-key`,
+        provider: regionalProvider(region),
+        props: { description: "Encrypts golden images", enableKeyRotation: true, tags: imageTags() },
+        outputs: { arn: keyArn(region), keyId: keyArn(region).split("/").pop(), id: keyArn(region).split("/").pop() },
+    };
+}
+
 export function amiCopy(region = HOME_REGION): ResourceFixture {
     return {
         type: "aws:ec2/amiCopy:AmiCopy",
@@ -37,7 +56,7 @@ export function amiCopy(region = HOME_REGION): ResourceFixture {
             sourceAmiRegion: HOME_REGION,
             encrypted: true,
             kmsKeyId: keyArn(region),
-            deprecationTime: "2027-01-22T09:00:00Z",
+            deprecationTime: inDays(30),
             tags: imageTags(),
         },
     };
@@ -52,7 +71,7 @@ export function ami(): ResourceFixture {
             name: "al2023-base-registered",
             rootDeviceName: "/dev/xvda",
             ebsBlockDevices: [{ deviceName: "/dev/xvda", snapshotId: "snap-0123456789abcdef0" }],
-            deprecationTime: "2027-01-22T09:00:00Z",
+            deprecationTime: inDays(30),
             tags: imageTags(),
         },
     };
@@ -67,7 +86,7 @@ export function amiFromInstance(): ResourceFixture {
             name: "al2023-base-captured",
             sourceInstanceId: "i-0123456789abcdef0",
             snapshotWithoutReboot: false,
-            deprecationTime: "2027-01-22T09:00:00Z",
+            deprecationTime: inDays(30),
             tags: imageTags(),
         },
     };
@@ -92,6 +111,12 @@ export function blockPublicAccess(region = HOME_REGION): ResourceFixture {
     };
 }
 
+const BUILD_SETTINGS = {
+    imageRecipeArn: "arn:aws:imagebuilder:us-east-1:111111111111:image-recipe/al2023-base/1.4.0",
+    infrastructureConfigurationArn: "arn:aws:imagebuilder:us-east-1:111111111111:infrastructure-configuration/al2023-base",
+    distributionConfigurationArn: "arn:aws:imagebuilder:us-east-1:111111111111:distribution-configuration/al2023-base",
+};
+
 export function imageRecipe(): ResourceFixture {
     return {
         type: "aws:imagebuilder/imageRecipe:ImageRecipe",
@@ -108,6 +133,7 @@ export function imageRecipe(): ResourceFixture {
             }],
             tags: imageTags(),
         },
+        outputs: { arn: BUILD_SETTINGS.imageRecipeArn },
     };
 }
 
@@ -129,14 +155,10 @@ export function distributionConfiguration(): ResourceFixture {
             }],
             tags: imageTags(),
         },
+        outputs: { arn: BUILD_SETTINGS.distributionConfigurationArn },
     };
 }
 
-const BUILD_SETTINGS = {
-    imageRecipeArn: "arn:aws:imagebuilder:us-east-1:111111111111:image-recipe/al2023-base/1.4.0",
-    infrastructureConfigurationArn: "arn:aws:imagebuilder:us-east-1:111111111111:infrastructure-configuration/al2023-base",
-    distributionConfigurationArn: "arn:aws:imagebuilder:us-east-1:111111111111:distribution-configuration/al2023-base",
-};
 
 export function imagePipeline(): ResourceFixture {
     return {
@@ -147,7 +169,7 @@ export function imagePipeline(): ResourceFixture {
             name: "al2023-base",
             ...BUILD_SETTINGS,
             schedule: { scheduleExpression: "cron(0 4 ? * SUN *)", pipelineExecutionStartCondition: "EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE" },
-            tags: imageTags(),
+            tags: { ...imageTags(), GoldenAmiFamily: "al2023-base" },
         },
     };
 }
@@ -157,7 +179,7 @@ export function image(): ResourceFixture {
         type: "aws:imagebuilder/image:Image",
         name: "al2023-base-image",
         provider: regionalProvider(),
-        props: { ...BUILD_SETTINGS, tags: imageTags() },
+        props: { ...BUILD_SETTINGS, tags: { ...imageTags(), GoldenAmiFamily: "al2023-base" } },
     };
 }
 
@@ -189,8 +211,9 @@ export function launchTemplate(): ResourceFixture {
             instanceType: "t3.medium",
             metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
             blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { encrypted: "true", kmsKeyId: KEY_ARN, volumeSize: 20 } }],
-            networkInterfaces: [{ deviceIndex: 0, associatePublicIpAddress: "false", subnetId: "subnet-0123456789abcdef0" }],
+            networkInterfaces: [{ deviceIndex: 0, associatePublicIpAddress: "false", subnetId: SUBNET_ID }],
         },
+        outputs: { id: TEMPLATE_ID, arn: `arn:aws:ec2:us-east-1:111111111111:launch-template/${TEMPLATE_ID}`, latestVersion: 3 },
     };
 }
 
@@ -202,8 +225,8 @@ export function autoScalingGroup(): ResourceFixture {
         props: {
             minSize: 2,
             maxSize: 4,
-            vpcZoneIdentifiers: ["subnet-0123456789abcdef0"],
-            launchTemplate: { id: "lt-0123456789abcdef0", version: "3" },
+            vpcZoneIdentifiers: [SUBNET_ID],
+            launchTemplate: { id: TEMPLATE_ID, version: "3" },
             instanceRefresh: { strategy: "Rolling" },
         },
     };
@@ -212,6 +235,8 @@ export function autoScalingGroup(): ResourceFixture {
 /** What the dev stack registers that the pack looks at: a pipeline building in us-east-1, a copy in us-west-2. */
 export function devProgram(): ResourceFixture[] {
     return [
+        kmsKey(HOME_REGION),
+        kmsKey("us-west-2"),
         imageRecipe(),
         distributionConfiguration(),
         imagePipeline(),
@@ -238,6 +263,134 @@ export function prodProgram(): ResourceFixture[] {
     return [HOME_REGION, "us-west-2", "eu-west-1", "ap-southeast-2"].flatMap(region => {
         const copy = amiCopy(region);
         copy.props.tags.Environment = "prod";
-        return [copy, ...PROD_PRINCIPALS.map(grant => launchPermission(grant, region)), blockPublicAccess(region)];
+        return [kmsKey(region), copy, ...PROD_PRINCIPALS.map(grant => launchPermission(grant, region)), blockPublicAccess(region)];
     });
+}
+
+// Other ways to share, launch or hold an image: each passes as built, so a test changes one field.
+
+export function snapshotPermission(accountId = DEV_SHARED_ACCOUNT): ResourceFixture {
+    return {
+        type: "aws:ec2/snapshotCreateVolumePermission:SnapshotCreateVolumePermission",
+        name: `al2023-base-snapshot-${accountId}`,
+        provider: regionalProvider(),
+        props: { snapshotId: "snap-0123456789abcdef0", accountId },
+    };
+}
+
+export function snapshotBlockPublicAccess(region = HOME_REGION): ResourceFixture {
+    return {
+        type: "aws:ebs/snapshotBlockPublicAccess:SnapshotBlockPublicAccess",
+        name: `snapshots-${region}`,
+        provider: regionalProvider(region),
+        props: { state: "block-all-sharing" },
+    };
+}
+
+export function ramPrincipalAssociation(principal = DEV_SHARED_ACCOUNT): ResourceFixture {
+    return {
+        type: "aws:ram/principalAssociation:PrincipalAssociation",
+        name: `al2023-base-share-${principal.split(/[:/]/).pop()}`,
+        provider: regionalProvider(),
+        props: { principal, resourceShareArn: "arn:aws:ram:us-east-1:111111111111:resource-share/1234abcd-12ab-34cd-56ef-1234567890ab" },
+    };
+}
+
+export function snapshotCopy(region = HOME_REGION): ResourceFixture {
+    return {
+        type: "aws:ebs/snapshotCopy:SnapshotCopy",
+        name: `al2023-base-${region}-snapshot`,
+        provider: regionalProvider(region),
+        props: { sourceSnapshotId: "snap-0fedcba9876543210", sourceRegion: HOME_REGION, encrypted: true, kmsKeyId: keyArn(region), tags: imageTags() },
+        outputs: { id: "snap-0123456789abcdef0", arn: `arn:aws:ec2:${region}::snapshot/snap-0123456789abcdef0` },
+    };
+}
+
+/** A subnet the stack declares, private unless told otherwise. */
+export function subnet(mapPublicIpOnLaunch = false, id = SUBNET_ID): ResourceFixture {
+    return {
+        type: "aws:ec2/subnet:Subnet",
+        name: `fleet-${id}`,
+        provider: regionalProvider(),
+        props: { vpcId: "vpc-0123456789abcdef0", cidrBlock: "10.0.1.0/24", mapPublicIpOnLaunch },
+        outputs: { id, arn: `arn:aws:ec2:us-east-1:111111111111:subnet/${id}` },
+    };
+}
+
+export function instance(): ResourceFixture {
+    return {
+        type: "aws:ec2/instance:Instance",
+        name: "builder",
+        provider: regionalProvider(),
+        props: {
+            ami: SOURCE_AMI,
+            instanceType: "t3.small",
+            subnetId: SUBNET_ID,
+            associatePublicIpAddress: false,
+            metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
+            rootBlockDevice: { encrypted: true, kmsKeyId: KEY_ARN, volumeSize: 20 },
+            ebsBlockDevices: [{ deviceName: "/dev/xvdb", encrypted: true, kmsKeyId: KEY_ARN, volumeSize: 10 }],
+            userData: "#!/bin/bash\nsystemctl enable --now amazon-ssm-agent\n",
+            tags: imageTags(),
+        },
+        outputs: { id: "i-0123456789abcdef0", arn: "arn:aws:ec2:us-east-1:111111111111:instance/i-0123456789abcdef0" },
+    };
+}
+
+export function launchConfiguration(): ResourceFixture {
+    return {
+        type: "aws:ec2/launchConfiguration:LaunchConfiguration",
+        name: "legacy",
+        provider: regionalProvider(),
+        props: {
+            name: "legacy",
+            imageId: SOURCE_AMI,
+            instanceType: "t3.small",
+            associatePublicIpAddress: false,
+            metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
+            rootBlockDevice: { encrypted: true, volumeSize: 20 },
+        },
+        outputs: { id: "legacy", arn: "arn:aws:autoscaling:us-east-1:111111111111:launchConfiguration:legacy" },
+    };
+}
+
+export function ec2Fleet(): ResourceFixture {
+    return {
+        type: "aws:ec2/fleet:Fleet",
+        name: "burst",
+        provider: regionalProvider(),
+        props: {
+            type: "maintain",
+            launchTemplateConfigs: [{ launchTemplateSpecification: { launchTemplateId: TEMPLATE_ID, version: "3" }, overrides: [{ subnetId: SUBNET_ID }] }],
+            targetCapacitySpecification: { defaultTargetCapacityType: "spot", totalTargetCapacity: 2 },
+        },
+    };
+}
+
+export function spotFleetRequest(): ResourceFixture {
+    return {
+        type: "aws:ec2/spotFleetRequest:SpotFleetRequest",
+        name: "spot",
+        provider: regionalProvider(),
+        props: {
+            iamFleetRole: "arn:aws:iam::111111111111:role/spot-fleet",
+            targetCapacity: 2,
+            launchTemplateConfigs: [{ launchTemplateSpecification: { id: TEMPLATE_ID, version: "3" }, overrides: [{ subnetId: SUBNET_ID }] }],
+        },
+    };
+}
+
+export function infrastructureConfiguration(): ResourceFixture {
+    return {
+        type: "aws:imagebuilder/infrastructureConfiguration:InfrastructureConfiguration",
+        name: "al2023-base-infrastructure",
+        provider: regionalProvider(),
+        props: {
+            name: "al2023-base",
+            instanceProfileName: "al2023-base-build",
+            instanceTypes: ["t3.medium"],
+            instanceMetadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 },
+            tags: imageTags(),
+        },
+    };
 }

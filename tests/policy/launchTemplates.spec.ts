@@ -61,7 +61,7 @@ describe("rule 7: launch-templates-hardened", () => {
             template.props.networkInterfaces[0].associatePublicIpAddress = associatePublicIpAddress;
             assert.deepStrictEqual((await runPolicy(launchTemplatesHardened, [template])).map(detail), [
                 `networkInterfaces[0].associatePublicIpAddress is ${JSON.stringify(associatePublicIpAddress)}: set it to "false" ` +
-                "(or leave it unset) and reach instances through a load balancer or Systems Manager.",
+                "and reach instances through a load balancer or Systems Manager.",
             ]);
         }
     });

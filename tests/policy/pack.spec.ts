@@ -3,7 +3,9 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
+import { parseStackConfig } from "../../components/config";
 import { policies } from "../../policy/policies";
+import { readStackConfig } from "../../tools/stackFile";
 import { devProgram, DEV_SHARED_ACCOUNT, launchPermission, prodProgram } from "./fixtures";
 import { detail, loadPackConfig, POLICY_DIR, reconcileConfig, runPolicies } from "./harness";
 
@@ -12,18 +14,30 @@ const SECURITY_POLICIES = [
     "image-block-public-access-on",
     "image-regions-block-public-sharing",
     "image-sharing-allow-listed",
+    "image-builds-use-stack-distributions",
     "images-encrypted-with-cmk",
+    "image-keys-customer-managed",
+    "images-tagged",
     "launch-templates-hardened",
+    "instance-launches-hardened",
+    "launch-templates-declared",
+    "instances-get-no-public-ip",
 ];
-const DEV_WARNINGS = ["images-tagged", "asg-launch-template-pinned", "ami-from-instance-reboots", "images-deprecate", "image-builder-images-deprecate"];
+const DEV_WARNINGS = ["asg-launch-template-pinned", "ami-from-instance-reboots", "images-deprecate", "image-builder-images-deprecate"];
 
 function levels(stack: "dev" | "prod"): Record<string, string> {
     return Object.fromEntries([...reconcileConfig(policies, loadPackConfig(stack))].map(([name, settings]) => [name, settings.enforcementLevel]));
 }
 
-function stackSharing(stack: "dev" | "prod"): { accounts?: string[]; promotingAccounts?: string[]; organizationArns?: string[]; organizationalUnitArns?: string[] } {
+interface StackSharing { accounts?: string[]; promotingAccounts?: string[]; organizationArns?: string[]; organizationalUnitArns?: string[] }
+
+function stackSharing(stack: "dev" | "prod"): StackSharing {
     const file = parse(fs.readFileSync(path.join(POLICY_DIR, "..", `Pulumi.${stack}.yaml`), "utf8"));
     return file.config["golden-ami:sharing"] ?? {};
+}
+
+function policyProperties(stack: "dev" | "prod", policy: string): Record<string, unknown> {
+    return reconcileConfig(policies, loadPackConfig(stack)).get(policy)!.properties;
 }
 
 describe("the golden-ami policy pack", () => {
@@ -41,7 +55,7 @@ describe("the golden-ami policy pack", () => {
         const entry = fs.readFileSync(path.join(POLICY_DIR, "index.ts"), "utf8");
         assert.match(entry, /new PolicyPack\(PACK_NAME, \{ policies \}\);/);
         assert.match(fs.readFileSync(path.join(POLICY_DIR, "PulumiPolicy.yaml"), "utf8"), /^runtime: nodejs$/m);
-        assert.strictEqual(JSON.parse(fs.readFileSync(path.join(POLICY_DIR, "package.json"), "utf8")).version, "0.1.0");
+        assert.strictEqual(JSON.parse(fs.readFileSync(path.join(POLICY_DIR, "package.json"), "utf8")).version, "0.2.0");
     });
 
     it("configures every policy, and only real policies, in both stacks' config files", () => {
@@ -62,15 +76,31 @@ describe("the golden-ami policy pack", () => {
         assert.strictEqual(SECURITY_POLICIES.length + DEV_WARNINGS.length, policies.length);
     });
 
-    it("allow-lists exactly the principals each stack shares with (Pulumi.<stack>.yaml golden-ami:sharing)", () => {
+    it("allow-lists exactly the principals each stack shares with (golden-ami:sharing accounts and promotingAccounts, organizations, OUs)", () => {
         for (const stack of ["dev", "prod"] as const) {
             const sharing = stackSharing(stack);
-            const properties = reconcileConfig(policies, loadPackConfig(stack)).get("image-sharing-allow-listed")!.properties;
-            assert.deepStrictEqual(properties, {
-                allowedAccounts: [...(sharing.accounts ?? []), ...(sharing.promotingAccounts ?? [])],
+            // Promoting accounts copy the image into their own account: they get launch and snapshot access.
+            const accounts = [...new Set([...(sharing.accounts ?? []), ...(sharing.promotingAccounts ?? [])])];
+            assert.deepStrictEqual(policyProperties(stack, "image-sharing-allow-listed"), {
+                allowedAccounts: accounts,
                 allowedOrganizationArns: sharing.organizationArns ?? [],
                 allowedOrganizationalUnitArns: sharing.organizationalUnitArns ?? [],
+                allowedExportBuckets: [],
             }, stack);
+        }
+    });
+
+    it("keeps each stack's policy settings in step with its stack file: hop limit, deprecation horizon, public sharing block", () => {
+        for (const stack of ["dev", "prod"] as const) {
+            const config = parseStackConfig(readStackConfig(stack), stack);
+            const hopLimit = config.fleet?.containers ? 2 : 1;
+            for (const policy of ["launch-templates-hardened", "instance-launches-hardened"]) {
+                assert.deepStrictEqual(policyProperties(stack, policy), { maxHopLimit: hopLimit }, `${stack} ${policy}`);
+            }
+            for (const policy of ["images-deprecate", "image-builder-images-deprecate"]) {
+                assert.deepStrictEqual(policyProperties(stack, policy), { maxDeprecationDays: config.lifecycle.deleteAfterDays }, `${stack} ${policy}`);
+            }
+            assert.strictEqual(policyProperties(stack, "image-regions-block-public-sharing").enforcedByOrganization, !config.blockPublicSharing, stack);
         }
     });
 
@@ -87,8 +117,8 @@ describe("the golden-ami policy pack", () => {
         }
     });
 
-    it("fails a PR that leaves an image untagged: a warning in dev, blocking in prod", async () => {
-        for (const [stack, level] of [["dev", "advisory"], ["prod", "mandatory"]] as const) {
+    it("fails a PR that leaves an image untagged, blocking in every stack", async () => {
+        for (const [stack, level] of [["dev", "mandatory"], ["prod", "mandatory"]] as const) {
             const program = stack === "dev" ? devProgram() : prodProgram();
             const copy = program.find(resource => resource.type === "aws:ec2/amiCopy:AmiCopy")!;
             delete copy.props.tags.Owner;

@@ -1,6 +1,8 @@
 // The pack over the real program: every resource each stack declares, under the stack's policy config.
 import * as assert from "assert";
+import { parseStackConfig, RawStackConfig } from "../../components/config";
 import { programResources, runPackOverProgram } from "../../tools/policyRunner";
+import { readStackConfig } from "../../tools/stackFile";
 import { ProgramRun, runStack, TYPES } from "../helpers";
 import { loadPackConfig, runPolicies } from "./harness";
 
@@ -35,7 +37,58 @@ for (const stack of ["dev", "prod"] as const) {
             const untagged = diagnostics.filter(diagnostic => diagnostic.policy === "images-tagged");
             assert.strictEqual(untagged.length, 1);
             assert.match(untagged[0].message, /Owner/);
-            assert.strictEqual(untagged[0].level, stack === "prod" ? "mandatory" : "advisory");
+            assert.strictEqual(untagged[0].level, "mandatory", "untagged images are blocked in every stack");
         });
     });
 }
+
+/** The stack's policy config, adjusted as a team would for a variation: its principals and its hop limit. */
+function configFor(stack: "dev" | "prod", raw: RawStackConfig): Record<string, unknown> {
+    const parsed = parseStackConfig(raw, stack);
+    const config = loadPackConfig(stack) as Record<string, any>;
+    const promoting = ((raw.sharing as { promotingAccounts?: string[] } | undefined)?.promotingAccounts) ?? [];
+    return {
+        ...config,
+        "image-sharing-allow-listed": {
+            ...config["image-sharing-allow-listed"],
+            allowedAccounts: [...new Set([...parsed.sharing.accounts, ...promoting])],
+            allowedOrganizationArns: parsed.sharing.organizationArns,
+            allowedOrganizationalUnitArns: parsed.sharing.organizationalUnitArns,
+        },
+        "image-regions-block-public-sharing": { ...config["image-regions-block-public-sharing"], enforcedByOrganization: !parsed.blockPublicSharing },
+        "launch-templates-hardened": { ...config["launch-templates-hardened"], maxHopLimit: parsed.fleet?.containers ? 2 : 1 },
+        "instance-launches-hardened": { ...config["instance-launches-hardened"], maxHopLimit: parsed.fleet?.containers ? 2 : 1 },
+    };
+}
+
+describe("the policy pack over realistic variations of the stacks", () => {
+    const ORGANIZATION = "arn:aws:organizations::555555555555:organization/o-a1b2c3d4e5";
+    const MANY = ["us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2", "ap-northeast-1"];
+    const variations: Array<[string, "dev" | "prod", RawStackConfig]> = [
+        ["one region, no fleet", "dev", { regions: [], fleet: undefined }],
+        ["many regions with a fleet in every one, containers on", "dev", { regions: MANY, fleet: { regions: ["us-east-1", ...MANY], containers: true } }],
+        ["organization-only sharing", "dev", { sharing: { organizationArns: [ORGANIZATION] } }],
+        ["no sharing", "prod", { sharing: {} }],
+        ["no fleet", "prod", { fleet: undefined }],
+    ];
+    for (const [what, stack, change] of variations) {
+        it(`passes ${stack} with ${what}: no mandatory violation`, async () => {
+            const raw = { ...readStackConfig(stack), ...change };
+            const run = await runStack(stack, { config: change, preview: true });
+            const verdicts = await runPackOverProgram(run, stack, configFor(stack, raw));
+            assert.deepStrictEqual(verdicts.filter(verdict => verdict.level === "mandatory" && verdict.violations.length > 0), []);
+        });
+    }
+
+    it("passes a stack with golden-ami:blockPublicSharing: false under its policy config (enforcedByOrganization), and not without it", async () => {
+        const change = { blockPublicSharing: false };
+        const run = await runStack("prod", { config: change });
+        const config = configFor("prod", { ...readStackConfig("prod"), ...change });
+        assert.strictEqual((config["image-regions-block-public-sharing"] as { enforcedByOrganization: boolean }).enforcedByOrganization, true);
+        const verdicts = await runPackOverProgram(run, "prod", config);
+        assert.deepStrictEqual(verdicts.filter(verdict => verdict.violations.length > 0), []);
+        const unconfigured = await runPackOverProgram(run, "prod");
+        assert.deepStrictEqual(unconfigured.filter(verdict => verdict.violations.length > 0).map(verdict => [verdict.policy, verdict.level]),
+            [["image-regions-block-public-sharing", "mandatory"]]);
+    });
+});

@@ -27,7 +27,7 @@ describe("rule 1: no-public-images (launch permissions)", () => {
         assert.strictEqual(diagnostics.length, 1);
         assert.strictEqual(diagnostics[0].level, "advisory");
         assert.strictEqual(diagnostics[0].message,
-            "can't run policy 'no-public-images' from policy pack 'golden-ami@v0.1.0' during preview: " +
+            "can't run policy 'no-public-images' from policy pack 'golden-ami@v0.2.0' during preview: " +
             `could not check group: value unknown until apply; ${UNTIL_APPLY}`);
     });
 
@@ -88,6 +88,13 @@ describe("rule 3: image-block-public-access-on", () => {
     });
 });
 
+/** The stack rule's finding for an image in the deploying account's `region`. */
+function noBlock(what: string, region: string): string {
+    return `${what} is in ${region}, but the stack has no aws.ec2.ImageBlockPublicAccess with state "block-new-sharing" there, ` +
+        `so nothing shows the image stays private: add one (with ${region}'s provider, or region: "${region}"), ` +
+        "or, if an organization policy keeps it on, say so in this policy's config (enforcedByOrganization or exemptRegions).";
+}
+
 describe("rule 3: image-regions-block-public-sharing (stack)", () => {
     it("passes the dev program: every region holding an image blocks public sharing", async () => {
         assert.deepStrictEqual(await runPolicy(imageRegionsBlockPublicSharing, devProgram()), []);
@@ -97,8 +104,7 @@ describe("rule 3: image-regions-block-public-sharing (stack)", () => {
         const resources = [amiCopy("us-west-2"), blockPublicAccess(HOME_REGION)];
         const diagnostics = await runPolicy(imageRegionsBlockPublicSharing, resources);
         assert.deepStrictEqual(diagnostics.map(detail), [
-            'this image is in us-west-2, but the stack has no aws.ec2.ImageBlockPublicAccess with state "block-new-sharing" ' +
-            'in us-west-2: add one there (with us-west-2\'s provider, or region: "us-west-2").',
+            noBlock("this image", "us-west-2"),
         ]);
         assert.match(diagnostics[0].urn!, /AmiCopy::al2023-base-us-west-2-copy$/);
     });
@@ -127,8 +133,7 @@ describe("rule 3: image-regions-block-public-sharing (stack)", () => {
         distribution.props.distributions.push({ region: "eu-west-1", amiDistributionConfiguration: { kmsKeyId: "k" } });
         const diagnostics = await runPolicy(imageRegionsBlockPublicSharing, [image(), distribution, blockPublicAccess(HOME_REGION)]);
         assert.deepStrictEqual(diagnostics.map(detail), [
-            'distributions[1] is in eu-west-1, but the stack has no aws.ec2.ImageBlockPublicAccess with state "block-new-sharing" ' +
-            'in eu-west-1: add one there (with eu-west-1\'s provider, or region: "eu-west-1").',
+            noBlock("distributions[1]", "eu-west-1"),
         ]);
     });
 

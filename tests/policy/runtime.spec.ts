@@ -1,26 +1,13 @@
 // Holds the harness to the real thing: starts policy/index.ts as the CLI starts a policy pack (a process
 // whose @pulumi/policy analyzer serves gRPC on the port it prints), configures it with the reconciled
 // config file, sends the same resources as AnalyzeRequest / AnalyzeStackRequest protobufs (unknowns as the
-// engine's sentinel) and expects exactly the diagnostics the harness produced.
+// engine's sentinel) and expects exactly the diagnostics the harness produced. The broken program carries a
+// variant of every class of misconfiguration the pack blocks, so one round trip per resource covers them all.
 import * as assert from "assert";
-import { ChildProcess, spawn } from "child_process";
-import * as grpc from "@grpc/grpc-js";
-import { Empty } from "google-protobuf/google/protobuf/empty_pb";
-import { JavaScriptValue, Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { EnforcementLevel } from "@pulumi/policy";
-import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
-import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb";
+import { EnforcementLevel } from "@pulumi/pulumi/proto/analyzer_pb";
 import { policies } from "../../policy/policies";
 import * as fixtures from "./fixtures";
-import { Diagnostic, loadPackConfig, PACK_VERSION, POLICY_DIR, reconcileConfig, ResourceFixture, runPolicies, UNKNOWN, urnOf } from "./harness";
-
-const LEVELS: Record<analyzer.EnforcementLevel, EnforcementLevel> = {
-    [analyzer.EnforcementLevel.ADVISORY]: "advisory",
-    [analyzer.EnforcementLevel.MANDATORY]: "mandatory",
-    [analyzer.EnforcementLevel.DISABLED]: "disabled",
-    [analyzer.EnforcementLevel.REMEDIATE]: "remediate",
-};
-const LEVEL_CODES = Object.fromEntries(Object.entries(LEVELS).map(([code, level]) => [level, Number(code)])) as Record<EnforcementLevel, analyzer.EnforcementLevel>;
+import { AnalyzerSession, Diagnostic, loadPackConfig, PACK_VERSION, ResourceFixture, runPolicies, UNKNOWN } from "./harness";
 
 /** A stack with something for every policy to say, including values unknown until apply. */
 function brokenProgram(): ResourceFixture[] {
@@ -33,65 +20,44 @@ function brokenProgram(): ResourceFixture[] {
     taggedByDefault.provider = fixtures.regionalProvider(undefined, { defaultTags: JSON.stringify({ tags: { Owner: "platform-team" } }) });
     const template = fixtures.launchTemplate();
     template.props.metadataOptions = { httpTokens: UNKNOWN, httpPutResponseHopLimit: 2 };
+    template.props.imageId = "resolve:ssm:/golden-ami/al2023-base/dev/ami-id";
+    template.props.userData = Buffer.from("#!/bin/bash\nexport AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\n").toString("base64");
     const group = fixtures.autoScalingGroup();
     group.props.launchTemplate.version = "$Latest";
     const captured = fixtures.amiFromInstance();
     captured.props.snapshotWithoutReboot = true;
     const unblocked = fixtures.blockPublicAccess("eu-west-1");
     unblocked.props.state = "unblocked";
+    const snapshotsUnblocked = fixtures.snapshotBlockPublicAccess();
+    snapshotsUnblocked.props.state = "unblocked";
     const distribution = fixtures.distributionConfiguration();
-    distribution.props.distributions.push({ region: "us-west-2", amiDistributionConfiguration: { launchPermission: { userGroups: ["all"], userIds: ["999999999999"] } } });
+    distribution.props.distributions.push({
+        region: "us-west-2",
+        amiDistributionConfiguration: { launchPermission: { userGroups: ["all"], userIds: ["999999999999"] }, targetAccountIds: ["888888888888"] },
+        s3ExportConfiguration: { s3Bucket: "exports", roleName: "export", diskImageFormat: "RAW" },
+    });
     const westImage = fixtures.image();
     westImage.name = "al2023-base-image-west";
     westImage.provider = fixtures.regionalProvider("us-west-2");
+    westImage.props.distributionConfigurationArn = "arn:aws:imagebuilder:us-west-2:999999999999:distribution-configuration/elsewhere";
+    const externalKey = fixtures.amiCopy("us-west-2");
+    externalKey.name = "copy-under-external-key";
+    externalKey.props.kmsKeyId = "arn:aws:kms:us-west-2:111111111111:key/0000aaaa-12ab-34cd-56ef-1234567890ab";
+    externalKey.props.deprecationTime = fixtures.inDays(5000);
+    const openInstance = fixtures.instance();
+    openInstance.props.metadataOptions.httpTokens = "optional";
+    delete openInstance.props.associatePublicIpAddress;
+    const elsewhere = fixtures.autoScalingGroup();
+    elsewhere.name = "elsewhere";
+    elsewhere.props.launchTemplate.id = "lt-0fedcba9876543210";
+    const lifecycle = fixtures.lifecyclePolicy();
+    lifecycle.props.resourceSelection = { tagMap: {} };
     return [
-        ...fixtures.devProgram(), copy, taggedByDefault, template, group, captured, unblocked, distribution, westImage,
+        ...fixtures.devProgram(), copy, taggedByDefault, template, group, captured, unblocked, snapshotsUnblocked, distribution, westImage,
+        externalKey, openInstance, fixtures.subnet(true), elsewhere, lifecycle,
         fixtures.launchPermission({ group: "all" }), fixtures.launchPermission({ accountId: "999999999999" }),
-    ];
-}
-
-function struct(value: Record<string, unknown>): Struct {
-    // Properties reach the analyzer as JSON: undefined values are simply absent.
-    return Struct.fromJavaScript(JSON.parse(JSON.stringify(value)) as Record<string, JavaScriptValue>);
-}
-
-function provider(resource: ResourceFixture): analyzer.AnalyzerProviderResource | undefined {
-    if (!resource.provider) return undefined;
-    const type = resource.provider.type ?? "pulumi:providers:aws";
-    const name = resource.provider.name ?? "default";
-    return new analyzer.AnalyzerProviderResource().setType(type).setName(name).setUrn(urnOf(type, name)).setProperties(struct(resource.provider.props));
-}
-
-function analyzeRequest(resource: ResourceFixture): analyzer.AnalyzeRequest {
-    const request = new analyzer.AnalyzeRequest()
-        .setType(resource.type).setName(resource.name).setUrn(urnOf(resource.type, resource.name))
-        .setProperties(struct(resource.props)).setOptions(new analyzer.AnalyzerResourceOptions());
-    const resourceProvider = provider(resource);
-    if (resourceProvider) request.setProvider(resourceProvider);
-    return request;
-}
-
-function analyzerResource(resource: ResourceFixture): analyzer.AnalyzerResource {
-    const stackResource = new analyzer.AnalyzerResource()
-        .setType(resource.type).setName(resource.name).setUrn(urnOf(resource.type, resource.name))
-        .setProperties(struct(resource.props)).setOptions(new analyzer.AnalyzerResourceOptions());
-    const resourceProvider = provider(resource);
-    if (resourceProvider) stackResource.setProvider(resourceProvider);
-    return stackResource;
-}
-
-function diagnosticsOf(response: analyzer.AnalyzeResponse, urn?: string): Diagnostic[] {
-    return response.getDiagnosticsList().map(diagnostic => ({
-        policy: diagnostic.getPolicyname(),
-        level: LEVELS[diagnostic.getEnforcementlevel()],
-        message: diagnostic.getMessage(),
-        // The engine files a resource's diagnostics under that resource.
-        urn: diagnostic.getUrn() || urn,
-    }));
-}
-
-function call<Request, Response>(method: (request: Request, callback: (error: grpc.ServiceError | null, response: Response) => void) => unknown, request: Request): Promise<Response> {
-    return new Promise((resolve, reject) => method(request, (error, response) => (error ? reject(error) : resolve(response))));
+        fixtures.snapshotPermission("999999999999"), fixtures.ramPrincipalAssociation("arn:aws:iam::999999999999:role/outsider"),
+    ].filter(resource => resource.type !== "aws:imagebuilder/lifecyclePolicy:LifecyclePolicy" || resource === lifecycle);
 }
 
 function sorted(diagnostics: Diagnostic[]): string[] {
@@ -100,61 +66,24 @@ function sorted(diagnostics: Diagnostic[]): string[] {
 
 describe("the harness matches @pulumi/policy's analyzer serving policy/index.ts", function () {
     this.timeout(30000);
-    let pack: ChildProcess;
-    let client: AnalyzerClient;
+    let session: AnalyzerSession;
 
-    before(async () => {
-        pack = spawn(process.execPath, ["-r", "ts-node/register", "index.ts"], {
-            cwd: POLICY_DIR,
-            env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
-            stdio: ["ignore", "pipe", "pipe"],
-        });
-        const port = await new Promise<string>((resolve, reject) => {
-            let stdout = "";
-            let stderr = "";
-            pack.stdout!.on("data", chunk => {
-                stdout += chunk;
-                const match = /^(\d+)\s*$/m.exec(stdout);
-                if (match) resolve(match[1]);
-            });
-            pack.stderr!.on("data", chunk => { stderr += chunk; });
-            pack.on("exit", code => reject(new Error(`the policy pack exited (${code}) before serving:\n${stderr}`)));
-        });
-        client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-    });
-
-    after(() => {
-        client?.close();
-        pack?.kill();
-    });
+    before(async () => { session = await AnalyzerSession.start(); });
+    after(() => session?.stop());
 
     it("serves the pack's name, version and every policy at its default level", async () => {
-        const info = await call<Empty, analyzer.AnalyzerInfo>(client.getAnalyzerInfo.bind(client), new Empty());
+        const info = await session.info();
         assert.strictEqual(info.getName(), "golden-ami");
         assert.strictEqual(info.getVersion(), PACK_VERSION);
-        assert.deepStrictEqual(info.getPoliciesList().map(policy => [policy.getName(), LEVELS[policy.getEnforcementlevel()]]),
-            policies.map(policy => [policy.name, "mandatory"]));
+        assert.deepStrictEqual(info.getPoliciesList().map(policy => [policy.getName(), policy.getEnforcementlevel()]),
+            policies.map(policy => [policy.name, EnforcementLevel.MANDATORY]));
     });
 
     for (const stack of ["dev", "prod"] as const) {
         it(`reports what the harness reports for every resource and the stack, under ${stack}.json`, async () => {
-            const configure = new analyzer.ConfigureAnalyzerRequest();
-            for (const [name, settings] of reconcileConfig(policies, loadPackConfig(stack))) {
-                configure.getPolicyconfigMap().set(name, new analyzer.PolicyConfig()
-                    .setEnforcementlevel(LEVEL_CODES[settings.enforcementLevel])
-                    .setProperties(struct(settings.properties)));
-            }
-            await call<analyzer.ConfigureAnalyzerRequest, Empty>(client.configure.bind(client), configure);
-
+            await session.configure(policies, loadPackConfig(stack));
             const resources = brokenProgram();
-            const served: Diagnostic[] = [];
-            for (const resource of resources) {
-                const response = await call<analyzer.AnalyzeRequest, analyzer.AnalyzeResponse>(client.analyze.bind(client), analyzeRequest(resource));
-                served.push(...diagnosticsOf(response, urnOf(resource.type, resource.name)));
-            }
-            const stackResponse = await call<analyzer.AnalyzeStackRequest, analyzer.AnalyzeResponse>(client.analyzeStack.bind(client), new analyzer.AnalyzeStackRequest().setResourcesList(resources.map(analyzerResource)));
-            served.push(...diagnosticsOf(stackResponse));
-
+            const served = await session.analyze(resources);
             const harnessed = await runPolicies(resources, loadPackConfig(stack));
             assert.deepStrictEqual(sorted(served), sorted(harnessed));
             // Something to compare: every policy spoke, blocking and advisory, unknowns included.

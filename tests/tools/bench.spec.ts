@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { growthProblems, Measurement } from "../../tools/bench";
+import { growthProblems, Measurement, median, PolicyCost, policyCostProblems } from "../../tools/bench";
 import { longestDependencyChain } from "../../tools/dependencyGraph";
 import { generatedStackConfig } from "../../tools/generatedConfig";
 import { runProgram } from "../../tools/mockRun";
@@ -28,5 +28,21 @@ describe("bench: how the program scales", () => {
         const problems = growthProblems([measurement(2, 100, 1, 100), measurement(8, 400, 40, 1000, 9)]);
         assert.strictEqual(problems.length, 3, problems.join("\n"));
         assert.match(problems[0], /chain grows with the regions: 7, 9/);
+    });
+});
+
+describe("bench: what the policy pack costs through the analyzer", () => {
+    const cost = (packMs: number, noopMs: number): PolicyCost => ({ regions: 17, principals: 100, resources: 1860, packMs, noopMs, rounds: 5 });
+
+    it("takes the median round, whatever the order", () => {
+        assert.strictEqual(median([5, 1, 3]), 3);
+        assert.strictEqual(median([4, 1, 3, 2]), 2.5);
+    });
+
+    it("passes a pack within 1.2× the no-op pack's cost per resource, and flags one above it", () => {
+        assert.deepStrictEqual(policyCostProblems(cost(1.2, 1.0)), []);
+        assert.deepStrictEqual(policyCostProblems(cost(1.3, 1.0)), [
+            "the policy pack costs 1.300 ms per resource, 1.30× the no-op pack's 1.000 ms (limit 1.2×)",
+        ]);
     });
 });
