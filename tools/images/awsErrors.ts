@@ -1,6 +1,6 @@
 // Turns SDK failures into messages that say what to do. Every AWS call goes through `awsCall` or
 // `collectPages`, so a failure names the IAM action that failed, not just the SDK's exception class.
-// Throttling is retried by the SDK itself (see clients.ts); what arrives here has run out of retries.
+// Throttling and timeouts are retried by the SDK itself (see clients.ts); what arrives here has run out of attempts.
 
 /** A failed AWS call, labelled with the IAM action it needed (`ec2:DescribeImages`). */
 export class AwsCallError extends Error {
@@ -18,15 +18,19 @@ export async function awsCall<T>(action: string, call: () => Promise<T>): Promis
     }
 }
 
-/** Reads every page of an SDK paginator and returns the items of all of them. */
+/** Reads every page of an SDK paginator and returns the items of all of them; `onPage` hears the count so far. */
 export async function collectPages<Page, Item>(
     action: string,
     pages: AsyncIterable<Page>,
     itemsOf: (page: Page) => Item[] | undefined,
+    onPage?: (itemsSoFar: number) => void,
 ): Promise<Item[]> {
     return awsCall(action, async () => {
         const items: Item[] = [];
-        for await (const page of pages) items.push(...(itemsOf(page) ?? []));
+        for await (const page of pages) {
+            items.push(...(itemsOf(page) ?? []));
+            onPage?.(items.length);
+        }
         return items;
     });
 }
@@ -64,10 +68,30 @@ export function explainAwsError(action: string, error: unknown): string {
     if (THROTTLED.has(name)) {
         return `${action} was still throttled after the SDK's retries (${name}): run again later or with fewer regions (--regions)`;
     }
+    if (name === "TimeoutError") {
+        const waited = timeoutOf(detail);
+        const connecting = /establish a connection/.test(detail);
+        return `${action}: ${connecting ? "could not connect" : "no answer"}${waited ? ` within ${waited}` : " in time"}${attemptsOf(error)}: ` +
+            "check the network, proxy settings (HTTPS_PROXY) and region name, then run again";
+    }
     if (UNREACHABLE.has(name) || UNREACHABLE.has(errorCode(error))) {
         return `${action} could not reach AWS (${errorCode(error) || name}): check the network, proxy settings and region name`;
     }
     return `${action} failed (${name || "unknown error"})${detail ? `: ${detail}` : ""}`;
+}
+
+/** "the configured 20000 ms requestTimeout" → "20 s". */
+function timeoutOf(message: string): string | undefined {
+    const milliseconds = /(\d+) ms/.exec(message)?.[1];
+    if (milliseconds === undefined) return undefined;
+    const seconds = Number(milliseconds) / 1000;
+    return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)} s`;
+}
+
+/** The SDK's retry layer records how many attempts a failed call made. */
+function attemptsOf(error: unknown): string {
+    const attempts = error && typeof error === "object" ? (error as { $metadata?: { attempts?: unknown } }).$metadata?.attempts : undefined;
+    return typeof attempts === "number" ? ` (${attempts} attempt${attempts === 1 ? "" : "s"})` : "";
 }
 
 function errorName(error: unknown): string {

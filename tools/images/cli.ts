@@ -1,12 +1,18 @@
 // Entry point of `npm run images -- <command> [flags]`. See tools/images/README.md.
 import * as fs from "fs";
 import * as path from "path";
+import { REPO_ROOT } from "../stackFile";
 import { awsClientsFor } from "./clients";
 import { CommandContext, ExitCode } from "./context";
+import { gateCommand } from "./gate";
 import { listCommand } from "./list";
+import { manifestCommand } from "./manifest";
 import { parseOptions, USAGE, UsageError } from "./options";
+import { promoteCommand } from "./promote";
 import { pruneCommand } from "./prune";
-import { loadStackFile, resolveTarget, StackLoader } from "./target";
+import { repoFilesAt } from "./repoFiles";
+import { DEFAULT_THRESHOLD } from "./severity";
+import { loadPromotionStacks, loadStackFile, resolveBuildTarget, resolveTarget, StackLoader } from "./target";
 import { verifyCommand } from "./verify";
 
 export async function runCli(argv: string[], context: CommandContext, loadStack: StackLoader = loadStackFile): Promise<number> {
@@ -15,6 +21,21 @@ export async function runCli(argv: string[], context: CommandContext, loadStack:
         if (options === "help") {
             context.stdout(USAGE);
             return ExitCode.ok;
+        }
+        const threshold = options.maxSeverity ?? DEFAULT_THRESHOLD;
+        switch (options.command) {
+            case "gate":
+                return await gateCommand(resolveBuildTarget(options, loadStack), { threshold, json: options.json }, context);
+            case "manifest":
+                return await manifestCommand(resolveBuildTarget(options, loadStack), { json: options.json, write: options.write }, context);
+            case "promote":
+                return await promoteCommand({
+                    ...loadPromotionStacks(options, loadStack),
+                    version: options.version!,
+                    threshold,
+                    dryRun: options.dryRun,
+                    forceReason: options.reason,
+                }, context);
         }
         const target = resolveTarget(options, loadStack);
         switch (options.command) {
@@ -33,19 +54,30 @@ export async function runCli(argv: string[], context: CommandContext, loadStack:
     }
 }
 
-const terminal: CommandContext = {
-    clientsFor: awsClientsFor,
-    stdout: text => process.stdout.write(`${text}\n`),
-    stderr: line => process.stderr.write(`${line}\n`),
-    now: () => new Date(),
-    writeReport: (file, contents) => {
-        fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-        fs.writeFileSync(file, `${contents}\n`);
-    },
-};
+/** Streams as the terminal context needs them; `isTTY` decides whether progress is shown. */
+export interface TerminalStreams {
+    stdout: { write: (text: string) => unknown };
+    stderr: { write: (text: string) => unknown; isTTY?: boolean };
+}
+
+export function terminalContext(streams: TerminalStreams = process): CommandContext {
+    const showProgress = streams.stderr.isTTY === true;
+    return {
+        clientsFor: awsClientsFor,
+        stdout: text => streams.stdout.write(`${text}\n`),
+        stderr: line => streams.stderr.write(`${line}\n`),
+        progress: line => { if (showProgress) streams.stderr.write(`${line}\n`); },
+        now: () => new Date(),
+        writeReport: (file, contents) => {
+            fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+            fs.writeFileSync(file, `${contents}\n`);
+        },
+        files: repoFilesAt(REPO_ROOT),
+    };
+}
 
 if (require.main === module) {
-    runCli(process.argv.slice(2), terminal).then(
+    runCli(process.argv.slice(2), terminalContext()).then(
         code => { process.exitCode = code; },
         error => {
             console.error(error);

@@ -1,22 +1,36 @@
-// What every command is handed: clients, output streams and the clock, so tests can replace each.
+// What every command is handed: clients, output streams, the repository's files and the clock, so
+// tests can replace each.
 import { ClientFactory } from "./clients";
+import { RepoFiles } from "./repoFiles";
 
 export interface CommandContext {
     clientsFor: ClientFactory;
     /** Results: the table, the JSON, the report. */
     stdout: (text: string) => void;
-    /** Progress and warnings, one line at a time, kept out of the results. */
+    /** Warnings and errors, one line at a time, kept out of the results. */
     stderr: (line: string) => void;
+    /**
+     * What a long run is doing ("us-east-1: reading al2023-base images… 40 so far"). The terminal shows
+     * it only when stderr is a terminal; commands send none in --json mode.
+     */
+    progress: (line: string) => void;
     now: () => Date;
     writeReport: (file: string, contents: string) => void;
+    /** The repository: stack files, promotion records, the findings allow-list. */
+    files: RepoFiles;
 }
 
 export const ExitCode = {
     ok: 0,
-    /** verify found drift, or prune could not deregister or delete something. */
+    /** verify found drift, a gate failed, no build was found, or prune could not deregister or delete something. */
     problemsFound: 1,
-    /** Bad flags or stack config: nothing was read from AWS. */
+    /** Bad flags, stack config or allow-list: nothing was read from AWS. */
     badInput: 2,
-    /** At least one region could not be read (credentials, permissions, throttling, network). */
+    /** AWS could not be read (credentials, permissions, throttling, no answer in time). */
     regionFailed: 3,
 } as const;
+
+/** Progress for a command's output mode: none at all with --json, so nothing extra reaches a pipe. */
+export function progressFor(context: CommandContext, json: boolean): (line: string) => void {
+    return json ? () => undefined : context.progress;
+}

@@ -10,7 +10,8 @@ export type DriftKind =
     | "extra-principal"
     | "missing-principal"
     | "missing-tag"
-    | "no-deprecation";
+    | "no-deprecation"
+    | "missing-volume-permission";
 
 export interface Drift {
     region: string;
@@ -25,6 +26,11 @@ export interface ExpectedImage {
     version: string;
     sharing: SharingConfig;
     requiredTags: string[];
+    /**
+     * The building stack's home region: its build is what promoting accounts copy, so each of them
+     * needs createVolumePermission on each of its snapshots (`inspected.volumePermissions`).
+     */
+    homeRegion?: boolean;
 }
 
 export const DEFAULT_REQUIRED_TAGS = ["Name", "Owner", "Environment", "Version"];
@@ -57,7 +63,25 @@ export function findDrift(expected: ExpectedImage, inspected: InspectedImage | u
         ...principalDrift(expected.sharing, inspected).map(([kind, detail]) => drift(kind, detail)),
         ...tagDrift(expected.requiredTags, image).map(detail => drift("missing-tag", detail)),
         ...(image.deprecationTime ? [] : [drift("no-deprecation", "has no deprecation time; expected one set from lifecycle.deprecateAfterDays")]),
+        ...(expected.homeRegion ? volumePermissionDrift(expected.sharing, inspected).map(([kind, detail]) => drift(kind, detail)) : []),
     ];
+}
+
+/** Copying an AMI into another account needs read access to its snapshots, not only a launch permission. */
+function volumePermissionDrift(sharing: SharingConfig, { image, volumePermissions }: InspectedImage): [DriftKind, string][] {
+    if (sharing.promotingAccounts.length === 0) return [];
+    return image.ebsVolumes.flatMap((volume): [DriftKind, string][] => {
+        if (!volume.snapshotId) return [];
+        const permissions = volumePermissions?.[volume.snapshotId] ?? { accounts: [], groups: [] };
+        return [
+            ...(permissions.groups.includes("all")
+                ? [["public", `snapshot ${volume.snapshotId} of ${volume.deviceName} is public (createVolumePermission group all): anyone can read it`] as [DriftKind, string]]
+                : []),
+            ...sharing.promotingAccounts.filter(account => !permissions.accounts.includes(account)).map((account): [DriftKind, string] =>
+                ["missing-volume-permission", `sharing.promotingAccounts lists ${account} but it cannot read snapshot ${volume.snapshotId} of ${volume.deviceName} ` +
+                    "(no createVolumePermission), so it cannot copy the image; run the building stack's `pulumi up`"]),
+        ];
+    });
 }
 
 function encryptionDrift({ image, snapshotEncryption }: InspectedImage): string[] {
@@ -70,22 +94,24 @@ function encryptionDrift({ image, snapshotEncryption }: InspectedImage): string[
     });
 }
 
+/** Promoting accounts launch the image too: they are expected among the accounts with a launch permission. */
 const PRINCIPAL_KINDS = [
-    { field: "accounts", permission: "accounts", label: "account" },
-    { field: "organizationArns", permission: "organizationArns", label: "organization" },
-    { field: "organizationalUnitArns", permission: "organizationalUnitArns", label: "OU" },
+    { fields: ["accounts", "promotingAccounts"], permission: "accounts", label: "account" },
+    { fields: ["organizationArns"], permission: "organizationArns", label: "organization" },
+    { fields: ["organizationalUnitArns"], permission: "organizationalUnitArns", label: "OU" },
 ] as const;
 
 /** Launch permissions must be exactly the configured principals: no more, no fewer. */
 function principalDrift(sharing: SharingConfig, { launchPermissions }: InspectedImage): [DriftKind, string][] {
-    return PRINCIPAL_KINDS.flatMap(({ field, permission, label }): [DriftKind, string][] => {
-        const expected = new Set(sharing[field]);
+    return PRINCIPAL_KINDS.flatMap(({ fields, permission, label }): [DriftKind, string][] => {
+        const expected = new Set(fields.flatMap(field => sharing[field]));
         const actual = new Set(launchPermissions[permission]);
+        const where = fields.map(field => `sharing.${field}`).join(" or ");
         return [
             ...[...actual].filter(principal => !expected.has(principal)).map((principal): [DriftKind, string] =>
-                ["extra-principal", `${label} ${principal} may launch it but is not in sharing.${field}`]),
-            ...[...expected].filter(principal => !actual.has(principal)).map((principal): [DriftKind, string] =>
-                ["missing-principal", `sharing.${field} lists ${principal} but it has no launch permission`]),
+                ["extra-principal", `${label} ${principal} may launch it but is not in ${where}`]),
+            ...fields.flatMap(field => sharing[field].filter(principal => !actual.has(principal)).map((principal): [DriftKind, string] =>
+                ["missing-principal", `sharing.${field} lists ${principal} but it has no launch permission`])),
         ];
     });
 }

@@ -104,6 +104,15 @@ export interface InspectedImage {
     launchPermissions: LaunchPermissions;
     /** Snapshot id → encrypted; a snapshot of the image that is missing here was not found. */
     snapshotEncryption: Record<string, boolean>;
+    /** Snapshot id → who may create volumes from it; read only where verify checks it (the home region's build). */
+    volumePermissions?: Record<string, VolumePermissions>;
+}
+
+/** From DescribeSnapshotAttribute(createVolumePermission): who may read the snapshot besides its owner. */
+export interface VolumePermissions {
+    accounts: string[];
+    /** Only ever "all": the snapshot is public. */
+    groups: string[];
 }
 
 export function isPublic(inspected: InspectedImage): boolean {

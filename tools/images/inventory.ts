@@ -1,6 +1,7 @@
 // Reads the family's images and what is known about each from EC2. The decisions live elsewhere.
 import {
     DescribeImageAttributeCommand,
+    DescribeSnapshotAttributeCommand,
     EC2Client,
     Image,
     paginateDescribeImages,
@@ -15,6 +16,7 @@ import {
     newestFirst,
     snapshotIdsOf,
     toGoldenImage,
+    VolumePermissions,
 } from "./goldenImage";
 import { mapWithLimit } from "./regions";
 
@@ -28,15 +30,20 @@ const ATTRIBUTE_CALLS_IN_FLIGHT = 4;
  * and those tagged `Name=<family>` (EC2 ANDs filters, so that takes two queries).
  * Deprecated and disabled images are included: they still cost storage and may still be in use.
  */
-export async function findGoldenImages(ec2: EC2Client, region: string, family: string): Promise<GoldenImage[]> {
-    const query = (filter: { Name: string; Values: string[] }) => collectPages(
+export async function findGoldenImages(ec2: EC2Client, region: string, family: string, progress?: (line: string) => void): Promise<GoldenImage[]> {
+    const pagesRead = { byName: 0, byTag: 0 };
+    const query = (filter: { Name: string; Values: string[] }, which: keyof typeof pagesRead) => collectPages(
         "ec2:DescribeImages",
         paginateDescribeImages({ client: ec2 }, { Owners: ["self"], IncludeDeprecated: true, IncludeDisabled: true, Filters: [filter] }),
         page => page.Images,
+        soFar => {
+            pagesRead[which] = soFar;
+            progress?.(`${region}: reading ${family} images… ${pagesRead.byName + pagesRead.byTag} so far`);
+        },
     );
     const [byName, byTag] = await Promise.all([
-        query({ Name: "name", Values: [`${family}-*`] }),
-        query({ Name: "tag:Name", Values: [family] }),
+        query({ Name: "name", Values: [`${family}-*`] }, "byName"),
+        query({ Name: "tag:Name", Values: [family] }, "byTag"),
     ]);
     const unique = new Map<string, Image>();
     for (const image of [...byName, ...byTag]) {
@@ -73,6 +80,22 @@ export async function readSnapshotEncryption(ec2: EC2Client, snapshotIds: string
         }
     }
     return encryption;
+}
+
+/** Snapshot id → who may create volumes from it, one DescribeSnapshotAttribute call per snapshot. */
+export async function readVolumePermissions(ec2: EC2Client, snapshotIds: string[]): Promise<Record<string, VolumePermissions>> {
+    const ids = [...new Set(snapshotIds)];
+    const permissions = await mapWithLimit(ids, ATTRIBUTE_CALLS_IN_FLIGHT, async id => {
+        const attribute = await awsCall("ec2:DescribeSnapshotAttribute", () =>
+            ec2.send(new DescribeSnapshotAttributeCommand({ SnapshotId: id, Attribute: "createVolumePermission" })));
+        const readers: VolumePermissions = { accounts: [], groups: [] };
+        for (const permission of attribute.CreateVolumePermissions ?? []) {
+            if (permission.UserId) readers.accounts.push(permission.UserId);
+            if (permission.Group) readers.groups.push(permission.Group);
+        }
+        return readers;
+    });
+    return Object.fromEntries(ids.map((id, index) => [id, permissions[index]]));
 }
 
 export async function inspectImages(ec2: EC2Client, images: GoldenImage[]): Promise<InspectedImage[]> {

@@ -1,5 +1,5 @@
 // `list`: every image of the family in each region, with what decides whether it is safe and in use.
-import { CommandContext, ExitCode } from "./context";
+import { CommandContext, ExitCode, progressFor } from "./context";
 import { GoldenImage, isFullyEncrypted, isPublic, LaunchPermissions } from "./goldenImage";
 import { findUsage } from "./inUse";
 import { inspectImages, findGoldenImages } from "./inventory";
@@ -18,7 +18,8 @@ export type ListedImage = Pick<GoldenImage, "region" | "imageId" | "name" | "ver
 };
 
 export async function listCommand(target: ImageTarget, output: { json: boolean }, context: CommandContext): Promise<number> {
-    const outcomes = await acrossRegions(target.regions, region => listRegion(region, target, context));
+    const progress = progressFor(context, output.json);
+    const outcomes = await acrossRegions(target.regions, region => listRegion(region, target, context, progress));
     const images = outcomes.flatMap(outcome => (outcome.ok ? outcome.value : []));
     if (output.json) {
         const failedRegions = outcomes.flatMap(outcome => (outcome.ok ? [] : [{ region: outcome.region, error: outcome.error }]));
@@ -31,11 +32,11 @@ export async function listCommand(target: ImageTarget, output: { json: boolean }
     return failures.length > 0 ? ExitCode.regionFailed : ExitCode.ok;
 }
 
-async function listRegion(region: string, target: ImageTarget, context: CommandContext): Promise<ListedImage[]> {
+async function listRegion(region: string, target: ImageTarget, context: CommandContext, progress: (line: string) => void): Promise<ListedImage[]> {
     const clients = context.clientsFor(region);
-    context.stderr(`${region}: reading ${target.name} images…`);
-    const images = await findGoldenImages(clients.ec2, region, target.name);
-    context.stderr(`${region}: ${images.length} images; reading launch permissions, snapshots and what uses them…`);
+    progress(`${region}: reading ${target.name} images…`);
+    const images = await findGoldenImages(clients.ec2, region, target.name, progress);
+    progress(`${region}: ${images.length} images; reading launch permissions, snapshots and what uses them…`);
     const [inspected, usage] = await Promise.all([
         inspectImages(clients.ec2, images),
         findUsage(clients, images, {

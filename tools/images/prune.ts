@@ -74,11 +74,11 @@ export async function pruneCommand(target: ImageTarget, settings: PruneSettings,
 
 async function pruneRegion(region: string, target: ImageTarget, apply: boolean, context: CommandContext): Promise<RegionPruneReport> {
     const clients = context.clientsFor(region);
-    context.stderr(`${region}: reading ${target.name} images…`);
-    const family = await findGoldenImages(clients.ec2, region, target.name);
+    context.progress(`${region}: reading ${target.name} images…`);
+    const family = await findGoldenImages(clients.ec2, region, target.name, context.progress);
     // With a stack, only its own images: a shared account may hold another stack's too.
     const images = target.stack === undefined ? family : family.filter(image => image.tags.Environment === target.stack);
-    context.stderr(`${region}: ${images.length} images; checking launch templates, Auto Scaling groups, instances and SSM parameters…`);
+    context.progress(`${region}: ${images.length} images; checking launch templates, Auto Scaling groups, instances and SSM parameters…`);
     const usage = await findUsage(clients, images, {
         ssmPaths: target.ssmPaths,
         launchedWithinDays: target.launchedWithinDays,

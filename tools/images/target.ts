@@ -4,6 +4,7 @@ import { Region } from "@pulumi/aws/types/enums";
 import { GoldenAmiConfig, LIFECYCLE_DEFAULTS, parseStackConfig, SharingConfig } from "../../components/config";
 import { readStackConfig } from "../stackFile";
 import { DEFAULT_REQUIRED_TAGS } from "./drift";
+import { recipeNameOf } from "./imageBuilds";
 import { CliOptions, UsageError } from "./options";
 
 export interface ImageTarget {
@@ -14,6 +15,8 @@ export interface ImageTarget {
     version?: string;
     /** The home region first when read from the stack. */
     regions: string[];
+    /** The stack's aws:region, where a building stack builds. */
+    homeRegion?: string;
     /** The stack's sharing; verify needs it. */
     sharing?: SharingConfig;
     keep: number;
@@ -44,6 +47,7 @@ export function resolveTarget(options: CliOptions, loadStack: StackLoader = load
         name,
         version: config?.image.version,
         regions: [...new Set(regions)],
+        homeRegion: config?.homeRegion,
         sharing: config?.sharing,
         keep: options.keep ?? config?.lifecycle.keepAtLeast ?? LIFECYCLE_DEFAULTS.keepAtLeast,
         launchedWithinDays: options.launchedWithinDays ?? config?.lifecycle.keepIfLaunchedWithinDays ?? LIFECYCLE_DEFAULTS.keepIfLaunchedWithinDays,
@@ -65,4 +69,52 @@ function checkRegions(regions: string[]): void {
     if (unknown.length > 0) {
         throw new UsageError(`--regions: ${unknown.map(region => `"${region}"`).join(", ")} ${unknown.length === 1 ? "is not an AWS region" : "are not AWS regions"}; expected names like us-east-1 or eu-west-1`);
     }
+}
+
+/** A building stack's build of one version: what gate and manifest read from Image Builder. */
+export interface BuildTarget {
+    stack: string;
+    imageName: string;
+    /** The Image Builder image: `<image.name>-<stack>`. */
+    recipeName: string;
+    version: string;
+    /** The stack's home region, where Image Builder builds. */
+    region: string;
+}
+
+export function resolveBuildTarget(options: CliOptions, loadStack: StackLoader = loadStackFile): BuildTarget {
+    if (options.stack === undefined) {
+        throw new UsageError(`${options.command} reads a building stack's build: pass --stack <name> (e.g. --stack dev) and --version <x.y.z>`);
+    }
+    const config = readStack(options.stack, loadStack);
+    if (config.promoteFrom !== undefined) {
+        throw new UsageError(`${options.command}: stack ${options.stack} promotes (golden-ami:promoteFrom) and never builds; ` +
+            `pass the building stack it promotes from, e.g. --stack dev` +
+            (options.command === "manifest" ? `; promote writes ${options.stack}'s manifests to promotions/${options.stack}/` : ""));
+    }
+    return {
+        stack: options.stack,
+        imageName: config.image.name,
+        recipeName: recipeNameOf(config.image.name, options.stack),
+        version: options.version ?? config.image.version,
+        region: config.homeRegion,
+    };
+}
+
+/** Both stacks of a promotion, validated like the program validates them. */
+export function loadPromotionStacks(options: CliOptions, loadStack: StackLoader = loadStackFile): { source: GoldenAmiConfig; target: GoldenAmiConfig } {
+    const source = readStack(options.from!, loadStack);
+    const target = readStack(options.stack!, loadStack);
+    if (target.promoteFrom === undefined) {
+        throw new UsageError(`stack ${options.stack} has no golden-ami:promoteFrom, so it builds its own image and cannot be promoted into; ` +
+            `promote into a promoting stack (one with promoteFrom: { account, region, amiId })`);
+    }
+    if (source.promoteFrom !== undefined) {
+        throw new UsageError(`--from ${options.from}: that stack promotes too (golden-ami:promoteFrom); promote from the stack that builds the image`);
+    }
+    if (source.image.name !== target.image.name) {
+        throw new UsageError(`--from ${options.from} builds ${source.image.name} but ${options.stack} holds ${target.image.name}; ` +
+            `golden-ami:image.name must be the same in both stack files`);
+    }
+    return { source, target };
 }

@@ -1,7 +1,8 @@
 // `verify`: does each region really hold the stack's image, encrypted, shared as configured, tagged and deprecating?
-import { CommandContext, ExitCode } from "./context";
+import { CommandContext, ExitCode, progressFor } from "./context";
 import { Drift, findDrift, imageAtVersion } from "./drift";
-import { findGoldenImages, inspectImages } from "./inventory";
+import { snapshotIdsOf } from "./goldenImage";
+import { findGoldenImages, inspectImages, readVolumePermissions } from "./inventory";
 import { UsageError } from "./options";
 import { acrossRegions, describeFailures } from "./regions";
 import { ImageTarget } from "./target";
@@ -18,12 +19,19 @@ export async function verifyCommand(target: ImageTarget, output: { json: boolean
     if (version === undefined || sharing === undefined) {
         throw new UsageError("verify compares AWS with a stack's configuration: pass --stack <name>");
     }
+    const progress = progressFor(context, output.json);
     const outcomes = await acrossRegions(target.regions, async (region): Promise<RegionVerdict> => {
         const ec2 = context.clientsFor(region).ec2;
-        context.stderr(`${region}: reading ${target.name} images…`);
-        const image = imageAtVersion(await findGoldenImages(ec2, region, target.name), version);
+        progress(`${region}: reading ${target.name} images…`);
+        const image = imageAtVersion(await findGoldenImages(ec2, region, target.name, progress), version);
         const [inspected] = image ? await inspectImages(ec2, [image]) : [];
-        const drift = findDrift({ region, name: target.name, version, sharing, requiredTags: target.requiredTags }, inspected);
+        // Promoting accounts copy the home region's build: they need to read its snapshots.
+        const homeRegion = region === target.homeRegion;
+        if (inspected && homeRegion && sharing.promotingAccounts.length > 0) {
+            progress(`${region}: reading who may read the snapshots of ${inspected.image.imageId}…`);
+            inspected.volumePermissions = await readVolumePermissions(ec2, snapshotIdsOf(inspected.image));
+        }
+        const drift = findDrift({ region, name: target.name, version, sharing, requiredTags: target.requiredTags, homeRegion }, inspected);
         return { region, image: image && { imageId: image.imageId, name: image.name, createdAt: image.createdAt }, drift };
     });
     const verdicts = outcomes.flatMap(outcome => (outcome.ok ? [outcome.value] : []));

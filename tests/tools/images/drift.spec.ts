@@ -95,3 +95,40 @@ describe("images: which image verify judges", () => {
         assert.strictEqual(imageAtVersion(images, "2.0.0"), undefined);
     });
 });
+
+describe("images: what verify expects of promoting accounts", () => {
+    const PROMOTING = "666666666666";
+    const promoting: ExpectedImage = { ...expected, sharing: { ...expected.sharing, promotingAccounts: [PROMOTING] }, homeRegion: true };
+    const shared = (volumePermissions: InspectedImage["volumePermissions"]): InspectedImage => {
+        const inspected = passing();
+        inspected.launchPermissions.accounts.push(PROMOTING);
+        return { ...inspected, volumePermissions };
+    };
+    const readable = { "snap-00000001": { accounts: [PROMOTING], groups: [] } };
+
+    it("finds nothing when a promoting account may launch the home region's build and read its snapshots", () => {
+        assert.deepStrictEqual(findDrift(promoting, shared(readable)), []);
+    });
+
+    it("reports a promoting account without a launch permission as a missing principal", () => {
+        const inspected = { ...passing(), volumePermissions: readable };
+        const drift = findDrift(promoting, inspected);
+        assert.deepStrictEqual(drift.map(item => item.kind), ["missing-principal"]);
+        assert.match(drift[0].detail, /sharing\.promotingAccounts lists 666666666666 but it has no launch permission/);
+    });
+
+    it("reports a snapshot of the home region's build a promoting account cannot read, since it then cannot copy the image", () => {
+        const drift = findDrift(promoting, shared({ "snap-00000001": { accounts: [], groups: [] } }));
+        assert.deepStrictEqual(drift.map(item => item.kind), ["missing-volume-permission"]);
+        assert.match(drift[0].detail, /666666666666 but it cannot read snapshot snap-00000001 of \/dev\/xvda \(no createVolumePermission\)/);
+    });
+
+    it("reports a public snapshot", () => {
+        const drift = findDrift(promoting, shared({ "snap-00000001": { accounts: [PROMOTING], groups: ["all"] } }));
+        assert.deepStrictEqual(drift.map(item => item.kind), ["public"]);
+    });
+
+    it("does not ask for snapshot access in the other regions, which hold copies nobody promotes from", () => {
+        assert.deepStrictEqual(findDrift({ ...promoting, homeRegion: false }, shared(undefined)), []);
+    });
+});

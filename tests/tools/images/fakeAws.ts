@@ -1,6 +1,8 @@
 // A small in-memory AWS region behind aws-sdk-client-mock: real SDK clients whose `send` answers from
 // the fixture, every list in pages of `pageSize`, the filters the tool uses honoured, and deregister /
 // delete acting on the fixture (a snapshot of a registered image cannot be deleted, as in EC2).
+// Image Builder answers from `builds`: ListImages, ListImageBuildVersions, GetImage, and each build's
+// scan findings and packages.
 import {
     AutoScalingClient,
     AutoScalingGroup,
@@ -16,7 +18,9 @@ import {
     DescribeInstancesCommand,
     DescribeLaunchTemplatesCommand,
     DescribeLaunchTemplateVersionsCommand,
+    DescribeSnapshotAttributeCommand,
     DescribeSnapshotsCommand,
+    CreateVolumePermission,
     EC2Client,
     EC2ServiceException,
     Filter,
@@ -27,6 +31,17 @@ import {
     LaunchTemplateVersion,
     Snapshot,
 } from "@aws-sdk/client-ec2";
+import {
+    GetImageCommand,
+    ImagebuilderClient,
+    ImagePackage,
+    ImageScanFinding,
+    ListImageBuildVersionsCommand,
+    ListImagePackagesCommand,
+    ListImagesCommand,
+    ListImageScanFindingsCommand,
+    ResourceNotFoundException,
+} from "@aws-sdk/client-imagebuilder";
 import { GetParametersByPathCommand, GetParametersCommand, Parameter, SSMClient } from "@aws-sdk/client-ssm";
 import { AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { ClientFactory, RegionalClients } from "../../../tools/images/clients";
@@ -42,6 +57,27 @@ export interface RegionWorld {
     launchConfigurations?: LaunchConfiguration[];
     instances?: Instance[];
     parameters?: Parameter[];
+    /** Snapshot id → who may create volumes from it; none means the owner only. */
+    volumePermissions?: Record<string, CreateVolumePermission[]>;
+    /** Image Builder's builds in this region. */
+    builds?: FakeBuild[];
+}
+
+/** One Image Builder build version, as the tool reads it. */
+export interface FakeBuild {
+    /** `arn:aws:imagebuilder:<region>:<account>:image/<name>/<version>/<build>`. */
+    arn: string;
+    /** AVAILABLE, FAILED, BUILDING, ... */
+    status: string;
+    /** The AMI it distributed to its own region. */
+    amiId?: string;
+    region?: string;
+    /** The image's scanState.status; undefined: no scan at all. */
+    scanStatus?: string;
+    scanReason?: string;
+    scanningEnabled?: boolean;
+    findings?: ImageScanFinding[];
+    packages?: ImagePackage[];
 }
 
 export interface FakeRegion {
@@ -49,6 +85,7 @@ export interface FakeRegion {
     ec2: AwsClientStub<EC2Client>;
     autoScaling: AwsClientStub<AutoScalingClient>;
     ssm: AwsClientStub<SSMClient>;
+    imageBuilder: AwsClientStub<ImagebuilderClient>;
     /** The fixture as it is now: deregistered images and deleted snapshots are gone from it. */
     world: Required<RegionWorld>;
 }
@@ -80,15 +117,19 @@ function fakeRegion(region: string, fixture: RegionWorld, pageSize: number): Fak
         launchConfigurations: fixture.launchConfigurations ?? [],
         instances: fixture.instances ?? [],
         parameters: fixture.parameters ?? [],
+        volumePermissions: fixture.volumePermissions ?? {},
+        builds: fixture.builds ?? [],
     };
     const clients: RegionalClients = {
         ec2: new EC2Client({ region }),
         autoScaling: new AutoScalingClient({ region }),
         ssm: new SSMClient({ region }),
+        imageBuilder: new ImagebuilderClient({ region }),
     };
     const ec2 = mockClient(clients.ec2);
     const autoScaling = mockClient(clients.autoScaling);
     const ssm = mockClient(clients.ssm);
+    const imageBuilder = mockClient(clients.imageBuilder);
     const page = <T>(items: T[], token: string | undefined) => {
         const start = Number(token ?? 0);
         const next = start + pageSize < items.length ? String(start + pageSize) : undefined;
@@ -107,6 +148,10 @@ function fakeRegion(region: string, fixture: RegionWorld, pageSize: number): Fak
         const wanted = (snapshot: Snapshot) => matchesFilters(input.Filters, name => (name === "snapshot-id" ? [snapshot.SnapshotId ?? ""] : []));
         const { items, NextToken } = page(world.snapshots.filter(wanted), input.NextToken);
         return { Snapshots: items, NextToken };
+    });
+    ec2.on(DescribeSnapshotAttributeCommand).callsFake(input => {
+        if (!world.snapshots.some(snapshot => snapshot.SnapshotId === input.SnapshotId)) throw awsError("InvalidSnapshot.NotFound");
+        return { SnapshotId: input.SnapshotId, CreateVolumePermissions: world.volumePermissions[input.SnapshotId] ?? [] };
     });
     ec2.on(DescribeLaunchTemplatesCommand).callsFake(input => {
         const { items, NextToken } = page(world.launchTemplates.map(entry => entry.template), input.NextToken);
@@ -160,7 +205,65 @@ function fakeRegion(region: string, fixture: RegionWorld, pageSize: number): Fak
         const found = world.parameters.filter(parameter => names.includes(parameter.Name ?? ""));
         return { Parameters: found, InvalidParameters: names.filter(name => !found.some(parameter => parameter.Name === name)) };
     });
-    return { clients, ec2, autoScaling, ssm, world };
+    fakeImageBuilder(imageBuilder, world, region, page);
+    return { clients, ec2, autoScaling, ssm, imageBuilder, world };
+}
+
+function fakeImageBuilder(
+    imageBuilder: AwsClientStub<ImagebuilderClient>,
+    world: Required<RegionWorld>,
+    region: string,
+    page: <T>(items: T[], token: string | undefined) => { items: T[]; NextToken?: string },
+): void {
+    const versionArnOf = (build: FakeBuild) => build.arn.split("/").slice(0, -1).join("/");
+    const outputOf = (build: FakeBuild) => ({ amis: build.amiId ? [{ region: build.region ?? region, image: build.amiId }] : [] });
+    const buildOf = (arn: string | undefined) => {
+        const build = world.builds.find(candidate => candidate.arn === arn);
+        if (!build) throw new ResourceNotFoundException({ message: `no build ${arn}`, $metadata: {} });
+        return build;
+    };
+    const filterValue = (filters: { name?: string; values?: string[] }[] | undefined, name: string) =>
+        filters?.find(filter => filter.name === name)?.values;
+
+    imageBuilder.on(ListImagesCommand).callsFake(input => {
+        const names = filterValue(input.filters, "name");
+        const versions = filterValue(input.filters, "version");
+        const versionArns = [...new Set(world.builds.map(versionArnOf))];
+        const listed = versionArns.map(arn => ({ arn, name: arn.split("/")[1], version: arn.split("/")[2] }))
+            .filter(version => (!names || names.includes(version.name)) && (!versions || versions.includes(version.version)));
+        const { items, NextToken } = page(listed, input.nextToken);
+        return { imageVersionList: items, nextToken: NextToken };
+    });
+    imageBuilder.on(ListImageBuildVersionsCommand).callsFake(input => {
+        const builds = world.builds.filter(build => versionArnOf(build) === input.imageVersionArn)
+            .map(build => ({ arn: build.arn, state: { status: build.status }, outputResources: outputOf(build) }));
+        const { items, NextToken } = page(builds, input.nextToken);
+        return { imageSummaryList: items, nextToken: NextToken };
+    });
+    imageBuilder.on(GetImageCommand).callsFake(input => {
+        const build = buildOf(input.imageBuildVersionArn);
+        return {
+            image: {
+                arn: build.arn,
+                state: { status: build.status },
+                outputResources: outputOf(build),
+                imageScanningConfiguration: { imageScanningEnabled: build.scanningEnabled ?? build.scanStatus !== undefined },
+                scanState: build.scanStatus === undefined ? undefined : { status: build.scanStatus, reason: build.scanReason },
+            },
+        };
+    });
+    imageBuilder.on(ListImageScanFindingsCommand).callsFake(input => {
+        // The API takes exactly one filter.
+        if (input.filters?.length !== 1) throw new Error(`ListImageScanFindings takes exactly one filter, got ${JSON.stringify(input.filters)}`);
+        const arns = filterValue(input.filters, "imageBuildVersionArn") ?? [];
+        const findings = world.builds.filter(build => arns.includes(build.arn)).flatMap(build => build.findings ?? []);
+        const { items, NextToken } = page(findings, input.nextToken);
+        return { findings: items, nextToken: NextToken };
+    });
+    imageBuilder.on(ListImagePackagesCommand).callsFake(input => {
+        const { items, NextToken } = page(buildOf(input.imageBuildVersionArn).packages ?? [], input.nextToken);
+        return { imagePackageList: items, nextToken: NextToken };
+    });
 }
 
 /** EC2 semantics: filters AND together, values of one filter OR, `*` a wildcard. */

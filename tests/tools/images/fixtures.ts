@@ -1,9 +1,11 @@
 // Images, stacks and a recording command context for the images tool's tests.
 import { Image } from "@aws-sdk/client-ec2";
+import { ImageScanFinding } from "@aws-sdk/client-imagebuilder";
 import { parseStackConfig, RawStackConfig } from "../../../components/config";
 import { ClientFactory } from "../../../tools/images/clients";
 import { CommandContext } from "../../../tools/images/context";
 import { GoldenImage, toGoldenImage } from "../../../tools/images/goldenImage";
+import { RepoFiles } from "../../../tools/images/repoFiles";
 import { StackLoader } from "../../../tools/images/target";
 
 export const FAMILY = "al2023-base";
@@ -81,21 +83,61 @@ export interface RecordingContext {
     context: CommandContext;
     stdout: string[];
     stderr: string[];
+    /** What the terminal would show while stderr is a terminal. */
+    progress: string[];
     reports: Record<string, unknown>;
 }
 
-export function recordingContext(clientsFor: ClientFactory): RecordingContext {
+/** Repository files held in memory: path → text. */
+export function memoryFiles(initial: Record<string, string> = {}): RepoFiles & { contents: Record<string, string> } {
+    const contents = { ...initial };
+    return {
+        root: "(test repository)",
+        contents,
+        read: repoPath => contents[repoPath],
+        write: (repoPath, text) => { contents[repoPath] = text; },
+    };
+}
+
+export function recordingContext(clientsFor: ClientFactory, files: RepoFiles = memoryFiles()): RecordingContext {
     const recording: RecordingContext = {
         stdout: [],
         stderr: [],
+        progress: [],
         reports: {},
         context: {
             clientsFor,
             stdout: text => recording.stdout.push(text),
             stderr: line => recording.stderr.push(line),
+            progress: line => recording.progress.push(line),
             now: () => NOW,
             writeReport: (file, contents) => { recording.reports[file] = JSON.parse(contents); },
+            files,
         },
     };
     return recording;
+}
+
+export const BUILD_ACCOUNT = "111111111111";
+
+/** A build version ARN of the dev stack's image, as Image Builder names it. */
+export function buildArn(build: number, version = "1.4.1", recipe = `${FAMILY}-dev`): string {
+    return `arn:aws:imagebuilder:us-east-1:${BUILD_ACCOUNT}:image/${recipe}/${version}/${build}`;
+}
+
+/** An Inspector package vulnerability as ListImageScanFindings returns it. */
+export function scanFinding(vulnerabilityId: string, severity: string, options: { score?: number; pkg?: string; build?: string } = {}): ImageScanFinding {
+    return {
+        awsAccountId: BUILD_ACCOUNT,
+        imageBuildVersionArn: options.build ?? buildArn(1),
+        type: "PACKAGE_VULNERABILITY",
+        severity,
+        title: `${vulnerabilityId} - ${options.pkg ?? "openssl"}`,
+        inspectorScore: options.score,
+        packageVulnerabilityDetails: {
+            vulnerabilityId,
+            source: "NVD",
+            vulnerablePackages: [{ name: options.pkg ?? "openssl", version: "3.0.8", release: "1.amzn2023", fixedInVersion: "3.0.9" }],
+        },
+    };
 }

@@ -3,7 +3,8 @@ import { DescribeImagesCommand } from "@aws-sdk/client-ec2";
 import { runCli } from "../../../tools/images/cli";
 import { ExitCode } from "../../../tools/images/context";
 import { awsError, fakeAws, RegionWorld } from "./fakeAws";
-import { AmiOptions, goldenAmi, loadDevStack, PROD_ACCOUNT, recordingContext } from "./fixtures";
+import { parseStackConfig } from "../../../components/config";
+import { AmiOptions, DEV_STACK, goldenAmi, loadDevStack, PROD_ACCOUNT, recordingContext } from "./fixtures";
 
 const CREATED = "2026-05-01T04:00:00.000Z";
 
@@ -93,5 +94,22 @@ describe("images verify", () => {
         assert.strictEqual(verdicts.version, "1.4.0");
         assert.deepStrictEqual(verdicts.regions.map(verdict => [verdict.region, verdict.image.imageId, verdict.drift.map(item => item.kind)]),
             [["us-east-1", "ami-00000002", ["no-deprecation"]]]);
+    });
+
+    it("checks that promoting accounts can read the home region's snapshots (and only there), reporting the ones they cannot", async () => {
+        const promotingDev = (stack: string) => parseStackConfig({ ...DEV_STACK, sharing: { promotingAccounts: [PROD_ACCOUNT] } }, stack);
+        const aws = fakeAws({ "us-east-1": matchingRegion(), "us-west-2": matchingRegion() });
+        const recording = recordingContext(aws.clientsFor);
+
+        const exitCode = await runCli(["verify", "--stack", "dev"], recording.context, promotingDev);
+
+        const output = recording.stdout.join("\n");
+        assert.strictEqual(exitCode, ExitCode.problemsFound, output);
+        assert.match(output, /DRIFT {2}us-east-1 ami-00000002 .*:\n\s+- missing-volume-permission: sharing\.promotingAccounts lists 222222222222 but it cannot read snapshot snap-00000002/);
+        assert.match(output, /ok {5}us-west-2 ami-00000002/);
+
+        aws.regions["us-east-1"].world.volumePermissions["snap-00000002"] = [{ UserId: PROD_ACCOUNT }];
+        const fixed = recordingContext(aws.clientsFor);
+        assert.strictEqual(await runCli(["verify", "--stack", "dev"], fixed.context, promotingDev), ExitCode.ok, fixed.stdout.join("\n"));
     });
 });
