@@ -7,6 +7,7 @@ import { BuildLogsBucket } from "./BuildLogsBucket";
 import { instanceProfile } from "./iam";
 import { ImageKey } from "./ImageKey";
 import { ImageLifecycle, LIFECYCLE_SELECTION_TAG } from "./ImageLifecycle";
+import { KEEP_TAG } from "./tags";
 
 /** The AWSTOE documents, in recipe order: the hygiene step must be the last build step. */
 export const COMPONENT_DOCUMENTS = ["build", "boot-test", "hygiene"] as const;
@@ -192,9 +193,6 @@ export class GoldenImage extends pulumi.ComponentResource {
         });
     }
 }
-
-/** The tag on AMIs the lifecycle policy must keep. */
-export const KEEP_TAG = { key: "GoldenAmiKeep", value: "true" } as const;
 
 /** What an AMI was made from, as tags fixed per version, so an unrelated commit changes no diff. */
 export function originTags(image: Pick<ImageConfig, "version">, origin: BuildOrigin): Record<string, string> {

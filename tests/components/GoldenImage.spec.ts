@@ -1,7 +1,8 @@
 import * as assert from "assert";
 import { parse } from "yaml";
 import { parseStackConfig } from "../../components/config";
-import { BUILD_TIMEOUT, COMPONENT_DOCUMENTS, KEEP_TAG, readComponentDocument, RECIPE_SETTINGS } from "../../components/GoldenImage";
+import { BUILD_TIMEOUT, COMPONENT_DOCUMENTS, readComponentDocument, RECIPE_SETTINGS } from "../../components/GoldenImage";
+import { KEEP_TAG } from "../../components/tags";
 import { LIFECYCLE_SELECTION_TAG } from "../../components/ImageLifecycle";
 import { checkLockedVersion, lockKey, readVersionLock, recipeInputs, VersionLock } from "../../components/versionLock";
 import { readStackConfig } from "../../tools/stackFile";

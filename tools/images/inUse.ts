@@ -20,7 +20,7 @@ import { RegionalClients } from "./clients";
 import { GoldenImage } from "./goldenImage";
 import { chunks, MAX_FILTER_VALUES } from "./inventory";
 import { mapWithLimit } from "./regions";
-import { ImageUsage, mergeUsage, recentlyLaunched } from "./usage";
+import { ImageUsage, keptByTag, mergeUsage, recentlyLaunched } from "./usage";
 
 /** Where the Pulumi program publishes image ids: `/golden-ami/<image>/<stack>/ami-id`. */
 export const PUBLISHED_IDS_PATH = "/golden-ami";
@@ -46,7 +46,7 @@ export interface UsageCheck extends UsageOptions {
 /** Everything that keeps the images from being pruned: what uses them here, and recent launches anywhere. */
 export async function findUsage(clients: RegionalClients, images: GoldenImage[], check: UsageCheck): Promise<ImageUsage> {
     const inUse = await findImagesInUse(clients, images.map(image => image.imageId), check);
-    return mergeUsage(inUse, recentlyLaunched(images, check.now, check.launchedWithinDays));
+    return mergeUsage(inUse, recentlyLaunched(images, check.now, check.launchedWithinDays), keptByTag(images));
 }
 
 /** Which of `imageIds` are in use in this region, and by what. */

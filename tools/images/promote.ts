@@ -14,6 +14,7 @@ import { Severity } from "./severity";
 import { reportAwsFailure } from "./singleRegion";
 import { findSourceImage } from "./sourceImage";
 import { pinPromotion } from "./stackFileEdit";
+import { NOT_YET_PINNED } from "./target";
 
 export interface PromoteSettings {
     source: GoldenAmiConfig;
@@ -67,7 +68,7 @@ export async function promoteCommand(settings: PromoteSettings, context: Command
 
         const record = promotionRecord(settings, ami, gate, manifest, context.now());
         const files: [string, string][] = [
-            [stackFile, pinPromotion(stackText, { version, amiId, region }, stackFile)],
+            [stackFile, pinPromotion(stackText, { version, amiId, region, stack: source.stack }, stackFile)],
             [promotionRecordPath(target.stack, version), asFile(record)],
             ...(manifest === undefined ? [] : [[manifestPath(target.stack, version), asFile(manifest)] as [string, string]]),
         ];
@@ -83,7 +84,7 @@ export async function promoteCommand(settings: PromoteSettings, context: Command
             `promoted ${source.image.name} ${version} (${amiId}, ${ami.Name}) into ${target.stack}${settings.forceReason ? " although it fails the gate (forced)" : ""}:`,
             ...files.map(([file]) => `  wrote ${file}`),
             `Next: commit these files and open a pull request; ${target.stack}'s \`pulumi up\` copies the image.`,
-            `Roll back: npm run images -- promote --from ${source.stack} --version ${record.previous.version} --stack ${target.stack}`,
+            ...(record.previous ? [`Roll back: npm run images -- promote --from ${source.stack} --version ${record.previous.version} --stack ${target.stack}`] : []),
         ].join("\n"));
         return ExitCode.ok;
     });
@@ -100,7 +101,7 @@ function promotionRecord(settings: PromoteSettings, ami: Image, gate: GateResult
         ami: { name: ami.Name ?? "", createdAt: ami.CreationDate ?? "" },
         ...(gate.buildArn === undefined ? {} : { buildArn: gate.buildArn }),
         promotedAt: now.toISOString(),
-        previous: { version: target.image.version, amiId: target.promoteFrom!.amiId },
+        ...(target.promoteFrom!.amiId === NOT_YET_PINNED ? {} : { previous: { version: target.image.version, amiId: target.promoteFrom!.amiId } }),
         gate: gateSummary(gate),
         ...(settings.forceReason === undefined ? {} : { forced: { reason: settings.forceReason } }),
         ...(manifest === undefined ? {} : { manifest: manifestPath(target.stack, version) }),

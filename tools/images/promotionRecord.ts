@@ -45,7 +45,8 @@ export interface PromotionRecord {
     buildArn?: string;
     promotedAt: string;
     /** What the stack pinned before: promoting that again is the rollback. */
-    previous: { version: string; amiId: string };
+    /** What the stack pinned before; absent on its first promotion. */
+    previous?: { version: string; amiId: string };
     gate: Pick<GateResult, "passed" | "threshold" | "scanStatus" | "problem" | "counts"> & {
         blocking: string[];
         allowListed: { id: string; expires: string; reason: string }[];

@@ -9,6 +9,8 @@ export interface Pin {
     amiId: string;
     /** The building stack's home region; written only when it differs from promoteFrom.region. */
     region: string;
+    /** The building stack: its lifecycle keeps the pinned AMI while it is pinned. */
+    stack: string;
 }
 
 export function pinPromotion(text: string, pin: Pin, fileName: string): string {
@@ -26,6 +28,7 @@ export function pinPromotion(text: string, pin: Pin, fileName: string): string {
     setScalar(document, [...image, "version"], pin.version);
     setScalar(document, [...promoteFrom, "amiId"], pin.amiId);
     if (document.getIn([...promoteFrom, "region"]) !== pin.region) setScalar(document, [...promoteFrom, "region"], pin.region);
+    if (document.getIn([...promoteFrom, "stack"]) !== pin.stack) setScalar(document, [...promoteFrom, "stack"], pin.stack);
     return document.toString();
 }
 

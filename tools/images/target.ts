@@ -25,9 +25,21 @@ export interface ImageTarget {
     ssmPaths: string[];
 }
 
-export type StackLoader = (stack: string) => GoldenAmiConfig;
+/** `unpinned`: a promoting stack nothing was promoted into yet may lack `promoteFrom.amiId` (promote pins it). */
+export type StackLoader = (stack: string, options?: { unpinned?: boolean }) => GoldenAmiConfig;
 
-export const loadStackFile: StackLoader = stack => parseStackConfig(readStackConfig(stack), stack);
+export const loadStackFile: StackLoader = (stack, options) => parseStackFile(stack, undefined, options);
+
+/** Stands in for `promoteFrom.amiId` in a promoting stack nothing was promoted into yet, so its first promotion can pin one. */
+export const NOT_YET_PINNED = "ami-00000000";
+
+/** Reads and validates Pulumi.<stack>.yaml under `root` (default: this repository). */
+export function parseStackFile(stack: string, root?: string, options?: { unpinned?: boolean }): GoldenAmiConfig {
+    const raw = readStackConfig(stack, root);
+    const promoteFrom = raw.promoteFrom;
+    const unpinned = options?.unpinned && typeof promoteFrom === "object" && promoteFrom !== null && !("amiId" in promoteFrom);
+    return parseStackConfig(unpinned ? { ...raw, promoteFrom: { ...promoteFrom, amiId: NOT_YET_PINNED } } : raw, stack);
+}
 
 const KNOWN_REGIONS = new Set<string>(Object.values(Region));
 
@@ -56,9 +68,9 @@ export function resolveTarget(options: CliOptions, loadStack: StackLoader = load
     };
 }
 
-function readStack(stack: string, loadStack: StackLoader): GoldenAmiConfig {
+function readStack(stack: string, loadStack: StackLoader, options?: { unpinned?: boolean }): GoldenAmiConfig {
     try {
-        return loadStack(stack);
+        return loadStack(stack, options);
     } catch (error) {
         throw new UsageError(`--stack ${stack}: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -104,7 +116,7 @@ export function resolveBuildTarget(options: CliOptions, loadStack: StackLoader =
 /** Both stacks of a promotion, validated like the program validates them. */
 export function loadPromotionStacks(options: CliOptions, loadStack: StackLoader = loadStackFile): { source: GoldenAmiConfig; target: GoldenAmiConfig } {
     const source = readStack(options.from!, loadStack);
-    const target = readStack(options.stack!, loadStack);
+    const target = readStack(options.stack!, loadStack, { unpinned: true });
     if (target.promoteFrom === undefined) {
         throw new UsageError(`stack ${options.stack} has no golden-ami:promoteFrom, so it builds its own image and cannot be promoted into; ` +
             `promote into a promoting stack (one with promoteFrom: { account, region, amiId })`);

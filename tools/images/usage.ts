@@ -1,4 +1,5 @@
 // Why an image counts as in use. Pure: inUse.ts gathers the AWS side, prunePlan.ts acts on it.
+import { KEEP_TAG } from "../../components/tags";
 import { GoldenImage, timeOf } from "./goldenImage";
 
 /** Image id → every reason it is in use ("launch template web (lt-0abc) $Default version 4"). */
@@ -17,6 +18,15 @@ export function recentlyLaunched(images: GoldenImage[], now: Date, days: number)
         if (days > 0 && image.lastLaunchedTime && timeOf(image.lastLaunchedTime) >= since) {
             usage[image.imageId] = [`launched ${image.lastLaunchedTime}, within the last ${days} days`];
         }
+    }
+    return usage;
+}
+
+/** Images the program tagged for its lifecycle to keep: the current build, and those a promoting stack pins. */
+export function keptByTag(images: GoldenImage[]): ImageUsage {
+    const usage: ImageUsage = {};
+    for (const image of images) {
+        if (image.tags[KEEP_TAG.key] === KEEP_TAG.value) usage[image.imageId] = [`tagged ${KEEP_TAG.key}=${KEEP_TAG.value}: the stack's current build or pinned by a promoting stack`];
     }
     return usage;
 }

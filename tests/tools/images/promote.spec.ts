@@ -10,7 +10,7 @@ import { ExitCode } from "../../../tools/images/context";
 import { PromotionRecord } from "../../../tools/images/promotionRecord";
 import { repoFilesAt } from "../../../tools/images/repoFiles";
 import { pinPromotion } from "../../../tools/images/stackFileEdit";
-import { StackLoader } from "../../../tools/images/target";
+import { parseStackFile, StackLoader } from "../../../tools/images/target";
 import { fakeAws, FakeBuild, RegionWorld } from "./fakeAws";
 import { BUILD_ACCOUNT, buildArn, FAMILY, goldenAmi, recordingContext, scanFinding } from "./fixtures";
 
@@ -40,6 +40,7 @@ config:
     account: "111111111111"
     region: us-east-1
     amiId: ami-0000000000000a401
+    stack: dev
   golden-ami:regions:
     - us-west-2
   golden-ami:tags:
@@ -90,7 +91,7 @@ function repository(prodFile = PROD_FILE, extra: Record<string, string> = {}) {
     for (const [name, text] of Object.entries({ "Pulumi.dev.yaml": DEV_FILE, "Pulumi.prod.yaml": prodFile, ...extra })) {
         fs.writeFileSync(path.join(root, name), text);
     }
-    const loadStack: StackLoader = stack => parseStackConfig(readStackConfig(stack, root), stack);
+    const loadStack: StackLoader = (stack, options) => parseStackFile(stack, root, options);
     const read = (file: string) => fs.readFileSync(path.join(root, file), "utf8");
     const exists = (file: string) => fs.existsSync(path.join(root, file));
     return { root, loadStack, read, exists };
@@ -117,7 +118,7 @@ describe("images promote", () => {
             .replace("version: 1.4.0 # the version prod runs", "version: 1.4.1 # the version prod runs")
             .replace(`amiId: ${AMI_140}`, `amiId: ${AMI_141}`));
         const prod = parseStackConfig(readStackConfig("prod", repo.root), "prod");
-        assert.deepStrictEqual([prod.image.version, prod.promoteFrom], ["1.4.1", { account: BUILD_ACCOUNT, region: "us-east-1", amiId: AMI_141 }]);
+        assert.deepStrictEqual([prod.image.version, prod.promoteFrom], ["1.4.1", { account: BUILD_ACCOUNT, region: "us-east-1", amiId: AMI_141, stack: "dev" }]);
         const { Owners, IncludeDeprecated, Filters } = aws.regions["us-east-1"].ec2.commandCalls(DescribeImagesCommand)[0].args[0].input;
         assert.deepStrictEqual({ Owners, IncludeDeprecated, Filters }, {
             Owners: [BUILD_ACCOUNT], IncludeDeprecated: true, Filters: [{ Name: "name", Values: ["al2023-base-1.4.1-dev-*"] }],
@@ -230,7 +231,19 @@ describe("images promote", () => {
     it("leaves the committed Pulumi.prod.yaml byte for byte as it is when pinning the values it already has", () => {
         const committed = fs.readFileSync(path.join(__dirname, "../../../Pulumi.prod.yaml"), "utf8");
         const prod = parseStackConfig(readStackConfig("prod"), "prod");
-        const pinned = pinPromotion(committed, { version: prod.image.version, amiId: prod.promoteFrom!.amiId, region: prod.promoteFrom!.region }, "Pulumi.prod.yaml");
+        const pinned = pinPromotion(committed, { version: prod.image.version, amiId: prod.promoteFrom!.amiId, region: prod.promoteFrom!.region, stack: prod.promoteFrom!.stack! }, "Pulumi.prod.yaml");
         assert.strictEqual(pinned, committed);
+    });
+});
+
+describe("images promote: the first promotion", () => {
+    it("pins a promoting stack that has no amiId yet, and records no previous pin", async () => {
+        const repo = repository();
+        fs.writeFileSync(path.join(repo.root, "Pulumi.prod.yaml"), PROD_FILE.replace(/\n    amiId: .*\n/, "\n"));
+        const { exitCode, output } = await promote(PROMOTE_141, buildingAccount(), repo);
+        assert.strictEqual(exitCode, ExitCode.ok, output);
+        assert.strictEqual(parseStackFile("prod", repo.root).promoteFrom?.amiId, AMI_141);
+        const record = JSON.parse(repo.read("promotions/prod/1.4.1.json"));
+        assert.strictEqual(record.previous, undefined, "nothing was pinned before");
     });
 });

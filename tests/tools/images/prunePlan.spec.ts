@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { planPrune, PrunePlan } from "../../../tools/images/prunePlan";
-import { mergeUsage, recentlyLaunched } from "../../../tools/images/usage";
+import { keptByTag, mergeUsage, recentlyLaunched } from "../../../tools/images/usage";
 import { goldenImage, NOW } from "./fixtures";
 
 const kept = (plan: PrunePlan) => plan.keep.map(entry => entry.image.imageId).sort();
@@ -100,6 +100,11 @@ describe("images: recent launches count as use", () => {
 
     it("marks an image launched within the window as in use, and not one launched before it or never", () => {
         assert.deepStrictEqual(Object.keys(recentlyLaunched(images, NOW, 14)), ["ami-00000001"]);
+    });
+
+    it("keeps an image the program tagged for keeping (current build, or pinned by a promoting stack), however old", () => {
+        const pinned = goldenImage("ami-00000004", { created: "2025-01-01T04:00:00.000Z", tags: { GoldenAmiKeep: "true" } });
+        assert.deepStrictEqual(Object.keys(keptByTag([...images, pinned])), ["ami-00000004"]);
     });
 
     it("marks nothing when the window is 0 days", () => {
