@@ -76,10 +76,13 @@ export = async () => {
         imageName: config.image.name,
         imageVersion: config.image.version,
         amiId: images.get(config.homeRegion)!.amiId,
-        imageArn: golden?.imageArn,
-        imageBuildVersion: golden?.imageVersion,
-        buildNotificationsTopicArn: golden?.notificationsTopicArn,
-        promotedFrom: config.promoteFrom,
+        // A building stack tells what it built and where its builds are reported; a promoting one what it pins.
+        ...(golden && {
+            imageArn: golden.imageArn,
+            imageBuildVersion: golden.imageVersion,
+            buildNotificationsTopicArn: golden.notificationsTopicArn,
+        }),
+        ...(config.promoteFrom && { promotedFrom: config.promoteFrom }),
         amiIds: byRegion(images, image => image.amiId),
         ssmParameterNames: byRegion(images, image => image.parameterName),
         launchTemplateIds: byRegion(fleets, fleet => fleet.launchTemplateId),
