@@ -1,14 +1,15 @@
-// npm run plan [-- --stack prod] [-- --json]
+// npm run plan [-- --stack prod] [-- --json] [-- --diff [<git-ref>] [--markdown]]   (see PLAN_USAGE)
 // What `pulumi up` would declare for a stack, worked out offline: the real program runs under the SDK's
 // mocks with the stack's config, then every policy of the pack runs over every resource, as
 // `pulumi preview --policy-pack policy --policy-pack-config policy/<stack>.json` would. No cloud
 // credentials, no Pulumi CLI. Exits 1 when a mandatory policy fails or the config is refused.
-import * as fs from "fs";
-import * as path from "path";
+import { CostEstimate, estimateCosts, renderCosts } from "./costs";
 import { DeclaredResource, ProgramRun, runProgram, RunOptions } from "./mockRun";
+import { defaultClock } from "./gitRef";
+import { parsePlanOptions, PLAN_USAGE, PlanOptions, PlanUsageError } from "./planOptions";
 import { PolicyVerdict, runPackOverProgram } from "./policyRunner";
 import { RESOURCE_TYPES } from "./resourceTypes";
-import { REPO_ROOT } from "./stackFile";
+import { missingPolicyConfig, readStackConfig, REPO_ROOT, StackFileError } from "./stackFile";
 
 export const PLACEHOLDER_NOTE = "Offline plan: no cloud was called. Ids, ARNs and other values AWS would compute are placeholders.";
 
@@ -28,17 +29,19 @@ export interface RegionPlan {
 export interface Plan {
     stack: string;
     note: string;
-    build?: { recipe: string; baseImage: string; components: string[]; cadence: string; lifecycle: string };
+    build?: { recipe: string; baseImage: string; components: string[]; cadence: string; lifecycle: string; network: string; notifications: string };
     promotedFrom?: { version: string; account: string; region: string; amiId: string; stack?: string };
     regions: RegionPlan[];
     resourceCounts: Record<string, number>;
+    /** Monthly list prices of what is easy to miss: NAT gateways, instances, KMS keys. */
+    costs?: CostEstimate;
     policies: PolicyVerdict[];
     mandatoryFailures: number;
     error?: string;
 }
 
 /** Runs the program and the pack for one stack (`options.config` overrides stack file keys, for what-ifs). */
-export async function planStack(stack: string, options: Pick<RunOptions, "config"> = {}): Promise<Plan> {
+export async function planStack(stack: string, options: Pick<RunOptions, "config" | "now"> = {}): Promise<Plan> {
     const run = await runProgram(stack, { ...options, preview: true });
     if (run.error) {
         return { stack, note: PLACEHOLDER_NOTE, regions: [], resourceCounts: {}, policies: [], mandatoryFailures: 1, error: run.error.message };
@@ -51,6 +54,7 @@ export async function planStack(stack: string, options: Pick<RunOptions, "config
         promotedFrom: describePromotion(run),
         regions: regionsOf(run).map(region => describeRegion(run, region)),
         resourceCounts: countByType(run.resources),
+        costs: estimateCosts(run),
         policies,
         mandatoryFailures: policies.filter(verdict => verdict.level === "mandatory" && verdict.violations.length > 0).length,
     };
@@ -72,7 +76,15 @@ function describeBuild(run: ProgramRun): Plan["build"] {
     const componentNames = recipe.inputs.components.map((entry: { componentArn: string }) =>
         run.resources.find(resource => resource.type === T.component && resource.state.arn === entry.componentArn)?.inputs.name ?? entry.componentArn);
     const [deprecate, remove] = lifecycle?.inputs.policyDetails ?? [];
+    const infrastructure = run.resources.find(resource => resource.type === T.infrastructure);
+    const groups: string[] = infrastructure?.inputs.securityGroupIds ?? [];
+    const madeGroups = groups.map(id => run.resources.find(resource => resource.type === "aws:ec2/securityGroup:SecurityGroup" && resource.id === id));
+    const topic = run.resources.find(resource => resource.type === "aws:sns/topic:Topic" && resource.state.arn === infrastructure?.inputs.snsTopicArn);
     return {
+        network: infrastructure?.inputs.subnetId
+            ? `subnet ${infrastructure.inputs.subnetId}, security groups ${groups.map((id, index) => madeGroups[index] ? `${madeGroups[index]!.name} (made here, no inbound rules)` : id).join(", ")}`
+            : "the account's default VPC in the home region (set golden-ami:build to use a subnet of yours)",
+        notifications: topic ? `SNS topic ${topic.name} (stack output buildNotificationsTopicArn): subscribe to hear how each build ends` : "none",
         recipe: `${recipe.inputs.name} ${recipe.inputs.version}`,
         baseImage: recipe.inputs.parentImage,
         components: componentNames,
@@ -137,7 +149,9 @@ export function renderPlan(plan: Plan): string {
         lines.push(`Builds ${plan.build.recipe} with EC2 Image Builder on ${plan.build.baseImage}`,
             `  components  ${plan.build.components.join(", ")}`,
             `  builds      ${plan.build.cadence}`,
-            `  lifecycle   ${plan.build.lifecycle}`, "");
+            `  lifecycle   ${plan.build.lifecycle}`,
+            `  network     ${plan.build.network}`,
+            `  notifies    ${plan.build.notifications}`, "");
     }
     if (plan.promotedFrom) {
         const from = plan.promotedFrom;
@@ -159,35 +173,72 @@ export function renderPlan(plan: Plan): string {
     }
     const total = Object.values(plan.resourceCounts).reduce((sum, count) => sum + count, 0);
     lines.push(`${total} resources:`, ...Object.entries(plan.resourceCounts).map(([type, count]) => `  ${String(count).padStart(4)}  ${type}`), "");
-    lines.push(`Policies (policy/${plan.stack}.json):`);
-    for (const verdict of plan.policies) {
+    if (plan.costs) lines.push("Monthly costs that are easy to miss:", ...renderCosts(plan.costs), "");
+    lines.push(...renderPolicies(plan.stack, plan.policies));
+    return lines.join("\n");
+}
+
+/** Every policy's verdict, then whether `pulumi preview` would stop. */
+export function renderPolicies(stack: string, policies: PolicyVerdict[]): string[] {
+    const lines = [`Policies (policy/${stack}.json):`];
+    for (const verdict of policies) {
         const mark = verdict.violations.length === 0 ? "pass" : verdict.level === "mandatory" ? "FAIL" : "warn";
         lines.push(`  ${mark.padEnd(4)}  ${verdict.policy} (${verdict.level})`);
         for (const violation of verdict.violations) lines.push(`          ${violation.resource ? `${violation.resource}: ` : ""}${violation.message.replace(/\n/g, "\n          ")}`);
     }
-    lines.push("", plan.mandatoryFailures === 0 ? "No mandatory policy fails." : `${plan.mandatoryFailures} mandatory ${plan.mandatoryFailures === 1 ? "policy fails" : "policies fail"}: pulumi preview would stop here.`);
-    return lines.join("\n");
+    const failures = policies.filter(verdict => verdict.level === "mandatory" && verdict.violations.length > 0).length;
+    lines.push("", failures === 0 ? "No mandatory policy fails." : `${failures} mandatory ${failures === 1 ? "policy fails" : "policies fail"}: pulumi preview would stop here.`);
+    return lines;
 }
 
-async function main(args: string[]): Promise<number> {
-    const stackIndex = args.indexOf("--stack");
-    const stack = stackIndex >= 0 ? args[stackIndex + 1] : "dev";
-    if (!stack || !fs.existsSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`))) {
-        console.error(`plan: --stack needs a stack with a Pulumi.<stack>.yaml, got "${stack ?? ""}"`);
+/** Runs `npm run plan` with these arguments; output goes through the two writers. Returns the exit code. */
+export async function runPlanCli(argv: string[], out: (text: string) => void, err: (text: string) => void): Promise<number> {
+    let options: PlanOptions | "help";
+    try {
+        options = parsePlanOptions(argv);
+    } catch (error) {
+        if (!(error instanceof PlanUsageError)) throw error;
+        err(`plan: ${error.message}\n${PLAN_USAGE.split("\n")[0]}\nRun \`npm run plan -- --help\` for the flags.`);
         return 2;
     }
-    const plan = await planStack(stack);
-    console.log(args.includes("--json") ? JSON.stringify(plan, null, 2) : renderPlan(plan));
+    if (options === "help") {
+        out(PLAN_USAGE);
+        return 0;
+    }
+    const problem = stackProblem(options.stack);
+    if (problem) {
+        err(`plan: ${problem}`);
+        return 2;
+    }
+    if (options.diff !== undefined) {
+        const { diffCommand } = await import("./planDiffCommand");
+        return diffCommand(options, out, err);
+    }
+    const clock = options.now ?? defaultClock();
+    const plan = await planStack(options.stack, { now: clock === undefined ? undefined : new Date(clock) });
+    out(options.json ? JSON.stringify(plan, null, 2) : renderPlan(plan));
     return exitCodeOf(plan);
 }
 
+/** What keeps a stack from being planned at all: an unreadable stack file or no policy config. */
+export function stackProblem(stack: string, root: string = REPO_ROOT): string | undefined {
+    try {
+        readStackConfig(stack, root);
+    } catch (error) {
+        if (error instanceof StackFileError) return error.message;
+        throw error;
+    }
+    return missingPolicyConfig(stack, root);
+}
+
 /** Non-zero when `pulumi preview` would stop: a mandatory policy fails, or the config is refused. */
-export function exitCodeOf(plan: Plan): number {
+export function exitCodeOf(plan: Pick<Plan, "mandatoryFailures" | "error">): number {
     return plan.mandatoryFailures === 0 && !plan.error ? 0 : 1;
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2)).then(code => { process.exitCode = code; }, (error: Error) => {
+    const write = (stream: NodeJS.WriteStream) => (text: string) => { stream.write(`${text}\n`); };
+    runPlanCli(process.argv.slice(2), write(process.stdout), write(process.stderr)).then(code => { process.exitCode = code; }, (error: Error) => {
         console.error(`plan: ${error.stack ?? error.message}`);
         process.exitCode = 2;
     });

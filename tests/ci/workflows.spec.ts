@@ -9,12 +9,12 @@ const WORKFLOWS = path.join(REPO_ROOT, ".github", "workflows");
 const workflowFiles = fs.readdirSync(WORKFLOWS).filter(file => /\.ya?ml$/.test(file));
 const read = (file: string) => fs.readFileSync(path.join(WORKFLOWS, file), "utf8");
 
-type Step = { uses?: string; run?: string; with?: Record<string, unknown> };
+type Step = { uses?: string; run?: string; if?: string; with?: Record<string, unknown> };
 const stepsOf = (file: string): Step[] => Object.values<any>(parse(read(file)).jobs).flatMap(job => job.steps);
 
 describe("CI workflows", () => {
     it("are valid GitHub Actions workflows (schema and globs, checked by action-validator)", () => {
-        assert.ok(workflowFiles.length >= 2, "expected the pull request and deploy workflows");
+        assert.deepStrictEqual(workflowFiles.sort(), ["main.yml", "patch.yml", "pull-request.yml"]);
         for (const file of workflowFiles) {
             assert.deepStrictEqual(validateWorkflow(read(file)).errors, [], `${file} is not a valid workflow`);
         }
@@ -57,9 +57,78 @@ describe("CI workflows", () => {
         }
     });
 
-    it("deploy prod only after dev, behind the prod environment's approval", () => {
+    it("deploy prod only after dev and the scan gate, behind the prod environment's approval", () => {
         const jobs = parse(read("main.yml")).jobs;
-        assert.strictEqual(jobs["up-prod"].needs, "up-dev");
+        assert.deepStrictEqual([...jobs["up-prod"].needs].sort(), ["gate", "up-dev"]);
         assert.strictEqual(jobs["up-prod"].environment, "prod");
+        assert.strictEqual(jobs.gate.needs, "up-dev");
+        const gateRuns = jobs.gate.steps.map((step: Step) => step.run ?? "").join("\n");
+        assert.match(gateRuns, /npm run -s images -- gate --stack dev --version "\$version" --max-severity HIGH/);
+        assert.match(gateRuns, /Pulumi\.prod\.yaml/, "the gate checks the version prod pins");
+        const gateRole = jobs.gate.steps.find((step: Step) => step.uses?.startsWith("aws-actions/configure-aws-credentials@"));
+        assert.strictEqual(gateRole?.with?.["role-to-assume"], "${{ vars.AWS_READ_ROLE_ARN_DEV }}", "the gate only reads: dev's read-only role");
+    });
+
+    it("run on a supported Node.js (22 or later) in every job that sets one up", () => {
+        const engines = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")).engines;
+        assert.strictEqual(engines?.node, ">=22");
+        for (const file of workflowFiles) {
+            const setups = stepsOf(file).filter(step => step.uses?.startsWith("actions/setup-node@"));
+            assert.ok(setups.length > 0, `${file} sets up no Node.js`);
+            for (const step of setups) assert.ok(Number(step.with?.["node-version"]) >= 22, `${file} runs Node.js ${step.with?.["node-version"]}`);
+        }
+    });
+
+    it("grant each job only the permissions it uses, and nothing at the top level but read", () => {
+        const allowed: Record<string, string[]> = {
+            "id-token": ["write"], contents: ["read", "write"], "pull-requests": ["write"], issues: ["write"],
+        };
+        for (const file of workflowFiles) {
+            const parsed = parse(read(file));
+            assert.deepStrictEqual(parsed.permissions, { contents: "read" }, `${file}: top-level permissions`);
+            for (const [name, job] of Object.entries<any>(parsed.jobs)) {
+                for (const [scope, level] of Object.entries<string>(job.permissions ?? {})) {
+                    assert.ok(allowed[scope]?.includes(level), `${file} ${name}: ${scope}: ${level} is more than any job here needs`);
+                }
+                const usesText = JSON.stringify(job.steps);
+                if (job.permissions?.["id-token"]) assert.match(usesText, /configure-aws-credentials|auth-actions/, `${file} ${name}: id-token without OIDC`);
+                if (job.permissions?.["pull-requests"]) assert.match(usesText, /sticky-pull-request-comment|create-pull-request|comment-on-pr/, `${file} ${name}: pull-requests: write unused`);
+                if (job.permissions?.contents === "write") assert.match(usesText, /create-pull-request/, `${file} ${name}: contents: write unused`);
+                if (job.permissions?.issues) assert.match(usesText, /gh issue create/, `${file} ${name}: issues: write unused`);
+            }
+        }
+    });
+
+    it("post the offline plan --diff of both stacks on the pull request, and fail after posting when a plan fails", () => {
+        const job = parse(read("pull-request.yml")).jobs["plan-diff"];
+        assert.strictEqual(job.steps[0].with?.["fetch-depth"], 0, "plan --diff checks the base out: it needs the history");
+        const script = job.steps.map((step: Step) => step.run ?? "").join("\n");
+        assert.match(script, /npm run -s plan -- --diff origin\/main --stack "\$stack" --markdown/);
+        assert.match(script, /for stack in dev prod/);
+        const comment = job.steps.find((step: Step) => step.uses?.startsWith("marocchino/sticky-pull-request-comment@"));
+        assert.strictEqual(comment?.with?.path, "plan-diff.md");
+        assert.ok(job.steps.findIndex((step: Step) => step === comment) < job.steps.findIndex((step: Step) => step.run === "exit 1"));
+    });
+
+    it("check the patch cadence weekly and on demand, bump dev's patch version and open a pull request, and report a failure", () => {
+        const workflow = parse(read("patch.yml"));
+        assert.match(workflow.on.schedule[0].cron, /^\S+ \S+ \* \* \d$/, "weekly");
+        assert.strictEqual(workflow.on.workflow_dispatch.inputs["max-age-days"].default, 30);
+        const steps: Step[] = workflow.jobs.bump.steps;
+        const runs = steps.map(step => step.run ?? "");
+        assert.ok(runs.some(run => /npm run -s patch-due -- --stack dev --max-age-days/.test(run)));
+        assert.ok(runs.includes("npm run -s lock -- --stack dev --bump patch"));
+        const pullRequest = steps.find(step => step.uses?.startsWith("peter-evans/create-pull-request@"));
+        assert.match(pullRequest?.uses ?? "", /@v\d+$/, "pinned to a major version");
+        assert.deepStrictEqual(String(pullRequest?.with?.["add-paths"]).trim().split("\n"), ["Pulumi.dev.yaml", "image-versions.lock.json"]);
+        assert.strictEqual(workflow.jobs["report-failure"].if, "failure()");
+        const role = steps.find(step => step.uses?.startsWith("aws-actions/configure-aws-credentials@"));
+        assert.strictEqual(role?.with?.["role-to-assume"], "${{ vars.AWS_READ_ROLE_ARN_DEV }}");
+    });
+
+    it("pin every action to a major version", () => {
+        for (const file of workflowFiles) {
+            for (const step of stepsOf(file).filter(s => s.uses)) assert.match(step.uses!, /^[\w.-]+\/[\w.-]+@v\d+$/, `${file}: ${step.uses}`);
+        }
     });
 });

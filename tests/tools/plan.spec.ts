@@ -51,4 +51,12 @@ describe("npm run plan", () => {
         assert.strictEqual(exitCodeOf(plan), 1);
         assert.match(renderPlan(plan), /golden-ami:regions\[0\] must be an AWS region like us-east-1, got "mars-north-1"/);
     });
+
+    it("shows where the build runs and where its notifications go: the default VPC, or the subnet and a group it makes", async () => {
+        const onDefault = renderPlan(await planStack("dev"));
+        assert.match(onDefault, /^ {2}network {5}the account's default VPC in the home region \(set golden-ami:build to use a subnet of yours\)$/m);
+        assert.match(onDefault, /^ {2}notifies {4}SNS topic \S+ \(stack output buildNotificationsTopicArn\)/m);
+        const onSubnet = renderPlan(await planStack("dev", { config: { build: { subnetId: "subnet-0a1b2c3d4e5f60718" } } }));
+        assert.match(onSubnet, /^ {2}network {5}subnet subnet-0a1b2c3d4e5f60718, security groups \S+ \(made here, no inbound rules\)$/m);
+    });
 });
