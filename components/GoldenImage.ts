@@ -165,11 +165,11 @@ export class GoldenImage extends pulumi.ComponentResource {
         }, { ...versioned, customTimeouts: { create: BUILD_TIMEOUT } });
         const amiId = built.outputResources.apply(firstAmiId);
 
-        // The lifecycle never touches the current image nor one a promoting stack pins: both carry the tag
-        // its rules exclude. A pin that moves on takes its tag along, and the old image ages out.
-        const protectedAmis = [{ id: "current", amiId }, ...args.pinnedAmiIds.map(pinned => ({ id: pinned, amiId: pulumi.output(pinned) }))];
-        for (const pinned of protectedAmis) {
-            new aws.ec2.Tag(`${name}-keep-${pinned.id}`, { resourceId: pinned.amiId, key: KEEP_TAG.key, value: KEEP_TAG.value }, child);
+        // The lifecycle never touches an image a promoting stack pins: it carries the tag the rules exclude.
+        // A pin that moves on takes its tag along, and the old image ages out. (The current build is the
+        // newest, which `keepAtLeast` always keeps; one tag resource per AMI, so no two fight over a tag.)
+        for (const pinned of [...new Set(args.pinnedAmiIds)]) {
+            new aws.ec2.Tag(`${name}-keep-${pinned}`, { resourceId: pinned, key: KEEP_TAG.key, value: KEEP_TAG.value }, child);
         }
 
         new ImageLifecycle(`${name}-lifecycle`, {

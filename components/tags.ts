@@ -2,7 +2,7 @@ import { GoldenAmiConfig } from "./config";
 
 export const MANAGED_BY = "golden-ami";
 
-/** On AMIs the lifecycle policy and `images prune` must keep: the current build, and those a promoting stack pins. */
+/** On AMIs the lifecycle policy and `images prune` must keep: those a promoting stack of the repository pins. */
 export const KEEP_TAG = { key: "GoldenAmiKeep", value: "true" } as const;
 
 /** The full tag set every image-bearing resource carries: the organisation's tags plus the derived ones. */

@@ -1,6 +1,9 @@
 import * as assert from "assert";
 import { parse } from "yaml";
-import { parseStackConfig } from "../../components/config";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parseStackConfig, pinsOf } from "../../components/config";
 import { BUILD_TIMEOUT, COMPONENT_DOCUMENTS, readComponentDocument, RECIPE_SETTINGS } from "../../components/GoldenImage";
 import { KEEP_TAG } from "../../components/tags";
 import { LIFECYCLE_SELECTION_TAG } from "../../components/ImageLifecycle";
@@ -172,13 +175,23 @@ describe("GoldenImage (the building stack, dev)", () => {
 });
 
 describe("GoldenImage: what the lifecycle keeps", () => {
-    it("tags the current build and every AMI a promoting stack of the repository pins as kept", async () => {
+    it("tags every AMI a promoting stack of the repository pins as kept, once each", async () => {
         const run = await runStack("dev");
         const prod = readStackConfig("prod").promoteFrom as { amiId: string; stack: string };
         assert.strictEqual(prod.stack, "dev", "prod promotes from dev");
         const kept = ofType(run, "aws:ec2/tag:Tag").filter(tag => tag.inputs.key === KEEP_TAG.key && tag.inputs.value === KEEP_TAG.value)
-            .map(tag => tag.inputs.resourceId).sort();
-        assert.deepStrictEqual(kept, [run.outputs.amiId as string, prod.amiId].sort());
+            .map(tag => tag.inputs.resourceId);
+        assert.deepStrictEqual(kept, [prod.amiId]);
+    });
+
+    it("reads the pins of every promoting stack file that names this stack, and only those", () => {
+        const root = fs.mkdtempSync(path.join(os.tmpdir(), "golden-ami-pins-"));
+        const promoting = (stack: string, amiId: string) => `config:\n  golden-ami:promoteFrom:\n    account: "111111111111"\n    region: us-east-1\n    amiId: ${amiId}\n    stack: ${stack}\n`;
+        fs.writeFileSync(path.join(root, "Pulumi.prod.yaml"), promoting("dev", "ami-0aaaaaaaaaaaaaaa1"));
+        fs.writeFileSync(path.join(root, "Pulumi.staging.yaml"), promoting("dev", "ami-0aaaaaaaaaaaaaaa1"));
+        fs.writeFileSync(path.join(root, "Pulumi.other.yaml"), promoting("review", "ami-0bbbbbbbbbbbbbbb2"));
+        fs.writeFileSync(path.join(root, "Pulumi.dev.yaml"), "config:\n  aws:region: us-east-1\n");
+        assert.deepStrictEqual(pinsOf("dev", root), { prod: "ami-0aaaaaaaaaaaaaaa1", staging: "ami-0aaaaaaaaaaaaaaa1" });
     });
 });
 

@@ -22,11 +22,11 @@ export function recentlyLaunched(images: GoldenImage[], now: Date, days: number)
     return usage;
 }
 
-/** Images the program tagged for its lifecycle to keep: the current build, and those a promoting stack pins. */
+/** Images the program tagged for its lifecycle to keep: those a promoting stack pins. */
 export function keptByTag(images: GoldenImage[]): ImageUsage {
     const usage: ImageUsage = {};
     for (const image of images) {
-        if (image.tags[KEEP_TAG.key] === KEEP_TAG.value) usage[image.imageId] = [`tagged ${KEEP_TAG.key}=${KEEP_TAG.value}: the stack's current build or pinned by a promoting stack`];
+        if (image.tags[KEEP_TAG.key] === KEEP_TAG.value) usage[image.imageId] = [`tagged ${KEEP_TAG.key}=${KEEP_TAG.value}: pinned by a promoting stack`];
     }
     return usage;
 }
