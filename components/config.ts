@@ -241,7 +241,13 @@ export function loadConfig(): GoldenAmiConfig {
 export function pinsOf(stack: string, root: string = REPOSITORY_ROOT): Record<string, string> {
     const pins: Record<string, string> = {};
     for (const file of fs.readdirSync(root).filter(name => /^Pulumi\.[^.]+\.yaml$/.test(name)).sort()) {
-        const promoteFrom = parseYaml(fs.readFileSync(path.join(root, file), "utf8"))?.config?.[`${PROJECT}:promoteFrom`];
+        let promoteFrom;
+        try {
+            promoteFrom = parseYaml(fs.readFileSync(path.join(root, file), "utf8"))?.config?.[`${PROJECT}:promoteFrom`];
+        } catch (error) {
+            throw new ConfigError([`${file} is not valid YAML (${error instanceof Error ? error.message.split("\n")[0] : error}); ` +
+                `the building stack reads every stack file for the AMIs promoting stacks pin`]);
+        }
         if (promoteFrom?.stack === stack && typeof promoteFrom.amiId === "string") pins[file.split(".")[1]] = promoteFrom.amiId;
     }
     return pins;
