@@ -49,14 +49,11 @@ export interface GoldenImageArgs {
     origin: BuildOrigin;
     /** The build network; default the account's default VPC. */
     network?: BuildNetworkConfig;
-    /**
-     * AMIs the lifecycle must never deprecate or delete besides the stack's own current one: those the
-     * repository's promoting stacks pin. They are tagged, and the policy excludes the tag.
-     */
+    /** AMIs the repository's promoting stacks pin: tagged, and never deprecated or deleted by the lifecycle. */
     pinnedAmiIds: string[];
 }
 
-/** An EC2 Image Builder pipeline for one golden image, and the current version built during `pulumi up`. */
+/** EC2 Image Builder components, recipe and infrastructure for one golden image, and its current version built during `pulumi up`. */
 export class GoldenImage extends pulumi.ComponentResource {
     /** The AMI built for the configured version, in the home region. */
     public readonly amiId: pulumi.Output<string>;
@@ -145,7 +142,7 @@ export class GoldenImage extends pulumi.ComponentResource {
                 amiDistributionConfiguration: {
                     name: amiNameTemplate(image, args.stack),
                     description: `${image.name} ${image.version} golden image (${args.stack})`,
-                    amiTags: { ...args.tags, ...originTags(image, args.origin) },
+                    amiTags: { ...args.tags, ...originTags(args.origin) },
                     kmsKeyId: key.arn,
                 },
             }],
@@ -194,10 +191,12 @@ export class GoldenImage extends pulumi.ComponentResource {
     }
 }
 
-/** What an AMI was made from, as tags fixed per version, so an unrelated commit changes no diff. */
-export function originTags(image: Pick<ImageConfig, "version">, origin: BuildOrigin): Record<string, string> {
+/**
+ * What an AMI was made from, besides its `Version` tag and its name's build date: tags fixed per version
+ * (config's ORIGIN_TAG_KEYS), so an unrelated commit changes nothing in a diff.
+ */
+export function originTags(origin: BuildOrigin): Record<string, string> {
     return {
-        ImageVersion: image.version,
         BaseImageId: origin.baseImageId ?? "resolved-at-build",
         ...(origin.commit && { SourceCommit: origin.commit }),
     };

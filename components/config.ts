@@ -12,6 +12,11 @@ export const PROJECT = "golden-ami";
 /** Tags the program derives itself; the stack's `golden-ami:tags` may not set them. */
 export const DERIVED_TAG_KEYS = ["Name", "Environment", "Version", "BaseImage", "ManagedBy"] as const;
 
+/** Tags a build's AMI also carries: what the version was locked on (components/GoldenImage.ts `originTags`). */
+export const ORIGIN_TAG_KEYS = ["BaseImageId", "SourceCommit"] as const;
+
+const PROGRAM_TAG_KEYS: readonly string[] = [...DERIVED_TAG_KEYS, ...ORIGIN_TAG_KEYS];
+
 /** Per-AMI sharing limits (EC2 quotas): beyond them, share with organizations or OUs instead. */
 export const SHARING_LIMITS = { accounts: 50, organizationArns: 25, organizationalUnitArns: 25, promotingAccounts: 50 };
 
@@ -366,8 +371,8 @@ function parseTags(check: Checker, value: unknown): Record<string, string> {
     const parsed: Record<string, string> = {};
     for (const [tagKey, tagValue] of Object.entries(tags)) {
         const itemKey = `${key}.${tagKey}`;
-        if ((DERIVED_TAG_KEYS as readonly string[]).includes(tagKey)) {
-            check.fail(`${itemKey} is set by the program (${DERIVED_TAG_KEYS.join(", ")}); remove it from the stack file`);
+        if (PROGRAM_TAG_KEYS.includes(tagKey)) {
+            check.fail(`${itemKey} is set by the program (${PROGRAM_TAG_KEYS.join(", ")}); remove it from the stack file`);
         } else if (tagKey.toLowerCase().startsWith("aws:") || tagKey.length > 128) {
             check.fail(`${key} key "${tagKey}" must be at most 128 characters and not start with "aws:"`);
         } else if (typeof tagValue !== "string" || tagValue.trim() === "" || tagValue.length > 256) {
@@ -376,9 +381,9 @@ function parseTags(check: Checker, value: unknown): Record<string, string> {
             parsed[tagKey] = tagValue;
         }
     }
-    const total = Object.keys(tags).length + DERIVED_TAG_KEYS.length;
+    const total = Object.keys(tags).length + PROGRAM_TAG_KEYS.length;
     if (total > MAX_TAGS_PER_IMAGE) {
-        check.fail(`${key} has ${Object.keys(tags).length} tags; with the ${DERIVED_TAG_KEYS.length} derived ones an image may carry at most ${MAX_TAGS_PER_IMAGE}`);
+        check.fail(`${key} has ${Object.keys(tags).length} tags; with the ${PROGRAM_TAG_KEYS.length} the program adds an image may carry at most ${MAX_TAGS_PER_IMAGE}`);
     }
     return parsed;
 }

@@ -48,6 +48,7 @@ describe("config", () => {
         ["a malformed instance type", withImage({ instanceTypes: ["large"] }), /golden-ami:image.instanceTypes\[0\] must be an EC2 instance type of a known family like t3.medium, m7i.large or c7g.2xlarge, got "large"/],
         ["no instance types", withImage({ instanceTypes: [] }), /golden-ami:image.instanceTypes must list at least one instance type/],
         ["a root volume too small", withImage({ rootVolumeGiB: 4 }), /golden-ami:image.rootVolumeGiB must be a whole number from 8 to 16384, got 4/],
+        ["a tag the program records on each build", { ...dev(), tags: { Owner: "a", SourceCommit: "abc" } }, /golden-ami:tags.SourceCommit is set by the program .*; remove it from the stack file/],
         ["a pipeline schedule, which no longer exists", withImage({ schedule: "cron(0 4 ? * SUN *)" }), /golden-ami:image.schedule is no longer used: nothing builds outside `pulumi up`/],
         ["a misspelt top-level key", { ...dev(), imgae: {} }, /golden-ami:imgae is not a known key; did you mean golden-ami:image\?/],
         ["a misspelt nested key", withImage({ rootVolumeGB: 30 }), /golden-ami:image.rootVolumeGB is not a known key; did you mean golden-ami:image.rootVolumeGiB\?/],

@@ -125,7 +125,7 @@ describe("GoldenImage (the building stack, dev)", () => {
     it("names the AMI from name, version and build date within 127 characters, tagged with the full tag set", () => {
         const [distribution] = onlyOne(run, TYPES.distribution).inputs.distributions;
         assert.strictEqual(distribution.amiDistributionConfiguration.name, `al2023-base-${version}-dev-{{ imagebuilder:buildDate }}`);
-        assert.deepStrictEqual(distribution.amiDistributionConfiguration.amiTags, { ...expectedTags, ImageVersion: version, BaseImageId: "resolved-at-build" });
+        assert.deepStrictEqual(distribution.amiDistributionConfiguration.amiTags, { ...expectedTags, BaseImageId: "resolved-at-build" });
     });
 
     it("tags every image-bearing Image Builder resource with the merged tag set", () => {
