@@ -158,6 +158,9 @@ const KNOWN_REGIONS = new Set<string>(Object.values(Region));
 const AMI_ID = /^ami-[0-9a-f]{8}([0-9a-f]{9})?$/;
 const SUBNET_ID = /^subnet-[0-9a-f]{8}([0-9a-f]{9})?$/;
 
+/** Offline what-if runs (tools/mockRun.ts) may read the other stacks' files from elsewhere; the Pulumi CLI reads the repository's. */
+export const STACK_FILES_VARIABLE = "GOLDEN_AMI_STACK_FILES";
+
 /** Paths in the config (user data) are relative to the repository root, wherever the program runs from. */
 const REPOSITORY_ROOT = path.resolve(__dirname, "..");
 
@@ -243,7 +246,7 @@ export function loadConfig(): GoldenAmiConfig {
  * The AMIs the repository's promoting stacks pin from `stack` (their `promoteFrom.stack`), read from their
  * stack files: the building stack's lifecycle must keep them, however old, so a pin never dangles.
  */
-export function pinsOf(stack: string, root: string = REPOSITORY_ROOT): Record<string, string> {
+export function pinsOf(stack: string, root: string = process.env[STACK_FILES_VARIABLE] ?? REPOSITORY_ROOT): Record<string, string> {
     const pins: Record<string, string> = {};
     for (const file of fs.readdirSync(root).filter(name => /^Pulumi\.[^.]+\.yaml$/.test(name)).sort()) {
         let promoteFrom;

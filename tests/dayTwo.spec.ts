@@ -35,7 +35,13 @@ interface Step {
     config: RawStackConfig;
     now: Date;
     replace?: string[];
+    /** The other stacks' files, which may pin this stack's AMIs. */
+    stackFiles?: Record<string, string>;
 }
+
+/** A promoting stack's file pinning one of dev's AMIs. */
+const prodPinningFile = (amiId: string) =>
+    `config:\n  golden-ami:promoteFrom:\n    account: "111111111111"\n    region: us-east-1\n    amiId: ${amiId}\n    stack: dev\n`;
 
 interface StepResult {
     run: ProgramRun;
@@ -47,7 +53,7 @@ async function sequence(stack: string, steps: Step[], versionLock: VersionLock):
     const results: StepResult[] = [];
     let previous: ProgramRun | undefined;
     for (const step of steps) {
-        const options: RunOptions = { rawConfig: step.config, now: step.now, previous, replace: step.replace, versionLock };
+        const options: RunOptions = { rawConfig: step.config, now: step.now, previous, replace: step.replace, versionLock, stackFiles: step.stackFiles };
         const run = await runStack(stack, options);
         results.push({ run, changes: previous ? diffRuns(previous, run) : diffRuns({ resources: [], dataSources: [], outputs: {} }, run) });
         previous = run;
@@ -96,13 +102,16 @@ function assertCopiesDeprecateInTheFuture(run: ProgramRun, now: Date, changes: R
 describe("day two: the building stack over versions", () => {
     let steps: StepResult[];
     before(async () => {
+        const pinnedByProd = { prod: prodPinningFile("ami-0aaaaaaaaaaaa1400") };
         steps = await sequence("dev", [
-            { config: devWith("1.4.0"), now: at(0) },
-            { config: devWith("1.4.1"), now: at(14) },
+            { config: devWith("1.4.0"), now: at(0), stackFiles: pinnedByProd },
+            { config: devWith("1.4.1"), now: at(14), stackFiles: pinnedByProd },
             // A rebuild of the same version (`pulumi up --replace` of the image).
-            { config: devWith("1.4.1"), now: at(20), replace: ["al2023-base-image"] },
+            { config: devWith("1.4.1"), now: at(20), replace: ["al2023-base-image"], stackFiles: pinnedByProd },
             // The same stack, untouched, 200 days later.
-            { config: devWith("1.4.1"), now: at(220) },
+            { config: devWith("1.4.1"), now: at(220), stackFiles: pinnedByProd },
+            // Prod promotes another AMI.
+            { config: devWith("1.4.1"), now: at(221), stackFiles: { prod: prodPinningFile("ami-0bbbbbbbbbbbb1410") } },
         ], lockFor("dev", ["1.4.0", "1.4.1"]));
     });
 
@@ -146,7 +155,7 @@ describe("day two: the building stack over versions", () => {
     });
 
     it("gives every new copy a deprecation time in the future, however late it is made", () => {
-        steps.forEach(({ run, changes }, step) => assertCopiesDeprecateInTheFuture(run, [at(0), at(14), at(20), at(220)][step], changes));
+        steps.forEach(({ run, changes }, step) => assertCopiesDeprecateInTheFuture(run, [at(0), at(14), at(20), at(220), at(221)][step], changes));
     });
 
     it("rolls the fleet to the new image through a new launch template version, never deleting the template", () => {
@@ -158,10 +167,12 @@ describe("day two: the building stack over versions", () => {
         assert.strictEqual(group.length, 1, "the group moves to the new template version, which starts its instance refresh");
     });
 
-    it("keeps the AMIs promoting stacks pin tagged for keeping through dev's own version bumps", () => {
-        const tags = steps[1].changes.filter(change => change.type === "aws:ec2/tag:Tag");
-        assert.ok(tags.length > 0, "prod pins an AMI of dev");
-        assert.deepStrictEqual(tags.map(change => change.op), tags.map(() => "same"));
+    it("keeps the AMI prod pins tagged through dev's own version bumps, and moves the tag when prod pins another", () => {
+        const tagOps = (step: number) => steps[step].changes.filter(change => change.type === "aws:ec2/tag:Tag")
+            .map(change => `${change.op} ${change.name}${change.retained ? " (retained)" : ""}`).sort();
+        assert.deepStrictEqual(tagOps(1), ["same al2023-base-keep-ami-0aaaaaaaaaaaa1400"]);
+        assert.deepStrictEqual(tagOps(4), ["create al2023-base-keep-ami-0bbbbbbbbbbbb1410", "delete al2023-base-keep-ami-0aaaaaaaaaaaa1400"],
+            "the old pin loses its tag, so the lifecycle can age it out");
     });
 
     it("changes nothing when the same stack runs again 200 days later", () => {

@@ -6,7 +6,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as os from "os";
-import { PROJECT, RawStackConfig } from "../components/config";
+import { PROJECT, RawStackConfig, STACK_FILES_VARIABLE } from "../components/config";
 import { LOCK_PATH_VARIABLE, VersionLock } from "../components/versionLock";
 import { changedInputs, replaceReasons } from "./replaceRules";
 import { readStackConfig, REPO_ROOT, toEngineConfig } from "./stackFile";
@@ -85,6 +85,8 @@ export interface RunOptions {
     replace?: string[];
     /** What image versions are made of, instead of the committed image-versions.lock.json. */
     versionLock?: VersionLock;
+    /** Other stacks' files (`Pulumi.<stack>.yaml`, read for the AMIs they pin), instead of the repository's. */
+    stackFiles?: Record<string, string>;
 }
 
 const PROGRAM = path.join(REPO_ROOT, "index.ts");
@@ -146,6 +148,11 @@ export async function runProgram(stack: string, options: RunOptions = {}): Promi
         fs.writeFileSync(lockFile, JSON.stringify(options.versionLock));
         process.env[LOCK_PATH_VARIABLE] = lockFile;
     }
+    const stackFilesRoot = options.stackFiles && fs.mkdtempSync(path.join(os.tmpdir(), "golden-ami-stacks-"));
+    if (stackFilesRoot) {
+        for (const [stackName, text] of Object.entries(options.stackFiles!)) fs.writeFileSync(path.join(stackFilesRoot, `Pulumi.${stackName}.yaml`), text);
+        process.env[STACK_FILES_VARIABLE] = stackFilesRoot;
+    }
     try {
         forgetProgramModules();
         // Inside a root stack resource, as the Pulumi CLI runs a program, so every resource gets a URN and
@@ -172,6 +179,10 @@ export async function runProgram(stack: string, options: RunOptions = {}): Promi
         if (lockFile) {
             delete process.env[LOCK_PATH_VARIABLE];
             fs.rmSync(path.dirname(lockFile), { recursive: true, force: true });
+        }
+        if (stackFilesRoot) {
+            delete process.env[STACK_FILES_VARIABLE];
+            fs.rmSync(stackFilesRoot, { recursive: true, force: true });
         }
     }
     return { resources: resources.filter(resource => resource.type !== STACK_TYPE), dataSources, outputs, error };

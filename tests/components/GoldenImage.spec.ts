@@ -176,12 +176,16 @@ describe("GoldenImage (the building stack, dev)", () => {
 
 describe("GoldenImage: what the lifecycle keeps", () => {
     it("tags every AMI a promoting stack of the repository pins as kept, once each", async () => {
-        const run = await runStack("dev");
-        const prod = readStackConfig("prod").promoteFrom as { amiId: string; stack: string };
-        assert.strictEqual(prod.stack, "dev", "prod promotes from dev");
+        const pinning = (amiId: string) => `config:\n  golden-ami:promoteFrom:\n    account: "111111111111"\n    region: us-east-1\n    amiId: ${amiId}\n    stack: dev\n`;
+        const run = await runStack("dev", { stackFiles: { prod: pinning("ami-0aaaaaaaaaaaaaaa1"), staging: pinning("ami-0aaaaaaaaaaaaaaa1"), qa: pinning("ami-0bbbbbbbbbbbbbbb2") } });
         const kept = ofType(run, "aws:ec2/tag:Tag").filter(tag => tag.inputs.key === KEEP_TAG.key && tag.inputs.value === KEEP_TAG.value)
-            .map(tag => tag.inputs.resourceId);
-        assert.deepStrictEqual(kept, [prod.amiId]);
+            .map(tag => tag.inputs.resourceId).sort();
+        assert.deepStrictEqual(kept, ["ami-0aaaaaaaaaaaaaaa1", "ami-0bbbbbbbbbbbbbbb2"]);
+    });
+
+    it("tags nothing while the committed prod pin is only an example (no promoteFrom.stack yet)", async () => {
+        const run = await runStack("dev");
+        assert.deepStrictEqual(ofType(run, "aws:ec2/tag:Tag"), []);
     });
 
     it("reads the pins of every promoting stack file that names this stack, and only those", () => {

@@ -228,11 +228,13 @@ describe("images promote", () => {
         });
     }
 
-    it("leaves the committed Pulumi.prod.yaml byte for byte as it is when pinning the values it already has", () => {
+    it("changes the committed Pulumi.prod.yaml by one line when pinning the values it already has: the building stack's name", () => {
         const committed = fs.readFileSync(path.join(__dirname, "../../../Pulumi.prod.yaml"), "utf8");
         const prod = parseStackConfig(readStackConfig("prod"), "prod");
-        const pinned = pinPromotion(committed, { version: prod.image.version, amiId: prod.promoteFrom!.amiId, region: prod.promoteFrom!.region, stack: prod.promoteFrom!.stack! }, "Pulumi.prod.yaml");
-        assert.strictEqual(pinned, committed);
+        const pinned = pinPromotion(committed, { version: prod.image.version, amiId: prod.promoteFrom!.amiId, region: prod.promoteFrom!.region, stack: "dev" }, "Pulumi.prod.yaml");
+        const added = pinned.split("\n").filter(line => !committed.split("\n").includes(line));
+        assert.deepStrictEqual(added, ["    stack: dev"]);
+        assert.strictEqual(pinned.split("\n").length, committed.split("\n").length + 1, "nothing else changes, comments included");
     });
 });
 
