@@ -1,6 +1,6 @@
 // Which AWS account a resource lives in, as far as a policy can tell: the account of the role its
-// provider assumes, a named profile (some account, which one the policy cannot see), or the deploying
-// credentials' own account.
+// provider assumes, a named profile or static access key (some account, which one the policy cannot see),
+// or the deploying credentials' own account.
 import { PolicyProviderResource } from "@pulumi/policy";
 import { Reading, read } from "./unknowns";
 import { accountOfArn, decoded, isBlank, strings } from "./values";
@@ -47,6 +47,11 @@ export function providerAccount(provider: PolicyProviderResource | undefined, de
             const id = accountOfArn(role);
             return id ? accountById(id) : { key: `role:${role}`, label: `the account of role ${role}` };
         }
+        // Static credentials are some account's: which one the policy cannot tell, only that it is theirs (the key id is not secret).
+        const accessKey = props.accessKey;
+        if (typeof accessKey === "string" && !isBlank(accessKey)) {
+            return { key: `access-key:${accessKey.trim()}`, label: `the account of access key ${accessKey.trim()}` };
+        }
         const profile = props.profile;
         if (typeof profile === "string" && !isBlank(profile) && profile.trim() !== "default") {
             return { key: `profile:${profile.trim()}`, label: `the account of profile "${profile.trim()}"` };
@@ -62,7 +67,7 @@ export function deployingAccountId(providers: Array<PolicyProviderResource | und
         if (!provider) continue;
         const pin = read(() => {
             const props = provider.props as Record<string, unknown>;
-            if (assumedRoleArns(props).length > 0 || !isBlank(props.profile)) return undefined;
+            if (assumedRoleArns(props).length > 0 || !isBlank(props.profile) || !isBlank(props.accessKey)) return undefined;
             const allowed = strings(decoded(props.allowedAccountIds));
             return allowed.length === 1 ? allowed[0] : undefined;
         });

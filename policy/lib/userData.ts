@@ -13,29 +13,62 @@ const REFERENCE = /^["']?(\$|\{\{|<|%|\*+["']?$)/;
 
 const SECRETS: SecretPattern[] = [
     { what: "an AWS access key id", pattern: /(?<![A-Z0-9])(AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])/ },
-    { what: "an AWS secret access key", pattern: /secret_?access_?key["']?\s*[:=]\s*["']?(?![$"'{<])[A-Za-z0-9/+=]{40}/i },
-    { what: "a private key", pattern: /-----BEGIN ((RSA|EC|DSA|OPENSSH|ENCRYPTED|PGP) )?PRIVATE KEY( BLOCK)?-----/ },
+    // `key=value`, `key: value`, and `aws configure set aws_secret_access_key value`.
+    { what: "an AWS secret access key", pattern: /secret_?access_?key["']?(\s*[:=]\s*|\s+)["']?(?![$"'{<])[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])/i },
+    { what: "a private key", pattern: /-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----/i },
 ];
 
 /** `password = hunter2`, `DB_PASSWORD: "x"`, `--password hunter2`, `plain_text_passwd: x`, `echo 'root:x' | chpasswd`. */
 const PASSWORD_ASSIGNMENT = /(?:^|[^A-Za-z0-9])(?:[A-Za-z0-9_]*(?:password|passwd|passphrase|pwd)["']?\s*[:=]|--?[a-z-]*(?:password|passwd|passphrase)\s)\s*(["']?[^\s"',;)]+)/gim;
 const CHPASSWD = /echo\s+["']?[A-Za-z0-9_.-]+:(?!\$)[^\s"':]+["']?\s*\|\s*(sudo\s+)?chpasswd/;
+/** Other ways to set a literal password: `echo x | passwd --stdin user`, `net user name x /add`, PowerShell's plain-text SecureString. */
+const PASSWORD_COMMANDS = [
+    /echo\s+(-n\s+)?["']?(?![$"'])[^\s"'|]+["']?\s*\|\s*(sudo\s+)?passwd\b[^|\n]*--stdin/,
+    /\bnet\s+user\s+\S+\s+["']?(?![$*%"'/])[^\s"']+["']?\s+\/add/i,
+    /ConvertTo-SecureString\s+(-String\s+)?["'](?![$"'])[^"']+["']\s+-AsPlainText/i,
+];
 
-/** The text behind user data: as written, base64-decoded, and gunzipped (cloud-init accepts gzip). */
+/** A run of base64 long enough to hide a key: `echo <base64> | base64 -d`, a MIME part, a write_files entry. */
+const EMBEDDED_BASE64 = /[A-Za-z0-9+/]{24,}={0,2}/g;
+/** How many encodings deep to look (base64 in gzip in base64 ...), and how many texts at most. */
+const MAX_DEPTH = 3;
+const MAX_TEXTS = 64;
+
+/** The text behind base64 (and gzip, which cloud-init accepts), if it decodes to something. */
+function decodedText(encoded: string): string | undefined {
+    const compact = encoded.replace(/\s+/g, "");
+    if (compact.length < 8 || !/^[A-Za-z0-9+/]+=*$/.test(compact)) return undefined;
+    const bytes = Buffer.from(compact, "base64");
+    if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+        try {
+            return zlib.gunzipSync(bytes).toString("utf8");
+        } catch {
+            // Not gzip after all (or a truncated stream): fall back to the bytes as they are.
+        }
+    }
+    return bytes.toString("utf8");
+}
+
+/**
+ * The text behind user data: as written, base64-decoded, gunzipped, and every long base64 run inside
+ * (decoded the same way), a few levels deep.
+ */
 export function userDataTexts(value: string): string[] {
     const texts = [value];
-    const compact = value.replace(/\s+/g, "");
-    if (compact.length >= 8 && compact.length % 4 === 0 && /^[A-Za-z0-9+/]+=*$/.test(compact)) {
-        const bytes = Buffer.from(compact, "base64");
-        if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-            try {
-                texts.push(zlib.gunzipSync(bytes).toString("utf8"));
-            } catch {
-                // Not gzip after all: the base64 text is all there is.
+    let layer = [value];
+    for (let depth = 0; depth < MAX_DEPTH && layer.length > 0 && texts.length < MAX_TEXTS; depth++) {
+        const next: string[] = [];
+        for (const text of layer) {
+            const candidates = new Set([text.trim(), ...(text.match(EMBEDDED_BASE64) ?? [])]);
+            for (const candidate of candidates) {
+                const decoded = decodedText(candidate);
+                if (decoded !== undefined && !texts.includes(decoded) && texts.length < MAX_TEXTS) {
+                    texts.push(decoded);
+                    next.push(decoded);
+                }
             }
-        } else {
-            texts.push(bytes.toString("utf8"));
         }
+        layer = next;
     }
     return texts;
 }
@@ -48,7 +81,7 @@ export function secretsIn(value: unknown): string[] {
         for (const { what, pattern } of SECRETS) {
             if (pattern.test(text)) found.add(what);
         }
-        if (CHPASSWD.test(text)) found.add("a password");
+        if (CHPASSWD.test(text) || PASSWORD_COMMANDS.some(pattern => pattern.test(text))) found.add("a password");
         for (const match of text.matchAll(PASSWORD_ASSIGNMENT)) {
             const secret = match[1];
             if (!REFERENCE.test(secret) && secret.replace(/["']/g, "").length >= 3 && !/^(true|false|null|none|required|optional)$/i.test(secret.replace(/["']/g, ""))) {

@@ -74,10 +74,32 @@ export const imagesDeprecate: ResourceValidationPolicy = {
 
 const UNIT_DAYS: Record<string, number> = { DAYS: 1, WEEKS: 7, MONTHS: 31, YEARS: 366 };
 
-/** What a lifecycle policy selects: the images with any of its tags, or built from one of its recipes. */
+/**
+ * What keeps one DEPRECATE rule from deprecating an image: its exclusionRules. `tagMap` excludes Image Builder
+ * images with any of those tags, `amis.tagMap` AMIs with any of them (the distribution's amiTags), `amis.regions`
+ * the AMIs in those regions, `amis.lastLaunched` any AMI launched lately (one in use is then never deprecated),
+ * `amis.sharedAccounts` the AMIs shared with those accounts (the stack's images are shared).
+ */
+interface Exclusion {
+    /** The rule, as a message names it: `policyDetails[0]`. */
+    at: string;
+    imageTags: Array<[string, string]>;
+    amiTags: Array<[string, string]>;
+    regions: string[];
+    lastLaunched: boolean;
+    sharedAccounts: string[];
+}
+
+/** What a lifecycle policy selects (the images with any of its tags, or built from one of its recipes) and its DEPRECATE rules. */
 interface Selection {
     tags: Array<[string, string]>;
     recipes: Array<{ name: string; version: string }>;
+    /** Each DEPRECATE rule within the horizon, with what it excludes. */
+    deprecations: Exclusion[];
+}
+
+function tagEntries(map: unknown): Array<[string, string]> {
+    return map && typeof map === "object" ? Object.entries(map as Record<string, unknown>).map(([key, value]) => [key, String(value)] as [string, string]) : [];
 }
 
 /**
@@ -90,31 +112,51 @@ function deprecatingSelection(lifecycle: PolicyResource, horizon: number, check:
     const resourceType = check.read(`${at}.resourceType`, () => props.resourceType as unknown);
     const status = check.read(`${at}.status`, () => props.status as unknown);
     if (!resourceType.known || !status.known) return undefined;
-    if (resourceType.value !== "AMI_IMAGE" || (typeof status.value === "string" && status.value.toUpperCase() === "DISABLED")) return false;
+    if (resourceType.value !== "AMI_IMAGE" || (typeof status.value === "string" && status.value.trim().toUpperCase() === "DISABLED")) return false;
 
-    let deprecates = false;
+    const deprecations: Exclusion[] = [];
     let tooLate: string | undefined;
+    let undecided = false;
     const known = check.each(`${at}.policyDetails`, () => props.policyDetails as any[] | undefined, (detail, detailAt) => {
         const type = check.read(`${detailAt}.action.type`, () => detail.action?.type as unknown);
+        if (!type.known) undecided = true;
         if (!type.known || type.value !== "DEPRECATE") return;
         const filter = check.read(`${detailAt}.filter`, () => ({ type: detail.filter?.type, value: detail.filter?.value, unit: detail.filter?.unit }));
+        if (!filter.known) undecided = true;
         if (!filter.known) return;
         const { type: filterType, value, unit } = filter.value;
         const days = filterType === "AGE" ? Number(value) * (UNIT_DAYS[String(unit ?? "DAYS").toUpperCase()] ?? 1) : 0;
-        if (days > horizon) tooLate = `${detailAt.slice(at.length + 1)}.filter deprecates after ${value} ${String(unit ?? "DAYS").toLowerCase()}`;
-        else deprecates = true;
+        const rule = detailAt.slice(at.length + 1);
+        if (!(days <= horizon)) {
+            tooLate = `${rule}.filter deprecates after ${value} ${String(unit ?? "DAYS").toLowerCase()}`;
+            return;
+        }
+        const exclusion = check.read(`${detailAt}.exclusionRules`, () => {
+            const rules = detail.exclusionRules ?? {};
+            const amis = rules.amis ?? {};
+            return {
+                at: rule,
+                imageTags: tagEntries(rules.tagMap),
+                amiTags: tagEntries(amis.tagMap),
+                regions: ((amis.regions ?? []) as unknown[]).map(region => String(region).trim()),
+                lastLaunched: !!amis.lastLaunched,
+                sharedAccounts: ((amis.sharedAccounts ?? []) as unknown[]).map(String),
+            };
+        });
+        if (!exclusion.known) undecided = true;
+        else deprecations.push(exclusion.value);
     });
-    if (!deprecates) {
+    if (deprecations.length === 0) {
         if (tooLate) {
             check.violation(`${tooLate}, beyond this stack's ${horizon}-day horizon, which is no deprecation: lower filter.value so images ` +
                 `are deprecated within ${horizon} days.`, lifecycle.urn);
         }
-        return known ? false : undefined;
+        return known && !undecided ? false : undefined;
     }
 
     const selection = check.read(`${at}.resourceSelection`, () => {
         const chosen = props.resourceSelection ?? {};
-        const tags = Object.entries<unknown>(chosen.tagMap ?? {}).map(([key, value]) => [key, String(value)] as [string, string]);
+        const tags = tagEntries(chosen.tagMap);
         const recipes = ((chosen.recipes ?? []) as any[]).map(recipe => ({ name: String(recipe.name ?? ""), version: String(recipe.semanticVersion ?? "") }));
         return { tags, recipes };
     });
@@ -124,7 +166,7 @@ function deprecatingSelection(lifecycle: PolicyResource, horizon: number, check:
             "select the images by resourceSelection.tagMap (a tag the images carry) or resourceSelection.recipes (name and semanticVersion).", lifecycle.urn);
         return false;
     }
-    return selection.value;
+    return { ...selection.value, deprecations };
 }
 
 /** An Image Builder image's tags: its resolved tagsAll and tags, over its provider's defaultTags. */
@@ -161,18 +203,74 @@ function selects(selection: Selection, tags: Reading<Record<string, unknown>>, r
     return false;
 }
 
+/** The AMIs an image's distribution configuration makes: their tags (amiTags) and regions. */
+interface DistributedAmis {
+    tags: Array<Record<string, unknown>>;
+    regions: string[];
+}
+
+function distributedAmis(image: PolicyResource, distributions: References, check: Check): Reading<DistributedAmis> {
+    const arn = check.read(`${image.name}.distributionConfigurationArn`, () => image.props.distributionConfigurationArn as unknown);
+    if (!arn.known) return arn;
+    const declared = typeof arn.value === "string" ? distributions.find(arn.value) : undefined;
+    // No distribution the pack sees: image-builds-use-stack-distributions reports an undeclared one.
+    if (!declared) return distributions.incomplete && !isBlank(arn.value) ? { known: false } : { known: true, value: { tags: [], regions: [] } };
+    return check.read(`${declared.name}.distributions`, () => {
+        const targets = (declared.props.distributions ?? []) as any[];
+        return {
+            tags: targets.map(target => ({ ...(target?.amiDistributionConfiguration?.amiTags ?? {}) }) as Record<string, unknown>),
+            regions: targets.map(target => String(target?.region ?? "").trim()).filter(region => region !== ""),
+        };
+    });
+}
+
+function carries(tags: Record<string, unknown>, entries: Array<[string, string]>): string | undefined {
+    const found = entries.find(([key, value]) => tags[key] !== undefined && String(tags[key]) === value);
+    return found ? `${found[0]}=${found[1]}` : undefined;
+}
+
+/**
+ * Why a DEPRECATE rule's exclusionRules keep it from deprecating the image (e.g. `exclusionRules.amis.regions
+ * includes us-east-1`), false if they do not, undefined when unknown until apply.
+ */
+function excludedBy(
+    exclusion: Exclusion, region: string, tags: () => Reading<Record<string, unknown>>, amis: () => Reading<DistributedAmis>,
+): string | false | undefined {
+    const rule = `${exclusion.at}.exclusionRules`;
+    if (exclusion.lastLaunched) return `${rule}.amis.lastLaunched keeps any image launched lately, so one in use is never deprecated`;
+    if (exclusion.sharedAccounts.length > 0) return `${rule}.amis.sharedAccounts keeps the images shared with ${exclusion.sharedAccounts.join(", ")}`;
+    if (exclusion.imageTags.length > 0) {
+        const imageTags = tags();
+        if (!imageTags.known) return undefined;
+        const tag = carries(imageTags.value, exclusion.imageTags);
+        if (tag) return `${rule}.tagMap excludes the image's tag ${tag}`;
+    }
+    if (exclusion.amiTags.length === 0 && exclusion.regions.length === 0) return false;
+    const distributed = amis();
+    if (!distributed.known) return undefined;
+    for (const amiTags of distributed.value.tags) {
+        const tag = carries(amiTags, exclusion.amiTags);
+        if (tag) return `${rule}.amis.tagMap excludes its AMIs' tag ${tag} (the distribution's amiTags)`;
+    }
+    const excludedRegion = [region, ...distributed.value.regions].find(where => exclusion.regions.includes(where));
+    return excludedRegion ? `${rule}.amis.regions excludes its AMIs in ${excludedRegion}` : false;
+}
+
 export const imageBuilderImagesDeprecate: StackValidationPolicy = {
     name: "image-builder-images-deprecate",
-    description: "Image Builder images are deprecated, within the stack's horizon, by an imagebuilder LifecyclePolicy in their region that selects them.",
+    description: "Image Builder images and pipelines' images are deprecated, within the stack's horizon, by an imagebuilder LifecyclePolicy in their region " +
+        "that selects them and does not exclude them.",
     enforcementLevel: "mandatory",
     severity: "low",
     configSchema,
     validateStack: validateStackWithCheck((args, check) => {
-        const images = args.resources.filter(resource => resource.isType(aws.imagebuilder.Image));
+        // A pipeline makes a new image every run: its images need deprecating as much as an Image's.
+        const images = args.resources.filter(resource => resource.isType(aws.imagebuilder.Image) || resource.isType(aws.imagebuilder.ImagePipeline));
         const lifecycles = args.resources.filter(resource => resource.isType(aws.imagebuilder.LifecyclePolicy));
         if (images.length === 0 && lifecycles.length === 0) args.notApplicable("The stack has no Image Builder images.");
         const horizon = horizonOf(args.getConfig);
         const recipes = new References(args.resources.filter(resource => resource.isType(aws.imagebuilder.ImageRecipe)), ["arn", "id"]);
+        let distributions: References | undefined;
 
         // Each region's deprecating selections; a region where one is unknown until apply is undecided (already noted).
         const selections = new Map<string, Selection[]>();
@@ -210,10 +308,35 @@ export const imageBuilderImagesDeprecate: StackValidationPolicy = {
             const none = { known: true as const, value: null };
             const tags = candidates.some(selection => selection.tags.length > 0) ? imageTags(image, check) : { known: true as const, value: {} };
             const recipe = candidates.some(selection => selection.recipes.length > 0) ? imageRecipe(image, recipes, check) : none;
-            const verdicts = candidates.map(selection => selects(selection, tags, recipe));
-            if (verdicts.includes(true)) continue;
-            if (verdicts.includes(undefined)) {
+            let allTags: Reading<Record<string, unknown>> | undefined;
+            let amis: Reading<DistributedAmis> | undefined;
+            const where = region.value;
+            const excluded: string[] = [];
+            let deprecated = false;
+            let unknown = false;
+            for (const selection of candidates) {
+                const selected = selects(selection, tags, recipe);
+                if (selected === undefined) unknown = true;
+                if (!selected) continue;
+                for (const exclusion of selection.deprecations) {
+                    const reason = excludedBy(exclusion, where, () => (allTags ??= imageTags(image, check)), () => {
+                        distributions ??= new References(args.resources.filter(resource => resource.isType(aws.imagebuilder.DistributionConfiguration)), ["arn", "id"]);
+                        return (amis ??= distributedAmis(image, distributions, check));
+                    });
+                    if (reason === false) deprecated = true;
+                    else if (reason === undefined) unknown = true;
+                    else excluded.push(reason);
+                }
+            }
+            if (deprecated) continue;
+            if (unknown) {
                 check.unknown(`whether a lifecycle policy in ${region.value} selects ${image.name}`);
+                continue;
+            }
+            if (excluded.length > 0) {
+                check.violation(`the aws.imagebuilder.LifecyclePolicy in ${region.value} selects this image but never deprecates it: ${excluded.join("; ")}. ` +
+                    "Narrow the DEPRECATE rule's exclusionRules so they do not match this image (exclude only the AMIs a tag marks as pinned), " +
+                    "or deprecate it with another rule.", image.urn);
                 continue;
             }
             check.violation(`the aws.imagebuilder.LifecyclePolicy in ${region.value} does not select this image: none of its resourceSelection.tagMap ` +

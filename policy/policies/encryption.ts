@@ -203,7 +203,14 @@ export const imageKeysCustomerManaged: StackValidationPolicy = {
         for (const image of registered) {
             check.each(`${image.name}.ebsBlockDevices`, () => image.props.ebsBlockDevices as any[], (device, at) => {
                 const snapshot = check.read(`${at}.snapshotId`, () => device.snapshotId as unknown);
-                if (!snapshot.known || typeof snapshot.value !== "string" || isBlank(snapshot.value)) return;
+                if (!snapshot.known) return;
+                if (typeof snapshot.value !== "string" || isBlank(snapshot.value)) {
+                    // An empty volume takes the account's default EBS key, aws/ebs unless someone changed it: no device can say which.
+                    check.violation(`${local(image, at)}.snapshotId is not set, so that volume is encrypted (if at all) with the account's default EBS key, ` +
+                        "aws/ebs unless changed, and the image cannot be shared: register every volume from an aws.ebs.SnapshotCopy in this stack " +
+                        "with encrypted: true and a customer-managed kmsKeyId.", image.urn);
+                    return;
+                }
                 if (snapshots!.find(snapshot.value)) return;
                 if (snapshots!.incomplete) check.unknown(`whether ${at}.snapshotId is a snapshot copy the stack declares`);
                 else check.violation(`${local(image, at)}.snapshotId is ${show(snapshot.value)}, a snapshot this stack does not copy, so the pack cannot tell which key ` +

@@ -1,7 +1,8 @@
 // Rule 7: instances launched from the image, however they are launched (launch templates, instances,
-// launch configurations, Spot Fleets, Image Builder's build instances), require IMDSv2 with a short hop
+// Spot Instance requests, launch configurations, Spot Fleets, Image Builder's build instances), require IMDSv2 with a short hop
 // limit, encrypt every EBS volume they declare, ask for no public IP and carry no secrets in user data.
 import * as aws from "@pulumi/aws";
+import { Unwrap } from "@pulumi/pulumi";
 import { PolicyConfigSchema, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { configWithDefaults } from "../lib/config";
 import { Check } from "../lib/unknowns";
@@ -95,14 +96,28 @@ function checkPublicIp(check: Check, field: string, get: () => unknown, no = "fa
 }
 
 /** No access keys, private keys or plain-text passwords in user data (plain, base64 or gzip). */
-export function checkUserData(check: Check, field: string, get: () => unknown): void {
+export function checkUserData(check: Check, field: string, get: () => unknown, readers = "anyone who can describe the instance or template"): void {
     const userData = check.read(field, get);
     if (!userData.known) return;
     const secrets = secretsIn(userData.value);
     if (secrets.length > 0) {
-        check.violation(`${field} contains ${secrets.join(" and ")} in plain text, readable by anyone who can describe the instance or template: ` +
+        check.violation(`${field} contains ${secrets.join(" and ")} in plain text, readable by ${readers}: ` +
             "remove it and have the instance fetch what it needs through its role (Secrets Manager, SSM Parameter Store SecureString).");
     }
+}
+
+/** What `aws.ec2.Instance` and `aws.ec2.SpotInstanceRequest` both take. */
+type InstanceInputs = Unwrap<aws.ec2.InstanceArgs> | Unwrap<aws.ec2.SpotInstanceRequestArgs>;
+
+function checkInstance(check: Check, instance: InstanceInputs, maxHopLimit: number): void {
+    const template = check.read("launchTemplate", () => instance.launchTemplate);
+    const inherited = !template.known || !!template.value;
+    checkMetadataOptions(check, { field: "metadataOptions", options: () => instance.metadataOptions, maxHopLimit, inherited });
+    checkRootVolumeEncrypted(check, () => instance.rootBlockDevice);
+    checkVolumesEncrypted(check, "ebsBlockDevices", () => instance.ebsBlockDevices);
+    checkPublicIp(check, "associatePublicIpAddress", () => instance.associatePublicIpAddress);
+    checkUserData(check, "userData", () => instance.userData);
+    checkUserData(check, "userDataBase64", () => (instance as Unwrap<aws.ec2.InstanceArgs>).userDataBase64);
 }
 
 export const launchTemplatesHardened: ResourceValidationPolicy = {
@@ -115,30 +130,27 @@ export const launchTemplatesHardened: ResourceValidationPolicy = {
         checkMetadataOptions(check, { field: "metadataOptions", options: () => template.metadataOptions, maxHopLimit: maxHopLimitOf(args) });
         // The provider types these two as strings.
         checkVolumesEncrypted(check, "blockDeviceMappings", () => template.blockDeviceMappings, mapping => mapping.ebs, ".ebs", '"true"');
-        check.each("networkInterfaces", () => template.networkInterfaces, (networkInterface, at) =>
-            checkPublicIp(check, `${at}.associatePublicIpAddress`, () => networkInterface.associatePublicIpAddress, '"false"'));
+        check.each("networkInterfaces", () => template.networkInterfaces, (networkInterface, at) => {
+            checkPublicIp(check, `${at}.associatePublicIpAddress`, () => networkInterface.associatePublicIpAddress, '"false"');
+            // A carrier IP is a public address in a Wavelength Zone.
+            checkPublicIp(check, `${at}.associateCarrierIpAddress`, () => networkInterface.associateCarrierIpAddress, '"false"');
+        });
         checkUserData(check, "userData", () => template.userData);
     })),
 };
 
 export const instanceLaunchesHardened: ResourceValidationPolicy = {
     name: "instance-launches-hardened",
-    description: "Instances launched without a launch template (aws.ec2.Instance, launch configurations, Spot Fleet launch specifications, " +
-        "Image Builder build instances) meet the launch template rules: IMDSv2, short hop limit, encrypted volumes, no public IP, no secrets in user data.",
+    description: "Instances launched without a launch template (aws.ec2.Instance, Spot Instance requests, launch configurations, Spot Fleet launch specifications, " +
+        "Image Builder build instances) meet the launch template rules: IMDSv2, short hop limit, encrypted volumes, no public IP, no secrets in user data " +
+        "(nor in the Image Builder components they run).",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema,
     validateResource: validateResourceOfTypes(
-        on(aws.ec2.Instance, (instance, args, check) => {
-            const template = check.read("launchTemplate", () => instance.launchTemplate);
-            const inherited = !template.known || !!template.value;
-            checkMetadataOptions(check, { field: "metadataOptions", options: () => instance.metadataOptions, maxHopLimit: maxHopLimitOf(args), inherited });
-            checkRootVolumeEncrypted(check, () => instance.rootBlockDevice);
-            checkVolumesEncrypted(check, "ebsBlockDevices", () => instance.ebsBlockDevices);
-            checkPublicIp(check, "associatePublicIpAddress", () => instance.associatePublicIpAddress);
-            checkUserData(check, "userData", () => instance.userData);
-            checkUserData(check, "userDataBase64", () => instance.userDataBase64);
-        }),
+        on(aws.ec2.Instance, (instance, args, check) => checkInstance(check, instance, maxHopLimitOf(args))),
+        // A Spot Instance request launches an instance from the same inputs.
+        on(aws.ec2.SpotInstanceRequest, (request, args, check) => checkInstance(check, request, maxHopLimitOf(args))),
         on(aws.ec2.LaunchConfiguration, (configuration, args, check) => {
             checkMetadataOptions(check, { field: "metadataOptions", options: () => configuration.metadataOptions, maxHopLimit: maxHopLimitOf(args) });
             checkRootVolumeEncrypted(check, () => configuration.rootBlockDevice);
@@ -165,6 +177,10 @@ export const instanceLaunchesHardened: ResourceValidationPolicy = {
         on(aws.imagebuilder.ImageRecipe, (recipe, _args, check) => {
             // Build instances run it, and it is readable wherever the recipe is.
             checkUserData(check, "userDataBase64", () => recipe.userDataBase64);
+        }),
+        on(aws.imagebuilder.Component, (component, _args, check) => {
+            // Build instances run the document, and anyone the component is shared with can read it.
+            checkUserData(check, "data", () => component.data, "anyone who can get the component");
         }),
     ),
 };

@@ -1,5 +1,6 @@
-// Rule 7 across the stack: whatever launches instances (Auto Scaling groups, instances, EC2 Fleets, Spot
-// Fleets) launches them from launch templates the pack can check, and gets no public IP from its subnet.
+// Rule 7 across the stack: whatever launches instances (Auto Scaling groups, instances, Spot Instance
+// requests, EC2 Fleets, Spot Fleets, EKS node groups, Batch compute environments) launches them from launch
+// templates (or launch configurations) the pack can check, and gets no public IP from its subnet.
 import * as aws from "@pulumi/aws";
 import { Resource } from "@pulumi/pulumi";
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
@@ -48,8 +49,10 @@ function templateReferences(resource: PolicyResource, check: Check): TemplateRef
         add(`${mixed}.launchTemplateSpecification`, () => props.mixedInstancesPolicy?.launchTemplate?.launchTemplateSpecification, "launchTemplateId", "launchTemplateName");
         check.each(`${resource.name}.${mixed}.overrides`, () => props.mixedInstancesPolicy?.launchTemplate?.overrides, (override: Props, at) =>
             add(`${at.slice(resource.name.length + 1)}.launchTemplateSpecification`, () => override.launchTemplateSpecification, "launchTemplateId", "launchTemplateName"));
-    } else if (resource.isType(aws.ec2.Instance)) {
+    } else if (resource.isType(aws.ec2.Instance) || resource.isType(aws.ec2.SpotInstanceRequest) || resource.isType(aws.eks.NodeGroup)) {
         add("launchTemplate", () => props.launchTemplate, "id", "name");
+    } else if (resource.isType(aws.batch.ComputeEnvironment)) {
+        add("computeResources.launchTemplate", () => props.computeResources?.launchTemplate, "launchTemplateId", "launchTemplateName");
     } else if (resource.isType(aws.ec2.Fleet) || resource.isType(aws.ec2.SpotFleetRequest)) {
         const [idKey, nameKey] = resource.isType(aws.ec2.Fleet) ? ["launchTemplateId", "launchTemplateName"] : ["id", "name"];
         check.each(`${resource.name}.launchTemplateConfigs`, () => props.launchTemplateConfigs, (config: Props, at) =>
@@ -58,7 +61,20 @@ function templateReferences(resource: PolicyResource, check: Check): TemplateRef
     return found;
 }
 
-const LAUNCHERS: Array<new (...rest: any[]) => Resource> = [aws.autoscaling.Group, aws.ec2.Instance, aws.ec2.Fleet, aws.ec2.SpotFleetRequest];
+const LAUNCHERS: Array<new (...rest: any[]) => Resource> = [
+    aws.autoscaling.Group, aws.ec2.Instance, aws.ec2.SpotInstanceRequest, aws.ec2.Fleet, aws.ec2.SpotFleetRequest, aws.eks.NodeGroup, aws.batch.ComputeEnvironment,
+];
+
+/** An instance launched on its own: an `aws.ec2.Instance` or an `aws.ec2.SpotInstanceRequest`, which takes the same inputs. */
+function isSingleInstance(resource: PolicyResource): boolean {
+    return resource.isType(aws.ec2.Instance) || resource.isType(aws.ec2.SpotInstanceRequest);
+}
+
+/** The launch configuration an Auto Scaling group names, if any. */
+function launchConfigurationName(group: PolicyResource, check: Check): string | undefined {
+    const name = check.read(`${group.name}.launchConfiguration`, () => group.props.launchConfiguration as unknown);
+    return name.known && typeof name.value === "string" && !isBlank(name.value) ? name.value : undefined;
+}
 
 function launchers(resources: PolicyResource[]): PolicyResource[] {
     return resources.filter(resource => LAUNCHERS.some(type => resource.isType(type)));
@@ -66,13 +82,42 @@ function launchers(resources: PolicyResource[]): PolicyResource[] {
 
 export const launchTemplatesDeclared: StackValidationPolicy = {
     name: "launch-templates-declared",
-    description: "Auto Scaling groups, instances and fleets launch from launch templates this stack declares, so the pack checks what they launch.",
+    description: "Auto Scaling groups, instances, Spot requests, fleets, EKS node groups and Batch compute environments launch from launch templates " +
+        "(or launch configurations) this stack declares, so the pack checks what they launch.",
     enforcementLevel: "mandatory",
     severity: "high",
     validateStack: validateStackWithCheck((args, check) => {
         const users = launchers(args.resources);
-        if (users.length === 0) args.notApplicable("Nothing in the stack launches instances.");
+        const distributions = args.resources.filter(resource => resource.isType(aws.imagebuilder.DistributionConfiguration));
+        if (users.length === 0 && distributions.length === 0) args.notApplicable("Nothing in the stack launches instances.");
         const templates = new References(args.resources.filter(resource => resource.isType(aws.ec2.LaunchTemplate)), ["id", "arn", "name"]);
+        // A distribution that sets the new image in a template of this account makes that template launch it.
+        for (const distribution of distributions) {
+            const props = distribution.props as Props;
+            check.each(`${distribution.name}.distributions`, () => props.distributions as Props[] | undefined, (target, at) =>
+                check.each(`${at}.launchTemplateConfigurations`, () => target.launchTemplateConfigurations as Props[] | undefined, (configuration, configurationAt) => {
+                    const account = check.read(`${configurationAt}.accountId`, () => configuration.accountId as unknown);
+                    // Another account's template is that account's; image-sharing-allow-listed holds the account to the allow-list.
+                    if (!account.known || !isBlank(account.value)) return;
+                    const template = check.read(`${configurationAt}.launchTemplateId`, () => configuration.launchTemplateId as unknown);
+                    if (!template.known || typeof template.value !== "string" || isBlank(template.value) || templates.find(template.value)) return;
+                    if (templates.incomplete) check.unknown(`whether ${configurationAt}.launchTemplateId is a launch template the stack declares`);
+                    else check.violation(`${configurationAt.slice(distribution.name.length + 1)}.launchTemplateId is ${show(template.value)}, a launch template this stack ` +
+                        "does not declare, so the pack cannot check the instances it launches from each new image: declare the aws.ec2.LaunchTemplate " +
+                        "in this stack and pass its id.", distribution.urn);
+                }));
+        }
+        const groups = users.filter(user => user.isType(aws.autoscaling.Group));
+        const configurations = groups.length > 0
+            ? new References(args.resources.filter(resource => resource.isType(aws.ec2.LaunchConfiguration)), ["id", "arn", "name"]) : undefined;
+        for (const group of groups) {
+            // A launch configuration from outside the stack launches with settings no rule sees (IMDSv1, volumes, public IP).
+            const name = launchConfigurationName(group, check);
+            if (name === undefined || configurations!.find(name)) continue;
+            if (configurations!.incomplete) check.unknown(`whether ${group.name}.launchConfiguration is a launch configuration the stack declares`);
+            else check.violation(`launchConfiguration is ${show(name)}, a launch configuration this stack does not declare, so the pack cannot check its ` +
+                "metadata options, volumes, public IP or user data: use launchTemplate { id, version } with an aws.ec2.LaunchTemplate declared in this stack.", group.urn);
+        }
         for (const user of users) {
             for (const { field, reference } of templateReferences(user, check)) {
                 if (templates.find(reference)) continue;
@@ -87,17 +132,28 @@ export const launchTemplatesDeclared: StackValidationPolicy = {
     }),
 };
 
-/** A launch template's own public IP setting: its first network interface's associatePublicIpAddress. */
-function templatePublicIp(template: PolicyResource, check: Check): Reading<{ publicIp: unknown; subnets: string[]; existingInterface: boolean }> {
+/**
+ * A launch template's own public IP setting: its primary network interface's (device index 0, which is what
+ * an unset deviceIndex means) associatePublicIpAddress, wherever that interface is in the list.
+ */
+function templatePublicIp(template: PolicyResource, check: Check): Reading<{ publicIp: unknown; subnets: string[]; existingInterface: boolean; at: string }> {
     const interfaces = check.read(`${template.name}.networkInterfaces`, () => template.props.networkInterfaces as Props[] | undefined);
     if (!interfaces.known) return interfaces;
-    const first = interfaces.value?.[0];
-    if (!first) return { known: true, value: { publicIp: undefined, subnets: [], existingInterface: false } };
-    const publicIp = check.read(`${template.name}.networkInterfaces[0].associatePublicIpAddress`, () => first.associatePublicIpAddress as unknown);
-    const subnet = check.read(`${template.name}.networkInterfaces[0].subnetId`, () => first.subnetId as unknown);
-    const existing = check.read(`${template.name}.networkInterfaces[0].networkInterfaceId`, () => first.networkInterfaceId as unknown);
+    const list = interfaces.value ?? [];
+    let index = -1;
+    for (let position = 0; position < list.length && index < 0; position++) {
+        const deviceIndex = check.read(`${template.name}.networkInterfaces[${position}].deviceIndex`, () => list[position]?.deviceIndex as unknown);
+        if (!deviceIndex.known) return { known: false };
+        if (isBlank(deviceIndex.value) || Number(deviceIndex.value) === 0) index = position;
+    }
+    const primary = index >= 0 ? list[index] : undefined;
+    if (!primary) return { known: true, value: { publicIp: undefined, subnets: [], existingInterface: false, at: "networkInterfaces[0]" } };
+    const at = `networkInterfaces[${index}]`;
+    const publicIp = check.read(`${template.name}.${at}.associatePublicIpAddress`, () => primary.associatePublicIpAddress as unknown);
+    const subnet = check.read(`${template.name}.${at}.subnetId`, () => primary.subnetId as unknown);
+    const existing = check.read(`${template.name}.${at}.networkInterfaceId`, () => primary.networkInterfaceId as unknown);
     if (!publicIp.known || !subnet.known || !existing.known) return { known: false };
-    return { known: true, value: { publicIp: publicIp.value, subnets: strings(subnet.value), existingInterface: !isBlank(existing.value) } };
+    return { known: true, value: { publicIp: publicIp.value, subnets: strings(subnet.value), existingInterface: !isBlank(existing.value), at } };
 }
 
 export const instancesGetNoPublicIp: StackValidationPolicy = {
@@ -123,7 +179,7 @@ export const instancesGetNoPublicIp: StackValidationPolicy = {
             const templatesUsed = templateReferences(user, check).map(({ field, reference }) => ({ field, template: templateRefs.find(reference) }))
                 .filter((found): found is { field: string; template: PolicyResource } => !!found.template);
             templatesUsed.forEach(({ template }) => used.add(template));
-            if (user.isType(aws.ec2.Instance)) {
+            if (isSingleInstance(user)) {
                 const publicIp = read(user, "associatePublicIpAddress", () => props.associatePublicIpAddress as unknown);
                 const subnet = read(user, "subnetId", () => props.subnetId as unknown);
                 const interfaces = read(user, "networkInterfaces", () => (props.networkInterfaces as unknown[] | undefined)?.length ?? 0);
@@ -135,9 +191,9 @@ export const instancesGetNoPublicIp: StackValidationPolicy = {
                 const subnets = read(user, "vpcZoneIdentifiers", () => strings(props.vpcZoneIdentifiers));
                 if (!subnets.known) continue;
                 for (const { field, template } of templatesUsed) launches.push({ at: user, field, template, subnets: subnets.value });
-                const configurationName = read(user, "launchConfiguration", () => props.launchConfiguration as unknown);
-                if (configurationName.known && typeof configurationName.value === "string" && !isBlank(configurationName.value)) {
-                    const configuration = configurationRefs.find(configurationName.value);
+                const configurationName = launchConfigurationName(user, check);
+                if (configurationName !== undefined) {
+                    const configuration = configurationRefs.find(configurationName);
                     if (configuration) {
                         used.add(configuration);
                         const publicIp = read(configuration, "associatePublicIpAddress", () => configuration.props.associatePublicIpAddress as unknown);
@@ -146,6 +202,12 @@ export const instancesGetNoPublicIp: StackValidationPolicy = {
                         check.unknown(`whether ${user.name}.launchConfiguration is a launch configuration the stack declares`);
                     }
                 }
+            } else if (user.isType(aws.eks.NodeGroup) || user.isType(aws.batch.ComputeEnvironment)) {
+                const [subnetField, getSubnets] = user.isType(aws.eks.NodeGroup)
+                    ? ["subnetIds", () => strings(props.subnetIds)] as const
+                    : ["computeResources.subnets", () => strings(props.computeResources?.subnets)] as const;
+                const subnets = read(user, subnetField, getSubnets);
+                if (subnets.known) for (const { field, template } of templatesUsed) launches.push({ at: user, field, template, subnets: subnets.value });
             } else {
                 // EC2 Fleet and Spot Fleet: subnets come from each launch template config's overrides.
                 check.each(`${user.name}.launchTemplateConfigs`, () => props.launchTemplateConfigs as Props[] | undefined, (config, at) => {
@@ -174,17 +236,20 @@ export const instancesGetNoPublicIp: StackValidationPolicy = {
         for (const launch of launches) {
             let { publicIp, subnets, existingInterface } = launch;
             let field = launch.field;
+            let primary = "networkInterfaces[0]";
             if (isBlank(publicIp) && launch.template) {
                 const fromTemplate = templatePublicIp(launch.template, check);
                 if (!fromTemplate.known) continue;
                 publicIp = fromTemplate.value.publicIp;
+                primary = fromTemplate.value.at;
                 existingInterface ||= fromTemplate.value.existingInterface;
                 if (subnets.length === 0) subnets = fromTemplate.value.subnets;
-                if (launch.at !== launch.template) field = `${launch.field} (${launch.template.name}'s networkInterfaces[0].associatePublicIpAddress)`;
+                if (launch.at !== launch.template) field = `${launch.field} (${launch.template.name}'s ${fromTemplate.value.at}.associatePublicIpAddress)`;
+                else field = `${fromTemplate.value.at}.associatePublicIpAddress`;
             }
             // An explicit true is the resource rules' finding; an explicit false or an existing interface gets no public IP.
             if (isTrue(publicIp) || isFalse(publicIp) || existingInterface) continue;
-            const fix = launch.template ? 'set the template\'s networkInterfaces[0].associatePublicIpAddress to "false"' : "set associatePublicIpAddress to false";
+            const fix = launch.template ? `set the template's ${primary}.associatePublicIpAddress to "false"` : "set associatePublicIpAddress to false";
             if (subnets.length === 0) {
                 check.violation(`${field} is not set and the pack cannot see the subnet it launches into (a default subnet assigns public IPs): ${fix}.`, launch.at.urn);
                 continue;

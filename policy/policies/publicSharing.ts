@@ -108,7 +108,9 @@ const blockPublicSharingSchema: PolicyConfigSchema = {
 };
 
 /** Resource types that hold an image in their own account and region. */
-const IMAGE_TYPES: Array<new (...rest: any[]) => Resource> = [aws.ec2.Ami, aws.ec2.AmiCopy, aws.ec2.AmiFromInstance, aws.imagebuilder.Image];
+const IMAGE_TYPES: Array<new (...rest: any[]) => Resource> = [
+    aws.ec2.Ami, aws.ec2.AmiCopy, aws.ec2.AmiFromInstance, aws.imagebuilder.Image, aws.imagebuilder.ImagePipeline,
+];
 
 /** Where an image resource puts images: an account and region, and how a message names it. */
 interface ImagePlacement {
@@ -125,7 +127,8 @@ function imagePlacements(resource: PolicyResource, owner: Account, check: Check)
             check.unknown(`the region of ${resource.name}`);
             return [];
         }
-        return [{ account: owner, region: region.value, what: "this image" }];
+        const what = resource.isType(aws.imagebuilder.ImagePipeline) ? "every image this pipeline builds" : "this image";
+        return [{ account: owner, region: region.value, what }];
     }
     const placements: ImagePlacement[] = [];
     const distributions = () => resource.props.distributions as aws.types.input.imagebuilder.DistributionConfigurationDistribution[] | undefined;

@@ -70,6 +70,18 @@ export const imagesTagged: ResourceValidationPolicy = {
             checkDistributed(check, args, () => pipeline.distributionConfigurationArn, () => pipeline.containerRecipeArn);
         }),
         on(aws.imagebuilder.ImageRecipe, (recipe, args, check) => checkResourceTags(check, args, () => recipe.tags)),
+        on(aws.ec2.Tag, (tag, args, check) => {
+            // A tag resource overwrites the image's own value for its key: a blank one strips a required tag.
+            const key = check.read("key", () => tag.key);
+            if (!key.known || typeof key.value !== "string") return;
+            const { requiredTags } = configWithDefaults<ImagesTaggedConfig>(configSchema, args.getConfig<ImagesTaggedConfig>());
+            if (!requiredTags.includes(key.value)) return;
+            const value = check.read("value", () => tag.value);
+            if (value.known && isBlank(value.value)) {
+                check.violation(`value is blank, so this tag strips the required tag ${key.value} from the resource it tags: ` +
+                    `give it a non-blank value, or remove this aws.ec2.Tag and set ${key.value} on the image itself.`);
+            }
+        }),
         on(aws.imagebuilder.DistributionConfiguration, (distribution, args, check) => {
             const { requiredTags } = configWithDefaults<ImagesTaggedConfig>(configSchema, args.getConfig<ImagesTaggedConfig>());
             eachAmiDistribution(check, () => distribution.distributions, (ami, at) => {

@@ -70,6 +70,10 @@ describe("the policy pack over realistic variations of the stacks", () => {
         ["organization-only sharing", "dev", { sharing: { organizationArns: [ORGANIZATION] } }],
         ["no sharing", "prod", { sharing: {} }],
         ["no fleet", "prod", { fleet: undefined }],
+        ["a build network", "dev", { build: { subnetId: "subnet-0123456789abcdef0" } }],
+        ["organization and OU sharing in many regions", "prod", {
+            regions: MANY, sharing: { organizationArns: [ORGANIZATION], organizationalUnitArns: ["arn:aws:organizations::555555555555:ou/o-a1b2c3d4e5/ou-ab12-workload1"] },
+        }],
     ];
     for (const [what, stack, change] of variations) {
         it(`passes ${stack} with ${what}: no mandatory violation`, async () => {

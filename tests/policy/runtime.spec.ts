@@ -52,9 +52,15 @@ function brokenProgram(): ResourceFixture[] {
     elsewhere.props.launchTemplate.id = "lt-0fedcba9876543210";
     const lifecycle = fixtures.lifecyclePolicy();
     lifecycle.props.resourceSelection = { tagMap: {} };
+    // Bypasses red-teaming found: a Spot Instance request on IMDSv1, a tag resource that blanks a required tag.
+    const spot = fixtures.instance();
+    spot.type = "aws:ec2/spotInstanceRequest:SpotInstanceRequest";
+    spot.name = "spot-builder";
+    spot.props.metadataOptions.httpTokens = "optional";
+    const blankOwner: ResourceFixture = { type: "aws:ec2/tag:Tag", name: "blank-owner", provider: fixtures.regionalProvider(), props: { resourceId: fixtures.SOURCE_AMI, key: "Owner", value: " " } };
     return [
         ...fixtures.devProgram(), copy, taggedByDefault, template, group, captured, unblocked, snapshotsUnblocked, distribution, westImage,
-        externalKey, openInstance, fixtures.subnet(true), elsewhere, lifecycle,
+        externalKey, openInstance, fixtures.subnet(true), elsewhere, lifecycle, spot, blankOwner,
         fixtures.launchPermission({ group: "all" }), fixtures.launchPermission({ accountId: "999999999999" }),
         fixtures.snapshotPermission("999999999999"), fixtures.ramPrincipalAssociation("arn:aws:iam::999999999999:role/outsider"),
     ].filter(resource => resource.type !== "aws:imagebuilder/lifecyclePolicy:LifecyclePolicy" || resource === lifecycle);
