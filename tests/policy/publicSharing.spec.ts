@@ -1,10 +1,13 @@
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import { imageBlockPublicAccessOn, imageRegionsBlockPublicSharing, noPublicImages } from "../../policy/policies";
 import {
     amiCopy, blockPublicAccess, devProgram, distributionConfiguration, HOME_REGION, image, launchPermission, regionalProvider,
 } from "./fixtures";
 import { detail, runPolicy, UNKNOWN, unknownDetail } from "./harness";
 
+const PACK_VERSION: string = JSON.parse(fs.readFileSync(path.join(__dirname, "../../policy/package.json"), "utf8")).version;
 const UNTIL_APPLY = "the check runs again with the real values when `pulumi up` registers the resource";
 
 describe("rule 1: no-public-images (launch permissions)", () => {
@@ -27,7 +30,7 @@ describe("rule 1: no-public-images (launch permissions)", () => {
         assert.strictEqual(diagnostics.length, 1);
         assert.strictEqual(diagnostics[0].level, "advisory");
         assert.strictEqual(diagnostics[0].message,
-            "can't run policy 'no-public-images' from policy pack 'golden-ami@v0.2.0' during preview: " +
+            `can't run policy 'no-public-images' from policy pack 'golden-ami@v${PACK_VERSION}' during preview: ` +
             `could not check group: value unknown until apply; ${UNTIL_APPLY}`);
     });
 
