@@ -71,10 +71,22 @@ export function environmentOf(image: GoldenImage): string {
     return image.tags.Environment || UNTAGGED_ENVIRONMENT;
 }
 
-/** Newest first; the image id breaks ties so every run orders the same way. */
+/**
+ * Newest first. Images made in the same second (EC2 dates have whole seconds) go by version, higher
+ * first, then by image id, so every run orders them the same way.
+ */
 export function newestFirst(left: GoldenImage, right: GoldenImage): number {
-    const byDate = timeOf(right.createdAt) - timeOf(left.createdAt);
-    return byDate !== 0 ? byDate : left.imageId.localeCompare(right.imageId);
+    return timeOf(right.createdAt) - timeOf(left.createdAt)
+        || compareVersions(right.version, left.version)
+        || left.imageId.localeCompare(right.imageId);
+}
+
+/** Semantic versions by number (`1.10.0` after `1.9.0`); a missing or unreadable version sorts first. */
+export function compareVersions(left: string | undefined, right: string | undefined): number {
+    const parts = (version: string | undefined) => SEMVER_AT_START.exec(version ?? "")?.slice(1, 4).map(Number) ?? [];
+    const [a, b] = [parts(left), parts(right)];
+    if (a.length === 0 || b.length === 0) return a.length - b.length;
+    return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
 }
 
 /** Milliseconds since the epoch; a missing or unreadable date counts as the oldest. */

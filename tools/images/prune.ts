@@ -7,6 +7,7 @@ import { GoldenImage } from "./goldenImage";
 import { findUsage } from "./inUse";
 import { findGoldenImages } from "./inventory";
 import { planPrune, PrunedImage } from "./prunePlan";
+import { atStackVersion, mergeUsage } from "./usage";
 import { acrossRegions, describeFailures } from "./regions";
 import { shortDate } from "./table";
 import { ImageTarget } from "./target";
@@ -85,7 +86,8 @@ async function pruneRegion(region: string, target: ImageTarget, apply: boolean, 
         now: context.now(),
         warn: message => context.stderr(`${region}: warning: ${message}`),
     });
-    const plan = planPrune(images, usage, target.keep);
+    const current = target.stack !== undefined && target.version !== undefined ? atStackVersion(images, target.stack, target.version) : {};
+    const plan = planPrune(images, mergeUsage(usage, current), target.keep);
     const pruned: PrunedRecord[] = [];
     // One image at a time: deletes are few, and a slow steady pace keeps clear of EC2's rate limits.
     for (const candidate of plan.prune) {

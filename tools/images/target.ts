@@ -11,7 +11,7 @@ export interface ImageTarget {
     stack?: string;
     /** Image family: AMI names start with `<name>-`, and the program tags `Name=<name>`. */
     name: string;
-    /** The stack's image.version; verify needs it. */
+    /** The stack's image.version: verify checks it, prune always keeps it. */
     version?: string;
     /** The home region first when read from the stack. */
     regions: string[];

@@ -31,6 +31,18 @@ export function keptByTag(images: GoldenImage[]): ImageUsage {
     return usage;
 }
 
+/**
+ * The stack's own images at its `image.version`: its `pulumi up` declares them (the build, the copies)
+ * and publishes one of them, even when the parameter that says so was deleted or is not readable.
+ */
+export function atStackVersion(images: GoldenImage[], stack: string, version: string): ImageUsage {
+    const usage: ImageUsage = {};
+    for (const image of images) {
+        if (image.tags.Environment === stack && image.version === version) usage[image.imageId] = [`${stack}'s image.version ${version}: its pulumi up manages it`];
+    }
+    return usage;
+}
+
 export function mergeUsage(...usages: ImageUsage[]): ImageUsage {
     const merged: ImageUsage = {};
     for (const usage of usages) {

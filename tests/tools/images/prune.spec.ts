@@ -7,9 +7,12 @@ import { goldenAmi, loadDevStack, recordingContext } from "./fixtures";
 
 const REPORT = "reports/prune-2026-06-01T12-00-00-000Z.json";
 
-/** Four dev images, one a month from January: with the dev stack's keepAtLeast of 2, January and February go. */
+/**
+ * Four dev versions, one a month from January to April's 1.4.0, the stack's current one: with the dev
+ * stack's keepAtLeast of 2, January and February go.
+ */
 function fourMonths(): RegionWorld {
-    return { images: [1, 2, 3, 4].map(month => goldenAmi(`ami-0000000${month}`, { created: `2026-0${month}-01T04:00:00.000Z` })) };
+    return { images: [1, 2, 3, 4].map(month => goldenAmi(`ami-0000000${month}`, { created: `2026-0${month}-01T04:00:00.000Z`, version: `1.${month}.0` })) };
 }
 
 /** The calls that change something, in the order they were made. */
@@ -57,14 +60,14 @@ describe("images prune", () => {
 
     it("keeps every image in use, whatever uses it, and removes only the unused one beyond --keep", async () => {
         const images = [
-            goldenAmi("ami-00000001", { created: "2026-01-01T04:00:00.000Z" }),
-            goldenAmi("ami-00000002", { created: "2026-02-01T04:00:00.000Z" }),
-            goldenAmi("ami-00000003", { created: "2026-03-01T04:00:00.000Z" }),
-            goldenAmi("ami-00000004", { created: "2026-04-01T04:00:00.000Z" }),
-            goldenAmi("ami-00000005", { created: "2026-05-01T04:00:00.000Z" }),
-            goldenAmi("ami-00000006", { created: "2026-05-15T04:00:00.000Z", lastLaunchedTime: "2026-05-30T00:00:00.000Z" }),
-            goldenAmi("ami-00000007", { created: "2026-05-20T04:00:00.000Z" }),
-            goldenAmi("ami-00000009", { created: "2025-12-01T04:00:00.000Z" }),
+            goldenAmi("ami-00000001", { created: "2026-01-01T04:00:00.000Z", version: "1.3.1" }),
+            goldenAmi("ami-00000002", { created: "2026-02-01T04:00:00.000Z", version: "1.3.2" }),
+            goldenAmi("ami-00000003", { created: "2026-03-01T04:00:00.000Z", version: "1.3.3" }),
+            goldenAmi("ami-00000004", { created: "2026-04-01T04:00:00.000Z", version: "1.3.4" }),
+            goldenAmi("ami-00000005", { created: "2026-05-01T04:00:00.000Z", version: "1.3.5" }),
+            goldenAmi("ami-00000006", { created: "2026-05-15T04:00:00.000Z", version: "1.3.6", lastLaunchedTime: "2026-05-30T00:00:00.000Z" }),
+            goldenAmi("ami-00000007", { created: "2026-05-20T04:00:00.000Z", version: "1.3.7" }),
+            goldenAmi("ami-00000009", { created: "2025-12-01T04:00:00.000Z", version: "1.3.9" }),
         ];
         const { exitCode, aws, reports } = await prune({ "us-east-1": {
             images,
@@ -146,6 +149,20 @@ describe("images prune", () => {
         assert.ok(aws.regions["us-east-1"].world.images.some(image => image.ImageId === "ami-0000000a"), "the prod image must stay");
         assert.deepStrictEqual(changes(aws.regions["us-east-1"]).filter(change => change.startsWith("deregister")),
             ["deregister ami-00000002", "deregister ami-00000001"]);
+    });
+
+    it("never removes the stack's own image.version, even with nothing in the account pointing at it", async () => {
+        // A rebuild of the current version leaves two builds of it; the parameter that publishes one is gone.
+        const images = [
+            goldenAmi("ami-00000001", { created: "2026-01-01T04:00:00.000Z", version: "1.4.0" }),
+            goldenAmi("ami-00000002", { created: "2026-02-01T04:00:00.000Z", version: "1.4.0" }),
+            goldenAmi("ami-00000003", { created: "2026-03-01T04:00:00.000Z", version: "1.3.9" }),
+            goldenAmi("ami-00000004", { created: "2026-04-01T04:00:00.000Z", version: "1.3.9" }),
+        ];
+        const { aws, reports } = await prune({ "us-east-1": { images } }, ["--regions", "us-east-1", "--keep", "1", "--apply"]);
+        assert.deepStrictEqual(changes(aws.regions["us-east-1"]).filter(change => change.startsWith("deregister")), ["deregister ami-00000003"]);
+        const kept = (reports[REPORT] as { regions: { kept: { imageId: string; reasons: string[] }[] }[] }).regions[0].kept;
+        assert.match(kept.find(entry => entry.imageId === "ami-00000001")!.reasons.join("; "), /dev's image\.version 1\.4\.0/);
     });
 
     it("writes the report where --report says", async () => {

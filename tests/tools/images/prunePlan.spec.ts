@@ -20,6 +20,20 @@ describe("images: which images prune removes", () => {
         assert.deepStrictEqual(plan.keep.find(entry => entry.image.imageId === "ami-00000004")?.reasons, ["newest 1 of 2"]);
     });
 
+    it("orders images made in the same second by version, 1.10.0 above 1.9.0, whatever order EC2 lists them in", () => {
+        const sameSecond = "2026-05-01T04:00:00.000Z";
+        const images = [
+            goldenImage("ami-0000000c", { created: sameSecond, version: "1.10.0" }),
+            goldenImage("ami-0000000a", { created: sameSecond, version: "1.2.0" }),
+            goldenImage("ami-0000000b", { created: sameSecond, version: "1.9.0" }),
+        ];
+        for (const order of [images, [...images].reverse()]) {
+            const plan = planPrune(order, {}, 2);
+            assert.deepStrictEqual(kept(plan), ["ami-0000000b", "ami-0000000c"]);
+            assert.deepStrictEqual(pruned(plan), ["ami-0000000a"]);
+        }
+    });
+
     it("keeps an older image in use on top of the N newest, without it taking a newer image's place", () => {
         const images = [
             goldenImage("ami-00000001", { created: "2026-01-01T04:00:00.000Z" }),
