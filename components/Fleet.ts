@@ -96,8 +96,12 @@ export class Fleet extends pulumi.ComponentResource {
                     maxHealthyPercentage: fleet.instanceRefresh.maxHealthyPercentage,
                     instanceWarmup: String(fleet.instanceRefresh.instanceWarmupSeconds),
                     checkpointPercentages: fleet.instanceRefresh.checkpointPercentages,
-                    checkpointDelay: String(fleet.instanceRefresh.checkpointDelaySeconds),
-                    autoRollback: true,
+                    // Auto Scaling refuses a checkpoint delay without checkpoints.
+                    checkpointDelay: fleet.instanceRefresh.checkpointPercentages.length > 0 ? String(fleet.instanceRefresh.checkpointDelaySeconds) : undefined,
+                    // Off: the provider saves the new template version on the group before it starts the refresh, so
+                    // a rollback would "restore" the new version (hashicorp/terraform-provider-aws#34189). A failed
+                    // refresh stops; rolling back is promoting the previous version, which starts a new refresh.
+                    autoRollback: false,
                     skipMatching: true,
                 },
             },

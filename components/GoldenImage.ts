@@ -160,7 +160,7 @@ export class GoldenImage extends pulumi.ComponentResource {
             enhancedImageMetadataEnabled: true,
             tags,
         }, { ...versioned, customTimeouts: { create: BUILD_TIMEOUT } });
-        const amiId = built.outputResources.apply(firstAmiId);
+        const amiId = pulumi.all([built.outputResources, built.urn]).apply(([resources, urn]) => firstAmiId(resources, urn));
 
         // The lifecycle never touches an image a promoting stack pins: it carries the tag the rules exclude.
         // A pin that moves on takes its tag along, and the old image ages out. (The current build is the
@@ -219,10 +219,17 @@ export function readComponentDocument(document: ComponentDocument): string {
     return fs.readFileSync(path.join(__dirname, "documents", `${document}.yaml`), "utf8");
 }
 
-/** The AMI Image Builder distributed to the home region (the only distribution). */
-export function firstAmiId(outputResources: aws.types.output.imagebuilder.ImageOutputResource[]): string {
+/**
+ * The AMI Image Builder distributed to the home region (the only distribution). A build that failed stays
+ * in the state without one, and an update does not build again: only a replacement does.
+ */
+export function firstAmiId(outputResources: aws.types.output.imagebuilder.ImageOutputResource[], urn: string): string {
     const ami = outputResources[0]?.amis?.[0]?.image;
-    if (!ami) throw new Error("Image Builder reported no AMI for the build: see the build logs in the logs bucket");
+    if (!ami) {
+        throw new Error("Image Builder reported no AMI for this build: it failed or was cancelled. Read why in the build logs " +
+            "(the logs bucket) or the build topic; after the fix, build again at the same version with " +
+            `\`pulumi up --replace '${urn}'\`, or bump image.version (npm run lock -- --stack <stack> --bump patch)`);
+    }
     return ami;
 }
 

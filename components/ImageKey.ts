@@ -35,7 +35,13 @@ export class ImageKey extends pulumi.ComponentResource {
             deletionWindowInDays: 30,
             policy,
             tags: args.tags,
-        }, { parent: this, provider: args.provider });
+        }, {
+            parent: this,
+            provider: args.provider,
+            // Kept images and copies (retainOnDelete) stay encrypted under this key: deleting it with a removed
+            // region or a destroyed stack would make them unlaunchable. The alias goes, so the name can be reused.
+            retainOnDelete: true,
+        });
         new aws.kms.Alias(name, { name: `alias/${args.alias}`, targetKeyId: key.keyId }, { parent: this, provider: args.provider });
 
         this.arn = key.arn;

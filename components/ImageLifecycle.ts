@@ -44,7 +44,8 @@ export class ImageLifecycle extends pulumi.ComponentResource {
             resourceSelection: { tagMap: args.selectionTag },
             policyDetails: [
                 {
-                    action: { type: "DEPRECATE" },
+                    // Without `amis`, only Image Builder's own image record is deprecated, not the AMI it distributed.
+                    action: { type: "DEPRECATE", includeResources: { amis: true } },
                     filter: { type: "AGE", value: lifecycle.deprecateAfterDays, unit: "DAYS", retainAtLeast: lifecycle.keepAtLeast },
                     exclusionRules: { amis: { tagMap: kept } },
                 },

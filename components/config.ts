@@ -305,13 +305,14 @@ function parseImage(check: Checker, value: unknown, stack: string): ImageConfig 
 function parseLifecycle(check: Checker, value: unknown): LifecycleConfig {
     const key = "golden-ami:lifecycle";
     const lifecycle = check.object(key, value ?? {}, false, Object.keys(LIFECYCLE_DEFAULTS));
-    const read = (field: keyof LifecycleConfig, min: number) =>
-        check.integer(`${key}.${field}`, lifecycle[field] ?? LIFECYCLE_DEFAULTS[field], min, 3650);
+    // The maxima are Image Builder's: an age filter's value, retainAtLeast, and a lastLaunched exclusion.
+    const read = (field: keyof LifecycleConfig, max: number) =>
+        check.integer(`${key}.${field}`, lifecycle[field] ?? LIFECYCLE_DEFAULTS[field], 1, max);
     const parsed: LifecycleConfig = {
-        deprecateAfterDays: read("deprecateAfterDays", 1),
-        deleteAfterDays: read("deleteAfterDays", 1),
-        keepAtLeast: read("keepAtLeast", 1),
-        keepIfLaunchedWithinDays: read("keepIfLaunchedWithinDays", 1),
+        deprecateAfterDays: read("deprecateAfterDays", 1000),
+        deleteAfterDays: read("deleteAfterDays", 1000),
+        keepAtLeast: read("keepAtLeast", 10),
+        keepIfLaunchedWithinDays: read("keepIfLaunchedWithinDays", 365),
     };
     if (parsed.deleteAfterDays <= parsed.deprecateAfterDays) {
         check.fail(`${key}.deleteAfterDays must be greater than deprecateAfterDays (${parsed.deprecateAfterDays}), got ${parsed.deleteAfterDays}`);

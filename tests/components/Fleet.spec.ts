@@ -39,13 +39,14 @@ for (const stack of ["dev", "prod"]) {
             }
         });
 
-        it("rolls each group to a new version with a Rolling instance refresh that keeps capacity and rolls back", () => {
+        it("rolls each group to a new version with a Rolling instance refresh that keeps capacity, without an auto rollback that would restore the new version", () => {
             for (const group of groups) {
                 const refresh = group.inputs.instanceRefresh;
                 assert.strictEqual(refresh.strategy, "Rolling", `${group.name} strategy`);
                 assert.ok(refresh.preferences.minHealthyPercentage >= 50, `${group.name} keeps capacity`);
                 assert.strictEqual(refresh.preferences.checkpointPercentages.at(-1), 100, `${group.name} checkpoints end at 100`);
-                assert.strictEqual(refresh.preferences.autoRollback, true, `${group.name} rolls back a failed refresh`);
+                // The provider saves the new version on the group before the refresh starts (terraform-provider-aws#34189).
+                assert.strictEqual(refresh.preferences.autoRollback, false, `${group.name} auto rollback would roll back to the new version`);
                 assert.ok(Number(refresh.preferences.instanceWarmup) > 0, `${group.name} warms instances up`);
                 assert.ok(group.inputs.minSize <= group.inputs.desiredCapacity && group.inputs.desiredCapacity <= group.inputs.maxSize, `${group.name} sizes`);
                 assert.ok(group.inputs.healthCheckGracePeriod > 0, `${group.name} health check grace`);
@@ -117,6 +118,19 @@ describe("Fleet settings", () => {
         assert.deepStrictEqual(inRegion("eu-west-1").inputs.vpcZoneIdentifiers, vpcs[0].state.privateSubnetIds);
         assert.strictEqual(vpcs[0].inputs.natGateways.strategy, "Single");
         assert.strictEqual(vpcs[0].inputs.cidrBlock, "10.0.0.0/16", "the configured range, default 10.0.0.0/16");
+    });
+
+    it("sends a checkpoint delay only with checkpoints: Auto Scaling refuses a delay without them", async () => {
+        const raw = (await import("../../tools/stackFile")).readStackConfig("dev");
+        const fleet = raw.fleet as { instanceRefresh: object };
+        const run = await runStack("dev", { config: { fleet: { ...fleet, instanceRefresh: { ...fleet.instanceRefresh, checkpointPercentages: [] } } } });
+        for (const group of ofType(run, TYPES.autoScalingGroup)) {
+            assert.deepStrictEqual(group.inputs.instanceRefresh.preferences.checkpointPercentages, [], group.name);
+            assert.strictEqual(group.inputs.instanceRefresh.preferences.checkpointDelay, undefined, group.name);
+        }
+        for (const group of ofType(await runStack("dev"), TYPES.autoScalingGroup)) {
+            assert.strictEqual(group.inputs.instanceRefresh.preferences.checkpointDelay, "0", `${group.name}: dev's configured delay`);
+        }
     });
 
     it("changes every template's image when the stack pins a new version", async () => {

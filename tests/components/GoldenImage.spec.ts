@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parseStackConfig, pinsOf } from "../../components/config";
-import { BUILD_TIMEOUT, COMPONENT_DOCUMENTS, readComponentDocument, RECIPE_SETTINGS } from "../../components/GoldenImage";
+import { BUILD_TIMEOUT, COMPONENT_DOCUMENTS, firstAmiId, readComponentDocument, RECIPE_SETTINGS } from "../../components/GoldenImage";
 import { KEEP_TAG } from "../../components/tags";
 import { LIFECYCLE_SELECTION_TAG } from "../../components/ImageLifecycle";
 import { checkLockedVersion, lockKey, readVersionLock, recipeInputs, VersionLock } from "../../components/versionLock";
@@ -161,7 +161,8 @@ describe("GoldenImage (the building stack, dev)", () => {
             "selected by the stack's tag, which every retained version's image carries");
         assert.strictEqual(onlyOne(run, TYPES.image).inputs.tags[LIFECYCLE_SELECTION_TAG], "al2023-base-dev", "the build carries the selection tag");
         const [deprecate, remove] = lifecycle.inputs.policyDetails;
-        assert.deepStrictEqual(deprecate.action, { type: "DEPRECATE" });
+        assert.deepStrictEqual(deprecate.action, { type: "DEPRECATE", includeResources: { amis: true } },
+            "deprecates the distributed AMIs, not only Image Builder's record of them");
         assert.deepStrictEqual(deprecate.filter, { type: "AGE", value: 30, unit: "DAYS", retainAtLeast: 5 });
         assert.deepStrictEqual(remove.action, { type: "DELETE", includeResources: { amis: true, snapshots: true } });
         assert.deepStrictEqual(remove.filter, { type: "AGE", value: 90, unit: "DAYS", retainAtLeast: 5 });
@@ -171,6 +172,17 @@ describe("GoldenImage (the building stack, dev)", () => {
         }
         const role = ofType(run, "aws:iam/role:Role").find(r => r.state.arn === lifecycle.inputs.executionRole);
         assert.ok(role && JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal.Service === "imagebuilder.amazonaws.com");
+    });
+});
+
+describe("GoldenImage: a build that made no AMI", () => {
+    it("says the build failed and how to build again: an update of the failed image never rebuilds, only a replacement", () => {
+        const urn = "urn:pulumi:dev::golden-ami::golden-ami:imagebuilder:GoldenImage$aws:imagebuilder/image:Image::al2023-base-image";
+        for (const reported of [[], [{ amis: [], containers: [] }]]) {
+            assert.throws(() => firstAmiId(reported, urn), (error: Error) =>
+                /failed or was cancelled/.test(error.message) && error.message.includes(`pulumi up --replace '${urn}'`) && /bump image\.version/.test(error.message));
+        }
+        assert.strictEqual(firstAmiId([{ amis: [{ image: "ami-0123456789abcdef0", region: "us-east-1" } as never], containers: [] }], urn), "ami-0123456789abcdef0");
     });
 });
 

@@ -47,6 +47,13 @@ for (const { stack, config } of cases) {
             assert.deepStrictEqual(Object.keys(run.outputs.amiIds as object).sort(), [...regions].sort());
         });
 
+        it("keeps every image key when its region or the stack goes, since retained images stay encrypted under it; not its alias", () => {
+            const keys = ofType(run, TYPES.kmsKey);
+            assert.strictEqual(keys.length, regions.length, "one key per region");
+            for (const key of keys) assert.strictEqual(key.options.retainOnDelete, true, `${key.name} is retained`);
+            for (const alias of ofType(run, "aws:kms/alias:Alias")) assert.notStrictEqual(alias.options.retainOnDelete, true, `${alias.name} goes, so its name can be reused`);
+        });
+
         it("copies every region from the one source image, so more regions widen the graph without lengthening it", () => {
             const sources = new Set(ofType(run, TYPES.amiCopy).map(copy => `${copy.inputs.sourceAmiRegion}/${copy.inputs.sourceAmiId}`));
             assert.strictEqual(sources.size, 1, `copies come from ${[...sources].join(", ")}`);
