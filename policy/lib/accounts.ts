@@ -53,11 +53,20 @@ export function providerAccount(provider: PolicyProviderResource | undefined, de
             return { key: `access-key:${accessKey.trim()}`, label: `the account of access key ${accessKey.trim()}` };
         }
         const profile = props.profile;
-        if (typeof profile === "string" && !isBlank(profile) && profile.trim() !== "default") {
-            return { key: `profile:${profile.trim()}`, label: `the account of profile "${profile.trim()}"` };
+        const named = typeof profile === "string" && !isBlank(profile) ? profile.trim() : "default";
+        // Other credential or config files hold other credentials, even under the default profile's name.
+        const files = credentialFiles(props);
+        if (files.length > 0) {
+            return { key: `files:${files.join(",")}:profile:${named}`, label: `the account of profile "${named}" in ${files.join(", ")}` };
         }
+        if (named !== "default") return { key: `profile:${named}`, label: `the account of profile "${named}"` };
         return deployingId ? accountById(deployingId) : DEPLOYING_ACCOUNT;
     });
+}
+
+/** The provider's `sharedCredentialsFiles` and `sharedConfigFiles` (lists, or JSON strings of lists). */
+function credentialFiles(props: Record<string, unknown>): string[] {
+    return ["sharedCredentialsFiles", "sharedConfigFiles"].flatMap(field => strings(decoded(props[field])));
 }
 
 /** The deploying account's id, when providers that use the deploying credentials pin exactly one account. */
@@ -67,7 +76,7 @@ export function deployingAccountId(providers: Array<PolicyProviderResource | und
         if (!provider) continue;
         const pin = read(() => {
             const props = provider.props as Record<string, unknown>;
-            if (assumedRoleArns(props).length > 0 || !isBlank(props.profile) || !isBlank(props.accessKey)) return undefined;
+            if (assumedRoleArns(props).length > 0 || !isBlank(props.profile) || !isBlank(props.accessKey) || credentialFiles(props).length > 0) return undefined;
             const allowed = strings(decoded(props.allowedAccountIds));
             return allowed.length === 1 ? allowed[0] : undefined;
         });

@@ -2,6 +2,7 @@
 import * as aws from "@pulumi/aws";
 import { Unwrap } from "@pulumi/pulumi";
 import { Check } from "./unknowns";
+import { itemsOf } from "./values";
 
 /** The resolved forms a policy sees: no Inputs left. */
 export type Distribution = Unwrap<aws.types.input.imagebuilder.DistributionConfigurationDistribution>;
@@ -23,6 +24,29 @@ export function eachAmiDistribution(
             const container = check.read(`${at}.containerDistributionConfiguration`, () => target.containerDistributionConfiguration);
             if (!container.known || container.value) return;
         }
-        visit(ami.value ?? undefined, at);
+        // One configuration given as a list of one (or more) is read item by item, not skipped.
+        if (Array.isArray(ami.value)) for (const each of ami.value) visit(each ?? undefined, at);
+        else visit(ami.value ?? undefined, at);
     });
+}
+
+/**
+ * Visits each schedule of a Data Lifecycle Manager policy (`policyDetails.schedules[]`; `policyDetails` may
+ * arrive as a list of one), with its path, e.g. `policyDetails.schedules[0]`.
+ */
+export function eachDlmSchedule(check: Check, policyDetails: () => unknown, visit: (schedule: Record<string, any>, at: string) => void): void {
+    check.each("policyDetails", () => policyDetails() as readonly Record<string, any>[] | undefined, (details, detailsAt) => {
+        const at = detailsAt === "policyDetails[0]" ? "policyDetails" : detailsAt;
+        check.each(`${at}.schedules`, () => details.schedules as readonly Record<string, any>[] | undefined, visit);
+    });
+}
+
+/**
+ * One list of a distribution's `launchPermission` (`userIds`, `userGroups`, ...). The block is one object; given
+ * as a list of blocks, their lists are read together (an unknown entry then makes the whole list unknown).
+ */
+export function launchPermissionList(ami: AmiOutput | undefined, list: "userIds" | "userGroups" | "organizationArns" | "organizationalUnitArns"): unknown {
+    const permission = ami?.launchPermission as unknown;
+    if (Array.isArray(permission)) return permission.flatMap(block => itemsOf<unknown>(block?.[list]));
+    return (permission as Record<string, unknown> | undefined)?.[list];
 }

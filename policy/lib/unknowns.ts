@@ -58,7 +58,8 @@ export class UncheckedValuesError extends runtime.UnknownValueError {
 
 /** One run of a check over one resource or stack: violations go straight out, unknowns are collected. */
 export class Check {
-    private readonly unchecked: string[] = [];
+    /** The fields noted as unknown so far. */
+    readonly unchecked: string[] = [];
 
     constructor(private readonly reportViolation: (message: string, urn?: string) => void, private readonly scope: CheckScope = "resource") {}
 
@@ -77,7 +78,8 @@ export class Check {
     each<T>(field: string, get: () => readonly T[] | undefined | null, visit: (item: T, at: string) => void): boolean {
         const list = this.read(field, get);
         if (!list.known) return false;
-        const items = list.value ?? [];
+        // A single value where a list is expected counts as a list of one (never as the characters of a string).
+        const items: readonly T[] = Array.isArray(list.value) ? list.value : list.value === undefined || list.value === null ? [] : [list.value as T];
         let allKnown = true;
         for (let index = 0; index < items.length; index++) {
             const at = `${field}[${index}]`;

@@ -14,7 +14,8 @@ const REFERENCE = /^["']?(\$|\{\{|<|%|\*+["']?$)/;
 const SECRETS: SecretPattern[] = [
     { what: "an AWS access key id", pattern: /(?<![A-Z0-9])(AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])/ },
     // `key=value`, `key: value`, and `aws configure set aws_secret_access_key value`.
-    { what: "an AWS secret access key", pattern: /secret_?access_?key["']?(\s*[:=]\s*|\s+)["']?(?![$"'{<])[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])/i },
+    // Also `aws_secret_key`, `SecretKey` and other spellings tools use for the same 40 characters.
+    { what: "an AWS secret access key", pattern: /secret_?(access_?)?key(_?id)?["']?(\s*[:=]\s*|\s+)["']?(?![$"'{<])[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])/i },
     { what: "a private key", pattern: /-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----/i },
 ];
 
@@ -30,6 +31,11 @@ const PASSWORD_COMMANDS = [
 
 /** A run of base64 long enough to hide a key: `echo <base64> | base64 -d`, a MIME part, a write_files entry. */
 const EMBEDDED_BASE64 = /[A-Za-z0-9+/]{24,}={0,2}/g;
+/**
+ * A block of base64 wrapped over several lines (MIME encoders wrap at 76 columns, `base64` at 76, write_files
+ * content at any width): decoded line by line, a secret that straddles two lines would be cut in half.
+ */
+const WRAPPED_BASE64 = /^(?:[ \t]*[A-Za-z0-9+/]{8,}[ \t]*\r?\n)+[ \t]*[A-Za-z0-9+/]+={0,2}[ \t]*$/gm;
 /** How many encodings deep to look (base64 in gzip in base64 ...), and how many texts at most. */
 const MAX_DEPTH = 3;
 const MAX_TEXTS = 64;
@@ -39,6 +45,8 @@ function decodedText(encoded: string): string | undefined {
     const compact = encoded.replace(/\s+/g, "");
     if (compact.length < 8 || !/^[A-Za-z0-9+/]+=*$/.test(compact)) return undefined;
     const bytes = Buffer.from(compact, "base64");
+    // PowerShell's -EncodedCommand is base64 of UTF-16LE: every other byte of ASCII text is zero.
+    if (bytes.length >= 4 && bytes[1] === 0 && bytes[3] === 0 && bytes[0] !== 0) return bytes.toString("utf16le");
     if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
         try {
             return zlib.gunzipSync(bytes).toString("utf8");
@@ -47,6 +55,11 @@ function decodedText(encoded: string): string | undefined {
         }
     }
     return bytes.toString("utf8");
+}
+
+/** Quoted-printable decoded: soft line breaks removed, `=XX` escapes turned back into their characters. */
+function quotedPrintable(text: string): string {
+    return text.replace(/=[ \t]*\r?\n/g, "").replace(/=([0-9A-F]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
 /**
@@ -59,7 +72,13 @@ export function userDataTexts(value: string): string[] {
     for (let depth = 0; depth < MAX_DEPTH && layer.length > 0 && texts.length < MAX_TEXTS; depth++) {
         const next: string[] = [];
         for (const text of layer) {
-            const candidates = new Set([text.trim(), ...(text.match(EMBEDDED_BASE64) ?? [])]);
+            const candidates = new Set([text.trim(), ...(text.match(WRAPPED_BASE64) ?? []), ...(text.match(EMBEDDED_BASE64) ?? [])]);
+            // A quoted-printable MIME part: soft line breaks (`=` at a line's end) can split a key anywhere.
+            const quoted = /quoted-printable/i.test(text) ? quotedPrintable(text) : undefined;
+            if (quoted !== undefined && !texts.includes(quoted) && texts.length < MAX_TEXTS) {
+                texts.push(quoted);
+                next.push(quoted);
+            }
             for (const candidate of candidates) {
                 const decoded = decodedText(candidate);
                 if (decoded !== undefined && !texts.includes(decoded) && texts.length < MAX_TEXTS) {
@@ -75,15 +94,19 @@ export function userDataTexts(value: string): string[] {
 
 /** The kinds of secret in user data (`userData` plain or base64), e.g. ["an AWS access key id", "a password"]. */
 export function secretsIn(value: unknown): string[] {
+    // A list of strings where one is expected (a document in parts) is read as one text.
+    if (Array.isArray(value)) value = value.filter(part => typeof part === "string").join("\n");
     if (typeof value !== "string" || value.trim() === "") return [];
     const found = new Set<string>();
     for (const text of userDataTexts(value)) {
+        // In a quoted-printable part `=` is written `=3D`: judge `password=3D$VAR` by the value after it (the decoded text is searched too).
+        const quoted = /quoted-printable/i.test(text);
         for (const { what, pattern } of SECRETS) {
             if (pattern.test(text)) found.add(what);
         }
         if (CHPASSWD.test(text) || PASSWORD_COMMANDS.some(pattern => pattern.test(text))) found.add("a password");
         for (const match of text.matchAll(PASSWORD_ASSIGNMENT)) {
-            const secret = match[1];
+            const secret = quoted ? match[1].replace(/^(["']?)3D/i, "$1") : match[1];
             if (!REFERENCE.test(secret) && secret.replace(/["']/g, "").length >= 3 && !/^(true|false|null|none|required|optional)$/i.test(secret.replace(/["']/g, ""))) {
                 found.add("a password");
             }

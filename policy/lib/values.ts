@@ -74,6 +74,11 @@ export function decoded(value: unknown): unknown {
     return parsed !== null && typeof parsed === "object" ? unknownCheckingProxy(parsed as object) : parsed;
 }
 
+/** A value that may be a list or a single item, as a list (`undefined` and `null` are none). */
+export function itemsOf<T = unknown>(value: unknown): T[] {
+    return Array.isArray(value) ? value as T[] : value === undefined || value === null ? [] : [value as T];
+}
+
 /** The same list, without blanks and trimmed; a single string counts as a list of one. */
 export function strings(value: unknown): string[] {
     const items = Array.isArray(value) ? value : value === undefined || value === null ? [] : [value];

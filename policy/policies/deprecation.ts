@@ -125,10 +125,17 @@ function deprecatingSelection(lifecycle: PolicyResource, horizon: number, check:
         if (!filter.known) undecided = true;
         if (!filter.known) return;
         const { type: filterType, value, unit } = filter.value;
-        const days = filterType === "AGE" ? Number(value) * (UNIT_DAYS[String(unit ?? "DAYS").toUpperCase()] ?? 1) : 0;
         const rule = detailAt.slice(at.length + 1);
+        if (typeof filterType !== "string" || filterType.trim().toUpperCase() !== "AGE") {
+            // A COUNT filter keeps the newest N images however old they are: nothing bounds when one is deprecated.
+            tooLate = `${rule}.filter.type is ${show(filterType)}, which deprecates by number, not age, so nothing bounds how long an image stays ` +
+                `undeprecated and this stack's ${horizon}-day horizon means nothing: use an AGE filter (type "AGE") whose value deprecates images within ${horizon} days.`;
+            return;
+        }
+        const days = Number(value) * (UNIT_DAYS[String(unit ?? "DAYS").toUpperCase()] ?? 1);
         if (!(days <= horizon)) {
-            tooLate = `${rule}.filter deprecates after ${value} ${String(unit ?? "DAYS").toLowerCase()}`;
+            tooLate = `${rule}.filter deprecates after ${value} ${String(unit ?? "DAYS").toLowerCase()}, beyond this stack's ${horizon}-day horizon, ` +
+                `which is no deprecation: lower filter.value so images are deprecated within ${horizon} days.`;
             return;
         }
         const exclusion = check.read(`${detailAt}.exclusionRules`, () => {
@@ -148,8 +155,7 @@ function deprecatingSelection(lifecycle: PolicyResource, horizon: number, check:
     });
     if (deprecations.length === 0) {
         if (tooLate) {
-            check.violation(`${tooLate}, beyond this stack's ${horizon}-day horizon, which is no deprecation: lower filter.value so images ` +
-                `are deprecated within ${horizon} days.`, lifecycle.urn);
+            check.violation(tooLate, lifecycle.urn);
         }
         return known && !undecided ? false : undefined;
     }

@@ -3,11 +3,11 @@
 import * as aws from "@pulumi/aws";
 import { PolicyConfigSchema, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { configWithDefaults } from "../lib/config";
-import { eachAmiDistribution } from "../lib/distributions";
+import { eachAmiDistribution, eachDlmSchedule } from "../lib/distributions";
 import { References } from "../lib/stack";
-import { Check } from "../lib/unknowns";
+import { Check, read } from "../lib/unknowns";
 import { on, validateResourceOfTypes, validateStackWithCheck } from "../lib/validation";
-import { isBlank, isTrue, keyIdOf, keyReference, show } from "../lib/values";
+import { isBlank, isTrue, itemsOf, keyIdOf, keyReference, show } from "../lib/values";
 
 /** `kmsKeyId` (at `field`) names a customer-managed key: set, and not an AWS-managed `alias/aws/...` key. */
 function checkCustomerManagedKey(check: Check, field: string, get: () => unknown, fix: string): void {
@@ -28,7 +28,7 @@ function checkEncrypted(check: Check, field: string, get: () => unknown, fix: st
 export const imagesEncryptedWithCmk: ResourceValidationPolicy = {
     name: "images-encrypted-with-cmk",
     description: "Images are encrypted with a customer-managed KMS key: AMIs registered from snapshots, AMI and snapshot copies, " +
-        "Image Builder recipes' EBS volumes and distributions.",
+        "Image Builder recipes' EBS volumes and distributions, and Data Lifecycle Manager's cross-region copies.",
     enforcementLevel: "mandatory",
     severity: "high",
     validateResource: validateResourceOfTypes(
@@ -76,8 +76,39 @@ export const imagesEncryptedWithCmk: ResourceValidationPolicy = {
                     "set it to a customer-managed key in that distribution's region.");
             });
         }),
+        on(aws.dlm.LifecyclePolicy, (lifecycle, _args, check) => {
+            // Data Lifecycle Manager copies the AMIs and snapshots it makes (or is shared) into other regions: each copy is an image too.
+            eachDlmCopy(check, () => lifecycle.policyDetails, (at, copy) => {
+                checkEncrypted(check, `${at}.encrypted`, () => copy.encrypted, "set encrypted: true, with cmkArn a customer-managed key in the target region.");
+                checkCustomerManagedKey(check, `${at}.cmkArn`, () => copy.cmkArn, "set cmkArn to a customer-managed key in the target region.");
+            });
+        }),
     ),
 };
+
+/**
+ * Each cross-region copy a Data Lifecycle Manager policy makes, with where its `encrypted` and `cmkArn` are:
+ * a schedule's `crossRegionCopyRules[]`, or an event policy's `action.crossRegionCopies[].encryptionConfiguration`.
+ */
+function eachDlmCopy(check: Check, policyDetails: () => unknown, visit: (at: string, copy: { encrypted?: unknown; cmkArn?: unknown }) => void): void {
+    eachDlmSchedule(check, policyDetails, (schedule, scheduleAt) => {
+        for (const key of ["crossRegionCopyRules", "crossRegionCopyRule"]) {
+            check.each(`${scheduleAt}.${key}`, () => schedule[key], (rule: any, at) => visit(at, rule));
+        }
+    });
+    check.each("policyDetails", () => policyDetails() as readonly Record<string, any>[] | undefined, (details, detailsAt) => {
+        const root = detailsAt === "policyDetails[0]" ? "policyDetails" : detailsAt;
+        check.each(`${root}.action`, () => details.action, (action: any, actionAt) => {
+            const at = actionAt.endsWith("[0]") ? actionAt.slice(0, -3) : actionAt;
+            for (const key of ["crossRegionCopies", "crossRegionCopy"]) {
+                check.each(`${at}.${key}`, () => action[key], (copy: any, copyAt) => {
+                    const encryption = check.read(`${copyAt}.encryptionConfiguration`, () => itemsOf<any>(copy.encryptionConfiguration)[0] ?? {});
+                    if (encryption.known) visit(`${copyAt}.encryptionConfiguration`, encryption.value);
+                });
+            }
+        });
+    });
+}
 
 export interface ImageKeysConfig {
     externalKeyArns: string[];
@@ -112,6 +143,11 @@ function keyFields(resource: PolicyResource, check: Check): Array<{ field: strin
     if (resource.isType(aws.imagebuilder.ImageRecipe)) {
         check.each(`${resource.name}.blockDeviceMappings`, () => props.blockDeviceMappings as any[], (mapping, at) =>
             add(`${local(resource, at)}.ebs.kmsKeyId`, () => mapping.ebs?.kmsKeyId));
+    }
+    if (resource.isType(aws.dlm.LifecyclePolicy)) {
+        const scoped = new Check(() => undefined, "stack");
+        eachDlmCopy(scoped, () => props.policyDetails, (at, copy) => add(`${at}.cmkArn`, () => copy.cmkArn));
+        scoped.unchecked.forEach(field => check.unknown(`${resource.name}.${field}`));
     }
     if (resource.isType(aws.imagebuilder.DistributionConfiguration)) {
         check.each(`${resource.name}.distributions`, () => props.distributions as any[], (target, at) =>
@@ -174,6 +210,51 @@ export const imageKeysCustomerManaged: StackValidationPolicy = {
 
         const captured = resources.filter(resource => resource.isType(aws.ec2.AmiFromInstance));
         const instances = captured.length > 0 ? new References(resources.filter(resource => resource.isType(aws.ec2.Instance)), ["id", "arn"]) : undefined;
+        // Volumes attached after launch (aws.ec2.VolumeAttachment) are captured with the instance's own, indexed once by instance id.
+        const attachments = new Map<string, PolicyResource[]>();
+        let attachmentsIncomplete = false;
+        let volumes: References | undefined;
+        if (captured.length > 0) {
+            for (const attachment of resources.filter(resource => resource.isType(aws.ec2.VolumeAttachment))) {
+                const instanceId = read(() => attachment.props.instanceId as unknown);
+                if (!instanceId.known) attachmentsIncomplete = true;
+                else if (typeof instanceId.value === "string" && !isBlank(instanceId.value)) {
+                    const key = instanceId.value.trim().toLowerCase();
+                    attachments.set(key, [...(attachments.get(key) ?? []), attachment]);
+                }
+            }
+            if (attachments.size > 0) volumes = new References(resources.filter(resource => resource.isType(aws.ebs.Volume)), ["id", "arn"]);
+        }
+        const attachedVolumes = (image: PolicyResource, instance: PolicyResource) => {
+            const id = check.read(`${instance.name}.id`, () => instance.props.id as unknown);
+            if (!id.known) return;
+            if (attachmentsIncomplete) check.unknown(`which volumes are attached to ${instance.name}`);
+            for (const attachment of typeof id.value === "string" ? attachments.get(id.value.trim().toLowerCase()) ?? [] : []) {
+                const volumeId = check.read(`${attachment.name}.volumeId`, () => attachment.props.volumeId as unknown);
+                if (!volumeId.known || typeof volumeId.value !== "string" || isBlank(volumeId.value)) continue;
+                const volume = volumes!.find(volumeId.value);
+                const attached = `${instance.name}'s volume attachment ${attachment.name}`;
+                if (!volume) {
+                    if (volumes!.incomplete) check.unknown(`whether ${attachment.name}.volumeId is a volume the stack declares`);
+                    else check.violation(`sourceInstanceId is ${instance.name}, and ${attached} attaches volume ${show(volumeId.value)}, which this stack ` +
+                        "does not declare, so the pack cannot tell how it is encrypted, and the image captures it: attach only aws.ebs.Volume resources of this stack " +
+                        "with encrypted: true and a customer-managed kmsKeyId.", image.urn);
+                    continue;
+                }
+                const encrypted = check.read(`${volume.name}.encrypted`, () => volume.props.encrypted as unknown);
+                const keyId = check.read(`${volume.name}.kmsKeyId`, () => volume.props.kmsKeyId as unknown);
+                if (!encrypted.known || !keyId.known) continue;
+                if (!isTrue(encrypted.value) || isBlank(keyId.value)) {
+                    check.violation(`sourceInstanceId is ${instance.name}, and ${attached} attaches aws.ebs.Volume ${volume.name}, which does not set ` +
+                        "encrypted: true with a kmsKeyId, so the image captures it unencrypted or under the default key: set both on the volume.", image.urn);
+                } else if (typeof keyId.value === "string" && keyReference(keyId.value) === "aws-managed-alias") {
+                    check.violation(`sourceInstanceId is ${instance.name}, and ${attached} attaches aws.ebs.Volume ${volume.name}, whose kmsKeyId is ` +
+                        `${show(keyId.value)}, an AWS-managed key: encrypt the volume with a customer-managed key.`, image.urn);
+                } else {
+                    checkKey(image, `${volume.name}.kmsKeyId`, keyId.value);
+                }
+            }
+        };
         for (const image of captured) {
             const source = check.read(`${image.name}.sourceInstanceId`, () => image.props.sourceInstanceId as unknown);
             if (!source.known || typeof source.value !== "string" || isBlank(source.value)) continue;
@@ -185,6 +266,7 @@ export const imageKeysCustomerManaged: StackValidationPolicy = {
                     "or make the image with an aws.ec2.AmiCopy encrypted with a customer-managed key.", image.urn);
                 continue;
             }
+            attachedVolumes(image, instance);
             for (const volume of instanceVolumes(instance, check)) {
                 if (!isTrue(volume.encrypted) || isBlank(volume.keyId)) {
                     check.violation(`sourceInstanceId is ${instance.name}, whose ${volume.field} does not set encrypted: true with a kmsKeyId, ` +

@@ -143,7 +143,7 @@ export const instanceLaunchesHardened: ResourceValidationPolicy = {
     name: "instance-launches-hardened",
     description: "Instances launched without a launch template (aws.ec2.Instance, Spot Instance requests, launch configurations, Spot Fleet launch specifications, " +
         "Image Builder build instances) meet the launch template rules: IMDSv2, short hop limit, encrypted volumes, no public IP, no secrets in user data " +
-        "(nor in the Image Builder components they run).",
+        "(nor in the Image Builder components and workflows they run); no Elastic IP on an instance; account metadata defaults that keep IMDSv2.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema,
@@ -181,6 +181,44 @@ export const instanceLaunchesHardened: ResourceValidationPolicy = {
         on(aws.imagebuilder.Component, (component, _args, check) => {
             // Build instances run the document, and anyone the component is shared with can read it.
             checkUserData(check, "data", () => component.data, "anyone who can get the component");
+        }),
+        on(aws.imagebuilder.Workflow, (workflow, _args, check) => {
+            // A workflow's LaunchInstance step takes its own userDataOverride, and its RunCommand steps run commands on the instance.
+            checkUserData(check, "data", () => workflow.data, "anyone who can get the workflow");
+        }),
+        on(aws.ec2.InstanceMetadataDefaults, (defaults, args, check) => {
+            // The account's defaults for this region apply to every launch that does not set its own.
+            const maxHopLimit = maxHopLimitOf(args);
+            const endpoint = check.read("httpEndpoint", () => defaults.httpEndpoint);
+            if (endpoint.known && typeof endpoint.value === "string" && endpoint.value.trim().toLowerCase() === "disabled") return;
+            const tokens = check.read("httpTokens", () => defaults.httpTokens);
+            if (tokens.known && typeof tokens.value === "string" && tokens.value.trim().toLowerCase() === "optional") {
+                check.violation(`httpTokens is ${show(tokens.value)}, which makes IMDSv1 the default for every instance launched in this account and region ` +
+                    'without its own setting: set it to "required" (or "no-preference").');
+            }
+            const hopLimit = check.read("httpPutResponseHopLimit", () => defaults.httpPutResponseHopLimit);
+            if (hopLimit.known && !isBlank(hopLimit.value) && Number(hopLimit.value) !== -1 && !(Number(hopLimit.value) <= maxHopLimit)) {
+                check.violation(`httpPutResponseHopLimit is ${show(hopLimit.value)}, above the allowed ${maxHopLimit}, as the default for every instance launched ` +
+                    `in this account and region: set it to ${maxHopLimit === 1 ? "1" : `at most ${maxHopLimit}`} (or -1 for no preference).`);
+            }
+        }),
+        on(aws.ec2.Eip, (eip, _args, check) => {
+            for (const field of ["instance", "networkInterface"] as const) {
+                const target = check.read(field, () => eip[field]);
+                if (target.known && !isBlank(target.value)) {
+                    check.violation(`${field} is ${show(target.value)}: an Elastic IP gives that instance a public address whatever its launch settings say; ` +
+                        "remove it and reach instances through a load balancer or Systems Manager (an Elastic IP for a NAT gateway sets neither field).");
+                }
+            }
+        }),
+        on(aws.ec2.EipAssociation, (association, _args, check) => {
+            for (const field of ["instanceId", "networkInterfaceId"] as const) {
+                const target = check.read(field, () => association[field]);
+                if (target.known && !isBlank(target.value)) {
+                    check.violation(`${field} is ${show(target.value)}: associating an Elastic IP gives that instance a public address whatever its launch ` +
+                        "settings say; remove this association and reach instances through a load balancer or Systems Manager.");
+                }
+            }
         }),
     ),
 };

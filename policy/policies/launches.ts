@@ -118,6 +118,23 @@ export const launchTemplatesDeclared: StackValidationPolicy = {
             else check.violation(`launchConfiguration is ${show(name)}, a launch configuration this stack does not declare, so the pack cannot check its ` +
                 "metadata options, volumes, public IP or user data: use launchTemplate { id, version } with an aws.ec2.LaunchTemplate declared in this stack.", group.urn);
         }
+        for (const environment of users.filter(user => user.isType(aws.batch.ComputeEnvironment))) {
+            // A compute environment that names an image but no launch template launches it with Batch's own settings (IMDSv1 allowed).
+            const props = environment.props as Props;
+            const template = check.read(`${environment.name}.computeResources.launchTemplate`, () => props.computeResources?.launchTemplate as unknown);
+            if (!template.known || template.value) continue;
+            const images = check.read(`${environment.name}.computeResources.ec2Configurations`, () => [
+                ...strings(props.computeResources?.imageId).map(image => ({ field: "computeResources.imageId", image })),
+                ...((props.computeResources?.ec2Configurations ?? []) as Props[]).flatMap((configuration, index) =>
+                    strings(configuration?.imageIdOverride).map(image => ({ field: `computeResources.ec2Configurations[${index}].imageIdOverride`, image }))),
+            ]);
+            if (!images.known) continue;
+            for (const { field, image } of images.value) {
+                check.violation(`${field} is ${show(image)} but computeResources.launchTemplate is not set, so Batch launches the image with its own ` +
+                    "metadata options (IMDSv1 allowed), volumes and network settings, which no rule sees: set computeResources.launchTemplate to an " +
+                    "aws.ec2.LaunchTemplate declared in this stack.", environment.urn);
+            }
+        }
         for (const user of users) {
             for (const { field, reference } of templateReferences(user, check)) {
                 if (templates.find(reference)) continue;

@@ -7,7 +7,7 @@ import {
 } from "@pulumi/policy";
 import { Account, accountById, deployingAccountId, providerAccount } from "../lib/accounts";
 import { configWithDefaults } from "../lib/config";
-import { eachAmiDistribution } from "../lib/distributions";
+import { eachAmiDistribution, launchPermissionList } from "../lib/distributions";
 import { regionOf } from "../lib/region";
 import { Check } from "../lib/unknowns";
 import { on, validateResourceOfTypes, validateStackWithCheck } from "../lib/validation";
@@ -17,8 +17,9 @@ export const BLOCK_NEW_SHARING = "block-new-sharing";
 /** EBS snapshot block public access states that keep snapshots private. */
 const SNAPSHOT_BLOCKING_STATES = ["block-all-sharing", "block-new-sharing"];
 
-/** The launch-permission group that means "everyone": the image becomes public. */
+/** The launch-permission group that means "everyone": the image becomes public (also inside a list given for a single value). */
 export function isPublicGroup(group: unknown): boolean {
+    if (Array.isArray(group)) return group.some(isPublicGroup);
     return typeof group === "string" && group.trim().toLowerCase() === "all";
 }
 
@@ -48,7 +49,7 @@ export const noPublicImages: ResourceValidationPolicy = {
             eachAmiDistribution(check, () => distribution.distributions, (ami, at) => {
                 const field = `${at}.amiDistributionConfiguration.launchPermission`;
                 for (const list of ["userGroups", "userIds"] as const) {
-                    check.each(`${field}.${list}`, () => ami?.launchPermission?.[list], (group, groupAt) => {
+                    check.each(`${field}.${list}`, () => launchPermissionList(ami, list) as readonly unknown[] | undefined, (group, groupAt) => {
                         if (isPublicGroup(group)) {
                             check.violation(`${groupAt} is ${show(group)}, which makes every image this distribution makes public: ` +
                                 "remove it and share with userIds, organizationArns or organizationalUnitArns instead.");

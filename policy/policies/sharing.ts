@@ -4,7 +4,7 @@
 import * as aws from "@pulumi/aws";
 import { PolicyConfigSchema, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { configWithDefaults } from "../lib/config";
-import { eachAmiDistribution } from "../lib/distributions";
+import { eachAmiDistribution, eachDlmSchedule, launchPermissionList } from "../lib/distributions";
 import { References } from "../lib/stack";
 import { Check } from "../lib/unknowns";
 import { on, validateResourceOfTypes, validateStackWithCheck } from "../lib/validation";
@@ -111,6 +111,16 @@ export const imageSharingAllowListed: ResourceValidationPolicy = {
             const allowed = allowLists(args);
             check.each("principals", () => associations.principals, (principal, at) => checkRamPrincipal(check, allowed, at, principal));
         }),
+        on(aws.dlm.LifecyclePolicy, (lifecycle, args, check) => {
+            // A Data Lifecycle Manager schedule shares each AMI or snapshot it makes with its targetAccounts.
+            const allowed = allowLists(args);
+            eachDlmSchedule(check, () => lifecycle.policyDetails, (schedule, at) => {
+                for (const key of ["shareRule", "shareRules"]) {
+                    check.each(`${at}.${key}`, () => schedule[key], (rule: any, ruleAt) =>
+                        checkEach(check, allowed, "allowedAccounts", `${ruleAt}.targetAccounts`, () => rule.targetAccounts));
+                }
+            });
+        }),
         on(aws.imagebuilder.DistributionConfiguration, (distribution, args, check) => {
             const allowed = allowLists(args);
             check.each("distributions", () => distribution.distributions, (target, at) => {
@@ -134,10 +144,11 @@ export const imageSharingAllowListed: ResourceValidationPolicy = {
             });
             eachAmiDistribution(check, () => distribution.distributions, (ami, at) => {
                 const field = `${at}.amiDistributionConfiguration`;
-                checkEach(check, allowed, "allowedAccounts", `${field}.launchPermission.userIds`, () => ami?.launchPermission?.userIds);
-                checkEach(check, allowed, "allowedOrganizationArns", `${field}.launchPermission.organizationArns`, () => ami?.launchPermission?.organizationArns);
-                checkEach(check, allowed, "allowedOrganizationalUnitArns", `${field}.launchPermission.organizationalUnitArns`,
-                    () => ami?.launchPermission?.organizationalUnitArns);
+                // launchPermission is one block; a list of them is read whole.
+                const permissions = (list: "userIds" | "organizationArns" | "organizationalUnitArns") => () => launchPermissionList(ami, list) as readonly unknown[] | undefined;
+                checkEach(check, allowed, "allowedAccounts", `${field}.launchPermission.userIds`, permissions("userIds"));
+                checkEach(check, allowed, "allowedOrganizationArns", `${field}.launchPermission.organizationArns`, permissions("organizationArns"));
+                checkEach(check, allowed, "allowedOrganizationalUnitArns", `${field}.launchPermission.organizationalUnitArns`, permissions("organizationalUnitArns"));
                 // Distributing into another account hands that account its own copy: the same allow-list applies.
                 checkEach(check, allowed, "allowedAccounts", `${field}.targetAccountIds`, () => ami?.targetAccountIds);
             });

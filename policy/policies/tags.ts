@@ -6,7 +6,7 @@ import { eachAmiDistribution } from "../lib/distributions";
 import { missingTags, providerDefaultTags } from "../lib/tags";
 import { Check } from "../lib/unknowns";
 import { on, validateResourceOfTypes } from "../lib/validation";
-import { isBlank } from "../lib/values";
+import { decoded, isBlank, itemsOf, strings } from "../lib/values";
 
 export interface ImagesTaggedConfig {
     requiredTags: string[];
@@ -33,6 +33,28 @@ function checkResourceTags(check: Check, args: ResourceValidationArgs, tags: () 
     if (missing.length > 0) {
         check.violation(`tags is missing ${missing.join(", ")} (blank values count as missing): ` +
             "add them to the resource's tags or to its provider's defaultTags.");
+    }
+    checkIgnoredTags(check, args, requiredTags);
+}
+
+/**
+ * The provider's `ignoreTags` (`keys`, `keyPrefixes`; an object or, as the engine stores provider config, a JSON
+ * string): the provider leaves those tags alone, so it never sets, updates or restores a required tag it ignores.
+ */
+function checkIgnoredTags(check: Check, args: ResourceValidationArgs, requiredTags: readonly string[]): void {
+    const provider = args.provider;
+    if (!provider) return;
+    const ignored = check.read("the provider's ignoreTags", () => {
+        const settings = itemsOf<any>(decoded(provider.props.ignoreTags))[0];
+        return { keys: strings(decoded(settings?.keys)), prefixes: strings(decoded(settings?.keyPrefixes)) };
+    });
+    if (!ignored.known) return;
+    const { keys, prefixes } = ignored.value;
+    if (keys.length === 0 && prefixes.length === 0) return;
+    const stripped = requiredTags.filter(tag => keys.includes(tag) || prefixes.some(prefix => tag.startsWith(prefix)));
+    if (stripped.length > 0) {
+        check.violation(`the provider's ignoreTags matches ${stripped.join(", ")}, so the provider never sets, updates or restores ${stripped.length === 1 ? "that tag" : "those tags"} ` +
+            "on this image: remove the required tags from the provider's ignoreTags.keys and keyPrefixes.");
     }
 }
 
