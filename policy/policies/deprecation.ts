@@ -8,7 +8,7 @@ import { References } from "../lib/stack";
 import { providerDefaultTags } from "../lib/tags";
 import { Check, Reading } from "../lib/unknowns";
 import { on, validateResourceOfTypes, validateStackWithCheck } from "../lib/validation";
-import { isBlank, show } from "../lib/values";
+import { isBlank, isTrue, show } from "../lib/values";
 
 export interface DeprecationConfig {
     maxDeprecationDays: number;
@@ -121,11 +121,20 @@ function deprecatingSelection(lifecycle: PolicyResource, horizon: number, check:
         const type = check.read(`${detailAt}.action.type`, () => detail.action?.type as unknown);
         if (!type.known) undecided = true;
         if (!type.known || type.value !== "DEPRECATE") return;
+        const rule = detailAt.slice(at.length + 1);
+        const amis = check.read(`${detailAt}.action.includeResources.amis`, () => detail.action?.includeResources?.amis as unknown);
+        if (!amis.known) undecided = true;
+        if (!amis.known) return;
+        if (!isTrue(amis.value)) {
+            // Without it Image Builder marks only its own image resource deprecated: the AMI stays current.
+            tooLate = `${rule}.action.includeResources.amis is ${show(amis.value)}, so the rule deprecates Image Builder's record of each image ` +
+                "but not the AMI it distributed, which stays current: set action.includeResources.amis to true.";
+            return;
+        }
         const filter = check.read(`${detailAt}.filter`, () => ({ type: detail.filter?.type, value: detail.filter?.value, unit: detail.filter?.unit }));
         if (!filter.known) undecided = true;
         if (!filter.known) return;
         const { type: filterType, value, unit } = filter.value;
-        const rule = detailAt.slice(at.length + 1);
         if (typeof filterType !== "string" || filterType.trim().toUpperCase() !== "AGE") {
             // A COUNT filter keeps the newest N images however old they are: nothing bounds when one is deprecated.
             tooLate = `${rule}.filter.type is ${show(filterType)}, which deprecates by number, not age, so nothing bounds how long an image stays ` +

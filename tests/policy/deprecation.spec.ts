@@ -53,6 +53,29 @@ describe("rule 10: image-builder-images-deprecate (stack)", () => {
         }
     });
 
+    it("fails a DEPRECATE rule that leaves the distributed AMIs out (includeResources.amis unset, false or \"false\"), at the policy's URN", async () => {
+        for (const includeResources of [undefined, {}, { amis: false }, { amis: "false" }, { snapshots: true }]) {
+            const lifecycle = lifecyclePolicy();
+            lifecycle.props.policyDetails[0].action = { type: "DEPRECATE", ...(includeResources ? { includeResources } : {}) };
+            const diagnostics = await runPolicy(imageBuilderImagesDeprecate, [image(), lifecycle]);
+            assert.deepStrictEqual(diagnostics.map(d => d.urn!.split("::").pop()), ["al2023-base-lifecycle", "al2023-base-image"], JSON.stringify(includeResources));
+            assert.match(detail(diagnostics[0]), /^policyDetails\[0\]\.action\.includeResources\.amis is .*, so the rule deprecates Image Builder's record of each image but not the AMI it distributed.*set action\.includeResources\.amis to true\.$/);
+            assert.strictEqual(detail(diagnostics[1]), NO_POLICY, "and the image is left with no deprecating policy");
+        }
+        const asString = lifecyclePolicy();
+        asString.props.policyDetails[0].action = { type: "DEPRECATE", includeResources: { amis: "true" } };
+        assert.deepStrictEqual(await runPolicy(imageBuilderImagesDeprecate, [image(), asString]), [], "the provider's string boolean counts");
+    });
+
+    it("says plainly when includeResources.amis is unknown until apply", async () => {
+        const lifecycle = lifecyclePolicy();
+        lifecycle.props.policyDetails[0].action = { type: "DEPRECATE", includeResources: { amis: UNKNOWN } };
+        const diagnostics = await runPolicy(imageBuilderImagesDeprecate, [image(), lifecycle]);
+        assert.deepStrictEqual(diagnostics.map(d => [d.level, unknownDetail(d)]), [
+            ["advisory", "could not check al2023-base-lifecycle.policyDetails[0].action.includeResources.amis: value unknown until apply"],
+        ]);
+    });
+
     it("says plainly when the lifecycle policy's action is unknown until apply", async () => {
         const lifecycle = lifecyclePolicy();
         lifecycle.props.policyDetails = UNKNOWN;

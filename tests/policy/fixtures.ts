@@ -194,7 +194,7 @@ export function lifecyclePolicy(region = HOME_REGION): ResourceFixture {
             resourceType: "AMI_IMAGE",
             resourceSelection: { tagMap: { GoldenAmiFamily: "al2023-base" } },
             policyDetails: [
-                { action: { type: "DEPRECATE" }, filter: { type: "AGE", value: 30, unit: "DAYS", retainAtLeast: 5 } },
+                { action: { type: "DEPRECATE", includeResources: { amis: true } }, filter: { type: "AGE", value: 30, unit: "DAYS", retainAtLeast: 5 } },
                 { action: { type: "DELETE", includeResources: { amis: true, snapshots: true } }, filter: { type: "AGE", value: 90, unit: "DAYS" } },
             ],
         },
