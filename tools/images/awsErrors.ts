@@ -42,6 +42,11 @@ const NOT_ACCEPTED_HERE = new Set(["AuthFailure", "OptInRequired", "Unrecognized
 const THROTTLED = new Set(["RequestLimitExceeded", "Throttling", "ThrottlingException", "TooManyRequestsException"]);
 const UNREACHABLE = new Set(["ENOTFOUND", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EAI_AGAIN", "TimeoutError"]);
 
+/** The AWS error code of a failed call (`InvalidSnapshot.InUse`), through an `AwsCallError` too. */
+export function awsErrorCode(error: unknown): string {
+    return errorName(error instanceof AwsCallError ? error.awsError : error);
+}
+
 export function isCredentialsProblem(error: unknown): boolean {
     const name = errorName(error instanceof AwsCallError ? error.awsError : error);
     return CREDENTIALS_MISSING.has(name) || CREDENTIALS_EXPIRED.has(name);

@@ -68,6 +68,7 @@ export function terminalContext(streams: TerminalStreams = process): CommandCont
         stderr: line => streams.stderr.write(`${line}\n`),
         progress: line => { if (showProgress) streams.stderr.write(`${line}\n`); },
         now: () => new Date(),
+        sleep: milliseconds => new Promise(resolve => setTimeout(resolve, milliseconds)),
         writeReport: (file, contents) => {
             fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
             fs.writeFileSync(file, `${contents}\n`);

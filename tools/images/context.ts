@@ -15,6 +15,8 @@ export interface CommandContext {
      */
     progress: (line: string) => void;
     now: () => Date;
+    /** Waits between tries of a call EC2 refuses for a moment (prune's snapshot deletes); tests do not really wait. */
+    sleep: (milliseconds: number) => Promise<void>;
     writeReport: (file: string, contents: string) => void;
     /** The repository: stack files, promotion records, the findings allow-list. */
     files: RepoFiles;

@@ -1,6 +1,6 @@
 // Compares one region's image with what the stack says it should be. Pure: no AWS calls here.
 import type { SharingConfig } from "../../components/config";
-import { GoldenImage, InspectedImage, isPublic, newestFirst } from "./goldenImage";
+import { GoldenImage, InspectedImage, isPublic, madeByStack, newestFirst } from "./goldenImage";
 
 export type DriftKind =
     | "missing"
@@ -22,6 +22,8 @@ export interface Drift {
 
 export interface ExpectedImage {
     region: string;
+    /** The stack verified: only its own images are judged. */
+    stack: string;
     name: string;
     version: string;
     sharing: SharingConfig;
@@ -31,17 +33,20 @@ export interface ExpectedImage {
      * needs createVolumePermission on each of its snapshots (`inspected.volumePermissions`).
      */
     homeRegion?: boolean;
+    /** Images at the version that belong to other stacks: named when the stack's own is missing, so the cause is plain. */
+    otherStacksAtVersion?: GoldenImage[];
 }
 
 export const DEFAULT_REQUIRED_TAGS = ["Name", "Owner", "Environment", "Version"];
 
 /**
- * The image verify judges: the first available build at `version` — the one the stack's `pulumi up`
+ * The image verify judges: the stack's own (`madeByStack`: another stack in the same account may hold the
+ * same version, with its own sharing) first available build at `version` — the one the stack's `pulumi up`
  * made, shared and copied, and the one a promoting stack copies (scheduled rebuilds keep the version but
  * are not the stack's) — or else the newest at that version in whatever state, so its state is reported.
  */
-export function imageAtVersion(images: GoldenImage[], version: string): GoldenImage | undefined {
-    const atVersion = images.filter(image => image.version === version).sort(newestFirst);
+export function imageAtVersion(images: GoldenImage[], family: string, stack: string, version: string): GoldenImage | undefined {
+    const atVersion = images.filter(image => image.version === version && madeByStack(image, family, stack)).sort(newestFirst);
     return atVersion.filter(image => image.state === "available").pop() ?? atVersion[0];
 }
 
@@ -50,8 +55,10 @@ export function findDrift(expected: ExpectedImage, inspected: InspectedImage | u
         return [{
             region: expected.region,
             kind: "missing",
-            detail: `no image of ${expected.name} at version ${expected.version} ` +
-                `(looked for this account's images named ${expected.name}-* or tagged Name=${expected.name})`,
+            detail: `no image of ${expected.name} at version ${expected.version} made by stack ${expected.stack} ` +
+                `(looked for this account's images named ${expected.name}-* or tagged Name=${expected.name}, and of those the ones ` +
+                `tagged Environment=${expected.stack}, or untagged and named ${expected.name}-<version>-${expected.stack}-<date>)` +
+                otherStacksNote(expected.otherStacksAtVersion ?? []),
         }];
     }
     const { image } = inspected;
@@ -65,6 +72,12 @@ export function findDrift(expected: ExpectedImage, inspected: InspectedImage | u
         ...(image.deprecationTime ? [] : [drift("no-deprecation", "has no deprecation time; expected one set from lifecycle.deprecateAfterDays")]),
         ...(expected.homeRegion ? volumePermissionDrift(expected.sharing, inspected).map(([kind, detail]) => drift(kind, detail)) : []),
     ];
+}
+
+function otherStacksNote(others: GoldenImage[]): string {
+    if (others.length === 0) return "";
+    const shown = others.slice(0, 5).map(image => `${image.imageId} (Environment=${image.tags.Environment?.trim() || "none"})`);
+    return `; at that version only other stacks' images: ${shown.join(", ")}${others.length > shown.length ? `, and ${others.length - shown.length} more` : ""}`;
 }
 
 /** Copying an AMI into another account needs read access to its snapshots, not only a launch permission. */

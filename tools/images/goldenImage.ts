@@ -63,6 +63,24 @@ export function belongsToFamily(image: Image, family: string): boolean {
     return name.startsWith(`${family}-`) && SEMVER_AT_START.test(name.slice(family.length + 1));
 }
 
+/**
+ * True for the stack's own images: tagged `Environment=<stack>`, as the program tags every build and copy.
+ * An image whose `Environment` tag is missing or empty counts when its name is the program's for the stack:
+ * `<family>-<semver>-<stack>-<build date>` (Image Builder's build) or `…-<stack>-<YYYYMMDDTHHMMSSZ>` (a copy).
+ * An image tagged for another stack never does, even at the same version.
+ */
+export function madeByStack(image: GoldenImage, family: string, stack: string): boolean {
+    const environment = (image.tags.Environment ?? "").trim();
+    if (environment !== "") return environment === stack;
+    const prefix = `${family}-`;
+    if (!image.name.startsWith(prefix)) return false;
+    const rest = /^(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)-(.*)$/.exec(image.name.slice(prefix.length))?.[1] ?? "";
+    return rest.startsWith(`${stack}-`) && MADE_AT.test(rest.slice(stack.length + 1));
+}
+
+/** What follows the stack in the program's AMI names: Image Builder's build date, or a copy's compact timestamp. */
+const MADE_AT = /^(?:\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}|\d{8}T\d{6}Z)/;
+
 export function snapshotIdsOf(image: GoldenImage): string[] {
     return image.ebsVolumes.flatMap(volume => (volume.snapshotId ? [volume.snapshotId] : []));
 }

@@ -1,7 +1,7 @@
 // `prune`: deregisters images beyond the newest `keep` and deletes their snapshots; dry run unless --apply.
 // A region whose images or users could not all be read is skipped whole: nothing there is removed.
 import { DeleteSnapshotCommand, DeregisterImageCommand, EC2Client } from "@aws-sdk/client-ec2";
-import { awsCall } from "./awsErrors";
+import { awsCall, awsErrorCode } from "./awsErrors";
 import { CommandContext, ExitCode } from "./context";
 import { GoldenImage } from "./goldenImage";
 import { findUsage } from "./inUse";
@@ -87,7 +87,7 @@ async function pruneRegion(region: string, target: ImageTarget, apply: boolean, 
         warn: message => context.stderr(`${region}: warning: ${message}`),
     });
     const current = target.stack !== undefined && target.version !== undefined ? atStackVersion(images, target.stack, target.version) : {};
-    const plan = planPrune(images, mergeUsage(usage, current), target.keep);
+    const plan = planPrune(images, mergeUsage(usage, current), target.keep, family.filter(image => !images.includes(image)));
     const pruned: PrunedRecord[] = [];
     // One image at a time: deletes are few, and a slow steady pace keeps clear of EC2's rate limits.
     for (const candidate of plan.prune) {
@@ -115,14 +115,37 @@ async function removeImage(ec2: EC2Client, region: string, candidate: PrunedImag
     }
     for (const snapshotId of candidate.snapshotIds) {
         try {
-            await awsCall("ec2:DeleteSnapshot", () => ec2.send(new DeleteSnapshotCommand({ SnapshotId: snapshotId })));
+            await deleteSnapshot(ec2, snapshotId, context);
             record.deletedSnapshots.push(snapshotId);
             context.stderr(`${region}: deleted ${snapshotId}`);
         } catch (error) {
-            record.errors.push(`${snapshotId}: ${messageOf(error)}`);
+            const stillInUse = awsErrorCode(error) === SNAPSHOT_IN_USE
+                ? ` (still in use ${SNAPSHOT_IN_USE_WAITS_MS.reduce((sum, wait) => sum + wait, 0) / 1000} s after ${imageId} was deregistered: ` +
+                    "another image was registered from it, or EC2 has not caught up; delete it later)"
+                : "";
+            record.errors.push(`${snapshotId}: ${messageOf(error)}${stillInUse}`);
         }
     }
     return record;
+}
+
+const SNAPSHOT_IN_USE = "InvalidSnapshot.InUse";
+/**
+ * EC2 can go on refusing to delete a snapshot as "currently in use by" the image for a few seconds after
+ * DeregisterImage succeeded. Waits this long before each further try (30 s in all), then reports it.
+ */
+export const SNAPSHOT_IN_USE_WAITS_MS = [2_000, 4_000, 8_000, 16_000];
+
+async function deleteSnapshot(ec2: EC2Client, snapshotId: string, context: CommandContext): Promise<void> {
+    for (let attempt = 0; ; attempt += 1) {
+        try {
+            await awsCall("ec2:DeleteSnapshot", () => ec2.send(new DeleteSnapshotCommand({ SnapshotId: snapshotId })));
+            return;
+        } catch (error) {
+            if (awsErrorCode(error) !== SNAPSHOT_IN_USE || attempt >= SNAPSHOT_IN_USE_WAITS_MS.length) throw error;
+            await context.sleep(SNAPSHOT_IN_USE_WAITS_MS[attempt]);
+        }
+    }
 }
 
 function notYetRemoved({ image, snapshotIds }: PrunedImage): PrunedRecord {

@@ -6,7 +6,9 @@
 // - pending and transient images are being made or copied: left alone and not counted;
 // - failed, error, invalid and disabled images do not count as one of the newest (they cannot be
 //   rolled back to) and go unless in use;
-// - a pruned image's snapshots are deleted too, except any snapshot a kept image also uses.
+// - a pruned image's snapshots are deleted too, except any snapshot a kept image also uses, or an
+//   image prune was not asked to consider (another stack's, with --stack); one that several pruned
+//   images share goes with the last of them.
 import { environmentOf, GoldenImage, newestFirst, snapshotIdsOf } from "./goldenImage";
 import { ImageUsage } from "./usage";
 
@@ -28,7 +30,8 @@ export interface PrunePlan {
 
 const LEFT_ALONE_STATES = new Set(["pending", "transient", "deregistered"]);
 
-export function planPrune(images: GoldenImage[], usage: ImageUsage, keep: number): PrunePlan {
+/** `leftAlone`: images read but not considered (other stacks'): never pruned, and their snapshots never deleted. */
+export function planPrune(images: GoldenImage[], usage: ImageUsage, keep: number, leftAlone: GoldenImage[] = []): PrunePlan {
     if (!Number.isInteger(keep) || keep < 1) throw new Error(`keep must be a whole number of at least 1, got ${keep}`);
     const plan: PrunePlan = { keep: [], prune: [] };
     for (const group of groupBy(images, environmentOf).values()) {
@@ -46,8 +49,11 @@ export function planPrune(images: GoldenImage[], usage: ImageUsage, keep: number
             else plan.prune.push({ image, snapshotIds: snapshotIdsOf(image) });
         }
     }
-    const keptSnapshots = new Set(plan.keep.flatMap(kept => snapshotIdsOf(kept.image)));
-    for (const pruned of plan.prune) pruned.snapshotIds = pruned.snapshotIds.filter(id => !keptSnapshots.has(id));
+    const keptSnapshots = new Set([...plan.keep.map(kept => kept.image), ...leftAlone].flatMap(snapshotIdsOf));
+    // A snapshot several pruned images share goes with the last of them (prune works in this order): EC2
+    // refuses to delete it while any of them is still registered.
+    const lastUser = new Map(plan.prune.flatMap(pruned => pruned.snapshotIds.map(id => [id, pruned] as const)));
+    for (const pruned of plan.prune) pruned.snapshotIds = pruned.snapshotIds.filter(id => !keptSnapshots.has(id) && lastUser.get(id) === pruned);
     return plan;
 }
 

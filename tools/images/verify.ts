@@ -1,7 +1,7 @@
 // `verify`: does each region really hold the stack's image, encrypted, shared as configured, tagged and deprecating?
 import { CommandContext, ExitCode, progressFor } from "./context";
 import { Drift, findDrift, imageAtVersion } from "./drift";
-import { snapshotIdsOf } from "./goldenImage";
+import { madeByStack, snapshotIdsOf } from "./goldenImage";
 import { findGoldenImages, inspectImages, readVolumePermissions } from "./inventory";
 import { UsageError } from "./options";
 import { acrossRegions, describeFailures } from "./regions";
@@ -15,15 +15,16 @@ export interface RegionVerdict {
 }
 
 export async function verifyCommand(target: ImageTarget, output: { json: boolean }, context: CommandContext): Promise<number> {
-    const { version, sharing } = target;
-    if (version === undefined || sharing === undefined) {
+    const { stack, version, sharing } = target;
+    if (stack === undefined || version === undefined || sharing === undefined) {
         throw new UsageError("verify compares AWS with a stack's configuration: pass --stack <name>");
     }
     const progress = progressFor(context, output.json);
     const outcomes = await acrossRegions(target.regions, async (region): Promise<RegionVerdict> => {
         const ec2 = context.clientsFor(region).ec2;
         progress(`${region}: reading ${target.name} images…`);
-        const image = imageAtVersion(await findGoldenImages(ec2, region, target.name, progress), version);
+        const family = await findGoldenImages(ec2, region, target.name, progress);
+        const image = imageAtVersion(family, target.name, stack, version);
         const [inspected] = image ? await inspectImages(ec2, [image]) : [];
         // Promoting accounts copy the home region's build: they need to read its snapshots.
         const homeRegion = region === target.homeRegion;
@@ -31,7 +32,8 @@ export async function verifyCommand(target: ImageTarget, output: { json: boolean
             progress(`${region}: reading who may read the snapshots of ${inspected.image.imageId}…`);
             inspected.volumePermissions = await readVolumePermissions(ec2, snapshotIdsOf(inspected.image));
         }
-        const drift = findDrift({ region, name: target.name, version, sharing, requiredTags: target.requiredTags, homeRegion }, inspected);
+        const otherStacksAtVersion = image ? [] : family.filter(candidate => candidate.version === version && !madeByStack(candidate, target.name, stack));
+        const drift = findDrift({ region, stack, name: target.name, version, sharing, requiredTags: target.requiredTags, homeRegion, otherStacksAtVersion }, inspected);
         return { region, image: image && { imageId: image.imageId, name: image.name, createdAt: image.createdAt }, drift };
     });
     const verdicts = outcomes.flatMap(outcome => (outcome.ok ? [outcome.value] : []));

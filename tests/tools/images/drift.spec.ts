@@ -1,12 +1,13 @@
 import * as assert from "assert";
 import { DriftKind, ExpectedImage, findDrift, imageAtVersion } from "../../../tools/images/drift";
 import { InspectedImage } from "../../../tools/images/goldenImage";
-import { AmiOptions, goldenImage, PROD_ACCOUNT } from "./fixtures";
+import { AmiOptions, FAMILY, goldenImage, PROD_ACCOUNT } from "./fixtures";
 
 const OU = "arn:aws:organizations::555555555555:ou/o-a1b2c3d4e5/ou-ab12-workload1";
 
 const expected: ExpectedImage = {
     region: "us-east-1",
+    stack: "dev",
     name: "al2023-base",
     version: "1.4.0",
     sharing: { accounts: [PROD_ACCOUNT], organizationArns: [], organizationalUnitArns: [OU], promotingAccounts: [] },
@@ -83,16 +84,39 @@ describe("images: which image verify judges", () => {
     ];
 
     it("judges the first available build at the version (the stack's own), not a later rebuild, a pending one nor another version", () => {
-        assert.strictEqual(imageAtVersion(images, "1.4.0")?.imageId, "ami-00000001");
-        assert.strictEqual(imageAtVersion(images.slice(1), "1.4.0")?.imageId, "ami-00000002");
+        assert.strictEqual(imageAtVersion(images, FAMILY, "dev", "1.4.0")?.imageId, "ami-00000001");
+        assert.strictEqual(imageAtVersion(images.slice(1), FAMILY, "dev", "1.4.0")?.imageId, "ami-00000002");
     });
 
     it("judges the newest at the version when none is available, so its state gets reported", () => {
-        assert.strictEqual(imageAtVersion(images.slice(2, 3), "1.4.0")?.imageId, "ami-00000003");
+        assert.strictEqual(imageAtVersion(images.slice(2, 3), FAMILY, "dev", "1.4.0")?.imageId, "ami-00000003");
     });
 
     it("finds nothing for a version no image has", () => {
-        assert.strictEqual(imageAtVersion(images, "2.0.0"), undefined);
+        assert.strictEqual(imageAtVersion(images, FAMILY, "dev", "2.0.0"), undefined);
+    });
+
+    it("judges only the stack's own images: another stack's earlier image at the same version is not the stack's build", () => {
+        // One account holding two stacks (a staging and a prod promoting stack, or dev and prod): the same version, made apart.
+        const shared = [
+            goldenImage("ami-0000000a", { created: "2026-03-01T04:00:00.000Z", version: "1.4.0", environment: "staging" }),
+            goldenImage("ami-0000000b", { created: "2026-04-01T04:00:00.000Z", version: "1.4.0", environment: "prod" }),
+        ];
+        assert.strictEqual(imageAtVersion(shared, FAMILY, "prod", "1.4.0")?.imageId, "ami-0000000b");
+        assert.strictEqual(imageAtVersion(shared, FAMILY, "staging", "1.4.0")?.imageId, "ami-0000000a");
+        assert.strictEqual(imageAtVersion(shared, FAMILY, "dev", "1.4.0"), undefined);
+    });
+
+    it("counts an image whose Environment tag is missing or empty as the stack's when the program named it for the stack, so the tag is reported, not the image", () => {
+        const untagged = (imageId: string, name: string, environment?: string) =>
+            goldenImage(imageId, { created: "2026-03-01T04:00:00.000Z", version: "1.4.0", name, tags: { Environment: environment } });
+        assert.strictEqual(imageAtVersion([untagged("ami-0000000c", "al2023-base-1.4.0-dev-2026-03-01T04-00-00.000Z")], FAMILY, "dev", "1.4.0")?.imageId,
+            "ami-0000000c", "a build, Image Builder's date after the stack");
+        assert.strictEqual(imageAtVersion([untagged("ami-0000000d", "al2023-base-1.4.0-dev-20260301T040000Z", " ")], FAMILY, "dev", "1.4.0")?.imageId,
+            "ami-0000000d", "a copy, its compact timestamp after the stack; an empty tag is no tag");
+        assert.strictEqual(imageAtVersion([untagged("ami-0000000e", "al2023-base-1.4.0-dev-review-20260301T040000Z")], FAMILY, "dev", "1.4.0"), undefined,
+            "a stack whose name starts like dev's is not dev");
+        assert.strictEqual(imageAtVersion([untagged("ami-0000000f", "al2023-base-1.4.0-prod-20260301T040000Z")], FAMILY, "dev", "1.4.0"), undefined);
     });
 });
 

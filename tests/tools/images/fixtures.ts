@@ -86,6 +86,8 @@ export interface RecordingContext {
     /** What the terminal would show while stderr is a terminal. */
     progress: string[];
     reports: Record<string, unknown>;
+    /** Each wait the command asked for, in milliseconds; none is really waited. */
+    slept: number[];
 }
 
 /** Repository files held in memory: path → text. */
@@ -105,12 +107,14 @@ export function recordingContext(clientsFor: ClientFactory, files: RepoFiles = m
         stderr: [],
         progress: [],
         reports: {},
+        slept: [],
         context: {
             clientsFor,
             stdout: text => recording.stdout.push(text),
             stderr: line => recording.stderr.push(line),
             progress: line => recording.progress.push(line),
             now: () => NOW,
+            sleep: async milliseconds => { recording.slept.push(milliseconds); },
             writeReport: (file, contents) => { recording.reports[file] = JSON.parse(contents); },
             files,
         },

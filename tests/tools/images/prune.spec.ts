@@ -111,6 +111,56 @@ describe("images prune", () => {
         assert.match(recording.stdout.join("\n"), /FAILED\s+ami-00000002/);
     });
 
+    /** DeleteSnapshot refusing `snapshotId` as still in use by its just-deregistered image, `times` times, then acting as EC2 does. */
+    function inUseFor(region: FakeRegion, snapshotId: string, times: number): void {
+        let refusals = times;
+        region.ec2.on(DeleteSnapshotCommand).callsFake(input => {
+            if (input.SnapshotId === snapshotId && refusals-- > 0) {
+                throw awsError("InvalidSnapshot.InUse", `The snapshot ${snapshotId} is currently in use by ami-00000002`);
+            }
+            region.world.snapshots = region.world.snapshots.filter(snapshot => snapshot.SnapshotId !== input.SnapshotId);
+            return {};
+        });
+    }
+
+    it("deletes a snapshot EC2 still counts as in use just after the deregistration, by waiting and trying again", async () => {
+        const aws = fakeAws({ "us-east-1": fourMonths() });
+        const region = aws.regions["us-east-1"];
+        inUseFor(region, "snap-00000002", 2);
+        const recording = recordingContext(aws.clientsFor);
+
+        const exitCode = await runCli(["prune", "--stack", "dev", "--regions", "us-east-1", "--apply"], recording.context, loadDevStack);
+
+        assert.strictEqual(exitCode, ExitCode.ok, recording.stdout.join("\n"));
+        assert.deepStrictEqual(changes(region), [
+            "deregister ami-00000002", "delete snap-00000002", "delete snap-00000002", "delete snap-00000002",
+            "deregister ami-00000001", "delete snap-00000001",
+        ]);
+        assert.deepStrictEqual(recording.slept, [2_000, 4_000]);
+        assert.deepStrictEqual(region.world.snapshots.map(snapshot => snapshot.SnapshotId).sort(), ["snap-00000003", "snap-00000004"]);
+        const pruned = (recording.reports[REPORT] as { regions: { pruned: { imageId: string; deletedSnapshots: string[]; errors: string[] }[] }[] }).regions[0].pruned;
+        assert.deepStrictEqual(pruned.map(entry => [entry.imageId, entry.deletedSnapshots, entry.errors]),
+            [["ami-00000002", ["snap-00000002"], []], ["ami-00000001", ["snap-00000001"], []]]);
+    });
+
+    it("gives up on a snapshot still in use 30 s after its image was deregistered, says so, goes on and exits 1", async () => {
+        const aws = fakeAws({ "us-east-1": fourMonths() });
+        const region = aws.regions["us-east-1"];
+        inUseFor(region, "snap-00000002", Infinity);
+        const recording = recordingContext(aws.clientsFor);
+
+        const exitCode = await runCli(["prune", "--stack", "dev", "--regions", "us-east-1", "--apply"], recording.context, loadDevStack);
+
+        assert.strictEqual(exitCode, ExitCode.problemsFound);
+        assert.deepStrictEqual(recording.slept, [2_000, 4_000, 8_000, 16_000]);
+        assert.strictEqual(region.ec2.commandCalls(DeleteSnapshotCommand, { SnapshotId: "snap-00000002" }).length, 5);
+        assert.ok(!region.world.snapshots.some(snapshot => snapshot.SnapshotId === "snap-00000001"), "the next image's snapshot is still deleted");
+        const pruned = (recording.reports[REPORT] as { regions: { pruned: { imageId: string; deregistered: boolean; errors: string[] }[] }[] }).regions[0].pruned;
+        assert.strictEqual(pruned[0].deregistered, true);
+        assert.match(pruned[0].errors.join("\n"), /^snap-00000002: ec2:DeleteSnapshot failed \(InvalidSnapshot\.InUse\): .* \(still in use 30 s after ami-00000002 was deregistered: /);
+        assert.match(recording.stdout.join("\n"), /FAILED\s+ami-00000002/);
+    });
+
     it("removes nothing in a region it cannot fully read, still prunes the others, and exits non-zero", async () => {
         const aws = fakeAws({ "us-east-1": fourMonths(), "us-west-2": fourMonths() });
         aws.regions["us-west-2"].ec2.on(DescribeLaunchTemplatesCommand).rejects(awsError("UnauthorizedOperation"));

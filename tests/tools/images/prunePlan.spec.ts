@@ -100,6 +100,28 @@ describe("images: which images prune removes", () => {
         assert.deepStrictEqual(plan.prune.map(entry => entry.snapshotIds), [["snap-00000001"]]);
     });
 
+    it("deletes a snapshot several pruned images share with the last of them to be deregistered, not before", () => {
+        const shared = { device: "/dev/xvdb", snapshotId: "snap-0000shared", encrypted: true };
+        const images = [1, 2, 3].map(month => goldenImage(`ami-0000000${month}`, { created: `2026-0${month}-01T04:00:00.000Z`,
+            volumes: [{ device: "/dev/xvda", snapshotId: `snap-0000000${month}`, encrypted: true }, ...(month < 3 ? [shared] : [])] }));
+        const plan = planPrune(images, {}, 1);
+        assert.deepStrictEqual(plan.prune.map(entry => [entry.image.imageId, entry.snapshotIds]),
+            [["ami-00000002", ["snap-00000002"]], ["ami-00000001", ["snap-00000001", "snap-0000shared"]]]);
+    });
+
+    it("never deletes a snapshot an image it was not asked to consider (another stack's) also uses", () => {
+        const shared = { device: "/dev/xvda", snapshotId: "snap-0000shared", encrypted: true };
+        const images = [
+            goldenImage("ami-00000001", { created: "2026-01-01T04:00:00.000Z", volumes: [shared, { device: "/dev/xvdb", snapshotId: "snap-00000001", encrypted: true }] }),
+            goldenImage("ami-00000002", { created: "2026-02-01T04:00:00.000Z" }),
+        ];
+        const prods = [goldenImage("ami-0000000a", { created: "2025-01-01T04:00:00.000Z", environment: "prod", volumes: [shared] })];
+        const plan = planPrune(images, {}, 1, prods);
+        assert.deepStrictEqual(pruned(plan), ["ami-00000001"]);
+        assert.deepStrictEqual(plan.prune.map(entry => entry.snapshotIds), [["snap-00000001"]]);
+        assert.ok(!kept(plan).includes("ami-0000000a"), "left alone, not planned");
+    });
+
     it("refuses to keep fewer than one image", () => {
         assert.throws(() => planPrune([], {}, 0), /keep must be a whole number of at least 1, got 0/);
     });

@@ -67,6 +67,19 @@ describe("images verify", () => {
         });
     }
 
+    it("judges the stack's own image, not another stack's earlier one at the same version in the same account", async () => {
+        // prod's copy of 1.4.0, made before dev's rebuilt 1.4.0 and shared with prod's consumers instead of the prod account.
+        const withProd = (world: RegionWorld): RegionWorld => ({
+            ...world,
+            images: [goldenAmi("ami-0000000f", { created: "2026-04-01T04:00:00.000Z", version: "1.4.0", environment: "prod" }), ...world.images!],
+            launchPermissions: { ...world.launchPermissions, "ami-0000000f": [{ UserId: "333333333333" }] },
+        });
+        const { exitCode, output } = await verify({ "us-east-1": withProd(matchingRegion()), "us-west-2": withProd({ images: [] }) });
+        assert.strictEqual(exitCode, ExitCode.problemsFound, output);
+        assert.match(output, /ok {5}us-east-1 ami-00000002 .*matches the stack/);
+        assert.match(output, /DRIFT {2}us-west-2:\n\s+- missing: no image of al2023-base at version 1\.4\.0 made by stack dev .*; at that version only other stacks' images: ami-0000000f \(Environment=prod\)/);
+    });
+
     it("requires the tags --require-tags names instead of the default ones", async () => {
         const { exitCode, output } = await verify({ "us-east-1": matchingRegion() }, ["--regions", "us-east-1", "--require-tags", "Name,DataClassification"]);
         assert.strictEqual(exitCode, ExitCode.problemsFound);
