@@ -63,10 +63,20 @@ describe("CI workflows", () => {
         assert.strictEqual(jobs["up-prod"].environment, "prod");
         assert.strictEqual(jobs.gate.needs, "up-dev");
         const gateRuns = jobs.gate.steps.map((step: Step) => step.run ?? "").join("\n");
-        assert.match(gateRuns, /npm run -s images -- gate --stack dev --version "\$version" --max-severity HIGH/);
-        assert.match(gateRuns, /Pulumi\.prod\.yaml/, "the gate checks the version prod pins");
+        // The AMI prod pins (and a forced promotion of it), not merely the first build of prod's version.
+        assert.match(gateRuns, /npm run -s images -- gate --stack dev --pinned-by prod --max-severity HIGH/);
         const gateRole = jobs.gate.steps.find((step: Step) => step.uses?.startsWith("aws-actions/configure-aws-credentials@"));
         assert.strictEqual(gateRole?.with?.["role-to-assume"], "${{ vars.AWS_READ_ROLE_ARN_DEV }}", "the gate only reads: dev's read-only role");
+    });
+
+    it("ask Pulumi Cloud for a token that lasts as long as each up's AWS session (OIDC tokens last 2 hours by default)", () => {
+        for (const name of ["up-dev", "up-prod"]) {
+            const steps: Step[] = parse(read("main.yml")).jobs[name].steps;
+            const session = Number(steps.find(step => step.uses?.startsWith("aws-actions/configure-aws-credentials@"))?.with?.["role-duration-seconds"]);
+            const token = Number(steps.find(step => step.uses?.startsWith("pulumi/auth-actions@"))?.with?.["token-expiration"]);
+            assert.ok(session > 7200, `${name}: the AWS session is ${session} s`);
+            assert.ok(token >= session, `${name}: the Pulumi token (${token} s) ends before the AWS session (${session} s), in the middle of the update`);
+        }
     });
 
     it("run on a supported Node.js (22 or later) in every job that sets one up", () => {

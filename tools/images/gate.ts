@@ -4,7 +4,8 @@ import { ImagebuilderClient } from "@aws-sdk/client-imagebuilder";
 import { AllowlistEntry, ALLOWLIST_PATH, parseAllowlist } from "./allowlist";
 import { CommandContext, ExitCode, progressFor } from "./context";
 import { GateVerdict, JudgedFinding, judgeFindings, scanProblem, unjudged } from "./gateVerdict";
-import { amiOfBuild, findFirstBuild, getBuild, listScanFindings } from "./imageBuilds";
+import { amiOfBuild, findBuildOfAmi, findFirstBuild, getBuild, listScanFindings, madeItsImage } from "./imageBuilds";
+import { promotionRecordPath, PromotionRecord } from "./promotionRecord";
 import { reportAwsFailure } from "./singleRegion";
 import { REPORT_ORDER, Severity } from "./severity";
 import { BuildTarget } from "./target";
@@ -12,6 +13,8 @@ import { BuildTarget } from "./target";
 export interface GateResult extends GateVerdict {
     buildArn?: string;
     amiId?: string;
+    /** gate --pinned-by: the build fails, but the promoting stack pinned it with `promote --force --reason`. */
+    forced?: { reason: string; record: string };
 }
 
 export function readAllowlist(context: CommandContext): AllowlistEntry[] {
@@ -28,6 +31,16 @@ export async function gateBuild(
     settings.progress(`${region}: reading build ${buildArn}…`);
     const image = await getBuild(imageBuilder, buildArn);
     const amiId = amiOfBuild(image, region);
+    // A build that failed its tests (or was cancelled, or is still running) may still have a scan and an
+    // AMI in EC2; it never goes out, whatever its findings.
+    const status = image?.state?.status;
+    if (image !== undefined && !madeItsImage(status)) {
+        return {
+            ...unjudged(image.scanState?.status ?? "NONE", `the build ${buildArn} is ${status ?? "in an unknown state"}, not AVAILABLE: ` +
+                `only a build that passed its tests and made its image may be promoted`, settings.threshold),
+            buildArn, amiId,
+        };
+    }
     const scan = scanProblem(image);
     if (scan.problem !== undefined) return { ...unjudged(scan.status, scan.problem, settings.threshold), buildArn, amiId };
     const findings = await listScanFindings(imageBuilder, buildArn, soFar => settings.progress(`${region}: reading scan findings… ${soFar} so far`));
@@ -40,24 +53,57 @@ export async function gateCommand(build: BuildTarget, settings: { threshold: Sev
     const subject = `${build.recipeName} ${build.version}`;
     return reportAwsFailure(build.region, context, async () => {
         const imageBuilder = context.clientsFor(build.region).imageBuilder;
-        progress(`${build.region}: looking for the first build of ${subject}…`);
-        const first = await findFirstBuild(imageBuilder, build.recipeName, build.version, build.region);
-        const result: GateResult = first.found
-            ? await gateBuild(imageBuilder, first.build.arn, build.region, { threshold: settings.threshold, allowlist, now: context.now(), progress })
-            : unjudged("NONE", first.problem, settings.threshold);
+        const judge = { threshold: settings.threshold, allowlist, now: context.now(), progress };
+        let result: GateResult;
+        if (build.pin === undefined) {
+            progress(`${build.region}: looking for the first build of ${subject}…`);
+            const first = await findFirstBuild(imageBuilder, build.recipeName, build.version, build.region);
+            result = first.found ? await gateBuild(imageBuilder, first.build.arn, build.region, judge) : unjudged("NONE", first.problem, settings.threshold);
+        } else {
+            // What the promoting stack's `up` copies is its pinned AMI: judge the build that made it.
+            progress(`${build.region}: looking for the build of ${subject} that made ${build.pin.amiId}…`);
+            const buildArn = await findBuildOfAmi(imageBuilder, { imageId: build.pin.amiId, tags: {} }, build.recipeName, build.version);
+            result = buildArn === undefined
+                ? unjudged("NONE", `${build.pin.stack} pins ${build.pin.amiId} at ${build.version}, but no build of ${subject} in ${build.region} made it: ` +
+                    `promote again (npm run images -- promote --from ${build.stack} --version ${build.version} --stack ${build.pin.stack})`, settings.threshold)
+                : await gateBuild(imageBuilder, buildArn, build.region, judge);
+            if (!result.passed) {
+                const forced = forcedPromotion(context, build.pin.stack, build.version, build.pin.amiId);
+                if (forced !== undefined) result = { ...result, forced };
+            }
+        }
         if (settings.json) {
             context.stdout(JSON.stringify({ stack: build.stack, name: build.recipeName, version: build.version, region: build.region, ...result }, null, 2));
         } else {
             context.stdout(renderGate(subject, result).join("\n"));
         }
-        return result.passed ? ExitCode.ok : ExitCode.problemsFound;
+        return result.passed || result.forced !== undefined ? ExitCode.ok : ExitCode.problemsFound;
     });
+}
+
+/**
+ * The forced promotion of exactly this AMI at this version, from the promoting stack's record: a
+ * reviewed `promote --force --reason`, which CI must then let through, or prod could never deploy it.
+ */
+export function forcedPromotion(context: CommandContext, stack: string, version: string, amiId: string): GateResult["forced"] {
+    const file = promotionRecordPath(stack, version);
+    const text = context.files.read(file);
+    if (text === undefined) return undefined;
+    let record: Partial<PromotionRecord>;
+    try {
+        record = JSON.parse(text) as Partial<PromotionRecord>;
+    } catch {
+        return undefined;
+    }
+    const reason = record.forced?.reason;
+    return typeof reason === "string" && reason.trim() !== "" && record.amiId === amiId && record.version === version
+        ? { reason, record: file } : undefined;
 }
 
 export function renderGate(subject: string, result: GateResult): string[] {
     const lines = [`gate ${subject}${result.buildArn ? ` (build ${result.buildArn}${result.amiId ? `, ${result.amiId}` : ""})` : ""}: ` +
         `scan ${result.scanStatus}, threshold ${result.threshold}`];
-    if (result.problem !== undefined) return [...lines, `FAIL: ${result.problem}`];
+    if (result.problem !== undefined) return withForced([...lines, `FAIL: ${result.problem}`], result);
     lines.push(`findings: ${REPORT_ORDER.map(severity => `${severity} ${result.counts[severity]}`).join(", ")}`);
     if (result.worst.length > 0) {
         lines.push(`worst ${result.worst.length} of ${result.total}:`);
@@ -76,7 +122,12 @@ export function renderGate(subject: string, result: GateResult): string[] {
             `${result.blocking.map(finding => `${finding.id ?? finding.title ?? "(no id)"} (${finding.severity})`).join(", ")}. ` +
             `Rebuild with the fixes (bump image.version), or accept a finding in promotions/findings-allowlist.json with an expiry date and a reason`);
     }
-    return lines;
+    return withForced(lines, result);
+}
+
+function withForced(lines: string[], result: GateResult): string[] {
+    if (result.forced === undefined) return lines;
+    return [...lines, `FORCED: the image was promoted although it fails the gate (${result.forced.record}: "${result.forced.reason}"); not blocking`];
 }
 
 function describeFinding(finding: JudgedFinding): string {

@@ -23,6 +23,11 @@ const GONE = new Set(["FAILED", "CANCELLED", "DELETED"]);
 /** Builds that made their image; the lifecycle may have deprecated or disabled it since. */
 const MADE = new Set(["AVAILABLE", "DEPRECATED", "DISABLED"]);
 
+/** Whether a build got through its tests and made its image (a failed, cancelled or unfinished build did not). */
+export function madeItsImage(status: string | undefined): boolean {
+    return MADE.has(status ?? "");
+}
+
 const BUILD_ARN = /^arn:aws[a-z-]*:imagebuilder:[a-z0-9-]+:\d{12}:image\/([a-z0-9_-]+)\/(\d+\.\d+\.\d+)\/(\d+)$/;
 
 /** The Image Builder image a building stack makes: `<image.name>-<stack>`. */

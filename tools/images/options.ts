@@ -21,6 +21,8 @@ export interface CliOptions {
     from?: string;
     /** gate, manifest, promote: the image version (semver). */
     version?: string;
+    /** gate: judge the build of the AMI this promoting stack pins, at the version it pins. */
+    pinnedBy?: string;
     /** gate, promote: findings at or above this severity fail the gate. */
     maxSeverity?: Severity;
     dryRun: boolean;
@@ -68,6 +70,9 @@ Flags:
   --report <file>          prune: where to write the JSON report (default reports/prune-<timestamp>.json)
   --version <x.y.z>        gate, manifest: the build's version (default: the stack's image.version);
                            promote: the version to pin
+  --pinned-by <stack>      gate: judge the build of the AMI that promoting stack pins (promoteFrom.amiId),
+                           at its image.version; a forced promotion of that AMI (its promotion record)
+                           passes with a warning. What CI runs before prod's \`up\`
   --max-severity <level>   gate, promote: findings at or above it fail the gate (default HIGH);
                            one of ${SEVERITIES.join(", ")}; UNTRIAGED findings fail at every level
   --write                  manifest: also write promotions/<stack>/<version>.manifest.json
@@ -84,7 +89,7 @@ const FLAGS_OF: Record<Command, string[]> = {
     list: ["stack", "regions", "name", "json", "launched-within", "ssm-path"],
     verify: ["stack", "regions", "name", "json", "require-tags"],
     prune: ["stack", "regions", "name", "keep", "launched-within", "ssm-path", "apply", "report"],
-    gate: ["stack", "version", "max-severity", "json"],
+    gate: ["stack", "version", "max-severity", "json", "pinned-by"],
     manifest: ["stack", "version", "json", "write"],
     promote: ["stack", "from", "version", "max-severity", "dry-run", "force", "reason"],
 };
@@ -120,6 +125,7 @@ export function parseOptions(argv: string[]): CliOptions | "help" {
         report: nonEmpty("--report", values.report),
         from: nonEmpty("--from", values.from),
         version: values.version === undefined ? undefined : semver(values.version),
+        pinnedBy: nonEmpty("--pinned-by", values["pinned-by"]),
         maxSeverity: values["max-severity"] === undefined ? undefined : severity(values["max-severity"]),
         dryRun: values["dry-run"] === true,
         force: values.force === true,
@@ -181,6 +187,7 @@ function parseFlags(argv: string[]) {
                 from: { type: "string" },
                 version: { type: "string" },
                 "max-severity": { type: "string" },
+                "pinned-by": { type: "string" },
                 "dry-run": { type: "boolean" },
                 force: { type: "boolean" },
                 reason: { type: "string" },

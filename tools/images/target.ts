@@ -92,6 +92,8 @@ export interface BuildTarget {
     version: string;
     /** The stack's home region, where Image Builder builds. */
     region: string;
+    /** gate --pinned-by: judge the build of the AMI this promoting stack pins, not the version's first build. */
+    pin?: { stack: string; amiId: string };
 }
 
 export function resolveBuildTarget(options: CliOptions, loadStack: StackLoader = loadStackFile): BuildTarget {
@@ -104,13 +106,34 @@ export function resolveBuildTarget(options: CliOptions, loadStack: StackLoader =
             `pass the building stack it promotes from, e.g. --stack dev` +
             (options.command === "manifest" ? `; promote writes ${options.stack}'s manifests to promotions/${options.stack}/` : ""));
     }
+    const pinned = options.pinnedBy === undefined ? undefined : readPin(options, config, loadStack);
     return {
         stack: options.stack,
         imageName: config.image.name,
         recipeName: recipeNameOf(config.image.name, options.stack),
-        version: options.version ?? config.image.version,
+        version: pinned?.version ?? options.version ?? config.image.version,
         region: config.homeRegion,
+        ...(pinned && { pin: { stack: options.pinnedBy!, amiId: pinned.amiId } }),
     };
+}
+
+/** What the promoting stack named by --pinned-by pins: its image.version and promoteFrom.amiId, checked against the building stack. */
+function readPin(options: CliOptions, building: GoldenAmiConfig, loadStack: StackLoader): { version: string; amiId: string } {
+    const stack = options.pinnedBy!;
+    const promoting = readStack(stack, loadStack);
+    const promoteFrom = promoting.promoteFrom;
+    const where = `--pinned-by ${stack}`;
+    if (promoteFrom === undefined) throw new UsageError(`${where}: that stack has no golden-ami:promoteFrom; name the promoting stack (e.g. prod)`);
+    if (promoting.image.name !== building.image.name) {
+        throw new UsageError(`${where} holds ${promoting.image.name} but ${options.stack} builds ${building.image.name}`);
+    }
+    if (promoteFrom.region !== building.homeRegion) {
+        throw new UsageError(`${where} promotes from ${promoteFrom.region}, but ${options.stack} builds in ${building.homeRegion}`);
+    }
+    if (options.version !== undefined && options.version !== promoting.image.version) {
+        throw new UsageError(`${where} pins ${promoting.image.version}, not --version ${options.version}; leave --version out`);
+    }
+    return { version: promoting.image.version, amiId: promoteFrom.amiId };
 }
 
 /** Both stacks of a promotion, validated like the program validates them. */

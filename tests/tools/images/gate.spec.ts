@@ -2,7 +2,8 @@ import * as assert from "assert";
 import { ListImageScanFindingsCommand } from "@aws-sdk/client-imagebuilder";
 import { runCli } from "../../../tools/images/cli";
 import { ExitCode } from "../../../tools/images/context";
-import { GateResult } from "../../../tools/images/gate";
+import { gateBuild, GateResult } from "../../../tools/images/gate";
+import { StackLoader } from "../../../tools/images/target";
 import { fakeAws, FakeBuild, RegionWorld } from "./fakeAws";
 import { buildArn, loadDevStack, memoryFiles, recordingContext, scanFinding } from "./fixtures";
 
@@ -118,5 +119,57 @@ describe("images gate", () => {
         const broken = recordingContext(noAws, memoryFiles({ "promotions/findings-allowlist.json": JSON.stringify({ entries: [{ id: "CVE-1" }] }) }));
         assert.strictEqual(await runCli(["gate", "--stack", "dev"], broken.context, loadDevStack), ExitCode.badInput);
         assert.match(broken.stderr.join("\n"), /entries\[0\]\.expires must be a date/);
+    });
+
+    describe("--pinned-by: the AMI the promoting stack really pins (what CI runs before prod's up)", () => {
+        const pinning = (amiId: string, version = "1.4.1"): StackLoader => stack => stack === "dev"
+            ? loadDevStack("dev")
+            : { ...loadDevStack("dev"), stack, image: { ...loadDevStack("dev").image, version }, promoteFrom: { account: "111111111111", region: "us-east-1", amiId, stack: "dev" } };
+        async function gatePinned(world: RegionWorld, amiId: string, files: Record<string, string> = {}, flags: string[] = []) {
+            const aws = fakeAws({ "us-east-1": world });
+            const recording = recordingContext(aws.clientsFor, memoryFiles(files));
+            const exitCode = await runCli(["gate", "--stack", "dev", "--pinned-by", "prod", ...flags], recording.context, pinning(amiId));
+            return { exitCode, output: recording.stdout.join("\n"), errors: recording.stderr.join("\n") };
+        }
+        const forcedRecord = (amiId: string) => ({ "promotions/prod/1.4.1.json": JSON.stringify({ stack: "prod", version: "1.4.1", amiId, forced: { reason: "CVE-2026-0999 is in a package removed at boot" } }) });
+
+        it("judges the build that made the pinned AMI at prod's version, not the version's first build", async () => {
+            const { exitCode, output } = await gatePinned({ builds: builds() }, "ami-0000000000000a413");
+            assert.strictEqual(exitCode, ExitCode.problemsFound, output);
+            assert.match(output, /build .*\/1\.4\.1\/3, ami-0000000000000a413/);
+            assert.match(output, /FAIL: 1 finding\(s\) at or above HIGH are not allow-listed: CVE-2026-0999 \(CRITICAL\)/);
+        });
+
+        it("lets through the AMI a reviewed forced promotion pinned, saying so, and nothing else", async () => {
+            const forced = await gatePinned({ builds: builds() }, "ami-0000000000000a413", forcedRecord("ami-0000000000000a413"));
+            assert.strictEqual(forced.exitCode, ExitCode.ok, forced.output);
+            assert.match(forced.output, /FAIL: 1 finding/);
+            assert.match(forced.output, /FORCED: the image was promoted although it fails the gate \(promotions\/prod\/1\.4\.1\.json: "CVE-2026-0999 is in a package removed at boot"\); not blocking/);
+            // A record forcing another AMI does not cover this one.
+            const other = await gatePinned({ builds: builds() }, "ami-0000000000000a413", forcedRecord("ami-0000000000000a412"));
+            assert.strictEqual(other.exitCode, ExitCode.problemsFound);
+        });
+
+        it("fails when no build of the version made the pinned AMI, and refuses a --version other than the pinned one", async () => {
+            const unknown = await gatePinned({ builds: builds() }, "ami-0000000000000ffff");
+            assert.strictEqual(unknown.exitCode, ExitCode.problemsFound);
+            assert.match(unknown.output, /FAIL: prod pins ami-0000000000000ffff at 1\.4\.1, but no build of al2023-base-dev 1\.4\.1 in us-east-1 made it/);
+            const mismatch = await gatePinned({ builds: builds() }, "ami-0000000000000a412", {}, ["--version", "1.4.0"]);
+            assert.strictEqual(mismatch.exitCode, ExitCode.badInput);
+            assert.match(mismatch.errors, /--pinned-by prod pins 1\.4\.1, not --version 1\.4\.0/);
+        });
+    });
+
+    it("never passes a build that failed its tests, even with a clean completed scan", async () => {
+        const failed = builds();
+        failed[0] = { arn: buildArn(1), status: "FAILED", amiId: "ami-0000000000000a411", scanStatus: "COMPLETED", findings: [] };
+        const aws = fakeAws({ "us-east-1": { builds: failed } });
+        const recording = recordingContext(aws.clientsFor);
+        const result = await gateBuild(aws.clientsFor("us-east-1").imageBuilder, buildArn(1), "us-east-1",
+            { threshold: "HIGH", allowlist: [], now: new Date("2026-06-01T00:00:00Z"), progress: () => undefined });
+        assert.strictEqual(result.passed, false);
+        assert.match(result.problem ?? "", /is FAILED, not AVAILABLE: only a build that passed its tests/);
+        assert.strictEqual(aws.regions["us-east-1"].imageBuilder.commandCalls(ListImageScanFindingsCommand).length, 0);
+        assert.deepStrictEqual(recording.stdout, []);
     });
 });

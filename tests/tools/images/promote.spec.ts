@@ -182,6 +182,31 @@ describe("images promote", () => {
         assert.match(record.gate.problem ?? "", /did not complete \(TIMED_OUT\)/);
     });
 
+    it("after a forced promotion is merged, CI's gate on the AMI prod pins lets it through (and only that AMI)", async () => {
+        const failing = buildingAccount({ findings: [scanFinding("CVE-2026-0666", "CRITICAL", { build: buildArn(2) })] });
+        const reason = "INC-4711: the fix must reach prod today";
+        const { exitCode, repo } = track(await promote([...PROMOTE_141, "--force", "--reason", reason], failing));
+        assert.strictEqual(exitCode, ExitCode.ok);
+        // main.yml's gate job, on the merged files.
+        const ci = recordingContext(fakeAws({ "us-east-1": failing }).clientsFor, repoFilesAt(repo.root));
+        assert.strictEqual(await runCli(["gate", "--stack", "dev", "--pinned-by", "prod", "--max-severity", "HIGH"], ci.context, repo.loadStack), ExitCode.ok, ci.stdout.join("\n"));
+        assert.match(ci.stdout.join("\n"), /build .*\/1\.4\.1\/2, ami-0000000000000a412.*\n[\s\S]*FORCED: .*promotions\/prod\/1\.4\.1\.json: "INC-4711/);
+        // Without --pinned-by, as the workflow ran it before, the gate blocks prod's up for good.
+        const before = recordingContext(fakeAws({ "us-east-1": failing }).clientsFor, repoFilesAt(repo.root));
+        assert.strictEqual(await runCli(["gate", "--stack", "dev", "--version", "1.4.1"], before.context, repo.loadStack), ExitCode.problemsFound);
+    });
+
+    it("refuses the AMI of a build that failed its tests, even when EC2 still lists it as available", async () => {
+        const world = buildingAccount();
+        world.images = world.images!.map(image => image.ImageId === "ami-0000000000000a411"
+            ? { ...image, State: "available", Tags: [...(image.Tags ?? []), { Key: "Ec2ImageBuilderArn", Value: buildArn(1) }] } : image);
+        world.builds![0] = { arn: buildArn(1), status: "FAILED", amiId: "ami-0000000000000a411", scanStatus: "COMPLETED", findings: [] };
+        const { exitCode, repo, output } = track(await promote(PROMOTE_141, world));
+        assert.strictEqual(exitCode, ExitCode.problemsFound, output);
+        assert.match(output, /FAIL: the build .*\/1\.4\.1\/1 is FAILED, not AVAILABLE/);
+        assert.strictEqual(repo.read("Pulumi.prod.yaml"), PROD_FILE);
+    });
+
     it("rolls back by promoting an earlier version again", async () => {
         const repo = repository();
         roots.push(repo.root);

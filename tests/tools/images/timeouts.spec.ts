@@ -63,7 +63,7 @@ describe("images gate through the SDK's own retries", () => {
         const server = await jsonServer((path, body) => {
             if (path === "/ListImages") return { status: 200, body: { imageVersionList: [{ arn: build.replace(/\/1$/, ""), name: "al2023-base-dev", version: "1.4.1" }] } };
             if (path === "/ListImageBuildVersions") return { status: 200, body: { imageSummaryList: [{ arn: build, state: { status: "AVAILABLE" } }] } };
-            if (path === "/GetImage") return { status: 200, body: { image: { arn: build, scanState: { status: "COMPLETED" } } } };
+            if (path === "/GetImage") return { status: 200, body: { image: { arn: build, state: { status: "AVAILABLE" }, scanState: { status: "COMPLETED" } } } };
             if (path === "/ListImageScanFindings") {
                 if (!throttled) {
                     throttled = true;
