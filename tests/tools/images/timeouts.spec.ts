@@ -75,7 +75,8 @@ describe("images gate through the SDK's own retries", () => {
             return { status: 404, body: { message: `no ${path}` } };
         });
         try {
-            const recording = recordingContext(clientFactory(localSettings(server.endpoint, { connectionTimeoutMs: 1000, requestTimeoutMs: 2000 })));
+            // Generous timeouts: this test is about the throttling retry, and a loaded CI machine must not turn it into a timeout.
+            const recording = recordingContext(clientFactory(localSettings(server.endpoint, { connectionTimeoutMs: 5000, requestTimeoutMs: 10000 })));
             const exitCode = await runCli(["gate", "--stack", "dev", "--version", "1.4.1", "--json"], recording.context, loadDevStack);
             assert.strictEqual(exitCode, ExitCode.problemsFound, recording.stderr.join("\n"));
             const result = JSON.parse(recording.stdout.join("\n")) as { total: number; counts: Record<string, number> };
