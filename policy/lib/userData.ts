@@ -21,10 +21,14 @@ const SECRETS: SecretPattern[] = [
 
 /** `password = hunter2`, `DB_PASSWORD: "x"`, `--password hunter2`, `plain_text_passwd: x`, `echo 'root:x' | chpasswd`. */
 const PASSWORD_ASSIGNMENT = /(?:^|[^A-Za-z0-9])(?:[A-Za-z0-9_]*(?:password|passwd|passphrase|pwd)["']?\s*[:=]|--?[a-z-]*(?:password|passwd|passphrase)\s)\s*(["']?[^\s"',;)]+)/gim;
-const CHPASSWD = /echo\s+["']?[A-Za-z0-9_.-]+:(?!\$)[^\s"':]+["']?\s*\|\s*(sudo\s+)?chpasswd/;
+/** `user:password` fed to chpasswd: piped from echo or printf (any flags), or as a here-string. */
+const CHPASSWD = /(?:(?:echo|printf)(?:\s+-[a-zA-Z]+)*\s+["']?[A-Za-z0-9_.-]+:(?!\$)[^\s"':]+["']?\s*\|\s*(sudo\s+)?chpasswd|chpasswd\s*<<<\s*["']?[A-Za-z0-9_.-]+:(?!\$)[^\s"':]+)/;
 /** Other ways to set a literal password: `echo x | passwd --stdin user`, `net user name x /add`, PowerShell's plain-text SecureString. */
 const PASSWORD_COMMANDS = [
-    /echo\s+(-n\s+)?["']?(?![$"'])[^\s"'|]+["']?\s*\|\s*(sudo\s+)?passwd\b[^|\n]*--stdin/,
+    /(?:echo|printf)(?:\s+-[a-zA-Z]+)*\s+["']?(?![$"'])[^\s"'|]+["']?\s*\|\s*(sudo\s+)?passwd\b/,
+    /\bpasswd\b[^|\n]*--stdin[^|\n]*<<<\s*["']?(?![$"'])[^\s"']+/,
+    // `openssl passwd -6 hunter2` hashes a password written right there in the user data.
+    /\bopenssl[ \t]+passwd(?:[ \t]+-[-\w]+)*[ \t]+["']?(?![$"'-])[^\s"')]{3,}/,
     /\bnet\s+user\s+\S+\s+["']?(?![$*%"'/])[^\s"']+["']?\s+\/add/i,
     /ConvertTo-SecureString\s+(-String\s+)?["'](?![$"'])[^"']+["']\s+-AsPlainText/i,
 ];

@@ -4,6 +4,7 @@ import {
     ReportViolation, ResourceValidation, ResourceValidationArgs, StackValidation, StackValidationArgs,
     TypedResourceValidation,
 } from "@pulumi/policy";
+import { resourceWithoutSecrets, withoutSecrets } from "./secrets";
 import { Check } from "./unknowns";
 
 type ResourceClass<TResource extends Resource, TArgs> = {
@@ -14,8 +15,21 @@ type ResourceClass<TResource extends Resource, TArgs> = {
 export function withCheck<TProps>(run: (props: TProps, args: ResourceValidationArgs, check: Check) => void): TypedResourceValidation<TProps> {
     return (props, args, reportViolation) => {
         const check = new Check(reportViolation);
-        run(props, args, check);
+        run(withoutSecrets(props), plainArgs(args), check);
         check.finish();
+    };
+}
+
+/** The analyzer's arguments with every property (the resource's and its provider's) read without secret wrappers. */
+function plainArgs(args: ResourceValidationArgs): ResourceValidationArgs {
+    const props = withoutSecrets(args.props);
+    return {
+        ...args,
+        props,
+        provider: resourceWithoutSecrets(args.provider),
+        asType: ((type: any) => (args.isType(type) ? props : undefined)) as ResourceValidationArgs["asType"],
+        getConfig: args.getConfig,
+        notApplicable: args.notApplicable,
     };
 }
 
@@ -34,7 +48,7 @@ export function on<TResource extends Resource, TArgs>(
         run(args, check) {
             const props = args.asType(resourceClass);
             if (props === undefined) return false;
-            run(props, args, check);
+            run(withoutSecrets(props), plainArgs(args), check);
             return true;
         },
     };
@@ -61,7 +75,7 @@ export function validateResourceOfTypes(...checks: TypedCheck[]): ResourceValida
 export function validateStackWithCheck(run: (args: StackValidationArgs, check: Check) => void): StackValidation {
     return (args, reportViolation) => {
         const check = new Check(reportViolation, "stack");
-        run(args, check);
+        run({ ...args, resources: args.resources.map(resource => resourceWithoutSecrets(resource)) }, check);
         check.finish();
     };
 }

@@ -1,17 +1,26 @@
 // Normalising the provider's loosely typed values.
 import { unknownCheckingProxy } from "./unknowns";
 
+/** The spellings the provider's string booleans accept (Go's strconv.ParseBool), compared trimmed and in any case. */
+const TRUE_WORDS = ["true", "t", "1"];
+const FALSE_WORDS = ["false", "f", "0"];
+
 /**
- * True for `true` and for the strings the provider uses for booleans ("true", any case).
- * Launch template and Image Builder block devices type `encrypted` as a string.
+ * True for `true`, `1` and the strings the provider parses as true ("true", "t", "1", any case, padded).
+ * Launch template and Image Builder block devices type `encrypted` as a string, and the provider reads "1" and "T" as true.
  */
 export function isTrue(value: unknown): boolean {
-    return value === true || (typeof value === "string" && value.trim().toLowerCase() === "true");
+    return value === true || value === 1 || (typeof value === "string" && TRUE_WORDS.includes(value.trim().toLowerCase()));
 }
 
-/** False for `false` and "false" (any case): an explicit no, unlike unset. */
+/** False for `false`, `0` and "false", "f", "0" (any case): an explicit no, unlike unset. */
 export function isFalse(value: unknown): boolean {
-    return value === false || (typeof value === "string" && value.trim().toLowerCase() === "false");
+    return value === false || value === 0 || (typeof value === "string" && FALSE_WORDS.includes(value.trim().toLowerCase()));
+}
+
+/** An enum value as the API compares it: `" Block-New-Sharing "` is `block-new-sharing`. */
+export function isWord(value: unknown, word: string): boolean {
+    return typeof value === "string" && value.trim().toLowerCase() === word.toLowerCase();
 }
 
 /** Unset, empty or only whitespace. */

@@ -8,7 +8,7 @@ import { References } from "../lib/stack";
 import { providerDefaultTags } from "../lib/tags";
 import { Check, Reading } from "../lib/unknowns";
 import { on, validateResourceOfTypes, validateStackWithCheck } from "../lib/validation";
-import { isBlank, isTrue, show } from "../lib/values";
+import { isBlank, isTrue, isWord, show } from "../lib/values";
 
 export interface DeprecationConfig {
     maxDeprecationDays: number;
@@ -112,7 +112,7 @@ function deprecatingSelection(lifecycle: PolicyResource, horizon: number, check:
     const resourceType = check.read(`${at}.resourceType`, () => props.resourceType as unknown);
     const status = check.read(`${at}.status`, () => props.status as unknown);
     if (!resourceType.known || !status.known) return undefined;
-    if (resourceType.value !== "AMI_IMAGE" || (typeof status.value === "string" && status.value.trim().toUpperCase() === "DISABLED")) return false;
+    if (!isWord(resourceType.value, "AMI_IMAGE") || isWord(status.value, "DISABLED")) return false;
 
     const deprecations: Exclusion[] = [];
     let tooLate: string | undefined;
@@ -120,7 +120,7 @@ function deprecatingSelection(lifecycle: PolicyResource, horizon: number, check:
     const known = check.each(`${at}.policyDetails`, () => props.policyDetails as any[] | undefined, (detail, detailAt) => {
         const type = check.read(`${detailAt}.action.type`, () => detail.action?.type as unknown);
         if (!type.known) undecided = true;
-        if (!type.known || type.value !== "DEPRECATE") return;
+        if (!type.known || !isWord(type.value, "DEPRECATE")) return;
         const rule = detailAt.slice(at.length + 1);
         const amis = check.read(`${detailAt}.action.includeResources.amis`, () => detail.action?.includeResources?.amis as unknown);
         if (!amis.known) undecided = true;
@@ -141,7 +141,8 @@ function deprecatingSelection(lifecycle: PolicyResource, horizon: number, check:
                 `undeprecated and this stack's ${horizon}-day horizon means nothing: use an AGE filter (type "AGE") whose value deprecates images within ${horizon} days.`;
             return;
         }
-        const days = Number(value) * (UNIT_DAYS[String(unit ?? "DAYS").toUpperCase()] ?? 1);
+        // An unrecognised unit bounds nothing: it is read as no bound at all, never as days.
+        const days = Number(value) * (UNIT_DAYS[String(unit ?? "DAYS").trim().toUpperCase()] ?? Infinity);
         if (!(days <= horizon)) {
             tooLate = `${rule}.filter deprecates after ${value} ${String(unit ?? "DAYS").toLowerCase()}, beyond this stack's ${horizon}-day horizon, ` +
                 `which is no deprecation: lower filter.value so images are deprecated within ${horizon} days.`;

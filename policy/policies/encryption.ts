@@ -8,6 +8,7 @@ import { References } from "../lib/stack";
 import { Check, read } from "../lib/unknowns";
 import { on, validateResourceOfTypes, validateStackWithCheck } from "../lib/validation";
 import { isBlank, isTrue, itemsOf, keyIdOf, keyReference, show } from "../lib/values";
+import { blockField, findBlocks, workflowDocument } from "../lib/workflows";
 
 /** `kmsKeyId` (at `field`) names a customer-managed key: set, and not an AWS-managed `alias/aws/...` key. */
 function checkCustomerManagedKey(check: Check, field: string, get: () => unknown, fix: string): void {
@@ -76,6 +77,32 @@ export const imagesEncryptedWithCmk: ResourceValidationPolicy = {
                     "set it to a customer-managed key in that distribution's region.");
             });
         }),
+        on(aws.imagebuilder.Workflow, (workflow, _args, check) => {
+            // A DistributeImage step's distributions replace the attached configuration's, key included: each must name a customer-managed key.
+            const data = check.read("data", () => workflow.data);
+            if (!data.known) return;
+            for (const { at, value } of findBlocks(workflowDocument(data.value), "distributions")) {
+                const key = blockField(value, "kmsKeyId");
+                if (key.dynamic) continue;
+                checkCustomerManagedKey(check, `data: ${at}.kmsKeyId`, () => key.value, "set it to a customer-managed key in that distribution's region.");
+            }
+        }),
+        on(aws.ebs.EncryptionByDefault, (setting, _args, check) => {
+            // Off, every volume (and every snapshot and image made from one) that does not ask for encryption is created unencrypted.
+            const enabled = check.read("enabled", () => setting.enabled);
+            if (enabled.known && !isBlank(enabled.value) && !isTrue(enabled.value)) {
+                check.violation(`enabled is ${show(enabled.value)}, which turns off EBS encryption by default in this account and region, so volumes, ` +
+                    "snapshots and the images captured from them are created unencrypted unless each asks: set enabled: true.");
+            }
+        }),
+        on(aws.ebs.DefaultKmsKey, (setting, _args, check) => {
+            // The account's default key encrypts every volume that names none, and the images captured from them.
+            const keyArn = check.read("keyArn", () => setting.keyArn);
+            if (keyArn.known && typeof keyArn.value === "string" && keyReference(keyArn.value) === "aws-managed-alias") {
+                check.violation(`keyArn is ${show(keyArn.value)}, an AWS-managed key, as the default key of this account and region: every volume that names ` +
+                    "no key, and every image captured from one, is encrypted with it and cannot be shared; set keyArn to a customer-managed key.");
+            }
+        }),
         on(aws.dlm.LifecyclePolicy, (lifecycle, _args, check) => {
             // Data Lifecycle Manager copies the AMIs and snapshots it makes (or is shared) into other regions: each copy is an image too.
             eachDlmCopy(check, () => lifecycle.policyDetails, (at, copy) => {
@@ -140,6 +167,7 @@ function keyFields(resource: PolicyResource, check: Check): Array<{ field: strin
     };
     const props = resource.props as Record<string, any>;
     if (resource.isType(aws.ec2.AmiCopy) || resource.isType(aws.ebs.SnapshotCopy)) add("kmsKeyId", () => props.kmsKeyId);
+    if (resource.isType(aws.ebs.DefaultKmsKey)) add("keyArn", () => props.keyArn);
     if (resource.isType(aws.imagebuilder.ImageRecipe)) {
         check.each(`${resource.name}.blockDeviceMappings`, () => props.blockDeviceMappings as any[], (mapping, at) =>
             add(`${local(resource, at)}.ebs.kmsKeyId`, () => mapping.ebs?.kmsKeyId));

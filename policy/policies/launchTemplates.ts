@@ -8,7 +8,7 @@ import { configWithDefaults } from "../lib/config";
 import { Check } from "../lib/unknowns";
 import { secretsIn } from "../lib/userData";
 import { on, validateResourceOfTypes } from "../lib/validation";
-import { isBlank, isTrue, show } from "../lib/values";
+import { isBlank, isTrue, itemsOf, keyReference, show } from "../lib/values";
 
 export interface LaunchTemplatesHardenedConfig {
     maxHopLimit: number;
@@ -46,7 +46,9 @@ interface MetadataCheck {
 }
 
 /** IMDSv2 required and a short hop limit, unless the metadata service is off altogether. */
-export function checkMetadataOptions(check: Check, { field, options, maxHopLimit, inherited }: MetadataCheck): void {
+export function checkMetadataOptions(check: Check, { field, options: given, maxHopLimit, inherited }: MetadataCheck): void {
+    // One block given as a list of one is read as that block.
+    const options = () => itemsOf<MetadataOptions>(given())[0];
     const httpEndpoint = check.read(`${field}.httpEndpoint`, () => options()?.httpEndpoint);
     // With the metadata service off there is no IMDSv1 to fall back to and nothing to hop to.
     if (httpEndpoint.known && typeof httpEndpoint.value === "string" && httpEndpoint.value.trim().toLowerCase() === "disabled") return;
@@ -76,16 +78,27 @@ function checkVolumesEncrypted(check: Check, field: string, volumes: () => reado
         const volume = ebs.value;
         const encrypted = check.read(`${at}${ebsPath}.encrypted`, () => volume.encrypted);
         if (encrypted.known && !isTrue(encrypted.value)) check.violation(`${at}${ebsPath}.encrypted is ${show(encrypted.value)}: set it to ${yes}.`);
+        checkVolumeKey(check, `${at}${ebsPath}.kmsKeyId`, () => volume.kmsKeyId);
     });
 }
 
+/** A volume's key, when set, is not an AWS-managed one (`alias/aws/ebs` however written): an image captured from it could never be shared. */
+function checkVolumeKey(check: Check, field: string, get: () => unknown): void {
+    const keyId = check.read(field, get);
+    if (keyId.known && typeof keyId.value === "string" && keyReference(keyId.value) === "aws-managed-alias") {
+        check.violation(`${field} is ${show(keyId.value)}, an AWS-managed key: the pack's images are encrypted with customer-managed keys only, ` +
+            "and a volume under aws/ebs cannot be captured into an image that can be shared; set it to the image's customer-managed key.");
+    }
+}
+
 /** A declared root volume is encrypted (an undeclared one follows the image, which is encrypted). */
-function checkRootVolumeEncrypted(check: Check, root: () => { encrypted?: unknown } | undefined): void {
+function checkRootVolumeEncrypted(check: Check, root: () => { encrypted?: unknown; kmsKeyId?: unknown } | undefined): void {
     const encrypted = check.read("rootBlockDevice.encrypted", () => {
-        const device = root();
+        const device = itemsOf<{ encrypted?: unknown }>(root())[0];
         return device ? device.encrypted : true;
     });
     if (encrypted.known && !isTrue(encrypted.value)) check.violation(`rootBlockDevice.encrypted is ${show(encrypted.value)}: set it to true.`);
+    checkVolumeKey(check, "rootBlockDevice.kmsKeyId", () => itemsOf<{ kmsKeyId?: unknown }>(root())[0]?.kmsKeyId);
 }
 
 function checkPublicIp(check: Check, field: string, get: () => unknown, no = "false"): void {

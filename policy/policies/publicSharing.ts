@@ -11,7 +11,8 @@ import { eachAmiDistribution, launchPermissionList } from "../lib/distributions"
 import { regionOf } from "../lib/region";
 import { Check } from "../lib/unknowns";
 import { on, validateResourceOfTypes, validateStackWithCheck } from "../lib/validation";
-import { show, strings } from "../lib/values";
+import { itemsOf, show, strings } from "../lib/values";
+import { blockField, findBlocks, workflowDocument } from "../lib/workflows";
 
 export const BLOCK_NEW_SHARING = "block-new-sharing";
 /** EBS snapshot block public access states that keep snapshots private. */
@@ -45,6 +46,20 @@ export const noPublicImages: ResourceValidationPolicy = {
                     "set accountId to one allow-listed account.");
             }
         }),
+        on(aws.imagebuilder.Workflow, (workflow, _args, check) => {
+            // A distribution workflow's ModifyImageAttributes step sets the distributed AMIs' launch permissions itself.
+            for (const { at, value } of workflowLaunchPermissions(check, () => workflow.data)) {
+                const groups = blockField(value, "userGroups");
+                if (itemsOf(groups.value).some(isPublicGroup)) {
+                    check.violation(`${at}.userGroups is ${show(groups.value)}, which makes every image this workflow distributes public: ` +
+                        "remove it and share with userIds, organizationArns or organizationalUnitArns instead.");
+                }
+                if (groups.dynamic) {
+                    check.violation(`${at}.${groups.dynamic} sets the launch permission's groups at run time, which may be "all" (public): ` +
+                        "remove it; share with userIds, organizationArns or organizationalUnitArns written out in the document.");
+                }
+            }
+        }),
         on(aws.imagebuilder.DistributionConfiguration, (distribution, _args, check) => {
             eachAmiDistribution(check, () => distribution.distributions, (ami, at) => {
                 const field = `${at}.amiDistributionConfiguration.launchPermission`;
@@ -60,6 +75,13 @@ export const noPublicImages: ResourceValidationPolicy = {
         }),
     ),
 };
+
+/** A workflow document's `launchPermission` blocks (ModifyImageAttributes' attributes), as data; undefined when `data` is unknown. */
+export function workflowLaunchPermissions(check: Check, data: () => unknown): Array<{ at: string; value: Record<string, unknown> }> {
+    const document = check.read("data", data);
+    if (!document.known) return [];
+    return findBlocks(workflowDocument(document.value), "launchPermission").map(({ at, value }) => ({ at: `data: ${at}`, value }));
+}
 
 export const imageBlockPublicAccessOn: ResourceValidationPolicy = {
     name: "image-block-public-access-on",

@@ -8,7 +8,8 @@ import { eachAmiDistribution, eachDlmSchedule, launchPermissionList } from "../l
 import { References } from "../lib/stack";
 import { Check } from "../lib/unknowns";
 import { on, validateResourceOfTypes, validateStackWithCheck } from "../lib/validation";
-import { accountOfArn, isBlank, show } from "../lib/values";
+import { accountOfArn, isBlank, itemsOf, show } from "../lib/values";
+import { blockField, findBlocks, workflowDocument } from "../lib/workflows";
 
 export interface SharingAllowListConfig {
     allowedAccounts: string[];
@@ -120,6 +121,32 @@ export const imageSharingAllowListed: ResourceValidationPolicy = {
                         checkEach(check, allowed, "allowedAccounts", `${ruleAt}.targetAccounts`, () => rule.targetAccounts));
                 }
             });
+        }),
+        on(aws.imagebuilder.Workflow, (workflow, args, check) => {
+            // A distribution workflow's DistributeImage step (distributions[].targetAccountIds) and ModifyImageAttributes step
+            // (attributes[].launchPermission) share the AMIs themselves, replacing the attached distribution configuration.
+            const data = check.read("data", () => workflow.data);
+            if (!data.known) return;
+            const document = workflowDocument(data.value);
+            if (document === undefined) return;
+            const allowed = allowLists(args);
+            const lists: Array<[string, string, AllowList]> = [
+                ["launchPermission", "userIds", "allowedAccounts"],
+                ["launchPermission", "organizationArns", "allowedOrganizationArns"],
+                ["launchPermission", "organizationalUnitArns", "allowedOrganizationalUnitArns"],
+                ["distributions", "targetAccountIds", "allowedAccounts"],
+            ];
+            for (const [block, list, allowList] of lists) {
+                for (const { at, value } of findBlocks(document, block)) {
+                    const field = blockField(value, list);
+                    itemsOf(field.value).forEach((principal, index) =>
+                        checkPrincipal(check, allowed, allowList, `data: ${at}.${list}[${index}]`, typeof principal === "number" ? String(principal) : principal));
+                    if (field.dynamic) {
+                        check.violation(`data: ${at}.${field.dynamic} sets who gets the image at run time, which the pack cannot check against this policy's ` +
+                            `${allowList} config: write the principals out in the document instead.`);
+                    }
+                }
+            }
         }),
         on(aws.imagebuilder.DistributionConfiguration, (distribution, args, check) => {
             const allowed = allowLists(args);

@@ -7,6 +7,7 @@ import { missingTags, providerDefaultTags } from "../lib/tags";
 import { Check } from "../lib/unknowns";
 import { on, validateResourceOfTypes } from "../lib/validation";
 import { decoded, isBlank, itemsOf, strings } from "../lib/values";
+import { blockField, findBlocks, workflowDocument } from "../lib/workflows";
 
 export interface ImagesTaggedConfig {
     requiredTags: string[];
@@ -102,6 +103,23 @@ export const imagesTagged: ResourceValidationPolicy = {
             if (value.known && isBlank(value.value)) {
                 check.violation(`value is blank, so this tag strips the required tag ${key.value} from the resource it tags: ` +
                     `give it a non-blank value, or remove this aws.ec2.Tag and set ${key.value} on the image itself.`);
+            }
+        }),
+        on(aws.imagebuilder.Workflow, (workflow, args, check) => {
+            // A DistributeImage step's distributions replace the attached configuration's: only their amiTags tag the AMIs.
+            const data = check.read("data", () => workflow.data);
+            if (!data.known) return;
+            const distributions = findBlocks(workflowDocument(data.value), "distributions");
+            if (distributions.length === 0) return;
+            const { requiredTags } = configWithDefaults<ImagesTaggedConfig>(configSchema, args.getConfig<ImagesTaggedConfig>());
+            for (const { at, value } of distributions) {
+                const amiTags = blockField(value, "amiTags");
+                if (amiTags.dynamic) continue;
+                const missing = missingTags(check, { field: `data: ${at}.amiTags`, tags: () => amiTags.value, required: requiredTags });
+                if (missing.length > 0) {
+                    check.violation(`data: ${at}.amiTags is missing ${missing.join(", ")} (blank values count as missing): add them to the step's amiTags; ` +
+                        "they replace the distribution configuration's, and the provider's defaultTags do not apply to the AMIs Image Builder distributes.");
+                }
             }
         }),
         on(aws.imagebuilder.DistributionConfiguration, (distribution, args, check) => {

@@ -1,0 +1,72 @@
+// Image Builder workflow documents. A DISTRIBUTION workflow's steps distribute and share the AMI themselves:
+// `DistributeImage` takes `distributions` (region, targetAccountIds, kmsKeyId, amiTags) and `ModifyImageAttributes`
+// takes `attributes` with a `launchPermission` (userIds, userGroups, organizationArns, organizationalUnitArns); given,
+// they replace the distribution configuration attached to the build. So the pack reads them as it reads a distribution.
+import * as YAML from "yaml";
+
+/** A value found in a document, with its path (e.g. `steps[1].inputs.attributes[0].launchPermission`). */
+export interface Found {
+    at: string;
+    value: Record<string, unknown>;
+}
+
+/** The document as data (YAML or JSON), or undefined when it is not one. */
+export function workflowDocument(data: unknown): unknown {
+    if (typeof data !== "string" || data.trim() === "") return undefined;
+    try {
+        return YAML.parse(data, { maxAliasCount: 100 });
+    } catch {
+        return undefined;
+    }
+}
+
+/** At most this many nodes are walked: documents are small, and a pathological one is not walked for ever. */
+const MAX_NODES = 20_000;
+
+/**
+ * Every object under a key named `key` anywhere in the document (one object, or each object of a list),
+ * compared case-insensitively, since a determined author may write `LaunchPermission`.
+ */
+export function findBlocks(document: unknown, key: string): Found[] {
+    const found: Found[] = [];
+    const wanted = key.toLowerCase();
+    const stack: Array<{ node: unknown; at: string }> = [{ node: document, at: "" }];
+    let visited = 0;
+    while (stack.length > 0 && visited++ < MAX_NODES) {
+        const { node, at } = stack.pop()!;
+        if (Array.isArray(node)) {
+            node.forEach((item, index) => stack.push({ node: item, at: `${at}[${index}]` }));
+        } else if (node !== null && typeof node === "object") {
+            for (const [name, value] of Object.entries(node as Record<string, unknown>)) {
+                const path = at === "" ? name : `${at}.${name}`;
+                if (name.toLowerCase() === wanted) {
+                    if (Array.isArray(value)) {
+                        value.forEach((item, index) => {
+                            if (item !== null && typeof item === "object" && !Array.isArray(item)) found.push({ at: `${path}[${index}]`, value: item as Record<string, unknown> });
+                        });
+                    } else if (value !== null && typeof value === "object") {
+                        found.push({ at: path, value: value as Record<string, unknown> });
+                    }
+                }
+                stack.push({ node: value, at: path });
+            }
+        }
+    }
+    return found;
+}
+
+/**
+ * A field of a block, matched case-insensitively: its value, or that it is set at run time from a JSONPath
+ * (`userIds.$: "$.parameters.accounts"`), which the pack cannot read.
+ */
+export function blockField(block: Record<string, unknown>, field: string): { value: unknown; dynamic?: string } {
+    const wanted = field.toLowerCase();
+    let value: unknown;
+    let dynamic: string | undefined;
+    for (const [name, item] of Object.entries(block)) {
+        const lower = name.toLowerCase();
+        if (lower === wanted) value = item;
+        else if (lower === `${wanted}.$`) dynamic = name;
+    }
+    return { value, dynamic };
+}
