@@ -185,14 +185,29 @@ export const imageSharingAllowListed: ResourceValidationPolicy = {
 
 export const imageBuildsUseStackDistributions: StackValidationPolicy = {
     name: "image-builds-use-stack-distributions",
-    description: "Image Builder images and pipelines distribute through a distribution configuration this stack declares, so the pack sees where the image goes.",
+    description: "Image Builder images and pipelines distribute through a distribution configuration, and run workflows, this stack declares (or AWS owns), so the pack sees where the image goes.",
     enforcementLevel: "mandatory",
     severity: "high",
     validateStack: validateStackWithCheck((args, check) => {
         const builds = args.resources.filter(resource => resource.isType(aws.imagebuilder.Image) || resource.isType(aws.imagebuilder.ImagePipeline));
         if (builds.length === 0) args.notApplicable("The stack builds no Image Builder images.");
         const declared = new References(args.resources.filter(resource => resource.isType(aws.imagebuilder.DistributionConfiguration)), ["arn", "id"]);
+        const workflows = new References(args.resources.filter(resource => resource.isType(aws.imagebuilder.Workflow)), ["arn", "id"]);
         for (const build of builds) {
+            // A workflow can distribute, share, encrypt and tag the image itself, in place of the distribution
+            // configuration: one the pack cannot read is as blind a spot as an undeclared distribution.
+            check.each(`${build.name}.workflows`, () => build.props.workflows as readonly unknown[] | undefined, (workflow, at) => {
+                const workflowArn = check.read(`${at}.workflowArn`, () => (workflow as { workflowArn?: unknown } | undefined)?.workflowArn);
+                if (!workflowArn.known || typeof workflowArn.value !== "string" || isBlank(workflowArn.value)) return;
+                if (workflows.find(workflowArn.value) || isAwsOwnedWorkflow(workflowArn.value)) return;
+                if (workflows.incomplete) {
+                    check.unknown(`whether ${at}.workflowArn is one of the stack's workflows`);
+                    return;
+                }
+                check.violation(`${at.slice(build.name.length + 1)}.workflowArn is ${show(workflowArn.value)}, a workflow this stack does not declare and AWS does not own, ` +
+                    "so the pack cannot see whether it shares, distributes, encrypts or tags the image: declare the aws.imagebuilder.Workflow in this stack " +
+                    "(its document is then checked) and pass its arn, or use an AWS-managed workflow.", build.urn);
+            });
             const arn = check.read(`${build.name}.distributionConfigurationArn`, () => build.props.distributionConfigurationArn as unknown);
             if (!arn.known || isBlank(arn.value) || typeof arn.value !== "string") continue;
             if (declared.find(arn.value)) continue;
@@ -206,3 +221,8 @@ export const imageBuildsUseStackDistributions: StackValidationPolicy = {
         }
     }),
 };
+
+/** `arn:<partition>:imagebuilder:<region>:aws:workflow/...`: AWS's own build, test and distribution workflows. */
+function isAwsOwnedWorkflow(arn: string): boolean {
+    return /^arn:[a-z-]+:imagebuilder:[a-z0-9-]*:aws:workflow\//i.test(arn.trim());
+}

@@ -3,7 +3,7 @@
 import * as assert from "assert";
 import { imageBuildsUseStackDistributions, imageSharingAllowListed, noPublicImages } from "../../policy/policies";
 import {
-    DEV_SHARED_ACCOUNT, distributionConfiguration, image, imagePipeline, launchPermission, ramPrincipalAssociation, snapshotPermission,
+    DEV_SHARED_ACCOUNT, distributionConfiguration, image, imagePipeline, launchPermission, ramPrincipalAssociation, regionalProvider, snapshotPermission,
 } from "./fixtures";
 import { detail, ResourceFixture, runPolicy, UNKNOWN, unknownDetail } from "./harness";
 
@@ -99,6 +99,39 @@ describe("class: sharing by other means (image-sharing-allow-listed, no-public-i
             ]);
             assert.strictEqual(diagnostics[0].urn, `urn:pulumi:dev::golden-ami::${build.type}::${build.name}`);
         }
+    });
+
+    it("fails an Image or pipeline that runs a workflow the stack does not declare and AWS does not own; passes declared and AWS-managed ones", async () => {
+        const declaredArn = "arn:aws:imagebuilder:us-east-1:111111111111:workflow/distribution/distribute/1.0.0/1";
+        const declared: ResourceFixture = {
+            type: "aws:imagebuilder/workflow:Workflow", name: "distribute", provider: regionalProvider(),
+            props: { name: "distribute", version: "1.0.0", type: "DISTRIBUTION", data: "name: distribute\nschemaVersion: 1.0\nsteps: []\n" },
+            outputs: { arn: declaredArn },
+        };
+        const awsOwned = ["arn:aws:imagebuilder:us-east-1:aws:workflow/build/build-image/1.0.0", "arn:aws-us-gov:imagebuilder:us-gov-west-1:aws:workflow/test/test-image/x.x.x"];
+        for (const build of [image(), imagePipeline()]) {
+            build.props.workflows = [...awsOwned, ` ${declaredArn.toUpperCase()} `].map(workflowArn => ({ workflowArn }));
+            assert.deepStrictEqual(await runPolicy(imageBuildsUseStackDistributions, [build, distributionConfiguration(), declared]), [], build.type);
+        }
+        const foreign = "arn:aws:imagebuilder:us-east-1:999999999999:workflow/distribution/share-everywhere/1.0.0/1";
+        for (const workflows of [[{ workflowArn: awsOwned[0] }, { workflowArn: foreign }], { workflowArn: foreign }]) {
+            const build = image();
+            build.props.workflows = workflows;
+            const diagnostics = await runPolicy(imageBuildsUseStackDistributions, [build, distributionConfiguration(), declared]);
+            const index = Array.isArray(workflows) ? 1 : 0;
+            assert.deepStrictEqual(diagnostics.map(detail), [
+                `workflows[${index}].workflowArn is "${foreign}", a workflow this stack does not declare and AWS does not own, so the pack cannot see ` +
+                "whether it shares, distributes, encrypts or tags the image: declare the aws.imagebuilder.Workflow in this stack " +
+                "(its document is then checked) and pass its arn, or use an AWS-managed workflow.",
+            ], JSON.stringify(workflows));
+            assert.strictEqual(diagnostics[0].level, "mandatory");
+        }
+        const pending = { ...declared, outputs: { arn: UNKNOWN } };
+        const build = image();
+        build.props.workflows = [{ workflowArn: foreign }];
+        assert.deepStrictEqual((await runPolicy(imageBuildsUseStackDistributions, [build, distributionConfiguration(), pending])).map(d => [d.level, unknownDetail(d)]), [
+            ["advisory", "could not check whether al2023-base-image.workflows[0].workflowArn is one of the stack's workflows: value unknown until apply"],
+        ]);
     });
 
     it("says which share is unknown at preview, and blocks the same field once it resolves to an outsider", async () => {
