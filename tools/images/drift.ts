@@ -70,7 +70,7 @@ export function findDrift(expected: ExpectedImage, inspected: InspectedImage | u
         ...principalDrift(expected.sharing, inspected).map(([kind, detail]) => drift(kind, detail)),
         ...tagDrift(expected.requiredTags, image).map(detail => drift("missing-tag", detail)),
         ...(image.deprecationTime ? [] : [drift("no-deprecation", "has no deprecation time; expected one set from lifecycle.deprecateAfterDays")]),
-        ...(expected.homeRegion ? volumePermissionDrift(expected.sharing, inspected).map(([kind, detail]) => drift(kind, detail)) : []),
+        ...volumePermissionDrift(expected.sharing, expected.homeRegion === true, inspected).map(([kind, detail]) => drift(kind, detail)),
     ];
 }
 
@@ -80,19 +80,29 @@ function otherStacksNote(others: GoldenImage[]): string {
     return `; at that version only other stacks' images: ${shown.join(", ")}${others.length > shown.length ? `, and ${others.length - shown.length} more` : ""}`;
 }
 
-/** Copying an AMI into another account needs read access to its snapshots, not only a launch permission. */
-function volumePermissionDrift(sharing: SharingConfig, { image, volumePermissions }: InspectedImage): [DriftKind, string][] {
-    if (sharing.promotingAccounts.length === 0) return [];
+/**
+ * Who may read the image's snapshots. Copying an AMI into another account needs that read access, so the
+ * promoting accounts must have it on the home region's build; nobody else may, anywhere: a readable
+ * snapshot gives the disk away as surely as a launch permission. Unread (`volumePermissions` absent): unjudged.
+ */
+function volumePermissionDrift(sharing: SharingConfig, homeRegion: boolean, { image, volumePermissions }: InspectedImage): [DriftKind, string][] {
+    if (!volumePermissions) return [];
+    const readers = homeRegion ? sharing.promotingAccounts : [];
     return image.ebsVolumes.flatMap((volume): [DriftKind, string][] => {
         if (!volume.snapshotId) return [];
-        const permissions = volumePermissions?.[volume.snapshotId] ?? { accounts: [], groups: [] };
+        const permissions = volumePermissions[volume.snapshotId] ?? { accounts: [], groups: [] };
+        const snapshot = `snapshot ${volume.snapshotId} of ${volume.deviceName}`;
         return [
             ...(permissions.groups.includes("all")
-                ? [["public", `snapshot ${volume.snapshotId} of ${volume.deviceName} is public (createVolumePermission group all): anyone can read it`] as [DriftKind, string]]
+                ? [["public", `${snapshot} is public (createVolumePermission group all): anyone can read it`] as [DriftKind, string]]
                 : []),
-            ...sharing.promotingAccounts.filter(account => !permissions.accounts.includes(account)).map((account): [DriftKind, string] =>
-                ["missing-volume-permission", `sharing.promotingAccounts lists ${account} but it cannot read snapshot ${volume.snapshotId} of ${volume.deviceName} ` +
+            ...readers.filter(account => !permissions.accounts.includes(account)).map((account): [DriftKind, string] =>
+                ["missing-volume-permission", `sharing.promotingAccounts lists ${account} but it cannot read ${snapshot} ` +
                     "(no createVolumePermission), so it cannot copy the image; run the building stack's `pulumi up`"]),
+            ...permissions.accounts.filter(account => !readers.includes(account)).map((account): [DriftKind, string] =>
+                ["extra-principal", `account ${account} may read ${snapshot} (createVolumePermission) but ` +
+                    (homeRegion ? "is not in sharing.promotingAccounts" : "only the home region's build is read by promoting accounts") +
+                    `: remove it with aws ec2 modify-snapshot-attribute --snapshot-id ${volume.snapshotId} --attribute createVolumePermission --operation-type remove --user-ids ${account}`]),
         ];
     });
 }

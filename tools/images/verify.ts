@@ -26,9 +26,10 @@ export async function verifyCommand(target: ImageTarget, output: { json: boolean
         const family = await findGoldenImages(ec2, region, target.name, progress);
         const image = imageAtVersion(family, target.name, stack, version);
         const [inspected] = image ? await inspectImages(ec2, [image]) : [];
-        // Promoting accounts copy the home region's build: they need to read its snapshots.
+        // Who may read the snapshots, in every region: a snapshot shared (or public) gives away the disk as
+        // surely as a launch permission, and promoting accounts need to read the home region's build.
         const homeRegion = region === target.homeRegion;
-        if (inspected && homeRegion && sharing.promotingAccounts.length > 0) {
+        if (inspected) {
             progress(`${region}: reading who may read the snapshots of ${inspected.image.imageId}…`);
             inspected.volumePermissions = await readVolumePermissions(ec2, snapshotIdsOf(inspected.image));
         }

@@ -153,6 +153,30 @@ describe("images: what verify expects of promoting accounts", () => {
     });
 
     it("does not ask for snapshot access in the other regions, which hold copies nobody promotes from", () => {
-        assert.deepStrictEqual(findDrift({ ...promoting, homeRegion: false }, shared(undefined)), []);
+        assert.deepStrictEqual(findDrift({ ...promoting, homeRegion: false }, shared({ "snap-00000001": { accounts: [], groups: [] } })), []);
+    });
+});
+
+describe("images: who else may read an image's snapshots", () => {
+    const OUTSIDER = "999999999999";
+    const readableBy = (accounts: string[], groups: string[] = []): InspectedImage => ({ ...passing(), volumePermissions: { "snap-00000001": { accounts, groups } } });
+
+    it("reports an account that may read a snapshot of a copy in any region, with the command that removes it", () => {
+        for (const homeRegion of [false, true]) {
+            const drift = findDrift({ ...expected, region: "us-west-2", homeRegion }, readableBy([OUTSIDER]));
+            assert.deepStrictEqual(drift.map(item => item.kind), ["extra-principal"], `homeRegion ${homeRegion}`);
+            assert.match(drift[0].detail, /account 999999999999 may read snapshot snap-00000001 of \/dev\/xvda \(createVolumePermission\)/);
+            assert.match(drift[0].detail, /aws ec2 modify-snapshot-attribute --snapshot-id snap-00000001 --attribute createVolumePermission --operation-type remove --user-ids 999999999999$/);
+        }
+    });
+
+    it("reports a public snapshot in a region no account promotes from, and a promoting account's read access outside the home region", () => {
+        assert.deepStrictEqual(findDrift({ ...expected, homeRegion: false }, readableBy([], ["all"])).map(item => item.kind), ["public"]);
+        const promotingElsewhere = { ...expected, sharing: { ...expected.sharing, promotingAccounts: [PROD_ACCOUNT] }, homeRegion: false };
+        assert.deepStrictEqual(findDrift(promotingElsewhere, readableBy([PROD_ACCOUNT])).map(item => item.kind), ["extra-principal"]);
+    });
+
+    it("judges nothing about snapshots it did not read", () => {
+        assert.deepStrictEqual(findDrift({ ...expected, homeRegion: false }, passing()), []);
     });
 });

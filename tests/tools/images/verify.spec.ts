@@ -125,4 +125,13 @@ describe("images verify", () => {
         const fixed = recordingContext(aws.clientsFor);
         assert.strictEqual(await runCli(["verify", "--stack", "dev"], fixed.context, promotingDev), ExitCode.ok, fixed.stdout.join("\n"));
     });
+
+    it("reports a copy's snapshot another account may read, in any region: the disk is given away as surely as by a launch permission", async () => {
+        const leaking = matchingRegion();
+        leaking.volumePermissions = { "snap-00000002": [{ UserId: "999999999999" }] };
+        const { exitCode, output } = await verify({ "us-east-1": matchingRegion(), "us-west-2": leaking });
+        assert.strictEqual(exitCode, ExitCode.problemsFound, output);
+        assert.match(output, /ok {5}us-east-1 ami-00000002/);
+        assert.match(output, /DRIFT {2}us-west-2 ami-00000002 .*:\n\s+- extra-principal: account 999999999999 may read snapshot snap-00000002 of \/dev\/xvda/);
+    });
 });
