@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { clientFactory } from "./images/clients";
 import { readStackConfig, REPO_ROOT, StackFileError } from "./stackFile";
 
 export const PATCH_DUE_USAGE = "Usage: npm run -s patch-due -- --stack <name> [--max-age-days <n>]";
@@ -73,7 +74,8 @@ async function main(argv: string[]): Promise<number> {
     let result: PatchDue;
     try {
         const region = (readStackConfig(stack)["aws:region"] as string | undefined) ?? "us-east-1";
-        result = await patchDue(stack, maxAgeDays, new SSMClient({ region, maxAttempts: 5 }), new Date());
+        // The images CLI's clients: connect and request timeouts, so a stalled endpoint ends the job, not the runner's clock.
+        result = await patchDue(stack, maxAgeDays, clientFactory()(region).ssm, new Date());
     } catch (error) {
         if (error instanceof StackFileError) {
             console.error(`patch-due: ${error.message}`);
