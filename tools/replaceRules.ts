@@ -1,7 +1,8 @@
 // Which input changes make Pulumi replace a resource instead of updating it, for the types this
 // program declares. Source: the provider's force-new fields (terraform-provider-aws schemas, which
 // @pulumi/aws v7 bridges; each type's API docs mark them "Changing this forces a new resource").
-// The offline sequence runs and `npm run plan -- --diff` use it; a type not listed never replaces.
+// The offline sequence runs and `npm run plan -- --diff` use it. Every type the program declares is
+// listed (tests/tools/replaceRules.spec.ts), an empty list for one that only ever updates in place.
 
 /** Top-level inputs whose change replaces a resource of the type. `"*"`: every input except `tags`. */
 export const FORCE_NEW_INPUTS: Record<string, readonly string[]> = {
@@ -17,6 +18,7 @@ export const FORCE_NEW_INPUTS: Record<string, readonly string[]> = {
     "aws:imagebuilder/imagePipeline:ImagePipeline": ["name"],
     "aws:imagebuilder/lifecyclePolicy:LifecyclePolicy": ["name"],
     "aws:ec2/tag:Tag": ["resourceId", "key"],
+    "aws:ec2/imageBlockPublicAccess:ImageBlockPublicAccess": [],
     "aws:kms/key:Key": ["customKeyStoreId", "customerMasterKeySpec", "keyUsage", "multiRegion", "xksKeyId"],
     "aws:kms/alias:Alias": ["name", "namePrefix"],
     "aws:ssm/parameter:Parameter": ["name", "dataType"],
@@ -28,6 +30,11 @@ export const FORCE_NEW_INPUTS: Record<string, readonly string[]> = {
     "aws:iam/rolePolicy:RolePolicy": ["name", "namePrefix", "role"],
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ["role", "policyArn"],
     "aws:s3/bucket:Bucket": ["bucket", "bucketPrefix", "objectLockEnabled"],
+    // A bucket's settings are resources of their own, tied to the bucket they were made for.
+    "aws:s3/bucketPolicy:BucketPolicy": ["bucket"],
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": ["bucket"],
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": ["bucket", "expectedBucketOwner"],
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": ["bucket", "expectedBucketOwner"],
     "aws:sns/topic:Topic": ["name", "namePrefix", "fifoTopic"],
     "pulumi:providers:aws": ["region"],
     // The creation timestamp (components/CreatedAt.ts) is remade exactly when its triggers change.
