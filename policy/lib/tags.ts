@@ -1,7 +1,7 @@
 // Reading tags: only the required keys, from the resource's own tags and its provider's defaultTags.
 import { PolicyProviderResource } from "@pulumi/policy";
 import { Check, Reading, read, unknownCheckingProxy } from "./unknowns";
-import { isBlank } from "./values";
+import { isBlankText } from "./values";
 
 type TagMap = Record<string, unknown>;
 
@@ -53,7 +53,7 @@ export function missingTags(check: Check, args: RequiredTagsArgs): string[] {
         if (!own.known) continue;
         if (own.value !== undefined) {
             // The resource's own value wins over a default, so a blank one is missing even if a default exists.
-            if (isBlank(own.value)) missing.push(key);
+            if (isBlankText(own.value)) missing.push(key);
             continue;
         }
         if (!args.defaults) {
@@ -67,7 +67,7 @@ export function missingTags(check: Check, args: RequiredTagsArgs): string[] {
         }
         const defaultTags = defaults.value;
         const fallback = check.read(`the provider's defaultTags.${key}`, () => defaultTags?.[key]);
-        if (fallback.known && isBlank(fallback.value)) missing.push(key);
+        if (fallback.known && isBlankText(fallback.value)) missing.push(key);
     }
     return missing;
 }

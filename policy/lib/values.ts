@@ -28,6 +28,17 @@ export function isBlank(value: unknown): boolean {
     return value === undefined || value === null || (typeof value === "string" && value.trim() === "");
 }
 
+/**
+ * Characters that print as nothing: zero-width spaces and joiners, word joiner and invisible operators, soft hyphen,
+ * Mongolian vowel separator, combining grapheme joiner, Hangul fillers, bidi marks. `String.trim` keeps them.
+ */
+const INVISIBLE = /[\s\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0]/g;
+
+/** Blank as a reader sees it: unset, empty, or only whitespace and invisible characters (a tag value `"\u200b"` says nothing). */
+export function isBlankText(value: unknown): boolean {
+    return isBlank(value) || (typeof value === "string" && value.replace(INVISIBLE, "") === "");
+}
+
 /** How a KMS key reference is written, which decides what a policy can tell about the key behind it. */
 export type KeyReference = "aws-managed-alias" | "customer-alias" | "key" | "other";
 

@@ -65,6 +65,12 @@ export function checkMetadataOptions(check: Check, { field, options: given, maxH
     if (hopLimit.value === undefined || hopLimit.value === null) {
         // EC2 then takes the AMI's default: 2 for AMIs with ImdsSupport v2.0, such as Amazon Linux 2023.
         if (!inherited) check.violation(`${field}.httpPutResponseHopLimit is not set, so the AMI's default applies (2 for Amazon Linux 2023): set it to ${allowed}.`);
+    } else if (isBlank(hopLimit.value) || Number(hopLimit.value) < 1) {
+        // The provider sends no hop limit for 0 (its zero value, "" included): EC2 then takes the AMI's default as if it were unset.
+        if (!inherited) {
+            check.violation(`${field}.httpPutResponseHopLimit is ${show(hopLimit.value)}, not a hop limit of 1 or more: the provider sends none for 0, so ` +
+                `the AMI's default applies (2 for Amazon Linux 2023); set it to ${allowed}.`);
+        }
     } else if (!(Number(hopLimit.value) <= maxHopLimit)) {
         check.violation(`${field}.httpPutResponseHopLimit is ${show(hopLimit.value)}, above the allowed ${maxHopLimit}: set it to ${allowed}.`);
     }
@@ -108,6 +114,25 @@ function checkPublicIp(check: Check, field: string, get: () => unknown, no = "fa
     }
 }
 
+/**
+ * No IPv6 address asked for: a count above 0, a list of addresses or prefixes, a count of prefixes, or a primary IPv6
+ * address (`fields` maps each field to its kind). A global IPv6 address is as reachable from the internet as a public IPv4 one.
+ */
+function checkNoIpv6(check: Check, at: string, get: () => Record<string, unknown> | undefined, fields: Record<string, "count" | "list" | "flag">): void {
+    for (const [name, kind] of Object.entries(fields)) {
+        const field = at ? `${at}.${name}` : name;
+        const value = check.read(field, () => {
+            const given = get()?.[name];
+            if (isBlank(given)) return { given, asks: false };
+            return { given, asks: kind === "count" ? Number(given) > 0 : kind === "list" ? itemsOf(given).some(item => !isBlank(item)) : isTrue(given) };
+        });
+        if (value.known && value.value.asks) {
+            check.violation(`${field} is ${show(value.value.given)}, which gives instances a global IPv6 address, reachable from the internet like a public IP: ` +
+                "remove it and reach instances through a load balancer or Systems Manager.");
+        }
+    }
+}
+
 /** No access keys, private keys or plain-text passwords in user data (plain, base64 or gzip). */
 export function checkUserData(check: Check, field: string, get: () => unknown, readers = "anyone who can describe the instance or template"): void {
     const userData = check.read(field, get);
@@ -129,6 +154,7 @@ function checkInstance(check: Check, instance: InstanceInputs, maxHopLimit: numb
     checkRootVolumeEncrypted(check, () => instance.rootBlockDevice);
     checkVolumesEncrypted(check, "ebsBlockDevices", () => instance.ebsBlockDevices);
     checkPublicIp(check, "associatePublicIpAddress", () => instance.associatePublicIpAddress);
+    checkNoIpv6(check, "", () => instance as Record<string, unknown>, { ipv6AddressCount: "count", ipv6Addresses: "list", enablePrimaryIpv6: "flag" });
     checkUserData(check, "userData", () => instance.userData);
     checkUserData(check, "userDataBase64", () => (instance as Unwrap<aws.ec2.InstanceArgs>).userDataBase64);
 }
@@ -147,6 +173,8 @@ export const launchTemplatesHardened: ResourceValidationPolicy = {
             checkPublicIp(check, `${at}.associatePublicIpAddress`, () => networkInterface.associatePublicIpAddress, '"false"');
             // A carrier IP is a public address in a Wavelength Zone.
             checkPublicIp(check, `${at}.associateCarrierIpAddress`, () => networkInterface.associateCarrierIpAddress, '"false"');
+            checkNoIpv6(check, at, () => networkInterface as Record<string, unknown>,
+                { ipv6AddressCount: "count", ipv6Addresses: "list", ipv6PrefixCount: "count", ipv6Prefixes: "list", primaryIpv6: "flag" });
         });
         checkUserData(check, "userData", () => template.userData);
     })),

@@ -175,7 +175,8 @@ function templatePublicIp(template: PolicyResource, check: Check): Reading<{ pub
 
 export const instancesGetNoPublicIp: StackValidationPolicy = {
     name: "instances-get-no-public-ip",
-    description: "Instances launched without an explicit associatePublicIpAddress launch into subnets this stack declares without mapPublicIpOnLaunch.",
+    description: "Instances launched without an explicit associatePublicIpAddress launch into subnets this stack declares without mapPublicIpOnLaunch, " +
+        "and no instance launches into a subnet that assigns IPv6 addresses.",
     enforcementLevel: "mandatory",
     severity: "high",
     validateStack: validateStackWithCheck((args, check) => {
@@ -254,15 +255,34 @@ export const instancesGetNoPublicIp: StackValidationPolicy = {
             let { publicIp, subnets, existingInterface } = launch;
             let field = launch.field;
             let primary = "networkInterfaces[0]";
-            if (isBlank(publicIp) && launch.template) {
+            if ((isBlank(publicIp) || subnets.length === 0) && launch.template) {
                 const fromTemplate = templatePublicIp(launch.template, check);
                 if (!fromTemplate.known) continue;
-                publicIp = fromTemplate.value.publicIp;
-                primary = fromTemplate.value.at;
                 existingInterface ||= fromTemplate.value.existingInterface;
                 if (subnets.length === 0) subnets = fromTemplate.value.subnets;
-                if (launch.at !== launch.template) field = `${launch.field} (${launch.template.name}'s ${fromTemplate.value.at}.associatePublicIpAddress)`;
-                else field = `${fromTemplate.value.at}.associatePublicIpAddress`;
+                if (isBlank(publicIp)) {
+                    publicIp = fromTemplate.value.publicIp;
+                    primary = fromTemplate.value.at;
+                    if (launch.at !== launch.template) field = `${launch.field} (${launch.template.name}'s ${fromTemplate.value.at}.associatePublicIpAddress)`;
+                    else field = `${fromTemplate.value.at}.associatePublicIpAddress`;
+                }
+            }
+            // A subnet that assigns IPv6 addresses gives every new interface a global one, whatever associatePublicIpAddress says,
+            // and the provider cannot ask for none (it does not send an ipv6AddressCount of 0).
+            if (!existingInterface) {
+                for (const subnetId of subnets.flatMap(id => id.split(",")).map(id => id.trim())) {
+                    const subnet = subnetRefs.find(subnetId);
+                    if (!subnet) continue;
+                    for (const setting of ["assignIpv6AddressOnCreation", "ipv6Native"]) {
+                        const assigns = check.read(`${subnet.name}.${setting}`, () => subnet.props[setting] as unknown);
+                        if (assigns.known && isTrue(assigns.value)) {
+                            check.violation(`${launch.field} launches into subnet ${subnet.name}, which has ${setting} true, so instances get a global IPv6 ` +
+                                "address, reachable from the internet like a public IP: launch into a subnet that assigns no IPv6 addresses " +
+                                "(assignIpv6AddressOnCreation false, not IPv6-native).", launch.at.urn);
+                            break;
+                        }
+                    }
+                }
             }
             // An explicit true is the resource rules' finding; an explicit false or an existing interface gets no public IP.
             if (isTrue(publicIp) || isFalse(publicIp) || existingInterface) continue;

@@ -6,7 +6,7 @@ import { eachAmiDistribution } from "../lib/distributions";
 import { missingTags, providerDefaultTags } from "../lib/tags";
 import { Check } from "../lib/unknowns";
 import { on, validateResourceOfTypes } from "../lib/validation";
-import { decoded, isBlank, itemsOf, strings } from "../lib/values";
+import { decoded, isBlank, isBlankText, itemsOf, strings } from "../lib/values";
 import { blockField, findBlocks, workflowDocument } from "../lib/workflows";
 
 export interface ImagesTaggedConfig {
@@ -100,7 +100,7 @@ export const imagesTagged: ResourceValidationPolicy = {
             const { requiredTags } = configWithDefaults<ImagesTaggedConfig>(configSchema, args.getConfig<ImagesTaggedConfig>());
             if (!requiredTags.includes(key.value)) return;
             const value = check.read("value", () => tag.value);
-            if (value.known && isBlank(value.value)) {
+            if (value.known && isBlankText(value.value)) {
                 check.violation(`value is blank, so this tag strips the required tag ${key.value} from the resource it tags: ` +
                     `give it a non-blank value, or remove this aws.ec2.Tag and set ${key.value} on the image itself.`);
             }

@@ -55,7 +55,7 @@ describe("the golden-ami policy pack", () => {
         const entry = fs.readFileSync(path.join(POLICY_DIR, "index.ts"), "utf8");
         assert.match(entry, /new PolicyPack\(PACK_NAME, \{ policies \}\);/);
         assert.match(fs.readFileSync(path.join(POLICY_DIR, "PulumiPolicy.yaml"), "utf8"), /^runtime: nodejs$/m);
-        assert.strictEqual(JSON.parse(fs.readFileSync(path.join(POLICY_DIR, "package.json"), "utf8")).version, "0.5.0");
+        assert.strictEqual(JSON.parse(fs.readFileSync(path.join(POLICY_DIR, "package.json"), "utf8")).version, "0.6.0");
     });
 
     it("configures every policy, and only real policies, in both stacks' config files", () => {
