@@ -1,6 +1,7 @@
 // Compares one region's image with what the stack says it should be. Pure: no AWS calls here.
 import type { SharingConfig } from "../../components/config";
 import { GoldenImage, InspectedImage, isPublic, madeByStack, newestFirst } from "./goldenImage";
+import { BUILD_ARN_TAG } from "./imageBuilds";
 
 export type DriftKind =
     | "missing"
@@ -69,7 +70,11 @@ export function findDrift(expected: ExpectedImage, inspected: InspectedImage | u
         ...(isPublic(inspected) ? [drift("public", "is public: anyone may launch it; remove the launch permission for group all")] : []),
         ...principalDrift(expected.sharing, inspected).map(([kind, detail]) => drift(kind, detail)),
         ...tagDrift(expected.requiredTags, image).map(detail => drift("missing-tag", detail)),
-        ...(image.deprecationTime ? [] : [drift("no-deprecation", "has no deprecation time; expected one set from lifecycle.deprecateAfterDays")]),
+        // A copy gets its deprecation time when it is made. Image Builder's own build gets none: the stack's
+        // lifecycle policy deprecates it once it is old and no longer among the newest or pinned.
+        ...(image.deprecationTime || image.tags[BUILD_ARN_TAG]
+            ? []
+            : [drift("no-deprecation", "has no deprecation time; expected one set from lifecycle.deprecateAfterDays")]),
         ...volumePermissionDrift(expected.sharing, expected.homeRegion === true, inspected).map(([kind, detail]) => drift(kind, detail)),
     ];
 }

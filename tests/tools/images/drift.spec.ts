@@ -70,6 +70,12 @@ describe("images: what verify calls drift", () => {
         });
     }
 
+    it("expects no deprecation time on Image Builder's own build (its lifecycle deprecates it later), only on copies", () => {
+        const build = passing({ deprecationTime: null, tags: { Ec2ImageBuilderArn: "arn:aws:imagebuilder:us-east-1:111111111111:image/al2023-base-dev/1.4.0/1" } });
+        assert.deepStrictEqual(kinds(build), []);
+        assert.deepStrictEqual(kinds(passing({ deprecationTime: null })), ["no-deprecation"], "a copy carries no Ec2ImageBuilderArn tag");
+    });
+
     it("reports every difference of an image at once", () => {
         assert.deepStrictEqual(kinds(passing({ public: true, deprecationTime: null, state: "error" })), ["not-available", "public", "no-deprecation"]);
     });
