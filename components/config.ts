@@ -155,6 +155,8 @@ export class ConfigError extends Error {
 }
 
 const KNOWN_REGIONS = new Set<string>(Object.values(Region));
+/** Tag keys every AWS service takes (some take more characters, none takes fewer). */
+const TAG_KEY = /^[\p{L}\p{N} _.:/=+\-@]{1,128}$/u;
 const AMI_ID = /^ami-[0-9a-f]{8}([0-9a-f]{9})?$/;
 const SUBNET_ID = /^subnet-[0-9a-f]{8}([0-9a-f]{9})?$/;
 
@@ -288,11 +290,11 @@ function parseImage(check: Checker, value: unknown, stack: string): ImageConfig 
     }
     const baseImage = check.matching(`${key}.baseImage`, image.baseImage, /^(ssm:\/[A-Za-z0-9_.\/-]+|ami-[0-9a-f]{8}([0-9a-f]{9})?)$/,
         "an SSM parameter path like ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64, or an AMI id");
-    const platform = check.oneOf(`${key}.platform`, image.platform ?? IMAGE_DEFAULTS.platform, ["Linux"] as const,
+    const platform = check.oneOf(`${key}.platform`, or(image.platform, IMAGE_DEFAULTS.platform), ["Linux"] as const,
         "the hygiene and test components are written for Linux");
-    const instanceTypes = check.instanceTypes(`${key}.instanceTypes`, image.instanceTypes ?? [...IMAGE_DEFAULTS.instanceTypes]);
-    const rootVolumeGiB = check.integer(`${key}.rootVolumeGiB`, image.rootVolumeGiB ?? IMAGE_DEFAULTS.rootVolumeGiB, 8, 16384);
-    const rootDeviceName = check.matching(`${key}.rootDeviceName`, image.rootDeviceName ?? IMAGE_DEFAULTS.rootDeviceName,
+    const instanceTypes = check.instanceTypes(`${key}.instanceTypes`, or(image.instanceTypes, [...IMAGE_DEFAULTS.instanceTypes]));
+    const rootVolumeGiB = check.integer(`${key}.rootVolumeGiB`, or(image.rootVolumeGiB, IMAGE_DEFAULTS.rootVolumeGiB), 8, 16384);
+    const rootDeviceName = check.matching(`${key}.rootDeviceName`, or(image.rootDeviceName, IMAGE_DEFAULTS.rootDeviceName),
         /^\/dev\/[a-z0-9]+$/, "the base image's root device name like /dev/xvda");
     for (const retired of ["schedule", "scheduleTimezone"]) {
         if (image[retired] !== undefined) {
@@ -304,17 +306,17 @@ function parseImage(check: Checker, value: unknown, stack: string): ImageConfig 
 
 function parseLifecycle(check: Checker, value: unknown): LifecycleConfig {
     const key = "golden-ami:lifecycle";
-    const lifecycle = check.object(key, value ?? {}, false, Object.keys(LIFECYCLE_DEFAULTS));
+    const lifecycle = check.object(key, or(value, {}), false, Object.keys(LIFECYCLE_DEFAULTS));
     // The maxima are Image Builder's: an age filter's value, retainAtLeast, and a lastLaunched exclusion.
     const read = (field: keyof LifecycleConfig, max: number) =>
-        check.integer(`${key}.${field}`, lifecycle[field] ?? LIFECYCLE_DEFAULTS[field], 1, max);
+        check.integer(`${key}.${field}`, or(lifecycle[field], LIFECYCLE_DEFAULTS[field]), 1, max);
     const parsed: LifecycleConfig = {
         deprecateAfterDays: read("deprecateAfterDays", 1000),
         deleteAfterDays: read("deleteAfterDays", 1000),
         keepAtLeast: read("keepAtLeast", 10),
         keepIfLaunchedWithinDays: read("keepIfLaunchedWithinDays", 365),
     };
-    if (parsed.deleteAfterDays <= parsed.deprecateAfterDays) {
+    if (check.valid(`${key}.deleteAfterDays`, `${key}.deprecateAfterDays`) && parsed.deleteAfterDays <= parsed.deprecateAfterDays) {
         check.fail(`${key}.deleteAfterDays must be greater than deprecateAfterDays (${parsed.deprecateAfterDays}), got ${parsed.deleteAfterDays}`);
     }
     return parsed;
@@ -322,7 +324,7 @@ function parseLifecycle(check: Checker, value: unknown): LifecycleConfig {
 
 function parseRegions(check: Checker, value: unknown, homeRegion: string): string[] {
     const key = "golden-ami:regions";
-    const listed = check.list(key, value ?? [], (itemKey, item) => check.region(itemKey, item));
+    const listed = check.list(key, or(value, []), (itemKey, item) => check.region(itemKey, item));
     check.unique(key, listed);
     const partition = partitionOf(homeRegion);
     listed.forEach((region, index) => {
@@ -335,10 +337,10 @@ function parseRegions(check: Checker, value: unknown, homeRegion: string): strin
 
 function parseSharing(check: Checker, value: unknown): SharingConfig {
     const key = "golden-ami:sharing";
-    const sharing = check.object(key, value ?? {}, false, ["accounts", "organizationArns", "organizationalUnitArns", "promotingAccounts"]);
+    const sharing = check.object(key, or(value, {}), false, ["accounts", "organizationArns", "organizationalUnitArns", "promotingAccounts"]);
     const principals = <T extends keyof SharingConfig>(field: T, pattern: RegExp, expected: string): string[] => {
         const fieldKey = `${key}.${field}`;
-        const items = check.list(fieldKey, sharing[field] ?? [], (itemKey, item) => {
+        const items = check.list(fieldKey, or(sharing[field], []), (itemKey, item) => {
             if (typeof item === "string" && item.trim().toLowerCase() === "all") {
                 check.fail(`${itemKey} is "all", which makes the image public; list the accounts, organizations or OUs that may launch it`);
                 return "";
@@ -374,15 +376,18 @@ function parseTags(check: Checker, value: unknown): Record<string, string> {
     const tags = check.object(key, value, true);
     const parsed: Record<string, string> = {};
     for (const [tagKey, tagValue] of Object.entries(tags)) {
-        const itemKey = `${key}.${tagKey}`;
+        const itemKey = `${key}.${shownKey(tagKey)}`;
         if (PROGRAM_TAG_KEYS.includes(tagKey)) {
             check.fail(`${itemKey} is set by the program (${PROGRAM_TAG_KEYS.join(", ")}); remove it from the stack file`);
-        } else if (tagKey.toLowerCase().startsWith("aws:") || tagKey.length > 128) {
-            check.fail(`${key} key "${tagKey}" must be at most 128 characters and not start with "aws:"`);
-        } else if (typeof tagValue !== "string" || tagValue.trim() === "" || tagValue.length > 256) {
-            check.fail(`${itemKey} must be a non-empty string of at most 256 characters, got ${JSON.stringify(tagValue)}`);
+        } else if (tagKey.toLowerCase().startsWith("aws:") || !TAG_KEY.test(tagKey) || blank(tagKey)) {
+            check.fail(`${key} key ${describe(tagKey)} must be 1 to 128 letters, digits, spaces or _.:/=+-@ and not start with "aws:"`);
+        } else if (typeof tagValue === "number" || typeof tagValue === "boolean") {
+            check.fail(`${itemKey} must be a non-empty string of at most 256 characters, got the ${typeof tagValue} ${tagValue}: quote it in the stack file ("${tagValue}")`);
+        } else if (typeof tagValue !== "string" || blank(tagValue) || tagValue.length > 256 || INVISIBLE.test(tagValue)) {
+            check.fail(`${itemKey} must be a non-empty string of at most 256 characters without invisible characters, got ${describe(tagValue)}`);
         } else {
-            parsed[tagKey] = tagValue;
+            // Not `parsed[tagKey] =`: a tag named __proto__ would be dropped without a word.
+            Object.defineProperty(parsed, tagKey, { value: tagValue, enumerable: true, writable: true, configurable: true });
         }
     }
     const total = Object.keys(tags).length + PROGRAM_TAG_KEYS.length;
@@ -397,47 +402,52 @@ function parseFleet(check: Checker, value: unknown, imageRegions: string[], imag
     const fleet = check.object(key, value, true, FLEET_FIELDS);
     const regions = fleet.regions === undefined ? imageRegions
         : check.list(`${key}.regions`, fleet.regions, (itemKey, item) => check.region(itemKey, item));
+    if (Array.isArray(fleet.regions) && fleet.regions.length === 0) {
+        check.refuse(`${key}.regions`, `${key}.regions must list at least one region, got []: leave the key out to run the fleet in every image region, or remove golden-ami:fleet for no fleet`);
+    }
     check.unique(`${key}.regions`, regions);
     regions.forEach((region, index) => {
         if (region && !imageRegions.includes(region)) {
             check.fail(`${key}.regions[${index}] "${region}" does not hold the image; add it to golden-ami:regions or remove it from the fleet (image regions: ${imageRegions.join(", ")})`);
         }
     });
-    const instanceTypes = check.instanceTypes(`${key}.instanceTypes`, fleet.instanceTypes ?? [...FLEET_DEFAULTS.instanceTypes]);
+    const instanceTypes = check.instanceTypes(`${key}.instanceTypes`, or(fleet.instanceTypes, [...FLEET_DEFAULTS.instanceTypes]));
     const count = (field: string, fallback: number | undefined, min: number, max: number) =>
-        check.integer(`${key}.${field}`, fleet[field] ?? fallback, min, max);
+        check.integer(`${key}.${field}`, or(fleet[field], fallback), min, max);
     const minSize = count("minSize", FLEET_DEFAULTS.minSize, 0, 1000);
     const maxSize = count("maxSize", FLEET_DEFAULTS.maxSize, 0, 1000);
-    if (minSize > maxSize) check.fail(`${key}.minSize (${minSize}) must not be greater than maxSize (${maxSize})`);
+    if (check.valid(`${key}.minSize`, `${key}.maxSize`) && minSize > maxSize) check.fail(`${key}.minSize (${minSize}) must not be greater than maxSize (${maxSize})`);
     const desiredCapacity = count("desiredCapacity", minSize, 0, 1000);
-    if (desiredCapacity < minSize || desiredCapacity > maxSize) {
+    if (check.valid(`${key}.minSize`, `${key}.maxSize`, `${key}.desiredCapacity`) && (desiredCapacity < minSize || desiredCapacity > maxSize)) {
         check.fail(`${key}.desiredCapacity must be between minSize (${minSize}) and maxSize (${maxSize}), got ${desiredCapacity}`);
     }
     const refreshKey = `${key}.instanceRefresh`;
-    const refresh = check.object(refreshKey, fleet.instanceRefresh ?? {}, false, ["minHealthyPercentage", "maxHealthyPercentage", "instanceWarmupSeconds", "checkpointPercentages", "checkpointDelaySeconds"]);
+    const refresh = check.object(refreshKey, or(fleet.instanceRefresh, {}), false, ["minHealthyPercentage", "maxHealthyPercentage", "instanceWarmupSeconds", "checkpointPercentages", "checkpointDelaySeconds"]);
     const refreshDefaults = FLEET_DEFAULTS.instanceRefresh;
-    const checkpointPercentages = check.list(`${refreshKey}.checkpointPercentages`, refresh.checkpointPercentages ?? [...refreshDefaults.checkpointPercentages],
+    const checkpointPercentages = check.list(`${refreshKey}.checkpointPercentages`, or(refresh.checkpointPercentages, [...refreshDefaults.checkpointPercentages]),
         (itemKey, item) => check.integer(itemKey, item, 1, 100));
     const ascendingTo100 = checkpointPercentages.every((percentage, index) => index === 0 || percentage > checkpointPercentages[index - 1])
         && checkpointPercentages[checkpointPercentages.length - 1] === 100;
-    if (checkpointPercentages.length > 0 && !ascendingTo100) {
+    if (check.valid(`${refreshKey}.checkpointPercentages`) && checkpointPercentages.length > 0 && !ascendingTo100) {
         check.fail(`${refreshKey}.checkpointPercentages must rise and end at 100, got ${JSON.stringify(checkpointPercentages)}`);
     }
-    const minHealthyPercentage = check.integer(`${refreshKey}.minHealthyPercentage`, refresh.minHealthyPercentage ?? refreshDefaults.minHealthyPercentage, 0, 100);
-    const maxHealthyPercentage = check.integer(`${refreshKey}.maxHealthyPercentage`, refresh.maxHealthyPercentage ?? refreshDefaults.maxHealthyPercentage, 101, 200);
-    if (maxHealthyPercentage - minHealthyPercentage > 100) {
+    const minHealthyPercentage = check.integer(`${refreshKey}.minHealthyPercentage`, or(refresh.minHealthyPercentage, refreshDefaults.minHealthyPercentage), 0, 100);
+    const maxHealthyPercentage = check.integer(`${refreshKey}.maxHealthyPercentage`, or(refresh.maxHealthyPercentage, refreshDefaults.maxHealthyPercentage), 101, 200);
+    if (check.valid(`${refreshKey}.minHealthyPercentage`, `${refreshKey}.maxHealthyPercentage`) && maxHealthyPercentage - minHealthyPercentage > 100) {
         check.fail(`${refreshKey}.maxHealthyPercentage (${maxHealthyPercentage}) may exceed minHealthyPercentage (${minHealthyPercentage}) by at most 100 (an Auto Scaling rule)`);
     }
     const rootVolumeGiB = count("rootVolumeGiB", image.rootVolumeGiB, image.rootVolumeGiB, 16384);
-    const userDataFile = check.matching(`${key}.userDataFile`, fleet.userDataFile ?? FLEET_DEFAULTS.userDataFile, /^[\w./-]+$/, "a path in the repository");
+    const userDataFile = check.matching(`${key}.userDataFile`, or(fleet.userDataFile, FLEET_DEFAULTS.userDataFile), /^[\w./-]+$/, "a path in the repository");
     const userData = check.file(`${key}.userDataFile`, userDataFile);
     const subnetsKey = `${key}.subnetIds`;
     const subnetIds: Record<string, string[]> = {};
-    for (const [region, subnets] of Object.entries(check.object(subnetsKey, fleet.subnetIds ?? {}, false))) {
-        if (!regions.includes(region)) check.fail(`${subnetsKey}.${region} is not a fleet region (${regions.join(", ")})`);
-        subnetIds[region] = check.list(`${subnetsKey}.${region}`, subnets, (itemKey, item) =>
+    for (const [region, subnets] of Object.entries(check.object(subnetsKey, or(fleet.subnetIds, {}), false))) {
+        const regionKey = `${subnetsKey}.${shownKey(region)}`;
+        const listed = check.list(regionKey, subnets, (itemKey, item) =>
             check.matching(itemKey, item, SUBNET_ID, "a subnet id like subnet-0123456789abcdef0"));
-        if (subnetIds[region].length === 0) check.fail(`${subnetsKey}.${region} is empty: list its subnets, or leave the region out to get a VPC made for the fleet`);
+        if (Array.isArray(subnets) && subnets.length === 0) check.fail(`${regionKey} is empty: list its subnets, or leave the region out to get a VPC made for the fleet`);
+        if (!regions.includes(region)) check.refuse(regionKey, `${regionKey} is not a fleet region (${regions.join(", ")})`);
+        else subnetIds[region] = listed;
     }
     return {
         regions,
@@ -447,25 +457,46 @@ function parseFleet(check: Checker, value: unknown, imageRegions: string[], imag
         minSize,
         maxSize,
         desiredCapacity,
-        healthCheckType: check.oneOf(`${key}.healthCheckType`, fleet.healthCheckType ?? FLEET_DEFAULTS.healthCheckType, ["EC2", "ELB"] as const, "the group's health check"),
+        healthCheckType: check.oneOf(`${key}.healthCheckType`, or(fleet.healthCheckType, FLEET_DEFAULTS.healthCheckType), ["EC2", "ELB"] as const, "the group's health check"),
         healthCheckGracePeriodSeconds: count("healthCheckGracePeriodSeconds", FLEET_DEFAULTS.healthCheckGracePeriodSeconds, 0, 7200),
         instanceRefresh: {
             minHealthyPercentage,
             maxHealthyPercentage,
-            instanceWarmupSeconds: check.integer(`${refreshKey}.instanceWarmupSeconds`, refresh.instanceWarmupSeconds ?? refreshDefaults.instanceWarmupSeconds, 0, 3600),
+            instanceWarmupSeconds: check.integer(`${refreshKey}.instanceWarmupSeconds`, or(refresh.instanceWarmupSeconds, refreshDefaults.instanceWarmupSeconds), 0, 3600),
             checkpointPercentages,
-            checkpointDelaySeconds: check.integer(`${refreshKey}.checkpointDelaySeconds`, refresh.checkpointDelaySeconds ?? refreshDefaults.checkpointDelaySeconds, 0, 172800),
+            checkpointDelaySeconds: check.integer(`${refreshKey}.checkpointDelaySeconds`, or(refresh.checkpointDelaySeconds, refreshDefaults.checkpointDelaySeconds), 0, 172800),
         },
         containers: check.boolean(`${key}.containers`, fleet.containers, FLEET_DEFAULTS.containers),
         rootVolumeGiB,
         userDataFile,
         userData,
         subnetIds,
-        natGateways: check.oneOf(`${key}.natGateways`, fleet.natGateways ?? FLEET_DEFAULTS.natGateways, ["Single", "OnePerAz"] as const,
+        natGateways: check.oneOf(`${key}.natGateways`, or(fleet.natGateways, FLEET_DEFAULTS.natGateways), ["Single", "OnePerAz"] as const,
             "NAT gateways of the VPCs made for the fleet"),
-        vpcCidr: check.matching(`${key}.vpcCidr`, fleet.vpcCidr ?? FLEET_DEFAULTS.vpcCidr, /^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-4])$/,
-            "an IPv4 CIDR block from /16 to /24 like 10.0.0.0/16"),
+        vpcCidr: vpcCidr(check, `${key}.vpcCidr`, or(fleet.vpcCidr, FLEET_DEFAULTS.vpcCidr)),
     };
+}
+
+/** The VPC range: its network address (no host bits set), octets 0 to 255, a prefix AWS takes for a VPC. */
+function vpcCidr(check: Checker, key: string, value: unknown): string {
+    const expected = "an IPv4 CIDR block from /16 to /24 like 10.0.0.0/16";
+    const cidr = check.matching(key, value, /^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-4])$/, expected);
+    if (!cidr) return cidr;
+    const [address, prefix] = cidr.split("/");
+    const octets = address.split(".").map(Number);
+    if (octets.some(octet => octet > 255)) {
+        check.refuse(key, `${key} must be ${expected}, got ${describe(cidr)}: an address has four numbers from 0 to 255`);
+        return "";
+    }
+    const bits = octets.reduce((sum, octet) => sum * 256 + octet, 0);
+    const hostBits = 2 ** (32 - Number(prefix));
+    if (bits % hostBits !== 0) {
+        const network = Math.floor(bits / hostBits) * hostBits;
+        const text = [24, 16, 8, 0].map(shift => Math.floor(network / 2 ** shift) % 256).join(".");
+        check.refuse(key, `${key} must be ${expected}, got ${describe(cidr)}: host bits are set; the block's network address is ${text}/${prefix}`);
+        return "";
+    }
+    return cidr;
 }
 
 function parsePromoteFrom(check: Checker, value: unknown): PromoteFromConfig {
@@ -485,7 +516,7 @@ function parseBuild(check: Checker, value: unknown): BuildNetworkConfig {
     const build = check.object(key, value, true, ["subnetId", "securityGroupIds"]);
     const subnetId = check.matching(`${key}.subnetId`, build.subnetId, SUBNET_ID,
         "the subnet id the build and test instances run in, like subnet-0123456789abcdef0 (it needs a route to SSM, S3 and your package mirrors)");
-    const securityGroupIds = check.list(`${key}.securityGroupIds`, build.securityGroupIds ?? [], (itemKey, item) =>
+    const securityGroupIds = check.list(`${key}.securityGroupIds`, or(build.securityGroupIds, []), (itemKey, item) =>
         check.matching(itemKey, item, /^sg-[0-9a-f]{8}([0-9a-f]{9})?$/, "a security group id like sg-0123456789abcdef0"));
     check.unique(`${key}.securityGroupIds`, securityGroupIds);
     return { subnetId, securityGroupIds };
@@ -502,9 +533,21 @@ function partitionOf(region: string): string {
 /** Collects problems instead of stopping at the first, so one run tells the user everything to fix. */
 class Checker {
     private readonly problems: string[] = [];
+    /** Keys whose own value was refused: checks across keys skip them rather than report a value nobody gave. */
+    private readonly refused = new Set<string>();
 
     fail(problem: string): void {
         this.problems.push(problem);
+    }
+
+    refuse(key: string, problem: string): void {
+        this.refused.add(key);
+        this.fail(problem);
+    }
+
+    /** Whether every key given (and everything under it) passed its own check. */
+    valid(...keys: string[]): boolean {
+        return keys.every(key => ![...this.refused].some(refused => refused === key || refused.startsWith(`${key}.`) || refused.startsWith(`${key}[`)));
     }
 
     done(): void {
@@ -514,11 +557,11 @@ class Checker {
     /** An object value; with `fields`, a field it does not know is refused with the closest known one. */
     object(key: string, value: unknown, required: boolean, fields?: readonly string[]): Record<string, unknown> {
         if (value === undefined && required) {
-            this.fail(`${key} is required: set it in the stack file (Pulumi.<stack>.yaml)`);
+            this.refuse(key, `${key} is required: set it in the stack file (Pulumi.<stack>.yaml)`);
             return {};
         }
         if (typeof value !== "object" || value === null || Array.isArray(value)) {
-            this.fail(`${key} must be an object, got ${describe(value)}`);
+            this.refuse(key, `${key} must be an object, got ${describe(value)}`);
             return {};
         }
         if (fields) this.knownFields(key, value as Record<string, unknown>, fields, ".");
@@ -529,7 +572,7 @@ class Checker {
         for (const field of Object.keys(value)) {
             if (fields.includes(field)) continue;
             const closest = closestOf(field, fields);
-            this.fail(`${key}${separator}${field} is not a known key${closest ? `; did you mean ${key}${separator}${closest}?` : ""} (known: ${fields.join(", ")})`);
+            this.refuse(`${key}${separator}${field}`, `${key}${separator}${shownKey(field)} is not a known key${closest ? `; did you mean ${key}${separator}${closest}?` : ""} (known: ${fields.join(", ")})`);
         }
     }
 
@@ -542,7 +585,8 @@ class Checker {
 
     list<T>(key: string, value: unknown, item: (itemKey: string, item: unknown) => T): T[] {
         if (!Array.isArray(value)) {
-            this.fail(`${key} must be a list, got ${describe(value)}`);
+            const hint = typeof value === "string" && !blank(value) ? `: write it as a YAML list, one "- ${shown(value)}" line per item` : "";
+            this.refuse(key, `${key} must be a list, got ${describe(value)}${hint}`);
             return [];
         }
         return value.map((element, index) => item(`${key}[${index}]`, element));
@@ -558,19 +602,19 @@ class Checker {
 
     matching(key: string, value: unknown, pattern: RegExp, expected: string): string {
         if (value === undefined) {
-            this.fail(`${key} is required: expected ${expected}`);
+            this.refuse(key, `${key} is required: expected ${expected}`);
             return "";
         }
         if (typeof value === "number" && pattern.test(String(value))) {
-            this.fail(`${key} must be ${expected}, got the number ${value}: quote it in the stack file ("${value}"), or YAML reads it as a number`);
+            this.refuse(key, `${key} must be ${expected}, got the number ${value}: quote it in the stack file ("${value}"), or YAML reads it as a number`);
             return "";
         }
         if (typeof value === "number" && /^\d{1,11}$/.test(String(value)) && pattern.test(String(value).padStart(12, "0"))) {
-            this.fail(`${key} must be ${expected}, got the number ${value}: YAML dropped its leading zeros; quote it in the stack file ("${String(value).padStart(12, "0")}")`);
+            this.refuse(key, `${key} must be ${expected}, got the number ${value}: YAML dropped its leading zeros; quote it in the stack file ("${String(value).padStart(12, "0")}")`);
             return "";
         }
         if (typeof value !== "string" || !pattern.test(value)) {
-            this.fail(`${key} must be ${expected}, got ${describe(value)}`);
+            this.refuse(key, `${key} must be ${expected}, got ${describe(value)}`);
             return "";
         }
         return value;
@@ -579,7 +623,7 @@ class Checker {
     instanceTypes(key: string, value: unknown): string[] {
         const types = this.list(key, value, (itemKey, item) => this.matching(itemKey, item, INSTANCE_TYPE,
             "an EC2 instance type of a known family like t3.medium, m7i.large or c7g.2xlarge"));
-        if (Array.isArray(value) && value.length === 0) this.fail(`${key} must list at least one instance type, got []`);
+        if (Array.isArray(value) && value.length === 0) this.refuse(key, `${key} must list at least one instance type, got []`);
         this.unique(key, types);
         return types;
     }
@@ -587,8 +631,13 @@ class Checker {
     file(key: string, repositoryPath: string): string {
         if (!repositoryPath) return "";
         const file = path.join(REPOSITORY_ROOT, repositoryPath);
+        const relative = path.relative(REPOSITORY_ROOT, file);
+        if (relative === "" || relative.startsWith("..") || path.isAbsolute(relative)) {
+            this.refuse(key, `${key} must name a file inside the repository, got ${describe(repositoryPath)}`);
+            return "";
+        }
         if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
-            this.fail(`${key} must name a file in the repository, got "${repositoryPath}" (not found)`);
+            this.refuse(key, `${key} must name a file in the repository, got ${describe(repositoryPath)} (not found)`);
             return "";
         }
         return fs.readFileSync(file, "utf8");
@@ -596,11 +645,11 @@ class Checker {
 
     region(key: string, value: unknown): string {
         if (value === undefined) {
-            this.fail(`${key} is required: expected an AWS region like us-east-1`);
+            this.refuse(key, `${key} is required: expected an AWS region like us-east-1`);
             return "";
         }
         if (typeof value !== "string" || !KNOWN_REGIONS.has(value)) {
-            this.fail(`${key} must be an AWS region like us-east-1, got ${describe(value)}`);
+            this.refuse(key, `${key} must be an AWS region like us-east-1, got ${describe(value)}`);
             return "";
         }
         return value;
@@ -608,7 +657,7 @@ class Checker {
 
     oneOf<T extends string>(key: string, value: unknown, allowed: readonly T[], why: string): T {
         if (!allowed.includes(value as T)) {
-            this.fail(`${key} must be one of ${allowed.join(", ")} (${why}), got ${describe(value)}`);
+            this.refuse(key, `${key} must be one of ${allowed.join(", ")} (${why}), got ${describe(value)}`);
             return allowed[0];
         }
         return value as T;
@@ -616,11 +665,11 @@ class Checker {
 
     integer(key: string, value: unknown, min: number, max: number): number {
         if (typeof value === "string" && /^\s*-?\d+\s*$/.test(value)) {
-            this.fail(`${key} must be a whole number from ${min} to ${max}, got the string ${describe(value)}: remove the quotes in the stack file`);
+            this.refuse(key, `${key} must be a whole number from ${min} to ${max}, got the string ${describe(value)}: remove the quotes in the stack file`);
             return min;
         }
         if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-            this.fail(`${key} must be a whole number from ${min} to ${max}, got ${describe(value)}`);
+            this.refuse(key, `${key} must be a whole number from ${min} to ${max}, got ${describe(value)}`);
             return min;
         }
         return value;
@@ -629,11 +678,11 @@ class Checker {
     boolean(key: string, value: unknown, fallback: boolean): boolean {
         if (value === undefined) return fallback;
         if (value === "true" || value === "false") {
-            this.fail(`${key} must be true or false, got the string ${describe(value)}: remove the quotes in the stack file`);
+            this.refuse(key, `${key} must be true or false, got the string ${describe(value)}: remove the quotes in the stack file`);
             return fallback;
         }
         if (typeof value !== "boolean") {
-            this.fail(`${key} must be true or false, got ${describe(value)}`);
+            this.refuse(key, `${key} must be true or false, got ${describe(value)}`);
             return fallback;
         }
         return value;
@@ -662,6 +711,39 @@ function editDistance(a: string, b: string): number {
     return previous[b.length];
 }
 
+/** A value as a message shows it: JSON, with invisible characters spelt out and long values cut short. */
 function describe(value: unknown): string {
-    return value === undefined ? "nothing" : JSON.stringify(value);
+    if (value === undefined) return "nothing";
+    if (value === null) return "null (an empty value)";
+    if (typeof value === "string" && value.length > 80) return `${describe(value.slice(0, 60))}… (${value.length} characters)`;
+    let text: string;
+    try {
+        text = JSON.stringify(value, (_, item) => typeof item === "number" && !Number.isFinite(item) ? String(item) : item) ?? String(value);
+    } catch {
+        text = String(value);
+    }
+    return typeof value === "number" && !Number.isFinite(value) ? String(value) : shown(text);
+}
+
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u3164\uffa0]/u;
+
+/** Text for a message: invisible characters as \\u escapes (a value that looks right but is not), at most 80 characters. */
+function shown(text: string): string {
+    const visible = text.replace(new RegExp(INVISIBLE.source, "gu"), char => `\\u${char.codePointAt(0)!.toString(16).padStart(4, "0")}`);
+    return visible.length > 80 ? `${visible.slice(0, 60)}… (${text.length} characters)` : visible;
+}
+
+/** A key the stack file gave, as a message names it. */
+function shownKey(key: string): string {
+    return key === "" || key.trim() !== key || INVISIBLE.test(key) ? describe(key) : shown(key);
+}
+
+/** Blank: nothing but spaces and invisible characters. */
+function blank(text: string): boolean {
+    return text.replace(new RegExp(`\\s|${INVISIBLE.source}`, "gu"), "") === "";
+}
+
+/** A key's value, or the default when the stack leaves the key out; an empty value (null) is not left out: it is refused. */
+function or<T>(value: unknown, fallback: T): unknown {
+    return value === undefined ? fallback : value;
 }

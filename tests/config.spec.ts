@@ -26,6 +26,43 @@ function withFleet(fields: Record<string, unknown>): RawStackConfig {
     return { ...raw, fleet: { ...(raw.fleet as object), ...fields } };
 }
 
+type Path = Array<string | number>;
+
+/** Every key path below the top (list items too), with the key the messages name it by. */
+function keyPaths(value: unknown, path: Path = []): Array<[Path, string]> {
+    const here: Array<[Path, string]> = path.length === 0 ? [] : [[path, keyName(path)]];
+    const children = Array.isArray(value) ? value.map((item, index) => [index, item] as const)
+        : value !== null && typeof value === "object" ? Object.entries(value) : [];
+    return [...here, ...children.flatMap(([field, child]) => keyPaths(child, [...path, field]))];
+}
+
+function keyName([top, ...rest]: Path): string {
+    return rest.reduce<string>((key, field) => typeof field === "number" ? `${key}[${field}]` : `${key}.${field}`,
+        String(top).includes(":") ? String(top) : `golden-ami:${top}`);
+}
+
+function valueAt(root: unknown, path: Path): unknown {
+    return path.reduce<any>((node, field) => node[field], root);
+}
+
+function withValueAt(root: RawStackConfig, path: Path, value: unknown): RawStackConfig {
+    const copy = structuredClone(root);
+    const parent = valueAt(copy, path.slice(0, -1)) as Record<string | number, unknown>;
+    parent[path[path.length - 1]] = value;
+    return copy;
+}
+
+/** "accepted", or the problems of the ConfigError; anything else thrown fails the test as it is. */
+function outcomeOf(raw: RawStackConfig, stack: string): "accepted" | string[] {
+    try {
+        parseStackConfig(raw, stack);
+        return "accepted";
+    } catch (error) {
+        if (error instanceof ConfigError) return error.problems;
+        throw error;
+    }
+}
+
 describe("config", () => {
     it("reads both stack files into a typed config with the home region first", () => {
         const devConfig = parseStackConfig(readStackConfig("dev"), "dev");
@@ -95,6 +132,28 @@ describe("config", () => {
         ["a fleet root volume smaller than the image's", withFleet({ rootVolumeGiB: 10 }), /golden-ami:fleet.rootVolumeGiB must be a whole number from 20 to 16384, got 10/],
         ["a fleet VPC range that is not a CIDR block", withFleet({ vpcCidr: "10.0.0.0" }), /golden-ami:fleet.vpcCidr must be an IPv4 CIDR block from \/16 to \/24 like 10.0.0.0\/16, got "10.0.0.0"/],
         ["a user data file that is not in the repository", withFleet({ userDataFile: "nowhere/user-data.sh" }), /golden-ami:fleet.userDataFile must name a file in the repository, got "nowhere\/user-data.sh"/],
+        // Found by fuzzing the stack files' values (wrong shapes at every key path).
+        ["an empty value (YAML `key:` with nothing after it), which used to mean the default", withImage({ rootVolumeGiB: null }), /golden-ami:image.rootVolumeGiB must be a whole number from 8 to 16384, got null \(an empty value\)/],
+        ["an empty section", { ...dev(), lifecycle: null }, /golden-ami:lifecycle must be an object, got null \(an empty value\)/],
+        ["an empty fleet list", withFleet({ instanceTypes: null }), /golden-ami:fleet.instanceTypes must be a list, got null/],
+        ["a whole section given as a string", { ...dev(), image: "al2023" }, /golden-ami:image must be an object, got "al2023"/],
+        ["a list given as one string", { ...dev(), regions: "us-west-2" }, /golden-ami:regions must be a list, got "us-west-2": write it as a YAML list, one "- us-west-2" line per item/],
+        ["a list given as a map", withFleet({ regions: { "us-east-1": true } }), /golden-ami:fleet.regions must be a list, got \{"us-east-1":true\}/],
+        ["tags given as a list", { ...dev(), tags: ["Owner"] }, /golden-ami:tags must be an object, got \["Owner"\]/],
+        ["a fleet given as a list", { ...dev(), fleet: [] }, /golden-ami:fleet must be an object, got \[\]/],
+        ["an empty fleet region list", withFleet({ regions: [] }), /golden-ami:fleet.regions must list at least one region, got \[\]: leave the key out .* or remove golden-ami:fleet/],
+        ["a value with a zero-width character, shown spelt out", withImage({ version: "1.4.1\u200b" }), /golden-ami:image.version must be .*, got "1\.4\.1\\u200b"/],
+        ["a very long value, shown cut short", withImage({ name: "n".repeat(5000) }), /golden-ami:image.name must be .*, got "n{60}"… \(5000 characters\)$/],
+        ["a misspelt key with an invisible character, shown spelt out", withImage({ "rootVolumeGiB\u200b": 30 }), /golden-ami:image."rootVolumeGiB\\u200b" is not a known key; did you mean golden-ami:image.rootVolumeGiB\?/],
+        ["a __proto__ key", { ...dev(), image: JSON.parse(`{"__proto__": {"x": 1}, "name": "al2023-base", "version": "1.4.1", "baseImage": "ami-0123456789abcdef0"}`) }, /golden-ami:image.__proto__ is not a known key/],
+        ["an empty tag key", { ...dev(), tags: { Owner: "a", "": "x" } }, /golden-ami:tags key "" must be 1 to 128 letters, digits, spaces or _.:\/=\+-@ and not start with "aws:"/],
+        ["a tag key with an invisible character", { ...dev(), tags: { Owner: "a", "Team\u200b": "x" } }, /golden-ami:tags key "Team\\u200b" must be 1 to 128 letters/],
+        ["a tag value of only invisible characters", { ...dev(), tags: { Owner: "\u200b\u200b" } }, /golden-ami:tags.Owner must be a non-empty string of at most 256 characters without invisible characters, got "\\u200b\\u200b"/],
+        ["a tag value YAML read as a number", { ...dev(), tags: { Owner: "a", CostCenter: 1042 } }, /golden-ami:tags.CostCenter must be a non-empty string .*, got the number 1042: quote it in the stack file \("1042"\)/],
+        ["a fleet VPC range with an octet above 255", withFleet({ vpcCidr: "10.300.0.0/16" }), /golden-ami:fleet.vpcCidr must be an IPv4 CIDR block .*, got "10.300.0.0\/16": an address has four numbers from 0 to 255/],
+        ["a fleet VPC range with host bits set", withFleet({ vpcCidr: "10.0.1.0/16" }), /golden-ami:fleet.vpcCidr .*, got "10.0.1.0\/16": host bits are set; the block's network address is 10.0.0.0\/16/],
+        ["a user data file outside the repository", withFleet({ userDataFile: "../../etc/passwd" }), /golden-ami:fleet.userDataFile must name a file inside the repository, got "..\/..\/etc\/passwd"/],
+        ["subnets of a region that is not a fleet region, named __proto__", withFleet({ subnetIds: JSON.parse(`{"__proto__": ["subnet-0123456789abcdef0"]}`) }), /golden-ami:fleet.subnetIds.__proto__ is not a fleet region/],
     ];
     for (const [what, raw, message] of refusals) {
         it(`refuses ${what}, naming the key, the expected form and the value`, () => {
@@ -102,6 +161,62 @@ describe("config", () => {
             assert.ok(problems.some(problem => message.test(problem)), `no problem matched ${message}:\n${problems.join("\n")}`);
         });
     }
+
+    it("does not follow a refused value with a cross-key complaint about a value nobody gave", () => {
+        const problems = problemsOf({ ...withFleet({ maxSize: "two", instanceRefresh: { minHealthyPercentage: "x", checkpointPercentages: [50, null] } }),
+            lifecycle: { deprecateAfterDays: 30, deleteAfterDays: true } });
+        assert.deepStrictEqual(problems.map(problem => problem.split(" ")[0]), [
+            "golden-ami:lifecycle.deleteAfterDays",
+            "golden-ami:fleet.maxSize",
+            "golden-ami:fleet.instanceRefresh.checkpointPercentages[1]",
+            "golden-ami:fleet.instanceRefresh.minHealthyPercentage",
+        ], problems.join("\n"));
+    });
+
+    it("keeps a tag named like an Object property instead of dropping it", () => {
+        const config = parseStackConfig({ ...dev(), tags: JSON.parse(`{"Owner": "a", "__proto__": "b", "constructor": "c"}`) }, "dev");
+        assert.deepStrictEqual(Object.entries(config.tags), [["Owner", "a"], ["__proto__", "b"], ["constructor", "c"]]);
+    });
+
+    it("answers a wrong value at any key path with the key, never a crash (property: every path of both stacks × wrong shapes)", () => {
+        const wrongValues: unknown[] = [null, true, -1, 1.5, "", " ", "\u200b", "x".repeat(300), "30", [], [null], [[1]], {}, { x: 1 }];
+        let tried = 0;
+        for (const stack of ["dev", "prod"]) {
+            // Every optional section filled in, so its paths are tried too.
+            const base = readStackConfig(stack) as any;
+            if (stack === "dev") base.build = { subnetId: "subnet-0123456789abcdef0", securityGroupIds: ["sg-0123456789abcdef0"] };
+            base.fleet = { healthCheckType: "EC2", natGateways: "Single", vpcCidr: "10.0.0.0/16", userDataFile: "components/documents/user-data.sh",
+                subnetIds: { "us-east-1": ["subnet-0123456789abcdef0"] }, rootVolumeGiB: 30, ...base.fleet };
+            base.image = { platform: "Linux", rootDeviceName: "/dev/xvda", ...base.image };
+            base.sharing = { organizationArns: ["arn:aws:organizations::111122223333:organization/o-exampleorgid"], ...base.sharing };
+            parseStackConfig(base, stack);
+            for (const [path, key] of keyPaths(base)) {
+                const isObject = (value: unknown) => value !== null && typeof value === "object" && !Array.isArray(value);
+                const cases: Array<[unknown, string]> = wrongValues.map(value => [value, key]);
+                for (const [value, expectedKey] of cases) {
+                    tried++;
+                    const outcome = outcomeOf(withValueAt(base, path, value), stack);
+                    // A value of the right shape may be refused for what it means to another key (prod's fleet regions need image regions).
+                    const validHere = key === "golden-ami:regions" && Array.isArray(value) && value.length === 0;
+                    assert.ok(outcome === "accepted" || outcome.some(problem => problem.startsWith(expectedKey)) || validHere,
+                        `${stack} ${key} = ${JSON.stringify(value)}: ${outcome === "accepted" ? "" : outcome.join(" | ")}`);
+                    if (outcome !== "accepted") {
+                        assert.ok(outcome.every(problem => problem.length < 600 && !/[\u200b]/.test(problem)), `${key} = ${JSON.stringify(value)}: ${outcome.join(" | ")}`);
+                    }
+                }
+                if (isObject(valueAt(base, path))) {
+                    for (const field of ["__proto__", "constructor", "\u200bname"]) {
+                        tried++;
+                        const node = { ...(valueAt(base, path) as object) };
+                        Object.defineProperty(node, field, { value: 1, enumerable: true, writable: true, configurable: true });
+                        const outcome = outcomeOf(withValueAt(base, path, node), stack);
+                        assert.ok(outcome === "accepted" || outcome.some(problem => problem.startsWith(key)), `${stack} ${key}.${field}: ${outcome}`);
+                    }
+                }
+            }
+        }
+        assert.ok(tried > 1000, `only ${tried} cases`);
+    });
 
     it("lists every problem at once rather than stopping at the first", () => {
         const problems = problemsOf({ ...withImage({ version: "x" }), regions: ["nowhere"], sharing: { accounts: ["1"] } });
