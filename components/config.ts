@@ -715,6 +715,7 @@ function editDistance(a: string, b: string): number {
 function describe(value: unknown): string {
     if (value === undefined) return "nothing";
     if (value === null) return "null (an empty value)";
+    if (typeof value === "number") return String(value);
     if (typeof value === "string" && value.length > 80) return `${describe(value.slice(0, 60))}… (${value.length} characters)`;
     let text: string;
     try {
@@ -722,7 +723,7 @@ function describe(value: unknown): string {
     } catch {
         text = String(value);
     }
-    return typeof value === "number" && !Number.isFinite(value) ? String(value) : shown(text);
+    return shown(text);
 }
 
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u3164\uffa0]/u;

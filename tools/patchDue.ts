@@ -8,6 +8,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { ConfigError, GoldenAmiConfig, parseStackConfig } from "../components/config";
+import { lockKey, readVersionLock, VERSION_LOCK_FILE } from "../components/versionLock";
 import { clientFactory } from "./images/clients";
 import { readStackConfig, REPO_ROOT, StackFileError } from "./stackFile";
 
@@ -40,13 +42,16 @@ export function decide(version: string, locked: LockedVersion, currentBaseImageI
     return { due: reasons.length > 0, version, reasons };
 }
 
+/** The stack's values, validated as the program validates them. */
+export function loadStack(stack: string, root: string = REPO_ROOT): GoldenAmiConfig {
+    return parseStackConfig(readStackConfig(stack, root), stack);
+}
+
 export async function patchDue(stack: string, maxAgeDays: number, ssm: Pick<SSMClient, "send">, now: Date, root: string = REPO_ROOT): Promise<PatchDue> {
-    const image = readStackConfig(stack, root).image as { name: string; version: string; baseImage: string };
-    const lockFile = path.join(root, "image-versions.lock.json");
-    const lock: Record<string, LockedVersion> = fs.existsSync(lockFile) ? JSON.parse(fs.readFileSync(lockFile, "utf8")) : {};
-    const locked = lock[`${image.name}@${image.version}`];
+    const { image } = loadStack(stack, root);
+    const locked = readVersionLock(path.join(root, VERSION_LOCK_FILE))[lockKey(image)];
     if (!locked) {
-        throw new StackFileError(`${image.name}@${image.version} (golden-ami:image.version in Pulumi.${stack}.yaml) is not in image-versions.lock.json: run \`npm run lock -- --stack ${stack}\` and commit it`);
+        throw new StackFileError(`${lockKey(image)} (golden-ami:image.version in Pulumi.${stack}.yaml) is not in ${VERSION_LOCK_FILE}: run \`npm run lock -- --stack ${stack}\` and commit it`);
     }
     let current: string | undefined;
     if (image.baseImage.startsWith("ssm:")) {
@@ -73,11 +78,11 @@ async function main(argv: string[]): Promise<number> {
     }
     let result: PatchDue;
     try {
-        const region = (readStackConfig(stack)["aws:region"] as string | undefined) ?? "us-east-1";
+        const region = loadStack(stack).homeRegion;
         // The images CLI's clients: connect and request timeouts, so a stalled endpoint ends the job, not the runner's clock.
         result = await patchDue(stack, maxAgeDays, clientFactory()(region).ssm, new Date());
     } catch (error) {
-        if (error instanceof StackFileError) {
+        if (error instanceof StackFileError || error instanceof ConfigError) {
             console.error(`patch-due: ${error.message}`);
             return 2;
         }

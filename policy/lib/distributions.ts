@@ -31,14 +31,18 @@ export function eachAmiDistribution(
 }
 
 /**
- * Visits each schedule of a Data Lifecycle Manager policy (`policyDetails.schedules[]`; `policyDetails` may
- * arrive as a list of one), with its path, e.g. `policyDetails.schedules[0]`.
+ * Visits a Data Lifecycle Manager policy's `policyDetails` block, which may arrive as a list of one: its path is
+ * then `policyDetails`, as the provider's one block is named.
  */
+export function eachDlmPolicyDetails(check: Check, policyDetails: () => unknown, visit: (details: Record<string, any>, at: string) => void): void {
+    check.each("policyDetails", () => policyDetails() as readonly Record<string, any>[] | undefined, (details, detailsAt) =>
+        visit(details, detailsAt === "policyDetails[0]" ? "policyDetails" : detailsAt));
+}
+
+/** Visits each schedule of a Data Lifecycle Manager policy (`policyDetails.schedules[]`), with its path, e.g. `policyDetails.schedules[0]`. */
 export function eachDlmSchedule(check: Check, policyDetails: () => unknown, visit: (schedule: Record<string, any>, at: string) => void): void {
-    check.each("policyDetails", () => policyDetails() as readonly Record<string, any>[] | undefined, (details, detailsAt) => {
-        const at = detailsAt === "policyDetails[0]" ? "policyDetails" : detailsAt;
-        check.each(`${at}.schedules`, () => details.schedules as readonly Record<string, any>[] | undefined, visit);
-    });
+    eachDlmPolicyDetails(check, policyDetails, (details, at) =>
+        check.each(`${at}.schedules`, () => details.schedules as readonly Record<string, any>[] | undefined, visit));
 }
 
 /**

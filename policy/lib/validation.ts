@@ -28,8 +28,6 @@ function plainArgs(args: ResourceValidationArgs): ResourceValidationArgs {
         props,
         provider: resourceWithoutSecrets(args.provider),
         asType: ((type: any) => (args.isType(type) ? props : undefined)) as ResourceValidationArgs["asType"],
-        getConfig: args.getConfig,
-        notApplicable: args.notApplicable,
     };
 }
 

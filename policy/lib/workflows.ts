@@ -3,6 +3,7 @@
 // takes `attributes` with a `launchPermission` (userIds, userGroups, organizationArns, organizationalUnitArns); given,
 // they replace the distribution configuration attached to the build. So the pack reads them as it reads a distribution.
 import * as YAML from "yaml";
+import { Check } from "./unknowns";
 
 /** A value found in a document, with its path (e.g. `steps[1].inputs.attributes[0].launchPermission`). */
 export interface Found {
@@ -69,4 +70,14 @@ export function blockField(block: Record<string, unknown>, field: string): { val
         else if (lower === `${wanted}.$`) dynamic = name;
     }
     return { value, dynamic };
+}
+
+/**
+ * The `key` blocks of a workflow's document (its `data`), each at `data: <path>` as messages name it; none while
+ * `data` is unknown until apply (noted on the check).
+ */
+export function workflowBlocks(check: Check, data: () => unknown, key: string): Found[] {
+    const document = check.read("data", data);
+    if (!document.known) return [];
+    return findBlocks(workflowDocument(document.value), key).map(({ at, value }) => ({ at: `data: ${at}`, value }));
 }

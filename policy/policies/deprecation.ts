@@ -135,7 +135,7 @@ function deprecatingSelection(lifecycle: PolicyResource, horizon: number, check:
         if (!filter.known) undecided = true;
         if (!filter.known) return;
         const { type: filterType, value, unit } = filter.value;
-        if (typeof filterType !== "string" || filterType.trim().toUpperCase() !== "AGE") {
+        if (!isWord(filterType, "AGE")) {
             // A COUNT filter keeps the newest N images however old they are: nothing bounds when one is deprecated.
             tooLate = `${rule}.filter.type is ${show(filterType)}, which deprecates by number, not age, so nothing bounds how long an image stays ` +
                 `undeprecated and this stack's ${horizon}-day horizon means nothing: use an AGE filter (type "AGE") whose value deprecates images within ${horizon} days.`;

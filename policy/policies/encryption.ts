@@ -3,12 +3,12 @@
 import * as aws from "@pulumi/aws";
 import { PolicyConfigSchema, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { configWithDefaults } from "../lib/config";
-import { eachAmiDistribution, eachDlmSchedule } from "../lib/distributions";
+import { eachAmiDistribution, eachDlmPolicyDetails, eachDlmSchedule } from "../lib/distributions";
 import { References } from "../lib/stack";
 import { Check, read } from "../lib/unknowns";
 import { on, validateResourceOfTypes, validateStackWithCheck } from "../lib/validation";
 import { isBlank, isTrue, itemsOf, keyIdOf, keyReference, show } from "../lib/values";
-import { blockField, findBlocks, workflowDocument } from "../lib/workflows";
+import { blockField, workflowBlocks } from "../lib/workflows";
 
 /** `kmsKeyId` (at `field`) names a customer-managed key: set, and not an AWS-managed `alias/aws/...` key. */
 function checkCustomerManagedKey(check: Check, field: string, get: () => unknown, fix: string): void {
@@ -79,12 +79,10 @@ export const imagesEncryptedWithCmk: ResourceValidationPolicy = {
         }),
         on(aws.imagebuilder.Workflow, (workflow, _args, check) => {
             // A DistributeImage step's distributions replace the attached configuration's, key included: each must name a customer-managed key.
-            const data = check.read("data", () => workflow.data);
-            if (!data.known) return;
-            for (const { at, value } of findBlocks(workflowDocument(data.value), "distributions")) {
+            for (const { at, value } of workflowBlocks(check, () => workflow.data, "distributions")) {
                 const key = blockField(value, "kmsKeyId");
                 if (key.dynamic) continue;
-                checkCustomerManagedKey(check, `data: ${at}.kmsKeyId`, () => key.value, "set it to a customer-managed key in that distribution's region.");
+                checkCustomerManagedKey(check, `${at}.kmsKeyId`, () => key.value, "set it to a customer-managed key in that distribution's region.");
             }
         }),
         on(aws.ebs.EncryptionByDefault, (setting, _args, check) => {
@@ -123,8 +121,7 @@ function eachDlmCopy(check: Check, policyDetails: () => unknown, visit: (at: str
             check.each(`${scheduleAt}.${key}`, () => schedule[key], (rule: any, at) => visit(at, rule));
         }
     });
-    check.each("policyDetails", () => policyDetails() as readonly Record<string, any>[] | undefined, (details, detailsAt) => {
-        const root = detailsAt === "policyDetails[0]" ? "policyDetails" : detailsAt;
+    eachDlmPolicyDetails(check, policyDetails, (details, root) => {
         check.each(`${root}.action`, () => details.action, (action: any, actionAt) => {
             const at = actionAt.endsWith("[0]") ? actionAt.slice(0, -3) : actionAt;
             for (const key of ["crossRegionCopies", "crossRegionCopy"]) {

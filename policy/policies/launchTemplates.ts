@@ -8,7 +8,7 @@ import { configWithDefaults } from "../lib/config";
 import { Check } from "../lib/unknowns";
 import { secretsIn } from "../lib/userData";
 import { on, validateResourceOfTypes } from "../lib/validation";
-import { isBlank, isTrue, itemsOf, keyReference, show } from "../lib/values";
+import { isBlank, isTrue, isWord, itemsOf, keyReference, show } from "../lib/values";
 
 export interface LaunchTemplatesHardenedConfig {
     maxHopLimit: number;
@@ -51,7 +51,7 @@ export function checkMetadataOptions(check: Check, { field, options: given, maxH
     const options = () => itemsOf<MetadataOptions>(given())[0];
     const httpEndpoint = check.read(`${field}.httpEndpoint`, () => options()?.httpEndpoint);
     // With the metadata service off there is no IMDSv1 to fall back to and nothing to hop to.
-    if (httpEndpoint.known && typeof httpEndpoint.value === "string" && httpEndpoint.value.trim().toLowerCase() === "disabled") return;
+    if (httpEndpoint.known && isWord(httpEndpoint.value, "disabled")) return;
     const allowed = maxHopLimit === 1 ? "1" : `at most ${maxHopLimit}`;
 
     const httpTokens = check.read(`${field}.httpTokens`, () => options()?.httpTokens);
@@ -231,9 +231,9 @@ export const instanceLaunchesHardened: ResourceValidationPolicy = {
             // The account's defaults for this region apply to every launch that does not set its own.
             const maxHopLimit = maxHopLimitOf(args);
             const endpoint = check.read("httpEndpoint", () => defaults.httpEndpoint);
-            if (endpoint.known && typeof endpoint.value === "string" && endpoint.value.trim().toLowerCase() === "disabled") return;
+            if (endpoint.known && isWord(endpoint.value, "disabled")) return;
             const tokens = check.read("httpTokens", () => defaults.httpTokens);
-            if (tokens.known && typeof tokens.value === "string" && tokens.value.trim().toLowerCase() === "optional") {
+            if (tokens.known && isWord(tokens.value, "optional")) {
                 check.violation(`httpTokens is ${show(tokens.value)}, which makes IMDSv1 the default for every instance launched in this account and region ` +
                     'without its own setting: set it to "required" (or "no-preference").');
             }

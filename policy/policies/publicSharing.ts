@@ -11,8 +11,8 @@ import { eachAmiDistribution, launchPermissionList } from "../lib/distributions"
 import { regionOf } from "../lib/region";
 import { Check } from "../lib/unknowns";
 import { on, validateResourceOfTypes, validateStackWithCheck } from "../lib/validation";
-import { itemsOf, show, strings } from "../lib/values";
-import { blockField, findBlocks, workflowDocument } from "../lib/workflows";
+import { isWord, itemsOf, show, strings } from "../lib/values";
+import { blockField, workflowBlocks } from "../lib/workflows";
 
 export const BLOCK_NEW_SHARING = "block-new-sharing";
 /** EBS snapshot block public access states that keep snapshots private. */
@@ -21,7 +21,7 @@ const SNAPSHOT_BLOCKING_STATES = ["block-all-sharing", "block-new-sharing"];
 /** The launch-permission group that means "everyone": the image becomes public (also inside a list given for a single value). */
 export function isPublicGroup(group: unknown): boolean {
     if (Array.isArray(group)) return group.some(isPublicGroup);
-    return typeof group === "string" && group.trim().toLowerCase() === "all";
+    return isWord(group, "all");
 }
 
 export const noPublicImages: ResourceValidationPolicy = {
@@ -48,7 +48,7 @@ export const noPublicImages: ResourceValidationPolicy = {
         }),
         on(aws.imagebuilder.Workflow, (workflow, _args, check) => {
             // A distribution workflow's ModifyImageAttributes step sets the distributed AMIs' launch permissions itself.
-            for (const { at, value } of workflowLaunchPermissions(check, () => workflow.data)) {
+            for (const { at, value } of workflowBlocks(check, () => workflow.data, "launchPermission")) {
                 const groups = blockField(value, "userGroups");
                 if (itemsOf(groups.value).some(isPublicGroup)) {
                     check.violation(`${at}.userGroups is ${show(groups.value)}, which makes every image this workflow distributes public: ` +
@@ -75,13 +75,6 @@ export const noPublicImages: ResourceValidationPolicy = {
         }),
     ),
 };
-
-/** A workflow document's `launchPermission` blocks (ModifyImageAttributes' attributes), as data; undefined when `data` is unknown. */
-export function workflowLaunchPermissions(check: Check, data: () => unknown): Array<{ at: string; value: Record<string, unknown> }> {
-    const document = check.read("data", data);
-    if (!document.known) return [];
-    return findBlocks(workflowDocument(document.value), "launchPermission").map(({ at, value }) => ({ at: `data: ${at}`, value }));
-}
 
 export const imageBlockPublicAccessOn: ResourceValidationPolicy = {
     name: "image-block-public-access-on",

@@ -9,7 +9,7 @@ import { References } from "../lib/stack";
 import { Check } from "../lib/unknowns";
 import { on, validateResourceOfTypes, validateStackWithCheck } from "../lib/validation";
 import { accountOfArn, isBlank, itemsOf, show } from "../lib/values";
-import { blockField, findBlocks, workflowDocument } from "../lib/workflows";
+import { blockField, workflowBlocks } from "../lib/workflows";
 
 export interface SharingAllowListConfig {
     allowedAccounts: string[];
@@ -125,24 +125,24 @@ export const imageSharingAllowListed: ResourceValidationPolicy = {
         on(aws.imagebuilder.Workflow, (workflow, args, check) => {
             // A distribution workflow's DistributeImage step (distributions[].targetAccountIds) and ModifyImageAttributes step
             // (attributes[].launchPermission) share the AMIs themselves, replacing the attached distribution configuration.
-            const data = check.read("data", () => workflow.data);
-            if (!data.known) return;
-            const document = workflowDocument(data.value);
-            if (document === undefined) return;
             const allowed = allowLists(args);
-            const lists: Array<[string, string, AllowList]> = [
+            const blocks = {
+                launchPermission: workflowBlocks(check, () => workflow.data, "launchPermission"),
+                distributions: workflowBlocks(check, () => workflow.data, "distributions"),
+            };
+            const lists: Array<[keyof typeof blocks, string, AllowList]> = [
                 ["launchPermission", "userIds", "allowedAccounts"],
                 ["launchPermission", "organizationArns", "allowedOrganizationArns"],
                 ["launchPermission", "organizationalUnitArns", "allowedOrganizationalUnitArns"],
                 ["distributions", "targetAccountIds", "allowedAccounts"],
             ];
             for (const [block, list, allowList] of lists) {
-                for (const { at, value } of findBlocks(document, block)) {
+                for (const { at, value } of blocks[block]) {
                     const field = blockField(value, list);
                     itemsOf(field.value).forEach((principal, index) =>
-                        checkPrincipal(check, allowed, allowList, `data: ${at}.${list}[${index}]`, typeof principal === "number" ? String(principal) : principal));
+                        checkPrincipal(check, allowed, allowList, `${at}.${list}[${index}]`, typeof principal === "number" ? String(principal) : principal));
                     if (field.dynamic) {
-                        check.violation(`data: ${at}.${field.dynamic} sets who gets the image at run time, which the pack cannot check against this policy's ` +
+                        check.violation(`${at}.${field.dynamic} sets who gets the image at run time, which the pack cannot check against this policy's ` +
                             `${allowList} config: write the principals out in the document instead.`);
                     }
                 }

@@ -7,7 +7,7 @@ import { missingTags, providerDefaultTags } from "../lib/tags";
 import { Check } from "../lib/unknowns";
 import { on, validateResourceOfTypes } from "../lib/validation";
 import { decoded, isBlank, isBlankText, itemsOf, strings } from "../lib/values";
-import { blockField, findBlocks, workflowDocument } from "../lib/workflows";
+import { blockField, workflowBlocks } from "../lib/workflows";
 
 export interface ImagesTaggedConfig {
     requiredTags: string[];
@@ -107,17 +107,15 @@ export const imagesTagged: ResourceValidationPolicy = {
         }),
         on(aws.imagebuilder.Workflow, (workflow, args, check) => {
             // A DistributeImage step's distributions replace the attached configuration's: only their amiTags tag the AMIs.
-            const data = check.read("data", () => workflow.data);
-            if (!data.known) return;
-            const distributions = findBlocks(workflowDocument(data.value), "distributions");
+            const distributions = workflowBlocks(check, () => workflow.data, "distributions");
             if (distributions.length === 0) return;
             const { requiredTags } = configWithDefaults<ImagesTaggedConfig>(configSchema, args.getConfig<ImagesTaggedConfig>());
             for (const { at, value } of distributions) {
                 const amiTags = blockField(value, "amiTags");
                 if (amiTags.dynamic) continue;
-                const missing = missingTags(check, { field: `data: ${at}.amiTags`, tags: () => amiTags.value, required: requiredTags });
+                const missing = missingTags(check, { field: `${at}.amiTags`, tags: () => amiTags.value, required: requiredTags });
                 if (missing.length > 0) {
-                    check.violation(`data: ${at}.amiTags is missing ${missing.join(", ")} (blank values count as missing): add them to the step's amiTags; ` +
+                    check.violation(`${at}.amiTags is missing ${missing.join(", ")} (blank values count as missing): add them to the step's amiTags; ` +
                         "they replace the distribution configuration's, and the provider's defaultTags do not apply to the AMIs Image Builder distributes.");
                 }
             }

@@ -5,7 +5,7 @@ import { AllowlistEntry, ALLOWLIST_PATH, parseAllowlist } from "./allowlist";
 import { CommandContext, ExitCode, progressFor } from "./context";
 import { GateVerdict, JudgedFinding, judgeFindings, scanProblem, unjudged } from "./gateVerdict";
 import { amiOfBuild, findBuildOfAmi, findFirstBuild, getBuild, listScanFindings, madeItsImage } from "./imageBuilds";
-import { promotionRecordPath, PromotionRecord } from "./promotionRecord";
+import { promotionRecordPath, readPromotionRecord } from "./promotionRecord";
 import { reportAwsFailure } from "./singleRegion";
 import { REPORT_ORDER, Severity } from "./severity";
 import { BuildTarget } from "./target";
@@ -86,18 +86,10 @@ export async function gateCommand(build: BuildTarget, settings: { threshold: Sev
  * reviewed `promote --force --reason`, which CI must then let through, or prod could never deploy it.
  */
 export function forcedPromotion(context: CommandContext, stack: string, version: string, amiId: string): GateResult["forced"] {
-    const file = promotionRecordPath(stack, version);
-    const text = context.files.read(file);
-    if (text === undefined) return undefined;
-    let record: Partial<PromotionRecord>;
-    try {
-        record = JSON.parse(text) as Partial<PromotionRecord>;
-    } catch {
-        return undefined;
-    }
-    const reason = record.forced?.reason;
-    return typeof reason === "string" && reason.trim() !== "" && record.amiId === amiId && record.version === version
-        ? { reason, record: file } : undefined;
+    const record = readPromotionRecord(context.files, stack, version);
+    const reason = record?.forced?.reason;
+    return typeof reason === "string" && reason.trim() !== "" && record?.amiId === amiId && record.version === version
+        ? { reason, record: promotionRecordPath(stack, version) } : undefined;
 }
 
 export function renderGate(subject: string, result: GateResult): string[] {

@@ -74,7 +74,9 @@ export function madeByStack(image: GoldenImage, family: string, stack: string): 
     if (environment !== "") return environment === stack;
     const prefix = `${family}-`;
     if (!image.name.startsWith(prefix)) return false;
-    const rest = /^(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)-(.*)$/.exec(image.name.slice(prefix.length))?.[1] ?? "";
+    const afterFamily = image.name.slice(prefix.length);
+    const version = SEMVER_AT_START.exec(afterFamily)?.[0];
+    const rest = version?.endsWith("-") ? afterFamily.slice(version.length) : "";
     return rest.startsWith(`${stack}-`) && MADE_AT.test(rest.slice(stack.length + 1));
 }
 

@@ -2,6 +2,7 @@
 // promotion) and `promotions/<stack>/<version>.manifest.json` (what the image contains), side by side.
 import type { ImagePackage } from "@aws-sdk/client-imagebuilder";
 import type { GateResult } from "./gate";
+import type { RepoFiles } from "./repoFiles";
 
 export function promotionRecordPath(stack: string, version: string): string {
     return `promotions/${stack}/${version}.json`;
@@ -44,8 +45,7 @@ export interface PromotionRecord {
     ami: { name: string; createdAt: string };
     buildArn?: string;
     promotedAt: string;
-    /** What the stack pinned before: promoting that again is the rollback. */
-    /** What the stack pinned before; absent on its first promotion. */
+    /** What the stack pinned before (promoting that again is the rollback); absent on its first promotion. */
     previous?: { version: string; amiId: string };
     gate: Pick<GateResult, "passed" | "threshold" | "scanStatus" | "problem" | "counts"> & {
         blocking: string[];
@@ -66,6 +66,17 @@ export function gateSummary(result: GateResult): PromotionRecord["gate"] {
         blocking: result.blocking.map(finding => `${finding.id ?? finding.title ?? "(no id)"} (${finding.severity})`),
         allowListed: result.allowListed.map(finding => ({ id: finding.id ?? "", expires: finding.allowListed!.expires, reason: finding.allowListed!.reason })),
     };
+}
+
+/** The promotion record of `stack` at `version`, as far as it can be read; undefined when there is none or it is not JSON. */
+export function readPromotionRecord(files: RepoFiles, stack: string, version: string): Partial<PromotionRecord> | undefined {
+    const text = files.read(promotionRecordPath(stack, version));
+    if (text === undefined) return undefined;
+    try {
+        return JSON.parse(text) as Partial<PromotionRecord>;
+    } catch {
+        return undefined;
+    }
 }
 
 /** JSON as the repository keeps it: two-space indent and a final newline, so diffs stay small. */
