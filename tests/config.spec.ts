@@ -72,7 +72,7 @@ describe("config", () => {
         assert.ok(prodConfig.promoteFrom, "prod promotes");
         assert.ok(prodConfig.regions.length > devConfig.regions.length, "prod holds the image in more regions");
 
-        assert.strictEqual(prodConfig.image.rootVolumeGiB, 20, "defaults apply to keys the stack leaves out");
+        assert.strictEqual(prodConfig.images[0].rootVolumeGiB, 20, "defaults apply to keys the stack leaves out");
     });
 
     const refusals: Array<[string, RawStackConfig, RegExp]> = [

@@ -16,9 +16,9 @@ const at = (days: number) => new Date(START.getTime() + days * DAY);
 
 /** Every version the scenarios use, locked with the recipe as it is now. */
 function lockFor(stack: string, versions: string[]): VersionLock {
-    const image = parseStackConfig(readStackConfig(stack === "prod" ? "dev" : stack), "dev").image;
-    return Object.fromEntries(versions.map(version => [lockKey({ ...image, version }),
-        { recipe: recipeInputs({ ...image, version }), lockedAt: "2026-11-30T00:00:00Z" }]));
+    const images = parseStackConfig(readStackConfig(stack === "prod" ? "dev" : stack), "dev").images;
+    return Object.fromEntries(images.flatMap(image => versions.map(version => [lockKey({ ...image, version }),
+        { recipe: recipeInputs({ ...image, version }), lockedAt: "2026-11-30T00:00:00Z" }])));
 }
 
 const devWith = (version: string): RawStackConfig => {
@@ -221,7 +221,7 @@ describe("day two: the promoting stack promotes, promotes again and rolls back",
 
 describe("day two: a second building stack in the same account", () => {
     it("shares no account-wide name with the first: Image Builder resources, AMI names, key aliases, parameters", async () => {
-        const lock = lockFor("dev", [parseStackConfig(readStackConfig("dev"), "dev").image.version]);
+        const lock = lockFor("dev", parseStackConfig(readStackConfig("dev"), "dev").images.map(image => image.version));
         const [dev, review] = await Promise.all([
             runStack("dev", { versionLock: lock }),
         ]).then(async ([devRun]) => [devRun, await runStack("review", { rawConfig: readStackConfig("dev"), versionLock: lock })]);

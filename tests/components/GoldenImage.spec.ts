@@ -15,7 +15,7 @@ describe("GoldenImage (the building stack, dev)", () => {
     let run: ProgramRun;
     before(async () => { run = await runStack("dev"); });
 
-    const { version } = parseStackConfig(readStackConfig("dev"), "dev").image;
+    const { version } = parseStackConfig(readStackConfig("dev"), "dev").images[0];
     const expectedTags = { Owner: "platform-team", CostCenter: "cc-1042", Name: "al2023-base", Environment: "dev", Version: version,
         BaseImage: "ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64", ManagedBy: "golden-ami" };
 
@@ -225,30 +225,31 @@ function parseDuration(duration: string): number {
 describe("GoldenImage: immutable versions", () => {
     const dev = parseStackConfig(readStackConfig("dev"), "dev");
     const lockWith = (change: (recipe: ReturnType<typeof recipeInputs>) => void): VersionLock => {
-        const recipe = recipeInputs(dev.image);
+        const locked = readVersionLock();
+        const recipe = recipeInputs(dev.images[0]);
         change(recipe);
-        return { [lockKey(dev.image)]: { recipe, lockedAt: "2026-11-30T00:00:00Z" } };
+        return { ...locked, [lockKey(dev.images[0])]: { recipe, lockedAt: "2026-11-30T00:00:00Z" } };
     };
 
     it("refuses, before any resource, a component document edited without a version bump, naming the file", async () => {
-        const run = await runProgram("dev", { versionLock: lockWith(recipe => { recipe.documents.hygiene = "0".repeat(64); }) });
-        assert.match(run.error?.message ?? "", /components\/documents\/hygiene\.yaml changed since al2023-base \d+\.\d+\.\d+ was built from it.*bump golden-ami:image\.version/);
+        const run = await runProgram("dev", { versionLock: lockWith(recipe => { recipe.steps[recipe.steps.length - 1] = `components/documents/hygiene.yaml sha256:${"0".repeat(64)}`; }) });
+        assert.match(run.error?.message ?? "", /the build and test steps \(now: components\/documents\/hygiene\.yaml\) .*changed since al2023-base \d+\.\d+\.\d+ was locked.*bump golden-ami:images\.al2023-base\.version/);
         assert.deepStrictEqual(run.resources.filter(resource => resource.custom && resource.type !== "pulumi:providers:aws"), []);
     });
 
     it("refuses a changed base image or root volume without a version bump", async () => {
         const run = await runProgram("dev", { versionLock: lockWith(recipe => { recipe.baseImage = "ami-0123456789abcdef0"; recipe.rootVolumeGiB = 8; }) });
-        assert.match(run.error?.message ?? "", /golden-ami:image\.baseImage, golden-ami:image\.rootVolumeGiB changed since/);
+        assert.match(run.error?.message ?? "", /golden-ami:images\.al2023-base\.baseImage, golden-ami:images\.al2023-base\.rootVolumeGiB changed since/);
     });
 
     it("refuses a version nobody locked, saying which command records it", async () => {
         const run = await runProgram("dev", { versionLock: {} });
-        assert.match(run.error?.message ?? "", /golden-ami:image\.version \d+\.\d+\.\d+ of al2023-base is not in image-versions\.lock\.json: run `npm run lock -- --stack dev`/);
+        assert.match(run.error?.message ?? "", /golden-ami:images\.al2023-base\.version \d+\.\d+\.\d+ is not in image-versions\.lock\.json: run `npm run lock -- --stack dev --image al2023-base`/);
     });
 
     it("builds on the base AMI the version was locked on, and records it and the commit on the AMI", async () => {
         const lock = lockWith(() => undefined);
-        Object.assign(lock[lockKey(dev.image)], { baseImageId: "ami-0fedcba9876543210", commit: "0123abcd" });
+        Object.assign(lock[lockKey(dev.images[0])], { baseImageId: "ami-0fedcba9876543210", commit: "0123abcd" });
         const run = await runStack("dev", { versionLock: lock });
         assert.strictEqual(onlyOne(run, TYPES.recipe).inputs.parentImage, "ami-0fedcba9876543210");
         const [distribution] = onlyOne(run, TYPES.distribution).inputs.distributions;
@@ -257,8 +258,8 @@ describe("GoldenImage: immutable versions", () => {
     });
 
     it("keeps the committed lock in step with the documents: the stack's version is locked as it is now", () => {
-        const { problems } = checkLockedVersion(dev.image, "dev", readVersionLock());
-        assert.deepStrictEqual(problems, []);
+        assert.strictEqual(dev.images.length, 2);
+        for (const image of dev.images) assert.deepStrictEqual(checkLockedVersion(image, "dev", readVersionLock()).problems, [], image.name);
     });
 
     it("fails every ExecuteBash step on its first failing command: AWSTOE only sees the script's last exit code", () => {

@@ -93,7 +93,7 @@ describe("the golden-ami policy pack", () => {
     it("keeps each stack's policy settings in step with its stack file: hop limit, deprecation horizon, public sharing block", () => {
         for (const stack of ["dev", "prod"] as const) {
             const config = parseStackConfig(readStackConfig(stack), stack);
-            const hopLimit = config.fleet?.containers ? 2 : 1;
+            const hopLimit = config.fleets.some(fleet => fleet.containers) ? 2 : 1;
             for (const policy of ["launch-templates-hardened", "instance-launches-hardened"]) {
                 assert.deepStrictEqual(policyProperties(stack, policy), { maxHopLimit: hopLimit }, `${stack} ${policy}`);
             }

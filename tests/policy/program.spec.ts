@@ -56,8 +56,8 @@ function configFor(stack: "dev" | "prod", raw: RawStackConfig): Record<string, u
             allowedOrganizationalUnitArns: parsed.sharing.organizationalUnitArns,
         },
         "image-regions-block-public-sharing": { ...config["image-regions-block-public-sharing"], enforcedByOrganization: !parsed.blockPublicSharing },
-        "launch-templates-hardened": { ...config["launch-templates-hardened"], maxHopLimit: parsed.fleet?.containers ? 2 : 1 },
-        "instance-launches-hardened": { ...config["instance-launches-hardened"], maxHopLimit: parsed.fleet?.containers ? 2 : 1 },
+        "launch-templates-hardened": { ...config["launch-templates-hardened"], maxHopLimit: parsed.fleets.some(fleet => fleet.containers) ? 2 : 1 },
+        "instance-launches-hardened": { ...config["instance-launches-hardened"], maxHopLimit: parsed.fleets.some(fleet => fleet.containers) ? 2 : 1 },
     };
 }
 

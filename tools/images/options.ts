@@ -8,6 +8,8 @@ export type Command = (typeof COMMANDS)[number];
 export interface CliOptions {
     command: Command;
     stack?: string;
+    /** The catalog image the command works on; required when the stack has more than one. */
+    image?: string;
     regions?: string[];
     name?: string;
     keep?: number;
@@ -50,13 +52,14 @@ Commands:
   gate     judge a build's vulnerability scan: exit 1 when a finding at or above --max-severity is
            not allow-listed (promotions/findings-allowlist.json), or the scan is missing or unfinished
   manifest the packages Image Builder recorded for a build, with versions; --write keeps them in
-           promotions/<stack>/<version>.manifest.json
+           promotions/<stack>/<image>/<version>.manifest.json
   promote  pin a promoting stack (prod) to the first available build of --version of the --from
-           stack: edits Pulumi.<stack>.yaml, writes promotions/<stack>/<version>.json and the manifest.
+           stack: edits Pulumi.<stack>.yaml, writes promotions/<stack>/<image>/<version>.json and the manifest.
            Runs the gate first. Roll back by promoting an earlier version
 
 Flags:
   --stack <name>           read Pulumi.<name>.yaml for regions, image name, version, sharing, tags, keep
+  --image <name>           the stack's image (a key of golden-ami:images); required when it has more than one
   --regions <a,b>          regions to look in (default: the stack's, home region first)
   --name <image>           image family name (default: the stack's image.name)
   --json                   list, verify, gate, manifest: print JSON instead of text
@@ -75,7 +78,7 @@ Flags:
                            passes with a warning. What CI runs before prod's \`up\`
   --max-severity <level>   gate, promote: findings at or above it fail the gate (default HIGH);
                            one of ${SEVERITIES.join(", ")}; UNTRIAGED findings fail at every level
-  --write                  manifest: also write promotions/<stack>/<version>.manifest.json
+  --write                  manifest: also write promotions/<stack>/<image>/<version>.manifest.json
   --from <stack>           promote: the building stack whose image is pinned (e.g. dev)
   --dry-run                promote: print what would be written, write nothing
   --force --reason <text>  promote: pin an image that fails the gate; the reason is recorded
@@ -86,12 +89,12 @@ Exit codes: 0 all well, 1 drift found, a gate failed, no build found or a prune 
             3 AWS could not be read (credentials, permissions, throttling, no answer in time).`;
 
 const FLAGS_OF: Record<Command, string[]> = {
-    list: ["stack", "regions", "name", "json", "launched-within", "ssm-path"],
-    verify: ["stack", "regions", "name", "json", "require-tags"],
-    prune: ["stack", "regions", "name", "keep", "launched-within", "ssm-path", "apply", "report"],
-    gate: ["stack", "version", "max-severity", "json", "pinned-by"],
-    manifest: ["stack", "version", "json", "write"],
-    promote: ["stack", "from", "version", "max-severity", "dry-run", "force", "reason"],
+    list: ["stack", "image", "regions", "name", "json", "launched-within", "ssm-path"],
+    verify: ["stack", "image", "regions", "name", "json", "require-tags"],
+    prune: ["stack", "image", "regions", "name", "keep", "launched-within", "ssm-path", "apply", "report"],
+    gate: ["stack", "image", "version", "max-severity", "json", "pinned-by"],
+    manifest: ["stack", "image", "version", "json", "write"],
+    promote: ["stack", "image", "from", "version", "max-severity", "dry-run", "force", "reason"],
 };
 
 const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
@@ -114,6 +117,7 @@ export function parseOptions(argv: string[]): CliOptions | "help" {
     const options: CliOptions = {
         command: command as Command,
         stack: nonEmpty("--stack", values.stack),
+        image: nonEmpty("--image", values.image),
         regions: values.regions === undefined ? undefined : list("--regions", values.regions),
         name: nonEmpty("--name", values.name),
         keep: values.keep === undefined ? undefined : wholeNumber("--keep", values.keep, 1),
@@ -175,6 +179,7 @@ function parseFlags(argv: string[]) {
             strict: true,
             options: {
                 stack: { type: "string" },
+                image: { type: "string" },
                 regions: { type: "string" },
                 name: { type: "string" },
                 keep: { type: "string" },

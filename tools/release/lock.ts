@@ -9,15 +9,16 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { parseDocument } from "yaml";
-import { GoldenAmiConfig, parseStackConfig, PROJECT } from "../../components/config";
-import { checkLockedVersion, lockKey, LockedVersion, readVersionLock, recipeInputs, VERSION_LOCK_FILE, VersionLock, writeVersionLock } from "../../components/versionLock";
+import { ConfigError, parseStackConfig, PROJECT, StackImage, stackImage } from "../../components/config";
+import { checkLockedVersion, lockKey, LockedVersion, parentOf, readVersionLock, recipeInputs, VERSION_LOCK_FILE, VersionLock, writeVersionLock } from "../../components/versionLock";
 import { readStackConfig, REPO_ROOT } from "../engine/stackFile";
 
-export const USAGE = `Usage: npm run lock -- --stack <building stack> [--bump patch|minor|major] [--base-image-id ami-…]
+export const USAGE = `Usage: npm run lock -- --stack <building stack> [--image <name>] [--bump patch|minor|major] [--base-image-id ami-…]
 
 Records what the stack's image.version is made of (component documents, base image and the AMI it
 resolves to now, root volume) in ${VERSION_LOCK_FILE}. Commit the file with the stack file.
-  --bump <part>           first raise image.version in Pulumi.<stack>.yaml (comments are kept)
+  --image <name>          the image of golden-ami:images to lock (required when the stack has more than one)
+  --bump <part>           first raise the image's version in Pulumi.<stack>.yaml (comments are kept)
   --base-image-id <ami>   the base image's AMI, instead of resolving image.baseImage's SSM parameter
   --help                  this text`;
 
@@ -25,6 +26,8 @@ export type BumpPart = "patch" | "minor" | "major";
 
 export interface LockOptions {
     stack: string;
+    /** The catalog image to lock; required when the stack has more than one. */
+    image?: string;
     bump?: BumpPart;
     baseImageId?: string;
 }
@@ -43,7 +46,7 @@ export function parseLockOptions(argv: string[]): LockOptions | "help" {
     let parsed;
     try {
         parsed = parseArgs({ args: argv, strict: true, allowPositionals: false, options: {
-            stack: { type: "string" }, bump: { type: "string" }, "base-image-id": { type: "string" }, help: { type: "boolean", short: "h" },
+            stack: { type: "string" }, image: { type: "string" }, bump: { type: "string" }, "base-image-id": { type: "string" }, help: { type: "boolean", short: "h" },
         } });
     } catch (error) {
         throw new LockUsageError(error instanceof Error ? error.message : String(error));
@@ -58,7 +61,7 @@ export function parseLockOptions(argv: string[]): LockOptions | "help" {
     if (baseImageId !== undefined && !/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/.test(baseImageId)) {
         throw new LockUsageError(`--base-image-id must be an AMI id like ami-0123456789abcdef0, got "${baseImageId}"`);
     }
-    return { stack: values.stack, bump: values.bump as BumpPart | undefined, baseImageId };
+    return { stack: values.stack, ...(values.image !== undefined && { image: values.image }), bump: values.bump as BumpPart | undefined, baseImageId };
 }
 
 export function bumpVersion(version: string, part: BumpPart): string {
@@ -68,24 +71,25 @@ export function bumpVersion(version: string, part: BumpPart): string {
 
 /** Locks the stack's version (bumped first if asked); returns the key and entry written, or the entry already there. */
 export async function lockVersion(options: LockOptions, deps: LockDependencies): Promise<{ key: string; entry: LockedVersion; written: boolean; version: string }> {
-    let config = readConfig(options.stack, deps.root);
+    let config = readConfig(options.stack, options.image, deps.root);
     if (config.promoteFrom) throw new LockUsageError(`stack ${options.stack} promotes (golden-ami:promoteFrom): only a building stack's versions are locked`);
     if (options.bump) {
-        setImageVersion(options.stack, bumpVersion(config.image.version, options.bump), deps.root);
-        config = readConfig(options.stack, deps.root);
+        setImageVersion(options.stack, config.image.name, bumpVersion(config.image.version, options.bump), deps.root);
+        config = readConfig(options.stack, options.image, deps.root);
     }
     const lockFile = path.join(deps.root, VERSION_LOCK_FILE);
     const lock: VersionLock = readVersionLock(lockFile);
     const key = lockKey(config.image);
     const existing = lock[key];
     if (existing) {
-        const { problems } = checkLockedVersion(config.image, options.stack, lock);
+        const { problems } = checkLockedVersion(config.image, options.stack, lock, parentOf(config.image, config.images));
         if (problems.length > 0) throw new LockUsageError(`${key} is locked already with other contents: ${problems.join("; ")}`);
         return { key, entry: existing, written: false, version: config.image.version };
     }
     const entry: LockedVersion = {
-        recipe: recipeInputs(config.image),
-        baseImageId: options.baseImageId ?? await baseImageIdOf(config, deps),
+        recipe: recipeInputs(config.image, parentOf(config.image, config.images)),
+        // A layered image builds on its parent's build, whatever AMI that is.
+        ...(config.image.parentImage === undefined && { baseImageId: options.baseImageId ?? await baseImageIdOf(config, deps) }),
         lockedAt: deps.now().toISOString().replace(/\.\d{3}Z$/, "Z"),
         ...(deps.commit() && { commit: deps.commit() }),
     };
@@ -93,20 +97,25 @@ export async function lockVersion(options: LockOptions, deps: LockDependencies):
     return { key, entry, written: true, version: config.image.version };
 }
 
-function readConfig(stack: string, root: string): GoldenAmiConfig {
-    return parseStackConfig(readStackConfig(stack, root), stack);
+function readConfig(stack: string, image: string | undefined, root: string): StackImage {
+    try {
+        return stackImage(parseStackConfig(readStackConfig(stack, root), stack), image);
+    } catch (error) {
+        if (error instanceof ConfigError && error.problems.length === 1 && image === undefined) throw new LockUsageError(error.problems[0]);
+        throw error;
+    }
 }
 
-async function baseImageIdOf(config: GoldenAmiConfig, deps: LockDependencies): Promise<string> {
+async function baseImageIdOf(config: StackImage, deps: LockDependencies): Promise<string> {
     const base = config.image.baseImage;
     return base.startsWith("ssm:") ? deps.resolveBaseImage(base.slice("ssm:".length), config.homeRegion) : base;
 }
 
-/** Sets golden-ami:image.version in the stack file, keeping its comments and layout. */
-function setImageVersion(stack: string, version: string, root: string): void {
+/** Sets golden-ami:images.<image>.version in the stack file, keeping its comments and layout. */
+function setImageVersion(stack: string, image: string, version: string, root: string): void {
     const file = path.join(root, `Pulumi.${stack}.yaml`);
     const document = parseDocument(fs.readFileSync(file, "utf8"));
-    document.setIn(["config", `${PROJECT}:image`, "version"], version);
+    document.setIn(["config", `${PROJECT}:images`, image, "version"], version);
     fs.writeFileSync(file, document.toString());
 }
 

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { ConfigError, GoldenAmiConfig, parseStackConfig } from "../../components/config";
+import { ConfigError, GoldenAmiConfig, imageNamed, parseStackConfig } from "../../components/config";
 import { lockKey, readVersionLock, VERSION_LOCK_FILE } from "../../components/versionLock";
 import { clientFactory } from "../images/aws/clients";
 import { readStackConfig, REPO_ROOT, StackFileError } from "../engine/stackFile";
@@ -47,20 +47,28 @@ export function loadStack(stack: string, root: string = REPO_ROOT): GoldenAmiCon
     return parseStackConfig(readStackConfig(stack, root), stack);
 }
 
-export async function patchDue(stack: string, maxAgeDays: number, ssm: Pick<SSMClient, "send">, now: Date, root: string = REPO_ROOT): Promise<PatchDue> {
-    const { image } = loadStack(stack, root);
-    const locked = readVersionLock(path.join(root, VERSION_LOCK_FILE))[lockKey(image)];
-    if (!locked) {
-        throw new StackFileError(`${lockKey(image)} (golden-ami:image.version in Pulumi.${stack}.yaml) is not in ${VERSION_LOCK_FILE}: run \`npm run lock -- --stack ${stack}\` and commit it`);
+/** Each image of the stack (or only `imageName`), decided on its own; due when any one is, with the reasons named by image. */
+export async function patchDue(stack: string, maxAgeDays: number, ssm: Pick<SSMClient, "send">, now: Date, root: string = REPO_ROOT, imageName?: string): Promise<PatchDue> {
+    const config = loadStack(stack, root);
+    const images = imageName === undefined ? config.images : [imageNamed(config, imageName)];
+    const lock = readVersionLock(path.join(root, VERSION_LOCK_FILE));
+    const results: PatchDue[] = [];
+    for (const image of images) {
+        const locked = lock[lockKey(image)];
+        if (!locked) {
+            throw new StackFileError(`${lockKey(image)} (golden-ami:images.${image.name}.version in Pulumi.${stack}.yaml) is not in ${VERSION_LOCK_FILE}: run \`npm run lock -- --stack ${stack} --image ${image.name}\` and commit it`);
+        }
+        let current: string | undefined;
+        if (image.baseImage.startsWith("ssm:")) {
+            const name = image.baseImage.slice("ssm:".length);
+            const answer = await ssm.send(new GetParameterCommand({ Name: name }));
+            current = answer.Parameter?.Value;
+            if (!current) throw new Error(`SSM parameter ${name} has no value`);
+        }
+        const decided = decide(image.version, locked, current, now, maxAgeDays);
+        results.push(images.length === 1 ? decided : { ...decided, version: `${image.name} ${image.version}`, reasons: decided.reasons.map(reason => `${image.name}: ${reason}`) });
     }
-    let current: string | undefined;
-    if (image.baseImage.startsWith("ssm:")) {
-        const name = image.baseImage.slice("ssm:".length);
-        const answer = await ssm.send(new GetParameterCommand({ Name: name }));
-        current = answer.Parameter?.Value;
-        if (!current) throw new Error(`SSM parameter ${name} has no value`);
-    }
-    return decide(image.version, locked, current, now, maxAgeDays);
+    return { due: results.some(result => result.due), version: results.map(result => result.version).join(", "), reasons: results.flatMap(result => result.reasons) };
 }
 
 async function main(argv: string[]): Promise<number> {

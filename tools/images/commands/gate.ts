@@ -61,7 +61,7 @@ export async function gateCommand(build: BuildTarget, settings: { threshold: Sev
                     `promote again (npm run images -- promote --from ${build.stack} --version ${build.version} --stack ${build.pin.stack})`, settings.threshold)
                 : await gateBuild(imageBuilder, buildArn, build.region, judge);
             if (!result.passed) {
-                const forced = forcedPromotion(context, build.pin.stack, build.version, build.pin.amiId);
+                const forced = forcedPromotion(context, build.pin.stack, build.imageName, build.version, build.pin.amiId);
                 if (forced !== undefined) result = { ...result, forced };
             }
         }
@@ -78,11 +78,11 @@ export async function gateCommand(build: BuildTarget, settings: { threshold: Sev
  * The forced promotion of exactly this AMI at this version, from the promoting stack's record: a
  * reviewed `promote --force --reason`, which CI must then let through, or prod could never deploy it.
  */
-export function forcedPromotion(context: CommandContext, stack: string, version: string, amiId: string): GateResult["forced"] {
-    const record = readPromotionRecord(context.files, stack, version);
+export function forcedPromotion(context: CommandContext, stack: string, image: string, version: string, amiId: string): GateResult["forced"] {
+    const record = readPromotionRecord(context.files, stack, image, version);
     const reason = record?.forced?.reason;
     return typeof reason === "string" && reason.trim() !== "" && record?.amiId === amiId && record.version === version
-        ? { reason, record: promotionRecordPath(stack, version) } : undefined;
+        ? { reason, record: promotionRecordPath(stack, image, version) } : undefined;
 }
 
 export function renderGate(subject: string, result: GateResult): string[] {

@@ -38,7 +38,7 @@ export async function manifestCommand(build: BuildTarget, settings: { json: bool
         const manifest = await readManifest(imageBuilder,
             { image: build.recipeName, version: build.version, buildArn: first.build.arn, region: build.region, amiId: amiOfBuild(first.build, build.region) },
             context.now(), progress);
-        const file = manifestPath(build.stack, build.version);
+        const file = manifestPath(build.stack, build.imageName, build.version);
         if (settings.json) {
             context.stdout(JSON.stringify(manifest, null, 2));
         } else {

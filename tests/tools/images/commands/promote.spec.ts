@@ -17,10 +17,10 @@ import { BUILD_ACCOUNT, buildArn, FAMILY, goldenAmi, recordingContext, scanFindi
 const DEV_FILE = `# dev: the building stack.
 config:
   aws:region: us-east-1
-  golden-ami:image:
-    name: al2023-base
-    version: 1.4.1
-    baseImage: ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64
+  golden-ami:images:
+    al2023-base:
+      version: 1.4.1
+      baseImage: ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64
   golden-ami:sharing:
     promotingAccounts:
       - "222222222222"
@@ -29,17 +29,18 @@ config:
 `;
 
 const PROD_FILE = `# prod: the promoting stack. Never builds.
-# image.version and promoteFrom.amiId are written together by promote.
+# An image's version and its promoteFrom.amiIds entry are written together by promote.
 config:
   aws:region: us-east-1
-  golden-ami:image:
-    name: al2023-base
-    version: 1.4.0 # the version prod runs
-    baseImage: ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64
+  golden-ami:images:
+    al2023-base:
+      version: 1.4.0 # the version prod runs
+      baseImage: ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64
   golden-ami:promoteFrom:
     account: "111111111111"
     region: us-east-1
-    amiId: ami-0000000000000a401
+    amiIds:
+      al2023-base: ami-0000000000000a401
     stack: dev
   golden-ami:regions:
     - us-west-2
@@ -116,9 +117,9 @@ describe("images promote", () => {
         assert.strictEqual(exitCode, ExitCode.ok, output);
         assert.strictEqual(repo.read("Pulumi.prod.yaml"), PROD_FILE
             .replace("version: 1.4.0 # the version prod runs", "version: 1.4.1 # the version prod runs")
-            .replace(`amiId: ${AMI_140}`, `amiId: ${AMI_141}`));
+            .replace(`al2023-base: ${AMI_140}`, `al2023-base: ${AMI_141}`));
         const prod = parseStackConfig(readStackConfig("prod", repo.root), "prod");
-        assert.deepStrictEqual([prod.image.version, prod.promoteFrom], ["1.4.1", { account: BUILD_ACCOUNT, region: "us-east-1", amiId: AMI_141, stack: "dev" }]);
+        assert.deepStrictEqual([prod.images[0].version, prod.promoteFrom], ["1.4.1", { account: BUILD_ACCOUNT, region: "us-east-1", amiIds: { [FAMILY]: AMI_141 }, stack: "dev" }]);
         const { Owners, IncludeDeprecated, Filters } = aws.regions["us-east-1"].ec2.commandCalls(DescribeImagesCommand)[0].args[0].input;
         assert.deepStrictEqual({ Owners, IncludeDeprecated, Filters }, {
             Owners: [BUILD_ACCOUNT], IncludeDeprecated: true, Filters: [{ Name: "name", Values: ["al2023-base-1.4.1-dev-*"] }],
@@ -128,7 +129,7 @@ describe("images promote", () => {
 
     it("records the promotion and the image's packages in promotions/<stack>/", async () => {
         const { repo } = track(await promote(PROMOTE_141));
-        const record = JSON.parse(repo.read("promotions/prod/1.4.1.json")) as PromotionRecord;
+        const record = JSON.parse(repo.read("promotions/prod/al2023-base/1.4.1.json")) as PromotionRecord;
         assert.deepStrictEqual({ ...record, gate: undefined }, {
             stack: "prod",
             version: "1.4.1",
@@ -140,10 +141,10 @@ describe("images promote", () => {
             promotedAt: "2026-06-01T12:00:00.000Z",
             previous: { version: "1.4.0", amiId: AMI_140 },
             gate: undefined,
-            manifest: "promotions/prod/1.4.1.manifest.json",
+            manifest: "promotions/prod/al2023-base/1.4.1.manifest.json",
         });
         assert.deepStrictEqual([record.gate.passed, record.gate.threshold, record.gate.counts.MEDIUM], [true, "HIGH", 1]);
-        const manifest = JSON.parse(repo.read("promotions/prod/1.4.1.manifest.json")) as { packages: unknown[]; amiId: string };
+        const manifest = JSON.parse(repo.read("promotions/prod/al2023-base/1.4.1.manifest.json")) as { packages: unknown[]; amiId: string };
         assert.deepStrictEqual([manifest.amiId, manifest.packages], [AMI_141, [{ name: "bash", version: "5.2.15" }, { name: "openssl-libs", version: "3.0.8-1.amzn2023.0.14" }]]);
     });
 
@@ -159,7 +160,7 @@ describe("images promote", () => {
     it("finds the build from Image Builder's list when the AMI lacks its Ec2ImageBuilderArn tag", async () => {
         const { exitCode, repo } = track(await promote(PROMOTE_141, buildingAccount({}, { tagged: false })));
         assert.strictEqual(exitCode, ExitCode.ok);
-        assert.strictEqual((JSON.parse(repo.read("promotions/prod/1.4.1.json")) as PromotionRecord).buildArn, buildArn(2));
+        assert.strictEqual((JSON.parse(repo.read("promotions/prod/al2023-base/1.4.1.json")) as PromotionRecord).buildArn, buildArn(2));
     });
 
     it("refuses an image that fails the gate, exit 1, changing nothing", async () => {
@@ -177,7 +178,7 @@ describe("images promote", () => {
         const reason = "INC-4711: openssl fix must reach prod today; scan re-run tracked in SEC-88";
         const { exitCode, repo } = track(await promote([...PROMOTE_141, "--force", "--reason", reason], failing));
         assert.strictEqual(exitCode, ExitCode.ok);
-        const record = JSON.parse(repo.read("promotions/prod/1.4.1.json")) as PromotionRecord;
+        const record = JSON.parse(repo.read("promotions/prod/al2023-base/1.4.1.json")) as PromotionRecord;
         assert.deepStrictEqual([record.forced, record.gate.passed, record.gate.scanStatus], [{ reason }, false, "TIMED_OUT"]);
         assert.match(record.gate.problem ?? "", /did not complete \(TIMED_OUT\)/);
     });
@@ -214,8 +215,8 @@ describe("images promote", () => {
         const { exitCode } = await promote(["--from", "dev", "--version", "1.4.0", "--stack", "prod"], buildingAccount(), repo);
         assert.strictEqual(exitCode, ExitCode.ok);
         const prod = parseStackConfig(readStackConfig("prod", repo.root), "prod");
-        assert.deepStrictEqual([prod.image.version, prod.promoteFrom?.amiId], ["1.4.0", AMI_140]);
-        assert.deepStrictEqual((JSON.parse(repo.read("promotions/prod/1.4.0.json")) as PromotionRecord).previous, { version: "1.4.1", amiId: AMI_141 });
+        assert.deepStrictEqual([prod.images[0].version, prod.promoteFrom?.amiIds[FAMILY]], ["1.4.0", AMI_140]);
+        assert.deepStrictEqual((JSON.parse(repo.read("promotions/prod/al2023-base/1.4.0.json")) as PromotionRecord).previous, { version: "1.4.1", amiId: AMI_141 });
     });
 
     it("sets promoteFrom.region to the building stack's home region when it differs", async () => {
@@ -256,7 +257,7 @@ describe("images promote", () => {
     it("changes the committed Pulumi.prod.yaml by one line when pinning the values it already has: the building stack's name", () => {
         const committed = fs.readFileSync(path.join(__dirname, "../../../../Pulumi.prod.yaml"), "utf8");
         const prod = parseStackConfig(readStackConfig("prod"), "prod");
-        const pinned = pinPromotion(committed, { version: prod.image.version, amiId: prod.promoteFrom!.amiId, region: prod.promoteFrom!.region, stack: "dev" }, "Pulumi.prod.yaml");
+        const pinned = pinPromotion(committed, { image: prod.images[0].name, version: prod.images[0].version, amiId: prod.promoteFrom!.amiIds[prod.images[0].name], region: prod.promoteFrom!.region, stack: "dev" }, "Pulumi.prod.yaml");
         const added = pinned.split("\n").filter(line => !committed.split("\n").includes(line));
         assert.deepStrictEqual(added, ["    stack: dev"]);
         assert.strictEqual(pinned.split("\n").length, committed.split("\n").length + 1, "nothing else changes, comments included");
@@ -266,11 +267,11 @@ describe("images promote", () => {
 describe("images promote: the first promotion", () => {
     it("pins a promoting stack that has no amiId yet, and records no previous pin", async () => {
         const repo = repository();
-        fs.writeFileSync(path.join(repo.root, "Pulumi.prod.yaml"), PROD_FILE.replace(/\n    amiId: .*\n/, "\n"));
+        fs.writeFileSync(path.join(repo.root, "Pulumi.prod.yaml"), PROD_FILE.replace(/\n    amiIds:\n      al2023-base: .*\n/, "\n"));
         const { exitCode, output } = await promote(PROMOTE_141, buildingAccount(), repo);
         assert.strictEqual(exitCode, ExitCode.ok, output);
-        assert.strictEqual(parseStackFile("prod", repo.root).promoteFrom?.amiId, AMI_141);
-        const record = JSON.parse(repo.read("promotions/prod/1.4.1.json"));
+        assert.strictEqual(parseStackFile("prod", repo.root).promoteFrom?.amiIds[FAMILY], AMI_141);
+        const record = JSON.parse(repo.read("promotions/prod/al2023-base/1.4.1.json"));
         assert.strictEqual(record.previous, undefined, "nothing was pinned before");
     });
 });
