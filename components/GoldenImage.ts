@@ -243,7 +243,7 @@ export function firstAmiId(outputResources: aws.types.output.imagebuilder.ImageO
     if (!ami) {
         throw new Error("Image Builder reported no AMI for this build: it failed or was cancelled. Read why in the build logs " +
             "(the logs bucket) or the build topic; after the fix, build again at the same version with " +
-            `\`pulumi up --replace '${urn}'\`, or bump image.version (npm run lock -- --stack <stack> --bump patch)`);
+            `\`pulumi up --replace '${urn}'\`, or bump the image's version (npm run lock -- --stack <stack> --image <name> --bump patch)`);
     }
     return ami;
 }
