@@ -105,7 +105,7 @@ export function renderGate(subject: string, result: GateResult): string[] {
     } else {
         lines.push(`FAIL: ${result.blocking.length} finding(s) at or above ${result.threshold} are not allow-listed: ` +
             `${result.blocking.map(finding => `${finding.id ?? finding.title ?? "(no id)"} (${finding.severity})`).join(", ")}. ` +
-            `Rebuild with the fixes (bump image.version), or accept a finding in promotions/findings-allowlist.json with an expiry date and a reason`);
+            `Rebuild with the fixes (bump the image's version), or accept a finding in promotions/findings-allowlist.json with an expiry date and a reason`);
     }
     return withForced(lines, result);
 }

@@ -145,7 +145,7 @@ describe("images gate", () => {
             const forced = await gatePinned({ builds: builds() }, "ami-0000000000000a413", forcedRecord("ami-0000000000000a413"));
             assert.strictEqual(forced.exitCode, ExitCode.ok, forced.output);
             assert.match(forced.output, /FAIL: 1 finding/);
-            assert.match(forced.output, /FORCED: the image was promoted although it fails the gate \(promotions\/prod\/1\.4\.1\.json: "CVE-2026-0999 is in a package removed at boot"\); not blocking/);
+            assert.match(forced.output, /FORCED: the image was promoted although it fails the gate \(promotions\/prod\/al2023-base\/1\.4\.1\.json: "CVE-2026-0999 is in a package removed at boot"\); not blocking/);
             // A record forcing another AMI does not cover this one.
             const other = await gatePinned({ builds: builds() }, "ami-0000000000000a413", forcedRecord("ami-0000000000000a412"));
             assert.strictEqual(other.exitCode, ExitCode.problemsFound);

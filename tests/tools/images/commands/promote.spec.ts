@@ -153,8 +153,8 @@ describe("images promote", () => {
         assert.strictEqual(exitCode, ExitCode.ok);
         assert.strictEqual(repo.read("Pulumi.prod.yaml"), PROD_FILE);
         assert.strictEqual(repo.exists("promotions"), false);
-        assert.match(output, /--- Pulumi\.prod\.yaml\n- {5}version: 1\.4\.0 # the version prod runs\n\+ {5}version: 1\.4\.1 # the version prod runs\n- {5}amiId: ami-0000000000000a401\n\+ {5}amiId: ami-0000000000000a412/);
-        assert.match(output, /--- promotions\/prod\/1\.4\.1\.json\n\{\n {2}"stack": "prod"/);
+        assert.match(output, /--- Pulumi\.prod\.yaml\n- {7}version: 1\.4\.0 # the version prod runs\n\+ {7}version: 1\.4\.1 # the version prod runs\n- {7}al2023-base: ami-0000000000000a401\n\+ {7}al2023-base: ami-0000000000000a412/);
+        assert.match(output, /--- promotions\/prod\/al2023-base\/1\.4\.1\.json\n\{\n {2}"stack": "prod"/);
     });
 
     it("finds the build from Image Builder's list when the AMI lacks its Ec2ImageBuilderArn tag", async () => {
@@ -191,7 +191,7 @@ describe("images promote", () => {
         // main.yml's gate job, on the merged files.
         const ci = recordingContext(fakeAws({ "us-east-1": failing }).clientsFor, repoFilesAt(repo.root));
         assert.strictEqual(await runCli(["gate", "--stack", "dev", "--pinned-by", "prod", "--max-severity", "HIGH"], ci.context, repo.loadStack), ExitCode.ok, ci.stdout.join("\n"));
-        assert.match(ci.stdout.join("\n"), /build .*\/1\.4\.1\/2, ami-0000000000000a412.*\n[\s\S]*FORCED: .*promotions\/prod\/1\.4\.1\.json: "INC-4711/);
+        assert.match(ci.stdout.join("\n"), /build .*\/1\.4\.1\/2, ami-0000000000000a412.*\n[\s\S]*FORCED: .*promotions\/prod\/al2023-base\/1\.4\.1\.json: "INC-4711/);
         // Without --pinned-by, as the workflow ran it before, the gate blocks prod's up for good.
         const before = recordingContext(fakeAws({ "us-east-1": failing }).clientsFor, repoFilesAt(repo.root));
         assert.strictEqual(await runCli(["gate", "--stack", "dev", "--version", "1.4.1"], before.context, repo.loadStack), ExitCode.problemsFound);
