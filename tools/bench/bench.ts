@@ -9,7 +9,7 @@
 import { execFileSync } from "child_process";
 import { parseStackConfig } from "../../components/config";
 import { longestDependencyChain } from "../engine/dependencyGraph";
-import { generatedStackConfig, MAX_PRINCIPALS } from "../engine/generatedConfig";
+import { generatedStackConfig, generatedVersionLock, MAX_PRINCIPALS } from "../engine/generatedConfig";
 import { runProgram } from "../engine/mockRun";
 import { policies } from "../../policy/policies";
 import { analyzeRequest, AnalyzerSession, analyzerStackResource, loadPackConfig, programResources } from "../engine/policyRunner";
@@ -17,6 +17,8 @@ import { analyzeRequest, AnalyzerSession, analyzerStackResource, loadPackConfig,
 interface Measurement {
     regions: number;
     principals: number;
+    /** Images of the catalog, side by side (none layered). */
+    images: number;
     resources: number;
     seconds: number;
     peakMemoryMiB: number;
@@ -26,21 +28,26 @@ interface Measurement {
 /** What one case may cost per resource, relative to the smallest case, before the bench fails. */
 const GROWTH_TOLERANCE = 2;
 
-async function measure(regions: number, principals: number): Promise<Measurement> {
+/** The catalog case the bench always adds: images × regions × principals. */
+export const CATALOG_CASE = { images: 3, regions: 6, principals: 25 };
+
+async function measure(regions: number, principals: number, images = 1): Promise<Measurement> {
+    const rawConfig = generatedStackConfig(regions, principals, images, false);
+    const versionLock = generatedVersionLock(rawConfig);
     const started = process.hrtime.bigint();
-    const run = await runProgram("dev", { rawConfig: generatedStackConfig(regions, principals) });
+    const run = await runProgram("dev", { rawConfig, versionLock });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     if (run.error) throw run.error;
     const custom = run.resources.filter(resource => resource.custom && !resource.type.startsWith("pulumi:providers:"));
     return {
-        regions, principals, resources: custom.length, seconds,
+        regions, principals, images, resources: custom.length, seconds,
         peakMemoryMiB: process.resourceUsage().maxRSS / 1024,
         longestChain: longestDependencyChain(run.resources).map(resource => resource.type.split(":").pop()!),
     };
 }
 
-function measureInChildProcess(regions: number, principals: number): Measurement {
-    const output = execFileSync(process.execPath, [...process.execArgv, __filename, "--case", `${regions},${principals}`],
+function measureInChildProcess(regions: number, principals: number, images = 1): Measurement {
+    const output = execFileSync(process.execPath, [...process.execArgv, __filename, "--case", `${regions},${principals},${images}`],
         { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 16 * 1024 * 1024 });
     return JSON.parse(output.trim().split("\n").pop()!);
 }
@@ -50,7 +57,7 @@ export function growthProblems(measurements: Measurement[]): string[] {
     const problems: string[] = [];
     const multiRegion = measurements.filter(m => m.regions > 1);
     const chainLengths = new Set(multiRegion.map(m => m.longestChain.length));
-    if (chainLengths.size > 1) problems.push(`the longest dependency chain grows with the regions: ${[...chainLengths].join(", ")}`);
+    if (chainLengths.size > 1) problems.push(`the longest dependency chain grows with the regions or the images: ${[...chainLengths].join(", ")}`);
     const smallest = measurements.reduce((a, b) => (b.resources < a.resources ? b : a));
     for (const m of measurements) {
         const timeGrowth = (m.seconds / m.resources) / (smallest.seconds / smallest.resources);
@@ -153,8 +160,8 @@ function listFlag(args: string[], flag: string, fallback: number[]): number[] {
 async function main(args: string[]): Promise<number> {
     const caseIndex = args.indexOf("--case");
     if (caseIndex >= 0) {
-        const [regions, principals] = args[caseIndex + 1].split(",").map(Number);
-        console.log(JSON.stringify(await measure(regions, principals)));
+        const [regions, principals, images] = args[caseIndex + 1].split(",").map(Number);
+        console.log(JSON.stringify(await measure(regions, principals, images || 1)));
         return 0;
     }
     const regionCounts = listFlag(args, "--regions", [1, 4, 17]);
@@ -167,6 +174,12 @@ async function main(args: string[]): Promise<number> {
                 measurements.push(measureInChildProcess(regions, principals));
             }
         }
+        // The catalog: N images side by side, against the same stack with one image.
+        const { images, regions, principals } = CATALOG_CASE;
+        for (const count of [1, images]) {
+            process.stderr.write(`measuring ${count} image(s) × ${regions} regions × ${principals} principals...\n`);
+            measurements.push(measureInChildProcess(regions, principals, count));
+        }
     }
     let policyCost: PolicyCost | undefined;
     if (!args.includes("--no-policy")) {
@@ -177,10 +190,10 @@ async function main(args: string[]): Promise<number> {
     if (args.includes("--json")) {
         console.log(JSON.stringify({ measurements, policyCost, problems }, null, 2));
     } else {
-        console.log("regions  principals  resources  seconds  ms/resource  peak MiB  longest chain");
+        console.log("images  regions  principals  resources  seconds  ms/resource  peak MiB  longest chain");
         for (const m of measurements) {
             console.log([
-                String(m.regions).padStart(7), String(m.principals).padStart(11), String(m.resources).padStart(10),
+                String(m.images ?? 1).padStart(6), String(m.regions).padStart(9), String(m.principals).padStart(11), String(m.resources).padStart(10),
                 m.seconds.toFixed(1).padStart(8), (1000 * m.seconds / m.resources).toFixed(1).padStart(12),
                 m.peakMemoryMiB.toFixed(0).padStart(9), `  ${m.longestChain.length}: ${m.longestChain.join(" > ")}`,
             ].join(""));

@@ -11,11 +11,11 @@ export const OTHER_REGIONS = Object.values(Region).filter(region => /^(us|eu|ap|
 export const MAX_PRINCIPALS = SHARING_LIMITS.accounts + SHARING_LIMITS.organizationArns + SHARING_LIMITS.organizationalUnitArns;
 
 /**
- * The dev stack holding `imageCount` images (dev's own first, then application images layered on its first)
+ * The dev stack holding `imageCount` images (dev's own first, then application images, layered on its first unless `layered` is false)
  * in `regionCount` regions (home included), running a fleet of the first image in each, and shared with
  * `principalCount` principals: accounts first, then organizations, then OUs, within the limits.
  */
-export function generatedStackConfig(regionCount: number, principalCount: number, imageCount = 1): RawStackConfig {
+export function generatedStackConfig(regionCount: number, principalCount: number, imageCount = 1, layered = true): RawStackConfig {
     if (regionCount < 1 || regionCount > OTHER_REGIONS.length + 1) throw new Error(`regions must be 1 to ${OTHER_REGIONS.length + 1}, got ${regionCount}`);
     if (principalCount < 0 || principalCount > MAX_PRINCIPALS) throw new Error(`principals must be 0 to ${MAX_PRINCIPALS}, got ${principalCount}`);
     const accounts = Math.min(principalCount, SHARING_LIMITS.accounts);
@@ -26,7 +26,7 @@ export function generatedStackConfig(regionCount: number, principalCount: number
     const devImages = Object.entries(dev.images as Record<string, Record<string, unknown>>);
     const [firstName, first] = devImages[0];
     const images = Object.fromEntries(Array.from({ length: imageCount }, (_, index) => index < devImages.length ? devImages[index]
-        : [`app-${index - devImages.length + 1}`, { ...first, version: "1.0.0", baseImage: `image:${firstName}` }]));
+        : [`app-${index - devImages.length + 1}`, { ...first, version: "1.0.0", ...(layered && { baseImage: `image:${firstName}` }) }]));
     const [fleetName, fleet] = Object.entries(dev.fleets as Record<string, object>)[0];
     return {
         ...dev,
