@@ -77,6 +77,9 @@ describe("stack files that cannot be read", () => {
         ["an unclosed list", DEV_FILE.replace("      instanceTypes:\n        - t3.medium", "      instanceTypes: [t3.medium"), /^Pulumi\.broken\.yaml:\d+:\d+: /],
         ["a tab for indentation", DEV_FILE.replace("      rootVolumeGiB: 20", "\trootVolumeGiB: 20"), /Pulumi\.broken\.yaml:15:1: Tabs are not allowed as indentation[\s\S]*never tabs/],
         ["a key given twice", DEV_FILE.replace("      rootVolumeGiB: 20", "      rootVolumeGiB: 20\n      rootVolumeGiB: 30"), /Pulumi\.broken\.yaml:16:7: Map keys must be unique[\s\S]*merge the two entries/],
+        ["a misspelt config section, not \"aws:region is required\"", DEV_FILE.replace("\nconfig:\n", "\nconfg:\n"), /Pulumi\.broken\.yaml has "confg:" at the top, not "config:": rename it to config/],
+        ["no config section at all", "encryptionsalt: v1:abc\n", /Pulumi\.broken\.yaml has no config: section; write one with at least aws:region, golden-ami:images and golden-ami:tags/],
+        ["a config section that is not a map", "config:\n  - aws:region\n", /Pulumi\.broken\.yaml: config must be a map of keys/],
     ];
     for (const [what, text, message] of brokenFiles) {
         it(`name the file and line of ${what}, quote the line, and carry no stack trace`, () => {
