@@ -1,4 +1,4 @@
-// npm run bench [-- --regions 1,4,17 --principals 1,25,100 --json] [--policy-only | --no-policy]
+// npm run bench [-- --regions 1,4,17 --principals 1,25,100 --json] [--policy-only | --scaling-only]   (--help for the flags)
 // The program under mocks with generated configs of R regions × P principals. Each case runs in a fresh
 // process, so its peak memory is its own. Prints resources declared, wall time, peak memory and the
 // longest dependency chain, then checks that the chain does not grow with the regions and that time and
@@ -13,6 +13,7 @@ import { generatedStackConfig, MAX_PRINCIPALS } from "../engine/generatedConfig"
 import { runProgram } from "../engine/mockRun";
 import { policies } from "../../policy/policies";
 import { analyzeRequest, AnalyzerSession, analyzerStackResource, loadPackConfig, programResources } from "../engine/policyRunner";
+import { defineCommand, ExitCode, flags, FlagValues, runCommandLine, UsageError } from "../cli";
 
 interface Measurement {
     regions: number;
@@ -142,44 +143,49 @@ export async function measurePolicyCost(regions: number, principals: number, rou
     }
 }
 
-function listFlag(args: string[], flag: string, fallback: number[]): number[] {
-    const index = args.indexOf(flag);
-    if (index < 0) return fallback;
-    const values = (args[index + 1] ?? "").split(",").map(Number);
-    if (values.some(value => !Number.isInteger(value) || value < 0)) throw new Error(`${flag} takes whole numbers separated by commas, got "${args[index + 1]}"`);
-    return values;
+function counts(text: string, flag: string): number[] {
+    const values = text.split(",").map(value => value.trim());
+    if (values.some(value => !/^\d+$/.test(value))) throw new UsageError(`${flag} takes whole numbers separated by commas, like 1,4,17, got "${text}"`);
+    return values.map(Number);
 }
 
-async function main(args: string[]): Promise<number> {
-    const caseIndex = args.indexOf("--case");
-    if (caseIndex >= 0) {
-        const [regions, principals] = args[caseIndex + 1].split(",").map(Number);
-        console.log(JSON.stringify(await measure(regions, principals)));
-        return 0;
+const BENCH_FLAGS = {
+    regions: flags.value("<a,b,…>", "region counts to measure (default 1,4,17)", counts).default([1, 4, 17]),
+    principals: flags.value("<a,b,…>", `principal counts to measure (default 1,25,${MAX_PRINCIPALS})`, counts).default([1, 25, MAX_PRINCIPALS]),
+    json: flags.boolean("print JSON instead of the table"),
+    policyOnly: flags.boolean("only time the policy pack against the no-op pack"),
+    scalingOnly: flags.boolean("only measure how the program scales, not the policy pack"),
+    /** One case in a child process, so its peak memory is its own. */
+    case: flags.value("<regions,principals>", "measure one case and print it as JSON (used by the bench itself)", counts).hidden(),
+};
+
+async function runBench(options: FlagValues<typeof BENCH_FLAGS>, output: { stdout: (text: string) => void; stderr: (text: string) => void }): Promise<number> {
+    if (options.case) {
+        const [regions, principals] = options.case;
+        output.stdout(JSON.stringify(await measure(regions, principals)));
+        return ExitCode.ok;
     }
-    const regionCounts = listFlag(args, "--regions", [1, 4, 17]);
-    const principalCounts = listFlag(args, "--principals", [1, 25, MAX_PRINCIPALS]);
     const measurements: Measurement[] = [];
-    if (!args.includes("--policy-only")) {
-        for (const regions of regionCounts) {
-            for (const principals of principalCounts) {
-                process.stderr.write(`measuring ${regions} region(s) × ${principals} principal(s)...\n`);
+    if (!options.policyOnly) {
+        for (const regions of options.regions) {
+            for (const principals of options.principals) {
+                output.stderr(`measuring ${regions} region(s) × ${principals} principal(s)...`);
                 measurements.push(measureInChildProcess(regions, principals));
             }
         }
     }
     let policyCost: PolicyCost | undefined;
-    if (!args.includes("--no-policy")) {
-        process.stderr.write(`measuring the policy pack against a no-op pack on ${PLAN_REGIONS} regions × ${MAX_PRINCIPALS} principals...\n`);
+    if (!options.scalingOnly) {
+        output.stderr(`measuring the policy pack against a no-op pack on ${PLAN_REGIONS} regions × ${MAX_PRINCIPALS} principals...`);
         policyCost = await measurePolicyCost(PLAN_REGIONS, MAX_PRINCIPALS);
     }
     const problems = [...(measurements.length > 0 ? growthProblems(measurements) : []), ...(policyCost ? policyCostProblems(policyCost) : [])];
-    if (args.includes("--json")) {
-        console.log(JSON.stringify({ measurements, policyCost, problems }, null, 2));
+    if (options.json) {
+        output.stdout(JSON.stringify({ measurements, policyCost, problems }, null, 2));
     } else {
-        console.log("regions  principals  resources  seconds  ms/resource  peak MiB  longest chain");
+        output.stdout("regions  principals  resources  seconds  ms/resource  peak MiB  longest chain");
         for (const m of measurements) {
-            console.log([
+            output.stdout([
                 String(m.regions).padStart(7), String(m.principals).padStart(11), String(m.resources).padStart(10),
                 m.seconds.toFixed(1).padStart(8), (1000 * m.seconds / m.resources).toFixed(1).padStart(12),
                 m.peakMemoryMiB.toFixed(0).padStart(9), `  ${m.longestChain.length}: ${m.longestChain.join(" > ")}`,
@@ -187,17 +193,34 @@ async function main(args: string[]): Promise<number> {
         }
         if (policyCost) {
             const { regions, principals, resources, packMs, noopMs, rounds } = policyCost;
-            console.log(`\npolicy pack through the analyzer, ${regions} regions × ${principals} principals, ${resources} resources, median of ${rounds} rounds:`);
-            console.log(`  pack ${packMs.toFixed(3)} ms/resource, no-op pack ${noopMs.toFixed(3)} ms/resource: ${(packMs / noopMs).toFixed(2)}× (limit ${POLICY_COST_LIMIT}×)`);
+            output.stdout(`\npolicy pack through the analyzer, ${regions} regions × ${principals} principals, ${resources} resources, median of ${rounds} rounds:`);
+            output.stdout(`  pack ${packMs.toFixed(3)} ms/resource, no-op pack ${noopMs.toFixed(3)} ms/resource: ${(packMs / noopMs).toFixed(2)}× (limit ${POLICY_COST_LIMIT}×)`);
         }
-        console.log(problems.length === 0 ? "\nScales: the chain is flat across regions; time and memory grow with the resources, no faster; the pack stays within its cost."
+        output.stdout(problems.length === 0 ? "\nScales: the chain is flat across regions; time and memory grow with the resources, no faster; the pack stays within its cost."
             : `\nDoes not scale:\n${problems.map(problem => `  - ${problem}`).join("\n")}`);
     }
     return problems.length === 0 ? 0 : 1;
 }
 
+/** `npm run bench`, declared once (tools/cli). */
+export const benchCommandLine = defineCommand({
+    name: "npm run bench --",
+    summary: "How the program scales: resources declared, wall time, peak memory and the longest dependency chain for R regions × P principals, " +
+        "then what the policy pack costs per resource against a no-op pack.",
+    description: "Each case runs in a fresh process. Fails when the chain grows with the regions, time or memory per resource grows " +
+        `more than ${GROWTH_TOLERANCE}× the smallest case's, or the pack costs more than ${POLICY_COST_LIMIT}× the no-op pack.`,
+    footer: "Exit codes: 0 scales, 1 does not scale (the problems are listed), 2 bad flags.",
+    flags: BENCH_FLAGS,
+    check: options => {
+        if (options.policyOnly && options.scalingOnly) throw new UsageError("--policy-only and --scaling-only leave nothing to measure: pick one");
+        if (options.case && options.case.length !== 2) throw new UsageError("--case takes <regions>,<principals>");
+    },
+    run: (options, _context: undefined, output) => runBench(options, output),
+});
+
 if (require.main === module) {
-    main(process.argv.slice(2)).then(code => { process.exitCode = code; }, (error: Error) => {
+    const output = { stdout: (text: string) => console.log(text), stderr: (text: string) => { process.stderr.write(`${text}\n`); } };
+    runCommandLine(benchCommandLine, process.argv.slice(2), output, undefined).then(code => { process.exitCode = code; }, (error: Error) => {
         console.error(`bench: ${error.message}`);
         process.exitCode = 2;
     });

@@ -1,16 +1,17 @@
 import * as assert from "assert";
-import { runCli } from "../../../tools/images/cli";
+import { parseCommandLine } from "../../../tools/cli";
+import { imagesProgram, runCli } from "../../../tools/images/cli";
 import { ExitCode } from "../../../tools/images/context";
 import { explainAwsError } from "../../../tools/images/aws/awsErrors";
-import { CliOptions, parseOptions } from "../../../tools/images/options";
+import { CliOptions } from "../../../tools/images/options";
 import { resolveTarget } from "../../../tools/images/target";
 import { awsError } from "./fakeAws";
 import { FAMILY, loadDevStack, recordingContext } from "./fixtures";
 
 function optionsOf(argv: string[]): CliOptions {
-    const options = parseOptions(argv);
-    assert.notStrictEqual(options, "help");
-    return options as CliOptions;
+    const parsed = parseCommandLine(imagesProgram, argv);
+    if (parsed === "help") throw new Error(`${argv.join(" ")} asked for help`);
+    return { command: parsed.path[0], ...parsed.values } as CliOptions;
 }
 
 const noAws = () => { throw new Error("bad input must be refused before any AWS client is made"); };
@@ -30,9 +31,9 @@ describe("images command line", () => {
 
     const badInputs: [string, string[], RegExp][] = [
         ["an unknown region", ["list", "--regions", "us-east-1,mars-north-1", "--name", FAMILY], /--regions: "mars-north-1" is not an AWS region; expected names like us-east-1/],
-        ["an unknown flag", ["prune", "--stack", "dev", "--kep", "2"], /Unknown option '--kep'/],
-        ["an unknown command", ["purge", "--stack", "dev"], /unknown command "purge": expected one of list, verify, prune/],
-        ["a flag of another command", ["list", "--stack", "dev", "--apply"], /--apply does not apply to list/],
+        ["an unknown flag", ["prune", "--stack", "dev", "--kep", "2"], /unknown flag --kep for prune \(did you mean --keep\?\)/],
+        ["an unknown command", ["purge", "--stack", "dev"], /unknown command "purge" \(did you mean prune\?\): expected one of list, verify, prune/],
+        ["a flag of another command", ["list", "--stack", "dev", "--apply"], /--apply does not apply to list; it is a flag of prune/],
         ["a keep of 0", ["prune", "--stack", "dev", "--keep", "0"], /--keep must be a whole number of at least 1, got "0"/],
         ["verify without a stack", ["verify", "--name", FAMILY, "--regions", "us-east-1"], /verify compares AWS with a stack's configuration: pass --stack <name>/],
         ["neither a stack nor name and regions", ["list", "--name", FAMILY], /pass --stack <name>, or --name <image> and --regions <a,b>/],

@@ -54,7 +54,7 @@ describe("npm run lock", () => {
 
     it("locks only building stacks and refuses bad flags", async () => {
         await assert.rejects(lockVersion({ stack: "prod" }, dependencies(scratchRepository())), /only a building stack's versions are locked/);
-        assert.throws(() => parseLockOptions(["--stack", "dev", "--bump", "tiny"]), /--bump must be patch, minor or major, got "tiny"/);
+        assert.throws(() => parseLockOptions(["--stack", "dev", "--bump", "tiny"]), /--bump must be one of patch, minor, major, got "tiny"/);
         assert.throws(() => parseLockOptions(["--stack", "dev", "--base-image-id", "amazon-linux"]), /--base-image-id must be an AMI id/);
         assert.throws(() => parseLockOptions(["--stak", "dev"]), LockUsageError);
         assert.throws(() => parseLockOptions([]), /--stack is required/);

@@ -4,18 +4,19 @@
 // earlier version: the building stack keeps earlier versions shared until the lifecycle removes them.
 import type { Image } from "@aws-sdk/client-ec2";
 import type { GoldenAmiConfig } from "../../../components/config";
-import { CommandContext, ExitCode } from "../context";
-import { GateResult } from "../decisions/gateVerdict";
+import { CommandContext, ExitCode, ImagesEnvironment } from "../context";
+import { GateResult, unjudged } from "../decisions/gateVerdict";
 import { gateBuild, readAllowlist, renderGate } from "./gate";
-import { unjudged } from "../decisions/gateVerdict";
 import { findBuildOfAmi, recipeNameOf } from "../aws/imageBuilds";
 import { noPackagesMessage, readManifest } from "./manifest";
 import { asFile, gateSummary, Manifest, manifestPath, promotionRecordPath, PromotionRecord } from "../decisions/promotionRecord";
-import { Severity } from "../decisions/severity";
+import { DEFAULT_THRESHOLD, Severity } from "../decisions/severity";
 import { reportAwsFailure } from "../aws/singleRegion";
 import { findSourceImage } from "../aws/sourceImage";
 import { pinPromotion } from "../decisions/stackFileEdit";
-import { NOT_YET_PINNED } from "../target";
+import { loadPromotionStacks, NOT_YET_PINNED } from "../target";
+import { defineCommand, flags, UsageError } from "../../cli";
+import { maxSeverityFlag, semver } from "../options";
 
 export interface PromoteSettings {
     source: GoldenAmiConfig;
@@ -120,3 +121,43 @@ function changedLines(before: string, after: string): string {
     if (old.length !== updated.length) return after.trimEnd();
     return updated.flatMap((line, index) => (line === old[index] ? [] : [`- ${old[index] ?? ""}`, `+ ${line}`])).join("\n");
 }
+
+export const promoteCommandLine = defineCommand({
+    name: "promote",
+    summary: "pin a promoting stack (prod) to the first available build of --version of the --from stack",
+    description: "Edits Pulumi.<stack>.yaml, writes promotions/<stack>/<version>.json and the manifest. Runs the gate first.\n" +
+        "Roll back by promoting an earlier version.",
+    footer: "Example: npm run images -- promote --from dev --version 1.4.1 --stack prod",
+    flags: {
+        from: flags.text("<stack>", "the building stack whose image is pinned (e.g. dev)"),
+        version: flags.value("<x.y.z>", "the version to pin", semver),
+        stack: flags.text("<name>", "the promoting stack to pin (e.g. prod)"),
+        maxSeverity: maxSeverityFlag,
+        dryRun: flags.boolean("print what would be written, write nothing"),
+        force: flags.boolean("pin an image that fails the gate; needs --reason"),
+        reason: flags.text("<text>", "with --force: why this image may go out although it fails the gate (recorded)"),
+    },
+    check: options => {
+        const missing = [["--from", options.from], ["--version", options.version], ["--stack", options.stack]]
+            .filter(([, value]) => value === undefined).map(([flag]) => flag);
+        if (missing.length > 0) {
+            throw new UsageError(`promote needs ${missing.join(", ")}: e.g. promote --from dev --version 1.4.1 --stack prod`);
+        }
+        if (options.from === options.stack) {
+            throw new UsageError(`--from and --stack are both "${options.stack}": promote from the building stack (e.g. dev) into a promoting one (e.g. prod)`);
+        }
+        if (options.force && options.reason === undefined) {
+            throw new UsageError("--force needs --reason \"<why this image may go out although it fails the gate>\"; the reason is recorded with the promotion");
+        }
+        if (options.reason !== undefined && !options.force) {
+            throw new UsageError("--reason only goes with --force (pinning an image that fails the gate)");
+        }
+    },
+    run: (flags, { context, loadStack }: ImagesEnvironment) => promoteCommand({
+        ...loadPromotionStacks({ command: "promote", ...flags }, loadStack),
+        version: flags.version!,
+        threshold: flags.maxSeverity ?? DEFAULT_THRESHOLD,
+        dryRun: flags.dryRun,
+        forceReason: flags.reason,
+    }, context),
+});

@@ -2,7 +2,7 @@
 // A region whose images or users could not all be read is skipped whole: nothing there is removed.
 import { DeleteSnapshotCommand, DeregisterImageCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { awsCall, awsErrorCode } from "../aws/awsErrors";
-import { CommandContext, ExitCode } from "../context";
+import { CommandContext, ExitCode, ImagesEnvironment } from "../context";
 import { GoldenImage } from "../decisions/goldenImage";
 import { findUsage } from "../aws/inUse";
 import { findGoldenImages } from "../aws/inventory";
@@ -10,7 +10,9 @@ import { planPrune, PrunedImage } from "../decisions/prunePlan";
 import { atStackVersion, mergeUsage } from "../decisions/usage";
 import { acrossRegions, describeFailures } from "../aws/regions";
 import { shortDate } from "../table";
-import { ImageTarget } from "../target";
+import { ImageTarget, resolveTarget } from "../target";
+import { defineCommand, flags } from "../../cli";
+import { launchedWithinFlag, nameFlag, regionsFlag, ssmPathFlag, stackFlag } from "../options";
 
 export interface PruneSettings {
     /** Really deregister and delete; otherwise only say what would happen. */
@@ -180,3 +182,18 @@ function renderPrune(target: ImageTarget, apply: boolean, reports: RegionPruneRe
 function messageOf(error: unknown): string {
     return error instanceof Error ? error.message : String(error);
 }
+
+export const pruneCommandLine = defineCommand({
+    name: "prune",
+    summary: "deregister images beyond the newest --keep per stack, and their snapshots; never an image in use. Dry run unless --apply",
+    flags: {
+        stack: stackFlag, regions: regionsFlag, name: nameFlag,
+        keep: flags.wholeNumber("<n>", "newest available images kept per stack (default: lifecycle.keepAtLeast, else 3)", 1),
+        launchedWithin: launchedWithinFlag, ssmPath: ssmPathFlag,
+        apply: flags.boolean("really deregister and delete (default: dry run)"),
+        report: flags.text("<file>", "where to write the JSON report (default reports/prune-<timestamp>.json)"),
+    },
+    run: (flags, { context, loadStack }: ImagesEnvironment) => pruneCommand(
+        resolveTarget({ command: "prune", ...flags }, loadStack),
+        { apply: flags.apply, reportFile: flags.report }, context),
+});
