@@ -4,6 +4,7 @@ import { runCli } from "../../../../tools/images/cli";
 import { ExitCode } from "../../../../tools/images/context";
 import { awsError, fakeAws, FakeRegion, RegionWorld } from "../fakeAws";
 import { goldenAmi, loadDevStack, recordingContext } from "../fixtures";
+import { nonEmpty } from "../../../helpers";
 
 const REPORT = "reports/prune-2026-06-01T12-00-00-000Z.json";
 
@@ -36,7 +37,7 @@ describe("images prune", () => {
     it("by default only says what it would do: no image deregistered, no snapshot deleted, a report written", async () => {
         const { exitCode, aws, stdout, reports } = await prune({ "us-east-1": fourMonths(), "us-west-2": fourMonths() });
         assert.strictEqual(exitCode, ExitCode.ok);
-        for (const region of Object.values(aws.regions)) {
+        for (const region of nonEmpty(Object.values(aws.regions), "region")) {
             assert.strictEqual(region.ec2.commandCalls(DeregisterImageCommand).length, 0, "a dry run must not deregister");
             assert.strictEqual(region.ec2.commandCalls(DeleteSnapshotCommand).length, 0, "a dry run must not delete snapshots");
         }
@@ -180,7 +181,7 @@ describe("images prune", () => {
     it("says once that there are no AWS credentials, touches nothing, and exits non-zero", async () => {
         const aws = fakeAws({ "us-east-1": fourMonths(), "us-west-2": fourMonths() });
         const noCredentials = Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" });
-        for (const region of Object.values(aws.regions)) region.ec2.on(DescribeImagesCommand).rejects(noCredentials);
+        for (const region of nonEmpty(Object.values(aws.regions), "region")) region.ec2.on(DescribeImagesCommand).rejects(noCredentials);
         const recording = recordingContext(aws.clientsFor);
 
         const exitCode = await runCli(["prune", "--stack", "dev", "--apply"], recording.context, loadDevStack);
@@ -189,7 +190,7 @@ describe("images prune", () => {
         const errors = recording.stderr.filter(line => line.startsWith("error:"));
         assert.deepStrictEqual(errors.length, 1, `expected one error line, got:\n${errors.join("\n")}`);
         assert.match(errors[0], /no AWS credentials: set AWS_PROFILE/);
-        for (const region of Object.values(aws.regions)) assert.deepStrictEqual(changes(region), []);
+        for (const region of nonEmpty(Object.values(aws.regions), "region")) assert.deepStrictEqual(changes(region), []);
     });
 
     it("leaves images of other stacks alone", async () => {
