@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import * as os from "os";
 import { parseCommandLine } from "../../../tools/cli";
 import { imagesProgram, runCli } from "../../../tools/images/cli";
 import { ExitCode } from "../../../tools/images/context";
@@ -42,6 +43,8 @@ describe("images command line", () => {
         ["an unknown severity", ["gate", "--stack", "dev", "--max-severity", "SEVERE"], /--max-severity must be one of INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL, got "SEVERE"/],
         ["a version that is not semver", ["manifest", "--stack", "dev", "--version", "v1.4.1"], /--version must be a semantic version major\.minor\.patch/],
         ["--write on gate", ["gate", "--stack", "dev", "--write"], /--write does not apply to gate/],
+        ["a report path that is a directory", ["prune", "--stack", "dev", "--report", os.tmpdir()], /--report \S+ is a directory: give a file path, like \S+prune\.json/],
+        ["a flag given twice", ["prune", "--stack", "dev", "--keep", "2", "--keep", "3"], /--keep is given twice: give it once/],
     ];
     for (const [what, argv, message] of badInputs) {
         it(`refuses ${what} with a message saying what to change, exit 2, before calling AWS`, async () => {

@@ -4,7 +4,7 @@
 // earlier version: the building stack keeps earlier versions shared until the lifecycle removes them.
 import type { Image } from "@aws-sdk/client-ec2";
 import type { GoldenAmiConfig } from "../../../components/config";
-import { CommandContext, ExitCode, ImagesEnvironment } from "../context";
+import { CommandContext, ExitCode, ImagesEnvironment, progressFor } from "../context";
 import { GateResult, unjudged } from "../decisions/gateVerdict";
 import { gateBuild, readAllowlist, renderGate } from "./gate";
 import { findBuildOfAmi, recipeNameOf } from "../aws/imageBuilds";
@@ -16,7 +16,7 @@ import { findSourceImage } from "../aws/sourceImage";
 import { pinPromotion } from "../decisions/stackFileEdit";
 import { loadPromotionStacks, NOT_YET_PINNED } from "../target";
 import { defineCommand, flags, UsageError } from "../../cli";
-import { maxSeverityFlag, semver } from "../options";
+import { jsonFlag, maxSeverityFlag, semver } from "../options";
 
 export interface PromoteSettings {
     source: GoldenAmiConfig;
@@ -26,6 +26,8 @@ export interface PromoteSettings {
     dryRun: boolean;
     /** Set with --force: pin even if the gate fails, and record why. */
     forceReason?: string;
+    /** Print one JSON document on stdout instead of text, and no progress. */
+    json?: boolean;
 }
 
 export async function promoteCommand(settings: PromoteSettings, context: CommandContext): Promise<number> {
@@ -40,7 +42,9 @@ export async function promoteCommand(settings: PromoteSettings, context: Command
 
     return reportAwsFailure(region, context, async () => {
         const clients = context.clientsFor(region);
-        const progress = (line: string) => context.progress(`${region}: ${line}`);
+        const progress = (line: string) => progressFor(context, settings.json === true)(`${region}: ${line}`);
+        const say = (text: string) => { if (!settings.json) context.stdout(text); };
+        const json = (result: object) => { if (settings.json) context.stdout(JSON.stringify({ stack: target.stack, from: source.stack, version, ...result }, null, 2)); };
         const lookup = await findSourceImage(clients.ec2,
             { account: promoteFrom.account, imageName: source.image.name, version, stack: source.stack }, progress);
         if (lookup.first === undefined) {
@@ -59,8 +63,9 @@ export async function promoteCommand(settings: PromoteSettings, context: Command
             ? unjudged("NONE", `cannot tell which Image Builder build made ${amiId}: it has no Ec2ImageBuilderArn tag and no build of ${recipeName} ${version} lists it ` +
                 `(run promote with credentials of the building account ${promoteFrom.account}: only the owner sees that tag and its builds)`, settings.threshold)
             : await gateBuild(clients.imageBuilder, buildArn, region, { threshold: settings.threshold, allowlist, now: context.now(), progress });
-        context.stdout(renderGate(`${recipeName} ${version}`, gate).join("\n"));
+        say(renderGate(`${recipeName} ${version}`, gate).join("\n"));
         if (!gate.passed && settings.forceReason === undefined) {
+            json({ promoted: false, amiId, gate });
             context.stderr(`error: refusing to promote ${amiId} into ${target.stack}: it fails the gate. ` +
                 `Fix the image, or pin it anyway with --force --reason "<why>" (the reason is recorded in ${promotionRecordPath(target.stack, version)})`);
             return ExitCode.problemsFound;
@@ -77,12 +82,14 @@ export async function promoteCommand(settings: PromoteSettings, context: Command
         if (manifest !== undefined && manifest.packages.length === 0) context.stderr(`warning: ${noPackagesMessage(manifest.buildArn)}`);
         if (manifest === undefined) context.stderr(`warning: no manifest written: the Image Builder build of ${amiId} is unknown`);
         if (settings.dryRun) {
-            context.stdout([`dry run: would pin ${target.stack} to ${amiId} (${version}) and write:`,
+            json({ promoted: false, dryRun: true, amiId, gate, files: files.map(([file, contents]) => ({ file, contents })) });
+            say([`dry run: would pin ${target.stack} to ${amiId} (${version}) and write:`,
                 ...files.map(([file, contents]) => `--- ${file}\n${file === stackFile ? changedLines(stackText, contents) : contents.trimEnd()}`)].join("\n"));
             return ExitCode.ok;
         }
         for (const [file, contents] of files) context.files.write(file, contents);
-        context.stdout([
+        json({ promoted: true, amiId, gate, files: files.map(([file]) => file), record });
+        say([
             `promoted ${source.image.name} ${version} (${amiId}, ${ami.Name}) into ${target.stack}${settings.forceReason ? " although it fails the gate (forced)" : ""}:`,
             ...files.map(([file]) => `  wrote ${file}`),
             `Next: commit these files and open a pull request; ${target.stack}'s \`pulumi up\` copies the image.`,
@@ -134,6 +141,7 @@ export const promoteCommandLine = defineCommand({
         stack: flags.text("<name>", "the promoting stack to pin (e.g. prod)"),
         maxSeverity: maxSeverityFlag,
         dryRun: flags.boolean("print what would be written, write nothing"),
+        json: jsonFlag,
         force: flags.boolean("pin an image that fails the gate; needs --reason"),
         reason: flags.text("<text>", "with --force: why this image may go out although it fails the gate (recorded)"),
     },
@@ -159,5 +167,6 @@ export const promoteCommandLine = defineCommand({
         threshold: flags.maxSeverity ?? DEFAULT_THRESHOLD,
         dryRun: flags.dryRun,
         forceReason: flags.reason,
+        json: flags.json,
     }, context),
 });

@@ -34,6 +34,18 @@ async function prune(worlds: Record<string, RegionWorld>, flags: string[] = []) 
 }
 
 describe("images prune", () => {
+    it("prints the report as JSON on stdout with --json, and no progress", async () => {
+        const { exitCode, stdout, progress, reports } = await prune({ "us-east-1": fourMonths() }, ["--regions", "us-east-1", "--json"]);
+        assert.strictEqual(exitCode, ExitCode.ok);
+        assert.deepStrictEqual(progress, [], "no progress lines in --json mode");
+        assert.strictEqual(stdout.length, 1, "one JSON document");
+        const printed = JSON.parse(stdout[0]);
+        assert.deepStrictEqual([printed.command, printed.mode, printed.regions.length], ["prune", "dry-run", 1]);
+        assert.ok(printed.regions[0].pruned.length > 0, "the dry run lists what it would prune");
+        assert.strictEqual(Object.keys(reports).length, 1, "the report file is written too");
+        assert.ok(printed.reportFile in reports, "and the JSON names it");
+    });
+
     it("by default only says what it would do: no image deregistered, no snapshot deleted, a report written", async () => {
         const { exitCode, aws, stdout, reports } = await prune({ "us-east-1": fourMonths(), "us-west-2": fourMonths() });
         assert.strictEqual(exitCode, ExitCode.ok);
