@@ -98,7 +98,8 @@ async function pruneRegion(region: string, target: ImageTarget, apply: boolean, 
     const plan = planPrune(images, mergeUsage(usage, current), target.keep, family.filter(image => !images.includes(image)));
     const pruned: PrunedRecord[] = [];
     // One image at a time: deletes are few, and a slow steady pace keeps clear of EC2's rate limits.
-    for (const candidate of plan.prune) {
+    for (const [index, candidate] of plan.prune.entries()) {
+        if (apply) context.progress(`${region}: removing ${candidate.image.imageId} and its snapshots (${index + 1} of ${plan.prune.length})…`);
         pruned.push(apply ? await removeImage(clients.ec2, region, candidate, context) : notYetRemoved(candidate));
     }
     return {

@@ -124,6 +124,14 @@ describe("images prune", () => {
         assert.match(recording.stdout.join("\n"), /FAILED\s+ami-00000002/);
     });
 
+    it("reports on stderr, image by image, how far the deletions have got", async () => {
+        const aws = fakeAws({ "us-east-1": fourMonths() });
+        const recording = recordingContext(aws.clientsFor);
+        assert.strictEqual(await runCli(["prune", "--stack", "dev", "--regions", "us-east-1", "--apply"], recording.context, loadDevStack), ExitCode.ok);
+        const removing = recording.progress.filter(line => /^us-east-1: removing ami-\S+ and its snapshots \(\d+ of \d+\)…$/.test(line));
+        assert.deepStrictEqual(removing.map(line => /\((\d+ of \d+)\)/.exec(line)![1]), ["1 of 2", "2 of 2"]);
+    });
+
     /** DeleteSnapshot refusing `snapshotId` as still in use by its just-deregistered image, `times` times, then acting as EC2 does. */
     function inUseFor(region: FakeRegion, snapshotId: string, times: number): void {
         let refusals = times;
