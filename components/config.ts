@@ -160,7 +160,7 @@ const TAG_KEY = /^[\p{L}\p{N} _.:/=+\-@]{1,128}$/u;
 const AMI_ID = /^ami-[0-9a-f]{8}([0-9a-f]{9})?$/;
 const SUBNET_ID = /^subnet-[0-9a-f]{8}([0-9a-f]{9})?$/;
 
-/** Offline what-if runs (tools/mockRun.ts) may read the other stacks' files from elsewhere; the Pulumi CLI reads the repository's. */
+/** Offline what-if runs (tools/engine/mockRun.ts) may read the other stacks' files from elsewhere; the Pulumi CLI reads the repository's. */
 export const STACK_FILES_VARIABLE = "GOLDEN_AMI_STACK_FILES";
 
 /** Paths in the config (user data) are relative to the repository root, wherever the program runs from. */

@@ -10,7 +10,7 @@ import { GoldenAmiConfig, ImageConfig } from "./config";
 import { BuildOrigin, COMPONENT_DOCUMENTS, readComponentDocument, RECIPE_SETTINGS } from "./GoldenImage";
 
 export const VERSION_LOCK_FILE = "image-versions.lock.json";
-/** Offline what-if runs (tools/mockRun.ts) may point at another lock; the Pulumi CLI always reads the committed one. */
+/** Offline what-if runs (tools/engine/mockRun.ts) may point at another lock; the Pulumi CLI always reads the committed one. */
 const LOCK_PATH_VARIABLE = "GOLDEN_AMI_VERSION_LOCK";
 const lockPath = () => process.env[LOCK_PATH_VARIABLE] ?? path.resolve(__dirname, "..", VERSION_LOCK_FILE);
 

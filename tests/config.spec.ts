@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseStackConfig, RawStackConfig } from "../components/config";
-import { readStackConfig } from "../tools/stackFile";
+import { readStackConfig } from "../tools/engine/stackFile";
 import { runProgram } from "./helpers";
 
 const dev = () => readStackConfig("dev");

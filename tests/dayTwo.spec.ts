@@ -5,10 +5,10 @@ import * as assert from "assert";
 import { RawStackConfig } from "../components/config";
 import { lockKey, recipeInputs, VersionLock } from "../components/versionLock";
 import { parseStackConfig } from "../components/config";
-import { changesOf, diffRuns, ResourceChange } from "../tools/planDiff";
-import { readStackConfig } from "../tools/stackFile";
+import { changesOf, diffRuns, ResourceChange } from "../tools/plan/diff";
+import { readStackConfig } from "../tools/engine/stackFile";
 import { DeclaredResource, ofType, ProgramRun, runStack, TYPES } from "./helpers";
-import { RunOptions } from "../tools/mockRun";
+import { RunOptions } from "../tools/engine/mockRun";
 
 const DAY = 24 * 60 * 60 * 1000;
 const START = new Date("2026-12-01T09:00:00Z");

@@ -1,10 +1,10 @@
 import * as assert from "assert";
-import { DeclaredResource, ProgramRun, runProgram, RunOptions } from "../tools/mockRun";
+import { DeclaredResource, ProgramRun, runProgram, RunOptions } from "../tools/engine/mockRun";
 
-export { promiseOf, runProgram, MOCK_ACCOUNT_ID } from "../tools/mockRun";
-export type { DeclaredResource, ProgramRun } from "../tools/mockRun";
+export { promiseOf, runProgram, MOCK_ACCOUNT_ID } from "../tools/engine/mockRun";
+export type { DeclaredResource, ProgramRun } from "../tools/engine/mockRun";
 
-export { RESOURCE_TYPES as TYPES } from "../tools/resourceTypes";
+export { RESOURCE_TYPES as TYPES } from "../tools/engine/resourceTypes";
 
 /** Runs the program and fails the test with the program's own error if it refused to run. */
 export async function runStack(stack: string, options?: RunOptions): Promise<ProgramRun> {

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { validateWorkflow } from "@action-validator/core";
 import { parse } from "yaml";
-import { REPO_ROOT } from "../../tools/stackFile";
+import { REPO_ROOT } from "../../tools/engine/stackFile";
 
 const WORKFLOWS = path.join(REPO_ROOT, ".github", "workflows");
 const workflowFiles = fs.readdirSync(WORKFLOWS).filter(file => /\.ya?ml$/.test(file));

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { DeclaredResource, ofType, ProgramRun, referencedBy, runStack, TYPES } from "../helpers";
-import { readStackConfig } from "../../tools/stackFile";
+import { readStackConfig } from "../../tools/engine/stackFile";
 
 const expectedFleetRegions: Record<string, string[]> = { dev: ["us-east-1"], prod: ["eu-west-1", "us-east-1"] };
 
@@ -121,7 +121,7 @@ describe("Fleet settings", () => {
     });
 
     it("sends a checkpoint delay only with checkpoints: Auto Scaling refuses a delay without them", async () => {
-        const raw = (await import("../../tools/stackFile")).readStackConfig("dev");
+        const raw = (await import("../../tools/engine/stackFile")).readStackConfig("dev");
         const fleet = raw.fleet as { instanceRefresh: object };
         const run = await runStack("dev", { config: { fleet: { ...fleet, instanceRefresh: { ...fleet.instanceRefresh, checkpointPercentages: [] } } } });
         for (const group of ofType(run, TYPES.autoScalingGroup)) {
@@ -134,7 +134,7 @@ describe("Fleet settings", () => {
     });
 
     it("changes every template's image when the stack pins a new version", async () => {
-        const raw = (await import("../../tools/stackFile")).readStackConfig("prod");
+        const raw = (await import("../../tools/engine/stackFile")).readStackConfig("prod");
         const pin = (version: string, amiId: string) => ({
             image: { ...(raw.image as object), version },
             promoteFrom: { ...(raw.promoteFrom as object), amiId },

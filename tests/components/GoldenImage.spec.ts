@@ -8,7 +8,7 @@ import { BUILD_TIMEOUT, COMPONENT_DOCUMENTS, firstAmiId, readComponentDocument, 
 import { KEEP_TAG } from "../../components/tags";
 import { LIFECYCLE_SELECTION_TAG } from "../../components/ImageLifecycle";
 import { checkLockedVersion, lockKey, readVersionLock, recipeInputs, VersionLock } from "../../components/versionLock";
-import { readStackConfig } from "../../tools/stackFile";
+import { readStackConfig } from "../../tools/engine/stackFile";
 import { ofType, onlyOne, ProgramRun, referencedBy, runProgram, runStack, TYPES } from "../helpers";
 
 describe("GoldenImage (the building stack, dev)", () => {

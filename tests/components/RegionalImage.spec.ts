@@ -2,8 +2,8 @@ import * as assert from "assert";
 import { parseStackConfig, RawStackConfig } from "../../components/config";
 import { LAUNCH_KEY_ACTIONS } from "../../components/keyPolicy";
 import { deprecationTime, imageParameterName } from "../../components/RegionalImage";
-import { generatedStackConfig } from "../../tools/generatedConfig";
-import { readStackConfig } from "../../tools/stackFile";
+import { generatedStackConfig } from "../../tools/engine/generatedConfig";
+import { readStackConfig } from "../../tools/engine/stackFile";
 import { DeclaredResource, ofType, ProgramRun, referencedBy, runStack, TYPES } from "../helpers";
 
 interface Expectation {

@@ -5,7 +5,7 @@ import * as path from "path";
 import { parse } from "yaml";
 import { parseStackConfig } from "../../components/config";
 import { policies } from "../../policy/policies";
-import { readStackConfig } from "../../tools/stackFile";
+import { readStackConfig } from "../../tools/engine/stackFile";
 import { devProgram, DEV_SHARED_ACCOUNT, launchPermission, prodProgram } from "./fixtures";
 import { detail, loadPackConfig, POLICY_DIR, reconcileConfig, runPolicies } from "./harness";
 

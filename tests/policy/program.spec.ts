@@ -1,8 +1,8 @@
 // The pack over the real program: every resource each stack declares, under the stack's policy config.
 import * as assert from "assert";
 import { parseStackConfig, RawStackConfig } from "../../components/config";
-import { programResources, runPackOverProgram } from "../../tools/policyRunner";
-import { readStackConfig } from "../../tools/stackFile";
+import { programResources, runPackOverProgram } from "../../tools/engine/policyRunner";
+import { readStackConfig } from "../../tools/engine/stackFile";
 import { ProgramRun, runStack, TYPES } from "../helpers";
 import { loadPackConfig, runPolicies } from "./harness";
 

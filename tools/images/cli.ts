@@ -1,19 +1,19 @@
 // Entry point of `npm run images -- <command> [flags]`. See docs/images.md.
 import * as fs from "fs";
 import * as path from "path";
-import { REPO_ROOT } from "../stackFile";
-import { awsClientsFor } from "./clients";
+import { REPO_ROOT } from "../engine/stackFile";
+import { awsClientsFor } from "./aws/clients";
 import { CommandContext, ExitCode } from "./context";
-import { gateCommand } from "./gate";
-import { listCommand } from "./list";
-import { manifestCommand } from "./manifest";
+import { gateCommand } from "./commands/gate";
+import { listCommand } from "./commands/list";
+import { manifestCommand } from "./commands/manifest";
 import { parseOptions, USAGE, UsageError } from "./options";
-import { promoteCommand } from "./promote";
-import { pruneCommand } from "./prune";
+import { promoteCommand } from "./commands/promote";
+import { pruneCommand } from "./commands/prune";
 import { repoFilesAt } from "./repoFiles";
-import { DEFAULT_THRESHOLD } from "./severity";
+import { DEFAULT_THRESHOLD } from "./decisions/severity";
 import { loadPromotionStacks, loadStackFile, resolveBuildTarget, resolveTarget, StackLoader } from "./target";
-import { verifyCommand } from "./verify";
+import { verifyCommand } from "./commands/verify";
 
 export async function runCli(argv: string[], context: CommandContext, loadStack: StackLoader = loadStackFile): Promise<number> {
     try {

@@ -1,6 +1,6 @@
 // What every command is handed: clients, output streams, the repository's files and the clock, so
 // tests can replace each.
-import { ClientFactory } from "./clients";
+import { ClientFactory } from "./aws/clients";
 import { RepoFiles } from "./repoFiles";
 
 export interface CommandContext {

@@ -1,6 +1,6 @@
 // Command-line flags: parsed and checked here, before any AWS call.
 import { parseArgs } from "util";
-import { isSeverity, SEVERITIES, Severity } from "./severity";
+import { isSeverity, SEVERITIES, Severity } from "./decisions/severity";
 
 export const COMMANDS = ["list", "verify", "prune", "gate", "manifest", "promote"] as const;
 export type Command = (typeof COMMANDS)[number];

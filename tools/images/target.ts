@@ -2,9 +2,9 @@
 // overridden by flags. Nothing here calls AWS.
 import { Region } from "@pulumi/aws/types/enums";
 import { GoldenAmiConfig, LIFECYCLE_DEFAULTS, parseStackConfig, SharingConfig } from "../../components/config";
-import { readStackConfig } from "../stackFile";
-import { DEFAULT_REQUIRED_TAGS } from "./drift";
-import { recipeNameOf } from "./imageBuilds";
+import { readStackConfig } from "../engine/stackFile";
+import { DEFAULT_REQUIRED_TAGS } from "./decisions/drift";
+import { recipeNameOf } from "./aws/imageBuilds";
 import { CliOptions, UsageError } from "./options";
 
 export interface ImageTarget {

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { runCli } from "../../../tools/images/cli";
 import { ExitCode } from "../../../tools/images/context";
-import { explainAwsError } from "../../../tools/images/awsErrors";
+import { explainAwsError } from "../../../tools/images/aws/awsErrors";
 import { CliOptions, parseOptions } from "../../../tools/images/options";
 import { resolveTarget } from "../../../tools/images/target";
 import { awsError } from "./fakeAws";

@@ -44,7 +44,7 @@ import {
 } from "@aws-sdk/client-imagebuilder";
 import { GetParametersByPathCommand, GetParametersCommand, Parameter, SSMClient } from "@aws-sdk/client-ssm";
 import { AwsClientStub, mockClient } from "aws-sdk-client-mock";
-import { ClientFactory, RegionalClients } from "../../../tools/images/clients";
+import { ClientFactory, RegionalClients } from "../../../tools/images/aws/clients";
 
 export interface RegionWorld {
     images?: Image[];

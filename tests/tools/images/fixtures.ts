@@ -2,9 +2,9 @@
 import { Image } from "@aws-sdk/client-ec2";
 import { ImageScanFinding } from "@aws-sdk/client-imagebuilder";
 import { parseStackConfig, RawStackConfig } from "../../../components/config";
-import { ClientFactory } from "../../../tools/images/clients";
+import { ClientFactory } from "../../../tools/images/aws/clients";
 import { CommandContext } from "../../../tools/images/context";
-import { GoldenImage, toGoldenImage } from "../../../tools/images/goldenImage";
+import { GoldenImage, toGoldenImage } from "../../../tools/images/decisions/goldenImage";
 import { RepoFiles } from "../../../tools/images/repoFiles";
 import { StackLoader } from "../../../tools/images/target";
 

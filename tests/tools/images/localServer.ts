@@ -3,7 +3,7 @@
 import * as http from "http";
 import * as net from "net";
 import { AddressInfo } from "net";
-import { ClientSettings } from "../../../tools/images/clients";
+import { ClientSettings } from "../../../tools/images/aws/clients";
 
 export interface LocalServer {
     endpoint: string;

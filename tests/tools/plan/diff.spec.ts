@@ -1,0 +1,144 @@
+import * as assert from "assert";
+import { execFile, execFileSync } from "child_process";
+import * as path from "path";
+import { estimateCosts, PRICES, PriceTable } from "../../../tools/plan/costs";
+import { ProgramRun, runProgram } from "../../../tools/engine/mockRun";
+import { ResourceChange } from "../../../tools/plan/diff";
+import { buildPlanDiff, PlanDiff, renderPlanDiff, renderPlanDiffMarkdown } from "../../../tools/plan/diffReport";
+import { readStackConfig, REPO_ROOT } from "../../../tools/engine/stackFile";
+import { readVersionLock, VersionLock } from "../../../components/versionLock";
+
+const BASE = { ref: "main", commit: "0123456789abcdef0123456789abcdef01234567" };
+const CLOCK = "2026-11-23T04:00:00Z";
+
+/** The stack as deployed, then the changed program previewed against that state. */
+async function diffOf(stack: string, change: { config?: Record<string, unknown>; replace?: string[]; versionLock?: VersionLock }): Promise<PlanDiff> {
+    const before = await runProgram(stack, { now: new Date(CLOCK) });
+    assert.ifError(before.error);
+    const after = await runProgram(stack, { preview: true, now: new Date(CLOCK), previous: before, ...change });
+    assert.ifError(after.error);
+    return buildPlanDiff({ stack, base: BASE, clock: CLOCK, before, after, policies: [] });
+}
+
+const changesOf = (diff: PlanDiff) => diff.regions.flatMap(region => region.changes);
+const find = (diff: PlanDiff, type: string, name: string): ResourceChange => {
+    const change = changesOf(diff).find(candidate => candidate.type.endsWith(`:${type}`) && candidate.name === name);
+    assert.ok(change, `no change to ${type} ${name} in:\n${renderPlanDiff(diff, () => [])}`);
+    return change;
+};
+
+describe("npm run plan -- --diff", () => {
+    let versionBump: PlanDiff;
+    let promotion: PlanDiff;
+    let rebuild: PlanDiff;
+    before(async () => {
+        const dev = readStackConfig("dev");
+        const prod = readStackConfig("prod");
+        // dev's next patch version, locked as `npm run lock -- --stack dev --bump patch` would lock it.
+        const lock = readVersionLock();
+        const next = { ...lock, "al2023-base@1.4.2": lock["al2023-base@1.4.1"] };
+        versionBump = await diffOf("dev", { config: { image: { ...(dev.image as object), version: "1.4.2" } }, versionLock: next });
+        promotion = await diffOf("prod", { config: {
+            image: { ...(prod.image as object), version: "1.4.1" },
+            promoteFrom: { ...(prod.promoteFrom as object), amiId: "ami-0b4d7f3e1a2c95e60" },
+        } });
+        rebuild = await diffOf("dev", { replace: ["al2023-base-image"] });
+    });
+
+    it("a version bump in dev: summary first, the build, the copy and its sharing replaced for the exact inputs that force it", () => {
+        assert.match(versionBump.summary, /^al2023-base 1\.4\.1 → 1\.4\.2, 2 regions: 1 image build started, 1 copy replaced \(old kept in AWS\), 2 launch permissions replaced \(old kept in AWS\), .*1 fleet refreshed/);
+        assert.deepStrictEqual(find(versionBump, "ImageRecipe", "al2023-base-recipe").replaceReasons, ["components", "version"]);
+        assert.deepStrictEqual(find(versionBump, "Image", "al2023-base-image").replaceReasons, ["imageRecipeArn"]);
+        assert.deepStrictEqual(find(versionBump, "AmiCopy", "al2023-base-us-west-2-copy").replaceReasons, ["name", "sourceAmiId"]);
+        const template = find(versionBump, "LaunchTemplate", "al2023-base-fleet-us-east-1");
+        assert.strictEqual(template.op, "update");
+        assert.ok(template.changed.some(input => input.path === "imageId"), "the launch template takes the new image in place");
+        const text = renderPlanDiff(versionBump, () => []);
+        assert.match(text, /^al2023-base 1\.4\.1 → 1\.4\.2/m, "the summary comes before the regions");
+        assert.ok(text.indexOf("al2023-base 1.4.1 → 1.4.2") < text.indexOf("Region us-east-1"));
+        assert.match(text, /\+-replace AmiCopy al2023-base-us-west-2-copy {2}\(forced by name, sourceAmiId; the old one is retained, not deleted in AWS\)\n {8}description: .*\n {8}name: .*1\.4\.1.* → .*1\.4\.2.* {3}\[forces replacement\]/);
+        assert.match(text, /~ update {2}Group al2023-base-fleet-us-east-1 {2}\(instance refresh to the new launch template version\)\n {8}launchTemplate\.version: "1" → "2"/);
+    });
+
+    it("a promotion in prod: every region's copy replaced for its new source, every principal's launch permission with it, both fleets refreshed", () => {
+        assert.match(promotion.summary, /^al2023-base 1\.4\.0 → 1\.4\.1, 4 regions: 4 copies replaced \(old kept in AWS\), 12 launch permissions replaced \(old kept in AWS\), 2 fleets refreshed/);
+        for (const region of ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2"]) {
+            const copy = find(promotion, "AmiCopy", `al2023-base-${region}-copy`);
+            assert.deepStrictEqual([copy.region, copy.replaceReasons, copy.retained], [region, ["name", "sourceAmiId"], true],
+                "the old copy stays for rollback until the lifecycle or images prune removes it");
+            assert.deepStrictEqual(find(promotion, "AmiLaunchPermission", `al2023-base-${region}-sharing-333333333333`).replaceReasons, ["imageId"]);
+        }
+        assert.deepStrictEqual(promotion.regions.map(region => region.region).filter(region => region !== "no region"),
+            ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2"], "home region first, as the stack lists them");
+        assert.ok(!changesOf(promotion).some(change => change.type.startsWith("aws:imagebuilder/")), "prod builds nothing");
+    });
+
+    it("a rebuild at the same version: the image replaced by --replace, the copy for its source, nothing for the version", () => {
+        assert.match(rebuild.summary, /^al2023-base 1\.4\.1, 2 regions: 1 image build started, 1 copy replaced/);
+        assert.deepStrictEqual(find(rebuild, "Image", "al2023-base-image").replaceReasons, ["--replace"]);
+        assert.deepStrictEqual(find(rebuild, "AmiCopy", "al2023-base-us-west-2-copy").replaceReasons, ["sourceAmiId"]);
+        assert.ok(!changesOf(rebuild).some(change => change.type.endsWith(":Component")), "the components stay: same version, same documents");
+    });
+
+    it("says a retained resource is kept in AWS, not deleted", () => {
+        const retained: ResourceChange = { urn: "urn:x", type: "aws:ec2/amiLaunchPermission:AmiLaunchPermission", name: "old-share", region: "us-east-1", op: "delete", changed: [], replaceReasons: [], retained: true };
+        const diff: PlanDiff = { ...versionBump, regions: [{ region: "us-east-1", changes: [retained] }] };
+        assert.match(renderPlanDiff(diff, () => []), /- delete {2}AmiLaunchPermission old-share {2}\(retained, not deleted in AWS\)/);
+        assert.match(renderPlanDiffMarkdown(diff), /\*\*delete\*\* `old-share` \(AmiLaunchPermission, us-east-1\) — retained, not deleted in AWS/);
+    });
+
+    it("the Markdown form is short: summary, a table per region, the replacements with their reasons", () => {
+        const markdown = renderPlanDiffMarkdown(promotion);
+        assert.match(markdown, /^### Plan for `prod`: al2023-base 1\.4\.0 → 1\.4\.1, 4 regions/);
+        assert.match(markdown, /\| us-east-1 \| {2}\| \d+ \| 4 \| {2}\|/);
+        assert.match(markdown, /- \*\*replace\*\* `al2023-base-us-east-1-copy` \(AmiCopy, us-east-1\): forced by `name`, `sourceAmiId`/);
+        assert.ok(markdown.split("\n").length <= 40, `a comment, not a report: ${markdown.split("\n").length} lines`);
+    });
+});
+
+describe("npm run plan -- --diff, the command", () => {
+    const run = () => new Promise<string>((resolve, reject) => execFile(process.execPath,
+        [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(REPO_ROOT, "tools", "plan", "plan.ts"), "--diff", "HEAD", "--stack", "dev", "--json"],
+        { cwd: REPO_ROOT, encoding: "utf8", maxBuffer: 32 * 1024 * 1024 },
+        (error, stdout, stderr) => error && error.code !== 1 ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)));
+
+    it("prints byte-identical output in two runs of the same program and config, against the commit it names", async function () {
+        this.timeout(120_000);
+        const [first, second] = await Promise.all([run(), run()]);
+        assert.strictEqual(first, second);
+        const diff = JSON.parse(first);
+        assert.deepStrictEqual(diff.base, { ref: "HEAD", commit: execFileSync("git", ["rev-parse", "HEAD"], { cwd: REPO_ROOT, encoding: "utf8" }).trim() });
+        assert.strictEqual(diff.stack, "dev");
+        assert.ok(diff.policies.length > 0, "the new side's policy verdicts are part of the diff");
+        assert.match(diff.clock, /^\d{4}-\d{2}-\d{2}T/);
+    });
+});
+
+describe("monthly costs of what is easy to miss", () => {
+    let prod: ProgramRun;
+    before(async () => { prod = await runProgram("prod", { preview: true }); });
+
+    it("prices instances as desired capacity × the first instance type's on-demand price, NAT gateways and KMS keys per region", () => {
+        const costs = estimateCosts(prod);
+        const line = (region: string, item: string) => costs.lines.find(candidate => candidate.region === region && candidate.item === item);
+        assert.strictEqual(line("us-east-1", "instances")?.monthly, Math.round(4 * PRICES.instanceHourly["us-east-1"]["m7i.large"] * 730 * 100) / 100);
+        assert.match(line("us-east-1", "instances")?.basis ?? "", /^4 × m7i\.large on demand/);
+        assert.strictEqual(line("us-east-1", "NAT gateway"), undefined, "prod's us-east-1 fleet runs in given subnets: no VPC made, no NAT");
+        assert.strictEqual(line("eu-west-1", "NAT gateway")?.quantity, 1);
+        assert.strictEqual(costs.lines.filter(candidate => candidate.item === "KMS key").length, 4);
+    });
+
+    it("says price unknown for a region or type the table does not have, and leaves it out of the total", () => {
+        const table: PriceTable = { ...PRICES, natGatewayHourly: {}, instanceHourly: { "us-east-1": { "m7i.large": 0.1 } } };
+        const costs = estimateCosts(prod, table);
+        const unknown = costs.lines.filter(line => line.monthly === undefined).map(line => `${line.region} ${line.item}`);
+        assert.deepStrictEqual(unknown, ["eu-west-1 instances", "eu-west-1 NAT gateway"]);
+        assert.strictEqual(costs.unpriced, 2);
+        assert.strictEqual(costs.knownMonthly, 4 * 0.1 * 730 + 4 * PRICES.kmsKeyMonthly);
+    });
+
+    it("the price table is dated and says where its numbers come from", () => {
+        assert.match(PRICES.asOf, /^\d{4}-\d{2}-\d{2}$/);
+        assert.match(PRICES.source, /aws\.amazon\.com\/ec2\/pricing/);
+    });
+});

@@ -1,0 +1,63 @@
+import * as assert from "assert";
+import { execFileSync } from "child_process";
+import * as path from "path";
+import { readStackConfig, REPO_ROOT } from "../../../tools/engine/stackFile";
+import { PLACEHOLDER_NOTE, planStack, renderPlan } from "../../../tools/plan/plan";
+import { exitCodeOf } from "../../../tools/plan/verdicts";
+
+const planCommand = (...args: string[]) => execFileSync(process.execPath,
+    [require.resolve("ts-node/dist/bin"), path.join(REPO_ROOT, "tools", "plan", "plan.ts"), ...args], { cwd: REPO_ROOT, encoding: "utf8" });
+
+describe("npm run plan", () => {
+    it("writes the same plan as JSON for tools with --json", () => {
+        const plan = JSON.parse(planCommand("--stack", "prod", "--json"));
+        assert.strictEqual(plan.stack, "prod");
+        assert.strictEqual(plan.note, PLACEHOLDER_NOTE);
+        assert.deepStrictEqual(plan.regions.map((region: { region: string }) => region.region), ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2"]);
+        assert.strictEqual(plan.mandatoryFailures, 0);
+        assert.ok(plan.policies.length > 0 && plan.policies.every((verdict: { violations: unknown[] }) => verdict.violations.length === 0));
+    });
+
+    it("prints the dev stack per region, says values are placeholders, passes every policy and exits 0", () => {
+        const output = planCommand("--stack", "dev");
+        assert.ok(output.includes(PLACEHOLDER_NOTE));
+        for (const line of [/^Builds al2023-base-dev \d+\.\d+\.\d+ with EC2 Image Builder/m, /^Region us-east-1$/m, /^Region us-west-2$/m,
+            /launchable by {2}222222222222/, /published at {3}\/golden-ami\/al2023-base\/dev\/ami-id/, /^No mandatory policy fails\.$/m]) {
+            assert.match(output, line);
+        }
+    });
+
+    it("plans prod as a promotion into every region with a fleet where configured, all policies passing", async () => {
+        const plan = await planStack("prod");
+        assert.strictEqual(plan.build, undefined, "prod builds nothing");
+        const pinned = readStackConfig("prod") as { image: { version: string }; promoteFrom: { account: string; region: string; amiId: string } };
+        assert.deepStrictEqual(plan.promotedFrom, { version: pinned.image.version, ...pinned.promoteFrom }, "the version, source account, region and AMI id prod pins");
+        assert.match(renderPlan(plan), new RegExp(`^Promotes ${pinned.image.version.replace(/\./g, "\\.")}: ${pinned.promoteFrom.amiId} of account ${pinned.promoteFrom.account}.* in ${pinned.promoteFrom.region}`, "m"));
+        assert.deepStrictEqual(plan.regions.map(region => region.region), ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2"]);
+        assert.deepStrictEqual(plan.regions.filter(region => region.autoScalingGroup).map(region => region.region), ["us-east-1", "eu-west-1"]);
+        assert.strictEqual(exitCodeOf(plan), 0, renderPlan(plan));
+    });
+
+    it("fails, naming the policy and the resource, when the config breaks a mandatory policy", async () => {
+        const sharing = { ...(readStackConfig("prod").sharing as object), accounts: ["999999999999"] };
+        const plan = await planStack("prod", { config: { sharing } });
+        assert.strictEqual(exitCodeOf(plan), 1);
+        const failing = plan.policies.filter(verdict => verdict.level === "mandatory" && verdict.violations.length > 0);
+        assert.deepStrictEqual(failing.map(verdict => verdict.policy), ["image-sharing-allow-listed"]);
+        assert.match(renderPlan(plan), /FAIL {2}image-sharing-allow-listed \(mandatory\)\n.*999999999999/);
+    });
+
+    it("fails with the config's own message when the config is refused", async () => {
+        const plan = await planStack("dev", { config: { regions: ["mars-north-1"] } });
+        assert.strictEqual(exitCodeOf(plan), 1);
+        assert.match(renderPlan(plan), /golden-ami:regions\[0\] must be an AWS region like us-east-1, got "mars-north-1"/);
+    });
+
+    it("shows where the build runs and where its notifications go: the default VPC, or the subnet and a group it makes", async () => {
+        const onDefault = renderPlan(await planStack("dev"));
+        assert.match(onDefault, /^ {2}network {5}the account's default VPC in the home region \(set golden-ami:build to use a subnet of yours\)$/m);
+        assert.match(onDefault, /^ {2}notifies {4}SNS topic \S+ \(stack output buildNotificationsTopicArn\)/m);
+        const onSubnet = renderPlan(await planStack("dev", { config: { build: { subnetId: "subnet-0a1b2c3d4e5f60718" } } }));
+        assert.match(onSubnet, /^ {2}network {5}subnet subnet-0a1b2c3d4e5f60718, security groups \S+ \(made here, no inbound rules\)$/m);
+    });
+});

@@ -1,0 +1,66 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { readVersionLock, VERSION_LOCK_FILE } from "../../../components/versionLock";
+import { bumpVersion, lockVersion, LockDependencies, LockUsageError, parseLockOptions } from "../../../tools/release/lock";
+import { REPO_ROOT } from "../../../tools/engine/stackFile";
+
+/** A copy of the repository's stack files in a temporary folder, so the lock tool can edit them. */
+function scratchRepository(): string {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "golden-ami-lock-"));
+    for (const file of ["Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml"]) fs.copyFileSync(path.join(REPO_ROOT, file), path.join(root, file));
+    return root;
+}
+
+function dependencies(root: string, resolved: string[] = []): LockDependencies {
+    return {
+        resolveBaseImage: async (parameter, region) => { resolved.push(`${region} ${parameter}`); return "ami-0abcdef1234567890"; },
+        now: () => new Date("2026-12-07T06:00:00.123Z"),
+        commit: () => "feedc0de",
+        root,
+    };
+}
+
+describe("npm run lock", () => {
+    it("bumps the version in the stack file, keeping its comments, and locks it on the base AMI resolved now", async () => {
+        const root = scratchRepository();
+        const resolved: string[] = [];
+        const before = fs.readFileSync(path.join(root, "Pulumi.dev.yaml"), "utf8");
+        const version = /version: (\S+)/.exec(before)![1];
+        const result = await lockVersion({ stack: "dev", bump: "patch" }, dependencies(root, resolved));
+        const after = fs.readFileSync(path.join(root, "Pulumi.dev.yaml"), "utf8");
+        assert.strictEqual(result.version, bumpVersion(version, "patch"));
+        assert.ok(after.includes(`version: ${result.version}`), "the stack file has the new version");
+        assert.deepStrictEqual(before.split("\n").filter(line => line.trim().startsWith("#")), after.split("\n").filter(line => line.trim().startsWith("#")), "comments are kept");
+        assert.deepStrictEqual(resolved, ["us-east-1 /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"]);
+        const entry = readVersionLock(path.join(root, VERSION_LOCK_FILE))[`al2023-base@${result.version}`];
+        assert.strictEqual(entry.baseImageId, "ami-0abcdef1234567890");
+        assert.strictEqual(entry.commit, "feedc0de");
+        assert.strictEqual(entry.lockedAt, "2026-12-07T06:00:00Z");
+    });
+
+    it("never rewrites a locked version with other contents", async () => {
+        const root = scratchRepository();
+        await lockVersion({ stack: "dev" }, dependencies(root));
+        const lockFile = path.join(root, VERSION_LOCK_FILE);
+        const lock = readVersionLock(lockFile);
+        const key = Object.keys(lock)[0];
+        lock[key].recipe.rootVolumeGiB = 8;
+        fs.writeFileSync(lockFile, JSON.stringify(lock));
+        await assert.rejects(lockVersion({ stack: "dev" }, dependencies(root)), (error: Error) =>
+            error instanceof LockUsageError && /is locked already with other contents: golden-ami:image\.rootVolumeGiB changed/.test(error.message));
+    });
+
+    it("locks only building stacks and refuses bad flags", async () => {
+        await assert.rejects(lockVersion({ stack: "prod" }, dependencies(scratchRepository())), /only a building stack's versions are locked/);
+        assert.throws(() => parseLockOptions(["--stack", "dev", "--bump", "tiny"]), /--bump must be patch, minor or major, got "tiny"/);
+        assert.throws(() => parseLockOptions(["--stack", "dev", "--base-image-id", "amazon-linux"]), /--base-image-id must be an AMI id/);
+        assert.throws(() => parseLockOptions(["--stak", "dev"]), LockUsageError);
+        assert.throws(() => parseLockOptions([]), /--stack is required/);
+    });
+
+    it("bumps semantic versions by part", () => {
+        assert.deepStrictEqual(["patch", "minor", "major"].map(part => bumpVersion("1.4.9", part as "patch")), ["1.4.10", "1.5.0", "2.0.0"]);
+    });
+});

@@ -1,0 +1,182 @@
+// `prune`: deregisters images beyond the newest `keep` and deletes their snapshots; dry run unless --apply.
+// A region whose images or users could not all be read is skipped whole: nothing there is removed.
+import { DeleteSnapshotCommand, DeregisterImageCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { awsCall, awsErrorCode } from "../aws/awsErrors";
+import { CommandContext, ExitCode } from "../context";
+import { GoldenImage } from "../decisions/goldenImage";
+import { findUsage } from "../aws/inUse";
+import { findGoldenImages } from "../aws/inventory";
+import { planPrune, PrunedImage } from "../decisions/prunePlan";
+import { atStackVersion, mergeUsage } from "../decisions/usage";
+import { acrossRegions, describeFailures } from "../aws/regions";
+import { shortDate } from "../table";
+import { ImageTarget } from "../target";
+
+export interface PruneSettings {
+    /** Really deregister and delete; otherwise only say what would happen. */
+    apply: boolean;
+    /** Where the JSON report goes; default `reports/prune-<timestamp>.json`. */
+    reportFile?: string;
+}
+
+interface ImageRecord {
+    imageId: string;
+    name: string;
+    version?: string;
+    createdAt: string;
+    state: string;
+}
+
+export interface KeptRecord extends ImageRecord {
+    reasons: string[];
+}
+
+export interface PrunedRecord extends ImageRecord {
+    snapshotIds: string[];
+    deregistered: boolean;
+    deletedSnapshots: string[];
+    errors: string[];
+}
+
+export interface RegionPruneReport {
+    region: string;
+    kept: KeptRecord[];
+    pruned: PrunedRecord[];
+    /** Images of the family tagged with another stack's Environment: never touched by this stack's prune. */
+    otherStacksImages: number;
+}
+
+export async function pruneCommand(target: ImageTarget, settings: PruneSettings, context: CommandContext): Promise<number> {
+    const startedAt = context.now();
+    const outcomes = await acrossRegions(target.regions, region => pruneRegion(region, target, settings.apply, context));
+    const reports = outcomes.flatMap(outcome => (outcome.ok ? [outcome.value] : []));
+    const failedRegions = outcomes.flatMap(outcome => (outcome.ok ? [] : [{ region: outcome.region, error: outcome.error }]));
+
+    const reportFile = settings.reportFile ?? `reports/prune-${startedAt.toISOString().replace(/[:.]/g, "-")}.json`;
+    context.writeReport(reportFile, JSON.stringify({
+        command: "prune",
+        mode: settings.apply ? "apply" : "dry-run",
+        startedAt: startedAt.toISOString(),
+        finishedAt: context.now().toISOString(),
+        stack: target.stack,
+        name: target.name,
+        keep: target.keep,
+        launchedWithinDays: target.launchedWithinDays,
+        regions: reports,
+        failedRegions,
+    }, null, 2));
+
+    context.stdout([...renderPrune(target, settings.apply, reports), `Report: ${reportFile}`].join("\n"));
+    const failures = describeFailures(outcomes);
+    failures.forEach(context.stderr);
+    if (reports.some(report => report.pruned.some(pruned => pruned.errors.length > 0))) return ExitCode.problemsFound;
+    return failures.length > 0 ? ExitCode.regionFailed : ExitCode.ok;
+}
+
+async function pruneRegion(region: string, target: ImageTarget, apply: boolean, context: CommandContext): Promise<RegionPruneReport> {
+    const clients = context.clientsFor(region);
+    context.progress(`${region}: reading ${target.name} images…`);
+    const family = await findGoldenImages(clients.ec2, region, target.name, context.progress);
+    // With a stack, only its own images: a shared account may hold another stack's too.
+    const images = target.stack === undefined ? family : family.filter(image => image.tags.Environment === target.stack);
+    context.progress(`${region}: ${images.length} images; checking launch templates, Auto Scaling groups, instances and SSM parameters…`);
+    const usage = await findUsage(clients, images, {
+        ssmPaths: target.ssmPaths,
+        launchedWithinDays: target.launchedWithinDays,
+        now: context.now(),
+        warn: message => context.stderr(`${region}: warning: ${message}`),
+    });
+    const current = target.stack !== undefined && target.version !== undefined ? atStackVersion(images, target.stack, target.version) : {};
+    const plan = planPrune(images, mergeUsage(usage, current), target.keep, family.filter(image => !images.includes(image)));
+    const pruned: PrunedRecord[] = [];
+    // One image at a time: deletes are few, and a slow steady pace keeps clear of EC2's rate limits.
+    for (const candidate of plan.prune) {
+        pruned.push(apply ? await removeImage(clients.ec2, region, candidate, context) : notYetRemoved(candidate));
+    }
+    return {
+        region,
+        kept: plan.keep.map(({ image, reasons }) => ({ ...recordOf(image), reasons })),
+        pruned,
+        otherStacksImages: family.length - images.length,
+    };
+}
+
+/** Deregisters first and deletes the snapshots only once that succeeded: EC2 refuses to delete a registered image's snapshots. */
+async function removeImage(ec2: EC2Client, region: string, candidate: PrunedImage, context: CommandContext): Promise<PrunedRecord> {
+    const record = notYetRemoved(candidate);
+    const { imageId } = candidate.image;
+    try {
+        await awsCall("ec2:DeregisterImage", () => ec2.send(new DeregisterImageCommand({ ImageId: imageId })));
+        record.deregistered = true;
+        context.stderr(`${region}: deregistered ${imageId}`);
+    } catch (error) {
+        record.errors.push(`${imageId}: ${messageOf(error)}`);
+        return record;
+    }
+    for (const snapshotId of candidate.snapshotIds) {
+        try {
+            await deleteSnapshot(ec2, snapshotId, context);
+            record.deletedSnapshots.push(snapshotId);
+            context.stderr(`${region}: deleted ${snapshotId}`);
+        } catch (error) {
+            const stillInUse = awsErrorCode(error) === SNAPSHOT_IN_USE
+                ? ` (still in use ${SNAPSHOT_IN_USE_WAITS_MS.reduce((sum, wait) => sum + wait, 0) / 1000} s after ${imageId} was deregistered: ` +
+                    "another image was registered from it, or EC2 has not caught up; delete it later)"
+                : "";
+            record.errors.push(`${snapshotId}: ${messageOf(error)}${stillInUse}`);
+        }
+    }
+    return record;
+}
+
+const SNAPSHOT_IN_USE = "InvalidSnapshot.InUse";
+/**
+ * EC2 can go on refusing to delete a snapshot as "currently in use by" the image for a few seconds after
+ * DeregisterImage succeeded. Waits this long before each further try (30 s in all), then reports it.
+ */
+export const SNAPSHOT_IN_USE_WAITS_MS = [2_000, 4_000, 8_000, 16_000];
+
+async function deleteSnapshot(ec2: EC2Client, snapshotId: string, context: CommandContext): Promise<void> {
+    for (let attempt = 0; ; attempt += 1) {
+        try {
+            await awsCall("ec2:DeleteSnapshot", () => ec2.send(new DeleteSnapshotCommand({ SnapshotId: snapshotId })));
+            return;
+        } catch (error) {
+            if (awsErrorCode(error) !== SNAPSHOT_IN_USE || attempt >= SNAPSHOT_IN_USE_WAITS_MS.length) throw error;
+            await context.sleep(SNAPSHOT_IN_USE_WAITS_MS[attempt]);
+        }
+    }
+}
+
+function notYetRemoved({ image, snapshotIds }: PrunedImage): PrunedRecord {
+    return { ...recordOf(image), snapshotIds, deregistered: false, deletedSnapshots: [], errors: [] };
+}
+
+function recordOf({ imageId, name, version, createdAt, state }: GoldenImage): ImageRecord {
+    return { imageId, name, version, createdAt, state };
+}
+
+function renderPrune(target: ImageTarget, apply: boolean, reports: RegionPruneReport[]): string[] {
+    const lines = [apply
+        ? `prune ${target.name}: keeping the ${target.keep} newest available images per stack and every image in use.`
+        : `prune ${target.name} (dry run, nothing changed; add --apply to act): keeping the ${target.keep} newest available images per stack and every image in use.`];
+    for (const report of reports) {
+        const removed = apply ? "deregistered" : "would deregister";
+        lines.push(`${report.region}: keeps ${report.kept.length}, ${removed} ${report.pruned.filter(p => !apply || p.deregistered).length}` +
+            (report.otherStacksImages > 0 ? ` (${report.otherStacksImages} images of other stacks left alone)` : ""));
+        for (const kept of report.kept) {
+            lines.push(`  ${"keep".padEnd(10)}${kept.imageId}  ${kept.version ?? "?"}  ${shortDate(kept.createdAt)}  ${kept.reasons.join("; ")}`);
+        }
+        for (const pruned of report.pruned) {
+            const snapshots = pruned.snapshotIds.length > 0 ? pruned.snapshotIds.join(", ") : "none";
+            const verb = !apply ? "would go" : pruned.errors.length > 0 ? "FAILED" : "removed";
+            lines.push(`  ${verb.padEnd(10)}${pruned.imageId}  ${pruned.version ?? "?"}  ${shortDate(pruned.createdAt)}  snapshots: ${snapshots}`);
+            for (const error of pruned.errors) lines.push(`      error: ${error}`);
+        }
+    }
+    return lines;
+}
+
+function messageOf(error: unknown): string {
+    return error instanceof Error ? error.message : String(error);
+}

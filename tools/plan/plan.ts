@@ -1,0 +1,230 @@
+// npm run plan [-- --stack prod] [-- --json] [-- --diff [<git-ref>] [--markdown]]   (see PLAN_USAGE)
+// What `pulumi up` would declare for a stack, worked out offline: the real program runs under the SDK's
+// mocks with the stack's config, then every policy of the pack runs over every resource, as
+// `pulumi preview --policy-pack policy --policy-pack-config policy/<stack>.json` would. No cloud
+// credentials, no Pulumi CLI. Exits 1 when a mandatory policy fails or the config is refused.
+import { CostEstimate, estimateCosts, renderCosts } from "./costs";
+import { DeclaredResource, ProgramRun, runProgram, RunOptions } from "../engine/mockRun";
+import { defaultClock } from "./gitRef";
+import { parsePlanOptions, PLAN_USAGE, PlanOptions, PlanUsageError } from "./options";
+import { PolicyVerdict, runPackOverProgram } from "../engine/policyRunner";
+import { exitCodeOf, renderPolicies } from "./verdicts";
+import { RESOURCE_TYPES } from "../engine/resourceTypes";
+import { missingPolicyConfig, readStackConfig, REPO_ROOT, StackFileError } from "../engine/stackFile";
+
+export const PLACEHOLDER_NOTE = "Offline plan: no cloud was called. Ids, ARNs and other values AWS would compute are placeholders.";
+
+const T = RESOURCE_TYPES;
+
+export interface RegionPlan {
+    region: string;
+    image: { amiId: string; madeBy: string };
+    kmsKey?: string;
+    ssmParameter?: string;
+    launchableBy: string[];
+    publicSharingBlocked: boolean;
+    launchTemplate?: { id: string; instanceType: string; imdsV2: boolean; hopLimit: number };
+    autoScalingGroup?: { minSize: number; maxSize: number; desiredCapacity: number; instanceTypes: string[]; refresh: string };
+}
+
+export interface Plan {
+    stack: string;
+    note: string;
+    build?: { recipe: string; baseImage: string; components: string[]; cadence: string; lifecycle: string; network: string; notifications: string };
+    promotedFrom?: { version: string; account: string; region: string; amiId: string; stack?: string };
+    regions: RegionPlan[];
+    resourceCounts: Record<string, number>;
+    /** Monthly list prices of what is easy to miss: NAT gateways, instances, KMS keys. */
+    costs?: CostEstimate;
+    policies: PolicyVerdict[];
+    mandatoryFailures: number;
+    error?: string;
+}
+
+/** Runs the program and the pack for one stack (`options.config` overrides stack file keys, for what-ifs). */
+export async function planStack(stack: string, options: Pick<RunOptions, "config" | "now"> = {}): Promise<Plan> {
+    const run = await runProgram(stack, { ...options, preview: true });
+    if (run.error) {
+        return { stack, note: PLACEHOLDER_NOTE, regions: [], resourceCounts: {}, policies: [], mandatoryFailures: 1, error: run.error.message };
+    }
+    const policies = await runPackOverProgram(run, stack);
+    return {
+        stack,
+        note: PLACEHOLDER_NOTE,
+        build: describeBuild(run),
+        promotedFrom: describePromotion(run),
+        regions: regionsOf(run).map(region => describeRegion(run, region)),
+        resourceCounts: countByType(run.resources),
+        costs: estimateCosts(run),
+        policies,
+        mandatoryFailures: policies.filter(verdict => verdict.level === "mandatory" && verdict.violations.length > 0).length,
+    };
+}
+
+function regionsOf(run: ProgramRun): string[] {
+    return Object.keys((run.outputs.amiIds ?? {}) as Record<string, string>);
+}
+
+function inRegion(run: ProgramRun, type: string, region: string): DeclaredResource[] {
+    return run.resources.filter(resource => resource.type === type && resource.region === region);
+}
+
+function describeBuild(run: ProgramRun): Plan["build"] {
+    const recipe = run.resources.find(resource => resource.type === T.recipe);
+    const image = run.resources.find(resource => resource.type === T.image);
+    const lifecycle = run.resources.find(resource => resource.type === T.lifecycle);
+    if (!recipe || !image) return undefined;
+    const componentNames = recipe.inputs.components.map((entry: { componentArn: string }) =>
+        run.resources.find(resource => resource.type === T.component && resource.state.arn === entry.componentArn)?.inputs.name ?? entry.componentArn);
+    const [deprecate, remove] = lifecycle?.inputs.policyDetails ?? [];
+    const infrastructure = run.resources.find(resource => resource.type === T.infrastructure);
+    const groups: string[] = infrastructure?.inputs.securityGroupIds ?? [];
+    const madeGroups = groups.map(id => run.resources.find(resource => resource.type === "aws:ec2/securityGroup:SecurityGroup" && resource.id === id));
+    const topic = run.resources.find(resource => resource.type === "aws:sns/topic:Topic" && resource.state.arn === infrastructure?.inputs.snsTopicArn);
+    return {
+        network: infrastructure?.inputs.subnetId
+            ? `subnet ${infrastructure.inputs.subnetId}, security groups ${groups.map((id, index) => madeGroups[index] ? `${madeGroups[index]!.name} (made here, no inbound rules)` : id).join(", ")}`
+            : "the account's default VPC in the home region (set golden-ami:build to use a subnet of yours)",
+        notifications: topic ? `SNS topic ${topic.name} (stack output buildNotificationsTopicArn): subscribe to hear how each build ends` : "none",
+        recipe: `${recipe.inputs.name} ${recipe.inputs.version}`,
+        baseImage: recipe.inputs.parentImage,
+        components: componentNames,
+        cadence: `once per version, during pulumi up (no pipeline, no schedule), tests ${on(image.inputs.imageTestsConfiguration.imageTestsEnabled)}, Inspector scanning ${on(image.inputs.imageScanningConfiguration.imageScanningEnabled)}`,
+        lifecycle: deprecate && remove
+            ? `deprecate after ${deprecate.filter.value} days; delete AMIs${remove.action.includeResources.snapshots ? " and snapshots" : ""} after ${remove.filter.value} days, keeping at least ${remove.filter.retainAtLeast} and any launched within ${remove.exclusionRules.amis.lastLaunched.value} days`
+            : "none",
+    };
+}
+
+function describePromotion(run: ProgramRun): Plan["promotedFrom"] {
+    const pinned = run.outputs.promotedFrom as { account: string; region: string; amiId: string; stack?: string } | undefined;
+    return pinned && { version: String(run.outputs.imageVersion), ...pinned };
+}
+
+function describeRegion(run: ProgramRun, region: string): RegionPlan {
+    const amiId = (run.outputs.amiIds as Record<string, string>)[region];
+    const copy = inRegion(run, T.amiCopy, region)[0];
+    const key = copy ? run.resources.find(resource => resource.state.arn === copy.inputs.kmsKeyId) : inRegion(run, T.kmsKey, region)[0];
+    const template = inRegion(run, T.launchTemplate, region)[0];
+    const group = inRegion(run, T.autoScalingGroup, region)[0];
+    const mixed = group?.inputs.mixedInstancesPolicy;
+    return {
+        region,
+        image: { amiId, madeBy: copy ? `copied from ${copy.inputs.sourceAmiId} in ${copy.inputs.sourceAmiRegion}` : "built here by EC2 Image Builder" },
+        kmsKey: key?.state.arn,
+        ssmParameter: inRegion(run, T.ssmParameter, region)[0]?.inputs.name,
+        launchableBy: inRegion(run, T.launchPermission, region).map(permission =>
+            permission.inputs.accountId ?? permission.inputs.organizationArn ?? permission.inputs.organizationalUnitArn ?? `group ${permission.inputs.group}`),
+        publicSharingBlocked: inRegion(run, T.blockPublicAccess, region).some(block => block.inputs.state === "block-new-sharing"),
+        launchTemplate: template && {
+            id: template.id,
+            instanceType: template.inputs.instanceType,
+            imdsV2: template.inputs.metadataOptions?.httpTokens === "required",
+            hopLimit: template.inputs.metadataOptions?.httpPutResponseHopLimit,
+        },
+        autoScalingGroup: group && {
+            minSize: group.inputs.minSize,
+            maxSize: group.inputs.maxSize,
+            desiredCapacity: group.inputs.desiredCapacity,
+            instanceTypes: mixed ? mixed.launchTemplate.overrides.map((override: { instanceType: string }) => override.instanceType) : [template?.inputs.instanceType],
+            refresh: `${group.inputs.instanceRefresh.strategy}, ≥${group.inputs.instanceRefresh.preferences.minHealthyPercentage}% healthy, checkpoints ${group.inputs.instanceRefresh.preferences.checkpointPercentages.join("/")}%`,
+        },
+    };
+}
+
+function countByType(resources: DeclaredResource[]): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const resource of resources.filter(r => r.custom)) counts[resource.type] = (counts[resource.type] ?? 0) + 1;
+    return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+function on(enabled: boolean): string {
+    return enabled ? "on" : "OFF";
+}
+
+/** The plan as a person reads it. */
+export function renderPlan(plan: Plan): string {
+    const lines = [`Stack ${plan.stack}`, plan.note, ""];
+    if (plan.error) return [...lines, `The program refused to run:`, plan.error].join("\n");
+    if (plan.build) {
+        lines.push(`Builds ${plan.build.recipe} with EC2 Image Builder on ${plan.build.baseImage}`,
+            `  components  ${plan.build.components.join(", ")}`,
+            `  builds      ${plan.build.cadence}`,
+            `  lifecycle   ${plan.build.lifecycle}`,
+            `  network     ${plan.build.network}`,
+            `  notifies    ${plan.build.notifications}`, "");
+    }
+    if (plan.promotedFrom) {
+        const from = plan.promotedFrom;
+        lines.push(`Promotes ${from.version}: ${from.amiId} of account ${from.account}${from.stack ? ` (stack ${from.stack})` : ""} in ${from.region}, pinned in the stack file (never rebuilt)`, "");
+    }
+    for (const region of plan.regions) {
+        lines.push(`Region ${region.region}`,
+            `  image          ${region.image.amiId}, ${region.image.madeBy}`,
+            `  encrypted with ${region.kmsKey ?? "?"}`,
+            `  published at   ${region.ssmParameter ?? "(not published)"}`,
+            `  launchable by  ${region.launchableBy.length ? region.launchableBy.join(", ") : "this account only"}`,
+            `  public sharing ${region.publicSharingBlocked ? "blocked" : "not blocked here (left to the organization)"}`);
+        if (region.launchTemplate && region.autoScalingGroup) {
+            const { launchTemplate: template, autoScalingGroup: group } = region;
+            lines.push(`  fleet          template ${template.id}: ${group.instanceTypes.join("/")}, IMDSv2 ${template.imdsV2 ? "required" : "OPTIONAL"}, hop limit ${template.hopLimit}`,
+                `                 group ${group.minSize}..${group.maxSize} (desired ${group.desiredCapacity}), refresh ${group.refresh}`);
+        }
+        lines.push("");
+    }
+    const total = Object.values(plan.resourceCounts).reduce((sum, count) => sum + count, 0);
+    lines.push(`${total} resources:`, ...Object.entries(plan.resourceCounts).map(([type, count]) => `  ${String(count).padStart(4)}  ${type}`), "");
+    if (plan.costs) lines.push("Monthly costs that are easy to miss:", ...renderCosts(plan.costs), "");
+    lines.push(...renderPolicies(plan.stack, plan.policies));
+    return lines.join("\n");
+}
+
+/** Every policy's verdict, then whether `pulumi preview` would stop. */
+/** Runs `npm run plan` with these arguments; output goes through the two writers. Returns the exit code. */
+export async function runPlanCli(argv: string[], out: (text: string) => void, err: (text: string) => void): Promise<number> {
+    let options: PlanOptions | "help";
+    try {
+        options = parsePlanOptions(argv);
+    } catch (error) {
+        if (!(error instanceof PlanUsageError)) throw error;
+        err(`plan: ${error.message}\n${PLAN_USAGE.split("\n")[0]}\nRun \`npm run plan -- --help\` for the flags.`);
+        return 2;
+    }
+    if (options === "help") {
+        out(PLAN_USAGE);
+        return 0;
+    }
+    const problem = stackProblem(options.stack);
+    if (problem) {
+        err(`plan: ${problem}`);
+        return 2;
+    }
+    if (options.diff !== undefined) {
+        const { diffCommand } = await import("./diffCommand");
+        return diffCommand(options, out, err);
+    }
+    const clock = options.now ?? defaultClock();
+    const plan = await planStack(options.stack, { now: clock === undefined ? undefined : new Date(clock) });
+    out(options.json ? JSON.stringify(plan, null, 2) : renderPlan(plan));
+    return exitCodeOf(plan);
+}
+
+/** What keeps a stack from being planned at all: an unreadable stack file or no policy config. */
+export function stackProblem(stack: string, root: string = REPO_ROOT): string | undefined {
+    try {
+        readStackConfig(stack, root);
+    } catch (error) {
+        if (error instanceof StackFileError) return error.message;
+        throw error;
+    }
+    return missingPolicyConfig(stack, root);
+}
+
+/** Non-zero when `pulumi preview` would stop: a mandatory policy fails, or the config is refused. */
+if (require.main === module) {
+    const write = (stream: NodeJS.WriteStream) => (text: string) => { stream.write(`${text}\n`); };
+    runPlanCli(process.argv.slice(2), write(process.stdout), write(process.stderr)).then(code => { process.exitCode = code; }, (error: Error) => {
+        console.error(`plan: ${error.stack ?? error.message}`);
+        process.exitCode = 2;
+    });
+}

@@ -1,0 +1,152 @@
+// npm run lock -- --stack dev [--bump patch|minor|major] [--base-image-id ami-…]
+// Records what the building stack's image version is made of in image-versions.lock.json (see
+// components/versionLock.ts), bumping the version in the stack file first when asked. The base image's
+// SSM parameter is resolved with the AWS SDK (read-only credentials of the building account) unless
+// --base-image-id gives the AMI. A locked version is never rewritten with other contents.
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { parseArgs } from "util";
+import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { parseDocument } from "yaml";
+import { GoldenAmiConfig, parseStackConfig, PROJECT } from "../../components/config";
+import { checkLockedVersion, lockKey, LockedVersion, readVersionLock, recipeInputs, VERSION_LOCK_FILE, VersionLock, writeVersionLock } from "../../components/versionLock";
+import { readStackConfig, REPO_ROOT } from "../engine/stackFile";
+
+export const USAGE = `Usage: npm run lock -- --stack <building stack> [--bump patch|minor|major] [--base-image-id ami-…]
+
+Records what the stack's image.version is made of (component documents, base image and the AMI it
+resolves to now, root volume) in ${VERSION_LOCK_FILE}. Commit the file with the stack file.
+  --bump <part>           first raise image.version in Pulumi.<stack>.yaml (comments are kept)
+  --base-image-id <ami>   the base image's AMI, instead of resolving image.baseImage's SSM parameter
+  --help                  this text`;
+
+export type BumpPart = "patch" | "minor" | "major";
+
+export interface LockOptions {
+    stack: string;
+    bump?: BumpPart;
+    baseImageId?: string;
+}
+
+export interface LockDependencies {
+    /** Resolves an `ssm:/path` base image to an AMI id in the region. */
+    resolveBaseImage: (parameterName: string, region: string) => Promise<string>;
+    now: () => Date;
+    commit: () => string | undefined;
+    root: string;
+}
+
+export class LockUsageError extends Error {}
+
+export function parseLockOptions(argv: string[]): LockOptions | "help" {
+    let parsed;
+    try {
+        parsed = parseArgs({ args: argv, strict: true, allowPositionals: false, options: {
+            stack: { type: "string" }, bump: { type: "string" }, "base-image-id": { type: "string" }, help: { type: "boolean", short: "h" },
+        } });
+    } catch (error) {
+        throw new LockUsageError(error instanceof Error ? error.message : String(error));
+    }
+    const { values } = parsed;
+    if (values.help) return "help";
+    if (!values.stack) throw new LockUsageError("--stack is required: the building stack whose image.version to lock");
+    if (values.bump !== undefined && !["patch", "minor", "major"].includes(values.bump)) {
+        throw new LockUsageError(`--bump must be patch, minor or major, got "${values.bump}"`);
+    }
+    const baseImageId = values["base-image-id"];
+    if (baseImageId !== undefined && !/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/.test(baseImageId)) {
+        throw new LockUsageError(`--base-image-id must be an AMI id like ami-0123456789abcdef0, got "${baseImageId}"`);
+    }
+    return { stack: values.stack, bump: values.bump as BumpPart | undefined, baseImageId };
+}
+
+export function bumpVersion(version: string, part: BumpPart): string {
+    const [major, minor, patch] = version.split(".").map(Number);
+    return part === "major" ? `${major + 1}.0.0` : part === "minor" ? `${major}.${minor + 1}.0` : `${major}.${minor}.${patch + 1}`;
+}
+
+/** Locks the stack's version (bumped first if asked); returns the key and entry written, or the entry already there. */
+export async function lockVersion(options: LockOptions, deps: LockDependencies): Promise<{ key: string; entry: LockedVersion; written: boolean; version: string }> {
+    let config = readConfig(options.stack, deps.root);
+    if (config.promoteFrom) throw new LockUsageError(`stack ${options.stack} promotes (golden-ami:promoteFrom): only a building stack's versions are locked`);
+    if (options.bump) {
+        setImageVersion(options.stack, bumpVersion(config.image.version, options.bump), deps.root);
+        config = readConfig(options.stack, deps.root);
+    }
+    const lockFile = path.join(deps.root, VERSION_LOCK_FILE);
+    const lock: VersionLock = readVersionLock(lockFile);
+    const key = lockKey(config.image);
+    const existing = lock[key];
+    if (existing) {
+        const { problems } = checkLockedVersion(config.image, options.stack, lock);
+        if (problems.length > 0) throw new LockUsageError(`${key} is locked already with other contents: ${problems.join("; ")}`);
+        return { key, entry: existing, written: false, version: config.image.version };
+    }
+    const entry: LockedVersion = {
+        recipe: recipeInputs(config.image),
+        baseImageId: options.baseImageId ?? await baseImageIdOf(config, deps),
+        lockedAt: deps.now().toISOString().replace(/\.\d{3}Z$/, "Z"),
+        ...(deps.commit() && { commit: deps.commit() }),
+    };
+    writeVersionLock({ ...lock, [key]: entry }, lockFile);
+    return { key, entry, written: true, version: config.image.version };
+}
+
+function readConfig(stack: string, root: string): GoldenAmiConfig {
+    return parseStackConfig(readStackConfig(stack, root), stack);
+}
+
+async function baseImageIdOf(config: GoldenAmiConfig, deps: LockDependencies): Promise<string> {
+    const base = config.image.baseImage;
+    return base.startsWith("ssm:") ? deps.resolveBaseImage(base.slice("ssm:".length), config.homeRegion) : base;
+}
+
+/** Sets golden-ami:image.version in the stack file, keeping its comments and layout. */
+function setImageVersion(stack: string, version: string, root: string): void {
+    const file = path.join(root, `Pulumi.${stack}.yaml`);
+    const document = parseDocument(fs.readFileSync(file, "utf8"));
+    document.setIn(["config", `${PROJECT}:image`, "version"], version);
+    fs.writeFileSync(file, document.toString());
+}
+
+const awsDependencies: LockDependencies = {
+    resolveBaseImage: async (parameterName, region) => {
+        const client = new SSMClient({ region, maxAttempts: 3 });
+        const answer = await client.send(new GetParameterCommand({ Name: parameterName }), { abortSignal: AbortSignal.timeout(30_000) });
+        const value = answer.Parameter?.Value;
+        if (!value?.startsWith("ami-")) throw new Error(`SSM parameter ${parameterName} in ${region} holds no AMI id (got ${JSON.stringify(value)})`);
+        return value;
+    },
+    now: () => new Date(),
+    commit: () => {
+        try {
+            return execFileSync("git", ["rev-parse", "HEAD"], { cwd: REPO_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() || undefined;
+        } catch {
+            return undefined;
+        }
+    },
+    root: REPO_ROOT,
+};
+
+if (require.main === module) {
+    (async () => {
+        try {
+            const options = parseLockOptions(process.argv.slice(2));
+            if (options === "help") {
+                console.log(USAGE);
+                return;
+            }
+            const { key, entry, written } = await lockVersion(options, awsDependencies);
+            console.log(written ? `locked ${key} on ${entry.baseImageId}` : `${key} is locked already (on ${entry.baseImageId ?? "the base image resolved at build"}); nothing to do`);
+        } catch (error) {
+            if (error instanceof LockUsageError) {
+                console.error(`error: ${error.message}\n\n${USAGE}`);
+                process.exitCode = 2;
+                return;
+            }
+            console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+            process.exitCode = 1;
+        }
+    })();
+}

@@ -1,0 +1,101 @@
+// npm run -s patch-due -- --stack dev [--max-age-days 30]
+// Is a patch build due? Yes when the base image's SSM parameter now names another AMI than the one the
+// stack's current image.version was locked on (image-versions.lock.json, baseImageId), or when that
+// version was locked --max-age-days ago or more. The patch workflow (.github/workflows/patch.yml) asks
+// this weekly and, when due, runs `npm run lock -- --stack dev --bump patch` and opens a pull request.
+// Exit 0 with `due=true|false` (also written to $GITHUB_OUTPUT), 2 bad flags or files, 3 AWS unreachable.
+import * as fs from "fs";
+import * as path from "path";
+import { parseArgs } from "util";
+import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { ConfigError, GoldenAmiConfig, parseStackConfig } from "../../components/config";
+import { lockKey, readVersionLock, VERSION_LOCK_FILE } from "../../components/versionLock";
+import { clientFactory } from "../images/aws/clients";
+import { readStackConfig, REPO_ROOT, StackFileError } from "../engine/stackFile";
+
+export const PATCH_DUE_USAGE = "Usage: npm run -s patch-due -- --stack <name> [--max-age-days <n>]";
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface PatchDue {
+    due: boolean;
+    version: string;
+    reasons: string[];
+}
+
+interface LockedVersion {
+    baseImageId?: string;
+    lockedAt?: string;
+}
+
+/** Decides from the locked entry, the base image's current AMI id (undefined: not an SSM base) and the clock. */
+export function decide(version: string, locked: LockedVersion, currentBaseImageId: string | undefined, now: Date, maxAgeDays: number): PatchDue {
+    const reasons: string[] = [];
+    if (currentBaseImageId !== undefined && locked.baseImageId === undefined) {
+        reasons.push(`${version} records no baseImageId, so a moved base image cannot be told: lock a new version`);
+    } else if (currentBaseImageId !== undefined && currentBaseImageId !== locked.baseImageId) {
+        reasons.push(`the base image moved: ${locked.baseImageId} → ${currentBaseImageId}`);
+    }
+    const lockedAt = locked.lockedAt ? Date.parse(locked.lockedAt) : NaN;
+    const ageDays = Math.floor((now.getTime() - lockedAt) / DAY_MS);
+    if (Number.isNaN(lockedAt)) reasons.push(`${version} records no lockedAt date`);
+    else if (ageDays >= maxAgeDays) reasons.push(`${version} was locked ${ageDays} days ago (at most ${maxAgeDays})`);
+    return { due: reasons.length > 0, version, reasons };
+}
+
+/** The stack's values, validated as the program validates them. */
+export function loadStack(stack: string, root: string = REPO_ROOT): GoldenAmiConfig {
+    return parseStackConfig(readStackConfig(stack, root), stack);
+}
+
+export async function patchDue(stack: string, maxAgeDays: number, ssm: Pick<SSMClient, "send">, now: Date, root: string = REPO_ROOT): Promise<PatchDue> {
+    const { image } = loadStack(stack, root);
+    const locked = readVersionLock(path.join(root, VERSION_LOCK_FILE))[lockKey(image)];
+    if (!locked) {
+        throw new StackFileError(`${lockKey(image)} (golden-ami:image.version in Pulumi.${stack}.yaml) is not in ${VERSION_LOCK_FILE}: run \`npm run lock -- --stack ${stack}\` and commit it`);
+    }
+    let current: string | undefined;
+    if (image.baseImage.startsWith("ssm:")) {
+        const name = image.baseImage.slice("ssm:".length);
+        const answer = await ssm.send(new GetParameterCommand({ Name: name }));
+        current = answer.Parameter?.Value;
+        if (!current) throw new Error(`SSM parameter ${name} has no value`);
+    }
+    return decide(image.version, locked, current, now, maxAgeDays);
+}
+
+async function main(argv: string[]): Promise<number> {
+    let stack: string;
+    let maxAgeDays: number;
+    try {
+        const { values } = parseArgs({ args: argv, strict: true, allowPositionals: false, options: { stack: { type: "string" }, "max-age-days": { type: "string" } } });
+        if (!values.stack) throw new Error("--stack is required");
+        stack = values.stack;
+        maxAgeDays = Number(values["max-age-days"] ?? "30");
+        if (!Number.isInteger(maxAgeDays) || maxAgeDays < 1) throw new Error(`--max-age-days must be a whole number of days, at least 1, got "${values["max-age-days"]}"`);
+    } catch (error) {
+        console.error(`patch-due: ${error instanceof Error ? error.message : error}\n${PATCH_DUE_USAGE}`);
+        return 2;
+    }
+    let result: PatchDue;
+    try {
+        const region = loadStack(stack).homeRegion;
+        // The images CLI's clients: connect and request timeouts, so a stalled endpoint ends the job, not the runner's clock.
+        result = await patchDue(stack, maxAgeDays, clientFactory()(region).ssm, new Date());
+    } catch (error) {
+        if (error instanceof StackFileError || error instanceof ConfigError) {
+            console.error(`patch-due: ${error.message}`);
+            return 2;
+        }
+        console.error(`patch-due: could not read the base image's SSM parameter: ${error instanceof Error ? error.message : error} (credentials for the ${stack} account's read-only role?)`);
+        return 3;
+    }
+    console.log(result.due ? `A patch build of ${result.version} is due: ${result.reasons.join("; ")}` : `No patch build due: ${result.version} is on the current base image and recent enough.`);
+    if (process.env.GITHUB_OUTPUT) {
+        fs.appendFileSync(process.env.GITHUB_OUTPUT, `due=${result.due}\nreason=${result.reasons.join("; ").replace(/\n/g, " ")}\n`);
+    }
+    return 0;
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then(code => { process.exitCode = code; });
+}
