@@ -16,11 +16,16 @@ function typeScriptFiles(directory = REPO_ROOT): string[] {
 /** The repository files a file imports: static, type-only, re-exports, `import()` and `require()` of relative paths. */
 function importsOf(file: string): string[] {
     const info = ts.preProcessFile(fs.readFileSync(path.join(REPO_ROOT, file), "utf8"), true, true);
-    return info.importedFiles.map(imported => imported.fileName).filter(name => name.startsWith(".")).flatMap(name => {
-        const target = path.join(path.dirname(file), name);
-        const found = [`${target}.ts`, path.join(target, "index.ts"), target].find(candidate => candidate.endsWith(".ts") && fs.existsSync(path.join(REPO_ROOT, candidate)));
-        return found === undefined ? [] : [path.normalize(found)];
-    });
+    return info.importedFiles
+        .map(imported => imported.fileName)
+        .filter(name => name.startsWith("."))
+        .flatMap(name => {
+            const target = path.join(path.dirname(file), name);
+            const found = [`${target}.ts`, path.join(target, "index.ts"), target].find(
+                candidate => candidate.endsWith(".ts") && fs.existsSync(path.join(REPO_ROOT, candidate)),
+            );
+            return found === undefined ? [] : [path.normalize(found)];
+        });
 }
 
 /** One cycle per strongly connected component of more than one file (or a file importing itself). */
@@ -75,7 +80,11 @@ describe("the repository's imports", () => {
     });
 
     it("a cycle would be found: the check reports two files that import each other", () => {
-        const cyclic = new Map([["a.ts", ["b.ts"]], ["b.ts", ["c.ts", "a.ts"]], ["c.ts", []]]);
+        const cyclic = new Map([
+            ["a.ts", ["b.ts"]],
+            ["b.ts", ["c.ts", "a.ts"]],
+            ["c.ts", []],
+        ]);
         assert.deepStrictEqual(importCycles(cyclic), [["a.ts", "b.ts"]]);
     });
 });

@@ -83,8 +83,15 @@ function siblingsDeclaring<C>(parent: CommandSpec<C> | undefined, flag: string):
 const HELP_WIDTH = 100;
 
 /** The commander tree for a declaration; `found` receives the command that matched, with its raw flags. */
-function toCommander<C>(spec: CommandSpec<C>, output: Output, found: (result: Omit<ParseResult<C>, "values"> & { raw: Record<string, Occurrences> }) => void,
-    failedIn: (failure: Failure<C>) => void, names: string[] = [], parent?: CommandSpec<C>, parentFooter?: string): Command {
+function toCommander<C>(
+    spec: CommandSpec<C>,
+    output: Output,
+    found: (result: Omit<ParseResult<C>, "values"> & { raw: Record<string, Occurrences> }) => void,
+    failedIn: (failure: Failure<C>) => void,
+    names: string[] = [],
+    parent?: CommandSpec<C>,
+    parentFooter?: string,
+): Command {
     const command = new Command(spec.name);
     const path = [...names, spec.name];
     command
@@ -94,7 +101,11 @@ function toCommander<C>(spec: CommandSpec<C>, output: Output, found: (result: Om
         .usage(spec.usage ?? (spec.commands ? "<command> [flags]" : "[flags]"))
         .helpOption("-h, --help", "show this help")
         .configureHelp({ helpWidth: HELP_WIDTH, sortSubcommands: false, sortOptions: false, subcommandTerm: sub => sub.name(), optionTerm: termOf })
-        .configureOutput({ writeOut: text => output.stdout(text.replace(/\n$/, "")), writeErr: text => output.stderr(text.replace(/\n$/, "")), outputError: () => undefined })
+        .configureOutput({
+            writeOut: text => output.stdout(text.replace(/\n$/, "")),
+            writeErr: text => output.stderr(text.replace(/\n$/, "")),
+            outputError: () => undefined,
+        })
         .exitOverride(error => {
             failedIn({ names: path, spec, parent });
             throw error;
@@ -139,7 +150,10 @@ function optionFor(key: string, flag: Flag<unknown>): Option {
     const value = placeholder === undefined ? "" : optionalValue ? ` [${placeholder.replace(/^<(.*)>$/, "$1")}]` : ` ${placeholder}`;
     const option = new Option(`${short ? `-${short}, ` : ""}${long}${value}`, description);
     // Every occurrence is kept as typed; the declaration's convert turns them into the value.
-    option.argParser((text: string | undefined, previous: Occurrences | undefined): Occurrences => [...(previous ?? []), text === undefined || text === BARE ? true : text]);
+    option.argParser((text: string | undefined, previous: Occurrences | undefined): Occurrences => [
+        ...(previous ?? []),
+        text === undefined || text === BARE ? true : text,
+    ]);
     if (optionalValue) option.preset(BARE);
     if (hidden) option.hideHelp();
     if (option.attributeName() !== key) throw new Error(`flag key ${key} must be the camel case of ${long}`);
@@ -149,14 +163,19 @@ function optionFor(key: string, flag: Flag<unknown>): Option {
 /** Parses argv for a program; throws UsageError or CommanderError. Returns "done" when help was printed. */
 function parse<C>(program: CommandSpec<C>, argv: string[], output: Output, onFail: (failure: Failure<C>) => void): ParseResult<C> {
     let result: ParseResult<C> | undefined;
-    const root = toCommander(program, output, ({ spec, path, raw }) => {
-        const values: Record<string, unknown> = {};
-        for (const [key, flag] of Object.entries(spec.flags ?? {})) {
-            values[key] = flag.convert(raw[key] ?? [], flagName(key));
-        }
-        spec.check?.(values);
-        result = { spec, path, values };
-    }, onFail);
+    const root = toCommander(
+        program,
+        output,
+        ({ spec, path, raw }) => {
+            const values: Record<string, unknown> = {};
+            for (const [key, flag] of Object.entries(spec.flags ?? {})) {
+                values[key] = flag.convert(raw[key] ?? [], flagName(key));
+            }
+            spec.check?.(values);
+            result = { spec, path, values };
+        },
+        onFail,
+    );
     root.parse(argv, { from: "user" });
     if (!result) throw new Error(`${program.name}: no command ran for ${argv.join(" ")}`);
     return result;
@@ -167,7 +186,9 @@ export function parseCommandLine<C>(program: CommandSpec<C>, argv: string[]): Pa
     const discard: Output = { stdout: () => undefined, stderr: () => undefined };
     let failure: Failure<C> = { names: [program.name], spec: program };
     try {
-        return parse(program, argv, discard, at => { failure = at; });
+        return parse(program, argv, discard, at => {
+            failure = at;
+        });
     } catch (error) {
         if (error instanceof CommanderError) {
             if (error.code === "commander.helpDisplayed" || error.code === "commander.help") return "help";
@@ -185,7 +206,9 @@ export async function runCommandLine<C>(program: CommandSpec<C>, argv: string[],
     let failedAt: Failure<C> = { names: [program.name], spec: program };
     let parsed: ParseResult<C>;
     try {
-        parsed = parse(program, argv, output, at => { failedAt = at; });
+        parsed = parse(program, argv, output, at => {
+            failedAt = at;
+        });
     } catch (error) {
         if (error instanceof CommanderError) {
             if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return ExitCode.ok;

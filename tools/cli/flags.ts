@@ -67,7 +67,10 @@ function times(count: number): string {
 }
 
 function commaList(text: string, flag: string): string[] {
-    const items = text.split(",").map(item => item.trim()).filter(item => item !== "");
+    const items = text
+        .split(",")
+        .map(item => item.trim())
+        .filter(item => item !== "");
     if (items.length === 0) throw new UsageError(`${flag} needs at least one value, like ${flag} a,b`);
     return items;
 }
@@ -108,12 +111,19 @@ export const flags = {
     },
 
     /** One of a fixed set of words (case-insensitive when `ignoreCase`), with a did-you-mean. */
-    oneOf<C extends string>(placeholder: string, description: string, choices: readonly C[], options: { ignoreCase?: boolean; note?: string } = {}): Flag<C | undefined> {
+    oneOf<C extends string>(
+        placeholder: string,
+        description: string,
+        choices: readonly C[],
+        options: { ignoreCase?: boolean; note?: string } = {},
+    ): Flag<C | undefined> {
         return flags.value(placeholder, description, (text, flag) => {
             const typed = options.ignoreCase ? text.toUpperCase() : text;
             const choice = choices.find(candidate => candidate === typed);
             if (choice === undefined) {
-                throw new UsageError(`${flag} must be one of ${choices.join(", ")}, got "${text}"${didYouMean(text, choices)}${options.note ? ` ${options.note}` : ""}`);
+                throw new UsageError(
+                    `${flag} must be one of ${choices.join(", ")}, got "${text}"${didYouMean(text, choices)}${options.note ? ` ${options.note}` : ""}`,
+                );
             }
             return choice;
         });

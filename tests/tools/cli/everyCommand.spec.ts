@@ -17,9 +17,13 @@ function toolScripts(): { script: string; file: string }[] {
 function declarationOf(script: string, file: string): CommandSpec<unknown> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const exports = require(path.join(REPO_ROOT, file)) as Record<string, unknown>;
-    const declared = Object.values(exports).filter((value): value is CommandSpec<unknown> =>
-        typeof value === "object" && value !== null && typeof (value as CommandSpec<unknown>).name === "string" &&
-        new RegExp(`^npm run (-s )?${script} --$`).test((value as CommandSpec<unknown>).name));
+    const declared = Object.values(exports).filter(
+        (value): value is CommandSpec<unknown> =>
+            typeof value === "object" &&
+            value !== null &&
+            typeof (value as CommandSpec<unknown>).name === "string" &&
+            new RegExp(`^npm run (-s )?${script} --$`).test((value as CommandSpec<unknown>).name),
+    );
     assert.strictEqual(declared.length, 1, `${file} exports one command declaration named "npm run ${script} --"`);
     return declared[0];
 }
@@ -52,7 +56,9 @@ describe("every command: --help, unknown flags and exit codes", () => {
                 const { exitCode, stdout, stderr } = await run(program, [...words, "--help"]);
                 assert.strictEqual(exitCode, 0, stderr);
                 assert.match(stdout, /^Usage: npm run /);
-                const declared = Object.entries(spec.flags ?? {}).filter(([, flag]) => !flag.shape.hidden).map(([key]) => flagName(key));
+                const declared = Object.entries(spec.flags ?? {})
+                    .filter(([, flag]) => !flag.shape.hidden)
+                    .map(([key]) => flagName(key));
                 for (const flag of [...declared, "--help"]) assert.ok(stdout.includes(`  ${flag}`), `${name} --help lists ${flag}`);
             });
 

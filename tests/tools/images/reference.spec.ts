@@ -24,7 +24,10 @@ function documentedFlags(text: string, commands: string[]): Map<string, Set<stri
 describe("images: docs/images.md's flag table matches the declared commands", () => {
     const commands = leafCommands(imagesProgram);
     const { file, text } = reference();
-    const documented = documentedFlags(text, commands.map(({ path: words }) => words[0]));
+    const documented = documentedFlags(
+        text,
+        commands.map(({ path: words }) => words[0]),
+    );
 
     it("lists every command", () => {
         assert.ok(commands.length > 0);
