@@ -40,11 +40,12 @@ export const LOCK_FLAGS = {
         if (!/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/.test(text)) throw new UsageError(`${flag} must be an AMI id like ami-0123456789abcdef0, got "${text}"`);
         return text;
     }),
+    json: flags.boolean("print { key, version, written, entry } as JSON"),
 };
 
 export function parseLockOptions(argv: string[]): LockOptions | "help" {
     const parsed = parseCommandLine(lockCommandLine, argv);
-    return parsed === "help" ? "help" : parsed.values as unknown as LockOptions;
+    return parsed === "help" ? "help" : (parsed.values as unknown as LockOptions);
 }
 
 export function bumpVersion(version: string, part: BumpPart): string {
@@ -133,6 +134,10 @@ export const lockCommandLine = defineCommand({
             return ExitCode.unreachable;
         }
         const { key, entry, written } = result;
+        if (options.json) {
+            output.stdout(JSON.stringify({ key, version: result.version, written, entry }, null, 2));
+            return ExitCode.ok;
+        }
         output.stdout(written ? `locked ${key} on ${entry.baseImageId}` : `${key} is locked already (on ${entry.baseImageId ?? "the base image resolved at build"}); nothing to do`);
         return ExitCode.ok;
     },
