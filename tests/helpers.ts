@@ -51,3 +51,12 @@ export function firstImageOnly(stack: string): RawStackConfig {
         ...(promoteFrom && { promoteFrom: { ...promoteFrom, amiIds: { [name]: promoteFrom.amiIds[name] } } }),
     };
 }
+
+/**
+ * The list, after asserting it is not empty: a check over every item of an empty list passes without
+ * checking anything. Use it wherever a test loops, filters or calls `every` over what it asserts on.
+ */
+export function nonEmpty<T>(items: readonly T[], what: string): readonly T[] {
+    assert.ok(items.length > 0, `expected at least one ${what}, found none: the checks over them would pass without checking anything`);
+    return items;
+}
