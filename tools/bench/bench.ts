@@ -9,7 +9,8 @@
 import { execFileSync } from "child_process";
 import { parseStackConfig } from "../../components/config";
 import { longestDependencyChain } from "../engine/dependencyGraph";
-import { generatedStackConfig, generatedVersionLock, MAX_PRINCIPALS } from "../engine/generatedConfig";
+import * as path from "path";
+import { generatedStackConfig, generatedVersionLock, MAX_PRINCIPALS, OTHER_REGIONS } from "../engine/generatedConfig";
 import { runProgram } from "../engine/mockRun";
 import { policies } from "../../policy/policies";
 import { analyzeRequest, AnalyzerSession, analyzerStackResource, loadPackConfig, programResources } from "../engine/policyRunner";
@@ -27,6 +28,23 @@ interface Measurement {
 
 /** What one case may cost per resource, relative to the smallest case, before the bench fails. */
 const GROWTH_TOLERANCE = 2;
+
+/** The bare-SDK floor: `resources` plain resources over `regions` providers, in a fresh process like the cases. */
+async function measureFloor(resources: number, regions: number): Promise<{ resources: number; seconds: number }> {
+    process.env.GOLDEN_AMI_FLOOR_RESOURCES = String(resources);
+    process.env.GOLDEN_AMI_FLOOR_REGIONS = ["us-east-1", ...OTHER_REGIONS.slice(0, regions - 1)].join(",");
+    const started = process.hrtime.bigint();
+    const run = await runProgram("dev", { rawConfig: {}, program: path.join(__dirname, "floorProgram.ts") });
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    if (run.error) throw run.error;
+    return { resources: run.resources.filter(resource => resource.custom && !resource.type.startsWith("pulumi:providers:")).length, seconds };
+}
+
+function measureFloorInChildProcess(resources: number, regions: number): { resources: number; seconds: number } {
+    const output = execFileSync(process.execPath, [...process.execArgv, __filename, "--floor", `${resources},${regions}`],
+        { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 16 * 1024 * 1024 });
+    return JSON.parse(output.trim().split("\n").pop()!);
+}
 
 /** The catalog case the bench always adds: images × regions × principals. */
 export const CATALOG_CASE = { images: 3, regions: 6, principals: 25 };
@@ -57,7 +75,7 @@ export function growthProblems(measurements: Measurement[]): string[] {
     const problems: string[] = [];
     const multiRegion = measurements.filter(m => m.regions > 1);
     const chainLengths = new Set(multiRegion.map(m => m.longestChain.length));
-    if (chainLengths.size > 1) problems.push(`the longest dependency chain grows with the regions or the images: ${[...chainLengths].join(", ")}`);
+    if (chainLengths.size > 1) problems.push(`the longest dependency chain grows with the regions: ${[...chainLengths].join(", ")}`);
     const smallest = measurements.reduce((a, b) => (b.resources < a.resources ? b : a));
     for (const m of measurements) {
         const timeGrowth = (m.seconds / m.resources) / (smallest.seconds / smallest.resources);
@@ -158,6 +176,12 @@ function listFlag(args: string[], flag: string, fallback: number[]): number[] {
 }
 
 async function main(args: string[]): Promise<number> {
+    const floorIndex = args.indexOf("--floor");
+    if (floorIndex >= 0) {
+        const [resources, regions] = args[floorIndex + 1].split(",").map(Number);
+        console.log(JSON.stringify(await measureFloor(resources, regions)));
+        return 0;
+    }
     const caseIndex = args.indexOf("--case");
     if (caseIndex >= 0) {
         const [regions, principals, images] = args[caseIndex + 1].split(",").map(Number);
@@ -167,6 +191,7 @@ async function main(args: string[]): Promise<number> {
     const regionCounts = listFlag(args, "--regions", [1, 4, 17]);
     const principalCounts = listFlag(args, "--principals", [1, 25, MAX_PRINCIPALS]);
     const measurements: Measurement[] = [];
+    let floor: { resources: number; seconds: number; of: Measurement } | undefined;
     if (!args.includes("--policy-only")) {
         for (const regions of regionCounts) {
             for (const principals of principalCounts) {
@@ -180,6 +205,9 @@ async function main(args: string[]): Promise<number> {
             process.stderr.write(`measuring ${count} image(s) × ${regions} regions × ${principals} principals...\n`);
             measurements.push(measureInChildProcess(regions, principals, count));
         }
+        const catalog = measurements[measurements.length - 1];
+        process.stderr.write(`measuring the bare-SDK floor: ${catalog.resources} plain resources over ${regions} regions...\n`);
+        floor = { ...measureFloorInChildProcess(catalog.resources, regions), of: catalog };
     }
     let policyCost: PolicyCost | undefined;
     if (!args.includes("--no-policy")) {
@@ -188,7 +216,7 @@ async function main(args: string[]): Promise<number> {
     }
     const problems = [...(measurements.length > 0 ? growthProblems(measurements) : []), ...(policyCost ? policyCostProblems(policyCost) : [])];
     if (args.includes("--json")) {
-        console.log(JSON.stringify({ measurements, policyCost, problems }, null, 2));
+        console.log(JSON.stringify({ measurements, floor, policyCost, problems }, null, 2));
     } else {
         console.log("images  regions  principals  resources  seconds  ms/resource  peak MiB  longest chain");
         for (const m of measurements) {
@@ -197,6 +225,10 @@ async function main(args: string[]): Promise<number> {
                 m.seconds.toFixed(1).padStart(8), (1000 * m.seconds / m.resources).toFixed(1).padStart(12),
                 m.peakMemoryMiB.toFixed(0).padStart(9), `  ${m.longestChain.length}: ${m.longestChain.join(" > ")}`,
             ].join(""));
+        }
+        if (floor) {
+            console.log(`\ncatalog ${floor.of.images} images × ${floor.of.regions} regions × ${floor.of.principals} principals: ${floor.of.seconds.toFixed(1)} s for ${floor.of.resources} resources; ` +
+                `bare-SDK floor, same run, ${floor.resources} plain resources: ${floor.seconds.toFixed(1)} s (${(floor.of.seconds / floor.seconds).toFixed(1)}× the floor)`);
         }
         if (policyCost) {
             const { regions, principals, resources, packMs, noopMs, rounds } = policyCost;

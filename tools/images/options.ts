@@ -61,7 +61,7 @@ Flags:
   --stack <name>           read Pulumi.<name>.yaml for regions, image name, version, sharing, tags, keep
   --image <name>           the stack's image (a key of golden-ami:images); required when it has more than one
   --regions <a,b>          regions to look in (default: the stack's, home region first)
-  --name <image>           image family name (default: the stack's image.name)
+  --name <image>           image family name (default: the --image's name, or the stack's only image)
   --json                   list, verify, gate, manifest: print JSON instead of text
   --require-tags <a,b>     verify: tags that must be present and non-empty (default Name,Owner,Environment,Version)
   --keep <n>               prune: newest available images kept per stack (default: lifecycle.keepAtLeast, else 3)
@@ -71,7 +71,7 @@ Flags:
                            (repeat or comma-separate; /golden-ami is always searched)
   --apply                  prune: really deregister and delete (default: dry run)
   --report <file>          prune: where to write the JSON report (default reports/prune-<timestamp>.json)
-  --version <x.y.z>        gate, manifest: the build's version (default: the stack's image.version);
+  --version <x.y.z>        gate, manifest: the build's version (default: the image's version in the stack);
                            promote: the version to pin
   --pinned-by <stack>      gate: judge the build of the AMI that promoting stack pins (promoteFrom.amiId),
                            at its image.version; a forced promotion of that AMI (its promotion record)
