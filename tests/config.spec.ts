@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, parseStackConfig, RawStackConfig } from "../components/config";
+import { ConfigError, parseStackConfig, RawStackConfig, recipeSteps } from "../components/config";
 import { readStackConfig } from "../tools/engine/stackFile";
 import { runProgram } from "./helpers";
 
@@ -246,6 +246,18 @@ describe("config", () => {
     it("lists every problem at once rather than stopping at the first", () => {
         const problems = problemsOf({ ...withImage({ version: "x" }), regions: ["nowhere"], sharing: { accounts: ["1"] } });
         assert.strictEqual(problems.length, 3, problems.join("\n"));
+    });
+
+    it("accepts an opt-in region, with a note that it must be enabled", () => {
+        const config = parseStackConfig({ ...dev(), regions: ["us-west-2", "ap-east-1"] }, "dev");
+        assert.deepStrictEqual(config.notes, ["ap-east-1 is an opt-in region: enable it in every account that builds, copies or launches there (Account settings, or aws account enable-region --region-name ap-east-1)"]);
+    });
+
+    it("keeps the hygiene step last whatever the image lists, and takes AWS-managed steps by name and version", () => {
+        const config = parseStackConfig(withImage({ buildSteps: [{ document: "components/documents/hygiene.yaml" }, { managed: "update-linux" }] }), "dev");
+        const image = config.images.find(candidate => candidate.name === "al2023-base")!;
+        assert.deepStrictEqual(recipeSteps(image).map(step => step.kind === "document" ? step.path : `${step.name}@${step.version}`),
+            ["update-linux@x.x.x", "components/documents/boot-test.yaml", "components/documents/hygiene.yaml"]);
     });
 
     it("accepts the home region among the listed regions without holding the image there twice", () => {

@@ -9,7 +9,8 @@
 import { execFileSync } from "child_process";
 import { parseStackConfig } from "../../components/config";
 import { longestDependencyChain } from "../engine/dependencyGraph";
-import { generatedStackConfig, generatedVersionLock, MAX_PRINCIPALS } from "../engine/generatedConfig";
+import * as path from "path";
+import { generatedStackConfig, generatedVersionLock, MAX_PRINCIPALS, OTHER_REGIONS } from "../engine/generatedConfig";
 import { runProgram } from "../engine/mockRun";
 import { policies } from "../../policy/policies";
 import { analyzeRequest, AnalyzerSession, analyzerStackResource, loadPackConfig, programResources } from "../engine/policyRunner";
@@ -28,6 +29,23 @@ interface Measurement {
 
 /** What one case may cost per resource, relative to the smallest case, before the bench fails. */
 const GROWTH_TOLERANCE = 2;
+
+/** The bare-SDK floor: `resources` plain resources over `regions` providers, in a fresh process like the cases. */
+async function measureFloor(resources: number, regions: number): Promise<{ resources: number; seconds: number }> {
+    process.env.GOLDEN_AMI_FLOOR_RESOURCES = String(resources);
+    process.env.GOLDEN_AMI_FLOOR_REGIONS = ["us-east-1", ...OTHER_REGIONS.slice(0, regions - 1)].join(",");
+    const started = process.hrtime.bigint();
+    const run = await runProgram("dev", { rawConfig: {}, program: path.join(__dirname, "floorProgram.ts") });
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    if (run.error) throw run.error;
+    return { resources: run.resources.filter(resource => resource.custom && !resource.type.startsWith("pulumi:providers:")).length, seconds };
+}
+
+function measureFloorInChildProcess(resources: number, regions: number): { resources: number; seconds: number } {
+    const output = execFileSync(process.execPath, [...process.execArgv, __filename, "--floor", `${resources},${regions}`],
+        { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 16 * 1024 * 1024 });
+    return JSON.parse(output.trim().split("\n").pop()!);
+}
 
 /** The catalog case the bench always adds: images × regions × principals. */
 export const CATALOG_CASE = { images: 3, regions: 6, principals: 25 };
@@ -58,7 +76,7 @@ export function growthProblems(measurements: Measurement[]): string[] {
     const problems: string[] = [];
     const multiRegion = measurements.filter(m => m.regions > 1);
     const chainLengths = new Set(multiRegion.map(m => m.longestChain.length));
-    if (chainLengths.size > 1) problems.push(`the longest dependency chain grows with the regions or the images: ${[...chainLengths].join(", ")}`);
+    if (chainLengths.size > 1) problems.push(`the longest dependency chain grows with the regions: ${[...chainLengths].join(", ")}`);
     const smallest = measurements.reduce((a, b) => (b.resources < a.resources ? b : a));
     for (const m of measurements) {
         const timeGrowth = (m.seconds / m.resources) / (smallest.seconds / smallest.resources);
@@ -183,16 +201,24 @@ const BENCH_FLAGS = {
     policyOnly: flags.boolean("only time the policy pack against the no-op pack"),
     scalingOnly: flags.boolean("only measure how the program scales, not the policy pack"),
     /** One case in a child process, so its peak memory is its own. */
-    case: flags.value("<regions,principals>", "measure one case and print it as JSON (used by the bench itself)", counts).hidden(),
+    case: flags.value("<regions,principals[,images]>", "measure one case and print it as JSON (used by the bench itself)", counts).hidden(),
+    /** The bare-SDK floor in a child process. */
+    floor: flags.value("<resources,regions>", "measure the bare-SDK floor and print it as JSON (used by the bench itself)", counts).hidden(),
 };
 
 async function runBench(options: FlagValues<typeof BENCH_FLAGS>, output: { stdout: (text: string) => void; stderr: (text: string) => void }): Promise<number> {
+    if (options.floor) {
+        const [resources, regions] = options.floor;
+        output.stdout(JSON.stringify(await measureFloor(resources, regions)));
+        return ExitCode.ok;
+    }
     if (options.case) {
-        const [regions, principals] = options.case;
-        output.stdout(JSON.stringify(await measure(regions, principals)));
+        const [regions, principals, images] = options.case;
+        output.stdout(JSON.stringify(await measure(regions, principals, images || 1)));
         return ExitCode.ok;
     }
     const measurements: Measurement[] = [];
+    let floor: { resources: number; seconds: number; of: Measurement } | undefined;
     if (!options.policyOnly) {
         for (const regions of options.regions) {
             for (const principals of options.principals) {
@@ -203,9 +229,12 @@ async function runBench(options: FlagValues<typeof BENCH_FLAGS>, output: { stdou
         // The catalog: N images side by side, against the same stack with one image.
         const { images, regions, principals } = CATALOG_CASE;
         for (const count of [1, images]) {
-            process.stderr.write(`measuring ${count} image(s) × ${regions} regions × ${principals} principals...\n`);
+            output.stderr(`measuring ${count} image(s) × ${regions} regions × ${principals} principals...`);
             measurements.push(measureInChildProcess(regions, principals, count));
         }
+        const catalog = measurements[measurements.length - 1];
+        output.stderr(`measuring the bare-SDK floor: ${catalog.resources} plain resources over ${regions} regions...`);
+        floor = { ...measureFloorInChildProcess(catalog.resources, regions), of: catalog };
     }
     let policyCost: PolicyCost | undefined;
     if (!options.scalingOnly) {
@@ -214,15 +243,19 @@ async function runBench(options: FlagValues<typeof BENCH_FLAGS>, output: { stdou
     }
     const problems = [...(measurements.length > 0 ? growthProblems(measurements) : []), ...(policyCost ? policyCostProblems(policyCost) : [])];
     if (options.json) {
-        output.stdout(JSON.stringify({ measurements, policyCost, problems }, null, 2));
+        output.stdout(JSON.stringify({ measurements, floor, policyCost, problems }, null, 2));
     } else {
-        output.stdout("regions  principals  resources  seconds  ms/resource  peak MiB  longest chain");
+        output.stdout("images  regions  principals  resources  seconds  ms/resource  peak MiB  longest chain");
         for (const m of measurements) {
             output.stdout([
-                String(m.regions).padStart(7), String(m.principals).padStart(11), String(m.resources).padStart(10),
+                String(m.images ?? 1).padStart(6), String(m.regions).padStart(9), String(m.principals).padStart(11), String(m.resources).padStart(10),
                 m.seconds.toFixed(1).padStart(8), (1000 * m.seconds / m.resources).toFixed(1).padStart(12),
                 m.peakMemoryMiB.toFixed(0).padStart(9), `  ${m.longestChain.length}: ${m.longestChain.join(" > ")}`,
             ].join(""));
+        }
+        if (floor) {
+            output.stdout(`\ncatalog ${floor.of.images} images × ${floor.of.regions} regions × ${floor.of.principals} principals: ${floor.of.seconds.toFixed(1)} s for ${floor.of.resources} resources; ` +
+                `bare-SDK floor, same run, ${floor.resources} plain resources: ${floor.seconds.toFixed(1)} s (${(floor.of.seconds / floor.seconds).toFixed(1)}× the floor)`);
         }
         if (policyCost) {
             const { regions, principals, resources, packMs, noopMs, rounds, ratio, spread } = policyCost;
@@ -247,7 +280,8 @@ export const benchCommandLine = defineCommand({
     flags: BENCH_FLAGS,
     check: options => {
         if (options.policyOnly && options.scalingOnly) throw new UsageError("--policy-only and --scaling-only leave nothing to measure: pick one");
-        if (options.case && options.case.length !== 2) throw new UsageError("--case takes <regions>,<principals>");
+        if (options.case && ![2, 3].includes(options.case.length)) throw new UsageError("--case takes <regions>,<principals>[,<images>]");
+        if (options.floor && options.floor.length !== 2) throw new UsageError("--floor takes <resources>,<regions>");
     },
     run: (options, _context: undefined, output) => runBench(options, output),
 });
