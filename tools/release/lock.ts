@@ -86,7 +86,10 @@ export async function lockVersion(options: LockOptions, deps: LockDependencies):
 
 function readConfig(stack: string, image: string | undefined, root: string): StackImage {
     try {
-        return stackImage(parseStackConfig(readStackConfig(stack, root), stack), image);
+        const config = parseStackConfig(readStackConfig(stack, root), stack);
+        // Said first: no --image makes a promoting stack lockable.
+        if (config.promoteFrom) throw new LockUsageError(`stack ${stack} promotes (golden-ami:promoteFrom): only a building stack's versions are locked`);
+        return stackImage(config, image);
     } catch (error) {
         if (error instanceof ConfigError && error.problems.length === 1 && image === undefined) throw new LockUsageError(error.problems[0]);
         throw error;

@@ -72,7 +72,7 @@ describe("npm run lock", () => {
         const out: string[] = [];
         const err: string[] = [];
         const output = { stdout: (text: string) => out.push(text), stderr: (text: string) => err.push(text) };
-        assert.strictEqual(await runCommandLine(lockCommandLine, ["--stack", "dev", "--json"], output, dependencies(root)), 0, err.join("\n"));
+        assert.strictEqual(await runCommandLine(lockCommandLine, ["--stack", "dev", "--image", "al2023-base", "--json"], output, dependencies(root)), 0, err.join("\n"));
         const printed = JSON.parse(out.join("\n"));
         assert.deepStrictEqual([printed.written, printed.entry.baseImageId], [true, "ami-0abcdef1234567890"]);
         assert.match(printed.key, /^al2023-base@\d+\.\d+\.\d+$/);

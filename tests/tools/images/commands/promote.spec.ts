@@ -155,7 +155,7 @@ describe("images promote", () => {
         assert.strictEqual(stdout.length, 1, "one JSON document, nothing else on stdout");
         const printed = JSON.parse(stdout[0]);
         assert.deepStrictEqual([printed.promoted, printed.stack, printed.from, printed.version, printed.amiId, printed.gate.passed], [true, "prod", "dev", "1.4.1", AMI_141, true]);
-        assert.ok(printed.files.includes("promotions/prod/1.4.1.json") && repo.exists("promotions/prod/1.4.1.json"));
+        assert.ok(printed.files.includes("promotions/prod/al2023-base/1.4.1.json") && repo.exists("promotions/prod/al2023-base/1.4.1.json"));
     });
 
     it("says with --dry-run what it would write, and writes nothing", async () => {
