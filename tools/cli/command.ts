@@ -252,3 +252,29 @@ function usageFailure<C>(message: string, { names, spec }: Failure<C>, output: O
     output.stderr(`Run \`${invocationOf(names)} --help\` for ${spec.commands ? "the commands and flags" : "the flags"}.`);
     return ExitCode.usage;
 }
+
+/** Writes to the process's stdout and stderr, a line per call. */
+export const processOutput: Output = {
+    stdout: text => {
+        process.stdout.write(`${text}\n`);
+    },
+    stderr: text => {
+        process.stderr.write(`${text}\n`);
+    },
+};
+
+/**
+ * Runs a program as the process's entry point: its exit code becomes the process's; an error the
+ * command did not expect is printed as one line (no stack trace) and exits 1.
+ */
+export function runMain<C>(program: CommandSpec<C>, context: C, argv: string[] = process.argv.slice(2), output: Output = processOutput): Promise<void> {
+    return runCommandLine(program, argv, output, context).then(
+        code => {
+            process.exitCode = code;
+        },
+        (error: unknown) => {
+            output.stderr(`error: ${error instanceof Error ? error.message : String(error)}`);
+            process.exitCode = ExitCode.failed;
+        },
+    );
+}
