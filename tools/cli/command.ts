@@ -212,8 +212,8 @@ export async function runCommandLine<C>(program: CommandSpec<C>, argv: string[],
     } catch (error) {
         if (error instanceof CommanderError) {
             if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return ExitCode.ok;
-            // `npm run images` with no command: the help went to stderr; that is a usage error.
-            if (error.code === "commander.help") return ExitCode.usage;
+            // `help <command>` asked for it (exit 0); `npm run images` with no command got it on stderr (exit 2).
+            if (error.code === "commander.help") return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
             return usageFailure(explainCommanderError(error, failedAt), failedAt, output);
         }
         if (error instanceof UsageError) return usageFailure(error.message, failedAt, output);
