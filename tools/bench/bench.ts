@@ -14,7 +14,7 @@ import { generatedStackConfig, generatedVersionLock, MAX_PRINCIPALS, OTHER_REGIO
 import { runProgram } from "../engine/mockRun";
 import { policies } from "../../policy/policies";
 import { analyzeRequest, AnalyzerSession, analyzerStackResource, loadPackConfig, programResources } from "../engine/policyRunner";
-import { defineCommand, ExitCode, flags, FlagValues, runCommandLine, UsageError } from "../cli";
+import { defineCommand, ExitCode, flags, FlagValues, runMain, UsageError } from "../cli";
 
 interface Measurement {
     regions: number;
@@ -287,11 +287,7 @@ export const benchCommandLine = defineCommand({
 });
 
 if (require.main === module) {
-    const output = { stdout: (text: string) => console.log(text), stderr: (text: string) => { process.stderr.write(`${text}\n`); } };
-    runCommandLine(benchCommandLine, process.argv.slice(2), output, undefined).then(code => { process.exitCode = code; }, (error: Error) => {
-        console.error(`bench: ${error.message}`);
-        process.exitCode = 2;
-    });
+    runMain(benchCommandLine, undefined);
 }
 
 export { measure, Measurement };

@@ -7,7 +7,7 @@ import { CostEstimate, estimateCosts, money, renderCosts } from "./costs";
 import { DeclaredResource, ProgramRun, runProgram, RunOptions } from "../engine/mockRun";
 import { defaultClock } from "./gitRef";
 import { checkPlanFlags, PLAN_DESCRIPTION, PLAN_FLAGS, PLAN_FOOTER, PLAN_SUMMARY, PlanOptions, planOptionsOf } from "./options";
-import { defineCommand, parseCommandLine, runCommandLine } from "../cli";
+import { defineCommand, parseCommandLine, runCommandLine, runMain } from "../cli";
 import { PolicyVerdict, runPackOverProgram } from "../engine/policyRunner";
 import { exitCodeOf, renderPolicies } from "./verdicts";
 import { RESOURCE_TYPES } from "../engine/resourceTypes";
@@ -293,9 +293,5 @@ export function stackProblem(stack: string, root: string = REPO_ROOT): string | 
 
 /** Non-zero when `pulumi preview` would stop: a mandatory policy fails, or the config is refused. */
 if (require.main === module) {
-    const write = (stream: NodeJS.WriteStream) => (text: string) => { stream.write(`${text}\n`); };
-    runPlanCli(process.argv.slice(2), write(process.stdout), write(process.stderr)).then(code => { process.exitCode = code; }, (error: Error) => {
-        console.error(`plan: ${error.stack ?? error.message}`);
-        process.exitCode = 2;
-    });
+    runMain(planCommandLine, undefined);
 }

@@ -11,7 +11,7 @@ import { parseDocument } from "yaml";
 import { ConfigError, parseStackConfig, PROJECT, StackImage, stackImage } from "../../components/config";
 import { checkLockedVersion, lockKey, LockedVersion, parentOf, readVersionLock, recipeInputs, VERSION_LOCK_FILE, VersionLock, writeVersionLock } from "../../components/versionLock";
 import { readStackConfig, REPO_ROOT } from "../engine/stackFile";
-import { defineCommand, ExitCode, flags, parseCommandLine, runCommandLine, UsageError } from "../cli";
+import { defineCommand, ExitCode, flags, parseCommandLine, runMain, UsageError } from "../cli";
 import { explainAwsError } from "../images/aws/awsErrors";
 
 export type BumpPart = "patch" | "minor" | "major";
@@ -161,9 +161,5 @@ function isAwsFailure(error: unknown): boolean {
 }
 
 if (require.main === module) {
-    const output = { stdout: (text: string) => console.log(text), stderr: (text: string) => console.error(text) };
-    runCommandLine(lockCommandLine, process.argv.slice(2), output, awsDependencies).then(code => { process.exitCode = code; }, (error: unknown) => {
-        console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
-        process.exitCode = ExitCode.failed;
-    });
+    runMain(lockCommandLine, awsDependencies);
 }

@@ -12,7 +12,7 @@ import { lockKey, readVersionLock, VERSION_LOCK_FILE } from "../../components/ve
 import { clientFactory } from "../images/aws/clients";
 import { readStackConfig, REPO_ROOT, StackFileError } from "../engine/stackFile";
 import { explainAwsError } from "../images/aws/awsErrors";
-import { defineCommand, ExitCode, flags, runCommandLine, UsageError } from "../cli";
+import { defineCommand, ExitCode, flags, runMain, UsageError } from "../cli";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -111,7 +111,6 @@ export const patchDueCommandLine = defineCommand({
 });
 
 if (require.main === module) {
-    const output = { stdout: (text: string) => console.log(text), stderr: (text: string) => console.error(text) };
     const environment: PatchDueEnvironment = {
         // The images CLI's clients: connect and request timeouts, so a stalled endpoint ends the job, not the runner's clock.
         ssmFor: region => clientFactory()(region).ssm,
@@ -119,8 +118,5 @@ if (require.main === module) {
         githubOutput: process.env.GITHUB_OUTPUT,
         root: REPO_ROOT,
     };
-    runCommandLine(patchDueCommandLine, process.argv.slice(2), output, environment).then(code => { process.exitCode = code; }, (error: unknown) => {
-        console.error(`patch-due: ${error instanceof Error ? error.message : String(error)}`);
-        process.exitCode = ExitCode.failed;
-    });
+    runMain(patchDueCommandLine, environment);
 }

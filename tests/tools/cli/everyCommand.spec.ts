@@ -82,6 +82,12 @@ describe("every command: --help, unknown flags and exit codes", () => {
                 assert.strictEqual(stdout, "");
             });
 
+            it(`npm run ${script} help <command> prints that command's help, exit 0`, async () => {
+                const { exitCode, stdout } = await run(program, ["help", program.commands![0].name]);
+                assert.strictEqual(exitCode, 0);
+                assert.match(stdout, new RegExp(`^Usage: npm run \\S+ -- ${program.commands![0].name} \\[flags\\]`));
+            });
+
             it(`npm run ${script} refuses an unknown command with exit 2 and the closest one`, async () => {
                 const misspelt = `${program.commands![0].name}s`;
                 const { exitCode, stderr } = await run(program, [misspelt]);
