@@ -3,11 +3,12 @@
 import * as aws from "@pulumi/aws";
 import { PolicyConfigSchema, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { configWithDefaults } from "../lib/config";
-import { eachAmiDistribution, eachDlmPolicyDetails, eachDlmSchedule } from "../lib/distributions";
+import { eachAmiDistribution, eachDlmCopy } from "../lib/distributions";
+import { instanceVolumes, keyFields, local } from "../lib/keys";
 import { References } from "../lib/stack";
 import { Check, read } from "../lib/unknowns";
 import { on, validateResourceOfTypes, validateStackWithCheck } from "../lib/validation";
-import { isBlank, isTrue, itemsOf, keyIdOf, keyReference, show } from "../lib/values";
+import { isBlank, isTrue, keyIdOf, keyReference, show } from "../lib/values";
 import { blockField, workflowBlocks } from "../lib/workflows";
 
 /** `kmsKeyId` (at `field`) names a customer-managed key: set, and not an AWS-managed `alias/aws/...` key. */
@@ -111,29 +112,6 @@ export const imagesEncryptedWithCmk: ResourceValidationPolicy = {
     ),
 };
 
-/**
- * Each cross-region copy a Data Lifecycle Manager policy makes, with where its `encrypted` and `cmkArn` are:
- * a schedule's `crossRegionCopyRules[]`, or an event policy's `action.crossRegionCopies[].encryptionConfiguration`.
- */
-function eachDlmCopy(check: Check, policyDetails: () => unknown, visit: (at: string, copy: { encrypted?: unknown; cmkArn?: unknown }) => void): void {
-    eachDlmSchedule(check, policyDetails, (schedule, scheduleAt) => {
-        for (const key of ["crossRegionCopyRules", "crossRegionCopyRule"]) {
-            check.each(`${scheduleAt}.${key}`, () => schedule[key], (rule: any, at) => visit(at, rule));
-        }
-    });
-    eachDlmPolicyDetails(check, policyDetails, (details, root) => {
-        check.each(`${root}.action`, () => details.action, (action: any, actionAt) => {
-            const at = actionAt.endsWith("[0]") ? actionAt.slice(0, -3) : actionAt;
-            for (const key of ["crossRegionCopies", "crossRegionCopy"]) {
-                check.each(`${at}.${key}`, () => action[key], (copy: any, copyAt) => {
-                    const encryption = check.read(`${copyAt}.encryptionConfiguration`, () => itemsOf<any>(copy.encryptionConfiguration)[0] ?? {});
-                    if (encryption.known) visit(`${copyAt}.encryptionConfiguration`, encryption.value);
-                });
-            }
-        });
-    });
-}
-
 export interface ImageKeysConfig {
     externalKeyArns: string[];
 }
@@ -149,56 +127,6 @@ const keysSchema: PolicyConfigSchema = {
         },
     },
 };
-
-/** A path noted for a stack check (`name.field[0]`) as the resource's own field (`field[0]`), for messages. */
-function local(resource: PolicyResource, path: string): string {
-    return path.startsWith(`${resource.name}.`) ? path.slice(resource.name.length + 1) : path;
-}
-
-/** Where a resource names the key its image (or the image's snapshot) is encrypted with. */
-function keyFields(resource: PolicyResource, check: Check): Array<{ field: string; keyId: unknown }> {
-    const fields: Array<{ field: string; keyId: unknown }> = [];
-    const add = (field: string, get: () => unknown) => {
-        const keyId = check.read(`${resource.name}.${field}`, get);
-        if (keyId.known) fields.push({ field, keyId: keyId.value });
-    };
-    const props = resource.props as Record<string, any>;
-    if (resource.isType(aws.ec2.AmiCopy) || resource.isType(aws.ebs.SnapshotCopy)) add("kmsKeyId", () => props.kmsKeyId);
-    if (resource.isType(aws.ebs.DefaultKmsKey)) add("keyArn", () => props.keyArn);
-    if (resource.isType(aws.imagebuilder.ImageRecipe)) {
-        check.each(`${resource.name}.blockDeviceMappings`, () => props.blockDeviceMappings as any[], (mapping, at) =>
-            add(`${local(resource, at)}.ebs.kmsKeyId`, () => mapping.ebs?.kmsKeyId));
-    }
-    if (resource.isType(aws.dlm.LifecyclePolicy)) {
-        const scoped = new Check(() => undefined, "stack");
-        eachDlmCopy(scoped, () => props.policyDetails, (at, copy) => add(`${at}.cmkArn`, () => copy.cmkArn));
-        scoped.unchecked.forEach(field => check.unknown(`${resource.name}.${field}`));
-    }
-    if (resource.isType(aws.imagebuilder.DistributionConfiguration)) {
-        check.each(`${resource.name}.distributions`, () => props.distributions as any[], (target, at) =>
-            add(`${local(resource, at)}.amiDistributionConfiguration.kmsKeyId`, () => target.amiDistributionConfiguration?.kmsKeyId));
-    }
-    return fields;
-}
-
-/** An instance's volumes, which an AmiFromInstance captures with whatever keys they have. */
-function instanceVolumes(instance: PolicyResource, check: Check): Array<{ field: string; encrypted: unknown; keyId: unknown }> {
-    const props = instance.props as Record<string, any>;
-    const volumes: Array<{ field: string; encrypted: unknown; keyId: unknown }> = [];
-    const root = check.read(`${instance.name}.rootBlockDevice`, () => props.rootBlockDevice);
-    if (root.known) {
-        const device = root.value ?? {};
-        const encrypted = check.read(`${instance.name}.rootBlockDevice.encrypted`, () => device.encrypted);
-        const keyId = check.read(`${instance.name}.rootBlockDevice.kmsKeyId`, () => device.kmsKeyId);
-        if (encrypted.known && keyId.known) volumes.push({ field: "rootBlockDevice", encrypted: encrypted.value, keyId: keyId.value });
-    }
-    check.each(`${instance.name}.ebsBlockDevices`, () => props.ebsBlockDevices as any[], (device, at) => {
-        const encrypted = check.read(`${at}.encrypted`, () => device.encrypted);
-        const keyId = check.read(`${at}.kmsKeyId`, () => device.kmsKeyId);
-        if (encrypted.known && keyId.known) volumes.push({ field: local(instance, at), encrypted: encrypted.value, keyId: keyId.value });
-    });
-    return volumes;
-}
 
 export const imageKeysCustomerManaged: StackValidationPolicy = {
     name: "image-keys-customer-managed",

@@ -9,7 +9,7 @@ import { References } from "../lib/stack";
 import { Check } from "../lib/unknowns";
 import { on, validateResourceOfTypes, validateStackWithCheck } from "../lib/validation";
 import { accountOfArn, isBlank, itemsOf, show } from "../lib/values";
-import { blockField, workflowBlocks } from "../lib/workflows";
+import { blockField, isAwsOwnedWorkflow, workflowBlocks } from "../lib/workflows";
 
 export interface SharingAllowListConfig {
     allowedAccounts: string[];
@@ -221,8 +221,3 @@ export const imageBuildsUseStackDistributions: StackValidationPolicy = {
         }
     }),
 };
-
-/** `arn:<partition>:imagebuilder:<region>:aws:workflow/...`: AWS's own build, test and distribution workflows. */
-function isAwsOwnedWorkflow(arn: string): boolean {
-    return /^arn:[a-z-]+:imagebuilder:[a-z0-9-]*:aws:workflow\//i.test(arn.trim());
-}
