@@ -1,6 +1,7 @@
 // Every policy in the pack, in the order they run. `policy/index.ts` serves this list; tests import it.
 import { Policies } from "@pulumi/policy";
 import { asgLaunchTemplatePinned } from "./autoScaling";
+import { unjudgedImagePathsRefused } from "./coverage";
 import { imageBuilderImagesDeprecate, imagesDeprecate } from "./deprecation";
 import { imageKeysCustomerManaged, imagesEncryptedWithCmk } from "./encryption";
 import { instanceLaunchesHardened, launchTemplatesHardened } from "./launchHardening";
@@ -11,6 +12,7 @@ import { amiFromInstanceReboots } from "./snapshots";
 import { imagesTagged } from "./tags";
 
 export * from "./autoScaling";
+export * from "./coverage";
 export * from "./deprecation";
 export * from "./encryption";
 export * from "./launchHardening";
@@ -24,6 +26,7 @@ export * from "./tags";
 export const PACK_NAME = "golden-ami";
 
 export const policies: Policies = [
+    unjudgedImagePathsRefused,
     noPublicImages,
     imageBlockPublicAccessOn,
     imageRegionsBlockPublicSharing,
