@@ -13,6 +13,49 @@ import { detail, ResourceFixture, runPolicy, UNKNOWN, unknownDetail } from "./ha
 
 describe("launch-templates-hardened", () => {
     describe("blocks", () => {
+        it("finds credentials beyond keyword patterns: URLs with a password, .netrc entries, vendor tokens and generated keys in exports", async () => {
+            const cases: Array<[string, string]> = [
+                ["curl -fsSL https://deploy:S3cr3tPassw0rd@artifacts.example.com/app.tgz -o /tmp/app.tgz", "credentials in a URL"],
+                ["git clone https://ci-bot:a1b2c3d4e5@git.example.com/platform/app.git", "credentials in a URL"],
+                ["DATABASE_URL=postgres://app:hunter22x@db.internal:5432/app", "credentials in a URL"],
+                ["cat > /root/.netrc <<EOF\nmachine artifacts.example.com login deploy password Zq8wX2vP9k\nEOF", "a .netrc password"],
+                ["export DATADOG_API_KEY=4f9a8c7e2b1d4e6f8a9b0c1d2e3f4a5b", "an API token"],
+                ["export SENTRY_AUTH_TOKEN='sntrys_9fK2mQ7xLp4Rz8Vb1Nc6'", "an API token"],
+                ["export GH_TOKEN=ghp_abcdefghijklmnopqrstuvwxyz0123456789", "an API token"],
+                ["<powershell>\n$env:NEWRELIC_LICENSE_KEY_SECRET = \"a8F3kL9mQ2xZ7pR4tV6wY1bN5cD0eG8h\"\n</powershell>", "an API token"],
+            ];
+            assert.strictEqual(cases.length, 8);
+            for (const [script, what] of cases) {
+                const template = launchTemplate();
+                template.props.userData = base64(`#!/bin/bash\n${script}\n`);
+                assert.deepStrictEqual((await runPolicy(launchTemplatesHardened, [template])).map(detail),
+                    [`userData contains ${what} in plain text, readable by anyone who can describe the instance or template: ${SECRETS_FIX}`], script);
+            }
+        });
+
+        it("finds Windows passwords: net user with a literal, ConvertTo-SecureString -AsPlainText with a literal in any order, autologon in the registry", async () => {
+            const cases: Array<[string, string]> = [
+                ["net user svc-app P@ssw0rd123 /add", "a password"],
+                ["net user /add svc-app P@ssw0rd123", "a password"],
+                ["net.exe user Administrator N3wAdminPass", "a password"],
+                ["$s = ConvertTo-SecureString -String 'P@ssw0rd123' -AsPlainText -Force", "a password"],
+                ["$s = ConvertTo-SecureString -AsPlainText -Force -String \"P@ssw0rd123\"", "a password"],
+                ["$s = 'P@ssw0rd123' | ConvertTo-SecureString -AsPlainText -Force", "a password"],
+                ["reg add \"HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon\" /v DefaultPassword /t REG_SZ /d Autolog0n! /f", "a password"],
+                ["Set-ItemProperty -Path 'HKLM:\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon' -Name DefaultPassword -Value 'Autolog0n!'", "a password"],
+                ["Set-ItemProperty -Path 'HKLM:\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon' -Name AutoAdminLogon -Value 1",
+                    "Windows automatic logon (its password is kept in the registry in plain text)"],
+            ];
+            assert.strictEqual(cases.length, 9);
+            for (const [line, what] of cases) {
+                const template = launchTemplate();
+                template.props.userData = base64(`<powershell>\n${line}\n</powershell>\n`);
+                const found = (await runPolicy(launchTemplatesHardened, [template])).map(detail);
+                assert.strictEqual(found.length, 1, line);
+                assert.ok(found[0].startsWith(`userData contains ${what}`), `${line}: ${found[0]}`);
+            }
+        });
+
         it("judges a template's public IP by its primary interface (deviceIndex 0) wherever it is listed, and blocks carrier IPs", async () => {
             const template = launchTemplate();
             template.props.networkInterfaces = [
@@ -249,6 +292,41 @@ describe("launch-templates-hardened", () => {
     });
 
     describe("still passes", () => {
+        it("passes realistic Linux and Windows user data that fetches its secrets at boot (no false positives)", async () => {
+            const linux = [
+                "#!/bin/bash",
+                "set -euo pipefail",
+                "export DB_PASSWORD=$(aws secretsmanager get-secret-value --secret-id prod/app/db --query SecretString --output text)",
+                "export DATADOG_API_KEY=\"$(aws ssm get-parameter --name /app/datadog/api-key --with-decryption --query Parameter.Value --output text)\"",
+                "GITHUB_TOKEN=${GITHUB_TOKEN:-}",
+                "curl -fsSL https://artifacts.example.com/app.tgz -o /tmp/app.tgz",
+                "psql \"postgres://app:${DB_PASSWORD}@db.internal:5432/app\" -c 'select 1'",
+                "export APP_TOKEN_PATH=/etc/app/token",
+                "export FEATURE_FLAG_SECRET_NAME=prod-app-feature-flags",
+                "systemctl enable --now amazon-ssm-agent",
+            ].join("\n");
+            const windows = [
+                "<powershell>",
+                "$ErrorActionPreference = 'Stop'",
+                "$secret = (Get-SECSecretValue -SecretId 'prod/app/svc').SecretString | ConvertFrom-Json",
+                "$password = ConvertTo-SecureString $secret.password -AsPlainText -Force",
+                "$pw = (Get-SSMParameterValue -Name /app/svc/password -WithDecryption $true).Parameters[0].Value",
+                "net user svc-app $pw /add",
+                "net user Administrator /active:no",
+                "$env:NEWRELIC_LICENSE_KEY_SECRET = (Get-SSMParameterValue -Name /app/newrelic -WithDecryption $true).Parameters[0].Value",
+                "New-LocalUser -Name svc-app -Password $password",
+                "Set-ItemProperty -Path 'HKLM:\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon' -Name AutoAdminLogon -Value 0",
+                "</powershell>",
+            ].join("\n");
+            const scripts = [linux, windows];
+            assert.strictEqual(scripts.length, 2);
+            for (const script of scripts) {
+                const template = launchTemplate();
+                template.props.userData = base64(script);
+                assert.deepStrictEqual((await runPolicy(launchTemplatesHardened, [template])).map(detail), [], script.slice(0, 40));
+            }
+        });
+
         it("passes user data that only refers to secrets or carries public keys", async () => {
             const template = launchTemplate();
             template.props.userData = base64("#!/bin/bash\nexport PASSWORD=$(aws secretsmanager get-secret-value --secret-id db --query SecretString --output text)\n" +
