@@ -2,7 +2,9 @@
 import * as aws from "@pulumi/aws";
 import { PolicyResource } from "@pulumi/policy";
 import { eachDlmCopy } from "./distributions";
-import { Check } from "./unknowns";
+import { References } from "./stack";
+import { Check, read } from "./unknowns";
+import { isBlank, keyIdOf, keyReference } from "./values";
 
 /** A path noted for a stack check (`name.field[0]`) as the resource's own field (`field[0]`), for messages. */
 export function local(resource: PolicyResource, path: string): string {
@@ -52,4 +54,61 @@ export function instanceVolumes(instance: PolicyResource, check: Check): Array<{
         if (encrypted.known && keyId.known) volumes.push({ field: local(instance, at), encrypted: encrypted.value, keyId: keyId.value });
     });
     return volumes;
+}
+
+/** AWS-managed keys describe themselves so ("Default key that protects my EBS volumes when no other key is defined"): imported, they are still not the stack's. */
+const AWS_MANAGED_DESCRIPTION = /^\s*Default (master )?key that protects my /i;
+
+/** What the stack says about a key reference: declared (a key it creates, or a listed external key), unknown until apply, or why not. */
+export type KeyStanding = { declared: true } | { declared: false; why: string } | { declared: "unknown" };
+
+/**
+ * The keys the stack declares: customer managed keys it creates (an AWS-managed key imported into the stack is not one),
+ * the keys listed in `externalKeyArns`, and the aliases the stack creates for them. An alias resolves to the key the stack
+ * declares under that name, in the account the alias's provider deploys into.
+ */
+export class DeclaredKeys {
+    private readonly keys: References;
+    private readonly aliases = new Map<string, PolicyResource>();
+    private readonly aliasesIncomplete: boolean;
+    private readonly external: Set<string>;
+
+    constructor(resources: PolicyResource[], externalKeyArns: readonly string[], private readonly accountOf: (resource: PolicyResource) => string | undefined) {
+        const created = resources.filter(resource => (resource.isType(aws.kms.Key) || resource.isType(aws.kms.ReplicaKey) || resource.isType(aws.kms.ExternalKey)
+            || resource.isType(aws.kms.ReplicaExternalKey)) && !AWS_MANAGED_DESCRIPTION.test(String(read(() => resource.props.description).known ? resource.props.description ?? "" : "")));
+        this.keys = new References(created, ["arn", "keyId", "id"]);
+        this.external = new Set(externalKeyArns.map(keyIdOf));
+        let incomplete = false;
+        for (const alias of resources.filter(resource => resource.isType(aws.kms.Alias))) {
+            const name = read(() => alias.props.name as unknown);
+            if (!name.known) incomplete = true;
+            else if (typeof name.value === "string") this.aliases.set(name.value.trim().toLowerCase(), alias);
+        }
+        this.aliasesIncomplete = incomplete;
+    }
+
+    private standingOfKey(keyId: string): KeyStanding {
+        if (this.keys.find(keyId) || this.keys.find(keyIdOf(keyId)) || this.external.has(keyIdOf(keyId))) return { declared: true };
+        if (this.keys.incomplete) return { declared: "unknown" };
+        return { declared: false, why: "a key this stack does not declare" };
+    }
+
+    /** Whether `keyId` (a key ARN or id, an alias name or alias ARN) names a key the stack declares. */
+    standing(keyId: string): KeyStanding {
+        const trimmed = keyId.trim();
+        const kind = keyReference(trimmed);
+        if (kind !== "customer-alias") return this.standingOfKey(trimmed);
+        const aliasArn = /^arn:[^:]+:kms:[^:]*:(\d{12})?:(alias\/.+)$/i.exec(trimmed);
+        const name = (aliasArn ? aliasArn[2] : /(alias\/.+)$/i.exec(trimmed)![1]).toLowerCase();
+        const alias = this.aliases.get(name);
+        if (!alias) return this.aliasesIncomplete ? { declared: "unknown" } : { declared: false, why: "an alias this stack does not create, so the pack cannot tell which key it names" };
+        if (aliasArn?.[1] && this.accountOf(alias) !== aliasArn[1]) {
+            return { declared: false, why: `an alias in account ${aliasArn[1]}, not the stack's alias of that name (the pack cannot tie that account to the provider that creates it)` };
+        }
+        const target = read(() => alias.props.targetKeyId as unknown);
+        if (!target.known) return { declared: "unknown" };
+        if (typeof target.value !== "string" || isBlank(target.value)) return { declared: false, why: "an alias with no target key" };
+        const standing = this.standingOfKey(target.value);
+        return standing.declared === false ? { declared: false, why: `an alias for ${target.value}, a key this stack does not declare` } : standing;
+    }
 }

@@ -4,11 +4,12 @@ import * as aws from "@pulumi/aws";
 import { PolicyConfigSchema, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { configWithDefaults } from "../lib/config";
 import { eachAmiDistribution, eachDlmCopy } from "../lib/distributions";
-import { instanceVolumes, keyFields, local } from "../lib/keys";
+import { deployingAccountId, providerAccount } from "../lib/accounts";
+import { DeclaredKeys, instanceVolumes, keyFields, local } from "../lib/keys";
 import { References } from "../lib/stack";
 import { Check, read } from "../lib/unknowns";
 import { on, validateResourceOfTypes, validateStackWithCheck } from "../lib/validation";
-import { isBlank, isTrue, keyIdOf, keyReference, show } from "../lib/values";
+import { isBlank, isTrue, keyReference, show } from "../lib/values";
 import { blockField, workflowBlocks } from "../lib/workflows";
 
 /** `kmsKeyId` (at `field`) names a customer-managed key: set, and not an AWS-managed `alias/aws/...` key. */
@@ -138,22 +139,24 @@ export const imageKeysCustomerManaged: StackValidationPolicy = {
     validateStack: validateStackWithCheck((args, check) => {
         const { externalKeyArns } = configWithDefaults<ImageKeysConfig>(keysSchema, args.getConfig<ImageKeysConfig>());
         const resources = args.resources;
-        const keys = new References(resources.filter(resource => resource.isType(aws.kms.Key) || resource.isType(aws.kms.ReplicaKey)
-            || resource.isType(aws.kms.ExternalKey) || resource.isType(aws.kms.ReplicaExternalKey)), ["arn", "keyId", "id"]);
-        const external = new Set(externalKeyArns.map(keyIdOf));
+        const deployingId = deployingAccountId(resources.map(resource => resource.provider));
+        const keys = new DeclaredKeys(resources, externalKeyArns, resource => {
+            const account = providerAccount(resource.provider, deployingId);
+            return account.known ? account.value.id : undefined;
+        });
 
-        /** Reports a key that is neither an alias (checked by images-encrypted-with-cmk) nor a key the pack can vouch for. */
+        /** Reports a key (or alias) that is not an AWS-managed alias (images-encrypted-with-cmk reports those) and that the stack does not declare. */
         const checkKey = (resource: PolicyResource, field: string, keyId: unknown) => {
             if (typeof keyId !== "string" || isBlank(keyId)) return;
-            const kind = keyReference(keyId);
-            if (kind === "customer-alias" || kind === "aws-managed-alias") return;
-            if (keys.find(keyId) || keys.find(keyIdOf(keyId)) || external.has(keyIdOf(keyId))) return;
-            if (keys.incomplete) {
+            if (keyReference(keyId) === "aws-managed-alias") return;
+            const standing = keys.standing(keyId);
+            if (standing.declared === true) return;
+            if (standing.declared === "unknown") {
                 check.unknown(`whether ${resource.name}.${field} is a key the stack declares`);
                 return;
             }
-            check.violation(`${field} is ${show(keyId)}, a key this stack does not declare, so the pack cannot tell it is customer-managed ` +
-                "(aws.kms.getAlias on alias/aws/ebs returns just such a key ARN): encrypt with an aws.kms.Key declared in this stack, " +
+            check.violation(`${field} is ${show(keyId)}, ${standing.why}, so the pack cannot tell it is customer-managed ` +
+                "(aws.kms.getAlias on alias/aws/ebs returns just such a key ARN): encrypt with an aws.kms.Key declared in this stack (or its aws.kms.Alias), " +
                 "or list the key's ARN in this policy's externalKeyArns once you have checked it is customer-managed.", resource.urn);
         };
 

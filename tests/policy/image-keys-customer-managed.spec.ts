@@ -3,8 +3,15 @@ import * as assert from "assert";
 import * as fixtures from "./fixtures";
 import { imageKeysCustomerManaged, imagesEncryptedWithCmk } from "../../policy/policies";
 import { attachment, findings, registeredAmi, RESOLVED_AWS_KEY, volume } from "./cases";
-import { amiCopy, amiFromInstance, devProgram, distributionConfiguration, imageRecipe, instance, KEY_ARN, kmsKey, snapshotCopy } from "./fixtures";
+import {
+    amiCopy, amiFromInstance, devProgram, distributionConfiguration, imageRecipe, instance, KEY_ARN, kmsKey, regionalProvider, snapshotCopy,
+} from "./fixtures";
 import { detail, ResourceFixture, runPolicy, UNKNOWN, unknownDetail } from "./harness";
+
+/** The stack's alias for the home region's key, as components/ImageKey.ts creates it. */
+function alias(targetKeyId = KEY_ARN.split("/").pop()!): ResourceFixture {
+    return { type: "aws:kms/alias:Alias", name: "al2023-base-alias", provider: regionalProvider(), props: { name: "alias/golden-ami/dev/al2023-base", targetKeyId } };
+}
 
 describe("image-keys-customer-managed", () => {
     describe("blocks", () => {
@@ -44,7 +51,7 @@ describe("image-keys-customer-managed", () => {
             const diagnostics = await runPolicy(imageKeysCustomerManaged, [kmsKey(), copy]);
             assert.deepStrictEqual(diagnostics.map(detail), [
                 `kmsKeyId is "${RESOLVED_AWS_KEY}", a key this stack does not declare, so the pack cannot tell it is customer-managed ` +
-                "(aws.kms.getAlias on alias/aws/ebs returns just such a key ARN): encrypt with an aws.kms.Key declared in this stack, " +
+                "(aws.kms.getAlias on alias/aws/ebs returns just such a key ARN): encrypt with an aws.kms.Key declared in this stack (or its aws.kms.Alias), " +
                 "or list the key's ARN in this policy's externalKeyArns once you have checked it is customer-managed.",
             ]);
             assert.match(diagnostics[0].urn!, /AmiCopy::al2023-base-us-east-1-copy$/);
@@ -56,9 +63,33 @@ describe("image-keys-customer-managed", () => {
             distribution.props.distributions[0].amiDistributionConfiguration.kmsKeyId = "mrk-0000aaaa12ab34cd56ef1234567890ab";
             assert.deepStrictEqual((await runPolicy(imageKeysCustomerManaged, [kmsKey(), recipe, distribution])).map(d => detail(d).split(" is ")[0]),
                 ["blockDeviceMappings[0].ebs.kmsKeyId", "distributions[0].amiDistributionConfiguration.kmsKeyId"]);
-            // A customer alias can only point at a customer-managed key.
+            // An alias is declared only when the stack creates it for a key it declares.
             copy.props.kmsKeyId = "alias/golden-ami/dev/al2023-base";
-            assert.deepStrictEqual(await runPolicy(imageKeysCustomerManaged, [copy]), []);
+            assert.deepStrictEqual(await runPolicy(imageKeysCustomerManaged, [kmsKey(), alias(), copy]), []);
+        });
+
+        it("resolves an alias to the key the stack declares under it: an alias the stack does not create, one in another account, or one for an outside key is not declared", async () => {
+            const cases: Array<[string, ResourceFixture[], RegExp]> = [
+                ["alias/golden-ami/dev/al2023-base", [kmsKey()], /an alias this stack does not create, so the pack cannot tell which key it names/],
+                ["arn:aws:kms:us-east-1:999999999999:alias/golden-ami/dev/al2023-base", [kmsKey(), alias()], /an alias in account 999999999999, not the stack's alias of that name/],
+                ["alias/golden-ami/dev/al2023-base", [kmsKey(), alias(RESOLVED_AWS_KEY)], /an alias for arn:aws:kms:us-east-1:111111111111:key\/0000aaaa-12ab-34cd-56ef-1234567890ab, a key this stack does not declare/],
+            ];
+            assert.strictEqual(cases.length, 3);
+            for (const [keyId, declared, why] of cases) {
+                const copy = amiCopy();
+                copy.props.kmsKeyId = keyId;
+                const found = (await runPolicy(imageKeysCustomerManaged, [...declared, copy])).map(detail);
+                assert.strictEqual(found.length, 1, keyId);
+                assert.match(found[0], why, keyId);
+            }
+        });
+
+        it("does not count an AWS-managed key imported into the stack as declared", async () => {
+            const imported = kmsKey();
+            imported.props.description = "Default key that protects my EBS volumes when no other key is defined";
+            const found = (await runPolicy(imageKeysCustomerManaged, [imported, amiCopy()])).map(detail);
+            assert.strictEqual(found.length, 1);
+            assert.match(found[0], /^kmsKeyId is ".*", a key this stack does not declare/);
         });
 
         it("fails an image captured from an instance the stack does not declare, or whose volumes are not under a customer-managed key", async () => {
