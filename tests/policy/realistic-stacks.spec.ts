@@ -7,12 +7,37 @@ import {
 } from "../../policy/policies";
 import { ALLOW_LIST, base64, findings, ipv6Subnet, secret } from "./cases";
 import {
-    amiCopy, autoScalingGroup, blockPublicAccess, imageTags, KEY_ARN, kmsKey, launchPermission, launchTemplate, regionalProvider, subnet,
+    amiCopy, autoScalingGroup, blockPublicAccess, catalogProgram, imageTags, KEY_ARN, kmsKey, launchPermission, launchTemplate, regionalProvider, subnet,
 } from "./fixtures";
 import { detail, loadPackConfig, ResourceFixture, runPolicies } from "./harness";
 
 describe("realistic-stacks", () => {
     describe("still passes", () => {
+        it("passes a catalog: several families, arm64 on Graviton instance types and Windows, each with its own fleet, under dev.json and prod's settings", async () => {
+            const catalog = catalogProgram();
+            const families = catalog.filter(resource => resource.type === "aws:imagebuilder/imagePipeline:ImagePipeline");
+            const fleets = catalog.filter(resource => resource.type === "aws:autoscaling/group:Group");
+            assert.strictEqual(families.length, 3);
+            assert.strictEqual(fleets.length, 3);
+            assert.deepStrictEqual((await runPolicies(catalog, loadPackConfig("dev"))).filter(diagnostic => diagnostic.level === "mandatory").map(detail), []);
+            const prod = loadPackConfig("prod");
+            const prodSettings = { ...prod, "image-sharing-allow-listed": loadPackConfig("dev")["image-sharing-allow-listed"] };
+            assert.deepStrictEqual((await runPolicies(catalog, prodSettings)).filter(diagnostic => diagnostic.level === "mandatory").map(detail), []);
+        });
+
+        it("still judges every image of a catalog: one family's untagged AMIs, unpinned fleet or public template are each found", async () => {
+            const catalog = catalogProgram();
+            const armDistribution = catalog.find(resource => resource.name === "al2023-arm64-distribution")!;
+            delete armDistribution.props.distributions[0].amiDistributionConfiguration.amiTags.Owner;
+            const windowsTemplate = catalog.find(resource => resource.name === "windows-2022-fleet" && resource.type === "aws:ec2/launchTemplate:LaunchTemplate")!;
+            windowsTemplate.props.networkInterfaces[0].associatePublicIpAddress = "true";
+            const found = (await runPolicies(catalog, loadPackConfig("dev"))).filter(diagnostic => diagnostic.level === "mandatory");
+            assert.deepStrictEqual(found.map(diagnostic => [diagnostic.policy, diagnostic.urn?.split("::").pop()]).sort(), [
+                ["images-tagged", "al2023-arm64-distribution"],
+                ["launch-templates-hardened", "windows-2022-fleet"],
+            ]);
+        });
+
         it("passes dev's and prod's fixture programs under their configs, with a NAT gateway's Elastic IP and hardened account defaults added", async () => {
             const extras: ResourceFixture[] = [
                 { type: "aws:ec2/eip:Eip", name: "nat", provider: regionalProvider(), props: { domain: "vpc" } },
