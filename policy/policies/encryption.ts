@@ -83,7 +83,11 @@ export const imagesEncryptedWithCmk: ResourceValidationPolicy = {
             // A DistributeImage step's distributions replace the attached configuration's, key included: each must name a customer-managed key.
             for (const { at, value } of workflowBlocks(check, () => workflow.data, "distributions")) {
                 const key = blockField(value, "kmsKeyId");
-                if (key.dynamic) continue;
+                if (key.dynamic) {
+                    check.violation(`${at}.${key.dynamic} sets the key at run time from a workflow parameter, which the pack cannot resolve: ` +
+                        "write the customer-managed key's ARN out in the document.");
+                    continue;
+                }
                 checkCustomerManagedKey(check, `${at}.kmsKeyId`, () => key.value, "set it to a customer-managed key in that distribution's region.");
             }
         }),

@@ -126,6 +126,12 @@ export const imageSharingAllowListed: ResourceValidationPolicy = {
             // A distribution workflow's DistributeImage step (distributions[].targetAccountIds) and ModifyImageAttributes step
             // (attributes[].launchPermission) share the AMIs themselves, replacing the attached distribution configuration.
             const allowed = allowLists(args);
+            // A document fetched from S3 is not seen: it may share, distribute or export the image anywhere.
+            const uri = check.read("uri", () => workflow.uri);
+            if (uri.known && !isBlank(uri.value)) {
+                check.violation(`uri is ${show(uri.value)}: a workflow document the pack cannot read may share, distribute or export every image it runs on, ` +
+                    "so it is not trusted; give the document inline in data, where every rule reads it.");
+            }
             const blocks = {
                 launchPermission: workflowBlocks(check, () => workflow.data, "launchPermission"),
                 distributions: workflowBlocks(check, () => workflow.data, "distributions"),

@@ -2,11 +2,21 @@
 import * as assert from "assert";
 import { asgLaunchTemplatePinned } from "../../policy/policies";
 import { PIN } from "./cases";
-import { autoScalingGroup, launchTemplate } from "./fixtures";
+import { autoScalingGroup, ec2Fleet, launchTemplate, spotFleetRequest } from "./fixtures";
 import { detail, runPolicy, UNKNOWN, unknownDetail } from "./harness";
 
 describe("asg-launch-template-pinned", () => {
     describe("blocks", () => {
+        it("fails an EC2 Fleet or Spot Fleet on $Latest or $Default, and passes one on a numbered version", async () => {
+            assert.deepStrictEqual(await runPolicy(asgLaunchTemplatePinned, [ec2Fleet(), spotFleetRequest()]), []);
+            for (const version of ["$Latest", "$Default"]) {
+                const fleets = [ec2Fleet(), spotFleetRequest()];
+                for (const fleet of fleets) fleet.props.launchTemplateConfigs[0].launchTemplateSpecification.version = version;
+                assert.deepStrictEqual((await runPolicy(asgLaunchTemplatePinned, fleets)).map(detail), fleets.map(() =>
+                    `launchTemplateConfigs[0].launchTemplateSpecification.version is "${version}", which floats and triggers no instance refresh: ${PIN}`));
+            }
+        });
+
         it("fails $Latest and $Default, which float and trigger no instance refresh", async () => {
             for (const version of ["$Latest", "$Default"]) {
                 const group = autoScalingGroup();

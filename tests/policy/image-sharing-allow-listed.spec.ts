@@ -16,6 +16,14 @@ import { detail, ResourceFixture, runPolicy, UNKNOWN, unknownDetail } from "./ha
 
 describe("image-sharing-allow-listed", () => {
     describe("blocks", () => {
+        it("refuses a workflow document given by uri, and a DistributeImage key or amiTags set from a workflow parameter it cannot resolve", async () => {
+            const fetched = workflow(good);
+            fetched.props.uri = "s3://workflows-bucket/distribute.yaml";
+            assertOne(await findings(imageSharingAllowListed, [fetched], ALLOW_LIST), /^uri is "s3:\/\/workflows-bucket\/distribute\.yaml": a workflow document the pack cannot read/);
+            const keyByParameter = workflow(distribute("          kmsKeyId.$: \"$.parameters.key\"\n          targetAccountIds: [\"222222222222\"]\n"));
+            assertOne(await findings(imagesEncryptedWithCmk, [keyByParameter]), /kmsKeyId\.\$ sets the key at run time from a workflow parameter/);
+        });
+
         it("image-sharing-allow-listed holds a Data Lifecycle Manager share rule's targetAccounts to the allow-list (object or list, one or many)", async () => {
             assert.deepStrictEqual(await findings(imageSharingAllowListed, [dlmPolicy({ shareRule: { targetAccounts: ["222222222222"] } })], ALLOW_LIST), []);
             const variants: Array<Record<string, unknown>> = [
