@@ -1,5 +1,5 @@
-// Rule 8: Auto Scaling groups launch from a launch template at a pinned version, so a new image rolls out
-// through an instance refresh instead of silently applying to whatever launches next.
+// asg-launch-template-pinned: Auto Scaling groups, EC2 Fleets and Spot Fleets launch from a launch template at a pinned
+// version, so a new image rolls out through an instance refresh instead of silently applying to whatever launches next.
 import * as aws from "@pulumi/aws";
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { Check } from "../lib/unknowns";

@@ -1,6 +1,6 @@
-// Rule 0, default-deny: a resource type known to make an image, copy or share an image or snapshot, export a disk or
-// launch an instance, that no rule of the pack judges, is refused (policy/lib/coverage.ts lists both), and so is a
-// dynamic provider, whose code the pack cannot read. A reviewed entry in the policy config exempts one.
+// unjudged-image-paths-refused (default-deny): a resource type known to make an image, copy or share an image or snapshot,
+// export a disk or launch an instance, that no rule of the pack judges, is refused (policy/lib/coverage.ts lists both), and so
+// is a dynamic provider, whose code the pack cannot read. A reviewed entry in the policy config exempts one.
 import { PolicyConfigSchema, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { configWithDefaults } from "../lib/config";
 import { isDynamicProvider, OTHER_PROVIDER_TYPES, REFUSED, Refusal } from "../lib/coverage";

@@ -1,5 +1,5 @@
-// Rule 10: every image is deprecated within a horizon (default the stack's lifecycle, at most two years), so
-// old images stop being offered to new launches; Image Builder images by a lifecycle policy that selects them.
+// images-deprecate and image-builder-images-deprecate: every image is deprecated within a horizon (default the stack's
+// lifecycle, at most two years); Image Builder images by a lifecycle policy that selects them.
 import * as aws from "@pulumi/aws";
 import { PolicyConfigSchema, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { configWithDefaults } from "../lib/config";

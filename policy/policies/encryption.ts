@@ -1,5 +1,5 @@
-// Rule 6: every image, wherever it comes from, is encrypted with a customer-managed KMS key, which is what
-// lets it be shared at all (AMIs under the AWS-managed aws/ebs key cannot be).
+// images-encrypted-with-cmk and image-keys-customer-managed: every image, wherever it comes from, is encrypted with a
+// customer-managed KMS key the stack declares (or lists), which is what lets it be shared at all.
 import * as aws from "@pulumi/aws";
 import { PolicyConfigSchema, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { configWithDefaults } from "../lib/config";

@@ -1,6 +1,6 @@
-// Rule 7 across the stack: whatever launches instances (Auto Scaling groups, instances, Spot Instance
-// requests, EC2 Fleets, Spot Fleets, EKS node groups, Batch compute environments) launches them from launch
-// templates (or launch configurations) the pack can check, and gets no public IP from its subnet.
+// launch-templates-declared and instances-get-no-public-ip: whatever launches instances (Auto Scaling groups, instances,
+// Spot requests, EC2 Fleets, Spot Fleets, EKS node groups, Batch compute environments) launches them from launch templates
+// (or launch configurations) the pack can check, and gets no public IP from its subnet.
 import * as aws from "@pulumi/aws";
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { isSingleInstance, Launch, launchConfigurationName, launchers, Props, templatePublicIp, templateReferences } from "../lib/launches";

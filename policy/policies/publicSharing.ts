@@ -1,5 +1,5 @@
-// Rules 1–3: no image or snapshot is ever made public, public access blocks stay on, and every account and
-// region that holds an image blocks public sharing.
+// no-public-images, image-block-public-access-on and image-regions-block-public-sharing: no image or snapshot is ever made
+// public, public access blocks stay on, and every account and region that holds an image blocks public sharing.
 import * as aws from "@pulumi/aws";
 import {
     PolicyConfigSchema, PolicyResource, ResourceValidationPolicy, StackValidationPolicy,

@@ -1,6 +1,6 @@
-// Rule 5: an image reaches only the accounts, organizations and OUs the policy config allow-lists, whichever
-// way it is shared: launch permissions, its snapshots, RAM shares, Image Builder distributions into other
-// accounts, S3 exports, or a build that distributes through a configuration the stack does not declare.
+// image-sharing-allow-listed and image-builds-use-stack-distributions: an image reaches only the accounts, organizations,
+// OUs and buckets the policy config allow-lists, whichever way it is shared (launch permissions, snapshots, RAM, distributions,
+// workflows, DLM, S3 exports), and builds distribute only through configurations and workflows the pack can read.
 import * as aws from "@pulumi/aws";
 import { PolicyConfigSchema, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { configWithDefaults } from "../lib/config";

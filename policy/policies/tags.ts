@@ -1,4 +1,4 @@
-// Rule 4: every image-bearing resource, and every AMI an Image Builder distribution makes, carries the required tags.
+// images-tagged: every image-bearing resource, and every AMI an Image Builder distribution or workflow makes, carries the required tags.
 import * as aws from "@pulumi/aws";
 import { PolicyConfigSchema, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { configWithDefaults } from "../lib/config";

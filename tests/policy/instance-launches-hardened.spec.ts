@@ -2,11 +2,27 @@
 import * as assert from "assert";
 import { instanceLaunchesHardened } from "../../policy/policies";
 import { assertOne, base64, findings, spotInstanceRequest, spotRequest } from "./cases";
+import * as fixtures from "./fixtures";
 import { imageRecipe, infrastructureConfiguration, instance, launchConfiguration, regionalProvider, spotFleetRequest } from "./fixtures";
 import { detail, ResourceFixture, runPolicy } from "./harness";
 
 describe("instance-launches-hardened", () => {
     describe("blocks", () => {
+        it("blocks a standalone network interface that asks for a global IPv6 address, and passes one that does not", async () => {
+            const standalone = (props: Record<string, unknown>): ResourceFixture => ({
+                type: "aws:ec2/networkInterface:NetworkInterface", name: "extra-eni", provider: fixtures.regionalProvider(),
+                props: { subnetId: fixtures.SUBNET_ID, attachments: [{ instance: "i-0123456789abcdef0", deviceIndex: 1 }], ...props },
+            });
+            assert.deepStrictEqual(await runPolicy(instanceLaunchesHardened, [standalone({})]), []);
+            const asks: Array<[Record<string, unknown>, string]> = [[{ ipv6AddressCount: 1 }, "ipv6AddressCount"], [{ ipv6Addresses: ["2600:1f18::10"] }, "ipv6Addresses"], [{ enablePrimaryIpv6: true }, "enablePrimaryIpv6"]];
+            assert.strictEqual(asks.length, 3);
+            for (const [props, field] of asks) {
+                const found = (await runPolicy(instanceLaunchesHardened, [standalone(props)])).map(detail);
+                assert.strictEqual(found.length, 1, field);
+                assert.match(found[0], new RegExp(`^${field} is .*, which gives instances a global IPv6 address`));
+            }
+        });
+
         it("holds a Spot Instance request to the instance rules: IMDSv1, unencrypted volumes, public IP, secrets in user data", async () => {
             assert.deepStrictEqual(await findings(instanceLaunchesHardened, [spotInstanceRequest()]), []);
             const changes: Array<[RegExp, (props: any) => void]> = [
