@@ -6,6 +6,7 @@ import { Account, accountById } from "./accounts";
 import { regionOf } from "./region";
 import { Check } from "./unknowns";
 import { strings } from "./values";
+import { blockField, workflowBlocks } from "./workflows";
 
 /** Resource types that hold an image in their own account and region. */
 export const IMAGE_TYPES: Array<new (...rest: any[]) => Resource> = [
@@ -21,6 +22,17 @@ export interface ImagePlacement {
 }
 
 export function imagePlacements(resource: PolicyResource, owner: Account, check: Check): ImagePlacement[] {
+    if (resource.isType(aws.imagebuilder.Workflow)) {
+        // A DistributeImage step's distributions put the image in their regions (and target accounts), as a distribution configuration's do.
+        const placements: ImagePlacement[] = [];
+        for (const { at, value } of workflowBlocks(check, () => resource.props.data, "distributions")) {
+            const region = blockField(value, "region");
+            const where = region.dynamic || typeof region.value !== "string" ? undefined : region.value.trim();
+            placements.push({ account: owner, region: where, what: `${at} of workflow ${resource.name}` });
+            for (const id of strings(blockField(value, "targetAccountIds").value)) placements.push({ account: accountById(id), region: where, what: `${at} (targetAccountIds ${id})` });
+        }
+        return placements;
+    }
     if (!resource.isType(aws.imagebuilder.DistributionConfiguration)) {
         const region = regionOf(resource);
         if (!region.known) {

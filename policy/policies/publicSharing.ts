@@ -132,7 +132,8 @@ export const imageRegionsBlockPublicSharing: StackValidationPolicy = {
         const config = configWithDefaults<BlockPublicSharingConfig>(blockPublicSharingSchema, args.getConfig<BlockPublicSharingConfig>());
         if (config.enforcedByOrganization) args.notApplicable("An organization policy enforces image block public access (enforcedByOrganization).");
         const holders = args.resources.filter(resource =>
-            IMAGE_TYPES.some(type => resource.isType(type)) || resource.isType(aws.imagebuilder.DistributionConfiguration));
+            IMAGE_TYPES.some(type => resource.isType(type)) || resource.isType(aws.imagebuilder.DistributionConfiguration)
+            || resource.isType(aws.imagebuilder.Workflow));
         if (holders.length === 0) args.notApplicable("The stack holds no images.");
 
         const deployingId = deployingAccountId(args.resources.map(resource => resource.provider));

@@ -2,12 +2,20 @@
 import * as assert from "assert";
 import * as fixtures from "./fixtures";
 import { imageRegionsBlockPublicSharing } from "../../policy/policies";
-import { findings, inAccount, noBlock, PROD_ACCOUNT, providerIn } from "./cases";
+import { distribute, findings, inAccount, noBlock, PROD_ACCOUNT, providerIn, workflow } from "./cases";
 import { amiCopy, blockPublicAccess, devProgram, distributionConfiguration, HOME_REGION, image, imagePipeline, regionalProvider } from "./fixtures";
 import { detail, ResourceFixture, runPolicy, UNKNOWN, unknownDetail } from "./harness";
 
 describe("image-regions-block-public-sharing", () => {
     describe("blocks", () => {
+        it("counts each DistributeImage step's region in a workflow document as holding images, and passes it once that region blocks", async () => {
+            const distributing = workflow(distribute(`          kmsKeyId: ${fixtures.KEY_ARN}\n`).replace("region: us-east-1", "region: eu-central-1"));
+            const found = (await runPolicy(imageRegionsBlockPublicSharing, [...devProgram(), distributing])).map(detail);
+            assert.strictEqual(found.length, 1, found.join("\n"));
+            assert.match(found[0], /^data: steps\[0\]\.inputs\.distributions\[0\] of workflow .* is in eu-central-1, but the stack has no aws\.ec2\.ImageBlockPublicAccess/);
+            assert.deepStrictEqual(await runPolicy(imageRegionsBlockPublicSharing, [...devProgram(), distributing, blockPublicAccess("eu-central-1")]), []);
+        });
+
         it("requires a block on public sharing where a pipeline builds, as where an Image does", async () => {
             const pipeline = imagePipeline();
             pipeline.provider = regionalProvider("eu-north-1");
