@@ -160,6 +160,18 @@ export const REFUSED: Readonly<Record<string, Refusal>> = {
         outcome: "launches instances",
         why: "Lightsail launches instances from its own blueprints, with settings no rule reads",
     },
+    "aws:dlm/lifecyclePolicy:LifecyclePolicy": {
+        outcome: "makes an image",
+        why: "a Data Lifecycle Manager AMI policy captures instances as AMIs whose tags, deprecation, reboot and source-volume keys no rule reads yet " +
+            "(its snapshot and event policies are judged: shares allow-listed, cross-region copies under a declared key)",
+        when: (props, check) => {
+            const policyType = check.read("policyDetails.policyType", () => {
+                const details = props.policyDetails;
+                return (Array.isArray(details) ? details[0] : details)?.policyType as unknown;
+            });
+            return policyType.known && isWord(policyType.value, "IMAGE_MANAGEMENT") ? "policyDetails.policyType is \"IMAGE_MANAGEMENT\"" : undefined;
+        },
+    },
     "aws:emr/cluster:Cluster": {
         outcome: "launches instances",
         why: "EMR launches its instances from customAmiId with settings no rule reads",

@@ -39,6 +39,7 @@ const REFUSED_CASES: Array<[string, Record<string, unknown>, RegExp]> = [
     ["aws:codebuild/fleet:Fleet", { baseCapacity: 1, computeType: "BUILD_GENERAL1_SMALL", environmentType: "LINUX_EC2", imageId: "ami-0123456789abcdef0" }, /\(imageId is set\)/],
     ["aws:gamelift/gameServerGroup:GameServerGroup", { launchTemplate: { id: TEMPLATE_ID } }, /game server group/],
     ["aws:lightsail/instance:Instance", { blueprintId: "amazon_linux_2023", bundleId: "nano_3_0" }, /Lightsail/],
+    ["aws:dlm/lifecyclePolicy:LifecyclePolicy", { description: "amis", executionRoleArn: "arn:aws:iam::111111111111:role/dlm", state: "ENABLED", policyDetails: { policyType: "IMAGE_MANAGEMENT", resourceTypes: ["INSTANCE"], targetTags: { Backup: "true" }, schedules: [{ name: "daily", createRule: { interval: 24 }, retainRule: { count: 7 } }] } }, /policyType is "IMAGE_MANAGEMENT"/],
     ["aws:emr/cluster:Cluster", { releaseLabel: "emr-7.0.0", customAmiId: "ami-0123456789abcdef0" }, /\(customAmiId is set\)/],
     ["aws:ecs/service:Service", { volumeConfiguration: { name: "data", managedEbsVolume: { roleArn: "arn:aws:iam::111111111111:role/ecs", snapshotId: "snap-0123456789abcdef0" } } }, /managedEbsVolume\.snapshotId is set/],
     ["aws:storagegateway/cachesIscsiVolume:CachesIscsiVolume", { snapshotId: "snap-0123456789abcdef0" }, /\(snapshotId is set\)/],
@@ -107,8 +108,12 @@ describe("unjudged-image-paths-refused", () => {
                 resource("aws:eks/nodeGroup:NodeGroup", { clusterName: "apps", launchTemplate: { id: TEMPLATE_ID, version: "3" } }),
                 resource("aws:batch/computeEnvironment:ComputeEnvironment", { type: "MANAGED", computeResources: { type: "FARGATE", maxVcpus: 4 } }),
                 resource("aws:codebuild/fleet:Fleet", { baseCapacity: 1, computeType: "BUILD_GENERAL1_SMALL", environmentType: "LINUX_CONTAINER" }),
+                resource("aws:dlm/lifecyclePolicy:LifecyclePolicy", { description: "snapshots", executionRoleArn: "arn:aws:iam::111111111111:role/dlm", policyDetails: {
+                    policyType: "EBS_SNAPSHOT_MANAGEMENT", resourceTypes: ["VOLUME"], targetTags: { Backup: "true" },
+                    schedules: [{ name: "daily", createRule: { interval: 24 }, retainRule: { count: 7 }, shareRules: [{ targetAccounts: ["222222222222"] }] }],
+                } }),
             ];
-            assert.strictEqual(harmless.length, 9);
+            assert.strictEqual(harmless.length, 10);
             assert.deepStrictEqual(await runPolicy(unjudgedImagePathsRefused, [...devProgram(), ...harmless]), []);
         });
     });
