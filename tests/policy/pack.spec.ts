@@ -10,6 +10,7 @@ import { devProgram, DEV_SHARED_ACCOUNT, launchPermission, prodProgram } from ".
 import { detail, loadPackConfig, POLICY_DIR, reconcileConfig, runPolicies } from "./harness";
 
 const SECURITY_POLICIES = [
+    "unjudged-image-paths-refused",
     "no-public-images",
     "image-block-public-access-on",
     "image-regions-block-public-sharing",
@@ -55,7 +56,7 @@ describe("the golden-ami policy pack", () => {
         const entry = fs.readFileSync(path.join(POLICY_DIR, "index.ts"), "utf8");
         assert.match(entry, /new PolicyPack\(PACK_NAME, \{ policies \}\);/);
         assert.match(fs.readFileSync(path.join(POLICY_DIR, "PulumiPolicy.yaml"), "utf8"), /^runtime: nodejs$/m);
-        assert.strictEqual(JSON.parse(fs.readFileSync(path.join(POLICY_DIR, "package.json"), "utf8")).version, "0.6.0");
+        assert.strictEqual(JSON.parse(fs.readFileSync(path.join(POLICY_DIR, "package.json"), "utf8")).version, "0.7.0");
     });
 
     it("configures every policy, and only real policies, in both stacks' config files", () => {

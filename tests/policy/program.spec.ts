@@ -1,11 +1,17 @@
 // The pack over the real program: every resource each stack declares, under the stack's policy config.
 import * as assert from "assert";
 import { parseStackConfig, RawStackConfig } from "../../components/config";
+import { policies } from "../../policy/policies";
 import { generatedVersionLock } from "../../tools/engine/generatedConfig";
-import { programResources, runPackOverProgram } from "../../tools/engine/policyRunner";
+import { PolicyVerdict, programResources, runPackOverProgram } from "../../tools/engine/policyRunner";
 import { readStackConfig } from "../../tools/engine/stackFile";
 import { ProgramRun, runStack, TYPES } from "../helpers";
 import { loadPackConfig, runPolicies } from "./harness";
+
+/** A verdict per policy: a check over the verdicts cannot pass for want of any. */
+function assertEveryPolicyJudged(verdicts: PolicyVerdict[]): void {
+    assert.deepStrictEqual(verdicts.map(verdict => verdict.policy), policies.map(policy => policy.name));
+}
 
 for (const stack of ["dev", "prod"] as const) {
     describe(`the policy pack over the ${stack} program`, () => {
@@ -14,6 +20,7 @@ for (const stack of ["dev", "prod"] as const) {
 
         it("finds no mandatory violation in what the stack declares", async () => {
             const verdicts = await runPackOverProgram(run, stack);
+            assertEveryPolicyJudged(verdicts);
             const failing = verdicts.filter(verdict => verdict.level === "mandatory" && verdict.violations.length > 0);
             assert.deepStrictEqual(failing, []);
             assert.ok(verdicts.every(verdict => verdict.violations.length === 0), JSON.stringify(verdicts.filter(v => v.violations.length), null, 2));
@@ -92,6 +99,7 @@ describe("the policy pack over realistic variations of the stacks", () => {
             const raw = { ...readStackConfig(stack), ...change };
             const run = await runStack(stack, { config: change, preview: true, versionLock: generatedVersionLock(raw, stack === "prod" ? "dev" : stack) });
             const verdicts = await runPackOverProgram(run, stack, configFor(stack, raw));
+            assertEveryPolicyJudged(verdicts);
             assert.deepStrictEqual(verdicts.filter(verdict => verdict.level === "mandatory" && verdict.violations.length > 0), []);
         });
     }
@@ -102,6 +110,7 @@ describe("the policy pack over realistic variations of the stacks", () => {
         const config = configFor("prod", { ...readStackConfig("prod"), ...change });
         assert.strictEqual((config["image-regions-block-public-sharing"] as { enforcedByOrganization: boolean }).enforcedByOrganization, true);
         const verdicts = await runPackOverProgram(run, "prod", config);
+        assertEveryPolicyJudged(verdicts);
         assert.deepStrictEqual(verdicts.filter(verdict => verdict.violations.length > 0), []);
         const unconfigured = await runPackOverProgram(run, "prod");
         assert.deepStrictEqual(unconfigured.filter(verdict => verdict.violations.length > 0).map(verdict => [verdict.policy, verdict.level]),
