@@ -10,6 +10,7 @@ import { manifestCommand } from "./commands/manifest";
 import { parseOptions, USAGE, UsageError } from "./options";
 import { promoteCommand } from "./commands/promote";
 import { pruneCommand } from "./commands/prune";
+import { revokeCommand } from "./commands/revoke";
 import { repoFilesAt } from "./repoFiles";
 import { DEFAULT_THRESHOLD } from "./decisions/severity";
 import { loadPromotionStacks, loadStackFile, resolveBuildTarget, resolveTarget, StackLoader } from "./target";
@@ -45,6 +46,8 @@ export async function runCli(argv: string[], context: CommandContext, loadStack:
                 return await verifyCommand(target, { json: options.json }, context);
             case "prune":
                 return await pruneCommand(target, { apply: options.apply, reportFile: options.report }, context);
+            case "revoke":
+                return await revokeCommand(target, { apply: options.apply, json: options.json, reportFile: options.report }, context);
         }
     } catch (error) {
         if (!(error instanceof UsageError)) throw error;

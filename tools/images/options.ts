@@ -2,7 +2,7 @@
 import { parseArgs } from "util";
 import { isSeverity, SEVERITIES, Severity } from "./decisions/severity";
 
-export const COMMANDS = ["list", "verify", "prune", "gate", "manifest", "promote"] as const;
+export const COMMANDS = ["list", "verify", "prune", "revoke", "gate", "manifest", "promote"] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface CliOptions {
@@ -47,6 +47,9 @@ Commands:
   verify   compare each region's image at the stack's version with the stack (exit 1 on drift)
   prune    deregister images beyond the newest --keep per stack, and their snapshots; never an
            image in use. Dry run unless --apply
+  revoke   take back access golden-ami:sharing no longer gives: launch permissions, snapshot read
+           access and KMS grants of unlisted principals, on every image of the stack (all versions)
+           in every region. Dry run unless --apply; CI runs it with --apply after each pulumi up
   gate     judge a build's vulnerability scan: exit 1 when a finding at or above --max-severity is
            not allow-listed (promotions/findings-allowlist.json), or the scan is missing or unfinished
   manifest the packages Image Builder recorded for a build, with versions; --write keeps them in
@@ -59,15 +62,15 @@ Flags:
   --stack <name>           read Pulumi.<name>.yaml for regions, image name, version, sharing, tags, keep
   --regions <a,b>          regions to look in (default: the stack's, home region first)
   --name <image>           image family name (default: the stack's image.name)
-  --json                   list, verify, gate, manifest: print JSON instead of text
+  --json                   list, verify, revoke, gate, manifest: print JSON instead of text
   --require-tags <a,b>     verify: tags that must be present and non-empty (default Name,Owner,Environment,Version)
   --keep <n>               prune: newest available images kept per stack (default: lifecycle.keepAtLeast, else 3)
   --launched-within <days> list, prune: count an image launched this recently as in use
                            (default: lifecycle.keepIfLaunchedWithinDays, else 30; 0 turns it off)
   --ssm-path <p>           list, prune: also protect images named in this SSM parameter or under this path
                            (repeat or comma-separate; /golden-ami is always searched)
-  --apply                  prune: really deregister and delete (default: dry run)
-  --report <file>          prune: where to write the JSON report (default reports/prune-<timestamp>.json)
+  --apply                  prune: really deregister and delete; revoke: really remove (default: dry run)
+  --report <file>          prune, revoke: where to write the JSON report (default reports/<command>-<timestamp>.json)
   --version <x.y.z>        gate, manifest: the build's version (default: the stack's image.version);
                            promote: the version to pin
   --pinned-by <stack>      gate: judge the build of the AMI that promoting stack pins (promoteFrom.amiId),
@@ -81,7 +84,7 @@ Flags:
   --force --reason <text>  promote: pin an image that fails the gate; the reason is recorded
   --help                   this text
 
-Exit codes: 0 all well, 1 drift found, a gate failed, no build found or a prune action failed,
+Exit codes: 0 all well, 1 drift found, a gate failed, no build found or a prune or revoke action failed,
             2 bad flags, stack config or allow-list (nothing was read from AWS),
             3 AWS could not be read (credentials, permissions, throttling, no answer in time).`;
 
@@ -89,6 +92,7 @@ const FLAGS_OF: Record<Command, string[]> = {
     list: ["stack", "regions", "name", "json", "launched-within", "ssm-path"],
     verify: ["stack", "regions", "name", "json", "require-tags"],
     prune: ["stack", "regions", "name", "keep", "launched-within", "ssm-path", "apply", "report"],
+    revoke: ["stack", "regions", "apply", "json", "report"],
     gate: ["stack", "version", "max-severity", "json", "pinned-by"],
     manifest: ["stack", "version", "json", "write"],
     promote: ["stack", "from", "version", "max-severity", "dry-run", "force", "reason"],

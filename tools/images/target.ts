@@ -45,6 +45,9 @@ const KNOWN_REGIONS = new Set<string>(Object.values(Region));
 
 export function resolveTarget(options: CliOptions, loadStack: StackLoader = loadStackFile): ImageTarget {
     const config = options.stack === undefined ? undefined : readStack(options.stack, loadStack);
+    if (options.command === "revoke" && config === undefined) {
+        throw new UsageError("revoke reconciles the stack's images with its golden-ami:sharing: pass --stack <name>");
+    }
     const name = options.name ?? config?.image.name;
     const regions = options.regions ?? config?.regions;
     if (name === undefined || regions === undefined) {
