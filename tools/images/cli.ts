@@ -45,7 +45,7 @@ export async function runCli(argv: string[], context: CommandContext, loadStack:
             case "verify":
                 return await verifyCommand(target, { json: options.json }, context);
             case "prune":
-                return await pruneCommand(target, { apply: options.apply, reportFile: options.report }, context);
+                return await pruneCommand(target, { apply: options.apply, includeImageBuilder: options.includeImageBuilder, reportFile: options.report }, context);
             case "revoke":
                 return await revokeCommand(target, { apply: options.apply, json: options.json, reportFile: options.report }, context);
         }

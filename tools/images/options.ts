@@ -15,6 +15,8 @@ export interface CliOptions {
     requireTags?: string[];
     ssmPaths: string[];
     apply: boolean;
+    /** prune: also Image Builder's own builds, by the lifecycle's age and count rules. */
+    includeImageBuilder: boolean;
     json: boolean;
     report?: string;
     /** promote: the building stack the image comes from. */
@@ -46,7 +48,9 @@ Commands:
            public or not, who may launch it and what uses it
   verify   compare each region's image at the stack's version with the stack (exit 1 on drift)
   prune    deregister images beyond the newest --keep per stack, and their snapshots; never an
-           image in use. Dry run unless --apply
+           image in use, pinned by a stack, or named by a current promotion record (the promoted
+           AMI and the previous one, the rollback target). Image Builder's own builds are the
+           lifecycle's: left alone unless --include-image-builder. Dry run unless --apply
   revoke   take back access golden-ami:sharing no longer gives: launch permissions, snapshot read
            access and KMS grants of unlisted principals, on every image of the stack (all versions)
            in every region. Dry run unless --apply; CI runs it with --apply after each pulumi up
@@ -69,6 +73,8 @@ Flags:
                            (default: lifecycle.keepIfLaunchedWithinDays, else 30; 0 turns it off)
   --ssm-path <p>           list, prune: also protect images named in this SSM parameter or under this path
                            (repeat or comma-separate; /golden-ami is always searched)
+  --include-image-builder  prune: also Image Builder's own builds, only those beyond --keep and older
+                           than lifecycle.deleteAfterDays (the lifecycle policy's own rules)
   --apply                  prune: really deregister and delete; revoke: really remove (default: dry run)
   --report <file>          prune, revoke: where to write the JSON report (default reports/<command>-<timestamp>.json)
   --version <x.y.z>        gate, manifest: the build's version (default: the stack's image.version);
@@ -91,7 +97,7 @@ Exit codes: 0 all well, 1 drift found, a gate failed, no build found or a prune 
 const FLAGS_OF: Record<Command, string[]> = {
     list: ["stack", "regions", "name", "json", "launched-within", "ssm-path"],
     verify: ["stack", "regions", "name", "json", "require-tags"],
-    prune: ["stack", "regions", "name", "keep", "launched-within", "ssm-path", "apply", "report"],
+    prune: ["stack", "regions", "name", "keep", "launched-within", "ssm-path", "include-image-builder", "apply", "report"],
     revoke: ["stack", "regions", "apply", "json", "report"],
     gate: ["stack", "version", "max-severity", "json", "pinned-by"],
     manifest: ["stack", "version", "json", "write"],
@@ -125,6 +131,7 @@ export function parseOptions(argv: string[]): CliOptions | "help" {
         requireTags: values["require-tags"] === undefined ? undefined : list("--require-tags", values["require-tags"]),
         ssmPaths: (values["ssm-path"] ?? []).flatMap(path => list("--ssm-path", path)),
         apply: values.apply === true,
+        includeImageBuilder: values["include-image-builder"] === true,
         json: values.json === true,
         report: nonEmpty("--report", values.report),
         from: nonEmpty("--from", values.from),
@@ -186,6 +193,7 @@ function parseFlags(argv: string[]) {
                 "require-tags": { type: "string" },
                 "ssm-path": { type: "string", multiple: true },
                 apply: { type: "boolean" },
+                "include-image-builder": { type: "boolean" },
                 json: { type: "boolean" },
                 report: { type: "string" },
                 from: { type: "string" },

@@ -20,6 +20,8 @@ export interface ImageTarget {
     /** The stack's sharing; verify needs it. */
     sharing?: SharingConfig;
     keep: number;
+    /** The stack's lifecycle.deleteAfterDays: prune --include-image-builder keeps younger builds. */
+    deleteAfterDays: number;
     launchedWithinDays: number;
     requiredTags: string[];
     ssmPaths: string[];
@@ -65,6 +67,7 @@ export function resolveTarget(options: CliOptions, loadStack: StackLoader = load
         homeRegion: config?.homeRegion,
         sharing: config?.sharing,
         keep: options.keep ?? config?.lifecycle.keepAtLeast ?? LIFECYCLE_DEFAULTS.keepAtLeast,
+        deleteAfterDays: config?.lifecycle.deleteAfterDays ?? LIFECYCLE_DEFAULTS.deleteAfterDays,
         launchedWithinDays: options.launchedWithinDays ?? config?.lifecycle.keepIfLaunchedWithinDays ?? LIFECYCLE_DEFAULTS.keepIfLaunchedWithinDays,
         requiredTags: options.requireTags ?? DEFAULT_REQUIRED_TAGS,
         ssmPaths: options.ssmPaths,

@@ -7,6 +7,7 @@ import { GoldenImage } from "../decisions/goldenImage";
 import { findUsage } from "../aws/inUse";
 import { findGoldenImages } from "../aws/inventory";
 import { planPrune, PrunedImage } from "../decisions/prunePlan";
+import { keptForRollback, RollbackTarget, rollbackTargets } from "../decisions/rollbackTargets";
 import { atStackVersion, mergeUsage } from "../decisions/usage";
 import { acrossRegions, describeFailures } from "../aws/regions";
 import { shortDate } from "../table";
@@ -15,6 +16,8 @@ import { ImageTarget } from "../target";
 export interface PruneSettings {
     /** Really deregister and delete; otherwise only say what would happen. */
     apply: boolean;
+    /** Also Image Builder's own builds, by the lifecycle's rules (age and count); default: the lifecycle's alone. */
+    includeImageBuilder?: boolean;
     /** Where the JSON report goes; default `reports/prune-<timestamp>.json`. */
     reportFile?: string;
 }
@@ -48,7 +51,9 @@ export interface RegionPruneReport {
 
 export async function pruneCommand(target: ImageTarget, settings: PruneSettings, context: CommandContext): Promise<number> {
     const startedAt = context.now();
-    const outcomes = await acrossRegions(target.regions, region => pruneRegion(region, target, settings.apply, context));
+    // Read before any AWS call: an unreadable stack file could hide a pin.
+    const rollback = rollbackTargets(context.files);
+    const outcomes = await acrossRegions(target.regions, region => pruneRegion(region, target, settings, rollback, context));
     const reports = outcomes.flatMap(outcome => (outcome.ok ? [outcome.value] : []));
     const failedRegions = outcomes.flatMap(outcome => (outcome.ok ? [] : [{ region: outcome.region, error: outcome.error }]));
 
@@ -62,6 +67,8 @@ export async function pruneCommand(target: ImageTarget, settings: PruneSettings,
         name: target.name,
         keep: target.keep,
         launchedWithinDays: target.launchedWithinDays,
+        imageBuilder: settings.includeImageBuilder ? { include: true, deleteAfterDays: target.deleteAfterDays } : { include: false },
+        rollbackTargets: rollback,
         regions: reports,
         failedRegions,
     }, null, 2));
@@ -73,7 +80,14 @@ export async function pruneCommand(target: ImageTarget, settings: PruneSettings,
     return failures.length > 0 ? ExitCode.regionFailed : ExitCode.ok;
 }
 
-async function pruneRegion(region: string, target: ImageTarget, apply: boolean, context: CommandContext): Promise<RegionPruneReport> {
+async function pruneRegion(
+    region: string,
+    target: ImageTarget,
+    settings: PruneSettings,
+    rollback: RollbackTarget[],
+    context: CommandContext,
+): Promise<RegionPruneReport> {
+    const { apply } = settings;
     const clients = context.clientsFor(region);
     context.progress(`${region}: reading ${target.name} images…`);
     const family = await findGoldenImages(clients.ec2, region, target.name, context.progress);
@@ -87,7 +101,12 @@ async function pruneRegion(region: string, target: ImageTarget, apply: boolean, 
         warn: message => context.stderr(`${region}: warning: ${message}`),
     });
     const current = target.stack !== undefined && target.version !== undefined ? atStackVersion(images, target.stack, target.version) : {};
-    const plan = planPrune(images, mergeUsage(usage, current), target.keep, family.filter(image => !images.includes(image)));
+    const pinnedOrRecorded = keptForRollback(images.map(image => image.imageId), rollback);
+    const plan = planPrune(images, mergeUsage(usage, current, pinnedOrRecorded), target.keep, family.filter(image => !images.includes(image)), {
+        include: settings.includeImageBuilder === true,
+        deleteAfterDays: target.deleteAfterDays,
+        now: context.now(),
+    });
     const pruned: PrunedRecord[] = [];
     // One image at a time: deletes are few, and a slow steady pace keeps clear of EC2's rate limits.
     for (const candidate of plan.prune) {
@@ -158,8 +177,8 @@ function recordOf({ imageId, name, version, createdAt, state }: GoldenImage): Im
 
 function renderPrune(target: ImageTarget, apply: boolean, reports: RegionPruneReport[]): string[] {
     const lines = [apply
-        ? `prune ${target.name}: keeping the ${target.keep} newest available images per stack and every image in use.`
-        : `prune ${target.name} (dry run, nothing changed; add --apply to act): keeping the ${target.keep} newest available images per stack and every image in use.`];
+        ? `prune ${target.name}: keeping the ${target.keep} newest available images per stack, every image in use, pinned or named by a current promotion record.`
+        : `prune ${target.name} (dry run, nothing changed; add --apply to act): keeping the ${target.keep} newest available images per stack, every image in use, pinned or named by a current promotion record.`];
     for (const report of reports) {
         const removed = apply ? "deregistered" : "would deregister";
         lines.push(`${report.region}: keeps ${report.kept.length}, ${removed} ${report.pruned.filter(p => !apply || p.deregistered).length}` +
