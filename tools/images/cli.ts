@@ -10,10 +10,11 @@ import { manifestCommand } from "./commands/manifest";
 import { parseOptions, USAGE, UsageError } from "./options";
 import { promoteCommand } from "./commands/promote";
 import { pruneCommand } from "./commands/prune";
+import { recordedGateCommand } from "./commands/recordedGate";
 import { revokeCommand } from "./commands/revoke";
 import { repoFilesAt } from "./repoFiles";
 import { DEFAULT_THRESHOLD } from "./decisions/severity";
-import { loadPromotionStacks, loadStackFile, resolveBuildTarget, resolveTarget, StackLoader } from "./target";
+import { loadPromotingStack, loadPromotionStacks, loadStackFile, resolveBuildTarget, resolveTarget, StackLoader } from "./target";
 import { verifyCommand } from "./commands/verify";
 
 export async function runCli(argv: string[], context: CommandContext, loadStack: StackLoader = loadStackFile): Promise<number> {
@@ -26,6 +27,7 @@ export async function runCli(argv: string[], context: CommandContext, loadStack:
         const threshold = options.maxSeverity ?? DEFAULT_THRESHOLD;
         switch (options.command) {
             case "gate":
+                if (options.recorded) return recordedGateCommand(loadPromotingStack(options.stack!, loadStack), { json: options.json }, context);
                 return await gateCommand(resolveBuildTarget(options, loadStack), { threshold, json: options.json }, context);
             case "manifest":
                 return await manifestCommand(resolveBuildTarget(options, loadStack), { json: options.json, write: options.write }, context);

@@ -25,6 +25,8 @@ export interface CliOptions {
     version?: string;
     /** gate: judge the build of the AMI this promoting stack pins, at the version it pins. */
     pinnedBy?: string;
+    /** gate: judge the promoting stack's committed promotion record instead of reading AWS (what CI runs). */
+    recorded: boolean;
     /** gate, promote: findings at or above this severity fail the gate. */
     maxSeverity?: Severity;
     dryRun: boolean;
@@ -82,6 +84,9 @@ Flags:
   --pinned-by <stack>      gate: judge the build of the AMI that promoting stack pins (promoteFrom.amiId),
                            at its image.version; a forced promotion of that AMI (its promotion record)
                            passes with a warning. What CI runs before prod's \`up\`
+  --recorded               gate: judge the promoting --stack's committed promotion record (its verdict, or a
+                           reviewed --force), offline; what CI runs before prod's \`up\`. Exit 0 with
+                           "nothing to deploy" before the first promotion
   --max-severity <level>   gate, promote: findings at or above it fail the gate (default HIGH);
                            one of ${SEVERITIES.join(", ")}; UNTRIAGED findings fail at every level
   --write                  manifest: also write promotions/<stack>/<version>.manifest.json
@@ -99,7 +104,7 @@ const FLAGS_OF: Record<Command, string[]> = {
     verify: ["stack", "regions", "name", "json", "require-tags"],
     prune: ["stack", "regions", "name", "keep", "launched-within", "ssm-path", "include-image-builder", "apply", "report"],
     revoke: ["stack", "regions", "apply", "json", "report"],
-    gate: ["stack", "version", "max-severity", "json", "pinned-by"],
+    gate: ["stack", "version", "max-severity", "json", "pinned-by", "recorded"],
     manifest: ["stack", "version", "json", "write"],
     promote: ["stack", "from", "version", "max-severity", "dry-run", "force", "reason"],
 };
@@ -137,6 +142,7 @@ export function parseOptions(argv: string[]): CliOptions | "help" {
         from: nonEmpty("--from", values.from),
         version: values.version === undefined ? undefined : semver(values.version),
         pinnedBy: nonEmpty("--pinned-by", values["pinned-by"]),
+        recorded: values.recorded === true,
         maxSeverity: values["max-severity"] === undefined ? undefined : severity(values["max-severity"]),
         dryRun: values["dry-run"] === true,
         force: values.force === true,
@@ -144,6 +150,11 @@ export function parseOptions(argv: string[]): CliOptions | "help" {
         write: values.write === true,
     };
     if (options.command === "promote") checkPromote(options);
+    if (options.recorded) {
+        const extra = [["--version", options.version], ["--pinned-by", options.pinnedBy], ["--max-severity", options.maxSeverity]].filter(([, value]) => value !== undefined);
+        if (extra.length > 0) throw new UsageError(`gate --recorded judges the promotion as recorded; ${extra.map(([flag]) => flag).join(", ")} do(es) not apply`);
+        if (options.stack === undefined) throw new UsageError("gate --recorded needs the promoting stack: --stack prod");
+    }
     return options;
 }
 
@@ -200,6 +211,7 @@ function parseFlags(argv: string[]) {
                 version: { type: "string" },
                 "max-severity": { type: "string" },
                 "pinned-by": { type: "string" },
+                recorded: { type: "boolean" },
                 "dry-run": { type: "boolean" },
                 force: { type: "boolean" },
                 reason: { type: "string" },

@@ -159,3 +159,12 @@ export function loadPromotionStacks(options: CliOptions, loadStack: StackLoader 
     }
     return { source, target };
 }
+
+/** A promoting stack's config (one with golden-ami:promoteFrom), its pin allowed to be missing. */
+export function loadPromotingStack(stack: string, loadStack: StackLoader = loadStackFile): GoldenAmiConfig {
+    const config = readStack(stack, loadStack, { unpinned: true });
+    if (config.promoteFrom === undefined) {
+        throw new UsageError(`--stack ${stack} has no golden-ami:promoteFrom: gate --recorded judges a promoting stack's promotion (e.g. --stack prod)`);
+    }
+    return config;
+}
