@@ -66,13 +66,21 @@ export function bumpVersion(version: string, part: BumpPart): string {
     return part === "major" ? `${major + 1}.0.0` : part === "minor" ? `${major}.${minor + 1}.0` : `${major}.${minor}.${patch + 1}`;
 }
 
-/** Locks the stack's version (bumped first if asked); returns the key and entry written, or the entry already there. */
+/**
+ * Locks the stack's version (bumped first if asked); returns the key and entry written, or the entry already there.
+ * All or nothing: the bump is worked out in memory, the base image resolved, and only then are the lock file and
+ * the stack file written (each through a temporary file and a rename). A failure before that (no credentials,
+ * no answer from SSM, a lock conflict) leaves both files as they were.
+ */
 export async function lockVersion(options: LockOptions, deps: LockDependencies): Promise<{ key: string; entry: LockedVersion; written: boolean; version: string }> {
-    let config = readConfig(options.stack, deps.root);
+    const raw = readStackConfig(options.stack, deps.root);
+    let config = parseStackConfig(raw, options.stack);
     if (config.promoteFrom) throw new LockUsageError(`stack ${options.stack} promotes (golden-ami:promoteFrom): only a building stack's versions are locked`);
+    let bumpedStackFile: string | undefined;
     if (options.bump) {
-        setImageVersion(options.stack, bumpVersion(config.image.version, options.bump), deps.root);
-        config = readConfig(options.stack, deps.root);
+        const version = bumpVersion(config.image.version, options.bump);
+        config = parseStackConfig({ ...raw, image: { ...(raw.image as object), version } }, options.stack);
+        bumpedStackFile = withImageVersion(options.stack, version, deps.root);
     }
     const lockFile = path.join(deps.root, VERSION_LOCK_FILE);
     const lock: VersionLock = readVersionLock(lockFile);
@@ -81,6 +89,7 @@ export async function lockVersion(options: LockOptions, deps: LockDependencies):
     if (existing) {
         const { problems } = checkLockedVersion(config.image, options.stack, lock);
         if (problems.length > 0) throw new LockUsageError(`${key} is locked already with other contents: ${problems.join("; ")}`);
+        if (bumpedStackFile !== undefined) replaceFile(stackFilePath(options.stack, deps.root), bumpedStackFile);
         return { key, entry: existing, written: false, version: config.image.version };
     }
     const entry: LockedVersion = {
@@ -89,12 +98,20 @@ export async function lockVersion(options: LockOptions, deps: LockDependencies):
         lockedAt: deps.now().toISOString().replace(/\.\d{3}Z$/, "Z"),
         ...(deps.commit() && { commit: deps.commit() }),
     };
-    writeVersionLock({ ...lock, [key]: entry }, lockFile);
+    writeVersionLock({ ...lock, [key]: entry }, `${lockFile}.tmp`);
+    fs.renameSync(`${lockFile}.tmp`, lockFile);
+    if (bumpedStackFile !== undefined) replaceFile(stackFilePath(options.stack, deps.root), bumpedStackFile);
     return { key, entry, written: true, version: config.image.version };
 }
 
-function readConfig(stack: string, root: string): GoldenAmiConfig {
-    return parseStackConfig(readStackConfig(stack, root), stack);
+function stackFilePath(stack: string, root: string): string {
+    return path.join(root, `Pulumi.${stack}.yaml`);
+}
+
+/** Writes through a temporary file and a rename, so a reader never sees half a file. */
+function replaceFile(file: string, contents: string): void {
+    fs.writeFileSync(`${file}.tmp`, contents);
+    fs.renameSync(`${file}.tmp`, file);
 }
 
 async function baseImageIdOf(config: GoldenAmiConfig, deps: LockDependencies): Promise<string> {
@@ -102,12 +119,11 @@ async function baseImageIdOf(config: GoldenAmiConfig, deps: LockDependencies): P
     return base.startsWith("ssm:") ? deps.resolveBaseImage(base.slice("ssm:".length), config.homeRegion) : base;
 }
 
-/** Sets golden-ami:image.version in the stack file, keeping its comments and layout. */
-function setImageVersion(stack: string, version: string, root: string): void {
-    const file = path.join(root, `Pulumi.${stack}.yaml`);
-    const document = parseDocument(fs.readFileSync(file, "utf8"));
+/** The stack file's text with golden-ami:image.version set, comments and layout kept; nothing is written. */
+function withImageVersion(stack: string, version: string, root: string): string {
+    const document = parseDocument(fs.readFileSync(stackFilePath(stack, root), "utf8"));
     document.setIn(["config", `${PROJECT}:image`, "version"], version);
-    fs.writeFileSync(file, document.toString());
+    return document.toString();
 }
 
 const awsDependencies: LockDependencies = {
