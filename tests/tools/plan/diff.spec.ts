@@ -7,6 +7,9 @@ import { ResourceChange } from "../../../tools/plan/diff";
 import { buildPlanDiff, PlanDiff, renderPlanDiff, renderPlanDiffMarkdown } from "../../../tools/plan/diffReport";
 import { readStackConfig, REPO_ROOT } from "../../../tools/engine/stackFile";
 import { readVersionLock, VersionLock } from "../../../components/versionLock";
+import * as fs from "fs";
+import { withWorktree } from "../../../tools/plan/gitRef";
+import { snapshot } from "../../../tools/plan/snapshot";
 
 const BASE = { ref: "main", commit: "0123456789abcdef0123456789abcdef01234567" };
 const CLOCK = "2026-11-23T04:00:00Z";
@@ -111,6 +114,21 @@ describe("npm run plan -- --diff, the command", () => {
         assert.strictEqual(diff.stack, "dev");
         assert.ok(diff.policies.length > 0, "the new side's policy verdicts are part of the diff");
         assert.match(diff.clock, /^\d{4}-\d{2}-\d{2}T/);
+    });
+});
+
+describe("npm run plan -- --diff, when the program refuses its config", () => {
+    it("shows the program's own refusal, not the runtime's complaint about promises it left behind", async function () {
+        this.timeout(120_000);
+        const commit = execFileSync("git", ["rev-parse", "HEAD"], { cwd: REPO_ROOT, encoding: "utf8" }).trim();
+        const run = await withWorktree(commit, async root => {
+            const stackFile = path.join(root, "Pulumi.dev.yaml");
+            fs.writeFileSync(stackFile, fs.readFileSync(stackFile, "utf8").replace(/^(\s+version:) .*$/m, "$1 9.9.9"));
+            return snapshot(root, "dev", { now: CLOCK, preview: true });
+        });
+        assert.ok(run.error, "the program must refuse a version that is not locked");
+        assert.match(run.error.message, /golden-ami:image\.version 9\.9\.9 of al2023-base is not in image-versions\.lock\.json: run `npm run lock/);
+        assert.doesNotMatch(run.error.message, /promises were still active/);
     });
 });
 
