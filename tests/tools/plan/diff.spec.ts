@@ -83,6 +83,24 @@ describe("npm run plan -- --diff", () => {
         assert.ok(!changesOf(rebuild).some(change => change.type.endsWith(":Component")), "the components stay: same version, same documents");
     });
 
+    it("says plainly who loses access when a principal is removed, in which regions and to how many images, and what takes it back", async () => {
+        const prod = readStackConfig("prod");
+        const sharing = prod.sharing as { accounts: string[]; organizationalUnitArns: string[] };
+        const [removed, ...stays] = sharing.accounts;
+        assert.ok(removed && stays.length > 0, "prod shares with several accounts");
+        const before = await runProgram("prod", { now: new Date(CLOCK) });
+        const after = await runProgram("prod", { preview: true, now: new Date(CLOCK), previous: before, config: { sharing: { ...sharing, accounts: stays } } });
+        const diff = buildPlanDiff({ stack: "prod", base: BASE, clock: CLOCK, before, after, policies: [], versionsHeld: ["1.3.0", "1.4.0"] });
+        const regions = (prod.regions as string[]).length + 1;
+        assert.deepStrictEqual(diff.revokes.map(revocation => [revocation.principal, revocation.access, revocation.regions.length, revocation.images]),
+            [[`account ${removed}`, ["launch"], regions, 2 * regions]]);
+        const text = renderPlanDiff(diff, () => []);
+        assert.match(text, new RegExp(`Revokes access:\\n  account ${removed} loses launch access to up to ${2 * regions} image\\(s\\) in .*2 version\\(s\\) in image-versions\\.lock\\.json`));
+        assert.match(text, /npm run images -- revoke --stack prod --apply/);
+        assert.match(renderPlanDiffMarkdown(diff), /\*\*Revokes access:\*\*/);
+        assert.deepStrictEqual(versionBump.revokes, [], "a version bump revokes nothing");
+    });
+
     it("says a retained resource is kept in AWS, not deleted", () => {
         const retained: ResourceChange = { urn: "urn:x", type: "aws:ec2/amiLaunchPermission:AmiLaunchPermission", name: "old-share", region: "us-east-1", op: "delete", changed: [], replaceReasons: [], retained: true };
         const diff: PlanDiff = { ...versionBump, regions: [{ region: "us-east-1", changes: [retained] }] };
