@@ -45,7 +45,7 @@ export async function runCli(argv: string[], context: CommandContext, loadStack:
             case "list":
                 return await listCommand(target, { json: options.json }, context);
             case "verify":
-                return await verifyCommand(target, { json: options.json }, context);
+                return await verifyCommand(target, { json: options.json, stackOutputs: readStackOutputs(options.outputs) }, context);
             case "prune":
                 return await pruneCommand(target, { apply: options.apply, includeImageBuilder: options.includeImageBuilder, reportFile: options.report }, context);
             case "revoke":
@@ -57,6 +57,22 @@ export async function runCli(argv: string[], context: CommandContext, loadStack:
         context.stderr("Run `npm run images -- --help` for the commands and flags.");
         return ExitCode.badInput;
     }
+}
+
+/** `pulumi stack output --json` saved to a file, checked before any AWS call. */
+function readStackOutputs(file: string | undefined): { amiIds?: Record<string, string> } | undefined {
+    if (file === undefined) return undefined;
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(fs.readFileSync(file, "utf8"));
+    } catch (error) {
+        throw new UsageError(`--outputs ${file}: expected the JSON of \`pulumi stack output --json\` (${error instanceof Error ? error.message : String(error)})`);
+    }
+    const amiIds = (parsed as { amiIds?: unknown } | null)?.amiIds;
+    if (typeof amiIds !== "object" || amiIds === null || Object.values(amiIds).some(value => typeof value !== "string")) {
+        throw new UsageError(`--outputs ${file}: expected an amiIds object of region → AMI id, as the stack exports it`);
+    }
+    return { amiIds: amiIds as Record<string, string> };
 }
 
 /** Streams as the terminal context needs them; `isTTY` decides whether progress is shown. */

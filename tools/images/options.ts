@@ -13,6 +13,8 @@ export interface CliOptions {
     keep?: number;
     launchedWithinDays?: number;
     requireTags?: string[];
+    /** verify: `pulumi stack output --json` saved to a file. */
+    outputs?: string;
     ssmPaths: string[];
     apply: boolean;
     /** prune: also Image Builder's own builds, by the lifecycle's age and count rules. */
@@ -69,6 +71,8 @@ Flags:
   --regions <a,b>          regions to look in (default: the stack's, home region first)
   --name <image>           image family name (default: the stack's image.name)
   --json                   list, verify, revoke, gate, manifest: print JSON instead of text
+  --outputs <file>         verify: \`pulumi stack output --json\` saved to a file; each region's SSM parameter
+                           must hold its amiIds entry (default: the image verify judges)
   --require-tags <a,b>     verify: tags that must be present and non-empty (default Name,Owner,Environment,Version)
   --keep <n>               prune: newest available images kept per stack (default: lifecycle.keepAtLeast, else 3)
   --launched-within <days> list, prune: count an image launched this recently as in use
@@ -101,7 +105,7 @@ Exit codes: 0 all well, 1 drift found, a gate failed, no build found or a prune 
 
 const FLAGS_OF: Record<Command, string[]> = {
     list: ["stack", "regions", "name", "json", "launched-within", "ssm-path"],
-    verify: ["stack", "regions", "name", "json", "require-tags"],
+    verify: ["stack", "regions", "name", "json", "require-tags", "outputs"],
     prune: ["stack", "regions", "name", "keep", "launched-within", "ssm-path", "include-image-builder", "apply", "report"],
     revoke: ["stack", "regions", "apply", "json", "report"],
     gate: ["stack", "version", "max-severity", "json", "pinned-by", "recorded"],
@@ -139,6 +143,7 @@ export function parseOptions(argv: string[]): CliOptions | "help" {
         includeImageBuilder: values["include-image-builder"] === true,
         json: values.json === true,
         report: nonEmpty("--report", values.report),
+        outputs: nonEmpty("--outputs", values.outputs),
         from: nonEmpty("--from", values.from),
         version: values.version === undefined ? undefined : semver(values.version),
         pinnedBy: nonEmpty("--pinned-by", values["pinned-by"]),
@@ -207,6 +212,7 @@ function parseFlags(argv: string[]) {
                 "include-image-builder": { type: "boolean" },
                 json: { type: "boolean" },
                 report: { type: "string" },
+                outputs: { type: "string" },
                 from: { type: "string" },
                 version: { type: "string" },
                 "max-severity": { type: "string" },

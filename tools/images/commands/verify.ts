@@ -1,4 +1,7 @@
 // `verify`: does each region really hold the stack's image, encrypted, shared as configured, tagged and deprecating?
+import { GetParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { PUBLISHED_IDS_PATH } from "../aws/inUse";
+import { awsCall } from "../aws/awsErrors";
 import { CommandContext, ExitCode, progressFor } from "../context";
 import { Drift, findDrift, imageAtVersion } from "../decisions/drift";
 import { madeByStack, snapshotIdsOf } from "../decisions/goldenImage";
@@ -14,7 +17,11 @@ export interface RegionVerdict {
     drift: Drift[];
 }
 
-export async function verifyCommand(target: ImageTarget, output: { json: boolean }, context: CommandContext): Promise<number> {
+export async function verifyCommand(
+    target: ImageTarget,
+    output: { json: boolean; /** `pulumi stack output --json`: its amiIds are what each region's parameter must hold. */ stackOutputs?: { amiIds?: Record<string, string> } },
+    context: CommandContext,
+): Promise<number> {
     const { stack, version, sharing } = target;
     if (stack === undefined || version === undefined || sharing === undefined) {
         throw new UsageError("verify compares AWS with a stack's configuration: pass --stack <name>");
@@ -35,6 +42,21 @@ export async function verifyCommand(target: ImageTarget, output: { json: boolean
         }
         const otherStacksAtVersion = image ? [] : family.filter(candidate => candidate.version === version && !madeByStack(candidate, target.name, stack));
         const drift = findDrift({ region, stack, name: target.name, version, sharing, requiredTags: target.requiredTags, homeRegion, otherStacksAtVersion }, inspected);
+        const expectedAmi = output.stackOutputs?.amiIds?.[region] ?? image?.imageId;
+        if (expectedAmi !== undefined) {
+            // The program's name for it (components/RegionalImage.ts imageParameterName).
+            const parameter = `${PUBLISHED_IDS_PATH}/${target.name}/${stack}/ami-id`;
+            const published = await publishedImage(context.clientsFor(region).ssm, parameter);
+            const source = output.stackOutputs?.amiIds?.[region] !== undefined ? "the stack output amiIds says" : "verify judged the stack's image at its version";
+            if (published !== expectedAmi) {
+                drift.push({
+                    region, imageId: expectedAmi, kind: "ssm-parameter",
+                    detail: `SSM parameter ${parameter} holds ${published ?? "nothing (it does not exist)"}, but ${source} ${expectedAmi}. ` +
+                        "AWS validates aws:ec2:image parameters asynchronously: just after an update the old value can still be read, so run verify " +
+                        `again in a minute; if it stays, a new value failed validation (aws ssm get-parameter-history --name ${parameter} --region ${region}): run the stack's pulumi up`,
+                });
+            }
+        }
         return { region, image: image && { imageId: image.imageId, name: image.name, createdAt: image.createdAt }, drift };
     });
     const verdicts = outcomes.flatMap(outcome => (outcome.ok ? [outcome.value] : []));
@@ -48,6 +70,12 @@ export async function verifyCommand(target: ImageTarget, output: { json: boolean
     failures.forEach(context.stderr);
     if (verdicts.some(verdict => verdict.drift.length > 0)) return ExitCode.problemsFound;
     return failures.length > 0 ? ExitCode.regionFailed : ExitCode.ok;
+}
+
+/** The parameter's value, or undefined when it does not exist (GetParameters lists it as invalid, no error). */
+async function publishedImage(ssm: SSMClient, name: string): Promise<string | undefined> {
+    const answer = await awsCall("ssm:GetParameters", () => ssm.send(new GetParametersCommand({ Names: [name] })));
+    return answer.Parameters?.find(parameter => parameter.Name === name)?.Value;
 }
 
 function renderVerdicts(target: ImageTarget, version: string, verdicts: RegionVerdict[], unchecked: number): string {
