@@ -117,7 +117,7 @@ export class GoldenImage extends pulumi.ComponentResource {
 
         const logs = new BuildLogsBucket(`${name}-logs`, { provider, tags }, { parent: this });
         const notifications = new aws.sns.Topic(`${name}-builds`, { kmsMasterKeyId: key.arn, tags }, child);
-        const instanceProfile = buildInstanceProfile(`${name}-build`, { logsBucketArn: logs.arn, partition, tags }, child);
+        const { profile: instanceProfile, grants: profileGrants } = buildInstanceProfile(`${name}-build`, { logsBucketArn: logs.arn, partition, tags }, child);
 
         const securityGroupIds = args.network && buildSecurityGroups(`${name}-build`, args.network, args.tags, child);
         const infrastructure = new aws.imagebuilder.InfrastructureConfiguration(`${name}-infrastructure`, {
@@ -132,7 +132,8 @@ export class GoldenImage extends pulumi.ComponentResource {
             ...(args.network && { subnetId: args.network.subnetId, securityGroupIds }),
             resourceTags: args.tags,
             tags,
-        }, child);
+        // A build that starts before the role has its policies fails to reach SSM or to write its logs.
+        }, { ...child, dependsOn: profileGrants });
 
         const distribution = new aws.imagebuilder.DistributionConfiguration(`${name}-distribution`, {
             name: builderName,
@@ -240,19 +241,19 @@ interface BuildInstanceProfileArgs {
 }
 
 /** The build instances' role: Systems Manager and Image Builder's managed policies, and writing its own logs. */
-function buildInstanceProfile(name: string, args: BuildInstanceProfileArgs, opts: pulumi.CustomResourceOptions): aws.iam.InstanceProfile {
-    const { profile, role } = instanceProfile(name, {
+function buildInstanceProfile(name: string, args: BuildInstanceProfileArgs, opts: pulumi.CustomResourceOptions): { profile: aws.iam.InstanceProfile; grants: pulumi.Resource[] } {
+    const { profile, role, attachments } = instanceProfile(name, {
         description: "EC2 Image Builder build and test instances",
         managedPolicies: ["AmazonSSMManagedInstanceCore", "EC2InstanceProfileForImageBuilder"],
         partition: args.partition,
         tags: args.tags,
     }, opts);
-    new aws.iam.RolePolicy(`${name}-write-logs`, {
+    const writeLogs = new aws.iam.RolePolicy(`${name}-write-logs`, {
         role: role.id,
         policy: pulumi.jsonStringify({
             Version: "2012-10-17",
             Statement: [{ Effect: "Allow", Action: "s3:PutObject", Resource: pulumi.interpolate`${args.logsBucketArn}/*` }],
         }),
     }, opts);
-    return profile;
+    return { profile, grants: [...attachments, writeLogs] };
 }
