@@ -68,9 +68,9 @@ export function resolveTarget(options: CliOptions, loadStack: StackLoader = load
         sharing: config?.sharing,
         keep: options.keep ?? config?.lifecycle.keepAtLeast ?? LIFECYCLE_DEFAULTS.keepAtLeast,
         deleteAfterDays: config?.lifecycle.deleteAfterDays ?? LIFECYCLE_DEFAULTS.deleteAfterDays,
-        launchedWithinDays: options.launchedWithinDays ?? config?.lifecycle.keepIfLaunchedWithinDays ?? LIFECYCLE_DEFAULTS.keepIfLaunchedWithinDays,
+        launchedWithinDays: options.launchedWithin ?? config?.lifecycle.keepIfLaunchedWithinDays ?? LIFECYCLE_DEFAULTS.keepIfLaunchedWithinDays,
         requiredTags: options.requireTags ?? DEFAULT_REQUIRED_TAGS,
-        ssmPaths: options.ssmPaths,
+        ssmPaths: options.ssmPath ?? [],
     };
 }
 

@@ -8,7 +8,7 @@ import { awsCall } from "../aws/awsErrors";
 import { findStackKeys, imageKeyAlias, listKeyGrants, revokeKeyGrant } from "../aws/keyGrants";
 import { findGoldenImages, readLaunchPermissions, readVolumePermissions } from "../aws/inventory";
 import { acrossRegions, describeFailures, mapWithLimit } from "../aws/regions";
-import { CommandContext, ExitCode, progressFor } from "../context";
+import { CommandContext, ExitCode, ImagesEnvironment, progressFor } from "../context";
 import { madeByStack, snapshotIdsOf } from "../decisions/goldenImage";
 import {
     describePrincipal,
@@ -20,8 +20,9 @@ import {
     planRevocation,
     PUBLIC_GROUP,
 } from "../decisions/revokePlan";
-import { UsageError } from "../options";
-import { ImageTarget } from "../target";
+import { defineCommand, flags, UsageError } from "../../cli";
+import { jsonFlag, regionsFlag, stackFlag } from "../options";
+import { ImageTarget, resolveTarget } from "../target";
 
 export interface RevokeSettings {
     apply: boolean;
@@ -256,3 +257,19 @@ function renderRevoke(target: ImageTarget, apply: boolean, reports: RegionRevoke
 function messageOf(error: unknown): string {
     return error instanceof Error ? error.message : String(error);
 }
+
+export const revokeCommandLine = defineCommand({
+    name: "revoke",
+    summary: "take back access golden-ami:sharing no longer gives: launch permissions, snapshot read access and KMS grants of unlisted " +
+        "principals, on every image of the stack (all versions) in every region. Dry run unless --apply; CI runs it with --apply after each pulumi up",
+    flags: {
+        stack: stackFlag,
+        regions: regionsFlag,
+        apply: flags.boolean("really remove (default: dry run)"),
+        report: flags.text("<file>", "where to write the JSON report (default reports/revoke-<timestamp>.json)"),
+        json: jsonFlag,
+    },
+    run: (flags, { context, loadStack }: ImagesEnvironment) => revokeCommand(
+        resolveTarget({ command: "revoke", ...flags }, loadStack),
+        { apply: flags.apply, json: flags.json, reportFile: flags.report }, context),
+});

@@ -1,14 +1,16 @@
 // `verify`: does each region really hold the stack's image, encrypted, shared as configured, tagged and deprecating?
-import { GetParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { PUBLISHED_IDS_PATH } from "../aws/inUse";
-import { awsCall } from "../aws/awsErrors";
-import { CommandContext, ExitCode, progressFor } from "../context";
+import { CommandContext, ExitCode, ImagesEnvironment, progressFor } from "../context";
 import { Drift, findDrift, imageAtVersion } from "../decisions/drift";
 import { madeByStack, snapshotIdsOf } from "../decisions/goldenImage";
 import { findGoldenImages, inspectImages, readVolumePermissions } from "../aws/inventory";
-import { UsageError } from "../options";
+import { jsonFlag, nameFlag, regionsFlag, stackFlag, UsageError } from "../options";
 import { acrossRegions, describeFailures } from "../aws/regions";
-import { ImageTarget } from "../target";
+import { ImageTarget, resolveTarget } from "../target";
+import { defineCommand, flags, UsageError as FlagError } from "../../cli";
+import { GetParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { PUBLISHED_IDS_PATH } from "../aws/inUse";
+import { awsCall } from "../aws/awsErrors";
+import * as fs from "fs";
 
 export interface RegionVerdict {
     region: string;
@@ -88,4 +90,32 @@ function renderVerdicts(target: ImageTarget, version: string, verdicts: RegionVe
     const summary = `verify ${target.stack} (${target.name} ${version}): ${verdicts.length - drifted} region(s) match, ` +
         `${drifted} drifted, ${unchecked} could not be checked`;
     return [...lines, summary].join("\n");
+}
+
+export const verifyCommandLine = defineCommand({
+    name: "verify",
+    summary: "compare each region's image at the stack's version with the stack (exit 1 on drift)",
+    flags: {
+        stack: stackFlag, regions: regionsFlag, name: nameFlag, json: jsonFlag,
+        requireTags: flags.list("<a,b>", "tags that must be present and non-empty (default Name,Owner,Environment,Version)"),
+        outputs: flags.value("<file>", "`pulumi stack output --json` saved to a file: each region's SSM parameter must hold its amiIds entry " +
+            "(default: the image verify judges)", readStackOutputs),
+    },
+    run: (flags, { context, loadStack }: ImagesEnvironment) => verifyCommand(resolveTarget({ command: "verify", ...flags }, loadStack),
+        { json: flags.json, stackOutputs: flags.outputs }, context),
+});
+
+/** `pulumi stack output --json` saved to a file, checked before any AWS call. */
+function readStackOutputs(file: string, flag: string): { amiIds: Record<string, string> } {
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(fs.readFileSync(file, "utf8"));
+    } catch (error) {
+        throw new FlagError(`${flag} ${file}: expected the JSON of \`pulumi stack output --json\` (${error instanceof Error ? error.message : String(error)})`);
+    }
+    const amiIds = (parsed as { amiIds?: unknown } | null)?.amiIds;
+    if (typeof amiIds !== "object" || amiIds === null || Object.values(amiIds).some(value => typeof value !== "string")) {
+        throw new FlagError(`${flag} ${file}: expected an amiIds object of region → AMI id, as the stack exports it`);
+    }
+    return { amiIds: amiIds as Record<string, string> };
 }
