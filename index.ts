@@ -4,7 +4,7 @@
 // shared and published image, and the fleet regions run it in Auto Scaling groups.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { Fleet, FleetInstanceProfile, GoldenImage, ImageSource, imageTags, loadConfig, lockedBuild, RegionalImage } from "./components";
+import { Fleet, FleetInstanceProfile, GoldenImage, ImageSource, imageTags, loadConfig, lockedBuild, RegionalImage, stackResourceTags } from "./components";
 
 export = async () => {
     const config = loadConfig();
@@ -56,7 +56,7 @@ export = async () => {
 
     const fleets = new Map<string, Fleet>();
     if (config.fleet) {
-        const instanceProfile = new FleetInstanceProfile(`${config.image.name}-fleet`, { provider: homeProvider, tags });
+        const instanceProfile = new FleetInstanceProfile(`${config.image.name}-fleet`, { provider: homeProvider, tags: stackResourceTags(tags) });
         for (const region of config.fleet.regions) {
             const image = images.get(region)!;
             fleets.set(region, new Fleet(`${config.image.name}-fleet-${region}`, {

@@ -7,7 +7,7 @@ import { BuildLogsBucket } from "./BuildLogsBucket";
 import { instanceProfile } from "./iam";
 import { ImageKey } from "./ImageKey";
 import { ImageLifecycle, LIFECYCLE_SELECTION_TAG } from "./ImageLifecycle";
-import { KEEP_TAG } from "./tags";
+import { KEEP_TAG, stackResourceTags } from "./tags";
 
 /** The AWSTOE documents, in recipe order: the hygiene step must be the last build step. */
 export const COMPONENT_DOCUMENTS = ["build", "boot-test", "hygiene"] as const;
@@ -72,6 +72,8 @@ export class GoldenImage extends pulumi.ComponentResource {
         // Image Builder names are per account and region: the stack keeps two building stacks apart.
         const builderName = `${image.name}-${args.stack}`;
         const tags = { ...args.tags, [LIFECYCLE_SELECTION_TAG]: builderName };
+        // Long-lived resources keep their tags across version bumps: only the image's own carry Version.
+        const lasting = stackResourceTags(tags);
         // Image Builder versions are immutable history: a new version adds resources, and the old ones stay,
         // so the lifecycle policy can still find, deprecate and delete the old images with their snapshots.
         const versioned = { ...child, retainOnDelete: true };
@@ -82,7 +84,7 @@ export class GoldenImage extends pulumi.ComponentResource {
             alias: `golden-ami/${args.stack}/${image.name}`,
             sharedWith: args.sharedWith,
             serviceRoles: ["imageBuilder", "autoScaling"],
-            tags,
+            tags: lasting,
         }, { parent: this });
 
         const components = COMPONENT_DOCUMENTS.map(document => new aws.imagebuilder.Component(`${name}-${document}`, {
@@ -115,11 +117,11 @@ export class GoldenImage extends pulumi.ComponentResource {
             tags,
         }, versioned);
 
-        const logs = new BuildLogsBucket(`${name}-logs`, { provider, tags }, { parent: this });
-        const notifications = new aws.sns.Topic(`${name}-builds`, { kmsMasterKeyId: key.arn, tags }, child);
-        const { profile: instanceProfile, grants: profileGrants } = buildInstanceProfile(`${name}-build`, { logsBucketArn: logs.arn, partition, tags }, child);
+        const logs = new BuildLogsBucket(`${name}-logs`, { provider, tags: lasting }, { parent: this });
+        const notifications = new aws.sns.Topic(`${name}-builds`, { kmsMasterKeyId: key.arn, tags: lasting }, child);
+        const { profile: instanceProfile, grants: profileGrants } = buildInstanceProfile(`${name}-build`, { logsBucketArn: logs.arn, partition, tags: lasting }, child);
 
-        const securityGroupIds = args.network && buildSecurityGroups(`${name}-build`, args.network, args.tags, child);
+        const securityGroupIds = args.network && buildSecurityGroups(`${name}-build`, args.network, stackResourceTags(args.tags), child);
         const infrastructure = new aws.imagebuilder.InfrastructureConfiguration(`${name}-infrastructure`, {
             name: builderName,
             description: `Build and test instances for ${image.name}`,
@@ -131,7 +133,7 @@ export class GoldenImage extends pulumi.ComponentResource {
             instanceMetadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 },
             ...(args.network && { subnetId: args.network.subnetId, securityGroupIds }),
             resourceTags: args.tags,
-            tags,
+            tags: lasting,
         // A build that starts before the role has its policies fails to reach SSM or to write its logs.
         }, { ...child, dependsOn: profileGrants });
 
@@ -177,7 +179,7 @@ export class GoldenImage extends pulumi.ComponentResource {
             keepTag: KEEP_TAG,
             lifecycle: args.lifecycle,
             partition,
-            tags,
+            tags: lasting,
         }, { parent: this });
 
         this.amiId = amiId;

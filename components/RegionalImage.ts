@@ -4,6 +4,7 @@ import { ImageConfig, SharingConfig } from "./config";
 import { compactTimestamp, CreatedAt } from "./CreatedAt";
 import { ImageKey } from "./ImageKey";
 import { ImageSharing } from "./ImageSharing";
+import { stackResourceTags } from "./tags";
 
 /**
  * A regional copy of one root volume takes minutes to well under an hour; with the 4 h build this keeps a
@@ -59,7 +60,7 @@ export class RegionalImage extends pulumi.ComponentResource {
                 alias: `golden-ami/${args.stack}/${image.name}`,
                 sharedWith: args.sharedWith,
                 serviceRoles: ["autoScaling"],
-                tags: args.tags,
+                tags: stackResourceTags(args.tags),
             }, { parent: this });
             // Remade exactly when the copy is: whatever replaces a copy (a new source, a rebuild, another key)
             // gives the new one its own name, so it never collides with the old one it is created next to.

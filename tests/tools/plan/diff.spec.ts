@@ -113,6 +113,17 @@ describe("npm run plan -- --diff", () => {
         assert.deepStrictEqual(versionBump.revokes, [], "a version bump revokes nothing");
     });
 
+    // The infrastructure configuration does change: its resourceTags tag the build instances with the version they build.
+    it("a version bump re-tags only what belongs to the image: no key, role, bucket, topic, lifecycle policy or security group changes", () => {
+        const lasting = ["aws:kms/key:Key", "aws:iam/role:Role", "aws:s3/bucket:Bucket", "aws:sns/topic:Topic",
+            "aws:imagebuilder/lifecyclePolicy:LifecyclePolicy",
+            "aws:iam/instanceProfile:InstanceProfile", "aws:ec2/securityGroup:SecurityGroup"];
+        const changes = changesOf(versionBump);
+        assert.ok(changes.length > 0);
+        const noise = changes.filter(change => lasting.includes(change.type));
+        assert.deepStrictEqual(noise.map(change => `${change.op} ${change.name}`), []);
+    });
+
     it("says a retained resource is kept in AWS, not deleted", () => {
         const retained: ResourceChange = { urn: "urn:x", type: "aws:ec2/amiLaunchPermission:AmiLaunchPermission", name: "old-share", region: "us-east-1", op: "delete", changed: [], replaceReasons: [], retained: true };
         const diff: PlanDiff = { ...versionBump, regions: [{ region: "us-east-1", changes: [retained] }] };
