@@ -34,11 +34,13 @@ export interface ImageSeed {
 export async function seedImage(clients: RegionalClients, region: string, seed: ImageSeed): Promise<SeededImage> {
     const volume = await clients.ec2.send(new CreateVolumeCommand({ AvailabilityZone: `${region}a`, Size: 8, Encrypted: true }));
     const snapshot = await clients.ec2.send(new CreateSnapshotCommand({ VolumeId: volume.VolumeId! }));
-    const registered = await clients.ec2.send(new RegisterImageCommand({
-        Name: seed.name,
-        RootDeviceName: "/dev/xvda",
-        BlockDeviceMappings: [{ DeviceName: "/dev/xvda", Ebs: { SnapshotId: snapshot.SnapshotId! } }],
-    }));
+    const registered = await clients.ec2.send(
+        new RegisterImageCommand({
+            Name: seed.name,
+            RootDeviceName: "/dev/xvda",
+            BlockDeviceMappings: [{ DeviceName: "/dev/xvda", Ebs: { SnapshotId: snapshot.SnapshotId! } }],
+        }),
+    );
     const imageId = registered.ImageId!;
     await clients.ec2.send(new CreateTagsCommand({ Resources: [imageId], Tags: Object.entries(seed.tags).map(([Key, Value]) => ({ Key, Value })) }));
     // Whatever snapshot the emulator records for the image is the one its readers read.
@@ -48,9 +50,14 @@ export async function seedImage(clients: RegionalClients, region: string, seed: 
     }
     if (seed.snapshotReaders && seed.snapshotReaders.length > 0) {
         for (const snapshotId of snapshotIds) {
-            await clients.ec2.send(new ModifySnapshotAttributeCommand({
-                SnapshotId: snapshotId, Attribute: "createVolumePermission", OperationType: "add", UserIds: seed.snapshotReaders,
-            }));
+            await clients.ec2.send(
+                new ModifySnapshotAttributeCommand({
+                    SnapshotId: snapshotId,
+                    Attribute: "createVolumePermission",
+                    OperationType: "add",
+                    UserIds: seed.snapshotReaders,
+                }),
+            );
         }
     }
     return { imageId, snapshotIds };
@@ -58,17 +65,23 @@ export async function seedImage(clients: RegionalClients, region: string, seed: 
 
 export async function imageSnapshots(clients: RegionalClients, imageId: string): Promise<string[]> {
     const described = await clients.ec2.send(new DescribeImagesCommand({ ImageIds: [imageId] }));
-    return (described.Images?.[0]?.BlockDeviceMappings ?? []).flatMap(mapping => mapping.Ebs?.SnapshotId ? [mapping.Ebs.SnapshotId] : []);
+    return (described.Images?.[0]?.BlockDeviceMappings ?? []).flatMap(mapping => (mapping.Ebs?.SnapshotId ? [mapping.Ebs.SnapshotId] : []));
 }
 
 /** Who may launch the image, as `account:<id>`, `organization:<arn>`, `ou:<arn>`, `group:<name>`, sorted. */
 export async function launchersOf(clients: RegionalClients, imageId: string): Promise<string[]> {
     const attribute = await clients.ec2.send(new DescribeImageAttributeCommand({ ImageId: imageId, Attribute: "launchPermission" }));
-    return (attribute.LaunchPermissions ?? []).map(permission =>
-        permission.UserId ? `account:${permission.UserId}`
-            : permission.OrganizationArn ? `organization:${permission.OrganizationArn}`
-                : permission.OrganizationalUnitArn ? `ou:${permission.OrganizationalUnitArn}`
-                    : `group:${permission.Group}`).sort();
+    return (attribute.LaunchPermissions ?? [])
+        .map(permission =>
+            permission.UserId
+                ? `account:${permission.UserId}`
+                : permission.OrganizationArn
+                  ? `organization:${permission.OrganizationArn}`
+                  : permission.OrganizationalUnitArn
+                    ? `ou:${permission.OrganizationalUnitArn}`
+                    : `group:${permission.Group}`,
+        )
+        .sort();
 }
 
 export async function snapshotReadersOf(clients: RegionalClients, snapshotId: string): Promise<string[]> {
@@ -86,11 +99,13 @@ export async function seedImageKey(clients: RegionalClients, alias: string): Pro
 /** A consumer account's grant for its Auto Scaling service-linked role, as it creates one itself. */
 export async function seedAutoScalingGrant(clients: RegionalClients, keyArn: string, account: string): Promise<string> {
     const operations: GrantOperation[] = ["Decrypt", "GenerateDataKeyWithoutPlaintext", "ReEncryptFrom", "ReEncryptTo", "CreateGrant", "DescribeKey"];
-    const grant = await clients.kms.send(new CreateGrantCommand({
-        KeyId: keyArn,
-        GranteePrincipal: `arn:aws:iam::${account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
-        Operations: operations,
-    }));
+    const grant = await clients.kms.send(
+        new CreateGrantCommand({
+            KeyId: keyArn,
+            GranteePrincipal: `arn:aws:iam::${account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
+            Operations: operations,
+        }),
+    );
     return grant.GrantId!;
 }
 

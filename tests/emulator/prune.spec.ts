@@ -36,7 +36,9 @@ function repositoryAfterPromotion(images: Record<string, SeededImage>, promoted:
             "golden-ami:promoteFrom": { account: "123456789012", region: HOME, amiId: images[promoted].imageId, stack: "dev" },
         }),
         [`promotions/prod/${promoted}.json`]: JSON.stringify({
-            stack: "prod", version: promoted, amiId: images[promoted].imageId,
+            stack: "prod",
+            version: promoted,
+            amiId: images[promoted].imageId,
             previous: { version: previous, amiId: images[previous].imageId },
         }),
     });
@@ -45,9 +47,15 @@ function repositoryAfterPromotion(images: Record<string, SeededImage>, promoted:
 describe("images prune after bumps, promotions and a rollback (EC2 emulator)", function () {
     this.timeout(60_000);
     let moto: MotoServer;
-    before(async () => { moto = await startMoto(); });
-    after(async () => { await moto?.stop(); });
-    beforeEach(async () => { await moto.reset(); });
+    before(async () => {
+        moto = await startMoto();
+    });
+    after(async () => {
+        await moto?.stop();
+    });
+    beforeEach(async () => {
+        await moto.reset();
+    });
 
     /** dev's copies of five versions, each shared with prod, which copies them (read access to the snapshots). */
     async function fiveVersions(): Promise<Record<string, SeededImage>> {
@@ -97,16 +105,26 @@ describe("images prune after bumps, promotions and a rollback (EC2 emulator)", f
         // After the rollback (promote 1.2.0 again: its record names 1.3.0 as previous), prune keeps both once more.
         const afterRollback = await prune(repositoryAfterPromotion(images, "1.2.0", "1.3.0"));
         assert.deepStrictEqual(await registeredImageIds(clients), survivors);
-        assert.match(afterRollback.stdout.join("\n"), new RegExp(`keep\\s+${target.imageId}\\s+1\\.2\\.0 .*pinned by prod \\(promoteFrom\\.amiId in Pulumi\\.prod\\.yaml\\)`));
+        assert.match(
+            afterRollback.stdout.join("\n"),
+            new RegExp(`keep\\s+${target.imageId}\\s+1\\.2\\.0 .*pinned by prod \\(promoteFrom\\.amiId in Pulumi\\.prod\\.yaml\\)`),
+        );
     });
 
     it("leaves Image Builder's own builds to the lifecycle, and even when asked prunes none younger than deleteAfterDays", async () => {
         const builds: SeededImage[] = [];
         for (const version of VERSIONS) {
-            builds.push(await seedImage(moto.clients(HOME), HOME, {
-                name: `${FAMILY}-${version}-dev-2026-01-01T04-00-00.000Z`,
-                tags: { Name: FAMILY, Environment: "dev", Version: version, Ec2ImageBuilderArn: `arn:aws:imagebuilder:${HOME}:123456789012:image/${FAMILY}-dev/${version}/1` },
-            }));
+            builds.push(
+                await seedImage(moto.clients(HOME), HOME, {
+                    name: `${FAMILY}-${version}-dev-2026-01-01T04-00-00.000Z`,
+                    tags: {
+                        Name: FAMILY,
+                        Environment: "dev",
+                        Version: version,
+                        Ec2ImageBuilderArn: `arn:aws:imagebuilder:${HOME}:123456789012:image/${FAMILY}-dev/${version}/1`,
+                    },
+                }),
+            );
         }
         const files = memoryFiles({});
         const everyBuild = builds.map(build => build.imageId).sort();

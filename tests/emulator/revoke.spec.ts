@@ -5,15 +5,7 @@ import { runCli } from "../../tools/images/cli";
 import { ExitCode } from "../../tools/images/context";
 import { StackLoader } from "../../tools/images/target";
 import { recordingContext } from "../tools/images/fixtures";
-import {
-    granteeAccountsOf,
-    launchersOf,
-    SeededImage,
-    seedAutoScalingGrant,
-    seedImage,
-    seedImageKey,
-    snapshotReadersOf,
-} from "./account";
+import { granteeAccountsOf, launchersOf, SeededImage, seedAutoScalingGrant, seedImage, seedImageKey, snapshotReadersOf } from "./account";
 import { MotoServer, startMoto } from "./motoServer";
 
 const FAMILY = "al2023-base";
@@ -49,12 +41,14 @@ async function sharedWorld(moto: MotoServer): Promise<SharedWorld> {
         const clients = moto.clients(region);
         world.images[region] = [];
         for (const version of ["1.3.0", "1.4.0"]) {
-            world.images[region].push(await seedImage(clients, region, {
-                name: `${FAMILY}-${version}-dev-20260101T000000Z`,
-                tags: { Name: FAMILY, Environment: "dev", Version: version },
-                launch: [{ UserId: PROMOTING }, { UserId: STAYS }, { UserId: REMOVED }, { OrganizationalUnitArn: REMOVED_OU }],
-                snapshotReaders: [PROMOTING, REMOVED],
-            }));
+            world.images[region].push(
+                await seedImage(clients, region, {
+                    name: `${FAMILY}-${version}-dev-20260101T000000Z`,
+                    tags: { Name: FAMILY, Environment: "dev", Version: version },
+                    launch: [{ UserId: PROMOTING }, { UserId: STAYS }, { UserId: REMOVED }, { OrganizationalUnitArn: REMOVED_OU }],
+                    snapshotReaders: [PROMOTING, REMOVED],
+                }),
+            );
         }
         world.keys[region] = await seedImageKey(clients, ALIAS);
         for (const account of [PROMOTING, STAYS, REMOVED]) await seedAutoScalingGrant(clients, world.keys[region], account);
@@ -77,9 +71,15 @@ async function revoke(moto: MotoServer, loadStack: StackLoader, flags: string[])
 describe("images revoke (EC2 emulator)", function () {
     this.timeout(60_000);
     let moto: MotoServer;
-    before(async () => { moto = await startMoto(); });
-    after(async () => { await moto?.stop(); });
-    beforeEach(async () => { await moto.reset(); });
+    before(async () => {
+        moto = await startMoto();
+    });
+    after(async () => {
+        await moto?.stop();
+    });
+    beforeEach(async () => {
+        await moto.reset();
+    });
 
     const stillListed = stackWith({ accounts: [STAYS], promotingAccounts: [PROMOTING] });
 
@@ -91,19 +91,31 @@ describe("images revoke (EC2 emulator)", function () {
             const clients = moto.clients(region);
             assert.strictEqual(world.images[region].length, 2);
             for (const image of world.images[region]) {
-                assert.deepStrictEqual(await launchersOf(clients, image.imageId), [`account:${PROMOTING}`, `account:${STAYS}`],
-                    `${region} ${image.imageId}: only the listed accounts may still launch it`);
+                assert.deepStrictEqual(
+                    await launchersOf(clients, image.imageId),
+                    [`account:${PROMOTING}`, `account:${STAYS}`],
+                    `${region} ${image.imageId}: only the listed accounts may still launch it`,
+                );
                 assert.ok(image.snapshotIds.length > 0, `${image.imageId} has a snapshot`);
                 for (const snapshotId of image.snapshotIds) {
-                    assert.deepStrictEqual(await snapshotReadersOf(clients, snapshotId), [PROMOTING],
-                        `${region} ${snapshotId}: the promoting account keeps read access (rollback copies need it); the removed one loses it`);
+                    assert.deepStrictEqual(
+                        await snapshotReadersOf(clients, snapshotId),
+                        [PROMOTING],
+                        `${region} ${snapshotId}: the promoting account keeps read access (rollback copies need it); the removed one loses it`,
+                    );
                 }
             }
-            assert.deepStrictEqual(await granteeAccountsOf(clients, world.keys[region]), [PROMOTING, STAYS].sort(),
-                `${region}: the removed account's grant is revoked, the listed accounts' grants stay`);
+            assert.deepStrictEqual(
+                await granteeAccountsOf(clients, world.keys[region]),
+                [PROMOTING, STAYS].sort(),
+                `${region}: the removed account's grant is revoked, the listed accounts' grants stay`,
+            );
         }
-        assert.deepStrictEqual(await launchersOf(moto.clients("us-east-1"), world.otherStackImage.imageId), [`account:${REMOVED}`],
-            "another stack's image is not this stack's to change");
+        assert.deepStrictEqual(
+            await launchersOf(moto.clients("us-east-1"), world.otherStackImage.imageId),
+            [`account:${REMOVED}`],
+            "another stack's image is not this stack's to change",
+        );
     });
 
     it("by default only reports: nothing changes, and the report and --json name who loses what", async () => {
@@ -121,8 +133,13 @@ describe("images revoke (EC2 emulator)", function () {
             [`account ${REMOVED}`]: { images: 4, snapshots: 4, grants: 2 },
             [`OU ${REMOVED_OU}`]: { images: 4, snapshots: 0, grants: 0 },
         });
-        assert.deepStrictEqual(printed.regions.map(region => [region.region, region.imagesChecked]),
-            [["us-east-1", 2], ["us-west-2", 2]]);
+        assert.deepStrictEqual(
+            printed.regions.map(region => [region.region, region.imagesChecked]),
+            [
+                ["us-east-1", 2],
+                ["us-west-2", 2],
+            ],
+        );
     });
 
     it("keeps, and reports, a grant of an unlisted account while an organization it may belong to is still listed", async () => {
@@ -130,10 +147,18 @@ describe("images revoke (EC2 emulator)", function () {
         const { exitCode, stdout } = await revoke(moto, stackWith({ promotingAccounts: [PROMOTING], organizationArns: [ORGANIZATION] }), ["--apply"]);
         assert.strictEqual(exitCode, ExitCode.ok);
         const clients = moto.clients("us-east-1");
-        assert.deepStrictEqual(await launchersOf(clients, world.images["us-east-1"][1].imageId), [`account:${PROMOTING}`],
-            "launch permissions of unlisted accounts and OUs go");
+        assert.deepStrictEqual(
+            await launchersOf(clients, world.images["us-east-1"][1].imageId),
+            [`account:${PROMOTING}`],
+            "launch permissions of unlisted accounts and OUs go",
+        );
         assert.deepStrictEqual(await granteeAccountsOf(clients, world.keys["us-east-1"]), [PROMOTING, REMOVED, STAYS].sort());
-        assert.match(stdout.join("\n"), new RegExp(`kept\\s+grant \\S+ on \\S+ to \\S+${REMOVED}\\S+: account ${REMOVED} is not listed, but may be a member of a listed organization or OU; if it is not, revoke it: aws kms revoke-grant`));
+        assert.match(
+            stdout.join("\n"),
+            new RegExp(
+                `kept\\s+grant \\S+ on \\S+ to \\S+${REMOVED}\\S+: account ${REMOVED} is not listed, but may be a member of a listed organization or OU; if it is not, revoke it: aws kms revoke-grant`,
+            ),
+        );
     });
 
     it("a second run finds nothing left to take back", async () => {
@@ -146,7 +171,9 @@ describe("images revoke (EC2 emulator)", function () {
     });
 
     it("refuses to run without --stack, before reading AWS", async () => {
-        const recording = recordingContext(() => { throw new Error("no AWS call expected"); });
+        const recording = recordingContext(() => {
+            throw new Error("no AWS call expected");
+        });
         const exitCode = await runCli(["revoke", "--regions", "us-east-1"], recording.context, stillListed);
         assert.strictEqual(exitCode, ExitCode.badInput);
         assert.match(recording.stderr.join("\n"), /revoke reconciles the stack's images with its golden-ami:sharing: pass --stack <name>/);

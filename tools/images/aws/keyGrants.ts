@@ -40,14 +40,16 @@ export async function findStackKeys(kms: KMSClient, ec2: EC2Client, alias: strin
 
 export async function listKeyGrants(kms: KMSClient, keyArn: string): Promise<KeyGrant[]> {
     const grants = await collectPages("kms:ListGrants", paginateListGrants({ client: kms }, { KeyId: keyArn }), page => page.Grants);
-    return grants.map(grant => ({
-        keyArn,
-        grantId: grant.GrantId ?? "",
-        granteePrincipal: grant.GranteePrincipal,
-        issuingAccount: grant.IssuingAccount,
-        operations: grant.Operations ?? [],
-        ...(grant.Name ? { name: grant.Name } : {}),
-    })).filter(grant => grant.grantId !== "");
+    return grants
+        .map(grant => ({
+            keyArn,
+            grantId: grant.GrantId ?? "",
+            granteePrincipal: grant.GranteePrincipal,
+            issuingAccount: grant.IssuingAccount,
+            operations: grant.Operations ?? [],
+            ...(grant.Name ? { name: grant.Name } : {}),
+        }))
+        .filter(grant => grant.grantId !== "");
 }
 
 export async function revokeKeyGrant(kms: KMSClient, grant: KeyGrant): Promise<void> {

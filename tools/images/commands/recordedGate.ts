@@ -25,32 +25,58 @@ export function judgeRecordedPromotion(stack: GoldenAmiConfig, context: CommandC
     const promoteFrom = stack.promoteFrom!;
     const version = stack.image.version;
     const recordFile = promotionRecordPath(stack.stack, version);
-    const verdict = (deployable: boolean, reason: string, notYetPromoted = false): RecordedVerdict =>
-        ({ stack: stack.stack, version, amiId: promoteFrom.amiId, record: recordFile, deployable, notYetPromoted, reason });
+    const verdict = (deployable: boolean, reason: string, notYetPromoted = false): RecordedVerdict => ({
+        stack: stack.stack,
+        version,
+        amiId: promoteFrom.amiId,
+        record: recordFile,
+        deployable,
+        notYetPromoted,
+        reason,
+    });
     const promoted = context.files.list(`promotions/${stack.stack}`).filter(file => /^\d+\.\d+\.\d+\.json$/.test(file));
     if (promoteFrom.amiId === NOT_YET_PINNED || promoted.length === 0) {
-        return verdict(false, `nothing was promoted into ${stack.stack} yet (no promotions/${stack.stack}/<version>.json): ` +
-            `promoteFrom.amiId ${promoteFrom.amiId === NOT_YET_PINNED ? "is not set" : `${promoteFrom.amiId} is the stack file's example`}, ` +
-            `so there is nothing to deploy. Promote first: npm run images -- promote --from ${promoteFrom.stack ?? "<building stack>"} --version <x.y.z> --stack ${stack.stack}`, true);
+        return verdict(
+            false,
+            `nothing was promoted into ${stack.stack} yet (no promotions/${stack.stack}/<version>.json): ` +
+                `promoteFrom.amiId ${promoteFrom.amiId === NOT_YET_PINNED ? "is not set" : `${promoteFrom.amiId} is the stack file's example`}, ` +
+                `so there is nothing to deploy. Promote first: npm run images -- promote --from ${promoteFrom.stack ?? "<building stack>"} --version <x.y.z> --stack ${stack.stack}`,
+            true,
+        );
     }
     const record = readPromotionRecord(context.files, stack.stack, version);
     if (record === undefined) {
-        return verdict(false, `${stack.stack} pins ${promoteFrom.amiId} at ${version}, but ${recordFile} is missing or not JSON: ` +
-            `Pulumi.${stack.stack}.yaml was edited by hand. Pin with npm run images -- promote, which gates the image and writes the record`);
+        return verdict(
+            false,
+            `${stack.stack} pins ${promoteFrom.amiId} at ${version}, but ${recordFile} is missing or not JSON: ` +
+                `Pulumi.${stack.stack}.yaml was edited by hand. Pin with npm run images -- promote, which gates the image and writes the record`,
+        );
     }
     if (record.amiId !== promoteFrom.amiId || record.version !== version) {
-        return verdict(false, `${recordFile} promoted ${record.amiId ?? "no AMI"} at ${record.version ?? "no version"}, but Pulumi.${stack.stack}.yaml pins ` +
-            `${promoteFrom.amiId} at ${version}: the pin was changed without a promotion. Promote again with npm run images -- promote`);
+        return verdict(
+            false,
+            `${recordFile} promoted ${record.amiId ?? "no AMI"} at ${record.version ?? "no version"}, but Pulumi.${stack.stack}.yaml pins ` +
+                `${promoteFrom.amiId} at ${version}: the pin was changed without a promotion. Promote again with npm run images -- promote`,
+        );
     }
     const forced = typeof record.forced?.reason === "string" && record.forced.reason.trim() !== "";
     if (record.gate?.passed === true) {
-        return verdict(true, `${promoteFrom.amiId} passed the gate when it was promoted to ${stack.stack} (${record.promotedAt ?? "date not recorded"}, ` +
-            `threshold ${record.gate.threshold ?? "?"}; ${recordFile})`);
+        return verdict(
+            true,
+            `${promoteFrom.amiId} passed the gate when it was promoted to ${stack.stack} (${record.promotedAt ?? "date not recorded"}, ` +
+                `threshold ${record.gate.threshold ?? "?"}; ${recordFile})`,
+        );
     }
     if (forced) {
-        return verdict(true, `${promoteFrom.amiId} failed the gate but was promoted with --force, reviewed with the record: "${record.forced!.reason}" (${recordFile})`);
+        return verdict(
+            true,
+            `${promoteFrom.amiId} failed the gate but was promoted with --force, reviewed with the record: "${record.forced!.reason}" (${recordFile})`,
+        );
     }
-    return verdict(false, `${recordFile} records a failed gate and no --force reason: ${record.gate?.problem ?? `blocking ${(record.gate?.blocking ?? []).join(", ") || "findings"}`}`);
+    return verdict(
+        false,
+        `${recordFile} records a failed gate and no --force reason: ${record.gate?.problem ?? `blocking ${(record.gate?.blocking ?? []).join(", ") || "findings"}`}`,
+    );
 }
 
 export function recordedGateCommand(stack: GoldenAmiConfig, settings: { json: boolean }, context: CommandContext): number {

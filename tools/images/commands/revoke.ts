@@ -93,7 +93,9 @@ export async function revokeCommand(target: ImageTarget, settings: RevokeSetting
     else context.stdout([...renderRevoke(target, settings.apply, reports, report.losses), `Report: ${reportFile}`].join("\n"));
     const failures = describeFailures(outcomes);
     failures.forEach(context.stderr);
-    const failedChanges = reports.some(region => region.images.some(image => image.errors.length > 0) || region.grants.some(grant => grant.error !== undefined));
+    const failedChanges = reports.some(
+        region => region.images.some(image => image.errors.length > 0) || region.grants.some(grant => grant.error !== undefined),
+    );
     if (failedChanges) return ExitCode.problemsFound;
     return failures.length > 0 ? ExitCode.regionFailed : ExitCode.ok;
 }
@@ -158,10 +160,14 @@ async function removeImageAccess(ec2: EC2Client, region: string, image: ImageRev
     const record: RevokedImage = { ...image, removed: false, errors: [] };
     if (image.launch.length > 0) {
         try {
-            await awsCall("ec2:ModifyImageAttribute", () => ec2.send(new ModifyImageAttributeCommand({
-                ImageId: image.imageId,
-                LaunchPermission: { Remove: image.launch.map(launchPermissionOf) },
-            })));
+            await awsCall("ec2:ModifyImageAttribute", () =>
+                ec2.send(
+                    new ModifyImageAttributeCommand({
+                        ImageId: image.imageId,
+                        LaunchPermission: { Remove: image.launch.map(launchPermissionOf) },
+                    }),
+                ),
+            );
             context.stderr(`${region}: ${image.imageId}: removed the launch permission of ${image.launch.map(describePrincipal).join(", ")}`);
         } catch (error) {
             record.errors.push(`${image.imageId}: ${messageOf(error)}`);
@@ -171,13 +177,17 @@ async function removeImageAccess(ec2: EC2Client, region: string, image: ImageRev
         const accounts = readers.filter(reader => reader !== PUBLIC_GROUP);
         const groups = readers.filter(reader => reader === PUBLIC_GROUP);
         try {
-            await awsCall("ec2:ModifySnapshotAttribute", () => ec2.send(new ModifySnapshotAttributeCommand({
-                SnapshotId: snapshotId,
-                Attribute: "createVolumePermission",
-                OperationType: "remove",
-                ...(accounts.length > 0 && { UserIds: accounts }),
-                ...(groups.length > 0 && { GroupNames: ["all"] }),
-            })));
+            await awsCall("ec2:ModifySnapshotAttribute", () =>
+                ec2.send(
+                    new ModifySnapshotAttributeCommand({
+                        SnapshotId: snapshotId,
+                        Attribute: "createVolumePermission",
+                        OperationType: "remove",
+                        ...(accounts.length > 0 && { UserIds: accounts }),
+                        ...(groups.length > 0 && { GroupNames: ["all"] }),
+                    }),
+                ),
+            );
             context.stderr(`${region}: ${snapshotId}: removed read access (createVolumePermission) of ${readers.join(", ")}`);
         } catch (error) {
             record.errors.push(`${snapshotId}: ${messageOf(error)}`);
@@ -189,10 +199,14 @@ async function removeImageAccess(ec2: EC2Client, region: string, image: ImageRev
 
 function launchPermissionOf(principal: LaunchPrincipal): LaunchPermission {
     switch (principal.kind) {
-        case "account": return { UserId: principal.id };
-        case "organization": return { OrganizationArn: principal.id };
-        case "organizational-unit": return { OrganizationalUnitArn: principal.id };
-        case "group": return { Group: "all" };
+        case "account":
+            return { UserId: principal.id };
+        case "organization":
+            return { OrganizationArn: principal.id };
+        case "organizational-unit":
+            return { OrganizationalUnitArn: principal.id };
+        case "group":
+            return { Group: "all" };
     }
 }
 
@@ -221,12 +235,16 @@ function renderRevoke(target: ImageTarget, apply: boolean, reports: RegionRevoke
         ...sharing.organizationArns.map(arn => `organization ${arn}`),
         ...sharing.organizationalUnitArns.map(arn => `OU ${arn}`),
     ];
-    const lines = [`revoke ${target.stack} (${target.name})${apply ? "" : " (dry run, nothing changed; add --apply to act)"}: ` +
-        `golden-ami:sharing lists ${listed.length > 0 ? listed.join(", ") : "nobody"}; everyone else loses access to every image of the stack.`];
+    const lines = [
+        `revoke ${target.stack} (${target.name})${apply ? "" : " (dry run, nothing changed; add --apply to act)"}: ` +
+            `golden-ami:sharing lists ${listed.length > 0 ? listed.join(", ") : "nobody"}; everyone else loses access to every image of the stack.`,
+    ];
     const verb = apply ? "removed" : "would remove";
     for (const report of reports) {
-        lines.push(`${report.region}: ${report.imagesChecked} images checked, ${report.images.length} with access to take back; ` +
-            `${report.keys.length} key(s), ${report.grants.length} grant(s) to revoke, ${report.grantsKept} kept`);
+        lines.push(
+            `${report.region}: ${report.imagesChecked} images checked, ${report.images.length} with access to take back; ` +
+                `${report.keys.length} key(s), ${report.grants.length} grant(s) to revoke, ${report.grantsKept} kept`,
+        );
         for (const image of report.images) {
             const what = [
                 ...(image.launch.length > 0 ? [`launch: ${image.launch.map(describePrincipal).join(", ")}`] : []),
@@ -242,14 +260,18 @@ function renderRevoke(target: ImageTarget, apply: boolean, reports: RegionRevoke
             if (grant.error) lines.push(`      error: ${grant.error}`);
         }
         for (const grant of report.undecidedGrants) {
-            lines.push(`  ${"kept".padEnd(13)}grant ${grant.grantId} on ${grant.keyArn} to ${grant.granteePrincipal}: ${grant.reason}; ` +
-                `if it is not, revoke it: aws kms revoke-grant --key-id ${grant.keyArn} --grant-id ${grant.grantId}`);
+            lines.push(
+                `  ${"kept".padEnd(13)}grant ${grant.grantId} on ${grant.keyArn} to ${grant.granteePrincipal}: ${grant.reason}; ` +
+                    `if it is not, revoke it: aws kms revoke-grant --key-id ${grant.keyArn} --grant-id ${grant.grantId}`,
+            );
         }
     }
     const entries = Object.entries(losses).sort(([left], [right]) => left.localeCompare(right));
     if (entries.length === 0) lines.push("Nobody loses access: only the listed principals have any.");
     for (const [who, loss] of entries) {
-        lines.push(`${who} ${apply ? "lost" : "loses"} access: launch of ${loss.images} image(s), read of ${loss.snapshots} snapshot(s), ${loss.grants} KMS grant(s)`);
+        lines.push(
+            `${who} ${apply ? "lost" : "loses"} access: launch of ${loss.images} image(s), read of ${loss.snapshots} snapshot(s), ${loss.grants} KMS grant(s)`,
+        );
     }
     return lines;
 }
@@ -260,7 +282,8 @@ function messageOf(error: unknown): string {
 
 export const revokeCommandLine = defineCommand({
     name: "revoke",
-    summary: "take back access golden-ami:sharing no longer gives: launch permissions, snapshot read access and KMS grants of unlisted " +
+    summary:
+        "take back access golden-ami:sharing no longer gives: launch permissions, snapshot read access and KMS grants of unlisted " +
         "principals, on every image of the stack (all versions) in every region. Dry run unless --apply; CI runs it with --apply after each pulumi up",
     flags: {
         stack: stackFlag,
@@ -269,7 +292,6 @@ export const revokeCommandLine = defineCommand({
         report: flags.text("<file>", "where to write the JSON report (default reports/revoke-<timestamp>.json)"),
         json: jsonFlag,
     },
-    run: (flags, { context, loadStack }: ImagesEnvironment) => revokeCommand(
-        resolveTarget({ command: "revoke", ...flags }, loadStack),
-        { apply: flags.apply, json: flags.json, reportFile: flags.report }, context),
+    run: (flags, { context, loadStack }: ImagesEnvironment) =>
+        revokeCommand(resolveTarget({ command: "revoke", ...flags }, loadStack), { apply: flags.apply, json: flags.json, reportFile: flags.report }, context),
 });

@@ -17,10 +17,7 @@ import { GoldenImage, LaunchPermissions, VolumePermissions } from "./goldenImage
 
 /** One launch permission as ModifyImageAttribute names it. */
 export type LaunchPrincipal =
-    | { kind: "account"; id: string }
-    | { kind: "organization"; id: string }
-    | { kind: "organizational-unit"; id: string }
-    | { kind: "group"; id: string };
+    { kind: "account"; id: string } | { kind: "organization"; id: string } | { kind: "organizational-unit"; id: string } | { kind: "group"; id: string };
 
 export interface ImageAccess {
     image: GoldenImage;
@@ -121,10 +118,14 @@ function accountOfArn(arn: string): string | undefined {
 
 export function describePrincipal(principal: LaunchPrincipal): string {
     switch (principal.kind) {
-        case "account": return `account ${principal.id}`;
-        case "organization": return `organization ${principal.id}`;
-        case "organizational-unit": return `OU ${principal.id}`;
-        case "group": return principal.id === PUBLIC_GROUP ? "everyone (public)" : `group ${principal.id}`;
+        case "account":
+            return `account ${principal.id}`;
+        case "organization":
+            return `organization ${principal.id}`;
+        case "organizational-unit":
+            return `OU ${principal.id}`;
+        case "group":
+            return principal.id === PUBLIC_GROUP ? "everyone (public)" : `group ${principal.id}`;
     }
 }
 

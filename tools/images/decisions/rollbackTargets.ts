@@ -16,7 +16,10 @@ export interface RollbackTarget {
 /** Every stack file's `promoteFrom.amiId`, and its current promotion record's `amiId` and `previous.amiId`. */
 export function rollbackTargets(files: RepoFiles): RollbackTarget[] {
     const targets: RollbackTarget[] = [];
-    for (const file of files.list("").filter(name => /^Pulumi\.[^.]+\.yaml$/.test(name)).sort()) {
+    for (const file of files
+        .list("")
+        .filter(name => /^Pulumi\.[^.]+\.yaml$/.test(name))
+        .sort()) {
         const stack = file.split(".")[1];
         const config = readConfig(files, file);
         const promoteFrom = config?.[`${PROJECT}:promoteFrom`] as { amiId?: unknown } | undefined;

@@ -13,13 +13,24 @@ const PROD: RawStackConfig = {
     tags: { Owner: "platform-team" },
 };
 const loadProd: StackLoader = stack => parseStackConfig(PROD, stack);
-const noAws = () => { throw new Error("gate --recorded must not call AWS"); };
+const noAws = () => {
+    throw new Error("gate --recorded must not call AWS");
+};
 
 function record(overrides: Record<string, unknown> = {}): string {
     return JSON.stringify({
-        stack: "prod", version: "1.4.1", amiId: PIN, promotedAt: "2026-05-01T10:00:00.000Z",
-        gate: { passed: true, threshold: "HIGH", scanStatus: "COMPLETED", counts: {}, blocking: [],
-            allowListed: [{ id: "CVE-2026-0001", expires: "2026-05-15", reason: "no fix upstream yet" }] },
+        stack: "prod",
+        version: "1.4.1",
+        amiId: PIN,
+        promotedAt: "2026-05-01T10:00:00.000Z",
+        gate: {
+            passed: true,
+            threshold: "HIGH",
+            scanStatus: "COMPLETED",
+            counts: {},
+            blocking: [],
+            allowListed: [{ id: "CVE-2026-0001", expires: "2026-05-15", reason: "no fix upstream yet" }],
+        },
         ...overrides,
     });
 }
