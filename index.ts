@@ -7,7 +7,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
     catalogTags, Fleet, FleetInstanceProfile, GoldenImage, ImageKey, ImageSource, imageTags, inBuildOrder, legacyAliases, loadConfig,
-    lockedBuilds, pinnedAmiIdsOf, RegionalImage,
+    lockedBuilds, pinnedAmiIdsOf, RegionalImage, stackResourceTags,
 } from "./components";
 
 export = async () => {
@@ -79,7 +79,7 @@ export = async () => {
     for (const fleet of config.fleets) {
         const image = config.images.find(candidate => candidate.name === fleet.image)!;
         const tags = imageTags(config, image);
-        const instanceProfile = new FleetInstanceProfile(`${fleet.name}-fleet`, { provider: providers[config.homeRegion], tags });
+        const instanceProfile = new FleetInstanceProfile(`${fleet.name}-fleet`, { provider: providers[config.homeRegion], tags: stackResourceTags(tags) });
         fleets.set(fleet.name, new Map(fleet.regions.map(region => {
             const copy = regional.get(image.name)!.get(region)!;
             return [region, new Fleet(`${fleet.name}-fleet-${region}`, {

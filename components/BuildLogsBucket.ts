@@ -7,14 +7,18 @@ export interface BuildLogsBucketArgs {
     tags: Record<string, string>;
 }
 
-/** Build logs: encrypted, never public, TLS only, kept for a year. */
+/**
+ * Build logs: encrypted, never public, TLS only, kept for a year. The bucket and its settings are kept when
+ * the stack is destroyed (retainOnDelete): `pulumi destroy` never stops on a bucket that holds logs, the
+ * logs stay for audits, and the expiry rule goes on deleting them (docs/operations.md, Destroy and recovery).
+ */
 export class BuildLogsBucket extends pulumi.ComponentResource {
     public readonly arn: pulumi.Output<string>;
     public readonly bucket: pulumi.Output<string>;
 
     constructor(name: string, args: BuildLogsBucketArgs, opts?: pulumi.ComponentResourceOptions) {
         super("golden-ami:s3:BuildLogsBucket", name, {}, opts);
-        const child = { parent: this, provider: args.provider };
+        const child = { parent: this, provider: args.provider, retainOnDelete: true };
         const bucket = new aws.s3.Bucket(name, { forceDestroy: false, tags: args.tags }, child);
         new aws.s3.BucketPublicAccessBlock(name, {
             bucket: bucket.id,

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
+import { stackResourceTags } from "./tags";
 import { FleetConfig } from "./config";
 
 export interface FleetArgs {
@@ -37,7 +38,7 @@ export class Fleet extends pulumi.ComponentResource {
             description: "golden-ami fleet: no inbound access (Session Manager reaches the instances)",
             vpcId: network.vpcId,
             egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] }],
-            tags: args.tags,
+            tags: stackResourceTags(args.tags),
         }, child);
 
         const launchTemplate = new aws.ec2.LaunchTemplate(name, {
@@ -131,7 +132,7 @@ function fleetNetwork(name: string, args: FleetArgs, parent: pulumi.Resource): {
         numberOfAvailabilityZones: 2,
         subnetSpecs: [{ type: awsx.ec2.SubnetType.Private }, { type: awsx.ec2.SubnetType.Public }],
         natGateways: { strategy: args.fleet.natGateways },
-        tags: args.tags,
+        tags: stackResourceTags(args.tags),
     }, { parent, providers: [args.provider] });
     return { vpcId: vpc.vpcId, subnetIds: vpc.privateSubnetIds };
 }

@@ -7,7 +7,7 @@ import { BuildLogsBucket } from "./BuildLogsBucket";
 import { instanceProfile } from "./iam";
 import { ImageLifecycle, LIFECYCLE_SELECTION_TAG } from "./ImageLifecycle";
 import { PLATFORM_DEFAULTS } from "./platforms";
-import { KEEP_TAG } from "./tags";
+import { KEEP_TAG, stackResourceTags } from "./tags";
 
 /** The default Linux documents, in recipe order: the hygiene step is always the last build step. */
 export const COMPONENT_DOCUMENTS = ["build", "boot-test", "hygiene"] as const;
@@ -73,6 +73,8 @@ export class GoldenImage extends pulumi.ComponentResource {
         // Image Builder names are per account and region: the image and the stack keep images and stacks apart.
         const builderName = `${image.name}-${args.stack}`;
         const tags = { ...args.tags, [LIFECYCLE_SELECTION_TAG]: builderName };
+        // Long-lived resources keep their tags across version bumps: only the image's own carry Version.
+        const lasting = stackResourceTags(tags);
         // Image Builder versions are immutable history: a new version adds resources, and the old ones stay,
         // so the lifecycle policy can still find, deprecate and delete the old images with their snapshots.
         const versioned = { ...child, retainOnDelete: true };
@@ -103,11 +105,11 @@ export class GoldenImage extends pulumi.ComponentResource {
             tags,
         }, versioned);
 
-        const logs = new BuildLogsBucket(`${name}-logs`, { provider, tags }, { parent: this });
-        const notifications = new aws.sns.Topic(`${name}-builds`, { kmsMasterKeyId: args.kmsKeyArn, tags }, child);
-        const instanceProfile = buildInstanceProfile(`${name}-build`, { logsBucketArn: logs.arn, artifacts: image.artifacts, partition, tags }, child);
+        const logs = new BuildLogsBucket(`${name}-logs`, { provider, tags: lasting }, { parent: this });
+        const notifications = new aws.sns.Topic(`${name}-builds`, { kmsMasterKeyId: args.kmsKeyArn, tags: lasting }, child);
+        const { profile: instanceProfile, grants: profileGrants } = buildInstanceProfile(`${name}-build`, { logsBucketArn: logs.arn, artifacts: image.artifacts, partition, tags: lasting }, child);
 
-        const securityGroupIds = args.network && buildSecurityGroups(`${name}-build`, args.network, args.tags, child);
+        const securityGroupIds = args.network && buildSecurityGroups(`${name}-build`, args.network, stackResourceTags(args.tags), child);
         const infrastructure = new aws.imagebuilder.InfrastructureConfiguration(`${name}-infrastructure`, {
             name: builderName,
             description: `Build and test instances for ${image.name}`,
@@ -119,8 +121,9 @@ export class GoldenImage extends pulumi.ComponentResource {
             instanceMetadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 },
             ...(args.network && { subnetId: args.network.subnetId, securityGroupIds }),
             resourceTags: args.tags,
-            tags,
-        }, child);
+            tags: lasting,
+        // A build that starts before the role has its policies fails to reach SSM or to write its logs.
+        }, { ...child, dependsOn: profileGrants });
 
         const distribution = new aws.imagebuilder.DistributionConfiguration(`${name}-distribution`, {
             name: builderName,
@@ -164,7 +167,7 @@ export class GoldenImage extends pulumi.ComponentResource {
             keepTag: KEEP_TAG,
             lifecycle: args.lifecycle,
             partition,
-            tags,
+            tags: lasting,
         }, { parent: this });
 
         this.amiId = amiId;
@@ -257,32 +260,30 @@ interface BuildInstanceProfileArgs {
 }
 
 /** The build instances' role: Systems Manager and Image Builder's managed policies, and writing its own logs. */
-function buildInstanceProfile(name: string, args: BuildInstanceProfileArgs, opts: pulumi.CustomResourceOptions): aws.iam.InstanceProfile {
-    const { profile, role } = instanceProfile(name, {
+function buildInstanceProfile(name: string, args: BuildInstanceProfileArgs, opts: pulumi.CustomResourceOptions): { profile: aws.iam.InstanceProfile; grants: pulumi.Resource[] } {
+    const { profile, role, attachments } = instanceProfile(name, {
         description: "EC2 Image Builder build and test instances",
         managedPolicies: ["AmazonSSMManagedInstanceCore", "EC2InstanceProfileForImageBuilder"],
         partition: args.partition,
         tags: args.tags,
     }, opts);
-    new aws.iam.RolePolicy(`${name}-write-logs`, {
+    const writeLogs = new aws.iam.RolePolicy(`${name}-write-logs`, {
         role: role.id,
         policy: pulumi.jsonStringify({
             Version: "2012-10-17",
             Statement: [{ Effect: "Allow", Action: "s3:PutObject", Resource: pulumi.interpolate`${args.logsBucketArn}/*` }],
         }),
     }, opts);
-    if (args.artifacts.length > 0) {
-        new aws.iam.RolePolicy(`${name}-read-artifacts`, {
-            role: role.id,
-            policy: pulumi.jsonStringify({
-                Version: "2012-10-17",
-                Statement: [{
-                    Effect: "Allow",
-                    Action: "s3:GetObject",
-                    Resource: args.artifacts.map(prefix => pulumi.interpolate`arn:${args.partition}:s3:::${prefix.slice("s3://".length)}*`),
-                }],
-            }),
-        }, opts);
-    }
-    return profile;
+    const readArtifacts = args.artifacts.length === 0 ? [] : [new aws.iam.RolePolicy(`${name}-read-artifacts`, {
+        role: role.id,
+        policy: pulumi.jsonStringify({
+            Version: "2012-10-17",
+            Statement: [{
+                Effect: "Allow",
+                Action: "s3:GetObject",
+                Resource: args.artifacts.map(prefix => pulumi.interpolate`arn:${args.partition}:s3:::${prefix.slice("s3://".length)}*`),
+            }],
+        }),
+    }, opts)];
+    return { profile, grants: [...attachments, writeLogs, ...readArtifacts] };
 }

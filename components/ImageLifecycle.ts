@@ -47,12 +47,13 @@ export class ImageLifecycle extends pulumi.ComponentResource {
                     // Without `amis`, only Image Builder's own image record is deprecated, not the AMI it distributed.
                     action: { type: "DEPRECATE", includeResources: { amis: true } },
                     filter: { type: "AGE", value: lifecycle.deprecateAfterDays, unit: "DAYS", retainAtLeast: lifecycle.keepAtLeast },
-                    exclusionRules: { amis: { tagMap: kept } },
+                    // `tagMap` skips the Image Builder images themselves (their records hold the scan findings), `amis` their AMIs.
+                    exclusionRules: { tagMap: kept, amis: { tagMap: kept } },
                 },
                 {
                     action: { type: "DELETE", includeResources: { amis: true, snapshots: true } },
                     filter: { type: "AGE", value: lifecycle.deleteAfterDays, unit: "DAYS", retainAtLeast: lifecycle.keepAtLeast },
-                    exclusionRules: { amis: { tagMap: kept, lastLaunched: { value: lifecycle.keepIfLaunchedWithinDays, unit: "DAYS" } } },
+                    exclusionRules: { tagMap: kept, amis: { tagMap: kept, lastLaunched: { value: lifecycle.keepIfLaunchedWithinDays, unit: "DAYS" } } },
                 },
             ],
             tags: args.tags,

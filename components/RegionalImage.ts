@@ -4,6 +4,12 @@ import { ImageConfig, SharingConfig } from "./config";
 import { compactTimestamp, CreatedAt } from "./CreatedAt";
 import { ImageSharing } from "./ImageSharing";
 
+/**
+ * A regional copy of one root volume takes minutes to well under an hour; with the 4 h build this keeps a
+ * building stack's `up` inside a GitHub-hosted runner's 6 h job limit (.github/workflows/main.yml).
+ */
+export const COPY_TIMEOUT = "90m";
+
 /** Where the region's image comes from: copied from another image, or already built here (under this region's key). */
 export type ImageSource =
     | { kind: "copy"; amiId: pulumi.Input<string>; region: pulumi.Input<string> }
@@ -67,7 +73,7 @@ export class RegionalImage extends pulumi.ComponentResource {
                 // Not deregistered when replaced or dropped: a fleet may still run it while its instance refresh
                 // rolls forward, and a rollback may pin it again. The images CLI's prune removes it once unused.
                 retainOnDelete: true,
-                customTimeouts: { create: "2h" },
+                customTimeouts: { create: COPY_TIMEOUT },
             });
             amiId = copy.id;
         }

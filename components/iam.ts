@@ -29,7 +29,7 @@ export function serviceRole(name: string, args: ServiceRoleArgs, opts: pulumi.Cu
 }
 
 /** An EC2 instance profile on a service role of its own. */
-export function instanceProfile(name: string, args: Omit<ServiceRoleArgs, "service">, opts: pulumi.CustomResourceOptions): { profile: aws.iam.InstanceProfile; role: aws.iam.Role } {
-    const { role } = serviceRole(name, { ...args, service: "ec2.amazonaws.com" }, opts);
-    return { role, profile: new aws.iam.InstanceProfile(name, { role: role.name, tags: args.tags }, opts) };
+export function instanceProfile(name: string, args: Omit<ServiceRoleArgs, "service">, opts: pulumi.CustomResourceOptions): { profile: aws.iam.InstanceProfile; role: aws.iam.Role; attachments: aws.iam.RolePolicyAttachment[] } {
+    const { role, attachments } = serviceRole(name, { ...args, service: "ec2.amazonaws.com" }, opts);
+    return { role, attachments, profile: new aws.iam.InstanceProfile(name, { role: role.name, tags: args.tags }, opts) };
 }

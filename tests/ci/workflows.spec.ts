@@ -61,16 +61,63 @@ describe("CI workflows", () => {
         }
     });
 
-    it("deploy prod only after dev and the scan gate, behind the prod environment's approval", () => {
+    it("deploy each stack in its own concurrency group, never cancelled, and hold nothing at the workflow level", () => {
+        const workflow = parse(read("main.yml"));
+        assert.strictEqual(workflow.concurrency, undefined, "a run waiting for prod's approval would hold dev's deploys");
+        assert.deepStrictEqual(workflow.jobs["up-dev"].concurrency, { group: "deploy-dev", "cancel-in-progress": false });
+        assert.deepStrictEqual(workflow.jobs["up-prod"].concurrency, { group: "deploy-prod", "cancel-in-progress": false });
+    });
+
+    it("deploy prod without dev: no job prod's up waits on depends on dev's up, directly or through another job", () => {
         const jobs = parse(read("main.yml")).jobs;
-        assert.deepStrictEqual([...jobs["up-prod"].needs].sort(), ["gate", "up-dev"]);
+        const needsOf = (name: string): string[] => [jobs[name].needs ?? []].flat();
+        const upstream = new Set<string>();
+        const visit = (name: string) => needsOf(name).forEach(need => { if (!upstream.has(need)) { upstream.add(need); visit(need); } });
+        visit("up-prod");
+        assert.ok(upstream.size > 0);
+        assert.ok(!upstream.has("up-dev"), `up-prod waits on ${[...upstream].join(", ")}`);
         assert.strictEqual(jobs["up-prod"].environment, "prod");
-        assert.strictEqual(jobs.gate.needs, "up-dev");
-        const gateRuns = jobs.gate.steps.map((step: Step) => step.run ?? "").join("\n");
-        // The AMI prod pins (and a forced promotion of it), not merely the first build of prod's version.
-        assert.match(gateRuns, /npm run -s images -- gate --stack dev --pinned-by prod --max-severity HIGH/);
-        const gateRole = jobs.gate.steps.find((step: Step) => step.uses?.startsWith("aws-actions/configure-aws-credentials@"));
-        assert.strictEqual(gateRole?.with?.["role-to-assume"], "${{ vars.AWS_READ_ROLE_ARN_DEV }}", "the gate only reads: dev's read-only role");
+        assert.strictEqual(jobs["up-prod"].if, "needs.gate-prod.outputs.deployable == 'true'");
+        assert.strictEqual(jobs["gate-prod"].if, "needs.changes.outputs.prod == 'true'", "prod deploys when its inputs change, not on every push");
+    });
+
+    it("deploy prod when its inputs change: its stack file, promotion records, the program, the pack and the dependencies", () => {
+        const script = parse(read("main.yml")).jobs.changes.steps.map((step: Step) => step.run ?? "").join("\n");
+        const pattern = new RegExp(/inputs='([^']+)'/.exec(script)![1]);
+        for (const file of ["Pulumi.prod.yaml", "promotions/prod/1.4.1.json", "components/GoldenImage.ts", "index.ts", "policy/prod.json", "package-lock.json"]) {
+            assert.match(file, pattern, `a change to ${file} must deploy prod`);
+        }
+        for (const file of ["Pulumi.dev.yaml", "promotions/dev/1.4.1.json", "README.md", "docs/operations.md", "tests/config.spec.ts"]) {
+            assert.doesNotMatch(file, pattern, `a change to ${file} alone must not deploy prod`);
+        }
+    });
+
+    it("gate prod's up on the promotion as recorded, offline, not on dev's scan findings judged again at push time", () => {
+        const gate = parse(read("main.yml")).jobs["gate-prod"];
+        const runs = gate.steps.map((step: Step) => step.run ?? "").join("\n");
+        assert.match(runs, /npm run -s images -- gate --recorded --stack prod --json/);
+        assert.ok(!gate.steps.some((step: Step) => step.uses?.startsWith("aws-actions/configure-aws-credentials@")), "the recorded gate reads no AWS account");
+    });
+
+    it("take back removed principals' access after every up, failed ones included, with a kept report", () => {
+        const jobs = parse(read("main.yml")).jobs;
+        for (const [job, stack] of [["up-dev", "dev"], ["up-prod", "prod"]]) {
+            const steps: Step[] = jobs[job].steps;
+            const up = steps.findIndex(step => step.uses?.startsWith("pulumi/actions@"));
+            const revoke = steps.findIndex(step => step.run?.includes(`images -- revoke --stack ${stack} --apply`));
+            assert.ok(up >= 0 && revoke > up, `${job}: revoke --apply runs after pulumi up`);
+            assert.strictEqual(steps[revoke].if, "${{ !cancelled() }}");
+        }
+    });
+
+    it("give each up time for the longest build plus the copies, within a hosted runner's 6 hours", async () => {
+        const { BUILD_TIMEOUT } = await import("../../components/GoldenImage");
+        const { COPY_TIMEOUT } = await import("../../components/RegionalImage");
+        const minutes = (duration: string) => [...duration.matchAll(/(\d+)([hm])/g)].reduce((sum, [, n, unit]) => sum + Number(n) * (unit === "h" ? 60 : 1), 0);
+        const jobs = parse(read("main.yml")).jobs;
+        assert.ok(jobs["up-dev"]["timeout-minutes"] >= minutes(BUILD_TIMEOUT) + minutes(COPY_TIMEOUT) + 15, "up-dev: build + copies + setup");
+        assert.ok(jobs["up-dev"]["timeout-minutes"] <= 360, "GitHub-hosted jobs stop at 6 h");
+        assert.ok(jobs["up-prod"]["timeout-minutes"] >= minutes(COPY_TIMEOUT) + 15, "up-prod: copies + setup");
     });
 
     it("ask Pulumi Cloud for a token that lasts as long as each up's AWS session (OIDC tokens last 2 hours by default)", () => {

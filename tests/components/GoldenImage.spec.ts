@@ -41,6 +41,32 @@ describe("GoldenImage (the building stack, dev)", () => {
         }
     });
 
+    it("makes the infrastructure configuration wait for the build role's managed policies and its inline policy, so the profile works when the build starts", () => {
+        const infrastructure = onlyOne(run, TYPES.infrastructure);
+        const waitsFor = infrastructure.options.dependsOn ?? [];
+        const grants = run.resources.filter(resource => resource.name.startsWith(`${infrastructure.name.replace(/-infrastructure$/, "")}-build`)
+            && (resource.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" || resource.type === "aws:iam/rolePolicy:RolePolicy"));
+        assert.strictEqual(grants.length, 3, "two managed policies and the inline log-writing policy");
+        for (const grant of grants) assert.ok(waitsFor.includes(`${grant.type}::${grant.name}`), `${infrastructure.name} does not wait for ${grant.name}`);
+    });
+
+    it("keeps the build logs bucket and its settings on destroy, so destroy never stops on a bucket that holds logs", () => {
+        const bucketResources = run.resources.filter(resource => resource.type.startsWith("aws:s3/"));
+        assert.ok(bucketResources.length >= 5, "the bucket, its public access block, encryption, expiry and policy");
+        for (const resource of bucketResources) assert.strictEqual(resource.options.retainOnDelete, true, `${resource.type} ${resource.name}`);
+        const bucket = bucketResources.find(resource => resource.type === "aws:s3/bucket:Bucket");
+        assert.strictEqual(bucket?.inputs.forceDestroy, false, "logs are kept, never emptied");
+    });
+
+    it("excludes pinned Image Builder images from both lifecycle rules, not only their AMIs", () => {
+        const policy = onlyOne(run, "aws:imagebuilder/lifecyclePolicy:LifecyclePolicy");
+        assert.strictEqual(policy.inputs.policyDetails.length, 2);
+        for (const detail of policy.inputs.policyDetails) {
+            assert.deepStrictEqual(detail.exclusionRules.tagMap, { [KEEP_TAG.key]: KEEP_TAG.value }, `${detail.action.type}: Image Builder images`);
+            assert.deepStrictEqual(detail.exclusionRules.amis.tagMap, { [KEEP_TAG.key]: KEEP_TAG.value }, `${detail.action.type}: AMIs`);
+        }
+    });
+
     it("wires the recipe, infrastructure and distribution into the build", () => {
         const recipe = onlyOne(run, TYPES.recipe);
         const infrastructure = onlyOne(run, TYPES.infrastructure);

@@ -24,6 +24,8 @@ export interface DeclaredOptions {
     ignoreChanges?: string[];
     replaceOnChanges?: string[];
     protect?: boolean;
+    /** What the resource waits for, as `<type>::<name>` (resources given directly; an Output of them is not followed). */
+    dependsOn?: string[];
 }
 
 export interface DeclaredResource {
@@ -202,6 +204,12 @@ function parentTypeChain(parentUrn: string): string[] {
     return types[types.length - 1] === STACK_TYPE ? [] : types;
 }
 
+function dependsOnKeys(dependsOn: pulumi.ResourceOptions["dependsOn"]): string[] | undefined {
+    if (dependsOn === undefined || pulumi.Output.isInstance(dependsOn) || dependsOn instanceof Promise) return undefined;
+    const resources = (Array.isArray(dependsOn) ? dependsOn : [dependsOn]).filter((item): item is pulumi.Resource => pulumi.Resource.isInstance(item));
+    return resources.length > 0 ? resources.map(keyOf) : undefined;
+}
+
 /** The SDK's own (internal) record of a resource's type and name. */
 function keyOf(resource: pulumi.Resource): string {
     const internal = resource as unknown as { __pulumiType: string; __name: string };
@@ -216,6 +224,7 @@ function optionsOf(opts: pulumi.ResourceOptions): DeclaredOptions {
         ignoreChanges: opts.ignoreChanges,
         replaceOnChanges: opts.replaceOnChanges,
         protect: opts.protect,
+        dependsOn: dependsOnKeys(opts.dependsOn),
     };
     return Object.fromEntries(Object.entries(picked).filter(([, value]) => value !== undefined));
 }

@@ -11,6 +11,7 @@ import { manifestCommandLine } from "./commands/manifest";
 import { IMAGES_FOOTER, IMAGES_SUMMARY } from "./options";
 import { promoteCommandLine } from "./commands/promote";
 import { pruneCommandLine } from "./commands/prune";
+import { revokeCommandLine } from "./commands/revoke";
 import { repoFilesAt } from "./repoFiles";
 import { loadStackFile, StackLoader } from "./target";
 import { verifyCommandLine } from "./commands/verify";
@@ -20,7 +21,7 @@ export const imagesProgram: CommandSpec<ImagesEnvironment> = defineProgram({
     name: "npm run images --",
     summary: IMAGES_SUMMARY,
     footer: IMAGES_FOOTER,
-    commands: [listCommandLine, verifyCommandLine, pruneCommandLine, gateCommandLine, manifestCommandLine, promoteCommandLine],
+    commands: [listCommandLine, verifyCommandLine, pruneCommandLine, revokeCommandLine, gateCommandLine, manifestCommandLine, promoteCommandLine],
 });
 
 export async function runCli(argv: string[], context: CommandContext, loadStack: StackLoader = loadStackFile): Promise<number> {

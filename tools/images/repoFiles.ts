@@ -10,6 +10,8 @@ export interface RepoFiles {
     read: (repoPath: string) => string | undefined;
     /** Creates the directories on the way. */
     write: (repoPath: string, contents: string) => void;
+    /** The names of the files directly in a directory ("" for the root), sorted; none when it does not exist. */
+    list: (repoDirectory: string) => string[];
 }
 
 export function repoFilesAt(root: string): RepoFiles {
@@ -23,6 +25,11 @@ export function repoFilesAt(root: string): RepoFiles {
             const file = path.join(root, repoPath);
             fs.mkdirSync(path.dirname(file), { recursive: true });
             fs.writeFileSync(file, contents);
+        },
+        list: repoDirectory => {
+            const directory = path.join(root, repoDirectory);
+            if (!fs.existsSync(directory)) return [];
+            return fs.readdirSync(directory, { withFileTypes: true }).filter(entry => entry.isFile()).map(entry => entry.name).sort();
         },
     };
 }

@@ -20,6 +20,8 @@ export interface ImageTarget {
     /** The stack's sharing; verify needs it. */
     sharing?: SharingConfig;
     keep: number;
+    /** The stack's lifecycle.deleteAfterDays: prune --include-image-builder keeps younger builds. */
+    deleteAfterDays: number;
     launchedWithinDays: number;
     requiredTags: string[];
     ssmPaths: string[];
@@ -49,6 +51,9 @@ const KNOWN_REGIONS = new Set<string>(Object.values(Region));
 
 export function resolveTarget(options: CliOptions, loadStack: StackLoader = loadStackFile): ImageTarget {
     const config = options.stack === undefined ? undefined : readStack(options.stack, loadStack, options.image);
+    if (options.command === "revoke" && config === undefined) {
+        throw new UsageError("revoke reconciles the stack's images with its golden-ami:sharing: pass --stack <name>");
+    }
     const name = options.name ?? config?.image.name;
     const regions = options.regions ?? config?.regions;
     if (name === undefined || regions === undefined) {
@@ -66,6 +71,7 @@ export function resolveTarget(options: CliOptions, loadStack: StackLoader = load
         homeRegion: config?.homeRegion,
         sharing: config?.sharing,
         keep: options.keep ?? config?.lifecycle.keepAtLeast ?? LIFECYCLE_DEFAULTS.keepAtLeast,
+        deleteAfterDays: config?.lifecycle.deleteAfterDays ?? LIFECYCLE_DEFAULTS.deleteAfterDays,
         launchedWithinDays: options.launchedWithin ?? config?.lifecycle.keepIfLaunchedWithinDays ?? LIFECYCLE_DEFAULTS.keepIfLaunchedWithinDays,
         requiredTags: options.requireTags ?? DEFAULT_REQUIRED_TAGS,
         ssmPaths: options.ssmPath ?? [],
@@ -158,4 +164,19 @@ export function loadPromotionStacks(options: CliOptions, loadStack: StackLoader 
             `the image must have the same name in both stack files' golden-ami:images`);
     }
     return { source, target };
+}
+
+/** A promoting stack's config (one with golden-ami:promoteFrom), its pin allowed to be missing. */
+export function loadPromotingStack(stack: string, loadStack: StackLoader = loadStackFile): GoldenAmiConfig {
+    let config: GoldenAmiConfig;
+    try {
+        config = loadStack(stack, { unpinned: true });
+    } catch (error) {
+        if (error instanceof ConfigError && error.problems.length === 1) throw new UsageError(`--stack ${stack}: ${error.problems[0]}`);
+        throw new UsageError(`--stack ${stack}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (config.promoteFrom === undefined) {
+        throw new UsageError(`--stack ${stack} has no golden-ami:promoteFrom: gate --recorded judges a promoting stack's promotion (e.g. --stack prod)`);
+    }
+    return config;
 }

@@ -7,6 +7,8 @@ import { PlanOptions } from "./options";
 import { snapshot, Snapshot } from "./snapshot";
 import { runPackOverProgram } from "../engine/policyRunner";
 import { REPO_ROOT } from "../engine/stackFile";
+import { readVersionLock } from "../../components/versionLock";
+import { compareVersions } from "../images/decisions/goldenImage";
 
 /** Prints the diff in the form the options ask for; returns the exit code. */
 export async function diffCommand(options: PlanOptions, out: (text: string) => void, err: (text: string) => void): Promise<number> {
@@ -32,7 +34,20 @@ export async function planDiff(options: Pick<PlanOptions, "stack" | "diff" | "no
     checkComparable(before, base.ref);
     const after = await snapshot(REPO_ROOT, options.stack, { now: clock, preview: true, previous: before });
     const policies = after.error ? [] : await runPackOverProgram(after, options.stack);
-    return buildPlanDiff({ stack: options.stack, base, clock, before, after, policies });
+    return buildPlanDiff({ stack: options.stack, base, clock, before, after, policies, versionsHeld: versionsHeld(before) });
+}
+
+/** The image's locked versions up to the one the base deployed: what the stack may still hold, retained. */
+function versionsHeld(before: Snapshot): string[] | undefined {
+    const name = before.outputs.imageName;
+    const current = before.outputs.imageVersion;
+    if (typeof name !== "string" || typeof current !== "string") return undefined;
+    try {
+        return Object.keys(readVersionLock()).filter(key => key.startsWith(`${name}@`)).map(key => key.slice(name.length + 1))
+            .filter(version => compareVersions(version, current) <= 0);
+    } catch {
+        return undefined;
+    }
 }
 
 /** A ref whose program failed, or older than the URNs in tools/engine/mockRun.ts, is no state to compare with. */

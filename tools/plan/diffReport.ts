@@ -34,8 +34,22 @@ export interface PlanDiff {
     /** The pack over the new side, with policy/<stack>.json. */
     policies: PolicyVerdict[];
     mandatoryFailures: number;
+    /** Principals the change takes access from: who, where, and to how many images at most. */
+    revokes: Revocation[];
     /** The new side's program refused the config or failed. */
     error?: string;
+}
+
+export interface Revocation {
+    /** `account 333333333333`, `organization arn:…`, `OU arn:…`. */
+    principal: string;
+    /** Launch, or snapshot read access (copying), or both. */
+    access: string[];
+    regions: string[];
+    /** Images of the stack it could launch or copy until now: versions held × regions. */
+    images: number;
+    /** What `images` is counted from. */
+    basis: string;
 }
 
 export interface DiffInputs {
@@ -45,6 +59,11 @@ export interface DiffInputs {
     before: ProgramRun & { absent?: boolean };
     after: ProgramRun;
     policies: PolicyVerdict[];
+    /**
+     * The image's versions the stack may still hold (retained copies and builds), from image-versions.lock.json:
+     * what a removed principal could launch until now. Absent: the current version alone is counted.
+     */
+    versionsHeld?: string[];
 }
 
 /** Our own component resources and the providers never reach AWS; leave them out of the listing. */
@@ -79,8 +98,70 @@ export function buildPlanDiff(inputs: DiffInputs): PlanDiff {
         costs: { before: estimateCosts(before), after: estimateCosts(after) },
         policies,
         mandatoryFailures: after.error ? mandatoryFailures + 1 : mandatoryFailures,
+        revokes: after.error ? [] : revocations(before, after, inputs.versionsHeld),
         ...(after.error && { error: after.error.message }),
     };
+}
+
+/** The principal a launch or snapshot permission grants to, as people name it. */
+function grantee(resource: ProgramRun["resources"][number]): { principal: string; access: string } | undefined {
+    const inputs = resource.inputs;
+    if (resource.type === T.launchPermission) {
+        const principal = inputs.accountId ? `account ${inputs.accountId}` : inputs.organizationArn ? `organization ${inputs.organizationArn}`
+            : inputs.organizationalUnitArn ? `OU ${inputs.organizationalUnitArn}` : inputs.group ? `group ${inputs.group}` : undefined;
+        return principal ? { principal, access: "launch" } : undefined;
+    }
+    if (resource.type === SNAPSHOT_PERMISSION && inputs.accountId) return { principal: `account ${inputs.accountId}`, access: "copy (snapshot read)" };
+    return undefined;
+}
+
+const SNAPSHOT_PERMISSION = "aws:ec2/snapshotCreateVolumePermission:SnapshotCreateVolumePermission";
+
+/**
+ * Who the new side no longer grants what the old side granted, per region. `pulumi up` keeps those grants in
+ * AWS (retainOnDelete, for rollbacks); `images revoke --apply` takes them back, on every version held.
+ */
+export function revocations(before: ProgramRun, after: ProgramRun, versionsHeld?: string[]): Revocation[] {
+    const granted = (run: ProgramRun) => {
+        const grants = new Map<string, { access: Set<string>; regions: Set<string> }>();
+        for (const resource of run.resources) {
+            const grant = grantee(resource);
+            if (!grant) continue;
+            const entry = grants.get(grant.principal) ?? { access: new Set(), regions: new Set() };
+            entry.access.add(grant.access);
+            entry.regions.add(resource.region ?? "no region");
+            grants.set(grant.principal, entry);
+        }
+        return grants;
+    };
+    const [was, now] = [granted(before), granted(after)];
+    const versions = Math.max(versionsHeld?.length ?? 1, 1);
+    const basis = versionsHeld && versionsHeld.length > 0
+        ? `${versions} version(s) in image-versions.lock.json up to ${before.outputs.imageVersion ?? "the current one"} × regions; ` +
+            "an upper bound: the lifecycle and prune may have deleted some, and a promoting stack holds only the versions it promoted"
+        : "the current version × regions";
+    const revoked: Revocation[] = [];
+    for (const [principal, { access, regions }] of was) {
+        const kept = now.get(principal);
+        const lostAccess = [...access].filter(kind => !kept?.access.has(kind));
+        const lostRegions = [...regions].filter(region => !kept?.regions.has(region) || lostAccess.length > 0);
+        if (lostAccess.length === 0 && lostRegions.length === 0) continue;
+        const where = lostRegions.length > 0 ? lostRegions : [...regions];
+        revoked.push({ principal, access: lostAccess.length > 0 ? lostAccess : [...access], regions: where.sort(), images: versions * where.length, basis });
+    }
+    return revoked.sort((left, right) => left.principal.localeCompare(right.principal));
+}
+
+/** One line per principal that loses access, and what to run so the loss is real. */
+export function describeRevocations(diff: Pick<PlanDiff, "revokes" | "stack">): string[] {
+    if (diff.revokes.length === 0) return [];
+    return [
+        "Revokes access:",
+        ...diff.revokes.map(revocation => `  ${revocation.principal} loses ${revocation.access.join(" and ")} access to up to ${revocation.images} image(s) ` +
+            `in ${revocation.regions.join(", ")} (${revocation.basis})`),
+        `  pulumi up keeps these grants in AWS (retained for rollbacks): \`npm run images -- revoke --stack ${diff.stack} --apply\` takes them back ` +
+            "on every version and the consumers' KMS grants too; CI runs it after up",
+    ];
 }
 
 /** awsx's VPC has no provider of its own: it is in the region of the fleet that lives in its subnets. */
@@ -199,6 +280,8 @@ export function renderPlanDiff(diff: PlanDiff, renderPolicies: (policies: Policy
         "",
     ];
     if (diff.error) return [...lines, "The program at the working tree refused to run:", diff.error].join("\n");
+    const revoked = describeRevocations(diff);
+    if (revoked.length > 0) lines.push(...revoked, "");
     for (const { region, changes } of diff.regions) {
         lines.push(`Region ${region}`);
         const retagged = changes.filter(isTagsOnly);
@@ -309,6 +392,8 @@ export function renderPlanDiffMarkdown(diff: PlanDiff): string {
         lines.push("The program refused to run:", "", "```", diff.error, "```");
         return lines.join("\n");
     }
+    const revoked = describeRevocations(diff);
+    if (revoked.length > 0) lines.push(`**${escape(revoked[0])}**`, "", ...revoked.slice(1).map(line => `- ${escape(line.trim())}`), "");
     if (diff.regions.length > 0) {
         lines.push("| Region | create | update | replace | delete |", "| --- | ---: | ---: | ---: | ---: |");
         for (const { region, changes } of diff.regions) {

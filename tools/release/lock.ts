@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { parseDocument } from "yaml";
-import { ConfigError, parseStackConfig, PROJECT, StackImage, stackImage } from "../../components/config";
+import { ConfigError, parseStackConfig, PROJECT, RawStackConfig, StackImage, stackImage } from "../../components/config";
 import { checkLockedVersion, lockKey, LockedVersion, parentOf, readVersionLock, recipeInputs, VERSION_LOCK_FILE, VersionLock, writeVersionLock } from "../../components/versionLock";
 import { readStackConfig, REPO_ROOT } from "../engine/stackFile";
 import { defineCommand, ExitCode, flags, parseCommandLine, runMain, UsageError } from "../cli";
@@ -56,13 +56,21 @@ export function bumpVersion(version: string, part: BumpPart): string {
     return part === "major" ? `${major + 1}.0.0` : part === "minor" ? `${major}.${minor + 1}.0` : `${major}.${minor}.${patch + 1}`;
 }
 
-/** Locks the stack's version (bumped first if asked); returns the key and entry written, or the entry already there. */
+/**
+ * Locks the stack's version (bumped first if asked); returns the key and entry written, or the entry already there.
+ * All or nothing: the bump is worked out in memory, the base image resolved, and only then are the lock file and
+ * the stack file written (each through a temporary file and a rename). A failure before that (no credentials,
+ * no answer from SSM, a lock conflict) leaves both files as they were.
+ */
 export async function lockVersion(options: LockOptions, deps: LockDependencies): Promise<{ key: string; entry: LockedVersion; written: boolean; version: string }> {
-    let config = readConfig(options.stack, options.image, deps.root);
-    if (config.promoteFrom) throw new LockUsageError(`stack ${options.stack} promotes (golden-ami:promoteFrom): only a building stack's versions are locked`);
+    const raw = readStackConfig(options.stack, deps.root);
+    let config = configOf(options.stack, raw, options.image);
+    let bumpedStackFile: string | undefined;
     if (options.bump) {
-        setImageVersion(options.stack, config.image.name, bumpVersion(config.image.version, options.bump), deps.root);
-        config = readConfig(options.stack, options.image, deps.root);
+        const version = bumpVersion(config.image.version, options.bump);
+        const images = raw.images as Record<string, object>;
+        config = configOf(options.stack, { ...raw, images: { ...images, [config.image.name]: { ...images[config.image.name], version } } }, config.image.name);
+        bumpedStackFile = withImageVersion(options.stack, config.image.name, version, deps.root);
     }
     const lockFile = path.join(deps.root, VERSION_LOCK_FILE);
     const lock: VersionLock = readVersionLock(lockFile);
@@ -71,6 +79,7 @@ export async function lockVersion(options: LockOptions, deps: LockDependencies):
     if (existing) {
         const { problems } = checkLockedVersion(config.image, options.stack, lock, parentOf(config.image, config.images));
         if (problems.length > 0) throw new LockUsageError(`${key} is locked already with other contents: ${problems.join("; ")}`);
+        if (bumpedStackFile !== undefined) replaceFile(stackFilePath(options.stack, deps.root), bumpedStackFile);
         return { key, entry: existing, written: false, version: config.image.version };
     }
     const entry: LockedVersion = {
@@ -80,13 +89,15 @@ export async function lockVersion(options: LockOptions, deps: LockDependencies):
         lockedAt: deps.now().toISOString().replace(/\.\d{3}Z$/, "Z"),
         ...(deps.commit() && { commit: deps.commit() }),
     };
-    writeVersionLock({ ...lock, [key]: entry }, lockFile);
+    writeVersionLock({ ...lock, [key]: entry }, `${lockFile}.tmp`);
+    fs.renameSync(`${lockFile}.tmp`, lockFile);
+    if (bumpedStackFile !== undefined) replaceFile(stackFilePath(options.stack, deps.root), bumpedStackFile);
     return { key, entry, written: true, version: config.image.version };
 }
 
-function readConfig(stack: string, image: string | undefined, root: string): StackImage {
+function configOf(stack: string, raw: RawStackConfig, image: string | undefined): StackImage {
     try {
-        const config = parseStackConfig(readStackConfig(stack, root), stack);
+        const config = parseStackConfig(raw, stack);
         // Said first: no --image makes a promoting stack lockable.
         if (config.promoteFrom) throw new LockUsageError(`stack ${stack} promotes (golden-ami:promoteFrom): only a building stack's versions are locked`);
         return stackImage(config, image);
@@ -96,17 +107,26 @@ function readConfig(stack: string, image: string | undefined, root: string): Sta
     }
 }
 
+function stackFilePath(stack: string, root: string): string {
+    return path.join(root, `Pulumi.${stack}.yaml`);
+}
+
+/** Writes through a temporary file and a rename, so a reader never sees half a file. */
+function replaceFile(file: string, contents: string): void {
+    fs.writeFileSync(`${file}.tmp`, contents);
+    fs.renameSync(`${file}.tmp`, file);
+}
+
 async function baseImageIdOf(config: StackImage, deps: LockDependencies): Promise<string> {
     const base = config.image.baseImage;
     return base.startsWith("ssm:") ? deps.resolveBaseImage(base.slice("ssm:".length), config.homeRegion) : base;
 }
 
-/** Sets golden-ami:images.<image>.version in the stack file, keeping its comments and layout. */
-function setImageVersion(stack: string, image: string, version: string, root: string): void {
-    const file = path.join(root, `Pulumi.${stack}.yaml`);
-    const document = parseDocument(fs.readFileSync(file, "utf8"));
+/** The stack file's text with golden-ami:images.<image>.version set, comments and layout kept; nothing is written. */
+function withImageVersion(stack: string, image: string, version: string, root: string): string {
+    const document = parseDocument(fs.readFileSync(stackFilePath(stack, root), "utf8"));
     document.setIn(["config", `${PROJECT}:images`, image, "version"], version);
-    fs.writeFileSync(file, document.toString());
+    return document.toString();
 }
 
 const awsDependencies: LockDependencies = {

@@ -43,6 +43,7 @@ import {
     ResourceNotFoundException,
 } from "@aws-sdk/client-imagebuilder";
 import { GetParametersByPathCommand, GetParametersCommand, Parameter, SSMClient } from "@aws-sdk/client-ssm";
+import { KMSClient } from "@aws-sdk/client-kms";
 import { AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { ClientFactory, RegionalClients } from "../../../tools/images/aws/clients";
 
@@ -125,6 +126,7 @@ function fakeRegion(region: string, fixture: RegionWorld, pageSize: number): Fak
         autoScaling: new AutoScalingClient({ region }),
         ssm: new SSMClient({ region }),
         imageBuilder: new ImagebuilderClient({ region }),
+        kms: new KMSClient({ region }),
     };
     const ec2 = mockClient(clients.ec2);
     const autoScaling = mockClient(clients.autoScaling);

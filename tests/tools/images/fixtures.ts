@@ -98,6 +98,11 @@ export function memoryFiles(initial: Record<string, string> = {}): RepoFiles & {
         contents,
         read: repoPath => contents[repoPath],
         write: (repoPath, text) => { contents[repoPath] = text; },
+        list: directory => {
+            const prefix = directory === "" ? "" : `${directory.replace(/\/$/, "")}/`;
+            return Object.keys(contents).filter(file => file.startsWith(prefix) && !file.slice(prefix.length).includes("/"))
+                .map(file => file.slice(prefix.length)).sort();
+        },
     };
 }
 

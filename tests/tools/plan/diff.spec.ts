@@ -8,6 +8,9 @@ import { planDiff } from "../../../tools/plan/diffCommand";
 import { buildPlanDiff, PlanDiff, renderPlanDiff, renderPlanDiffMarkdown } from "../../../tools/plan/diffReport";
 import { readStackConfig, REPO_ROOT } from "../../../tools/engine/stackFile";
 import { readVersionLock, VersionLock } from "../../../components/versionLock";
+import * as fs from "fs";
+import { withWorktree } from "../../../tools/plan/gitRef";
+import { snapshot } from "../../../tools/plan/snapshot";
 
 const BASE = { ref: "main", commit: "0123456789abcdef0123456789abcdef01234567" };
 const CLOCK = "2026-11-23T04:00:00Z";
@@ -96,6 +99,35 @@ describe("npm run plan -- --diff", () => {
         assert.ok(!changesOf(rebuild).some(change => change.type.endsWith(":Component")), "the components stay: same version, same documents");
     });
 
+    it("says plainly who loses access when a principal is removed, in which regions and to how many images, and what takes it back", async () => {
+        const prod = readStackConfig("prod");
+        const sharing = prod.sharing as { accounts: string[]; organizationalUnitArns: string[] };
+        const [removed, ...stays] = sharing.accounts;
+        assert.ok(removed && stays.length > 0, "prod shares with several accounts");
+        const before = await runProgram("prod", { now: new Date(CLOCK) });
+        const after = await runProgram("prod", { preview: true, now: new Date(CLOCK), previous: before, config: { sharing: { ...sharing, accounts: stays } } });
+        const diff = buildPlanDiff({ stack: "prod", base: BASE, clock: CLOCK, before, after, policies: [], versionsHeld: ["1.3.0", "1.4.0"] });
+        const regions = (prod.regions as string[]).length + 1;
+        assert.deepStrictEqual(diff.revokes.map(revocation => [revocation.principal, revocation.access, revocation.regions.length, revocation.images]),
+            [[`account ${removed}`, ["launch"], regions, 2 * regions]]);
+        const text = renderPlanDiff(diff, () => []);
+        assert.match(text, new RegExp(`Revokes access:\\n  account ${removed} loses launch access to up to ${2 * regions} image\\(s\\) in .*2 version\\(s\\) in image-versions\\.lock\\.json`));
+        assert.match(text, /npm run images -- revoke --stack prod --apply/);
+        assert.match(renderPlanDiffMarkdown(diff), /\*\*Revokes access:\*\*/);
+        assert.deepStrictEqual(versionBump.revokes, [], "a version bump revokes nothing");
+    });
+
+    // The infrastructure configuration does change: its resourceTags tag the build instances with the version they build.
+    it("a version bump re-tags only what belongs to the image: no key, role, bucket, topic, lifecycle policy or security group changes", () => {
+        const lasting = ["aws:kms/key:Key", "aws:iam/role:Role", "aws:s3/bucket:Bucket", "aws:sns/topic:Topic",
+            "aws:imagebuilder/lifecyclePolicy:LifecyclePolicy",
+            "aws:iam/instanceProfile:InstanceProfile", "aws:ec2/securityGroup:SecurityGroup"];
+        const changes = changesOf(versionBump);
+        assert.ok(changes.length > 0);
+        const noise = changes.filter(change => lasting.includes(change.type));
+        assert.deepStrictEqual(noise.map(change => `${change.op} ${change.name}`), []);
+    });
+
     it("says a retained resource is kept in AWS, not deleted", () => {
         const retained: ResourceChange = { urn: "urn:x", type: "aws:ec2/amiLaunchPermission:AmiLaunchPermission", name: "old-share", region: "us-east-1", op: "delete", changed: [], replaceReasons: [], retained: true };
         const diff: PlanDiff = { ...versionBump, regions: [{ region: "us-east-1", changes: [retained] }] };
@@ -128,6 +160,21 @@ describe("npm run plan -- --diff, the command", () => {
         assert.strictEqual(diff.stack, "dev");
         assert.ok(diff.policies.length > 0, "the new side's policy verdicts are part of the diff");
         assert.match(diff.clock, /^\d{4}-\d{2}-\d{2}T/);
+    });
+});
+
+describe("npm run plan -- --diff, when the program refuses its config", () => {
+    it("shows the program's own refusal, not the runtime's complaint about promises it left behind", async function () {
+        this.timeout(120_000);
+        const commit = execFileSync("git", ["rev-parse", "HEAD"], { cwd: REPO_ROOT, encoding: "utf8" }).trim();
+        const run = await withWorktree(commit, async root => {
+            const stackFile = path.join(root, "Pulumi.dev.yaml");
+            fs.writeFileSync(stackFile, fs.readFileSync(stackFile, "utf8").replace(/^(\s+version:) .*$/m, "$1 9.9.9"));
+            return snapshot(root, "dev", { now: CLOCK, preview: true });
+        });
+        assert.ok(run.error, "the program must refuse a version that is not locked");
+        assert.match(run.error.message, /golden-ami:image\.version 9\.9\.9 of al2023-base is not in image-versions\.lock\.json: run `npm run lock/);
+        assert.doesNotMatch(run.error.message, /promises were still active/);
     });
 });
 

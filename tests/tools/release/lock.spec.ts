@@ -42,6 +42,20 @@ describe("npm run lock", () => {
         assert.strictEqual(entry.lockedAt, "2026-12-07T06:00:00Z");
     });
 
+    it("--bump is all or nothing: when the base image cannot be resolved (no credentials), neither the stack file nor the lock changes", async () => {
+        const root = scratchRepository();
+        fs.copyFileSync(path.join(REPO_ROOT, VERSION_LOCK_FILE), path.join(root, VERSION_LOCK_FILE));
+        const files = ["Pulumi.dev.yaml", VERSION_LOCK_FILE];
+        const before = files.map(file => fs.readFileSync(path.join(root, file), "utf8"));
+        const noCredentials: LockDependencies = {
+            ...dependencies(root),
+            resolveBaseImage: async () => { throw new Error("Could not load credentials from any providers"); },
+        };
+        await assert.rejects(lockVersion({ stack: "dev", bump: "minor" }, noCredentials), /Could not load credentials/);
+        assert.deepStrictEqual(files.map(file => fs.readFileSync(path.join(root, file), "utf8")), before);
+        assert.deepStrictEqual(fs.readdirSync(root).filter(file => file.endsWith(".tmp")), [], "no temporary file is left behind");
+    });
+
     it("never rewrites a locked version with other contents", async () => {
         const root = scratchRepository();
         await lockVersion({ stack: "dev", image: "al2023-base" }, dependencies(root));

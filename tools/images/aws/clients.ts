@@ -2,6 +2,7 @@
 import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { ImagebuilderClient } from "@aws-sdk/client-imagebuilder";
+import { KMSClient } from "@aws-sdk/client-kms";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 
@@ -10,6 +11,7 @@ export interface RegionalClients {
     autoScaling: AutoScalingClient;
     ssm: SSMClient;
     imageBuilder: ImagebuilderClient;
+    kms: KMSClient;
 }
 
 export type ClientFactory = (region: string) => RegionalClients;
@@ -60,6 +62,7 @@ export function clientFactory(settings: ClientSettings = CLIENT_SETTINGS): Clien
             autoScaling: new AutoScalingClient(config),
             ssm: new SSMClient(config),
             imageBuilder: new ImagebuilderClient(config),
+            kms: new KMSClient(config),
         };
     };
 }

@@ -8,8 +8,9 @@ import { amiOfBuild, findBuildOfAmi, findFirstBuild, getBuild, listScanFindings,
 import { promotionRecordPath, readPromotionRecord } from "../decisions/promotionRecord";
 import { reportAwsFailure } from "../aws/singleRegion";
 import { DEFAULT_THRESHOLD, REPORT_ORDER, Severity } from "../decisions/severity";
-import { BuildTarget, resolveBuildTarget } from "../target";
-import { defineCommand, flags } from "../../cli";
+import { BuildTarget, loadPromotingStack, resolveBuildTarget } from "../target";
+import { defineCommand, flags, UsageError } from "../../cli";
+import { recordedGateCommand } from "./recordedGate";
 import { buildVersionFlag, jsonFlag, maxSeverityFlag, imageFlag, stackFlag } from "../options";
 
 export function readAllowlist(context: CommandContext): AllowlistEntry[] {
@@ -130,8 +131,18 @@ export const gateCommandLine = defineCommand({
     flags: {
         stack: stackFlag, image: imageFlag, version: buildVersionFlag, maxSeverity: maxSeverityFlag, json: jsonFlag,
         pinnedBy: flags.text("<stack>", "judge the build of the AMI that promoting stack pins (promoteFrom.amiId), at its image.version; " +
-            "a forced promotion of that AMI (its promotion record) passes with a warning. What CI runs before prod's `up`"),
+            "a forced promotion of that AMI (its promotion record) passes with a warning; re-judges today's findings and allow-list"),
+        recorded: flags.boolean("judge the promoting --stack's committed promotion record instead (its verdict, or a reviewed --force), " +
+            "offline: what CI runs before prod's `up`. Exit 0 with \"nothing to deploy\" before the first promotion"),
     },
-    run: (flags, { context, loadStack }: ImagesEnvironment) => gateCommand(resolveBuildTarget({ command: "gate", ...flags }, loadStack),
-        { threshold: flags.maxSeverity ?? DEFAULT_THRESHOLD, json: flags.json }, context),
+    run: (flags, { context, loadStack }: ImagesEnvironment) => {
+        if (flags.recorded) {
+            const extra = [["--version", flags.version], ["--pinned-by", flags.pinnedBy], ["--max-severity", flags.maxSeverity]].filter(([, value]) => value !== undefined);
+            if (extra.length > 0) throw new UsageError(`gate --recorded judges the promotion as recorded; ${extra.map(([flag]) => flag).join(", ")} do(es) not apply`);
+            if (flags.stack === undefined) throw new UsageError("gate --recorded needs the promoting stack: --stack prod");
+            return recordedGateCommand(loadPromotingStack(flags.stack, loadStack), { json: flags.json }, context);
+        }
+        return gateCommand(resolveBuildTarget({ command: "gate", ...flags }, loadStack),
+            { threshold: flags.maxSeverity ?? DEFAULT_THRESHOLD, json: flags.json }, context);
+    },
 });

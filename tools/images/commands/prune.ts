@@ -9,6 +9,7 @@ import { GoldenImage } from "../decisions/goldenImage";
 import { findUsage } from "../aws/inUse";
 import { findGoldenImages } from "../aws/inventory";
 import { planPrune, PrunedImage } from "../decisions/prunePlan";
+import { keptForRollback, RollbackTarget, rollbackTargets } from "../decisions/rollbackTargets";
 import { atStackVersion, mergeUsage } from "../decisions/usage";
 import { acrossRegions, describeFailures } from "../aws/regions";
 import { shortDate } from "../table";
@@ -21,6 +22,8 @@ export interface PruneSettings {
     apply: boolean;
     /** Where the JSON report goes; default `reports/prune-<timestamp>.json`. */
     reportFile?: string;
+    /** Also Image Builder's own builds, by the lifecycle's rules (age and count); default: the lifecycle's alone. */
+    includeImageBuilder?: boolean;
     /** Print the report on stdout as JSON instead of the table, and no progress. */
     json?: boolean;
 }
@@ -55,7 +58,9 @@ export interface RegionPruneReport {
 export async function pruneCommand(target: ImageTarget, settings: PruneSettings, context: CommandContext): Promise<number> {
     const startedAt = context.now();
     const quiet: CommandContext = { ...context, progress: progressFor(context, settings.json === true) };
-    const outcomes = await acrossRegions(target.regions, region => pruneRegion(region, target, settings.apply, quiet));
+    // Read before any AWS call: an unreadable stack file could hide a pin.
+    const rollback = rollbackTargets(context.files);
+    const outcomes = await acrossRegions(target.regions, region => pruneRegion(region, target, settings, rollback, quiet));
     const reports = outcomes.flatMap(outcome => (outcome.ok ? [outcome.value] : []));
     const failedRegions = outcomes.flatMap(outcome => (outcome.ok ? [] : [{ region: outcome.region, error: outcome.error }]));
 
@@ -69,6 +74,8 @@ export async function pruneCommand(target: ImageTarget, settings: PruneSettings,
         name: target.name,
         keep: target.keep,
         launchedWithinDays: target.launchedWithinDays,
+        imageBuilder: settings.includeImageBuilder ? { include: true, deleteAfterDays: target.deleteAfterDays } : { include: false },
+        rollbackTargets: rollback,
         regions: reports,
         failedRegions,
     };
@@ -81,7 +88,14 @@ export async function pruneCommand(target: ImageTarget, settings: PruneSettings,
     return failures.length > 0 ? ExitCode.regionFailed : ExitCode.ok;
 }
 
-async function pruneRegion(region: string, target: ImageTarget, apply: boolean, context: CommandContext): Promise<RegionPruneReport> {
+async function pruneRegion(
+    region: string,
+    target: ImageTarget,
+    settings: PruneSettings,
+    rollback: RollbackTarget[],
+    context: CommandContext,
+): Promise<RegionPruneReport> {
+    const { apply } = settings;
     const clients = context.clientsFor(region);
     context.progress(`${region}: reading ${target.name} images…`);
     const family = await findGoldenImages(clients.ec2, region, target.name, context.progress);
@@ -95,7 +109,12 @@ async function pruneRegion(region: string, target: ImageTarget, apply: boolean, 
         warn: message => context.stderr(`${region}: warning: ${message}`),
     });
     const current = target.stack !== undefined && target.version !== undefined ? atStackVersion(images, target.stack, target.version) : {};
-    const plan = planPrune(images, mergeUsage(usage, current), target.keep, family.filter(image => !images.includes(image)));
+    const pinnedOrRecorded = keptForRollback(images.map(image => image.imageId), rollback);
+    const plan = planPrune(images, mergeUsage(usage, current, pinnedOrRecorded), target.keep, family.filter(image => !images.includes(image)), {
+        include: settings.includeImageBuilder === true,
+        deleteAfterDays: target.deleteAfterDays,
+        now: context.now(),
+    });
     const pruned: PrunedRecord[] = [];
     // One image at a time: deletes are few, and a slow steady pace keeps clear of EC2's rate limits.
     for (const [index, candidate] of plan.prune.entries()) {
@@ -167,8 +186,8 @@ function recordOf({ imageId, name, version, createdAt, state }: GoldenImage): Im
 
 function renderPrune(target: ImageTarget, apply: boolean, reports: RegionPruneReport[]): string[] {
     const lines = [apply
-        ? `prune ${target.name}: keeping the ${target.keep} newest available images per stack and every image in use.`
-        : `prune ${target.name} (dry run, nothing changed; add --apply to act): keeping the ${target.keep} newest available images per stack and every image in use.`];
+        ? `prune ${target.name}: keeping the ${target.keep} newest available images per stack, every image in use, pinned or named by a current promotion record.`
+        : `prune ${target.name} (dry run, nothing changed; add --apply to act): keeping the ${target.keep} newest available images per stack, every image in use, pinned or named by a current promotion record.`];
     for (const report of reports) {
         const removed = apply ? "deregistered" : "would deregister";
         lines.push(`${report.region}: keeps ${report.kept.length}, ${removed} ${report.pruned.filter(p => !apply || p.deregistered).length}` +
@@ -192,18 +211,21 @@ function messageOf(error: unknown): string {
 
 export const pruneCommandLine = defineCommand({
     name: "prune",
-    summary: "deregister images beyond the newest --keep per stack, and their snapshots; never an image in use. Dry run unless --apply",
+    summary: "deregister images beyond the newest --keep per stack, and their snapshots; never an image in use, pinned by a stack, " +
+        "or named by a current promotion record (the promoted AMI and the previous one, the rollback target). Dry run unless --apply",
     flags: {
         stack: stackFlag, image: imageFlag, regions: regionsFlag, name: nameFlag,
         keep: flags.wholeNumber("<n>", "newest available images kept per stack (default: lifecycle.keepAtLeast, else 3)", 1),
         launchedWithin: launchedWithinFlag, ssmPath: ssmPathFlag,
+        includeImageBuilder: flags.boolean("also Image Builder's own builds (the lifecycle policy's otherwise), only those beyond --keep " +
+            "and older than lifecycle.deleteAfterDays"),
         apply: flags.boolean("really deregister and delete (default: dry run)"),
         report: flags.value("<file>", "where to write the JSON report (default reports/prune-<timestamp>.json)", reportPath),
         json: jsonFlag,
     },
     run: (flags, { context, loadStack }: ImagesEnvironment) => pruneCommand(
         resolveTarget({ command: "prune", ...flags }, loadStack),
-        { apply: flags.apply, reportFile: flags.report, json: flags.json }, context),
+        { apply: flags.apply, includeImageBuilder: flags.includeImageBuilder, reportFile: flags.report, json: flags.json }, context),
 });
 
 /** A report path that can be written: not a directory, so the run does not fail after its deletions. */

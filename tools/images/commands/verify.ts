@@ -6,7 +6,11 @@ import { findGoldenImages, inspectImages, readVolumePermissions } from "../aws/i
 import { jsonFlag, nameFlag, regionsFlag, imageFlag, stackFlag, UsageError } from "../options";
 import { acrossRegions, describeFailures } from "../aws/regions";
 import { ImageTarget, resolveTarget } from "../target";
-import { defineCommand, flags } from "../../cli";
+import { defineCommand, flags, UsageError as FlagError } from "../../cli";
+import { GetParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { PUBLISHED_IDS_PATH } from "../aws/inUse";
+import { awsCall } from "../aws/awsErrors";
+import * as fs from "fs";
 
 export interface RegionVerdict {
     region: string;
@@ -15,7 +19,11 @@ export interface RegionVerdict {
     drift: Drift[];
 }
 
-export async function verifyCommand(target: ImageTarget, output: { json: boolean }, context: CommandContext): Promise<number> {
+export async function verifyCommand(
+    target: ImageTarget,
+    output: { json: boolean; /** `pulumi stack output --json`: its amiIds are what each region's parameter must hold. */ stackOutputs?: { amiIds?: Record<string, string> } },
+    context: CommandContext,
+): Promise<number> {
     const { stack, version, sharing } = target;
     if (stack === undefined || version === undefined || sharing === undefined) {
         throw new UsageError("verify compares AWS with a stack's configuration: pass --stack <name>");
@@ -36,6 +44,21 @@ export async function verifyCommand(target: ImageTarget, output: { json: boolean
         }
         const otherStacksAtVersion = image ? [] : family.filter(candidate => candidate.version === version && !madeByStack(candidate, target.name, stack));
         const drift = findDrift({ region, stack, name: target.name, version, sharing, requiredTags: target.requiredTags, homeRegion, otherStacksAtVersion }, inspected);
+        const expectedAmi = output.stackOutputs?.amiIds?.[region] ?? image?.imageId;
+        if (expectedAmi !== undefined) {
+            // The program's name for it (components/RegionalImage.ts imageParameterName).
+            const parameter = `${PUBLISHED_IDS_PATH}/${target.name}/${stack}/ami-id`;
+            const published = await publishedImage(context.clientsFor(region).ssm, parameter);
+            const source = output.stackOutputs?.amiIds?.[region] !== undefined ? "the stack output amiIds says" : "verify judged the stack's image at its version";
+            if (published !== expectedAmi) {
+                drift.push({
+                    region, imageId: expectedAmi, kind: "ssm-parameter",
+                    detail: `SSM parameter ${parameter} holds ${published ?? "nothing (it does not exist)"}, but ${source} ${expectedAmi}. ` +
+                        "AWS validates aws:ec2:image parameters asynchronously: just after an update the old value can still be read, so run verify " +
+                        `again in a minute; if it stays, a new value failed validation (aws ssm get-parameter-history --name ${parameter} --region ${region}): run the stack's pulumi up`,
+                });
+            }
+        }
         return { region, image: image && { imageId: image.imageId, name: image.name, createdAt: image.createdAt }, drift };
     });
     const verdicts = outcomes.flatMap(outcome => (outcome.ok ? [outcome.value] : []));
@@ -49,6 +72,12 @@ export async function verifyCommand(target: ImageTarget, output: { json: boolean
     failures.forEach(context.stderr);
     if (verdicts.some(verdict => verdict.drift.length > 0)) return ExitCode.problemsFound;
     return failures.length > 0 ? ExitCode.regionFailed : ExitCode.ok;
+}
+
+/** The parameter's value, or undefined when it does not exist (GetParameters lists it as invalid, no error). */
+async function publishedImage(ssm: SSMClient, name: string): Promise<string | undefined> {
+    const answer = await awsCall("ssm:GetParameters", () => ssm.send(new GetParametersCommand({ Names: [name] })));
+    return answer.Parameters?.find(parameter => parameter.Name === name)?.Value;
 }
 
 function renderVerdicts(target: ImageTarget, version: string, verdicts: RegionVerdict[], unchecked: number): string {
@@ -69,6 +98,24 @@ export const verifyCommandLine = defineCommand({
     flags: {
         stack: stackFlag, image: imageFlag, regions: regionsFlag, name: nameFlag, json: jsonFlag,
         requireTags: flags.list("<a,b>", "tags that must be present and non-empty (default Name,Owner,Environment,Version)"),
+        outputs: flags.value("<file>", "`pulumi stack output --json` saved to a file: each region's SSM parameter must hold its amiIds entry " +
+            "(default: the image verify judges)", readStackOutputs),
     },
-    run: (flags, { context, loadStack }: ImagesEnvironment) => verifyCommand(resolveTarget({ command: "verify", ...flags }, loadStack), { json: flags.json }, context),
+    run: (flags, { context, loadStack }: ImagesEnvironment) => verifyCommand(resolveTarget({ command: "verify", ...flags }, loadStack),
+        { json: flags.json, stackOutputs: flags.outputs }, context),
 });
+
+/** `pulumi stack output --json` saved to a file, checked before any AWS call. */
+function readStackOutputs(file: string, flag: string): { amiIds: Record<string, string> } {
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(fs.readFileSync(file, "utf8"));
+    } catch (error) {
+        throw new FlagError(`${flag} ${file}: expected the JSON of \`pulumi stack output --json\` (${error instanceof Error ? error.message : String(error)})`);
+    }
+    const amiIds = (parsed as { amiIds?: unknown } | null)?.amiIds;
+    if (typeof amiIds !== "object" || amiIds === null || Object.values(amiIds).some(value => typeof value !== "string")) {
+        throw new FlagError(`${flag} ${file}: expected an amiIds object of region → AMI id, as the stack exports it`);
+    }
+    return { amiIds: amiIds as Record<string, string> };
+}

@@ -12,7 +12,8 @@ export type DriftKind =
     | "missing-principal"
     | "missing-tag"
     | "no-deprecation"
-    | "missing-volume-permission";
+    | "missing-volume-permission"
+    | "ssm-parameter";
 
 export interface Drift {
     region: string;

@@ -8,8 +8,12 @@
 //   rolled back to) and go unless in use;
 // - a pruned image's snapshots are deleted too, except any snapshot a kept image also uses, or an
 //   image prune was not asked to consider (another stack's, with --stack); one that several pruned
-//   images share goes with the last of them.
-import { environmentOf, GoldenImage, newestFirst, snapshotIdsOf } from "./goldenImage";
+//   images share goes with the last of them;
+// - Image Builder's own builds (tagged Ec2ImageBuilderArn) belong to the stack's lifecycle policy and are
+//   left alone; asked explicitly (`imageBuilder.include`), prune applies the lifecycle's own rules to them:
+//   one goes only when it is beyond the newest `keep` *and* older than `deleteAfterDays`, never by count alone.
+import { BUILD_ARN_TAG } from "../aws/imageBuilds";
+import { environmentOf, GoldenImage, newestFirst, snapshotIdsOf, timeOf } from "./goldenImage";
 import { ImageUsage } from "./usage";
 
 export interface KeptImage {
@@ -29,22 +33,51 @@ export interface PrunePlan {
 }
 
 const LEFT_ALONE_STATES = new Set(["pending", "transient", "deregistered"]);
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** What prune does with Image Builder's own builds. */
+export interface ImageBuilderRule {
+    /** Prune them at all (`--include-image-builder`); otherwise the lifecycle policy alone does. */
+    include: boolean;
+    /** The lifecycle's `deleteAfterDays`: a build younger than this is kept. */
+    deleteAfterDays: number;
+    now: Date;
+}
+
+export function isImageBuilderBuild(image: GoldenImage): boolean {
+    return (image.tags[BUILD_ARN_TAG] ?? "") !== "";
+}
 
 /** `leftAlone`: images read but not considered (other stacks'): never pruned, and their snapshots never deleted. */
-export function planPrune(images: GoldenImage[], usage: ImageUsage, keep: number, leftAlone: GoldenImage[] = []): PrunePlan {
+export function planPrune(
+    images: GoldenImage[],
+    usage: ImageUsage,
+    keep: number,
+    leftAlone: GoldenImage[] = [],
+    imageBuilder: ImageBuilderRule = { include: false, deleteAfterDays: 0, now: new Date(0) },
+): PrunePlan {
     if (!Number.isInteger(keep) || keep < 1) throw new Error(`keep must be a whole number of at least 1, got ${keep}`);
     const plan: PrunePlan = { keep: [], prune: [] };
     for (const group of groupBy(images, environmentOf).values()) {
         let newestKept = 0;
         for (const image of [...group].sort(newestFirst)) {
             const reasons: string[] = [];
+            const build = isImageBuilderBuild(image);
             if (LEFT_ALONE_STATES.has(image.state)) {
                 reasons.push(`${image.state}: left alone`);
+            } else if (build && !imageBuilder.include) {
+                reasons.push("Image Builder's build: the stack's lifecycle policy deletes it (--include-image-builder to prune it by the same rules)");
             } else if (image.state === "available" && newestKept < keep) {
                 newestKept += 1;
                 reasons.push(`newest ${newestKept} of ${keep}`);
             }
             reasons.push(...(usage[image.imageId] ?? []).map(reason => `in use: ${reason}`));
+            if (reasons.length === 0 && build) {
+                const ageDays = Math.floor((imageBuilder.now.getTime() - timeOf(image.createdAt)) / DAY_MS);
+                if (ageDays < imageBuilder.deleteAfterDays) {
+                    reasons.push(`Image Builder's build, ${ageDays} days old: like the lifecycle, kept until ${imageBuilder.deleteAfterDays} days (lifecycle.deleteAfterDays)`);
+                }
+            }
             if (reasons.length > 0) plan.keep.push({ image, reasons });
             else plan.prune.push({ image, snapshotIds: snapshotIdsOf(image) });
         }

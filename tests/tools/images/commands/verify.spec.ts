@@ -1,4 +1,7 @@
 import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { DescribeImagesCommand } from "@aws-sdk/client-ec2";
 import { runCli } from "../../../../tools/images/cli";
 import { ExitCode } from "../../../../tools/images/context";
@@ -16,8 +19,11 @@ function matchingRegion(options: Partial<AmiOptions> = {}): RegionWorld {
             goldenAmi("ami-00000002", { created: CREATED, version: "1.4.0", ...options }),
         ],
         launchPermissions: { "ami-00000002": [{ UserId: PROD_ACCOUNT }] },
+        parameters: [{ Name: PARAMETER, Value: "ami-00000002", DataType: "aws:ec2:image" }],
     };
 }
+
+const PARAMETER = "/golden-ami/al2023-base/dev/ami-id";
 
 async function verify(worlds: Record<string, RegionWorld>, flags: string[] = []) {
     const aws = fakeAws(worlds);
@@ -27,6 +33,15 @@ async function verify(worlds: Record<string, RegionWorld>, flags: string[] = [])
 }
 
 describe("images verify", () => {
+    it("with --outputs, checks each region's SSM parameter against the stack output's amiIds", async () => {
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "golden-ami-outputs-")), "outputs.json");
+        fs.writeFileSync(file, JSON.stringify({ amiIds: { "us-east-1": "ami-00000002", "us-west-2": "ami-00000009" } }));
+        const { exitCode, output } = await verify({ "us-east-1": matchingRegion(), "us-west-2": matchingRegion() }, ["--outputs", file]);
+        assert.strictEqual(exitCode, ExitCode.problemsFound);
+        assert.match(output, /DRIFT {2}us-west-2 .*\n\s+- ssm-parameter: SSM parameter \/golden-ami\/al2023-base\/dev\/ami-id holds ami-00000002, but the stack output amiIds says ami-00000009/);
+        assert.match(output, /ok {5}us-east-1 /);
+    });
+
     it("passes, exit 0, when every region holds the stack's image as configured", async () => {
         const { exitCode, output } = await verify({ "us-east-1": matchingRegion(), "us-west-2": matchingRegion() });
         assert.strictEqual(exitCode, ExitCode.ok, output);
@@ -37,6 +52,11 @@ describe("images verify", () => {
     const drifts: [string, (world: RegionWorld) => void, RegExp][] = [
         ["no image at the configured version", world => { world.images = world.images!.slice(0, 1); },
             /DRIFT {2}us-west-2:\n\s+- missing: no image of al2023-base at version 1\.4\.0/],
+        ["an SSM parameter that still holds the previous image (aws:ec2:image values are validated asynchronously)",
+            world => { world.parameters = [{ Name: PARAMETER, Value: "ami-00000001" }]; },
+            /- ssm-parameter: SSM parameter \/golden-ami\/al2023-base\/dev\/ami-id holds ami-00000001, but verify judged the stack's image at its version ami-00000002\. AWS validates aws:ec2:image parameters asynchronously/],
+        ["no SSM parameter at all", world => { world.parameters = []; },
+            /- ssm-parameter: SSM parameter \/golden-ami\/al2023-base\/dev\/ami-id holds nothing \(it does not exist\)/],
         ["an image that is not available", world => { world.images![1] = goldenAmi("ami-00000002", { created: CREATED, state: "failed" }); },
             /- not-available: state is failed, expected available/],
         ["an unencrypted EBS mapping", world => {

@@ -151,4 +151,28 @@ describe("images: recent launches count as use", () => {
         assert.deepStrictEqual(mergeUsage({ "ami-00000001": ["a"] }, { "ami-00000001": ["b"], "ami-00000002": ["c"] }),
             { "ami-00000001": ["a", "b"], "ami-00000002": ["c"] });
     });
+
+    describe("Image Builder's own builds", () => {
+        const build = (imageId: string, created: string) =>
+            goldenImage(imageId, { created, tags: { Ec2ImageBuilderArn: `arn:aws:imagebuilder:us-east-1:111111111111:image/al2023-base-dev/1.4.0/${imageId.slice(-1)}` } });
+        const builds = [
+            build("ami-00000001", "2026-01-01T04:00:00.000Z"),
+            build("ami-00000002", "2026-02-01T04:00:00.000Z"),
+            build("ami-00000003", "2026-05-20T04:00:00.000Z"),
+            build("ami-00000004", "2026-05-25T04:00:00.000Z"),
+        ];
+
+        it("are left to the lifecycle policy unless prune is asked to include them", () => {
+            const plan = planPrune(builds, {}, 1, [], { include: false, deleteAfterDays: 90, now: NOW });
+            assert.deepStrictEqual(pruned(plan), []);
+            assert.strictEqual(plan.keep.length, 4);
+        });
+
+        it("when included, go only beyond the newest N *and* older than deleteAfterDays, never by count alone", () => {
+            const plan = planPrune(builds, {}, 1, [], { include: true, deleteAfterDays: 90, now: NOW });
+            // 2026-06-01: January's and February's are past 90 days; May 20th's is beyond the newest 1 but only 12 days old.
+            assert.deepStrictEqual(pruned(plan), ["ami-00000001", "ami-00000002"]);
+            assert.match(plan.keep.find(entry => entry.image.imageId === "ami-00000003")!.reasons.join("; "), /12 days old: like the lifecycle, kept until 90 days/);
+        });
+    });
 });

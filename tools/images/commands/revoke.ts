@@ -1,0 +1,297 @@
+// `revoke`: takes back access the stack's `golden-ami:sharing` no longer gives, on every image of the stack
+// (current and retained versions) in every region, and the KMS grants on the stack's keys. Dry run unless
+// --apply. `pulumi up` keeps launch and snapshot permissions when they leave the program (retainOnDelete:
+// a rollback needs them on retained versions), so removing a principal takes `up` and then this command;
+// CI runs both. A region that could not be read whole is skipped whole: nothing there is changed.
+import { EC2Client, LaunchPermission, ModifyImageAttributeCommand, ModifySnapshotAttributeCommand } from "@aws-sdk/client-ec2";
+import { awsCall } from "../aws/awsErrors";
+import { findStackKeys, imageKeyAlias, listKeyGrants, revokeKeyGrant } from "../aws/keyGrants";
+import { findGoldenImages, readLaunchPermissions, readVolumePermissions } from "../aws/inventory";
+import { acrossRegions, describeFailures, mapWithLimit } from "../aws/regions";
+import { CommandContext, ExitCode, ImagesEnvironment, progressFor } from "../context";
+import { madeByStack, snapshotIdsOf } from "../decisions/goldenImage";
+import {
+    describePrincipal,
+    GrantDecision,
+    ImageAccess,
+    ImageRevocation,
+    LaunchPrincipal,
+    lossesByPrincipal,
+    planRevocation,
+    PUBLIC_GROUP,
+} from "../decisions/revokePlan";
+import { defineCommand, flags, UsageError } from "../../cli";
+import { jsonFlag, regionsFlag, stackFlag } from "../options";
+import { ImageTarget, resolveTarget } from "../target";
+
+export interface RevokeSettings {
+    apply: boolean;
+    json: boolean;
+    /** Where the JSON report goes; default `reports/revoke-<timestamp>.json`. */
+    reportFile?: string;
+}
+
+export interface RevokedImage extends ImageRevocation {
+    /** What was really removed (with --apply); a failure leaves the rest untouched and is listed in errors. */
+    removed: boolean;
+    errors: string[];
+}
+
+export interface RevokedGrant {
+    keyArn: string;
+    grantId: string;
+    granteePrincipal?: string;
+    operations: string[];
+    reason: string;
+    revoked: boolean;
+    error?: string;
+}
+
+export interface RegionRevokeReport {
+    region: string;
+    imagesChecked: number;
+    imagesUnchanged: number;
+    images: RevokedImage[];
+    keys: string[];
+    grants: RevokedGrant[];
+    /** Grants kept because the grantee may belong to a listed organization or OU. */
+    undecidedGrants: RevokedGrant[];
+    grantsKept: number;
+    /** Who loses what here: principal → launch permissions on images, snapshot reads, grants. */
+    losses: Losses;
+}
+
+type Losses = ReturnType<typeof lossesByPrincipal>;
+
+const IMAGE_CALLS_IN_FLIGHT = 4;
+
+export async function revokeCommand(target: ImageTarget, settings: RevokeSettings, context: CommandContext): Promise<number> {
+    const { stack, sharing } = target;
+    if (stack === undefined || sharing === undefined) {
+        throw new UsageError("revoke reconciles the stack's images with its golden-ami:sharing: pass --stack <name>");
+    }
+    const startedAt = context.now();
+    const progress = progressFor(context, settings.json);
+    const outcomes = await acrossRegions(target.regions, region => revokeRegion(region, target, stack, settings.apply, context, progress));
+    const reports = outcomes.flatMap(outcome => (outcome.ok ? [outcome.value] : []));
+    const failedRegions = outcomes.flatMap(outcome => (outcome.ok ? [] : [{ region: outcome.region, error: outcome.error }]));
+    const report = {
+        command: "revoke",
+        mode: settings.apply ? "apply" : "dry-run",
+        startedAt: startedAt.toISOString(),
+        finishedAt: context.now().toISOString(),
+        stack,
+        name: target.name,
+        sharing,
+        losses: lossesOf(reports),
+        regions: reports,
+        failedRegions,
+    };
+    const reportFile = settings.reportFile ?? `reports/revoke-${startedAt.toISOString().replace(/[:.]/g, "-")}.json`;
+    context.writeReport(reportFile, JSON.stringify(report, null, 2));
+    if (settings.json) context.stdout(JSON.stringify(report, null, 2));
+    else context.stdout([...renderRevoke(target, settings.apply, reports, report.losses), `Report: ${reportFile}`].join("\n"));
+    const failures = describeFailures(outcomes);
+    failures.forEach(context.stderr);
+    const failedChanges = reports.some(
+        region => region.images.some(image => image.errors.length > 0) || region.grants.some(grant => grant.error !== undefined),
+    );
+    if (failedChanges) return ExitCode.problemsFound;
+    return failures.length > 0 ? ExitCode.regionFailed : ExitCode.ok;
+}
+
+async function revokeRegion(
+    region: string,
+    target: ImageTarget,
+    stack: string,
+    apply: boolean,
+    context: CommandContext,
+    progress: (line: string) => void,
+): Promise<RegionRevokeReport> {
+    const clients = context.clientsFor(region);
+    progress(`${region}: reading ${target.name} images…`);
+    const family = await findGoldenImages(clients.ec2, region, target.name, progress);
+    // Every version the stack made, retained ones included: access to an old image is access all the same.
+    const images = family.filter(image => madeByStack(image, target.name, stack));
+    progress(`${region}: reading who may launch and copy ${images.length} images…`);
+    const access = await mapWithLimit(images, IMAGE_CALLS_IN_FLIGHT, async (image): Promise<ImageAccess> => ({
+        image,
+        launchPermissions: await readLaunchPermissions(clients.ec2, image.imageId),
+        volumePermissions: await readVolumePermissions(clients.ec2, snapshotIdsOf(image)),
+    }));
+    progress(`${region}: reading the grants on the stack's keys…`);
+    const keys = await findStackKeys(clients.kms, clients.ec2, imageKeyAlias(stack, target.name), images.flatMap(snapshotIdsOf));
+    const grants = (await Promise.all(keys.map(key => listKeyGrants(clients.kms, key)))).flat();
+    const plan = planRevocation(target.sharing!, access, grants);
+
+    const revokedImages: RevokedImage[] = [];
+    for (const image of plan.images) {
+        revokedImages.push(apply ? await removeImageAccess(clients.ec2, region, image, context) : { ...image, removed: false, errors: [] });
+    }
+    const revokedGrants: RevokedGrant[] = [];
+    for (const decision of plan.revokeGrants) {
+        const record = grantRecord(decision);
+        if (apply) {
+            try {
+                await revokeKeyGrant(clients.kms, decision.grant);
+                record.revoked = true;
+                context.stderr(`${region}: revoked grant ${decision.grant.grantId} on ${decision.grant.keyArn} (${decision.grant.granteePrincipal})`);
+            } catch (error) {
+                record.error = messageOf(error);
+            }
+        }
+        revokedGrants.push(record);
+    }
+    return {
+        region,
+        imagesChecked: images.length,
+        imagesUnchanged: plan.unchangedImages,
+        images: revokedImages,
+        keys,
+        grants: revokedGrants,
+        undecidedGrants: plan.undecidedGrants.map(grantRecord),
+        grantsKept: plan.keptGrants,
+        losses: lossesByPrincipal(plan),
+    };
+}
+
+/** One ModifyImageAttribute for the image's launch permissions, then one ModifySnapshotAttribute per snapshot. */
+async function removeImageAccess(ec2: EC2Client, region: string, image: ImageRevocation, context: CommandContext): Promise<RevokedImage> {
+    const record: RevokedImage = { ...image, removed: false, errors: [] };
+    if (image.launch.length > 0) {
+        try {
+            await awsCall("ec2:ModifyImageAttribute", () =>
+                ec2.send(
+                    new ModifyImageAttributeCommand({
+                        ImageId: image.imageId,
+                        LaunchPermission: { Remove: image.launch.map(launchPermissionOf) },
+                    }),
+                ),
+            );
+            context.stderr(`${region}: ${image.imageId}: removed the launch permission of ${image.launch.map(describePrincipal).join(", ")}`);
+        } catch (error) {
+            record.errors.push(`${image.imageId}: ${messageOf(error)}`);
+        }
+    }
+    for (const [snapshotId, readers] of Object.entries(image.snapshots)) {
+        const accounts = readers.filter(reader => reader !== PUBLIC_GROUP);
+        const groups = readers.filter(reader => reader === PUBLIC_GROUP);
+        try {
+            await awsCall("ec2:ModifySnapshotAttribute", () =>
+                ec2.send(
+                    new ModifySnapshotAttributeCommand({
+                        SnapshotId: snapshotId,
+                        Attribute: "createVolumePermission",
+                        OperationType: "remove",
+                        ...(accounts.length > 0 && { UserIds: accounts }),
+                        ...(groups.length > 0 && { GroupNames: ["all"] }),
+                    }),
+                ),
+            );
+            context.stderr(`${region}: ${snapshotId}: removed read access (createVolumePermission) of ${readers.join(", ")}`);
+        } catch (error) {
+            record.errors.push(`${snapshotId}: ${messageOf(error)}`);
+        }
+    }
+    record.removed = record.errors.length === 0;
+    return record;
+}
+
+function launchPermissionOf(principal: LaunchPrincipal): LaunchPermission {
+    switch (principal.kind) {
+        case "account":
+            return { UserId: principal.id };
+        case "organization":
+            return { OrganizationArn: principal.id };
+        case "organizational-unit":
+            return { OrganizationalUnitArn: principal.id };
+        case "group":
+            return { Group: "all" };
+    }
+}
+
+function grantRecord({ grant, reason }: GrantDecision): RevokedGrant {
+    return { keyArn: grant.keyArn, grantId: grant.grantId, granteePrincipal: grant.granteePrincipal, operations: grant.operations, reason, revoked: false };
+}
+
+/** Who loses access, summed over the regions read: principal → images, snapshots and grants. */
+function lossesOf(reports: RegionRevokeReport[]): Losses {
+    const total: Losses = {};
+    for (const report of reports) {
+        for (const [who, losses] of Object.entries(report.losses)) {
+            const entry = (total[who] ??= { images: 0, snapshots: 0, grants: 0 });
+            entry.images += losses.images;
+            entry.snapshots += losses.snapshots;
+            entry.grants += losses.grants;
+        }
+    }
+    return total;
+}
+
+function renderRevoke(target: ImageTarget, apply: boolean, reports: RegionRevokeReport[], losses: Losses): string[] {
+    const sharing = target.sharing!;
+    const listed = [
+        ...[...sharing.accounts, ...sharing.promotingAccounts].map(account => `account ${account}`),
+        ...sharing.organizationArns.map(arn => `organization ${arn}`),
+        ...sharing.organizationalUnitArns.map(arn => `OU ${arn}`),
+    ];
+    const lines = [
+        `revoke ${target.stack} (${target.name})${apply ? "" : " (dry run, nothing changed; add --apply to act)"}: ` +
+            `golden-ami:sharing lists ${listed.length > 0 ? listed.join(", ") : "nobody"}; everyone else loses access to every image of the stack.`,
+    ];
+    const verb = apply ? "removed" : "would remove";
+    for (const report of reports) {
+        lines.push(
+            `${report.region}: ${report.imagesChecked} images checked, ${report.images.length} with access to take back; ` +
+                `${report.keys.length} key(s), ${report.grants.length} grant(s) to revoke, ${report.grantsKept} kept`,
+        );
+        for (const image of report.images) {
+            const what = [
+                ...(image.launch.length > 0 ? [`launch: ${image.launch.map(describePrincipal).join(", ")}`] : []),
+                ...Object.entries(image.snapshots).map(([snapshotId, readers]) => `read ${snapshotId}: ${readers.join(", ")}`),
+            ];
+            const state = !apply ? verb : image.errors.length > 0 ? "FAILED" : verb;
+            lines.push(`  ${state.padEnd(13)}${image.imageId}  ${image.version ?? "?"}  ${what.join("; ")}`);
+            for (const error of image.errors) lines.push(`      error: ${error}`);
+        }
+        for (const grant of report.grants) {
+            const state = !apply ? "would revoke" : grant.error ? "FAILED" : "revoked";
+            lines.push(`  ${state.padEnd(13)}grant ${grant.grantId} on ${grant.keyArn} to ${grant.granteePrincipal}: ${grant.reason}`);
+            if (grant.error) lines.push(`      error: ${grant.error}`);
+        }
+        for (const grant of report.undecidedGrants) {
+            lines.push(
+                `  ${"kept".padEnd(13)}grant ${grant.grantId} on ${grant.keyArn} to ${grant.granteePrincipal}: ${grant.reason}; ` +
+                    `if it is not, revoke it: aws kms revoke-grant --key-id ${grant.keyArn} --grant-id ${grant.grantId}`,
+            );
+        }
+    }
+    const entries = Object.entries(losses).sort(([left], [right]) => left.localeCompare(right));
+    if (entries.length === 0) lines.push("Nobody loses access: only the listed principals have any.");
+    for (const [who, loss] of entries) {
+        lines.push(
+            `${who} ${apply ? "lost" : "loses"} access: launch of ${loss.images} image(s), read of ${loss.snapshots} snapshot(s), ${loss.grants} KMS grant(s)`,
+        );
+    }
+    return lines;
+}
+
+function messageOf(error: unknown): string {
+    return error instanceof Error ? error.message : String(error);
+}
+
+export const revokeCommandLine = defineCommand({
+    name: "revoke",
+    summary:
+        "take back access golden-ami:sharing no longer gives: launch permissions, snapshot read access and KMS grants of unlisted " +
+        "principals, on every image of the stack (all versions) in every region. Dry run unless --apply; CI runs it with --apply after each pulumi up",
+    flags: {
+        stack: stackFlag,
+        regions: regionsFlag,
+        apply: flags.boolean("really remove (default: dry run)"),
+        report: flags.text("<file>", "where to write the JSON report (default reports/revoke-<timestamp>.json)"),
+        json: jsonFlag,
+    },
+    run: (flags, { context, loadStack }: ImagesEnvironment) =>
+        revokeCommand(resolveTarget({ command: "revoke", ...flags }, loadStack), { apply: flags.apply, json: flags.json, reportFile: flags.report }, context),
+});
