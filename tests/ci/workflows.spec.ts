@@ -178,7 +178,9 @@ describe("CI workflows", () => {
         const steps: Step[] = workflow.jobs.bump.steps;
         const runs = steps.map(step => step.run ?? "");
         assert.ok(runs.some(run => /npm run -s patch-due -- --stack dev --max-age-days/.test(run)));
-        assert.ok(runs.includes("npm run -s lock -- --stack dev --bump patch"));
+        const bump = steps.find(step => (step.run ?? "").includes("npm run -s lock -- --stack dev --image \"$image\" --bump patch"));
+        assert.ok(bump, "one bump per image that is due");
+        assert.match(JSON.stringify(bump), /steps\.due\.outputs\.images/, "over the images patch-due found due");
         const pullRequest = steps.find(step => step.uses?.startsWith("peter-evans/create-pull-request@"));
         assert.match(pullRequest?.uses ?? "", /@v\d+$/, "pinned to a major version");
         assert.deepStrictEqual(String(pullRequest?.with?.["add-paths"]).trim().split("\n"), ["Pulumi.dev.yaml", "image-versions.lock.json"]);

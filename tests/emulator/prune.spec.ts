@@ -17,7 +17,7 @@ const VERSIONS = ["1.0.0", "1.1.0", "1.2.0", "1.3.0", "1.4.0"];
 
 const DEV: RawStackConfig = {
     "aws:region": HOME,
-    image: { name: FAMILY, version: "1.4.0", baseImage: "ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64" },
+    images: { [FAMILY]: { version: "1.4.0", baseImage: "ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64" } },
     sharing: { promotingAccounts: [PROD_ACCOUNT] },
     // Only the newest by count (nothing was launched): what keeps older images is the promotions.
     lifecycle: { deprecateAfterDays: 30, deleteAfterDays: 90, keepAtLeast: 1, keepIfLaunchedWithinDays: 14 },
@@ -29,13 +29,13 @@ const loadDev: StackLoader = stack => parseStackConfig(DEV, stack);
 function repositoryAfterPromotion(images: Record<string, SeededImage>, promoted: string, previous: string) {
     const stackFile = (config: Record<string, unknown>) => stringify({ config });
     return memoryFiles({
-        "Pulumi.dev.yaml": stackFile({ "aws:region": HOME, "golden-ami:image": DEV.image }),
+        "Pulumi.dev.yaml": stackFile({ "aws:region": HOME, "golden-ami:images": DEV.images }),
         "Pulumi.prod.yaml": stackFile({
             "aws:region": HOME,
-            "golden-ami:image": { name: FAMILY, version: promoted },
-            "golden-ami:promoteFrom": { account: "123456789012", region: HOME, amiId: images[promoted].imageId, stack: "dev" },
+            "golden-ami:images": { [FAMILY]: { version: promoted } },
+            "golden-ami:promoteFrom": { account: "123456789012", region: HOME, amiIds: { [FAMILY]: images[promoted].imageId }, stack: "dev" },
         }),
-        [`promotions/prod/${promoted}.json`]: JSON.stringify({
+        [`promotions/prod/${FAMILY}/${promoted}.json`]: JSON.stringify({
             stack: "prod",
             version: promoted,
             amiId: images[promoted].imageId,
@@ -107,7 +107,7 @@ describe("images prune after bumps, promotions and a rollback (EC2 emulator)", f
         assert.deepStrictEqual(await registeredImageIds(clients), survivors);
         assert.match(
             afterRollback.stdout.join("\n"),
-            new RegExp(`keep\\s+${target.imageId}\\s+1\\.2\\.0 .*pinned by prod \\(promoteFrom\\.amiId in Pulumi\\.prod\\.yaml\\)`),
+            new RegExp(`keep\\s+${target.imageId}\\s+1\\.2\\.0 .*pinned by prod \\(promoteFrom\\.amiIds\\.al2023-base in Pulumi\\.prod\\.yaml\\)`),
         );
     });
 

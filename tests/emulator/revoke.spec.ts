@@ -15,12 +15,12 @@ const REMOVED = "333333333333";
 const ORGANIZATION = "arn:aws:organizations::555555555555:organization/o-a1b2c3d4e5";
 const REMOVED_OU = "arn:aws:organizations::555555555555:ou/o-a1b2c3d4e5/ou-ab12-removed1";
 const REGIONS = ["us-east-1", "us-west-2"];
-const ALIAS = `alias/golden-ami/dev/${FAMILY}`;
+const ALIAS = "alias/golden-ami/dev";
 
 function stackWith(sharing: Record<string, string[]>): StackLoader {
     const raw: RawStackConfig = {
         "aws:region": "us-east-1",
-        image: { name: FAMILY, version: "1.4.0", baseImage: "ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64" },
+        images: { [FAMILY]: { version: "1.4.0", baseImage: "ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64" } },
         regions: ["us-west-2"],
         sharing,
         tags: { Owner: "platform-team" },

@@ -20,6 +20,8 @@ export interface PatchDue {
     due: boolean;
     version: string;
     reasons: string[];
+    /** The images due a patch build: what the patch workflow bumps, one `npm run lock -- --image <name> --bump patch` each. */
+    dueImages?: string[];
 }
 
 interface LockedVersion {
@@ -53,6 +55,7 @@ export async function patchDue(stack: string, maxAgeDays: number, ssm: Pick<SSMC
     const images = imageName === undefined ? config.images : [imageNamed(config, imageName)];
     const lock = readVersionLock(path.join(root, VERSION_LOCK_FILE));
     const results: PatchDue[] = [];
+    const dueImages: string[] = [];
     for (const image of images) {
         const locked = lock[lockKey(image)];
         if (!locked) {
@@ -66,9 +69,10 @@ export async function patchDue(stack: string, maxAgeDays: number, ssm: Pick<SSMC
             if (!current) throw new Error(`SSM parameter ${name} has no value`);
         }
         const decided = decide(image.version, locked, current, now, maxAgeDays);
+        if (decided.due) dueImages.push(image.name);
         results.push(images.length === 1 ? decided : { ...decided, version: `${image.name} ${image.version}`, reasons: decided.reasons.map(reason => `${image.name}: ${reason}`) });
     }
-    return { due: results.some(result => result.due), version: results.map(result => result.version).join(", "), reasons: results.flatMap(result => result.reasons) };
+    return { due: results.some(result => result.due), version: results.map(result => result.version).join(", "), reasons: results.flatMap(result => result.reasons), dueImages };
 }
 
 /** Where the answer goes besides stdout: $GITHUB_OUTPUT in a workflow. */
@@ -104,7 +108,7 @@ export const patchDueCommandLine = defineCommand({
         output.stdout(json ? JSON.stringify(result, null, 2)
             : result.due ? `A patch build of ${result.version} is due: ${result.reasons.join("; ")}` : `No patch build due: ${result.version} is on the current base image and recent enough.`);
         if (environment.githubOutput) {
-            fs.appendFileSync(environment.githubOutput, `due=${result.due}\nreason=${result.reasons.join("; ").replace(/\n/g, " ")}\n`);
+            fs.appendFileSync(environment.githubOutput, `due=${result.due}\nimages=${(result.dueImages ?? []).join(" ")}\nreason=${result.reasons.join("; ").replace(/\n/g, " ")}\n`);
         }
         return ExitCode.ok;
     },

@@ -173,7 +173,7 @@ describe("npm run plan -- --diff, when the program refuses its config", () => {
             return snapshot(root, "dev", { now: CLOCK, preview: true });
         });
         assert.ok(run.error, "the program must refuse a version that is not locked");
-        assert.match(run.error.message, /golden-ami:image\.version 9\.9\.9 of al2023-base is not in image-versions\.lock\.json: run `npm run lock/);
+        assert.match(run.error.message, /golden-ami:images\.al2023-base\.version 9\.9\.9 is not in image-versions\.lock\.json: run `npm run lock/);
         assert.doesNotMatch(run.error.message, /promises were still active/);
     });
 });

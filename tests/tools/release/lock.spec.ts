@@ -51,7 +51,7 @@ describe("npm run lock", () => {
             ...dependencies(root),
             resolveBaseImage: async () => { throw new Error("Could not load credentials from any providers"); },
         };
-        await assert.rejects(lockVersion({ stack: "dev", bump: "minor" }, noCredentials), /Could not load credentials/);
+        await assert.rejects(lockVersion({ stack: "dev", image: "al2023-base", bump: "minor" }, noCredentials), /Could not load credentials/);
         assert.deepStrictEqual(files.map(file => fs.readFileSync(path.join(root, file), "utf8")), before);
         assert.deepStrictEqual(fs.readdirSync(root).filter(file => file.endsWith(".tmp")), [], "no temporary file is left behind");
     });

@@ -6,9 +6,9 @@ import { awsCall, awsErrorCode, collectPages } from "./awsErrors";
 import { chunks, MAX_FILTER_VALUES } from "./inventory";
 import { KeyGrant } from "../decisions/revokePlan";
 
-/** The alias the program gives the stack's image key in every region (components/ImageKey.ts). */
-export function imageKeyAlias(stack: string, imageName: string): string {
-    return `alias/golden-ami/${stack}/${imageName}`;
+/** The alias of the key the program gives every image of the stack in a region (index.ts, components/ImageKey.ts). */
+export function imageKeyAlias(stack: string): string {
+    return `alias/golden-ami/${stack}`;
 }
 
 /**

@@ -21,8 +21,8 @@ import {
     PUBLIC_GROUP,
 } from "../decisions/revokePlan";
 import { defineCommand, flags, UsageError } from "../../cli";
-import { jsonFlag, regionsFlag, stackFlag } from "../options";
-import { ImageTarget, resolveTarget } from "../target";
+import { imageFlag, jsonFlag, regionsFlag, stackFlag } from "../options";
+import { ImageTarget, resolveTarget, StackLoader } from "../target";
 
 export interface RevokeSettings {
     apply: boolean;
@@ -120,7 +120,7 @@ async function revokeRegion(
         volumePermissions: await readVolumePermissions(clients.ec2, snapshotIdsOf(image)),
     }));
     progress(`${region}: reading the grants on the stack's keys…`);
-    const keys = await findStackKeys(clients.kms, clients.ec2, imageKeyAlias(stack, target.name), images.flatMap(snapshotIdsOf));
+    const keys = await findStackKeys(clients.kms, clients.ec2, imageKeyAlias(stack), images.flatMap(snapshotIdsOf));
     const grants = (await Promise.all(keys.map(key => listKeyGrants(clients.kms, key)))).flat();
     const plan = planRevocation(target.sharing!, access, grants);
 
@@ -287,11 +287,30 @@ export const revokeCommandLine = defineCommand({
         "principals, on every image of the stack (all versions) in every region. Dry run unless --apply; CI runs it with --apply after each pulumi up",
     flags: {
         stack: stackFlag,
+        image: imageFlag,
         regions: regionsFlag,
         apply: flags.boolean("really remove (default: dry run)"),
         report: flags.text("<file>", "where to write the JSON report (default reports/revoke-<timestamp>.json)"),
         json: jsonFlag,
     },
-    run: (flags, { context, loadStack }: ImagesEnvironment) =>
-        revokeCommand(resolveTarget({ command: "revoke", ...flags }, loadStack), { apply: flags.apply, json: flags.json, reportFile: flags.report }, context),
+    run: async (flags, { context, loadStack }: ImagesEnvironment) => {
+        // Without --image, every image of the catalog: access to any of them is access all the same.
+        const images = flags.image !== undefined || flags.stack === undefined ? [flags.image] : imageNamesOf(flags.stack, loadStack);
+        let exitCode: number = ExitCode.ok;
+        for (const image of images) {
+            const reportFile = flags.report === undefined || images.length === 1 ? flags.report : flags.report.replace(/(\.json)?$/, `-${image}$1`);
+            const code = await revokeCommand(resolveTarget({ command: "revoke", ...flags, image }, loadStack), { apply: flags.apply, json: flags.json, reportFile }, context);
+            exitCode = Math.max(exitCode, code);
+        }
+        return exitCode;
+    },
 });
+
+function imageNamesOf(stack: string, loadStack: StackLoader): (string | undefined)[] {
+    try {
+        return loadStack(stack).images.map(image => image.name);
+    } catch {
+        // resolveTarget reports the stack file's problem with the usual message.
+        return [undefined];
+    }
+}

@@ -8,8 +8,8 @@ import { FAMILY, memoryFiles, recordingContext } from "../fixtures";
 const PIN = "ami-0123456789abcdef0";
 const PROD: RawStackConfig = {
     "aws:region": "us-east-1",
-    image: { name: FAMILY, version: "1.4.1", baseImage: "ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64" },
-    promoteFrom: { account: "111111111111", region: "us-east-1", amiId: PIN, stack: "dev" },
+    images: { [FAMILY]: { version: "1.4.1", baseImage: "ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64" } },
+    promoteFrom: { account: "111111111111", region: "us-east-1", amiIds: { [FAMILY]: PIN }, stack: "dev" },
     tags: { Owner: "platform-team" },
 };
 const loadProd: StackLoader = stack => parseStackConfig(PROD, stack);
@@ -43,40 +43,41 @@ async function gate(files: Record<string, string>) {
 
 describe("images gate --recorded (what CI runs before prod's up)", () => {
     it("passes the promotion as recorded, although an allow-list entry it relied on has expired since: expiry was judged when promoting", async () => {
-        const { exitCode, output } = await gate({ "promotions/prod/1.4.1.json": record() });
+        const { exitCode, output } = await gate({ [`promotions/prod/${FAMILY}/1.4.1.json`]: record() });
         assert.strictEqual(exitCode, ExitCode.ok);
         assert.match(output, /PASS: ami-0123456789abcdef0 passed the gate when it was promoted to prod \(2026-05-01/);
     });
 
     it("passes a reviewed forced promotion and says why it went out", async () => {
-        const { exitCode, output } = await gate({ "promotions/prod/1.4.1.json": record({ gate: { passed: false }, forced: { reason: "hotfix for INC-42" } }) });
+        const { exitCode, output } = await gate({ [`promotions/prod/${FAMILY}/1.4.1.json`]: record({ gate: { passed: false }, forced: { reason: "hotfix for INC-42" } }) });
         assert.strictEqual(exitCode, ExitCode.ok);
         assert.match(output, /failed the gate but was promoted with --force, reviewed with the record: "hotfix for INC-42"/);
     });
 
     it("fails a record of a failed gate without --force", async () => {
-        const { exitCode, output } = await gate({ "promotions/prod/1.4.1.json": record({ gate: { passed: false, blocking: ["CVE-2026-9999 (CRITICAL)"] } }) });
+        const { exitCode, output } = await gate({ [`promotions/prod/${FAMILY}/1.4.1.json`]: record({ gate: { passed: false, blocking: ["CVE-2026-9999 (CRITICAL)"] } }) });
         assert.strictEqual(exitCode, ExitCode.problemsFound);
         assert.match(output, /FAIL: .*records a failed gate and no --force reason: blocking CVE-2026-9999 \(CRITICAL\)/);
     });
 
     it("fails a pin changed by hand: the record names another AMI, or there is no record at the pinned version", async () => {
-        const other = await gate({ "promotions/prod/1.4.1.json": record({ amiId: "ami-0fedcba9876543210" }) });
+        const other = await gate({ [`promotions/prod/${FAMILY}/1.4.1.json`]: record({ amiId: "ami-0fedcba9876543210" }) });
         assert.strictEqual(other.exitCode, ExitCode.problemsFound);
         assert.match(other.output, /the pin was changed without a promotion/);
-        const missing = await gate({ "promotions/prod/1.4.0.json": record({ version: "1.4.0" }) });
+        const missing = await gate({ [`promotions/prod/${FAMILY}/1.4.0.json`]: record({ version: "1.4.0" }) });
         assert.strictEqual(missing.exitCode, ExitCode.problemsFound);
-        assert.match(missing.output, /promotions\/prod\/1\.4\.1\.json is missing or not JSON: Pulumi\.prod\.yaml was edited by hand/);
+        assert.match(missing.output, /promotions\/prod\/al2023-base\/1\.4\.1\.json is missing or not JSON: Pulumi\.prod\.yaml was edited by hand/);
     });
 
     it("before the first promotion, says the pin is the stack file's example and that there is nothing to deploy, without failing", async () => {
         const recording = recordingContext(noAws, memoryFiles({}));
         const exitCode = await runCli(["gate", "--recorded", "--stack", "prod", "--json"], recording.context, loadProd);
         assert.strictEqual(exitCode, ExitCode.ok);
-        const verdict = JSON.parse(recording.stdout.join("\n")) as { deployable: boolean; notYetPromoted: boolean; reason: string };
+        const verdict = JSON.parse(recording.stdout.join("\n")) as { deployable: boolean; notYetPromoted: boolean; images: { reason: string }[] };
         assert.strictEqual(verdict.deployable, false);
         assert.strictEqual(verdict.notYetPromoted, true);
-        assert.match(verdict.reason, /ami-0123456789abcdef0 is the stack file's example/);
+        assert.strictEqual(verdict.images.length, 1, "one verdict per image of the stack");
+        assert.match(verdict.images[0].reason, /ami-0123456789abcdef0 is the stack file's example/);
     });
 
     it("refuses flags that re-judge the scan, before reading anything", async () => {
