@@ -10,6 +10,7 @@ import { parsePlanOptions, PLAN_USAGE, PlanOptions, PlanUsageError } from "./opt
 import { PolicyVerdict, runPackOverProgram } from "../engine/policyRunner";
 import { exitCodeOf, renderPolicies } from "./verdicts";
 import { RESOURCE_TYPES } from "../engine/resourceTypes";
+import { ComponentResources, componentResourcesOf, isPulumiInternal, totalOf } from "./componentResources";
 import { missingPolicyConfig, readStackConfig, REPO_ROOT, StackFileError } from "../engine/stackFile";
 
 export const PLACEHOLDER_NOTE = "Offline plan: no cloud was called. Ids, ARNs and other values AWS would compute are placeholders.";
@@ -33,7 +34,12 @@ export interface Plan {
     build?: { recipe: string; baseImage: string; components: string[]; cadence: string; lifecycle: string; network: string; notifications: string };
     promotedFrom?: { version: string; account: string; region: string; amiId: string; stack?: string };
     regions: RegionPlan[];
+    /** AWS resources the program declares itself, by type. */
     resourceCounts: Record<string, number>;
+    /** Components that make resources the mocks cannot see (awsx's VPC), each with what it makes. */
+    componentResources: ComponentResources[];
+    /** Pulumi's own resources (providers, creation timestamps): nothing in AWS. */
+    internalResources: number;
     /** Monthly list prices of what is easy to miss: NAT gateways, instances, KMS keys. */
     costs?: CostEstimate;
     policies: PolicyVerdict[];
@@ -45,7 +51,7 @@ export interface Plan {
 export async function planStack(stack: string, options: Pick<RunOptions, "config" | "now"> = {}): Promise<Plan> {
     const run = await runProgram(stack, { ...options, preview: true });
     if (run.error) {
-        return { stack, note: PLACEHOLDER_NOTE, regions: [], resourceCounts: {}, policies: [], mandatoryFailures: 1, error: run.error.message };
+        return { stack, note: PLACEHOLDER_NOTE, regions: [], resourceCounts: {}, componentResources: [], internalResources: 0, policies: [], mandatoryFailures: 1, error: run.error.message };
     }
     const policies = await runPackOverProgram(run, stack);
     return {
@@ -55,6 +61,8 @@ export async function planStack(stack: string, options: Pick<RunOptions, "config
         promotedFrom: describePromotion(run),
         regions: regionsOf(run).map(region => describeRegion(run, region)),
         resourceCounts: countByType(run.resources),
+        componentResources: componentResourcesOf(run.resources, resource => resource.region ?? fleetRegionOf(run, resource)),
+        internalResources: run.resources.filter(resource => resource.custom && isPulumiInternal(resource.type)).length,
         costs: estimateCosts(run),
         policies,
         mandatoryFailures: policies.filter(verdict => verdict.level === "mandatory" && verdict.violations.length > 0).length,
@@ -132,9 +140,16 @@ function describeRegion(run: ProgramRun, region: string): RegionPlan {
     };
 }
 
+/** A fleet VPC is in the region of the group that runs in its subnets. */
+function fleetRegionOf(run: ProgramRun, vpc: DeclaredResource): string | undefined {
+    const subnets = new Set<string>([...(vpc.state.privateSubnetIds ?? []), ...(vpc.state.publicSubnetIds ?? [])]);
+    return run.resources.find(group => group.type === T.autoScalingGroup
+        && (group.inputs.vpcZoneIdentifiers ?? []).some((subnet: string) => subnets.has(subnet)))?.region;
+}
+
 function countByType(resources: DeclaredResource[]): Record<string, number> {
     const counts: Record<string, number> = {};
-    for (const resource of resources.filter(r => r.custom)) counts[resource.type] = (counts[resource.type] ?? 0) + 1;
+    for (const resource of resources.filter(r => r.custom && !isPulumiInternal(r.type))) counts[resource.type] = (counts[resource.type] ?? 0) + 1;
     return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
 }
 
@@ -172,8 +187,16 @@ export function renderPlan(plan: Plan): string {
         }
         lines.push("");
     }
-    const total = Object.values(plan.resourceCounts).reduce((sum, count) => sum + count, 0);
-    lines.push(`${total} resources:`, ...Object.entries(plan.resourceCounts).map(([type, count]) => `  ${String(count).padStart(4)}  ${type}`), "");
+    const own = totalOf(plan.resourceCounts);
+    const inComponents = plan.componentResources.reduce((sum, component) => sum + totalOf(component.resources), 0);
+    lines.push(`${own + inComponents} resources in AWS${inComponents ? ` (${own} declared by the program, ${inComponents} by the components it uses)` : ""}:`,
+        ...Object.entries(plan.resourceCounts).map(([type, count]) => `  ${String(count).padStart(4)}  ${type}`));
+    for (const component of plan.componentResources) {
+        lines.push(`  ${String(totalOf(component.resources)).padStart(4)}  ▸ ${component.title} ${component.name} (${component.type}${component.region ? `, ${component.region}` : ""}):`,
+            ...Object.entries(component.resources).map(([type, count]) => `        ${String(count).padStart(4)}  ${type}`));
+    }
+    if (plan.internalResources > 0) lines.push(`  plus ${plan.internalResources} of Pulumi's own (providers, creation timestamps), which make nothing in AWS`);
+    lines.push("");
     if (plan.costs) lines.push("Monthly costs that are easy to miss:", ...renderCosts(plan.costs), "");
     lines.push(...renderPolicies(plan.stack, plan.policies));
     return lines.join("\n");
