@@ -14,8 +14,11 @@ import { repoFilesAt } from "./repoFiles";
 import { DEFAULT_THRESHOLD } from "./decisions/severity";
 import { loadPromotionStacks, loadStackFile, resolveBuildTarget, resolveTarget, StackLoader } from "./target";
 import { verifyCommand } from "./commands/verify";
+import { abortableSleep, WATCH_DEFAULTS, watchCommand, WatchContext } from "./commands/watch";
+import { watchClientFactory } from "./aws/buildProgress";
+import { watchTargetOf } from "./target";
 
-export async function runCli(argv: string[], context: CommandContext, loadStack: StackLoader = loadStackFile): Promise<number> {
+export async function runCli(argv: string[], context: CommandContext, loadStack: StackLoader = loadStackFile, watchContext: () => WatchContext = terminalWatchContext): Promise<number> {
     try {
         const options = parseOptions(argv);
         if (options === "help") {
@@ -28,6 +31,8 @@ export async function runCli(argv: string[], context: CommandContext, loadStack:
                 return await gateCommand(resolveBuildTarget(options, loadStack), { threshold, json: options.json }, context);
             case "manifest":
                 return await manifestCommand(resolveBuildTarget(options, loadStack), { json: options.json, write: options.write }, context);
+            case "watch":
+                return await watchCommand(watchTargetOf(options.stack!, loadStack), { ...WATCH_DEFAULTS, ...(options.timeoutMinutes && { timeoutMinutes: options.timeoutMinutes }) }, watchContext());
             case "promote":
                 return await promoteCommand({
                     ...loadPromotionStacks(options, loadStack),
@@ -74,6 +79,20 @@ export function terminalContext(streams: TerminalStreams = process): CommandCont
             fs.writeFileSync(file, `${contents}\n`);
         },
         files: repoFilesAt(REPO_ROOT),
+    };
+}
+
+/** Real clients, the terminal, and Ctrl-C ending the watch. */
+export function terminalWatchContext(): WatchContext {
+    const interrupt = new AbortController();
+    process.once("SIGINT", () => interrupt.abort());
+    return {
+        clientsFor: watchClientFactory(),
+        write: text => process.stdout.write(text),
+        isTTY: process.stdout.isTTY === true,
+        now: () => new Date(),
+        sleep: abortableSleep,
+        signal: interrupt.signal,
     };
 }
 

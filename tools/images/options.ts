@@ -2,7 +2,7 @@
 import { parseArgs } from "util";
 import { isSeverity, SEVERITIES, Severity } from "./decisions/severity";
 
-export const COMMANDS = ["list", "verify", "prune", "gate", "manifest", "promote"] as const;
+export const COMMANDS = ["list", "verify", "prune", "gate", "manifest", "promote", "watch"] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface CliOptions {
@@ -29,6 +29,8 @@ export interface CliOptions {
     force: boolean;
     reason?: string;
     write: boolean;
+    /** watch: give up after this many minutes. */
+    timeoutMinutes?: number;
 }
 
 /** Bad flags or config: the user has to change the command line or the stack file. */
@@ -54,6 +56,9 @@ Commands:
   promote  pin a promoting stack (prod) to the first available build of --version of the --from
            stack: edits Pulumi.<stack>.yaml, writes promotions/<stack>/<version>.json and the manifest.
            Runs the gate first. Roll back by promoting an earlier version
+  watch    follow the running build of every image of a building stack: each phase and step (build,
+           test, distribution, scan) with its elapsed time; on failure the failing step's log and its
+           last lines. Exit 0 when AVAILABLE, 1 on FAILED or CANCELLED, 3 when --timeout passes
 
 Flags:
   --stack <name>           read Pulumi.<name>.yaml for regions, image name, version, sharing, tags, keep
@@ -79,6 +84,7 @@ Flags:
   --from <stack>           promote: the building stack whose image is pinned (e.g. dev)
   --dry-run                promote: print what would be written, write nothing
   --force --reason <text>  promote: pin an image that fails the gate; the reason is recorded
+  --timeout <minutes>      watch: give up after this long (default 300)
   --help                   this text
 
 Exit codes: 0 all well, 1 drift found, a gate failed, no build found or a prune action failed,
@@ -92,6 +98,7 @@ const FLAGS_OF: Record<Command, string[]> = {
     gate: ["stack", "version", "max-severity", "json", "pinned-by"],
     manifest: ["stack", "version", "json", "write"],
     promote: ["stack", "from", "version", "max-severity", "dry-run", "force", "reason"],
+    watch: ["stack", "timeout"],
 };
 
 const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
@@ -131,7 +138,9 @@ export function parseOptions(argv: string[]): CliOptions | "help" {
         force: values.force === true,
         reason: nonEmpty("--reason", values.reason),
         write: values.write === true,
+        timeoutMinutes: values.timeout === undefined ? undefined : wholeNumber("--timeout", values.timeout, 1),
     };
+    if (options.command === "watch" && options.stack === undefined) throw new UsageError("watch follows a building stack's build: pass --stack <name>, e.g. --stack dev");
     if (options.command === "promote") checkPromote(options);
     return options;
 }
@@ -192,6 +201,7 @@ function parseFlags(argv: string[]) {
                 force: { type: "boolean" },
                 reason: { type: "string" },
                 write: { type: "boolean" },
+                timeout: { type: "string" },
                 help: { type: "boolean", short: "h" },
             },
         });

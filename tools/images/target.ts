@@ -6,6 +6,7 @@ import { readStackConfig } from "../engine/stackFile";
 import { DEFAULT_REQUIRED_TAGS } from "./decisions/drift";
 import { recipeNameOf } from "./aws/imageBuilds";
 import { CliOptions, UsageError } from "./options";
+import type { WatchTarget } from "./commands/watch";
 
 export interface ImageTarget {
     stack?: string;
@@ -152,4 +153,19 @@ export function loadPromotionStacks(options: CliOptions, loadStack: StackLoader 
             `golden-ami:image.name must be the same in both stack files`);
     }
     return { source, target };
+}
+
+/** What `images watch` follows: every image of a building stack, in its home region. */
+export function watchTargetOf(stack: string, loadStack: StackLoader = loadStackFile): WatchTarget {
+    const config = readStack(stack, loadStack);
+    if (config.promoteFrom !== undefined) {
+        throw new UsageError(`watch: stack ${stack} promotes (golden-ami:promoteFrom) and never builds; watch the building stack it promotes from, e.g. --stack dev`);
+    }
+    const catalog = (config as unknown as { images?: Array<{ name: string; version: string }> }).images;
+    const images = Array.isArray(catalog) ? catalog : [config.image];
+    return {
+        stack,
+        region: config.homeRegion,
+        images: images.map(image => ({ image: image.name, recipeName: recipeNameOf(image.name, stack), version: image.version })),
+    };
 }

@@ -1,0 +1,99 @@
+// `images watch --stack dev`: follows the stack's running build(s) until each ends. Polls Image Builder
+// every few seconds within an overall deadline; Ctrl-C stops it. On a terminal the status redraws in
+// place; otherwise only lines that changed are printed, one by one.
+import { BuildView, exitCodeOfVerdict, overallVerdict, renderBuilds, Verdict } from "../decisions/buildProgress";
+import { AwsCallError } from "../aws/awsErrors";
+import { ExitCode } from "../context";
+import { readBuildView, WatchClients, WatchedImage, withFailureLog } from "../aws/buildProgress";
+
+export interface WatchTarget {
+    stack: string;
+    region: string;
+    images: WatchedImage[];
+}
+
+export interface WatchOptions {
+    /** The watch gives up after this long (exit 3): the build's own create timeout is 4 hours. */
+    timeoutMinutes: number;
+    intervalSeconds: number;
+}
+
+export const WATCH_DEFAULTS: WatchOptions = { timeoutMinutes: 300, intervalSeconds: 15 };
+
+export interface WatchContext {
+    clientsFor: (region: string) => WatchClients;
+    /** Writes text as is (no newline added). */
+    write: (text: string) => void;
+    /** A terminal: redraw in place. */
+    isTTY: boolean;
+    now: () => Date;
+    /** Resolves after the delay, or at once when `signal` aborts. */
+    sleep: (milliseconds: number, signal: AbortSignal) => Promise<void>;
+    /** Aborted by Ctrl-C (SIGINT). */
+    signal: AbortSignal;
+}
+
+/** Exit code when interrupted (128 + SIGINT), as shells expect. */
+export const INTERRUPTED = 130;
+
+export async function watchCommand(target: WatchTarget, options: WatchOptions, context: WatchContext): Promise<number> {
+    const clients = context.clientsFor(target.region);
+    const deadline = context.now().getTime() + options.timeoutMinutes * 60_000;
+    let shown: string[] = [];
+    const show = (lines: string[]) => {
+        if (context.isTTY) {
+            // Up to the first line drawn, clear to the end of the screen, draw again.
+            context.write(`${shown.length > 0 ? `\x1b[${shown.length}F\x1b[J` : ""}${lines.join("\n")}\n`);
+        } else {
+            const changed = lines.filter((line, index) => shown[index] !== line);
+            if (changed.length > 0) context.write(`${changed.map(line => `${context.now().toISOString().slice(11, 19)} ${line}`).join("\n")}\n`);
+        }
+        shown = lines;
+    };
+    let builds: BuildView[] = [];
+    let verdict: Verdict = "missing";
+    while (!context.signal.aborted) {
+        try {
+            builds = await Promise.all(target.images.map(image => readBuildView(clients.imageBuilder, image)));
+        } catch (error) {
+            context.write(`${error instanceof AwsCallError ? error.message : String(error)}\n`);
+            return ExitCode.regionFailed;
+        }
+        verdict = overallVerdict(builds);
+        if (verdict === "available" || verdict === "failed" || verdict === "cancelled") {
+            builds = await Promise.all(builds.map(build => withFailureLog(clients, build)));
+            show(renderBuilds(builds, context.now()));
+            context.write(`${summaryOf(verdict, target)}\n`);
+            return exitCodeOfVerdict(verdict);
+        }
+        show(renderBuilds(builds.map(({ raw, ...view }: BuildView & { raw?: unknown }) => view), context.now()));
+        const left = deadline - context.now().getTime();
+        if (left <= 0) break;
+        await context.sleep(Math.min(options.intervalSeconds * 1000, left), context.signal);
+    }
+    if (context.signal.aborted) {
+        context.write(`interrupted: the build goes on in Image Builder; run \`npm run images -- watch --stack ${target.stack}\` again to follow it\n`);
+        return INTERRUPTED;
+    }
+    context.write(`gave up after ${options.timeoutMinutes} minutes: the build is still ${verdict === "missing" ? "not started" : "running"} (--timeout <minutes> to wait longer)\n`);
+    return exitCodeOfVerdict(verdict);
+}
+
+function summaryOf(verdict: Verdict, target: WatchTarget): string {
+    const images = target.images.map(image => `${image.image} ${image.version}`).join(", ");
+    switch (verdict) {
+        case "available": return `AVAILABLE: ${images}`;
+        case "cancelled": return `CANCELLED: a build of ${images} was cancelled`;
+        default: return `FAILED: a build of ${images} failed; the failing step and its log are above`;
+    }
+}
+
+/** Sleeps that Ctrl-C cuts short. */
+export function abortableSleep(milliseconds: number, signal: AbortSignal): Promise<void> {
+    return new Promise(resolve => {
+        if (signal.aborted) return resolve();
+        const timer = setTimeout(() => { signal.removeEventListener("abort", done); resolve(); }, milliseconds);
+        const done = () => { clearTimeout(timer); resolve(); };
+        signal.addEventListener("abort", done, { once: true });
+    });
+}
