@@ -136,7 +136,7 @@ describe("images watch", () => {
         logs.on(GetLogEventsCommand, { logGroupName: "/aws/imagebuilder/al2023-base-dev", logStreamName: "1.4.2/1" }).resolves({ events: [{ message: "stdout: sshd is running" }] });
         const { context, written } = harness();
         assert.strictEqual(await watchCommand(TARGET, { timeoutMinutes: 60, intervalSeconds: 15 }, context), 1);
-        assert.match(written.join(""), /log: CloudWatch Logs \/aws\/imagebuilder\/al2023-base-dev 1\.4\.2\/1\n {4}\| stdout: sshd is running/);
+        assert.match(written.join(""), /log: CloudWatch Logs \/aws\/imagebuilder\/al2023-base-dev 1\.4\.2\/1\n[0-9:]+ {5}\| stdout: sshd is running/);
     });
 
     it("exits non-zero on CANCELLED", async () => {
