@@ -26,7 +26,10 @@ export interface ImageTarget {
     ssmPaths: string[];
 }
 
-/** `unpinned`: a promoting stack nothing was promoted into yet may lack `promoteFrom.amiId` (promote pins it). */
+/**
+ * `unpinned`: a promoting stack nothing was promoted into yet may lack `promoteFrom.amiId`, and one whose
+ * pin is malformed (`amiId: ami-123`, a number) may be repinned: promote overwrites the pin either way.
+ */
 export type StackLoader = (stack: string, options?: { unpinned?: boolean }) => GoldenAmiConfig;
 
 export const loadStackFile: StackLoader = (stack, options) => parseStackFile(stack, undefined, options);
@@ -38,11 +41,16 @@ export const NOT_YET_PINNED = "ami-00000000";
 export function parseStackFile(stack: string, root?: string, options?: { unpinned?: boolean }): GoldenAmiConfig {
     const raw = readStackConfig(stack, root);
     const promoteFrom = raw.promoteFrom;
-    const unpinned = options?.unpinned && typeof promoteFrom === "object" && promoteFrom !== null && !("amiId" in promoteFrom);
+    const unpinned = options?.unpinned && typeof promoteFrom === "object" && promoteFrom !== null && !isAmiId((promoteFrom as { amiId?: unknown }).amiId);
     return parseStackConfig(unpinned ? { ...raw, promoteFrom: { ...promoteFrom, amiId: NOT_YET_PINNED } } : raw, stack);
 }
 
 const KNOWN_REGIONS = new Set<string>(Object.values(Region));
+
+/** The AMI id form the config accepts; anything else in a pin is one promote may overwrite. */
+function isAmiId(value: unknown): boolean {
+    return typeof value === "string" && /^ami-[0-9a-f]{8}([0-9a-f]{9})?$/.test(value);
+}
 
 export function resolveTarget(options: CliOptions, loadStack: StackLoader = loadStackFile): ImageTarget {
     const config = options.stack === undefined ? undefined : readStack(options.stack, loadStack);

@@ -273,4 +273,16 @@ describe("images promote: the first promotion", () => {
         const record = JSON.parse(repo.read("promotions/prod/1.4.1.json"));
         assert.strictEqual(record.previous, undefined, "nothing was pinned before");
     });
+
+    for (const [what, line] of [["a malformed AMI id", "amiId: ami-12345"], ["a number", "amiId: 12345"], ["an empty value", "amiId:"]] as const) {
+        it(`overwrites a malformed pin (${what}) and keeps its neighbours`, async () => {
+            const repo = repository();
+            fs.writeFileSync(path.join(repo.root, "Pulumi.prod.yaml"), PROD_FILE.replace(/\n    amiId: .*\n/, `\n    ${line}\n`));
+            const { exitCode, output, errors } = await promote(PROMOTE_141, buildingAccount(), repo);
+            assert.strictEqual(exitCode, ExitCode.ok, `${output}\n${errors}`);
+            const pinned = parseStackFile("prod", repo.root);
+            assert.deepStrictEqual([pinned.promoteFrom?.amiId, pinned.promoteFrom?.account, pinned.image.version], [AMI_141, "111111111111", "1.4.1"]);
+            assert.strictEqual(JSON.parse(repo.read("promotions/prod/1.4.1.json")).previous, undefined, "a malformed pin is no previous promotion");
+        });
+    }
 });
