@@ -13,9 +13,10 @@ function scratchRepository(): string {
     return root;
 }
 
-function dependencies(root: string, resolved: string[] = []): LockDependencies {
+function dependencies(root: string, resolved: string[] = [], built: string[] = []): LockDependencies {
     return {
         resolveBaseImage: async (parameter, region) => { resolved.push(`${region} ${parameter}`); return "ami-0abcdef1234567890"; },
+        builtImages: async () => built,
         now: () => new Date("2026-12-07T06:00:00.123Z"),
         commit: () => "feedc0de",
         root,
@@ -40,7 +41,7 @@ describe("npm run lock", () => {
         assert.strictEqual(entry.lockedAt, "2026-12-07T06:00:00Z");
     });
 
-    it("never rewrites a locked version with other contents", async () => {
+    it("never rewrites the lock of a version that was built (an AMI carries it) with other contents", async () => {
         const root = scratchRepository();
         await lockVersion({ stack: "dev" }, dependencies(root));
         const lockFile = path.join(root, VERSION_LOCK_FILE);
@@ -48,8 +49,23 @@ describe("npm run lock", () => {
         const key = Object.keys(lock)[0];
         lock[key].recipe.rootVolumeGiB = 8;
         fs.writeFileSync(lockFile, JSON.stringify(lock));
-        await assert.rejects(lockVersion({ stack: "dev" }, dependencies(root)), (error: Error) =>
-            error instanceof LockUsageError && /is locked already with other contents: golden-ami:image\.rootVolumeGiB changed/.test(error.message));
+        await assert.rejects(lockVersion({ stack: "dev" }, dependencies(root, [], ["ami-0000000000000a412"])), (error: Error) =>
+            error instanceof LockUsageError && /is locked already with other contents: golden-ami:image\.rootVolumeGiB changed.*It was built \(ami-0000000000000a412\), so its lock is final: bump the version/.test(error.message));
+        assert.strictEqual(readVersionLock(lockFile)[key].recipe.rootVolumeGiB, 8, "the lock file is left as it was");
+    });
+
+    it("locks a version that was never built again, so a wrong lock does not burn a version number", async () => {
+        const root = scratchRepository();
+        await lockVersion({ stack: "dev", baseImageId: "ami-0000000000000bad0" }, dependencies(root));
+        const lockFile = path.join(root, VERSION_LOCK_FILE);
+        const key = Object.keys(readVersionLock(lockFile))[0];
+        const wrong = readVersionLock(lockFile);
+        wrong[key].recipe.rootVolumeGiB = 8;
+        fs.writeFileSync(lockFile, JSON.stringify(wrong));
+        const relocked = await lockVersion({ stack: "dev", baseImageId: "ami-0abcdef1234567890" }, dependencies(root));
+        assert.strictEqual(relocked.written, true);
+        const entry = readVersionLock(lockFile)[key];
+        assert.deepStrictEqual([entry.baseImageId, entry.recipe.rootVolumeGiB], ["ami-0abcdef1234567890", 20]);
     });
 
     it("locks only building stacks and refuses bad flags", async () => {
