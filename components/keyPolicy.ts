@@ -65,7 +65,7 @@ export function imageKeyPolicy(args: KeyPolicyArgs): { Version: string; Statemen
         usedBy("ServiceLinkedRoles", "*", { StringEquals: { "aws:PrincipalArn": roleArns } }, ["kms:Encrypt"]);
     }
     // A consumer's Auto Scaling group launches the image only once its service-linked role holds a grant on
-    // this key, which the consumer creates itself (README: "Launching a shared image from Auto Scaling").
+    // this key, which the consumer creates itself (docs/operations.md#launching-a-shared-image-from-auto-scaling-consumer-accounts).
     // Such a grant is not "for an AWS resource", so it gets its own statement: for that role only, with
     // the operations Auto Scaling needs.
     const grantsForOwnAutoScaling = (sid: string, principal: string | string[], condition: Statement["Condition"], grantees: string[]) => {

@@ -1,4 +1,4 @@
-// Entry point of `npm run images -- <command> [flags]`. See tools/images/README.md.
+// Entry point of `npm run images -- <command> [flags]`. See docs/images.md.
 import * as fs from "fs";
 import * as path from "path";
 import { REPO_ROOT } from "../engine/stackFile";

@@ -64,7 +64,7 @@ export function explainAwsError(action: string, error: unknown): string {
     }
     if (ACCESS_DENIED.has(name)) {
         return `${action} was denied (${name}): allow it for the identity running the tool ` +
-            `(tools/images/README.md lists every action the tool needs)${detail ? ` — AWS said: ${detail}` : ""}`;
+            `(docs/images.md lists every action the tool needs)${detail ? ` — AWS said: ${detail}` : ""}`;
     }
     if (NOT_ACCEPTED_HERE.has(name)) {
         return `AWS did not accept the credentials for ${action} (${name}): check that the region is enabled ` +
