@@ -1,5 +1,7 @@
 import * as assert from "assert";
-import { DoctorFacts, exitCodeOf, Finding, judge, missingEndpoints, VpcEndpoint } from "../../../tools/doctor/checks";
+import * as fs from "fs";
+import * as path from "path";
+import { DOCS, DoctorFacts, exitCodeOf, Finding, judge, missingEndpoints, VpcEndpoint } from "../../../tools/doctor/checks";
 import { DoctorTarget } from "../../../tools/doctor/target";
 
 const ACCOUNT = "111111111111";
@@ -227,5 +229,16 @@ describe("doctor: verdicts over what was read", () => {
                 assert.match(finding.message, message);
             }
         });
+    });
+
+    it("cites docs anchors that exist", () => {
+        const anchors = Object.values(DOCS);
+        assert.ok(anchors.length > 0);
+        for (const anchor of anchors) {
+            const [file, fragment] = anchor.split("#");
+            const slugs = fs.readFileSync(path.join(__dirname, "../../..", file), "utf8").split("\n").filter(line => /^#{1,6} /.test(line))
+                .map(line => line.replace(/^#+ /, "").toLowerCase().replace(/[^\p{L}\p{N} -]/gu, "").replace(/ /g, "-"));
+            assert.ok(slugs.includes(fragment), `${anchor}: headings are ${slugs.join(", ")}`);
+        }
     });
 });
