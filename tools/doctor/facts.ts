@@ -163,7 +163,7 @@ async function readDeployRole(iam: IAMClient, role: string): Promise<{ facts: Re
     return { facts, ...(arn && { arn }) };
 }
 
-async function readServiceLinkedRole(iam: IAMClient, role: ServiceLinkedRole, account: string, partition: string, deployRole: { arn?: string }): Promise<ServiceLinkedRoleFacts> {
+export async function readServiceLinkedRole(iam: IAMClient, role: ServiceLinkedRole, account: string, partition: string, deployRole: { arn?: string }): Promise<ServiceLinkedRoleFacts> {
     const { name, service } = SERVICE_LINKED_ROLES[role];
     const present = await read("iam:GetRole", async () => {
         try {

@@ -7,13 +7,13 @@ import {
     DescribeRouteTablesCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client, GetImageBlockPublicAccessStateCommand,
     ModifySubnetAttributeCommand, RegisterImageCommand, CreateSnapshotCommand, CreateVolumeCommand,
 } from "@aws-sdk/client-ec2";
-import { CreateRoleCommand, CreateServiceLinkedRoleCommand, IAMClient } from "@aws-sdk/client-iam";
+import { CreateRoleCommand, CreateServiceLinkedRoleCommand, GetRoleCommand, IAMClient, NoSuchEntityException, SimulatePrincipalPolicyCommand } from "@aws-sdk/client-iam";
 import { BatchGetAccountStatusCommand, Inspector2Client } from "@aws-sdk/client-inspector2";
 import { mockClient } from "aws-sdk-client-mock";
 import { DoctorFacts, judge } from "../../../tools/doctor/checks";
 import { DoctorClientFactory, doctorClientFactory } from "../../../tools/doctor/clients";
 import { runDoctor } from "../../../tools/doctor/doctor";
-import { readFacts, readImageBlockPublicAccess, readInspector, readNetwork, readPinnedImage, readRegionOptIn } from "../../../tools/doctor/facts";
+import { readFacts, readImageBlockPublicAccess, readInspector, readNetwork, readPinnedImage, readRegionOptIn, readServiceLinkedRole } from "../../../tools/doctor/facts";
 import { DoctorTarget, workflowSessionSeconds } from "../../../tools/doctor/target";
 import { parseStackFile } from "../../../tools/images/target";
 import { MOTO_ACCOUNT, MotoServer, startMoto } from "../../emulator/motoServer";
@@ -37,7 +37,8 @@ describe("doctor against the EC2 emulator", function () {
     before(async () => {
         moto = await startMoto();
         clientsFor = doctorClientFactory({
-            maxAttempts: 1, retryMode: "standard", connectionTimeoutMs: 2_000, requestTimeoutMs: 10_000,
+            // moto loads a service's data on its first call: generous on a loaded machine.
+            maxAttempts: 1, retryMode: "standard", connectionTimeoutMs: 5_000, requestTimeoutMs: 45_000,
             endpoint: moto.endpoint, credentials: { accessKeyId: "AKIATESTONLY", secretAccessKey: "test-only" },
         });
     });
@@ -175,6 +176,24 @@ describe("doctor against the EC2 emulator", function () {
             const failed = await readInspector(clientsFor("us-east-1").inspector, MOTO_ACCOUNT);
             assert.ok("error" in failed);
             assert.match(failed.error, /inspector2:BatchGetAccountStatus failed \(ACCESS_DENIED\): not allowed/);
+        });
+
+        it("asks IAM's policy simulator whether the deploy role may create a missing service-linked role, for that role's ARN", async () => {
+            const client = new IAMClient({ region: "us-east-1" });
+            const mocked = mockClient(client);
+            try {
+                mocked.on(GetRoleCommand, { RoleName: "AWSServiceRoleForImageBuilder" }).rejects(new NoSuchEntityException({ message: "not found", $metadata: {} }));
+                mocked.on(SimulatePrincipalPolicyCommand).resolves({ EvaluationResults: [{ EvalActionName: "iam:CreateServiceLinkedRole", EvalDecision: "implicitDeny" }] });
+                const facts = await readServiceLinkedRole(client, "imageBuilder", "111111111111", "aws", { arn: "arn:aws:iam::111111111111:role/golden-ami-deploy" });
+                assert.deepStrictEqual(facts, { role: "imageBuilder", present: { value: false }, creatable: { value: false } });
+                const asked = mocked.commandCalls(SimulatePrincipalPolicyCommand);
+                assert.strictEqual(asked.length, 1);
+                assert.deepStrictEqual([asked[0].args[0].input.PolicySourceArn, asked[0].args[0].input.ResourceArns], [
+                    "arn:aws:iam::111111111111:role/golden-ami-deploy", ["arn:aws:iam::111111111111:role/aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder"],
+                ]);
+            } finally {
+                mocked.restore();
+            }
         });
 
         it("reads image block public access and who manages it", async () => {
