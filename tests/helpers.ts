@@ -27,3 +27,12 @@ export function onlyOne(run: ProgramRun, type: string): DeclaredResource {
 export function referencedBy(run: ProgramRun, value: unknown): DeclaredResource | undefined {
     return run.resources.find(resource => resource.custom && (resource.id === value || resource.state.arn === value));
 }
+
+/**
+ * The list, after asserting it is not empty: a check over every item of an empty list passes without
+ * checking anything. Use it wherever a test loops, filters or calls `every` over what it asserts on.
+ */
+export function nonEmpty<T>(items: readonly T[], what: string): readonly T[] {
+    assert.ok(items.length > 0, `expected at least one ${what}, found none: the checks over them would pass without checking anything`);
+    return items;
+}

@@ -4,6 +4,7 @@ import * as path from "path";
 import { validateWorkflow } from "@action-validator/core";
 import { parse } from "yaml";
 import { REPO_ROOT } from "../../tools/engine/stackFile";
+import { nonEmpty } from "../helpers";
 
 const WORKFLOWS = path.join(REPO_ROOT, ".github", "workflows");
 const workflowFiles = fs.readdirSync(WORKFLOWS).filter(file => /\.ya?ml$/.test(file));
@@ -15,7 +16,7 @@ const stepsOf = (file: string): Step[] => Object.values<any>(parse(read(file)).j
 describe("CI workflows", () => {
     it("are valid GitHub Actions workflows (schema and globs, checked by action-validator)", () => {
         assert.deepStrictEqual(workflowFiles.sort(), ["main.yml", "patch.yml", "pull-request.yml"]);
-        for (const file of workflowFiles) {
+        for (const file of nonEmpty(workflowFiles, "workflow file")) {
             assert.deepStrictEqual(validateWorkflow(read(file)).errors, [], `${file} is not a valid workflow`);
         }
     });
@@ -33,8 +34,10 @@ describe("CI workflows", () => {
     });
 
     it("gate every pulumi preview and up with the policy pack and the stack's own policy config", () => {
-        for (const file of workflowFiles) {
+        let pulumiSteps = 0;
+        for (const file of nonEmpty(workflowFiles, "workflow file")) {
             for (const step of stepsOf(file).filter(s => s.uses?.startsWith("pulumi/actions@"))) {
+                pulumiSteps++;
                 const stack = String(step.with?.["stack-name"]).split("/").pop();
                 assert.strictEqual(step.with?.policyPacks, "policy", `${file}: ${step.with?.command} ${stack} without the pack`);
                 const config = String(step.with?.policyPackConfigs);
@@ -42,15 +45,16 @@ describe("CI workflows", () => {
                     `${file}: ${stack} uses ${config}`);
             }
         }
+        assert.ok(pulumiSteps > 0, "the workflows run pulumi/actions");
     });
 
     it("use OIDC for AWS and Pulumi, never long-lived keys", () => {
-        for (const file of workflowFiles) {
+        for (const file of nonEmpty(workflowFiles, "workflow file")) {
             const text = read(file);
             assert.doesNotMatch(text, /AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|PULUMI_ACCESS_TOKEN|secrets\./, `${file} uses a stored secret`);
             assert.doesNotMatch(text, /\d{12}/, `${file} hard-codes an account id`);
             const parsed = parse(text);
-            for (const [name, job] of Object.entries<any>(parsed.jobs)) {
+            for (const [name, job] of nonEmpty(Object.entries<any>(parsed.jobs), `${file} job`)) {
                 const assumesRole = job.steps.some((step: Step) => step.uses?.startsWith("aws-actions/configure-aws-credentials@"));
                 if (assumesRole) assert.strictEqual(job.permissions?.["id-token"], "write", `${file} ${name} needs id-token: write for OIDC`);
             }
@@ -82,7 +86,7 @@ describe("CI workflows", () => {
     it("run on a supported Node.js (22 or later) in every job that sets one up", () => {
         const engines = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")).engines;
         assert.strictEqual(engines?.node, ">=22");
-        for (const file of workflowFiles) {
+        for (const file of nonEmpty(workflowFiles, "workflow file")) {
             const setups = stepsOf(file).filter(step => step.uses?.startsWith("actions/setup-node@"));
             assert.ok(setups.length > 0, `${file} sets up no Node.js`);
             for (const step of setups) assert.ok(Number(step.with?.["node-version"]) >= 22, `${file} runs Node.js ${step.with?.["node-version"]}`);
@@ -93,10 +97,10 @@ describe("CI workflows", () => {
         const allowed: Record<string, string[]> = {
             "id-token": ["write"], contents: ["read", "write"], "pull-requests": ["write"], issues: ["write"],
         };
-        for (const file of workflowFiles) {
+        for (const file of nonEmpty(workflowFiles, "workflow file")) {
             const parsed = parse(read(file));
             assert.deepStrictEqual(parsed.permissions, { contents: "read" }, `${file}: top-level permissions`);
-            for (const [name, job] of Object.entries<any>(parsed.jobs)) {
+            for (const [name, job] of nonEmpty(Object.entries<any>(parsed.jobs), `${file} job`)) {
                 for (const [scope, level] of Object.entries<string>(job.permissions ?? {})) {
                     assert.ok(allowed[scope]?.includes(level), `${file} ${name}: ${scope}: ${level} is more than any job here needs`);
                 }
@@ -137,8 +141,8 @@ describe("CI workflows", () => {
     });
 
     it("pin every action to a major version", () => {
-        for (const file of workflowFiles) {
-            for (const step of stepsOf(file).filter(s => s.uses)) assert.match(step.uses!, /^[\w.-]+\/[\w.-]+@v\d+$/, `${file}: ${step.uses}`);
+        for (const file of nonEmpty(workflowFiles, "workflow file")) {
+            for (const step of nonEmpty(stepsOf(file).filter(s => s.uses), `${file} action step`)) assert.match(step.uses!, /^[\w.-]+\/[\w.-]+@v\d+$/, `${file}: ${step.uses}`);
         }
     });
 });

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { DeclaredResource, ofType, ProgramRun, referencedBy, runStack, TYPES } from "../helpers";
+import { DeclaredResource, nonEmpty, ofType, ProgramRun, referencedBy, runStack, TYPES } from "../helpers";
 import { readStackConfig } from "../../tools/engine/stackFile";
 
 const expectedFleetRegions: Record<string, string[]> = { dev: ["us-east-1"], prod: ["eu-west-1", "us-east-1"] };
@@ -24,23 +24,23 @@ for (const stack of ["dev", "prod"]) {
         it("declares one launch template and one group per fleet region, each in that region's provider", () => {
             assert.deepStrictEqual(templates.map(template => template.region).sort(), expectedFleetRegions[stack]);
             assert.deepStrictEqual(groups.map(group => group.region).sort(), expectedFleetRegions[stack]);
-            for (const group of groups) assert.strictEqual(templateOf(group)?.region, group.region, `${group.name} uses its own region's template`);
+            for (const group of nonEmpty(groups, `${stack} Auto Scaling group`)) assert.strictEqual(templateOf(group)?.region, group.region, `${group.name} uses its own region's template`);
         });
 
         it("puts each template on its own region's copy of the golden image", () => {
             const amiIds = run.outputs.amiIds as Record<string, string>;
-            for (const template of templates) assert.strictEqual(template.inputs.imageId, amiIds[template.region!], `${template.name} image`);
+            for (const template of nonEmpty(templates, `${stack} launch template`)) assert.strictEqual(template.inputs.imageId, amiIds[template.region!], `${template.name} image`);
         });
 
         it("pins each group to its template's numbered latest version, never $Latest or $Default", () => {
-            for (const group of groups) {
+            for (const group of nonEmpty(groups, `${stack} Auto Scaling group`)) {
                 const template = templateOf(group)!;
                 assert.strictEqual(versionOf(group), String(template.state.latestVersion), `${group.name} version`);
             }
         });
 
         it("rolls each group to a new version with a Rolling instance refresh that keeps capacity, without an auto rollback that would restore the new version", () => {
-            for (const group of groups) {
+            for (const group of nonEmpty(groups, `${stack} Auto Scaling group`)) {
                 const refresh = group.inputs.instanceRefresh;
                 assert.strictEqual(refresh.strategy, "Rolling", `${group.name} strategy`);
                 assert.ok(refresh.preferences.minHealthyPercentage >= 50, `${group.name} keeps capacity`);
@@ -54,16 +54,16 @@ for (const stack of ["dev", "prod"]) {
         });
 
         it("requires IMDSv2, with one hop unless containers need two", () => {
-            for (const template of templates) {
+            for (const template of nonEmpty(templates, `${stack} launch template`)) {
                 assert.strictEqual(template.inputs.metadataOptions.httpTokens, "required", `${template.name} IMDSv2`);
                 assert.strictEqual(template.inputs.metadataOptions.httpPutResponseHopLimit, stack === "prod" ? 2 : 1, `${template.name} hop limit`);
             }
         });
 
         it("encrypts every volume with the region's image key and gives no instance a public IP", () => {
-            for (const template of templates) {
+            for (const template of nonEmpty(templates, `${stack} launch template`)) {
                 const amiIds = run.outputs.amiIds as Record<string, string>;
-                for (const mapping of template.inputs.blockDeviceMappings) {
+                for (const mapping of nonEmpty<any>(template.inputs.blockDeviceMappings, `${template.name} block device mapping`)) {
                     assert.strictEqual(mapping.ebs.encrypted, "true", `${template.name} ${mapping.deviceName}`);
                     const key = referencedBy(run, mapping.ebs.kmsKeyId);
                     assert.strictEqual(key?.type, TYPES.kmsKey, `${template.name} uses one of our keys`);
@@ -72,7 +72,7 @@ for (const stack of ["dev", "prod"]) {
                     assert.match(JSON.stringify(policy), /AWSServiceRoleForAutoScaling/, `${template.name}'s key lets Auto Scaling launch encrypted volumes`);
                 }
                 assert.ok(amiIds[template.region!]);
-                for (const networkInterface of template.inputs.networkInterfaces) {
+                for (const networkInterface of nonEmpty<any>(template.inputs.networkInterfaces, `${template.name} network interface`)) {
                     assert.strictEqual(networkInterface.associatePublicIpAddress, "false", `${template.name} public IP`);
                 }
                 assert.ok(template.inputs.iamInstanceProfile.arn, `${template.name} instance profile`);
@@ -81,16 +81,16 @@ for (const stack of ["dev", "prod"]) {
         });
 
         it("tags instances and volumes at launch with the tag set and the image version", () => {
-            for (const template of templates) {
+            for (const template of nonEmpty(templates, `${stack} launch template`)) {
                 const kinds = template.inputs.tagSpecifications.map((spec: any) => spec.resourceType).sort();
                 assert.deepStrictEqual(kinds, ["instance", "volume"]);
-                for (const spec of template.inputs.tagSpecifications) {
+                for (const spec of nonEmpty<any>(template.inputs.tagSpecifications, `${template.name} tag specification`)) {
                     assert.strictEqual(spec.tags.Version, (readStackConfig(stack).image as { version: string }).version, `${template.name} ${spec.resourceType} version`);
                     assert.strictEqual(spec.tags.Owner, "platform-team");
                 }
             }
-            for (const group of groups) {
-                assert.ok(group.inputs.tags.every((tag: any) => tag.propagateAtLaunch === true), `${group.name} propagates its tags`);
+            for (const group of nonEmpty(groups, `${stack} Auto Scaling group`)) {
+                assert.ok(nonEmpty<any>(group.inputs.tags, `${group.name} tag`).every((tag: any) => tag.propagateAtLaunch === true), `${group.name} propagates its tags`);
                 assert.ok(group.inputs.tags.some((tag: any) => tag.key === "Environment" && tag.value === stack));
             }
         });
@@ -100,7 +100,7 @@ for (const stack of ["dev", "prod"]) {
 describe("Fleet settings", () => {
     it("runs a mixed instances group with an on-demand base when several instance types are configured", async () => {
         const run = await runStack("prod");
-        for (const group of ofType(run, TYPES.autoScalingGroup)) {
+        for (const group of nonEmpty(ofType(run, TYPES.autoScalingGroup), "prod Auto Scaling group")) {
             assert.strictEqual(group.inputs.launchTemplate, undefined, `${group.name} uses the mixed instances policy's template`);
             const policy = group.inputs.mixedInstancesPolicy;
             assert.deepStrictEqual(policy.launchTemplate.overrides.map((o: any) => o.instanceType), ["m7i.large", "m6i.large", "m7a.large"]);
@@ -124,11 +124,11 @@ describe("Fleet settings", () => {
         const raw = (await import("../../tools/engine/stackFile")).readStackConfig("dev");
         const fleet = raw.fleet as { instanceRefresh: object };
         const run = await runStack("dev", { config: { fleet: { ...fleet, instanceRefresh: { ...fleet.instanceRefresh, checkpointPercentages: [] } } } });
-        for (const group of ofType(run, TYPES.autoScalingGroup)) {
+        for (const group of nonEmpty(ofType(run, TYPES.autoScalingGroup), "dev Auto Scaling group")) {
             assert.deepStrictEqual(group.inputs.instanceRefresh.preferences.checkpointPercentages, [], group.name);
             assert.strictEqual(group.inputs.instanceRefresh.preferences.checkpointDelay, undefined, group.name);
         }
-        for (const group of ofType(await runStack("dev"), TYPES.autoScalingGroup)) {
+        for (const group of nonEmpty(ofType(await runStack("dev"), TYPES.autoScalingGroup), "dev Auto Scaling group")) {
             assert.strictEqual(group.inputs.instanceRefresh.preferences.checkpointDelay, "0", `${group.name}: dev's configured delay`);
         }
     });
@@ -147,6 +147,6 @@ describe("Fleet settings", () => {
             assert.notStrictEqual(now[region], was[region], `the ${region} template moves to the new image`);
         }
         const versions = ofType(after, TYPES.launchTemplate).flatMap(template => template.inputs.tagSpecifications.map((spec: any) => spec.tags.Version));
-        assert.ok(versions.every(version => version === "1.4.1"));
+        assert.ok(nonEmpty(versions, "launch template Version tag").every(version => version === "1.4.1"));
     });
 });

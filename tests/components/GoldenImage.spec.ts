@@ -9,7 +9,7 @@ import { KEEP_TAG } from "../../components/tags";
 import { LIFECYCLE_SELECTION_TAG } from "../../components/ImageLifecycle";
 import { checkLockedVersion, lockKey, readVersionLock, recipeInputs, VersionLock } from "../../components/versionLock";
 import { readStackConfig } from "../../tools/engine/stackFile";
-import { ofType, onlyOne, ProgramRun, referencedBy, runProgram, runStack, TYPES } from "../helpers";
+import { nonEmpty, ofType, onlyOne, ProgramRun, referencedBy, runProgram, runStack, TYPES } from "../helpers";
 
 describe("GoldenImage (the building stack, dev)", () => {
     let run: ProgramRun;
@@ -34,7 +34,7 @@ describe("GoldenImage (the building stack, dev)", () => {
 
     it("keeps every Image Builder version when a newer one replaces it, so the lifecycle can still delete its AMIs", () => {
         for (const type of [TYPES.component, TYPES.recipe, TYPES.image]) {
-            for (const resource of ofType(run, type)) assert.strictEqual(resource.options.retainOnDelete, true, `${resource.name} is retained`);
+            for (const resource of nonEmpty(ofType(run, type), type)) assert.strictEqual(resource.options.retainOnDelete, true, `${resource.name} is retained`);
         }
     });
 
@@ -75,10 +75,10 @@ describe("GoldenImage (the building stack, dev)", () => {
     });
 
     it("keeps the AWSTOE documents well-formed: a test phase that checks the booted image's services", () => {
-        for (const document of COMPONENT_DOCUMENTS) {
+        for (const document of nonEmpty(COMPONENT_DOCUMENTS, "component document")) {
             const parsed = parse(readComponentDocument(document));
             assert.strictEqual(parsed.schemaVersion, 1.0, `${document} schemaVersion`);
-            assert.ok(parsed.phases.every((phase: any) => ["build", "validate", "test"].includes(phase.name)), `${document} has only AWSTOE phases`);
+            assert.ok(nonEmpty(parsed.phases, `${document} phase`).every((phase: any) => ["build", "validate", "test"].includes(phase.name)), `${document} has only AWSTOE phases`);
         }
         const bootTest = parse(readComponentDocument("boot-test"));
         const testCommands = bootTest.phases.find((phase: any) => phase.name === "test").steps.flatMap((step: any) => step.inputs.commands);
@@ -130,7 +130,7 @@ describe("GoldenImage (the building stack, dev)", () => {
 
     it("tags every image-bearing Image Builder resource with the merged tag set", () => {
         for (const type of [TYPES.recipe, TYPES.image, TYPES.component]) {
-            for (const resource of ofType(run, type)) {
+            for (const resource of nonEmpty(ofType(run, type), type)) {
                 assert.deepStrictEqual(resource.inputs.tags, { ...expectedTags, [LIFECYCLE_SELECTION_TAG]: "al2023-base-dev" }, `${resource.name} tags`);
             }
         }
@@ -262,12 +262,10 @@ describe("GoldenImage: immutable versions", () => {
     });
 
     it("fails every ExecuteBash step on its first failing command: AWSTOE only sees the script's last exit code", () => {
-        for (const document of COMPONENT_DOCUMENTS) {
-            for (const phase of parse(readComponentDocument(document)).phases) {
-                for (const step of phase.steps.filter((candidate: any) => candidate.action === "ExecuteBash")) {
-                    assert.strictEqual(step.inputs.commands[0], "set -euo pipefail", `${document} ${phase.name} ${step.name} starts with set -euo pipefail`);
-                }
-            }
+        const bashSteps = nonEmpty(COMPONENT_DOCUMENTS, "component document").flatMap(document => parse(readComponentDocument(document)).phases
+            .flatMap((phase: any) => phase.steps.filter((candidate: any) => candidate.action === "ExecuteBash").map((step: any) => ({ document, phase, step }))));
+        for (const { document, phase, step } of nonEmpty(bashSteps, "ExecuteBash step")) {
+            assert.strictEqual(step.inputs.commands[0], "set -euo pipefail", `${document} ${phase.name} ${step.name} starts with set -euo pipefail`);
         }
     });
 });

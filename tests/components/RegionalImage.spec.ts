@@ -4,7 +4,7 @@ import { LAUNCH_KEY_ACTIONS } from "../../components/keyPolicy";
 import { deprecationTime, imageParameterName } from "../../components/RegionalImage";
 import { generatedStackConfig } from "../../tools/engine/generatedConfig";
 import { readStackConfig } from "../../tools/engine/stackFile";
-import { DeclaredResource, ofType, ProgramRun, referencedBy, runStack, TYPES } from "../helpers";
+import { DeclaredResource, nonEmpty, ofType, ProgramRun, referencedBy, runStack, TYPES } from "../helpers";
 
 interface Expectation {
     stack: string;
@@ -51,7 +51,7 @@ for (const { stack, config } of cases) {
             const keys = ofType(run, TYPES.kmsKey);
             assert.strictEqual(keys.length, regions.length, "one key per region");
             for (const key of keys) assert.strictEqual(key.options.retainOnDelete, true, `${key.name} is retained`);
-            for (const alias of ofType(run, "aws:kms/alias:Alias")) assert.notStrictEqual(alias.options.retainOnDelete, true, `${alias.name} goes, so its name can be reused`);
+            for (const alias of nonEmpty(ofType(run, "aws:kms/alias:Alias"), "key alias")) assert.notStrictEqual(alias.options.retainOnDelete, true, `${alias.name} goes, so its name can be reused`);
         });
 
         it("copies every region from the one source image, so more regions widen the graph without lengthening it", () => {
@@ -89,7 +89,7 @@ for (const { stack, config } of cases) {
                 }
                 for (const statement of policy.Statement.filter((s: any) => s.Sid.endsWith("GrantTheirAutoScaling"))) {
                     const grantees: string[] = statement.Condition.StringEquals["kms:GranteePrincipal"];
-                    assert.ok(grantees.every(grantee => /:role\/aws-service-role\/autoscaling\.amazonaws\.com\/AWSServiceRoleForAutoScaling$/.test(grantee)),
+                    assert.ok(nonEmpty(grantees, `${key.name} ${statement.Sid} grantee`).every(grantee => /:role\/aws-service-role\/autoscaling\.amazonaws\.com\/AWSServiceRoleForAutoScaling$/.test(grantee)),
                         `${key.name} ${statement.Sid} lets them grant their Auto Scaling role only`);
                 }
             }

@@ -1,6 +1,6 @@
 // Entry point of `npm run doctor -- --stack <stack>`: a read-only preflight of the account and regions
 // the stack deploys into. Exit 0 with no failure, 1 with one, 2 on bad flags or stack config.
-import { parseArgs } from "util";
+import { defineCommand, flags, Output, runCommandLine, UsageError } from "../cli";
 import { REPO_ROOT } from "../engine/stackFile";
 import { loadStackFile, StackLoader } from "../images/target";
 import { CHECKS, exitCodeOf, Finding, judge } from "./checks";
@@ -8,80 +8,44 @@ import { DoctorClientFactory, doctorClientFactory } from "./clients";
 import { readFacts } from "./facts";
 import { DEFAULT_DEPLOY_ROLE, doctorTargetOf, DoctorTarget, readWorkflow } from "./target";
 
-export const USAGE = `Usage: npm run doctor -- --stack <name> [--json] [--deploy-role <name or ARN>]
+const SUMMARY = "Checks, read-only, that the account and regions of a stack are ready for its first `pulumi up` (docs/setup.md).";
 
-Checks, read-only, that the account and regions of the stack are ready for its first \`pulumi up\`
-(docs/setup.md): the credentials' account, every stack region enabled (opt-in regions), Amazon Inspector
-EC2 scanning, the build network (a default VPC, or golden-ami:build's subnet with a NAT route or VPC
-endpoints), the service-linked roles, the deploy role's MaxSessionDuration, each image's base (its SSM
-parameter resolves, to the declared architecture), image block public access, and for a promoting stack
-that the pinned AMIs and their snapshots are shared with this account.
-
-Flags:
-  --stack <name>          read Pulumi.<name>.yaml (required)
-  --json                  print the findings as JSON
-  --deploy-role <role>    the role CI's \`up\` assumes (default ${DEFAULT_DEPLOY_ROLE})
-  --help                  this text
-
-Exit codes: 0 no failure (warnings allowed), 1 a check failed, 2 bad flags or stack config.`;
+const DESCRIPTION = "The credentials' account, every stack region enabled (opt-in regions), Amazon Inspector EC2 scanning, the build network " +
+    "(a default VPC, or golden-ami:build's subnet with a NAT route or VPC endpoints), the service-linked roles, the deploy role's " +
+    "MaxSessionDuration, each image's base (its SSM parameter resolves, to the declared architecture), image block public access, " +
+    "and for a promoting stack that the pinned AMIs and their snapshots are shared with this account. Each finding passes, warns or " +
+    "fails, with the command or docs section that fixes it.";
 
 export interface DoctorContext {
     clientsFor: DoctorClientFactory;
-    stdout: (text: string) => void;
-    stderr: (line: string) => void;
     loadStack: StackLoader;
     workflowText?: string;
 }
 
-export async function runDoctor(argv: string[], context: DoctorContext): Promise<number> {
-    let target: DoctorTarget;
-    let json: boolean;
-    try {
-        const options = parseDoctorOptions(argv);
-        if (options === "help") {
-            context.stdout(USAGE);
-            return 0;
-        }
-        json = options.json;
-        target = targetFor(options, context);
-    } catch (error) {
-        context.stderr(`error: ${error instanceof Error ? error.message : String(error)}`);
-        context.stderr("Run `npm run doctor -- --help` for the flags.");
-        return 2;
-    }
-    const findings = judge(target, await readFacts(target, context.clientsFor));
-    context.stdout(json ? JSON.stringify(reportOf(target, findings), null, 2) : renderFindings(target, findings));
-    return exitCodeOf(findings);
+export const doctorCommandLine = defineCommand({
+    name: "npm run doctor --",
+    summary: SUMMARY,
+    description: DESCRIPTION,
+    footer: "Exit codes: 0 no failure (warnings allowed), 1 a check failed, 2 bad flags or stack config.",
+    flags: {
+        stack: flags.text("<name>", "read Pulumi.<name>.yaml: the stack whose account and regions to check").required("the stack whose account and regions to check, e.g. --stack dev"),
+        json: flags.boolean("print the findings as JSON"),
+        deployRole: flags.text("<role>", `the role CI's \`up\` assumes, a name or an ARN (default ${DEFAULT_DEPLOY_ROLE})`),
+    },
+    run: async (values, context: DoctorContext, output) => {
+        const target = targetFor(values, context);
+        const findings = judge(target, await readFacts(target, context.clientsFor));
+        output.stdout(values.json ? JSON.stringify(reportOf(target, findings), null, 2) : renderFindings(target, findings));
+        return exitCodeOf(findings);
+    },
+});
+
+/** Runs `npm run doctor` with these arguments. */
+export function runDoctor(argv: string[], context: DoctorContext & Output): Promise<number> {
+    return runCommandLine(doctorCommandLine, argv, { stdout: context.stdout, stderr: context.stderr }, context);
 }
 
-interface DoctorOptions {
-    stack: string;
-    json: boolean;
-    deployRole?: string;
-}
-
-class UsageError extends Error {}
-
-export function parseDoctorOptions(argv: string[]): DoctorOptions | "help" {
-    let parsed;
-    try {
-        parsed = parseArgs({
-            args: argv, allowPositionals: false, strict: true,
-            options: { stack: { type: "string" }, json: { type: "boolean" }, "deploy-role": { type: "string" }, help: { type: "boolean", short: "h" } },
-        });
-    } catch (error) {
-        throw new UsageError(error instanceof Error ? error.message : String(error));
-    }
-    const { values } = parsed;
-    if (values.help) return "help";
-    const stack = values.stack?.trim();
-    if (!stack) throw new UsageError("--stack <name> is required: the stack whose account and regions to check, e.g. --stack dev");
-    const deployRole = values["deploy-role"]?.trim();
-    if (values["deploy-role"] !== undefined && !deployRole) throw new UsageError("--deploy-role needs a role name or ARN");
-    return { stack, json: values.json === true, ...(deployRole && { deployRole }) };
-}
-
-function targetFor(options: DoctorOptions, context: DoctorContext): DoctorTarget {
+function targetFor(options: { stack: string; deployRole?: string }, context: DoctorContext): DoctorTarget {
     const config = loadOrExplain(options.stack, context.loadStack);
     const sourceStack = config.promoteFrom?.stack;
     let sourceConfig;

@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { BuildNetworkConfig, GoldenAmiConfig } from "../../components/config";
+import { NOT_YET_PINNED } from "../images/target";
 
 export type Architecture = "x86_64" | "arm64";
 
@@ -115,7 +116,9 @@ function imagesOf(config: GoldenAmiConfig): Array<{ name: string; version: strin
 
 function pinnedAmiOf(promoteFrom: object, imageName: string): string | undefined {
     const { amiId, amiIds } = promoteFrom as { amiId?: string; amiIds?: Record<string, string> };
-    return amiIds?.[imageName] ?? amiId;
+    const pinned = amiIds?.[imageName] ?? amiId;
+    // Nothing promoted yet: there is no AMI to look for.
+    return pinned === NOT_YET_PINNED ? undefined : pinned;
 }
 
 function hasFleet(config: GoldenAmiConfig): boolean {

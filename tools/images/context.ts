@@ -1,7 +1,10 @@
 // What every command is handed: clients, output streams, the repository's files and the clock, so
 // tests can replace each.
+import type { WatchContext } from "./commands/watch";
 import { ClientFactory } from "./aws/clients";
 import { RepoFiles } from "./repoFiles";
+import type { StackLoader } from "./target";
+import { ExitCode as SharedExitCode } from "../cli";
 
 export interface CommandContext {
     clientsFor: ClientFactory;
@@ -22,14 +25,23 @@ export interface CommandContext {
     files: RepoFiles;
 }
 
+/** What the images program hands each command: the context and how stack files are read. */
+export interface ImagesEnvironment {
+    context: CommandContext;
+    loadStack: StackLoader;
+    /** `images watch`: the terminal, Ctrl-C and its clients; made for the terminal when absent. */
+    watch?: () => WatchContext;
+}
+
+/** The shared exit codes (tools/cli) under the names the images commands use. */
 export const ExitCode = {
-    ok: 0,
+    ok: SharedExitCode.ok,
     /** verify found drift, a gate failed, no build was found, or prune could not deregister or delete something. */
-    problemsFound: 1,
+    problemsFound: SharedExitCode.failed,
     /** Bad flags, stack config or allow-list: nothing was read from AWS. */
-    badInput: 2,
-    /** AWS could not be read (credentials, permissions, throttling, no answer in time). */
-    regionFailed: 3,
+    badInput: SharedExitCode.usage,
+    /** AWS could not be read (credentials, permissions, throttling, the network, no answer in time). */
+    regionFailed: SharedExitCode.unreachable,
 } as const;
 
 /** Progress for a command's output mode: none at all with --json, so nothing extra reaches a pipe. */

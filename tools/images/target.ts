@@ -71,9 +71,9 @@ export function resolveTarget(options: CliOptions, loadStack: StackLoader = load
         homeRegion: config?.homeRegion,
         sharing: config?.sharing,
         keep: options.keep ?? config?.lifecycle.keepAtLeast ?? LIFECYCLE_DEFAULTS.keepAtLeast,
-        launchedWithinDays: options.launchedWithinDays ?? config?.lifecycle.keepIfLaunchedWithinDays ?? LIFECYCLE_DEFAULTS.keepIfLaunchedWithinDays,
+        launchedWithinDays: options.launchedWithin ?? config?.lifecycle.keepIfLaunchedWithinDays ?? LIFECYCLE_DEFAULTS.keepIfLaunchedWithinDays,
         requiredTags: options.requireTags ?? DEFAULT_REQUIRED_TAGS,
-        ssmPaths: options.ssmPaths,
+        ssmPaths: options.ssmPath ?? [],
     };
 }
 

@@ -1,4 +1,4 @@
-// npm run plan [-- --stack prod] [-- --json] [-- --diff [<git-ref>] [--markdown]]   (see PLAN_USAGE)
+// npm run plan [-- --stack prod] [-- --json] [-- --diff [<git-ref>] [--markdown]]   (flags in ./options.ts)
 // What `pulumi up` would declare for a stack, worked out offline: the real program runs under the SDK's
 // mocks with the stack's config, then every policy of the pack runs over every resource, as
 // `pulumi preview --policy-pack policy --policy-pack-config policy/<stack>.json` would. No cloud
@@ -6,7 +6,8 @@
 import { CostEstimate, estimateCosts, renderCosts } from "./costs";
 import { DeclaredResource, ProgramRun, runProgram, RunOptions } from "../engine/mockRun";
 import { defaultClock } from "./gitRef";
-import { parsePlanOptions, PLAN_USAGE, PlanOptions, PlanUsageError } from "./options";
+import { checkPlanFlags, PLAN_DESCRIPTION, PLAN_FLAGS, PLAN_FOOTER, PLAN_SUMMARY, PlanOptions, planOptionsOf } from "./options";
+import { defineCommand, parseCommandLine, runCommandLine } from "../cli";
 import { PolicyVerdict, runPackOverProgram } from "../engine/policyRunner";
 import { exitCodeOf, renderPolicies } from "./verdicts";
 import { RESOURCE_TYPES } from "../engine/resourceTypes";
@@ -202,21 +203,29 @@ export function renderPlan(plan: Plan): string {
     return lines.join("\n");
 }
 
-/** Every policy's verdict, then whether `pulumi preview` would stop. */
+/** `npm run plan`, declared once: flags, help and checks (tools/cli), and what it runs. */
+export const planCommandLine = defineCommand({
+    name: "npm run plan --",
+    summary: PLAN_SUMMARY,
+    description: PLAN_DESCRIPTION,
+    footer: PLAN_FOOTER,
+    flags: PLAN_FLAGS,
+    check: checkPlanFlags,
+    run: (values, _context: undefined, output) => runPlan(planOptionsOf(values), output.stdout, output.stderr),
+});
+
+/** The parsed command line, or "help"; throws UsageError. */
+export function parsePlanOptions(argv: string[]): PlanOptions | "help" {
+    const parsed = parseCommandLine(planCommandLine, argv);
+    return parsed === "help" ? "help" : planOptionsOf(parsed.values as Parameters<typeof planOptionsOf>[0]);
+}
+
 /** Runs `npm run plan` with these arguments; output goes through the two writers. Returns the exit code. */
 export async function runPlanCli(argv: string[], out: (text: string) => void, err: (text: string) => void): Promise<number> {
-    let options: PlanOptions | "help";
-    try {
-        options = parsePlanOptions(argv);
-    } catch (error) {
-        if (!(error instanceof PlanUsageError)) throw error;
-        err(`plan: ${error.message}\n${PLAN_USAGE.split("\n")[0]}\nRun \`npm run plan -- --help\` for the flags.`);
-        return 2;
-    }
-    if (options === "help") {
-        out(PLAN_USAGE);
-        return 0;
-    }
+    return runCommandLine(planCommandLine, argv, { stdout: out, stderr: err }, undefined);
+}
+
+async function runPlan(options: PlanOptions, out: (text: string) => void, err: (text: string) => void): Promise<number> {
     const problem = stackProblem(options.stack);
     if (problem) {
         err(`plan: ${problem}`);

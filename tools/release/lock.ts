@@ -7,23 +7,16 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { parseArgs } from "util";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { paginateDescribeImages } from "@aws-sdk/client-ec2";
-import { collectPages } from "../images/aws/awsErrors";
+import { AwsCallError, collectPages } from "../images/aws/awsErrors";
 import { clientFactory } from "../images/aws/clients";
 import { parseDocument } from "yaml";
 import { GoldenAmiConfig, parseStackConfig, PROJECT } from "../../components/config";
 import { checkLockedVersion, lockKey, LockedVersion, readVersionLock, recipeInputs, VERSION_LOCK_FILE, VersionLock, writeVersionLock } from "../../components/versionLock";
 import { readStackConfig, REPO_ROOT } from "../engine/stackFile";
-
-export const USAGE = `Usage: npm run lock -- --stack <building stack> [--bump patch|minor|major] [--base-image-id ami-…]
-
-Records what the stack's image.version is made of (component documents, base image and the AMI it
-resolves to now, root volume) in ${VERSION_LOCK_FILE}. Commit the file with the stack file.
-  --bump <part>           first raise image.version in Pulumi.<stack>.yaml (comments are kept)
-  --base-image-id <ami>   the base image's AMI, instead of resolving image.baseImage's SSM parameter
-  --help                  this text`;
+import { defineCommand, ExitCode, flags, parseCommandLine, runCommandLine, UsageError } from "../cli";
+import { explainAwsError } from "../images/aws/awsErrors";
 
 export type BumpPart = "patch" | "minor" | "major";
 
@@ -43,28 +36,22 @@ export interface LockDependencies {
     root: string;
 }
 
-export class LockUsageError extends Error {}
+/** Bad flags or a stack that cannot be locked: exit 2. */
+export const LockUsageError = UsageError;
+
+export const LOCK_FLAGS = {
+    stack: flags.text("<stack>", "the building stack whose image.version to lock").required("the building stack whose image.version to lock"),
+    bump: flags.oneOf("<part>", "first raise image.version in Pulumi.<stack>.yaml (comments are kept): patch, minor or major", ["patch", "minor", "major"] as const),
+    baseImageId: flags.value("<ami>", "the base image's AMI, instead of resolving image.baseImage's SSM parameter", (text, flag) => {
+        if (!/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/.test(text)) throw new UsageError(`${flag} must be an AMI id like ami-0123456789abcdef0, got "${text}"`);
+        return text;
+    }),
+    json: flags.boolean("print { key, version, written, entry } as JSON"),
+};
 
 export function parseLockOptions(argv: string[]): LockOptions | "help" {
-    let parsed;
-    try {
-        parsed = parseArgs({ args: argv, strict: true, allowPositionals: false, options: {
-            stack: { type: "string" }, bump: { type: "string" }, "base-image-id": { type: "string" }, help: { type: "boolean", short: "h" },
-        } });
-    } catch (error) {
-        throw new LockUsageError(error instanceof Error ? error.message : String(error));
-    }
-    const { values } = parsed;
-    if (values.help) return "help";
-    if (!values.stack) throw new LockUsageError("--stack is required: the building stack whose image.version to lock");
-    if (values.bump !== undefined && !["patch", "minor", "major"].includes(values.bump)) {
-        throw new LockUsageError(`--bump must be patch, minor or major, got "${values.bump}"`);
-    }
-    const baseImageId = values["base-image-id"];
-    if (baseImageId !== undefined && !/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/.test(baseImageId)) {
-        throw new LockUsageError(`--base-image-id must be an AMI id like ami-0123456789abcdef0, got "${baseImageId}"`);
-    }
-    return { stack: values.stack, bump: values.bump as BumpPart | undefined, baseImageId };
+    const parsed = parseCommandLine(lockCommandLine, argv);
+    return parsed === "help" ? "help" : (parsed.values as unknown as LockOptions);
 }
 
 export function bumpVersion(version: string, part: BumpPart): string {
@@ -151,24 +138,46 @@ const awsDependencies: LockDependencies = {
     root: REPO_ROOT,
 };
 
-if (require.main === module) {
-    (async () => {
+/** `npm run lock`, declared once (tools/cli). */
+export const lockCommandLine = defineCommand({
+    name: "npm run lock --",
+    summary: `Records what the stack's image.version is made of (component documents, base image and the AMI it resolves to now, root volume) in ${VERSION_LOCK_FILE}.`,
+    description: "Commit the file with the stack file. A locked version is never rewritten with other contents.",
+    footer: "Exit codes: 0 locked (or locked already), 1 the lock could not be written, 2 bad flags or a stack that cannot be locked,\n" +
+        "            3 the base image's SSM parameter could not be read (credentials, permissions, network).",
+    flags: LOCK_FLAGS,
+    run: async (options, dependencies: LockDependencies, output) => {
+        let result;
         try {
-            const options = parseLockOptions(process.argv.slice(2));
-            if (options === "help") {
-                console.log(USAGE);
-                return;
-            }
-            const { key, entry, written } = await lockVersion(options, awsDependencies);
-            console.log(written ? `locked ${key} on ${entry.baseImageId}` : `${key} is locked already (on ${entry.baseImageId ?? "the base image resolved at build"}); nothing to do`);
+            result = await lockVersion(options, dependencies);
         } catch (error) {
-            if (error instanceof LockUsageError) {
-                console.error(`error: ${error.message}\n\n${USAGE}`);
-                process.exitCode = 2;
-                return;
+            if (error instanceof AwsCallError) {
+                output.stderr(`error: ${error.message}`);
+                return ExitCode.unreachable;
             }
-            console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
-            process.exitCode = 1;
+            if (error instanceof UsageError || !isAwsFailure(error)) throw error;
+            output.stderr(`error: ${explainAwsError("ssm:GetParameter", error)}`);
+            return ExitCode.unreachable;
         }
-    })();
+        const { key, entry, written } = result;
+        if (options.json) {
+            output.stdout(JSON.stringify({ key, version: result.version, written, entry }, null, 2));
+            return ExitCode.ok;
+        }
+        output.stdout(written ? `locked ${key} on ${entry.baseImageId}` : `${key} is locked already (on ${entry.baseImageId ?? "the base image resolved at build"}); nothing to do`);
+        return ExitCode.ok;
+    },
+});
+
+/** Errors of the SDK (they carry $metadata) or of the network, as opposed to files that could not be written. */
+function isAwsFailure(error: unknown): boolean {
+    return typeof error === "object" && error !== null && ("$metadata" in error || (error as Error).name === "TimeoutError" || (error as Error).name === "CredentialsProviderError");
+}
+
+if (require.main === module) {
+    const output = { stdout: (text: string) => console.log(text), stderr: (text: string) => console.error(text) };
+    runCommandLine(lockCommandLine, process.argv.slice(2), output, awsDependencies).then(code => { process.exitCode = code; }, (error: unknown) => {
+        console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+        process.exitCode = ExitCode.failed;
+    });
 }

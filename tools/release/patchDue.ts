@@ -6,14 +6,14 @@
 // Exit 0 with `due=true|false` (also written to $GITHUB_OUTPUT), 2 bad flags or files, 3 AWS unreachable.
 import * as fs from "fs";
 import * as path from "path";
-import { parseArgs } from "util";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { ConfigError, GoldenAmiConfig, parseStackConfig } from "../../components/config";
 import { lockKey, readVersionLock, VERSION_LOCK_FILE } from "../../components/versionLock";
 import { clientFactory } from "../images/aws/clients";
 import { readStackConfig, REPO_ROOT, StackFileError } from "../engine/stackFile";
+import { explainAwsError } from "../images/aws/awsErrors";
+import { defineCommand, ExitCode, flags, runCommandLine, UsageError } from "../cli";
 
-export const PATCH_DUE_USAGE = "Usage: npm run -s patch-due -- --stack <name> [--max-age-days <n>]";
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface PatchDue {
@@ -63,39 +63,56 @@ export async function patchDue(stack: string, maxAgeDays: number, ssm: Pick<SSMC
     return decide(image.version, locked, current, now, maxAgeDays);
 }
 
-async function main(argv: string[]): Promise<number> {
-    let stack: string;
-    let maxAgeDays: number;
-    try {
-        const { values } = parseArgs({ args: argv, strict: true, allowPositionals: false, options: { stack: { type: "string" }, "max-age-days": { type: "string" } } });
-        if (!values.stack) throw new Error("--stack is required");
-        stack = values.stack;
-        maxAgeDays = Number(values["max-age-days"] ?? "30");
-        if (!Number.isInteger(maxAgeDays) || maxAgeDays < 1) throw new Error(`--max-age-days must be a whole number of days, at least 1, got "${values["max-age-days"]}"`);
-    } catch (error) {
-        console.error(`patch-due: ${error instanceof Error ? error.message : error}\n${PATCH_DUE_USAGE}`);
-        return 2;
-    }
-    let result: PatchDue;
-    try {
-        const region = loadStack(stack).homeRegion;
-        // The images CLI's clients: connect and request timeouts, so a stalled endpoint ends the job, not the runner's clock.
-        result = await patchDue(stack, maxAgeDays, clientFactory()(region).ssm, new Date());
-    } catch (error) {
-        if (error instanceof StackFileError || error instanceof ConfigError) {
-            console.error(`patch-due: ${error.message}`);
-            return 2;
-        }
-        console.error(`patch-due: could not read the base image's SSM parameter: ${error instanceof Error ? error.message : error} (credentials for the ${stack} account's read-only role?)`);
-        return 3;
-    }
-    console.log(result.due ? `A patch build of ${result.version} is due: ${result.reasons.join("; ")}` : `No patch build due: ${result.version} is on the current base image and recent enough.`);
-    if (process.env.GITHUB_OUTPUT) {
-        fs.appendFileSync(process.env.GITHUB_OUTPUT, `due=${result.due}\nreason=${result.reasons.join("; ").replace(/\n/g, " ")}\n`);
-    }
-    return 0;
+/** Where the answer goes besides stdout: $GITHUB_OUTPUT in a workflow. */
+export interface PatchDueEnvironment {
+    ssmFor: (region: string) => Pick<SSMClient, "send">;
+    now: () => Date;
+    githubOutput?: string;
+    root: string;
 }
 
+/** `npm run patch-due`, declared once (tools/cli). */
+export const patchDueCommandLine = defineCommand({
+    name: "npm run -s patch-due --",
+    summary: "Is a patch build due? Yes when the base image's SSM parameter names another AMI than the stack's image.version was locked on, " +
+        "or that version was locked --max-age-days ago or more.",
+    description: "Prints the answer; in a workflow also writes due=true|false and reason=… to $GITHUB_OUTPUT.",
+    footer: "Exit codes: 0 answered (due or not), 2 bad flags, stack file or lock file, 3 the SSM parameter could not be read.",
+    flags: {
+        stack: flags.text("<name>", "the building stack whose locked version is checked").required("the building stack, e.g. --stack dev"),
+        maxAgeDays: flags.wholeNumber("<n>", "a version locked this many days ago or more is due for a patch build (default 30)", 1).default(30),
+        json: flags.boolean("print { due, version, reasons } as JSON"),
+    },
+    run: async ({ stack, maxAgeDays, json }, environment: PatchDueEnvironment, output) => {
+        let result: PatchDue;
+        try {
+            const region = loadStack(stack, environment.root).homeRegion;
+            result = await patchDue(stack, maxAgeDays, environment.ssmFor(region), environment.now(), environment.root);
+        } catch (error) {
+            if (error instanceof StackFileError || error instanceof ConfigError) throw new UsageError(error.message);
+            output.stderr(`patch-due: could not read the base image's SSM parameter: ${explainAwsError("ssm:GetParameter", error)}`);
+            return ExitCode.unreachable;
+        }
+        output.stdout(json ? JSON.stringify(result, null, 2)
+            : result.due ? `A patch build of ${result.version} is due: ${result.reasons.join("; ")}` : `No patch build due: ${result.version} is on the current base image and recent enough.`);
+        if (environment.githubOutput) {
+            fs.appendFileSync(environment.githubOutput, `due=${result.due}\nreason=${result.reasons.join("; ").replace(/\n/g, " ")}\n`);
+        }
+        return ExitCode.ok;
+    },
+});
+
 if (require.main === module) {
-    main(process.argv.slice(2)).then(code => { process.exitCode = code; });
+    const output = { stdout: (text: string) => console.log(text), stderr: (text: string) => console.error(text) };
+    const environment: PatchDueEnvironment = {
+        // The images CLI's clients: connect and request timeouts, so a stalled endpoint ends the job, not the runner's clock.
+        ssmFor: region => clientFactory()(region).ssm,
+        now: () => new Date(),
+        githubOutput: process.env.GITHUB_OUTPUT,
+        root: REPO_ROOT,
+    };
+    runCommandLine(patchDueCommandLine, process.argv.slice(2), output, environment).then(code => { process.exitCode = code; }, (error: unknown) => {
+        console.error(`patch-due: ${error instanceof Error ? error.message : String(error)}`);
+        process.exitCode = ExitCode.failed;
+    });
 }

@@ -1,16 +1,18 @@
 import * as assert from "assert";
-import { runCli } from "../../../tools/images/cli";
+import * as os from "os";
+import { parseCommandLine } from "../../../tools/cli";
+import { imagesProgram, runCli } from "../../../tools/images/cli";
 import { ExitCode } from "../../../tools/images/context";
 import { explainAwsError } from "../../../tools/images/aws/awsErrors";
-import { CliOptions, parseOptions } from "../../../tools/images/options";
+import { CliOptions } from "../../../tools/images/options";
 import { resolveTarget } from "../../../tools/images/target";
 import { awsError } from "./fakeAws";
 import { FAMILY, loadDevStack, recordingContext } from "./fixtures";
 
 function optionsOf(argv: string[]): CliOptions {
-    const options = parseOptions(argv);
-    assert.notStrictEqual(options, "help");
-    return options as CliOptions;
+    const parsed = parseCommandLine(imagesProgram, argv);
+    if (parsed === "help") throw new Error(`${argv.join(" ")} asked for help`);
+    return { command: parsed.path[0], ...parsed.values } as CliOptions;
 }
 
 const noAws = () => { throw new Error("bad input must be refused before any AWS client is made"); };
@@ -30,9 +32,9 @@ describe("images command line", () => {
 
     const badInputs: [string, string[], RegExp][] = [
         ["an unknown region", ["list", "--regions", "us-east-1,mars-north-1", "--name", FAMILY], /--regions: "mars-north-1" is not an AWS region; expected names like us-east-1/],
-        ["an unknown flag", ["prune", "--stack", "dev", "--kep", "2"], /Unknown option '--kep'/],
-        ["an unknown command", ["purge", "--stack", "dev"], /unknown command "purge": expected one of list, verify, prune/],
-        ["a flag of another command", ["list", "--stack", "dev", "--apply"], /--apply does not apply to list/],
+        ["an unknown flag", ["prune", "--stack", "dev", "--kep", "2"], /unknown flag --kep for prune \(did you mean --keep\?\)/],
+        ["an unknown command", ["purge", "--stack", "dev"], /unknown command "purge" \(did you mean prune\?\): expected one of list, verify, prune/],
+        ["a flag of another command", ["list", "--stack", "dev", "--apply"], /--apply does not apply to list; it is a flag of prune/],
         ["a keep of 0", ["prune", "--stack", "dev", "--keep", "0"], /--keep must be a whole number of at least 1, got "0"/],
         ["verify without a stack", ["verify", "--name", FAMILY, "--regions", "us-east-1"], /verify compares AWS with a stack's configuration: pass --stack <name>/],
         ["neither a stack nor name and regions", ["list", "--name", FAMILY], /pass --stack <name>, or --name <image> and --regions <a,b>/],
@@ -41,6 +43,8 @@ describe("images command line", () => {
         ["an unknown severity", ["gate", "--stack", "dev", "--max-severity", "SEVERE"], /--max-severity must be one of INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL, got "SEVERE"/],
         ["a version that is not semver", ["manifest", "--stack", "dev", "--version", "v1.4.1"], /--version must be a semantic version major\.minor\.patch/],
         ["--write on gate", ["gate", "--stack", "dev", "--write"], /--write does not apply to gate/],
+        ["a report path that is a directory", ["prune", "--stack", "dev", "--report", os.tmpdir()], /--report \S+ is a directory: give a file path, like \S+prune\.json/],
+        ["a flag given twice", ["prune", "--stack", "dev", "--keep", "2", "--keep", "3"], /--keep is given twice: give it once/],
     ];
     for (const [what, argv, message] of badInputs) {
         it(`refuses ${what} with a message saying what to change, exit 2, before calling AWS`, async () => {

@@ -4,6 +4,7 @@ import * as path from "path";
 import { estimateCosts, PRICES, PriceTable } from "../../../tools/plan/costs";
 import { ProgramRun, runProgram } from "../../../tools/engine/mockRun";
 import { ResourceChange } from "../../../tools/plan/diff";
+import { planDiff } from "../../../tools/plan/diffCommand";
 import { buildPlanDiff, PlanDiff, renderPlanDiff, renderPlanDiffMarkdown } from "../../../tools/plan/diffReport";
 import { readStackConfig, REPO_ROOT } from "../../../tools/engine/stackFile";
 import { readVersionLock, VersionLock } from "../../../components/versionLock";
@@ -49,19 +50,30 @@ describe("npm run plan -- --diff", () => {
         rebuild = await diffOf("dev", { replace: ["al2023-base-image"] });
     });
 
-    it("a version bump in dev: summary first, the build, the copy and its sharing replaced for the exact inputs that force it", () => {
+    it("a version bump in dev is summed up first: one build started, the copy and its launch permissions replaced, the fleet refreshed", () => {
         assert.match(versionBump.summary, /^al2023-base 1\.4\.1 → 1\.4\.2, 2 regions: 1 image build started, 1 copy replaced \(old kept in AWS\), 2 launch permissions replaced \(old kept in AWS\), .*1 fleet refreshed/);
+        const text = renderPlanDiff(versionBump, () => []);
+        assert.match(text, /^al2023-base 1\.4\.1 → 1\.4\.2/m);
+        assert.ok(text.indexOf("al2023-base 1.4.1 → 1.4.2") < text.indexOf("Region us-east-1"), "the summary comes before the regions");
+    });
+
+    it("a version bump replaces the recipe for its components and version, the image for its recipe, and the copy for its name and source", () => {
         assert.deepStrictEqual(find(versionBump, "ImageRecipe", "al2023-base-recipe").replaceReasons, ["components", "version"]);
         assert.deepStrictEqual(find(versionBump, "Image", "al2023-base-image").replaceReasons, ["imageRecipeArn"]);
         assert.deepStrictEqual(find(versionBump, "AmiCopy", "al2023-base-us-west-2-copy").replaceReasons, ["name", "sourceAmiId"]);
+    });
+
+    it("a replacement names the inputs that force it and says the old resource is kept in AWS", () => {
+        assert.match(renderPlanDiff(versionBump, () => []),
+            /\+-replace AmiCopy al2023-base-us-west-2-copy {2}\(forced by name, sourceAmiId; the old one is retained, not deleted in AWS\)\n {8}description: .*\n {8}name: .*1\.4\.1.* → .*1\.4\.2.* {3}\[forces replacement\]/);
+    });
+
+    it("a version bump updates the launch template's image in place, and the group refreshes to the template's new version", () => {
         const template = find(versionBump, "LaunchTemplate", "al2023-base-fleet-us-east-1");
         assert.strictEqual(template.op, "update");
         assert.ok(template.changed.some(input => input.path === "imageId"), "the launch template takes the new image in place");
-        const text = renderPlanDiff(versionBump, () => []);
-        assert.match(text, /^al2023-base 1\.4\.1 → 1\.4\.2/m, "the summary comes before the regions");
-        assert.ok(text.indexOf("al2023-base 1.4.1 → 1.4.2") < text.indexOf("Region us-east-1"));
-        assert.match(text, /\+-replace AmiCopy al2023-base-us-west-2-copy {2}\(forced by name, sourceAmiId; the old one is retained, not deleted in AWS\)\n {8}description: .*\n {8}name: .*1\.4\.1.* → .*1\.4\.2.* {3}\[forces replacement\]/);
-        assert.match(text, /~ update {2}Group al2023-base-fleet-us-east-1 {2}\(instance refresh to the new launch template version\)\n {8}launchTemplate\.version: "1" → "2"/);
+        assert.match(renderPlanDiff(versionBump, () => []),
+            /~ update {2}Group al2023-base-fleet-us-east-1 {2}\(instance refresh to the new launch template version\)\n {8}launchTemplate\.version: "1" → "2"/);
     });
 
     it("a promotion in prod: every region's copy replaced for its new source, every principal's launch permission with it, both fleets refreshed", () => {
@@ -146,16 +158,17 @@ describe("npm run plan -- --diff", () => {
 });
 
 describe("npm run plan -- --diff, the command", () => {
-    const run = () => new Promise<string>((resolve, reject) => execFile(process.execPath,
+    /** The real command in its own process: the one smoke test of `--diff`. */
+    const command = () => new Promise<string>((resolve, reject) => execFile(process.execPath,
         [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(REPO_ROOT, "tools", "plan", "plan.ts"), "--diff", "HEAD", "--stack", "dev", "--json"],
         { cwd: REPO_ROOT, encoding: "utf8", maxBuffer: 32 * 1024 * 1024 },
         (error, stdout, stderr) => error && error.code !== 1 ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)));
 
-    it("prints byte-identical output in two runs of the same program and config, against the commit it names", async function () {
+    it("prints byte-identical output in two runs of the same program and config (the command and in-process), against the commit it names", async function () {
         this.timeout(120_000);
-        const [first, second] = await Promise.all([run(), run()]);
-        assert.strictEqual(first, second);
-        const diff = JSON.parse(first);
+        const [fromCommand, inProcess] = await Promise.all([command(), planDiff({ stack: "dev", diff: "HEAD" })]);
+        assert.strictEqual(fromCommand, `${JSON.stringify(inProcess, null, 2)}\n`);
+        const diff = JSON.parse(fromCommand);
         assert.deepStrictEqual(diff.base, { ref: "HEAD", commit: execFileSync("git", ["rev-parse", "HEAD"], { cwd: REPO_ROOT, encoding: "utf8" }).trim() });
         assert.strictEqual(diff.stack, "dev");
         assert.ok(diff.policies.length > 0, "the new side's policy verdicts are part of the diff");

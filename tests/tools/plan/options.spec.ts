@@ -5,8 +5,7 @@ import * as path from "path";
 import { runCli } from "../../../tools/images/cli";
 import { ExitCode } from "../../../tools/images/context";
 import { parseStackConfig } from "../../../components/config";
-import { runPlanCli, stackProblem } from "../../../tools/plan/plan";
-import { parsePlanOptions, PLAN_USAGE } from "../../../tools/plan/options";
+import { parsePlanOptions, runPlanCli, stackProblem } from "../../../tools/plan/plan";
 import { readStackConfig, REPO_ROOT, StackFileError } from "../../../tools/engine/stackFile";
 import { recordingContext } from "../images/fixtures";
 
@@ -32,12 +31,12 @@ describe("npm run plan command line", () => {
     it("prints the usage with --help and exits 0, running nothing", async () => {
         const { exitCode, stdout } = await plan(["--help"]);
         assert.strictEqual(exitCode, 0);
-        assert.strictEqual(stdout, PLAN_USAGE);
-        assert.match(stdout, /--diff \[<git-ref>\]/);
+        assert.match(stdout, /^Usage: npm run plan -- \[flags\]/);
+        for (const flag of ["--stack <name>", "--diff [git-ref]", "--json", "--markdown", "--now <time>", "--help"]) assert.ok(stdout.includes(`  ${flag}`), `--help lists ${flag}`);
     });
 
     const refusals: [string, string[], RegExp][] = [
-        ["an unknown flag", ["--stak", "prod"], /Unknown option '--stak'/],
+        ["an unknown flag", ["--stak", "prod"], /unknown flag --stak \(did you mean --stack\?\)/],
         ["a positional argument", ["prod"], /unexpected argument "prod": plan takes flags only/],
         ["a positional argument after the flags", ["--stack", "dev", "extra"], /unexpected argument "extra"/],
         ["--stack without a value", ["--stack"], /--stack/],

@@ -2,16 +2,21 @@ import * as assert from "assert";
 import { execFileSync, spawnSync } from "child_process";
 import * as path from "path";
 import { readStackConfig, REPO_ROOT } from "../../../tools/engine/stackFile";
-import { PLACEHOLDER_NOTE, planStack, renderPlan } from "../../../tools/plan/plan";
+import { PLACEHOLDER_NOTE, planStack, renderPlan, runPlanCli } from "../../../tools/plan/plan";
 import { exitCodeOf } from "../../../tools/plan/verdicts";
 import { awsxVpcResources } from "../../../tools/plan/componentResources";
 
+/** The real command in its own process: the one smoke test of the entry point. */
 const planCommand = (...args: string[]) => execFileSync(process.execPath,
     [require.resolve("ts-node/dist/bin"), path.join(REPO_ROOT, "tools", "plan", "plan.ts"), ...args], { cwd: REPO_ROOT, encoding: "utf8" });
 
 describe("npm run plan", () => {
-    it("writes the same plan as JSON for tools with --json", () => {
-        const plan = JSON.parse(planCommand("--stack", "prod", "--json"));
+    it("writes the same plan as JSON for tools with --json, and nothing on stderr", async () => {
+        const out: string[] = [];
+        const err: string[] = [];
+        assert.strictEqual(await runPlanCli(["--stack", "prod", "--json"], text => out.push(text), text => err.push(text)), 0, err.join("\n"));
+        assert.deepStrictEqual(err, []);
+        const plan = JSON.parse(out.join("\n"));
         assert.strictEqual(plan.stack, "prod");
         assert.strictEqual(plan.note, PLACEHOLDER_NOTE);
         assert.deepStrictEqual(plan.regions.map((region: { region: string }) => region.region), ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2"]);
@@ -19,7 +24,7 @@ describe("npm run plan", () => {
         assert.ok(plan.policies.length > 0 && plan.policies.every((verdict: { violations: unknown[] }) => verdict.violations.length === 0));
     });
 
-    it("prints the dev stack per region, says values are placeholders, passes every policy and exits 0", () => {
+    it("prints the dev stack per region, says values are placeholders, passes every policy and exits 0 (the real command)", () => {
         const output = planCommand("--stack", "dev");
         assert.ok(output.includes(PLACEHOLDER_NOTE));
         for (const line of [/^Builds al2023-base-dev \d+\.\d+\.\d+ with EC2 Image Builder/m, /^Region us-east-1$/m, /^Region us-west-2$/m,

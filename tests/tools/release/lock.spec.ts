@@ -3,7 +3,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { readVersionLock, VERSION_LOCK_FILE } from "../../../components/versionLock";
-import { bumpVersion, lockVersion, LockDependencies, LockUsageError, parseLockOptions } from "../../../tools/release/lock";
+import { runCommandLine } from "../../../tools/cli";
+import { bumpVersion, lockCommandLine, lockVersion, LockDependencies, LockUsageError, parseLockOptions } from "../../../tools/release/lock";
 import { REPO_ROOT } from "../../../tools/engine/stackFile";
 
 /** A copy of the repository's stack files in a temporary folder, so the lock tool can edit them. */
@@ -70,10 +71,23 @@ describe("npm run lock", () => {
 
     it("locks only building stacks and refuses bad flags", async () => {
         await assert.rejects(lockVersion({ stack: "prod" }, dependencies(scratchRepository())), /only a building stack's versions are locked/);
-        assert.throws(() => parseLockOptions(["--stack", "dev", "--bump", "tiny"]), /--bump must be patch, minor or major, got "tiny"/);
+        assert.throws(() => parseLockOptions(["--stack", "dev", "--bump", "tiny"]), /--bump must be one of patch, minor, major, got "tiny"/);
         assert.throws(() => parseLockOptions(["--stack", "dev", "--base-image-id", "amazon-linux"]), /--base-image-id must be an AMI id/);
         assert.throws(() => parseLockOptions(["--stak", "dev"]), LockUsageError);
         assert.throws(() => parseLockOptions([]), /--stack is required/);
+    });
+
+    it("prints what it locked as JSON with --json, and says a stack that promotes cannot be locked with exit 2", async () => {
+        const root = scratchRepository();
+        const out: string[] = [];
+        const err: string[] = [];
+        const output = { stdout: (text: string) => out.push(text), stderr: (text: string) => err.push(text) };
+        assert.strictEqual(await runCommandLine(lockCommandLine, ["--stack", "dev", "--json"], output, dependencies(root)), 0, err.join("\n"));
+        const printed = JSON.parse(out.join("\n"));
+        assert.deepStrictEqual([printed.written, printed.entry.baseImageId], [true, "ami-0abcdef1234567890"]);
+        assert.match(printed.key, /^al2023-base@\d+\.\d+\.\d+$/);
+        assert.strictEqual(await runCommandLine(lockCommandLine, ["--stack", "prod"], output, dependencies(root)), 2);
+        assert.match(err.join("\n"), /^error: stack prod promotes \(golden-ami:promoteFrom\): only a building stack's versions are locked$/m);
     });
 
     it("bumps semantic versions by part", () => {

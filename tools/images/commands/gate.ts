@@ -2,13 +2,15 @@
 // it against a severity threshold and the repository's allow-list (gateVerdict.ts has the rules).
 import { ImagebuilderClient } from "@aws-sdk/client-imagebuilder";
 import { AllowlistEntry, ALLOWLIST_PATH, parseAllowlist } from "../decisions/allowlist";
-import { CommandContext, ExitCode, progressFor } from "../context";
+import { CommandContext, ExitCode, ImagesEnvironment, progressFor } from "../context";
 import { GateResult, JudgedFinding, judgeFindings, scanProblem, unjudged } from "../decisions/gateVerdict";
 import { amiOfBuild, findBuildOfAmi, findFirstBuild, getBuild, listScanFindings, madeItsImage } from "../aws/imageBuilds";
 import { promotionRecordPath, readPromotionRecord } from "../decisions/promotionRecord";
 import { reportAwsFailure } from "../aws/singleRegion";
-import { REPORT_ORDER, Severity } from "../decisions/severity";
-import { BuildTarget } from "../target";
+import { DEFAULT_THRESHOLD, REPORT_ORDER, Severity } from "../decisions/severity";
+import { BuildTarget, resolveBuildTarget } from "../target";
+import { defineCommand, flags } from "../../cli";
+import { buildVersionFlag, jsonFlag, maxSeverityFlag, stackFlag } from "../options";
 
 export function readAllowlist(context: CommandContext): AllowlistEntry[] {
     return parseAllowlist(context.files.read(ALLOWLIST_PATH));
@@ -120,3 +122,16 @@ function describeFinding(finding: JudgedFinding): string {
     const packages = finding.packages.length > 0 ? `  ${finding.packages.join("; ")}` : "";
     return `${finding.severity.padEnd(13)} ${(finding.id ?? "(no id)").padEnd(20)}${packages}${finding.title ? `  ${finding.title}` : ""}${note}`;
 }
+
+export const gateCommandLine = defineCommand({
+    name: "gate",
+    summary: "judge a build's vulnerability scan: exit 1 when a finding at or above --max-severity is not allow-listed, or the scan is missing or unfinished",
+    description: "The allow-list is promotions/findings-allowlist.json.",
+    flags: {
+        stack: stackFlag, version: buildVersionFlag, maxSeverity: maxSeverityFlag, json: jsonFlag,
+        pinnedBy: flags.text("<stack>", "judge the build of the AMI that promoting stack pins (promoteFrom.amiId), at its image.version; " +
+            "a forced promotion of that AMI (its promotion record) passes with a warning. What CI runs before prod's `up`"),
+    },
+    run: (flags, { context, loadStack }: ImagesEnvironment) => gateCommand(resolveBuildTarget({ command: "gate", ...flags }, loadStack),
+        { threshold: flags.maxSeverity ?? DEFAULT_THRESHOLD, json: flags.json }, context),
+});

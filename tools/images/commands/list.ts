@@ -1,11 +1,13 @@
 // `list`: every image of the family in each region, with what decides whether it is safe and in use.
-import { CommandContext, ExitCode, progressFor } from "../context";
+import { CommandContext, ExitCode, ImagesEnvironment, progressFor } from "../context";
 import { GoldenImage, isFullyEncrypted, isPublic, LaunchPermissions } from "../decisions/goldenImage";
 import { findUsage } from "../aws/inUse";
 import { inspectImages, findGoldenImages } from "../aws/inventory";
 import { acrossRegions, describeFailures } from "../aws/regions";
 import { renderTable, shortDate } from "../table";
-import { ImageTarget } from "../target";
+import { ImageTarget, resolveTarget } from "../target";
+import { defineCommand } from "../../cli";
+import { jsonFlag, launchedWithinFlag, nameFlag, regionsFlag, ssmPathFlag, stackFlag } from "../options";
 
 /** The image as listed: what EC2 says of it, whether it is safe, and what uses it. */
 export type ListedImage = Pick<GoldenImage, "region" | "imageId" | "name" | "version" | "createdAt" | "state" | "deprecationTime" | "lastLaunchedTime"> & {
@@ -91,3 +93,11 @@ function launchersOf(permissions: LaunchPermissions): string {
     ];
     return launchers.length > 0 ? launchers.join(", ") : "owner only";
 }
+
+export const listCommandLine = defineCommand({
+    name: "list",
+    summary: "every golden image of the family in each region: version, dates, state, encryption, who may launch it and what uses it",
+    flags: { stack: stackFlag, regions: regionsFlag, name: nameFlag, json: jsonFlag, launchedWithin: launchedWithinFlag, ssmPath: ssmPathFlag },
+    run: (flags, { context, loadStack }: ImagesEnvironment) => listCommand(
+        resolveTarget({ command: "list", ...flags }, loadStack), { json: flags.json }, context),
+});

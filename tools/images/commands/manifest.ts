@@ -1,12 +1,14 @@
 // `manifest`: the packages Image Builder recorded for a build, with versions; --write keeps them in
 // the repository next to the promotion records.
 import { ImagebuilderClient } from "@aws-sdk/client-imagebuilder";
-import { CommandContext, ExitCode, progressFor } from "../context";
+import { CommandContext, ExitCode, ImagesEnvironment, progressFor } from "../context";
 import { amiOfBuild, findFirstBuild, getBuild, listPackages } from "../aws/imageBuilds";
 import { asFile, Manifest, manifestPath, packageVersions } from "../decisions/promotionRecord";
 import { reportAwsFailure } from "../aws/singleRegion";
 import { renderTable } from "../table";
-import { BuildTarget } from "../target";
+import { BuildTarget, resolveBuildTarget } from "../target";
+import { defineCommand, flags } from "../../cli";
+import { buildVersionFlag, jsonFlag, stackFlag } from "../options";
 
 /** The build's recorded packages; `amiId` is read from the build when not given. */
 export async function readManifest(
@@ -58,3 +60,14 @@ export async function manifestCommand(build: BuildTarget, settings: { json: bool
         return ExitCode.ok;
     });
 }
+
+export const manifestCommandLine = defineCommand({
+    name: "manifest",
+    summary: "the packages Image Builder recorded for a build, with versions",
+    flags: {
+        stack: stackFlag, version: buildVersionFlag, json: jsonFlag,
+        write: flags.boolean("also write promotions/<stack>/<version>.manifest.json"),
+    },
+    run: (flags, { context, loadStack }: ImagesEnvironment) => manifestCommand(resolveBuildTarget({ command: "manifest", ...flags }, loadStack),
+        { json: flags.json, write: flags.write }, context),
+});

@@ -4,18 +4,19 @@
 // earlier version: the building stack keeps earlier versions shared until the lifecycle removes them.
 import type { Image } from "@aws-sdk/client-ec2";
 import type { GoldenAmiConfig } from "../../../components/config";
-import { CommandContext, ExitCode } from "../context";
-import { GateResult } from "../decisions/gateVerdict";
+import { CommandContext, ExitCode, ImagesEnvironment, progressFor } from "../context";
+import { GateResult, unjudged } from "../decisions/gateVerdict";
 import { gateBuild, readAllowlist, renderGate } from "./gate";
-import { unjudged } from "../decisions/gateVerdict";
 import { findBuildOfAmi, recipeNameOf } from "../aws/imageBuilds";
 import { noPackagesMessage, readManifest } from "./manifest";
 import { asFile, gateSummary, Manifest, manifestPath, promotionRecordPath, PromotionRecord } from "../decisions/promotionRecord";
-import { Severity } from "../decisions/severity";
+import { DEFAULT_THRESHOLD, Severity } from "../decisions/severity";
 import { reportAwsFailure } from "../aws/singleRegion";
 import { findSourceImage } from "../aws/sourceImage";
 import { pinPromotion } from "../decisions/stackFileEdit";
-import { NOT_YET_PINNED } from "../target";
+import { loadPromotionStacks, NOT_YET_PINNED } from "../target";
+import { defineCommand, flags, UsageError } from "../../cli";
+import { jsonFlag, maxSeverityFlag, semver } from "../options";
 
 export interface PromoteSettings {
     source: GoldenAmiConfig;
@@ -25,6 +26,8 @@ export interface PromoteSettings {
     dryRun: boolean;
     /** Set with --force: pin even if the gate fails, and record why. */
     forceReason?: string;
+    /** Print one JSON document on stdout instead of text, and no progress. */
+    json?: boolean;
 }
 
 export async function promoteCommand(settings: PromoteSettings, context: CommandContext): Promise<number> {
@@ -39,7 +42,9 @@ export async function promoteCommand(settings: PromoteSettings, context: Command
 
     return reportAwsFailure(region, context, async () => {
         const clients = context.clientsFor(region);
-        const progress = (line: string) => context.progress(`${region}: ${line}`);
+        const progress = (line: string) => progressFor(context, settings.json === true)(`${region}: ${line}`);
+        const say = (text: string) => { if (!settings.json) context.stdout(text); };
+        const json = (result: object) => { if (settings.json) context.stdout(JSON.stringify({ stack: target.stack, from: source.stack, version, ...result }, null, 2)); };
         const lookup = await findSourceImage(clients.ec2,
             { account: promoteFrom.account, imageName: source.image.name, version, stack: source.stack }, progress);
         if (lookup.first === undefined) {
@@ -58,8 +63,9 @@ export async function promoteCommand(settings: PromoteSettings, context: Command
             ? unjudged("NONE", `cannot tell which Image Builder build made ${amiId}: it has no Ec2ImageBuilderArn tag and no build of ${recipeName} ${version} lists it ` +
                 `(run promote with credentials of the building account ${promoteFrom.account}: only the owner sees that tag and its builds)`, settings.threshold)
             : await gateBuild(clients.imageBuilder, buildArn, region, { threshold: settings.threshold, allowlist, now: context.now(), progress });
-        context.stdout(renderGate(`${recipeName} ${version}`, gate).join("\n"));
+        say(renderGate(`${recipeName} ${version}`, gate).join("\n"));
         if (!gate.passed && settings.forceReason === undefined) {
+            json({ promoted: false, amiId, gate });
             context.stderr(`error: refusing to promote ${amiId} into ${target.stack}: it fails the gate. ` +
                 `Fix the image, or pin it anyway with --force --reason "<why>" (the reason is recorded in ${promotionRecordPath(target.stack, version)})`);
             return ExitCode.problemsFound;
@@ -76,12 +82,14 @@ export async function promoteCommand(settings: PromoteSettings, context: Command
         if (manifest !== undefined && manifest.packages.length === 0) context.stderr(`warning: ${noPackagesMessage(manifest.buildArn)}`);
         if (manifest === undefined) context.stderr(`warning: no manifest written: the Image Builder build of ${amiId} is unknown`);
         if (settings.dryRun) {
-            context.stdout([`dry run: would pin ${target.stack} to ${amiId} (${version}) and write:`,
+            json({ promoted: false, dryRun: true, amiId, gate, files: files.map(([file, contents]) => ({ file, contents })) });
+            say([`dry run: would pin ${target.stack} to ${amiId} (${version}) and write:`,
                 ...files.map(([file, contents]) => `--- ${file}\n${file === stackFile ? changedLines(stackText, contents) : contents.trimEnd()}`)].join("\n"));
             return ExitCode.ok;
         }
         for (const [file, contents] of files) context.files.write(file, contents);
-        context.stdout([
+        json({ promoted: true, amiId, gate, files: files.map(([file]) => file), record });
+        say([
             `promoted ${source.image.name} ${version} (${amiId}, ${ami.Name}) into ${target.stack}${settings.forceReason ? " although it fails the gate (forced)" : ""}:`,
             ...files.map(([file]) => `  wrote ${file}`),
             `Next: commit these files and open a pull request; ${target.stack}'s \`pulumi up\` copies the image.`,
@@ -120,3 +128,45 @@ function changedLines(before: string, after: string): string {
     if (old.length !== updated.length) return after.trimEnd();
     return updated.flatMap((line, index) => (line === old[index] ? [] : [`- ${old[index] ?? ""}`, `+ ${line}`])).join("\n");
 }
+
+export const promoteCommandLine = defineCommand({
+    name: "promote",
+    summary: "pin a promoting stack (prod) to the first available build of --version of the --from stack",
+    description: "Edits Pulumi.<stack>.yaml, writes promotions/<stack>/<version>.json and the manifest. Runs the gate first.\n" +
+        "Roll back by promoting an earlier version.",
+    footer: "Example: npm run images -- promote --from dev --version 1.4.1 --stack prod",
+    flags: {
+        from: flags.text("<stack>", "the building stack whose image is pinned (e.g. dev)"),
+        version: flags.value("<x.y.z>", "the version to pin", semver),
+        stack: flags.text("<name>", "the promoting stack to pin (e.g. prod)"),
+        maxSeverity: maxSeverityFlag,
+        dryRun: flags.boolean("print what would be written, write nothing"),
+        json: jsonFlag,
+        force: flags.boolean("pin an image that fails the gate; needs --reason"),
+        reason: flags.text("<text>", "with --force: why this image may go out although it fails the gate (recorded)"),
+    },
+    check: options => {
+        const missing = [["--from", options.from], ["--version", options.version], ["--stack", options.stack]]
+            .filter(([, value]) => value === undefined).map(([flag]) => flag);
+        if (missing.length > 0) {
+            throw new UsageError(`promote needs ${missing.join(", ")}: e.g. promote --from dev --version 1.4.1 --stack prod`);
+        }
+        if (options.from === options.stack) {
+            throw new UsageError(`--from and --stack are both "${options.stack}": promote from the building stack (e.g. dev) into a promoting one (e.g. prod)`);
+        }
+        if (options.force && options.reason === undefined) {
+            throw new UsageError("--force needs --reason \"<why this image may go out although it fails the gate>\"; the reason is recorded with the promotion");
+        }
+        if (options.reason !== undefined && !options.force) {
+            throw new UsageError("--reason only goes with --force (pinning an image that fails the gate)");
+        }
+    },
+    run: (flags, { context, loadStack }: ImagesEnvironment) => promoteCommand({
+        ...loadPromotionStacks({ command: "promote", ...flags }, loadStack),
+        version: flags.version!,
+        threshold: flags.maxSeverity ?? DEFAULT_THRESHOLD,
+        dryRun: flags.dryRun,
+        forceReason: flags.reason,
+        json: flags.json,
+    }, context),
+});

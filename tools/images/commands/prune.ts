@@ -1,8 +1,10 @@
 // `prune`: deregisters images beyond the newest `keep` and deletes their snapshots; dry run unless --apply.
 // A region whose images or users could not all be read is skipped whole: nothing there is removed.
+import * as fs from "fs";
+import * as path from "path";
 import { DeleteSnapshotCommand, DeregisterImageCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { awsCall, awsErrorCode } from "../aws/awsErrors";
-import { CommandContext, ExitCode } from "../context";
+import { CommandContext, ExitCode, ImagesEnvironment, progressFor } from "../context";
 import { GoldenImage } from "../decisions/goldenImage";
 import { findUsage } from "../aws/inUse";
 import { findGoldenImages } from "../aws/inventory";
@@ -10,13 +12,17 @@ import { planPrune, PrunedImage } from "../decisions/prunePlan";
 import { atStackVersion, mergeUsage } from "../decisions/usage";
 import { acrossRegions, describeFailures } from "../aws/regions";
 import { shortDate } from "../table";
-import { ImageTarget } from "../target";
+import { ImageTarget, resolveTarget } from "../target";
+import { defineCommand, flags, UsageError } from "../../cli";
+import { jsonFlag, launchedWithinFlag, nameFlag, regionsFlag, ssmPathFlag, stackFlag } from "../options";
 
 export interface PruneSettings {
     /** Really deregister and delete; otherwise only say what would happen. */
     apply: boolean;
     /** Where the JSON report goes; default `reports/prune-<timestamp>.json`. */
     reportFile?: string;
+    /** Print the report on stdout as JSON instead of the table, and no progress. */
+    json?: boolean;
 }
 
 interface ImageRecord {
@@ -48,12 +54,13 @@ export interface RegionPruneReport {
 
 export async function pruneCommand(target: ImageTarget, settings: PruneSettings, context: CommandContext): Promise<number> {
     const startedAt = context.now();
-    const outcomes = await acrossRegions(target.regions, region => pruneRegion(region, target, settings.apply, context));
+    const quiet: CommandContext = { ...context, progress: progressFor(context, settings.json === true) };
+    const outcomes = await acrossRegions(target.regions, region => pruneRegion(region, target, settings.apply, quiet));
     const reports = outcomes.flatMap(outcome => (outcome.ok ? [outcome.value] : []));
     const failedRegions = outcomes.flatMap(outcome => (outcome.ok ? [] : [{ region: outcome.region, error: outcome.error }]));
 
     const reportFile = settings.reportFile ?? `reports/prune-${startedAt.toISOString().replace(/[:.]/g, "-")}.json`;
-    context.writeReport(reportFile, JSON.stringify({
+    const report = {
         command: "prune",
         mode: settings.apply ? "apply" : "dry-run",
         startedAt: startedAt.toISOString(),
@@ -64,9 +71,10 @@ export async function pruneCommand(target: ImageTarget, settings: PruneSettings,
         launchedWithinDays: target.launchedWithinDays,
         regions: reports,
         failedRegions,
-    }, null, 2));
+    };
+    context.writeReport(reportFile, JSON.stringify(report, null, 2));
 
-    context.stdout([...renderPrune(target, settings.apply, reports), `Report: ${reportFile}`].join("\n"));
+    context.stdout(settings.json ? JSON.stringify({ ...report, reportFile }, null, 2) : [...renderPrune(target, settings.apply, reports), `Report: ${reportFile}`].join("\n"));
     const failures = describeFailures(outcomes);
     failures.forEach(context.stderr);
     if (reports.some(report => report.pruned.some(pruned => pruned.errors.length > 0))) return ExitCode.problemsFound;
@@ -90,7 +98,8 @@ async function pruneRegion(region: string, target: ImageTarget, apply: boolean, 
     const plan = planPrune(images, mergeUsage(usage, current), target.keep, family.filter(image => !images.includes(image)));
     const pruned: PrunedRecord[] = [];
     // One image at a time: deletes are few, and a slow steady pace keeps clear of EC2's rate limits.
-    for (const candidate of plan.prune) {
+    for (const [index, candidate] of plan.prune.entries()) {
+        if (apply) context.progress(`${region}: removing ${candidate.image.imageId} and its snapshots (${index + 1} of ${plan.prune.length})…`);
         pruned.push(apply ? await removeImage(clients.ec2, region, candidate, context) : notYetRemoved(candidate));
     }
     return {
@@ -179,4 +188,28 @@ function renderPrune(target: ImageTarget, apply: boolean, reports: RegionPruneRe
 
 function messageOf(error: unknown): string {
     return error instanceof Error ? error.message : String(error);
+}
+
+export const pruneCommandLine = defineCommand({
+    name: "prune",
+    summary: "deregister images beyond the newest --keep per stack, and their snapshots; never an image in use. Dry run unless --apply",
+    flags: {
+        stack: stackFlag, regions: regionsFlag, name: nameFlag,
+        keep: flags.wholeNumber("<n>", "newest available images kept per stack (default: lifecycle.keepAtLeast, else 3)", 1),
+        launchedWithin: launchedWithinFlag, ssmPath: ssmPathFlag,
+        apply: flags.boolean("really deregister and delete (default: dry run)"),
+        report: flags.value("<file>", "where to write the JSON report (default reports/prune-<timestamp>.json)", reportPath),
+        json: jsonFlag,
+    },
+    run: (flags, { context, loadStack }: ImagesEnvironment) => pruneCommand(
+        resolveTarget({ command: "prune", ...flags }, loadStack),
+        { apply: flags.apply, reportFile: flags.report, json: flags.json }, context),
+});
+
+/** A report path that can be written: not a directory, so the run does not fail after its deletions. */
+function reportPath(text: string, flag: string): string {
+    if (fs.existsSync(text) && fs.statSync(text).isDirectory()) {
+        throw new UsageError(`${flag} ${text} is a directory: give a file path, like ${path.join(text, "prune.json")}`);
+    }
+    return text;
 }

@@ -1,11 +1,12 @@
 // `verify`: does each region really hold the stack's image, encrypted, shared as configured, tagged and deprecating?
-import { CommandContext, ExitCode, progressFor } from "../context";
+import { CommandContext, ExitCode, ImagesEnvironment, progressFor } from "../context";
 import { Drift, findDrift, imageAtVersion } from "../decisions/drift";
 import { madeByStack, snapshotIdsOf } from "../decisions/goldenImage";
 import { findGoldenImages, inspectImages, readVolumePermissions } from "../aws/inventory";
-import { UsageError } from "../options";
+import { jsonFlag, nameFlag, regionsFlag, stackFlag, UsageError } from "../options";
 import { acrossRegions, describeFailures } from "../aws/regions";
-import { ImageTarget } from "../target";
+import { ImageTarget, resolveTarget } from "../target";
+import { defineCommand, flags } from "../../cli";
 
 export interface RegionVerdict {
     region: string;
@@ -61,3 +62,13 @@ function renderVerdicts(target: ImageTarget, version: string, verdicts: RegionVe
         `${drifted} drifted, ${unchecked} could not be checked`;
     return [...lines, summary].join("\n");
 }
+
+export const verifyCommandLine = defineCommand({
+    name: "verify",
+    summary: "compare each region's image at the stack's version with the stack (exit 1 on drift)",
+    flags: {
+        stack: stackFlag, regions: regionsFlag, name: nameFlag, json: jsonFlag,
+        requireTags: flags.list("<a,b>", "tags that must be present and non-empty (default Name,Owner,Environment,Version)"),
+    },
+    run: (flags, { context, loadStack }: ImagesEnvironment) => verifyCommand(resolveTarget({ command: "verify", ...flags }, loadStack), { json: flags.json }, context),
+});

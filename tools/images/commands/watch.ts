@@ -2,7 +2,12 @@
 // every few seconds within an overall deadline; Ctrl-C stops it. On a terminal the status redraws in
 // place; otherwise only lines that changed are printed, one by one.
 import { BuildView, exitCodeOfVerdict, overallVerdict, renderBuilds, Verdict } from "../decisions/buildProgress";
+import { defineCommand, flags } from "../../cli";
 import { AwsCallError } from "../aws/awsErrors";
+import { watchClientFactory } from "../aws/buildProgress";
+import { stackFlag } from "../options";
+import { watchTargetOf } from "../target";
+import type { ImagesEnvironment } from "../context";
 import { ExitCode } from "../context";
 import { readBuildView, WatchClients, WatchedImage, withFailureLog } from "../aws/buildProgress";
 
@@ -97,3 +102,32 @@ export function abortableSleep(milliseconds: number, signal: AbortSignal): Promi
         signal.addEventListener("abort", done, { once: true });
     });
 }
+
+/** Real clients, the terminal, and Ctrl-C ending the watch. */
+export function terminalWatchContext(): WatchContext {
+    const interrupt = new AbortController();
+    process.once("SIGINT", () => interrupt.abort());
+    return {
+        clientsFor: watchClientFactory(),
+        write: text => process.stdout.write(text),
+        isTTY: process.stdout.isTTY === true,
+        now: () => new Date(),
+        sleep: abortableSleep,
+        signal: interrupt.signal,
+    };
+}
+
+export const watchCommandLine = defineCommand({
+    name: "watch",
+    summary: "follow the running build of every image of a building stack: each phase and step with its elapsed time, " +
+        "and on failure the failing step's log and its last lines",
+    description: "Build, test, distribution and the Inspector scan, polled every 15 s. On a terminal the status redraws in place; " +
+        "otherwise lines that changed are printed one by one. Ctrl-C stops watching (exit 130); the build goes on.",
+    footer: "Exit codes: 0 AVAILABLE, 1 FAILED or CANCELLED, 2 bad flags or stack, 3 AWS could not be read or --timeout passed, 130 interrupted.",
+    flags: {
+        stack: stackFlag.required("the building stack whose build to follow, e.g. --stack dev"),
+        timeout: flags.wholeNumber("<minutes>", `give up after this long (default ${WATCH_DEFAULTS.timeoutMinutes})`, 1),
+    },
+    run: (values, { loadStack, watch }: ImagesEnvironment) => watchCommand(watchTargetOf(values.stack, loadStack),
+        { ...WATCH_DEFAULTS, ...(values.timeout !== undefined && { timeoutMinutes: values.timeout }) }, (watch ?? terminalWatchContext)()),
+});

@@ -34,7 +34,7 @@ async function gate(world: RegionWorld, flags: string[] = [], allowlist?: unknow
     const aws = fakeAws({ "us-east-1": world });
     const files = memoryFiles(allowlist === undefined ? {} : { "promotions/findings-allowlist.json": JSON.stringify(allowlist) });
     const recording = recordingContext(aws.clientsFor, files);
-    const exitCode = await runCli(["gate", "--stack", "dev", "--version", "1.4.1", ...flags], recording.context, loadDevStack);
+    const exitCode = await runCli(["gate", "--stack", "dev", ...(flags.includes("--version") ? [] : ["--version", "1.4.1"]), ...flags], recording.context, loadDevStack);
     return { exitCode, aws, ...recording, output: recording.stdout.join("\n"), errors: recording.stderr.join("\n") };
 }
 

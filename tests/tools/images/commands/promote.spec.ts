@@ -147,6 +147,16 @@ describe("images promote", () => {
         assert.deepStrictEqual([manifest.amiId, manifest.packages], [AMI_141, [{ name: "bash", version: "5.2.15" }, { name: "openssl-libs", version: "3.0.8-1.amzn2023.0.14" }]]);
     });
 
+    it("prints one JSON document with --json: what was pinned, the gate's verdict and the files written", async () => {
+        const { exitCode, stdout, progress, repo } = track(await promote([...PROMOTE_141, "--json"]));
+        assert.strictEqual(exitCode, ExitCode.ok);
+        assert.deepStrictEqual(progress, [], "no progress lines in --json mode");
+        assert.strictEqual(stdout.length, 1, "one JSON document, nothing else on stdout");
+        const printed = JSON.parse(stdout[0]);
+        assert.deepStrictEqual([printed.promoted, printed.stack, printed.from, printed.version, printed.amiId, printed.gate.passed], [true, "prod", "dev", "1.4.1", AMI_141, true]);
+        assert.ok(printed.files.includes("promotions/prod/1.4.1.json") && repo.exists("promotions/prod/1.4.1.json"));
+    });
+
     it("says with --dry-run what it would write, and writes nothing", async () => {
         const { exitCode, repo, output } = track(await promote([...PROMOTE_141, "--dry-run"]));
         assert.strictEqual(exitCode, ExitCode.ok);

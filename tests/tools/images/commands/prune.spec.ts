@@ -4,6 +4,7 @@ import { runCli } from "../../../../tools/images/cli";
 import { ExitCode } from "../../../../tools/images/context";
 import { awsError, fakeAws, FakeRegion, RegionWorld } from "../fakeAws";
 import { goldenAmi, loadDevStack, recordingContext } from "../fixtures";
+import { nonEmpty } from "../../../helpers";
 
 const REPORT = "reports/prune-2026-06-01T12-00-00-000Z.json";
 
@@ -33,10 +34,22 @@ async function prune(worlds: Record<string, RegionWorld>, flags: string[] = []) 
 }
 
 describe("images prune", () => {
+    it("prints the report as JSON on stdout with --json, and no progress", async () => {
+        const { exitCode, stdout, progress, reports } = await prune({ "us-east-1": fourMonths() }, ["--regions", "us-east-1", "--json"]);
+        assert.strictEqual(exitCode, ExitCode.ok);
+        assert.deepStrictEqual(progress, [], "no progress lines in --json mode");
+        assert.strictEqual(stdout.length, 1, "one JSON document");
+        const printed = JSON.parse(stdout[0]);
+        assert.deepStrictEqual([printed.command, printed.mode, printed.regions.length], ["prune", "dry-run", 1]);
+        assert.ok(printed.regions[0].pruned.length > 0, "the dry run lists what it would prune");
+        assert.strictEqual(Object.keys(reports).length, 1, "the report file is written too");
+        assert.ok(printed.reportFile in reports, "and the JSON names it");
+    });
+
     it("by default only says what it would do: no image deregistered, no snapshot deleted, a report written", async () => {
         const { exitCode, aws, stdout, reports } = await prune({ "us-east-1": fourMonths(), "us-west-2": fourMonths() });
         assert.strictEqual(exitCode, ExitCode.ok);
-        for (const region of Object.values(aws.regions)) {
+        for (const region of nonEmpty(Object.values(aws.regions), "region")) {
             assert.strictEqual(region.ec2.commandCalls(DeregisterImageCommand).length, 0, "a dry run must not deregister");
             assert.strictEqual(region.ec2.commandCalls(DeleteSnapshotCommand).length, 0, "a dry run must not delete snapshots");
         }
@@ -111,6 +124,14 @@ describe("images prune", () => {
         assert.match(recording.stdout.join("\n"), /FAILED\s+ami-00000002/);
     });
 
+    it("reports on stderr, image by image, how far the deletions have got", async () => {
+        const aws = fakeAws({ "us-east-1": fourMonths() });
+        const recording = recordingContext(aws.clientsFor);
+        assert.strictEqual(await runCli(["prune", "--stack", "dev", "--regions", "us-east-1", "--apply"], recording.context, loadDevStack), ExitCode.ok);
+        const removing = recording.progress.filter(line => /^us-east-1: removing ami-\S+ and its snapshots \(\d+ of \d+\)…$/.test(line));
+        assert.deepStrictEqual(removing.map(line => /\((\d+ of \d+)\)/.exec(line)![1]), ["1 of 2", "2 of 2"]);
+    });
+
     /** DeleteSnapshot refusing `snapshotId` as still in use by its just-deregistered image, `times` times, then acting as EC2 does. */
     function inUseFor(region: FakeRegion, snapshotId: string, times: number): void {
         let refusals = times;
@@ -180,7 +201,7 @@ describe("images prune", () => {
     it("says once that there are no AWS credentials, touches nothing, and exits non-zero", async () => {
         const aws = fakeAws({ "us-east-1": fourMonths(), "us-west-2": fourMonths() });
         const noCredentials = Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" });
-        for (const region of Object.values(aws.regions)) region.ec2.on(DescribeImagesCommand).rejects(noCredentials);
+        for (const region of nonEmpty(Object.values(aws.regions), "region")) region.ec2.on(DescribeImagesCommand).rejects(noCredentials);
         const recording = recordingContext(aws.clientsFor);
 
         const exitCode = await runCli(["prune", "--stack", "dev", "--apply"], recording.context, loadDevStack);
@@ -189,7 +210,7 @@ describe("images prune", () => {
         const errors = recording.stderr.filter(line => line.startsWith("error:"));
         assert.deepStrictEqual(errors.length, 1, `expected one error line, got:\n${errors.join("\n")}`);
         assert.match(errors[0], /no AWS credentials: set AWS_PROFILE/);
-        for (const region of Object.values(aws.regions)) assert.deepStrictEqual(changes(region), []);
+        for (const region of nonEmpty(Object.values(aws.regions), "region")) assert.deepStrictEqual(changes(region), []);
     });
 
     it("leaves images of other stacks alone", async () => {
