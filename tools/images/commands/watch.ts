@@ -71,7 +71,7 @@ export async function watchCommand(target: WatchTarget, options: WatchOptions, c
             context.write(`${summaryOf(verdict, target)}\n`);
             return exitCodeOfVerdict(verdict);
         }
-        show(renderBuilds(builds.map(({ raw, ...view }: BuildView & { raw?: unknown }) => view), context.now()));
+        show(renderBuilds(builds.map(({ raw: _raw, ...view }: BuildView & { raw?: unknown }) => view), context.now()));
         const left = deadline - context.now().getTime();
         if (left <= 0) break;
         await context.sleep(Math.min(options.intervalSeconds * 1000, left), context.signal);

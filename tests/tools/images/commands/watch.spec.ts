@@ -44,7 +44,7 @@ function playBuild(frames: Frame[], logsTo: "s3" | "cloudwatch" = "s3"): void {
         };
         return { image };
     });
-    imageBuilder.on(ListWorkflowExecutionsCommand).callsFake(() => ({ workflowExecutions: frame().workflows.map(({ steps, ...execution }) => execution) }));
+    imageBuilder.on(ListWorkflowExecutionsCommand).callsFake(() => ({ workflowExecutions: frame().workflows.map(({ steps: _steps, ...execution }) => execution) }));
     imageBuilder.on(ListWorkflowStepExecutionsCommand).callsFake(input => ({ steps: frame().workflows.find(workflow => workflow.workflowExecutionId === input.workflowExecutionId)!.steps }));
 }
 
