@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { BuildNetworkConfig, GoldenAmiConfig } from "../../components/config";
-import { NOT_YET_PINNED } from "../images/target";
+import { imagesOf, NOT_YET_PINNED } from "../images/target";
 
 export type Architecture = "x86_64" | "arm64";
 
@@ -105,13 +105,6 @@ export function doctorTargetOf({ config, sourceConfig, deployRole, workflowText 
         deployRole: deployRole ?? DEFAULT_DEPLOY_ROLE,
         requiredSessionSeconds: fromWorkflow ?? (building ? BUILDING_SESSION_SECONDS : PROMOTING_SESSION_SECONDS),
     };
-}
-
-/** Every image of the stack: a catalog (`images`) or the single `image`. */
-function imagesOf(config: GoldenAmiConfig): Array<{ name: string; version: string; baseImage: string; instanceTypes?: string[]; architecture?: string }> {
-    const catalog = (config as unknown as { images?: unknown }).images;
-    if (Array.isArray(catalog)) return catalog;
-    return [config.image];
 }
 
 function pinnedAmiOf(promoteFrom: object, imageName: string): string | undefined {

@@ -169,11 +169,26 @@ export function watchTargetOf(stack: string, loadStack: StackLoader = loadStackF
     if (config.promoteFrom !== undefined) {
         throw new UsageError(`watch: stack ${stack} promotes (golden-ami:promoteFrom) and never builds; watch the building stack it promotes from, e.g. --stack dev`);
     }
-    const catalog = (config as unknown as { images?: Array<{ name: string; version: string }> }).images;
-    const images = Array.isArray(catalog) ? catalog : [config.image];
+    const images = imagesOf(config);
     return {
         stack,
         region: config.homeRegion,
         images: images.map(image => ({ image: image.name, recipeName: recipeNameOf(image.name, stack), version: image.version })),
     };
+}
+
+/** Every image of the stack: a catalog (`images`) or the single `image`. */
+export function imagesOf(config: GoldenAmiConfig): StackImage[] {
+    // Read by shape, so a stack of one `image` and a catalog of `images` both work.
+    const { images, image } = config as unknown as { images?: StackImage[]; image?: StackImage };
+    return Array.isArray(images) ? images : image ? [image] : [];
+}
+
+/** What the tools read of an image of the stack, whichever form the config has. */
+export interface StackImage {
+    name: string;
+    version: string;
+    baseImage: string;
+    instanceTypes?: string[];
+    architecture?: string;
 }
