@@ -1,6 +1,6 @@
 // What every command is handed: clients, output streams, the repository's files and the clock, so
 // tests can replace each.
-import type { WatchContext } from "./commands/watch";
+import type { WatchContext } from "./aws/buildProgress";
 import { ClientFactory } from "./aws/clients";
 import { RepoFiles } from "./repoFiles";
 import type { StackLoader } from "./target";

@@ -6,7 +6,7 @@ import { readStackConfig } from "../engine/stackFile";
 import { DEFAULT_REQUIRED_TAGS } from "./decisions/drift";
 import { recipeNameOf } from "./aws/imageBuilds";
 import { CliOptions, UsageError } from "./options";
-import type { WatchTarget } from "./commands/watch";
+import type { WatchTarget } from "./aws/buildProgress";
 
 export interface ImageTarget {
     stack?: string;

@@ -41,6 +41,25 @@ export interface WatchedImage {
     version: string;
 }
 
+export interface WatchTarget {
+    stack: string;
+    region: string;
+    images: WatchedImage[];
+}
+
+export interface WatchContext {
+    clientsFor: (region: string) => WatchClients;
+    /** Writes text as is (no newline added). */
+    write: (text: string) => void;
+    /** A terminal: redraw in place. */
+    isTTY: boolean;
+    now: () => Date;
+    /** Resolves after the delay, or at once when `signal` aborts. */
+    sleep: (milliseconds: number, signal: AbortSignal) => Promise<void>;
+    /** Aborted by Ctrl-C (SIGINT). */
+    signal: AbortSignal;
+}
+
 /** How many lines of a failed step's log are shown. */
 export const LOG_TAIL_LINES = 20;
 const LOG_TAIL_BYTES = 16_384;

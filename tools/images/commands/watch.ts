@@ -4,18 +4,13 @@
 import { BuildView, exitCodeOfVerdict, overallVerdict, renderBuilds, Verdict } from "../decisions/buildProgress";
 import { defineCommand, flags } from "../../cli";
 import { AwsCallError } from "../aws/awsErrors";
-import { watchClientFactory } from "../aws/buildProgress";
 import { stackFlag } from "../options";
 import { watchTargetOf } from "../target";
 import type { ImagesEnvironment } from "../context";
 import { ExitCode } from "../context";
-import { readBuildView, WatchClients, WatchedImage, withFailureLog } from "../aws/buildProgress";
+import { readBuildView, watchClientFactory, WatchContext, WatchTarget, withFailureLog } from "../aws/buildProgress";
 
-export interface WatchTarget {
-    stack: string;
-    region: string;
-    images: WatchedImage[];
-}
+export type { WatchContext, WatchTarget };
 
 export interface WatchOptions {
     /** The watch gives up after this long (exit 3): the build's own create timeout is 4 hours. */
@@ -24,19 +19,6 @@ export interface WatchOptions {
 }
 
 export const WATCH_DEFAULTS: WatchOptions = { timeoutMinutes: 300, intervalSeconds: 15 };
-
-export interface WatchContext {
-    clientsFor: (region: string) => WatchClients;
-    /** Writes text as is (no newline added). */
-    write: (text: string) => void;
-    /** A terminal: redraw in place. */
-    isTTY: boolean;
-    now: () => Date;
-    /** Resolves after the delay, or at once when `signal` aborts. */
-    sleep: (milliseconds: number, signal: AbortSignal) => Promise<void>;
-    /** Aborted by Ctrl-C (SIGINT). */
-    signal: AbortSignal;
-}
 
 /** Exit code when interrupted (128 + SIGINT), as shells expect. */
 export const INTERRUPTED = 130;
