@@ -1,92 +1,120 @@
-// golden-ami: reads the stack's config, makes one provider per region and wires the pipeline together.
-// A building stack (no promoteFrom) builds the image with EC2 Image Builder; a promoting stack copies
-// the very AMI the building account proved. Either way every configured region gets its own encrypted,
-// shared and published image, and the fleet regions run it in Auto Scaling groups.
+// golden-ami: reads the stack's config, makes one provider and one image key per region and wires the
+// catalog's pipelines together, one per image, side by side. A building stack (no promoteFrom) builds each
+// image with EC2 Image Builder (a layered image on its parent's build); a promoting stack copies the very
+// AMIs the building account proved. Either way every configured region gets each image encrypted, shared
+// and published, and each fleet runs its image in Auto Scaling groups.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { Fleet, FleetInstanceProfile, GoldenImage, ImageSource, imageTags, loadConfig, lockedBuild, RegionalImage } from "./components";
+import {
+    catalogTags, Fleet, FleetInstanceProfile, GoldenImage, ImageKey, ImageSource, imageTags, inBuildOrder, legacyAliases, loadConfig,
+    lockedBuilds, pinnedAmiIdsOf, RegionalImage,
+} from "./components";
 
 export = async () => {
     const config = loadConfig();
-    // A building stack builds exactly what image-versions.lock.json says this version is made of.
-    const origin = config.promoteFrom ? undefined : lockedBuild(config);
-    const tags = imageTags(config);
+    // A building stack builds exactly what image-versions.lock.json says each image's version is made of.
+    const origins = config.promoteFrom ? undefined : lockedBuilds(config);
     const providers = Object.fromEntries(config.regions.map(region => [region, new aws.Provider(`aws-${region}`, { region })]));
-    const homeProvider = providers[config.homeRegion];
+    const legacy = legacyAliases(config);
 
-    // Build here, or copy the exact image the building account proved (pinned in the stack file).
-    let golden: GoldenImage | undefined;
-    let homeSource: ImageSource;
-    if (!origin) {
-        homeSource = { kind: "copy", amiId: config.promoteFrom!.amiId, region: config.promoteFrom!.region };
-    } else {
-        golden = new GoldenImage(config.image.name, {
-            provider: homeProvider,
-            image: config.image,
-            lifecycle: config.lifecycle,
-            sharedWith: config.sharing,
-            tags,
-            stack: config.stack,
-            origin,
-            network: config.build,
-            pinnedAmiIds: Object.values(config.pinnedBy),
-        });
-        homeSource = { kind: "local", amiId: golden.amiId, kmsKeyArn: golden.kmsKeyArn };
-    }
-
-    // Every copy comes from the same source image, so regions are copied side by side, never one after another.
-    const copySource: ImageSource = homeSource.kind === "copy" ? homeSource : { kind: "copy", amiId: homeSource.amiId, region: config.homeRegion };
-    const images = new Map(config.regions.map(region => [region, new RegionalImage(`${config.image.name}-${region}`, {
+    // One key per region for every image of the catalog (and the fleets' volumes); public sharing blocked once per region.
+    const keys = new Map(config.regions.map(region => [region, new ImageKey(`images-${region}`, {
         provider: providers[region],
-        region,
-        image: config.image,
-        stack: config.stack,
-        source: region === config.homeRegion ? homeSource : copySource,
+        alias: `golden-ami/${config.stack}`,
         sharedWith: config.sharing,
-        blockPublicSharing: config.blockPublicSharing,
-        // Promoting accounts copy the home region's image.
-        promotionSource: region === config.homeRegion,
-        rootDeviceName: config.image.rootDeviceName,
-        deprecateAfterDays: config.lifecycle.deprecateAfterDays,
-        tags,
-    })]));
+        serviceRoles: origins && region === config.homeRegion ? ["imageBuilder", "autoScaling"] : ["autoScaling"],
+        tags: catalogTags(config),
+    }, { aliases: legacy.key(region) })]));
+    for (const region of config.blockPublicSharing ? config.regions : []) {
+        new aws.ec2.ImageBlockPublicAccess(`block-public-sharing-${region}`, { state: "block-new-sharing" },
+            { provider: providers[region], aliases: legacy.blockPublicSharing(region) });
+    }
     if (!config.blockPublicSharing) {
         pulumi.log.warn("golden-ami:blockPublicSharing is false: image block public access is left to your organization's policy in every region.");
     }
 
-    const fleets = new Map<string, Fleet>();
-    if (config.fleet) {
-        const instanceProfile = new FleetInstanceProfile(`${config.image.name}-fleet`, { provider: homeProvider, tags });
-        for (const region of config.fleet.regions) {
-            const image = images.get(region)!;
-            fleets.set(region, new Fleet(`${config.image.name}-fleet-${region}`, {
+    // Images build side by side; a layered image waits for its parent's build only.
+    const builds = new Map<string, GoldenImage>();
+    const regional = new Map<string, Map<string, RegionalImage>>();
+    for (const image of inBuildOrder(config.images)) {
+        const tags = imageTags(config, image);
+        let homeSource: ImageSource;
+        if (!origins) {
+            homeSource = { kind: "copy", amiId: config.promoteFrom!.amiIds[image.name], region: config.promoteFrom!.region };
+        } else {
+            const build = new GoldenImage(image.name, {
+                provider: providers[config.homeRegion],
+                image,
+                lifecycle: config.lifecycle,
+                kmsKeyArn: keys.get(config.homeRegion)!.arn,
+                tags,
+                stack: config.stack,
+                origin: origins.get(image.name)!,
+                parentAmiId: image.parentImage === undefined ? undefined : builds.get(image.parentImage)!.amiId,
+                network: config.build,
+                pinnedAmiIds: pinnedAmiIdsOf(config.pinnedBy, image.name),
+            });
+            builds.set(image.name, build);
+            homeSource = { kind: "local", amiId: build.amiId };
+        }
+        // Every copy comes from the same source image, so regions are copied side by side, never one after another.
+        const copySource: ImageSource = homeSource.kind === "copy" ? homeSource : { kind: "copy", amiId: homeSource.amiId, region: config.homeRegion };
+        regional.set(image.name, new Map(config.regions.map(region => [region, new RegionalImage(`${image.name}-${region}`, {
+            provider: providers[region],
+            region,
+            image,
+            stack: config.stack,
+            source: region === config.homeRegion ? homeSource : copySource,
+            kmsKeyArn: keys.get(region)!.arn,
+            sharedWith: config.sharing,
+            // Promoting accounts copy the home region's image.
+            promotionSource: region === config.homeRegion,
+            rootDeviceName: image.rootDeviceName,
+            deprecateAfterDays: config.lifecycle.deprecateAfterDays,
+            tags,
+        })])));
+    }
+
+    const fleets = new Map<string, Map<string, Fleet>>();
+    for (const fleet of config.fleets) {
+        const image = config.images.find(candidate => candidate.name === fleet.image)!;
+        const tags = imageTags(config, image);
+        const instanceProfile = new FleetInstanceProfile(`${fleet.name}-fleet`, { provider: providers[config.homeRegion], tags });
+        fleets.set(fleet.name, new Map(fleet.regions.map(region => {
+            const copy = regional.get(image.name)!.get(region)!;
+            return [region, new Fleet(`${fleet.name}-fleet-${region}`, {
                 provider: providers[region],
                 region,
-                amiId: image.amiId,
-                kmsKeyArn: image.kmsKeyArn,
-                rootDeviceName: config.image.rootDeviceName,
+                amiId: copy.amiId,
+                kmsKeyArn: keys.get(region)!.arn,
+                rootDeviceName: image.rootDeviceName,
                 instanceProfileArn: instanceProfile.arn,
-                fleet: config.fleet,
+                fleet,
                 tags,
-            }));
-        }
+            })];
+        })));
     }
 
     return {
-        imageName: config.image.name,
-        imageVersion: config.image.version,
-        amiId: images.get(config.homeRegion)!.amiId,
-        // A building stack tells what it built and where its builds are reported; a promoting one what it pins.
-        ...(golden && {
-            imageArn: golden.imageArn,
-            imageBuildVersion: golden.imageVersion,
-            buildNotificationsTopicArn: golden.notificationsTopicArn,
-        }),
+        // Per image: what it is, where consumers find it, and (building stack) what Image Builder built.
+        images: Object.fromEntries(config.images.map(image => {
+            const copies = regional.get(image.name)!;
+            const build = builds.get(image.name);
+            return [image.name, {
+                version: image.version,
+                architecture: image.architecture,
+                amiId: copies.get(config.homeRegion)!.amiId,
+                amiIds: byRegion(copies, copy => copy.amiId),
+                ssmParameterNames: byRegion(copies, copy => copy.parameterName),
+                ...(build && { imageArn: build.imageArn, imageBuildVersion: build.imageVersion, buildNotificationsTopicArn: build.notificationsTopicArn }),
+            }];
+        })),
         ...(config.promoteFrom && { promotedFrom: config.promoteFrom }),
-        amiIds: byRegion(images, image => image.amiId),
-        ssmParameterNames: byRegion(images, image => image.parameterName),
-        launchTemplateIds: byRegion(fleets, fleet => fleet.launchTemplateId),
-        autoScalingGroupNames: byRegion(fleets, fleet => fleet.autoScalingGroupName),
+        fleets: Object.fromEntries([...fleets].map(([name, groups]) => [name, {
+            image: config.fleets.find(fleet => fleet.name === name)!.image,
+            launchTemplateIds: byRegion(groups, group => group.launchTemplateId),
+            autoScalingGroupNames: byRegion(groups, group => group.autoScalingGroupName),
+        }])),
     };
 };
 

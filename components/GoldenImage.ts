@@ -2,19 +2,19 @@ import * as fs from "fs";
 import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { amiNameTemplate, BuildNetworkConfig, ImageConfig, LifecycleConfig, SharingConfig } from "./config";
+import { amiNameTemplate, BuildNetworkConfig, ImageConfig, LifecycleConfig, recipeSteps, StepConfig, stepId } from "./config";
 import { BuildLogsBucket } from "./BuildLogsBucket";
 import { instanceProfile } from "./iam";
-import { ImageKey } from "./ImageKey";
 import { ImageLifecycle, LIFECYCLE_SELECTION_TAG } from "./ImageLifecycle";
+import { PLATFORM_DEFAULTS } from "./platforms";
 import { KEEP_TAG } from "./tags";
 
-/** The AWSTOE documents, in recipe order: the hygiene step must be the last build step. */
+/** The default Linux documents, in recipe order: the hygiene step is always the last build step. */
 export const COMPONENT_DOCUMENTS = ["build", "boot-test", "hygiene"] as const;
 export type ComponentDocument = typeof COMPONENT_DOCUMENTS[number];
 
-/** Real builds with tests and scanning take 30–90 minutes; the provider's 60-minute default is too short. */
-export const BUILD_TIMEOUT = "4h";
+/** Real Linux builds with tests and scanning take 30–90 minutes; the provider's 60-minute default is too short. */
+export const BUILD_TIMEOUT = PLATFORM_DEFAULTS.linux.buildTimeout;
 
 /**
  * Recipe settings that are not config. AWSTOE works in the recipe's working directory (default /tmp),
@@ -39,17 +39,19 @@ export interface GoldenImageArgs {
     provider: aws.Provider;
     image: ImageConfig;
     lifecycle: LifecycleConfig;
-    /** Principals the image's key lets launch it (the launch permissions themselves are `ImageSharing`'s). */
-    sharedWith: SharingConfig;
+    /** The home region's image key, shared by every image of the catalog: components, volumes, AMI and topic are encrypted with it. */
+    kmsKeyArn: pulumi.Input<string>;
     /** Tags for every resource and the AMI. */
     tags: Record<string, string>;
-    /** Part of every account-wide name (Image Builder resources, key alias), so stacks sharing an account do not collide. */
+    /** Part of every account-wide name (Image Builder resources), so stacks sharing an account do not collide. */
     stack: string;
     /** The locked base image and commit of this version (image-versions.lock.json). */
     origin: BuildOrigin;
+    /** A layered image: the AMI of the catalog image it is built on (its parent's build); default `image.baseImage`. */
+    parentAmiId?: pulumi.Input<string>;
     /** The build network; default the account's default VPC. */
     network?: BuildNetworkConfig;
-    /** AMIs the repository's promoting stacks pin: tagged, and never deprecated or deleted by the lifecycle. */
+    /** AMIs of this image the repository's promoting stacks pin: tagged, and never deprecated or deleted by the lifecycle. */
     pinnedAmiIds: string[];
 }
 
@@ -62,49 +64,35 @@ export class GoldenImage extends pulumi.ComponentResource {
     public readonly imageVersion: pulumi.Output<string>;
     /** The SNS topic Image Builder tells of every build's outcome: subscribe to hear of failures. */
     public readonly notificationsTopicArn: pulumi.Output<string>;
-    /** The customer-managed key the AMI is encrypted with. */
-    public readonly kmsKeyArn: pulumi.Output<string>;
 
     constructor(name: string, args: GoldenImageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("golden-ami:imagebuilder:GoldenImage", name, {}, opts);
         const { image, provider } = args;
         const child = { parent: this, provider };
-        // Image Builder names are per account and region: the stack keeps two building stacks apart.
+        const platform = PLATFORM_DEFAULTS[image.platform];
+        // Image Builder names are per account and region: the image and the stack keep images and stacks apart.
         const builderName = `${image.name}-${args.stack}`;
         const tags = { ...args.tags, [LIFECYCLE_SELECTION_TAG]: builderName };
         // Image Builder versions are immutable history: a new version adds resources, and the old ones stay,
         // so the lifecycle policy can still find, deprecate and delete the old images with their snapshots.
         const versioned = { ...child, retainOnDelete: true };
         const partition = aws.getPartitionOutput({}, child).partition;
+        const region = aws.getRegionOutput({}, child).region;
 
-        const key = new ImageKey(`${name}-key`, {
-            provider,
-            alias: `golden-ami/${args.stack}/${image.name}`,
-            sharedWith: args.sharedWith,
-            serviceRoles: ["imageBuilder", "autoScaling"],
-            tags,
-        }, { parent: this });
-
-        const components = COMPONENT_DOCUMENTS.map(document => new aws.imagebuilder.Component(`${name}-${document}`, {
-            name: `${builderName}-${document}`,
-            version: image.version,
-            platform: image.platform,
-            description: `golden-ami ${document} step for ${image.name}`,
-            data: readComponentDocument(document),
-            kmsKeyId: key.arn,
-            tags,
+        const components = recipeSteps(image).map(step => componentArn(`${name}-${stepId(step)}`, step, {
+            builderName, image, kmsKeyArn: args.kmsKeyArn, partition, region, tags,
         }, versioned));
 
         const recipe = new aws.imagebuilder.ImageRecipe(`${name}-recipe`, {
             name: builderName,
             version: image.version,
-            parentImage: args.origin.baseImageId ?? image.baseImage,
-            components: components.map(component => ({ componentArn: component.arn })),
+            parentImage: args.parentAmiId ?? args.origin.baseImageId ?? image.baseImage,
+            components: components.map(componentArn => ({ componentArn })),
             blockDeviceMappings: [{
                 deviceName: image.rootDeviceName,
                 ebs: {
                     encrypted: "true",
-                    kmsKeyId: key.arn,
+                    kmsKeyId: args.kmsKeyArn,
                     volumeSize: image.rootVolumeGiB,
                     volumeType: RECIPE_SETTINGS.volumeType,
                     deleteOnTermination: "true",
@@ -116,8 +104,8 @@ export class GoldenImage extends pulumi.ComponentResource {
         }, versioned);
 
         const logs = new BuildLogsBucket(`${name}-logs`, { provider, tags }, { parent: this });
-        const notifications = new aws.sns.Topic(`${name}-builds`, { kmsMasterKeyId: key.arn, tags }, child);
-        const instanceProfile = buildInstanceProfile(`${name}-build`, { logsBucketArn: logs.arn, partition, tags }, child);
+        const notifications = new aws.sns.Topic(`${name}-builds`, { kmsMasterKeyId: args.kmsKeyArn, tags }, child);
+        const instanceProfile = buildInstanceProfile(`${name}-build`, { logsBucketArn: logs.arn, artifacts: image.artifacts, partition, tags }, child);
 
         const securityGroupIds = args.network && buildSecurityGroups(`${name}-build`, args.network, args.tags, child);
         const infrastructure = new aws.imagebuilder.InfrastructureConfiguration(`${name}-infrastructure`, {
@@ -143,7 +131,7 @@ export class GoldenImage extends pulumi.ComponentResource {
                     name: amiNameTemplate(image, args.stack),
                     description: `${image.name} ${image.version} golden image (${args.stack})`,
                     amiTags: { ...args.tags, ...originTags(args.origin) },
-                    kmsKeyId: key.arn,
+                    kmsKeyId: args.kmsKeyArn,
                 },
             }],
             tags,
@@ -155,11 +143,11 @@ export class GoldenImage extends pulumi.ComponentResource {
             imageRecipeArn: recipe.arn,
             infrastructureConfigurationArn: infrastructure.arn,
             distributionConfigurationArn: distribution.arn,
-            imageTestsConfiguration: { imageTestsEnabled: true, timeoutMinutes: 90 },
+            imageTestsConfiguration: { imageTestsEnabled: true, timeoutMinutes: platform.testTimeoutMinutes },
             imageScanningConfiguration: { imageScanningEnabled: true },
             enhancedImageMetadataEnabled: true,
             tags,
-        }, { ...versioned, customTimeouts: { create: BUILD_TIMEOUT } });
+        }, { ...versioned, customTimeouts: { create: platform.buildTimeout } });
         const amiId = pulumi.all([built.outputResources, built.urn]).apply(([resources, urn]) => firstAmiId(resources, urn));
 
         // The lifecycle never touches an image a promoting stack pins: it carries the tag the rules exclude.
@@ -182,11 +170,10 @@ export class GoldenImage extends pulumi.ComponentResource {
         this.amiId = amiId;
         this.imageArn = built.arn;
         this.imageVersion = built.version;
-        this.kmsKeyArn = key.arn;
         this.notificationsTopicArn = notifications.arn;
         this.registerOutputs({
             amiId: this.amiId, imageArn: this.imageArn, imageVersion: this.imageVersion,
-            kmsKeyArn: this.kmsKeyArn, notificationsTopicArn: this.notificationsTopicArn,
+            notificationsTopicArn: this.notificationsTopicArn,
         });
     }
 }
@@ -219,6 +206,34 @@ export function readComponentDocument(document: ComponentDocument): string {
     return fs.readFileSync(path.join(__dirname, "documents", `${document}.yaml`), "utf8");
 }
 
+interface ComponentArgs {
+    builderName: string;
+    image: ImageConfig;
+    kmsKeyArn: pulumi.Input<string>;
+    partition: pulumi.Input<string>;
+    region: pulumi.Input<string>;
+    tags: Record<string, string>;
+}
+
+/**
+ * A step's component ARN: a document of the repository becomes a component of this image, versioned with it;
+ * an AWS-managed component is referenced by name and version (a filter like `x.x.x` takes the newest at build time).
+ */
+function componentArn(name: string, step: StepConfig, args: ComponentArgs, opts: pulumi.CustomResourceOptions): pulumi.Input<string> {
+    if (step.kind === "managed") {
+        return pulumi.interpolate`arn:${args.partition}:imagebuilder:${args.region}:aws:component/${step.name}/${step.version}`;
+    }
+    return new aws.imagebuilder.Component(name, {
+        name: `${args.builderName}-${stepId(step)}`,
+        version: args.image.version,
+        platform: PLATFORM_DEFAULTS[args.image.platform].imageBuilderPlatform,
+        description: `golden-ami ${stepId(step)} step for ${args.image.name}`,
+        data: step.content,
+        kmsKeyId: args.kmsKeyArn,
+        tags: args.tags,
+    }, opts).arn;
+}
+
 /**
  * The AMI Image Builder distributed to the home region (the only distribution). A build that failed stays
  * in the state without one, and an update does not build again: only a replacement does.
@@ -228,13 +243,15 @@ export function firstAmiId(outputResources: aws.types.output.imagebuilder.ImageO
     if (!ami) {
         throw new Error("Image Builder reported no AMI for this build: it failed or was cancelled. Read why in the build logs " +
             "(the logs bucket) or the build topic; after the fix, build again at the same version with " +
-            `\`pulumi up --replace '${urn}'\`, or bump image.version (npm run lock -- --stack <stack> --bump patch)`);
+            `\`pulumi up --replace '${urn}'\`, or bump the image's version (npm run lock -- --stack <stack> --image <name> --bump patch)`);
     }
     return ami;
 }
 
 interface BuildInstanceProfileArgs {
     logsBucketArn: pulumi.Input<string>;
+    /** `s3://bucket/prefix/` the build may read artifacts from: exactly those prefixes, nothing else. */
+    artifacts: string[];
     partition: pulumi.Input<string>;
     tags: Record<string, string>;
 }
@@ -254,5 +271,18 @@ function buildInstanceProfile(name: string, args: BuildInstanceProfileArgs, opts
             Statement: [{ Effect: "Allow", Action: "s3:PutObject", Resource: pulumi.interpolate`${args.logsBucketArn}/*` }],
         }),
     }, opts);
+    if (args.artifacts.length > 0) {
+        new aws.iam.RolePolicy(`${name}-read-artifacts`, {
+            role: role.id,
+            policy: pulumi.jsonStringify({
+                Version: "2012-10-17",
+                Statement: [{
+                    Effect: "Allow",
+                    Action: "s3:GetObject",
+                    Resource: args.artifacts.map(prefix => pulumi.interpolate`arn:${args.partition}:s3:::${prefix.slice("s3://".length)}*`),
+                }],
+            }),
+        }, opts);
+    }
     return profile;
 }

@@ -8,8 +8,6 @@ export interface ImageSharingArgs {
     amiId: pulumi.Input<string>;
     /** Accounts, organizations and OUs that may launch the image; never the public. */
     sharedWith: SharingConfig;
-    /** Keep new public sharing blocked in the region (`golden-ami:blockPublicSharing`). */
-    blockPublicSharing: boolean;
     /** Let `sharedWith.promotingAccounts` read the image's root snapshot, which copying it needs (default false). */
     readableSnapshots?: boolean;
     /** The image's root device, whose snapshot they read (required with `readableSnapshots`). */
@@ -17,8 +15,8 @@ export interface ImageSharingArgs {
 }
 
 /**
- * Launch permissions for exactly the configured principals, read access to the snapshots for the accounts
- * that copy the image, and public sharing blocked in the region.
+ * Launch permissions for exactly the configured principals, and read access to the snapshots for the accounts
+ * that copy the image. (Public sharing is blocked once per region, for every image: see index.ts.)
  *
  * Permissions are kept when the image they name is replaced (a new version or rebuild): an earlier
  * version stays launchable and copyable, so a promoting stack can roll back to it, until the lifecycle or
@@ -39,9 +37,6 @@ export class ImageSharing extends pulumi.ComponentResource {
             for (const accountId of args.sharedWith.promotingAccounts) {
                 new aws.ec2.SnapshotCreateVolumePermission(`${name}-${accountId}-snapshot`, { snapshotId, accountId }, kept);
             }
-        }
-        if (args.blockPublicSharing) {
-            new aws.ec2.ImageBlockPublicAccess(name, { state: "block-new-sharing" }, child);
         }
         this.registerOutputs({});
     }

@@ -2,13 +2,12 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ImageConfig, SharingConfig } from "./config";
 import { compactTimestamp, CreatedAt } from "./CreatedAt";
-import { ImageKey } from "./ImageKey";
 import { ImageSharing } from "./ImageSharing";
 
-/** Where the region's image comes from: copied from another image, or already built here with its key. */
+/** Where the region's image comes from: copied from another image, or already built here (under this region's key). */
 export type ImageSource =
     | { kind: "copy"; amiId: pulumi.Input<string>; region: pulumi.Input<string> }
-    | { kind: "local"; amiId: pulumi.Input<string>; kmsKeyArn: pulumi.Input<string> };
+    | { kind: "local"; amiId: pulumi.Input<string> };
 
 export interface RegionalImageArgs {
     /** This region's provider. */
@@ -17,10 +16,10 @@ export interface RegionalImageArgs {
     image: Pick<ImageConfig, "name" | "version">;
     stack: string;
     source: ImageSource;
+    /** The region's image key, shared by every image of the catalog: copies are encrypted with it. */
+    kmsKeyArn: pulumi.Input<string>;
     /** Who may launch the image here; default nobody outside the account. */
     sharedWith: SharingConfig;
-    /** Turn on image block public access in this region. */
-    blockPublicSharing: boolean;
     /** The region promoting accounts copy from: they get read access to this region's image snapshots. */
     promotionSource: boolean;
     /** The image's root device: the snapshot promoting accounts need to read. */
@@ -43,24 +42,16 @@ export class RegionalImage extends pulumi.ComponentResource {
         const child = { parent: this, provider };
 
         let amiId: pulumi.Output<string>;
-        let kmsKeyArn: pulumi.Output<string>;
+        const kmsKeyArn = pulumi.output(args.kmsKeyArn);
         if (source.kind === "local") {
             amiId = pulumi.output(source.amiId);
-            kmsKeyArn = pulumi.output(source.kmsKeyArn);
         } else {
-            const key = new ImageKey(`${name}-key`, {
-                provider,
-                alias: `golden-ami/${args.stack}/${image.name}`,
-                sharedWith: args.sharedWith,
-                serviceRoles: ["autoScaling"],
-                tags: args.tags,
-            }, { parent: this });
             // Remade exactly when the copy is: whatever replaces a copy (a new source, a rebuild, another key)
             // gives the new one its own name, so it never collides with the old one it is created next to.
             const made = new CreatedAt(`${name}-copy`, {
                 sourceAmiId: source.amiId,
                 sourceAmiRegion: source.region,
-                kmsKeyId: key.arn,
+                kmsKeyId: kmsKeyArn,
             }, { parent: this });
             const copy = new aws.ec2.AmiCopy(`${name}-copy`, {
                 name: pulumi.interpolate`${image.name}-${image.version}-${args.stack}-${made.createdAt.apply(compactTimestamp)}`,
@@ -68,7 +59,7 @@ export class RegionalImage extends pulumi.ComponentResource {
                 sourceAmiId: source.amiId,
                 sourceAmiRegion: source.region,
                 encrypted: true,
-                kmsKeyId: key.arn,
+                kmsKeyId: kmsKeyArn,
                 deprecationTime: made.createdAt.apply(createdAt => deprecationTime(new Date(createdAt), args.deprecateAfterDays)),
                 tags: args.tags,
             }, {
@@ -79,14 +70,12 @@ export class RegionalImage extends pulumi.ComponentResource {
                 customTimeouts: { create: "2h" },
             });
             amiId = copy.id;
-            kmsKeyArn = key.arn;
         }
 
         new ImageSharing(`${name}-sharing`, {
             provider,
             amiId,
             sharedWith: args.sharedWith,
-            blockPublicSharing: args.blockPublicSharing,
             readableSnapshots: args.promotionSource && args.sharedWith.promotingAccounts.length > 0,
             rootDeviceName: args.rootDeviceName,
         }, { parent: this });

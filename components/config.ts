@@ -5,7 +5,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { Region } from "@pulumi/aws/types/enums";
-import { parse as parseYaml } from "yaml";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { Architecture, ARCHITECTURES, architectureOf, exampleInstanceTypes, Platform, PLATFORM_DEFAULTS, PLATFORMS } from "./platforms";
 
 export const PROJECT = "golden-ami";
 
@@ -21,26 +22,46 @@ const PROGRAM_TAG_KEYS: readonly string[] = [...DERIVED_TAG_KEYS, ...ORIGIN_TAG_
 export const SHARING_LIMITS = { accounts: 50, organizationArns: 25, organizationalUnitArns: 25, promotingAccounts: 50 };
 
 /** The project's config keys (`golden-ami:<key>`), and the fields each structured one may have. */
-export const CONFIG_KEYS = ["image", "lifecycle", "regions", "sharing", "tags", "promoteFrom", "blockPublicSharing", "fleet", "build"] as const;
+export const CONFIG_KEYS = ["images", "lifecycle", "regions", "sharing", "tags", "promoteFrom", "blockPublicSharing", "fleets", "build"] as const;
+
+/** Keys of the `aws:` namespace a stack file may set (the provider's config); anything else is a typo. */
+export const AWS_CONFIG_KEYS = ["region", "profile", "allowedAccountIds", "forbiddenAccountIds", "assumeRoles", "assumeRoleWithWebIdentity",
+    "defaultTags", "ignoreTags", "endpoints", "maxRetries", "retryMode", "sharedConfigFiles", "sharedCredentialsFiles", "skipCredentialsValidation",
+    "skipMetadataApiCheck", "skipRegionValidation", "skipRequestingAccountId", "stsRegion", "useFipsEndpoint", "useDualstackEndpoint",
+    "customCaBundle", "httpProxy", "httpsProxy", "noProxy", "insecure", "userAgents", "tokenBucketRateLimiterCapacity", "tagPolicyCompliance",
+    "accessKey", "secretKey", "token"] as const;
 
 /** Image Builder renders `{{ imagebuilder:buildDate }}` as e.g. `2026-11-23T04-00-12.345Z`. */
 const BUILD_DATE_LENGTH = "2026-11-23T04-00-12.345Z".length;
 const MAX_AMI_NAME_LENGTH = 127;
 const MAX_TAGS_PER_IMAGE = 50;
 
+/** A build or test step: a document of the repository (read and locked like today's), or an AWS-managed component. */
+export type StepConfig =
+    | { kind: "document"; path: string; content: string }
+    | { kind: "managed"; name: string; version: string };
+
 export interface ImageConfig {
-    /** Image family name: Image Builder resource names and the AMI name start with it. */
+    /** The catalog's key: Image Builder resource names, the AMI name and the SSM path start with it. */
     name: string;
     /** Semantic version (major.minor.patch) of recipe and components; bump it to build a new image. */
     version: string;
-    /** `ssm:/...` parameter path or an AMI id. */
+    platform: Platform;
+    architecture: Architecture;
+    /** `ssm:/...` parameter path, an AMI id, or `image:<name>` for another image of the catalog. */
     baseImage: string;
-    platform: "Linux";
-    /** Build and test instance types. */
+    /** Set when `baseImage` is `image:<name>`: the catalog image this one is built on. */
+    parentImage?: string;
+    /** Build and test instance types, all of the image's architecture. */
     instanceTypes: string[];
     rootVolumeGiB: number;
-    /** The base image's root device (`/dev/xvda` on Amazon Linux, `/dev/sda1` on Ubuntu). */
+    /** The base image's root device (default the platform's: `/dev/xvda` on Linux). */
     rootDeviceName: string;
+    /** The user's build steps in order; the hygiene step follows them (see `recipeSteps`). */
+    buildSteps: StepConfig[];
+    testSteps: StepConfig[];
+    /** S3 prefixes (`s3://bucket/prefix/`) the build instances may read artifacts from. */
+    artifacts: string[];
 }
 
 export interface LifecycleConfig {
@@ -68,8 +89,8 @@ export interface PromoteFromConfig {
     account: string;
     /** The building stack's home region. */
     region: string;
-    /** The exact AMI the building stack proved, pinned by `npm run images -- promote`. */
-    amiId: string;
+    /** The exact AMI the building stack proved, per image, pinned by `npm run images -- promote --image <name>`. */
+    amiIds: Record<string, string>;
     /** The building stack's name, when it is in this repository: its lifecycle then keeps the pinned AMI. */
     stack?: string;
 }
@@ -94,6 +115,10 @@ export interface InstanceRefreshConfig {
 }
 
 export interface FleetConfig {
+    /** The fleet's key in `golden-ami:fleets`: its resources are named after it. */
+    name: string;
+    /** The catalog image the fleet runs. */
+    image: string;
     /** Regions that run the fleet: every region holding the image unless the stack lists a subset. */
     regions: string[];
     /** The first is the launch template's; more than one makes a mixed instances group. */
@@ -125,7 +150,8 @@ export interface FleetConfig {
 export interface GoldenAmiConfig {
     stack: string;
     homeRegion: string;
-    image: ImageConfig;
+    /** The catalog, in the stack file's order. */
+    images: ImageConfig[];
     lifecycle: LifecycleConfig;
     /** Every region that holds the image, the home region first, each once. */
     regions: string[];
@@ -136,12 +162,14 @@ export interface GoldenAmiConfig {
     promoteFrom?: PromoteFromConfig;
     /** Keep `ImageBlockPublicAccess` on in every region (default true). */
     blockPublicSharing: boolean;
-    /** Launch templates and Auto Scaling groups on the image; absent means no fleet. */
-    fleet?: FleetConfig;
+    /** Launch templates and Auto Scaling groups, each on one image of the catalog. */
+    fleets: FleetConfig[];
     /** The building stack's build network; absent means the default VPC. */
     build?: BuildNetworkConfig;
-    /** AMIs of this stack that promoting stacks of the repository pin, by stack: never deleted while pinned. */
-    pinnedBy: Record<string, string>;
+    /** AMIs of this stack that promoting stacks of the repository pin, by stack then image: never deleted while pinned. */
+    pinnedBy: Record<string, Record<string, string>>;
+    /** Things worth knowing that are not errors (opt-in regions); the program logs them. */
+    notes: string[];
 }
 
 /** The stack's raw values, keyed without the `golden-ami:` prefix, plus `aws:region`. */
@@ -169,17 +197,26 @@ const REPOSITORY_ROOT = path.resolve(__dirname, "..");
 /** Current EC2 families: family, generation, attributes (a, g, i, d, n, e, z, flex...), size. */
 const INSTANCE_TYPE = /^(a|c|d|dl|f|g|gr|h|hpc|i|im|inf|is|m|mac|p|r|t|trn|u|vt|x|z)\d[a-z-]*\.(nano|micro|small|medium|large|metal|\d*xlarge|metal-\d+xl)$/;
 
+/** Image fields the stack may set; the platform module supplies the rest of the defaults. */
+const IMAGE_FIELDS = ["version", "platform", "architecture", "baseImage", "instanceTypes", "rootVolumeGiB", "rootDeviceName",
+    "buildSteps", "testSteps", "artifacts", "schedule", "scheduleTimezone"];
+
+/** The defaults of an image field, stated once for messages, docs and the JSON Schema. */
 export const IMAGE_DEFAULTS = {
-    platform: "Linux",
-    instanceTypes: ["t3.medium"],
-    rootVolumeGiB: 20,
-    rootDeviceName: "/dev/xvda",
+    platform: "linux",
+    architecture: "x86_64",
 } as const;
 
-const IMAGE_FIELDS = ["name", "version", "baseImage", ...Object.keys(IMAGE_DEFAULTS), "schedule", "scheduleTimezone"];
+/** A step: `document: <repository path>` or `managed: <AWS component name>` with an optional `version`. */
+const STEP_FIELDS = ["document", "managed", "version"];
+const IMAGE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
+/** AWS-managed component names (`update-linux`, `stig-build-linux-medium`) and their version filters (`1.0.x`, `x.x.x`, `2.3.1`). */
+const MANAGED_COMPONENT = /^[a-z0-9][a-z0-9-]{1,125}$/;
+const COMPONENT_VERSION = /^(\d+|x)\.(\d+|x)\.(\d+|x)$/;
+const ARTIFACT_PREFIX = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/([A-Za-z0-9!_.*'()\/-]+\/)?$/;
 
 export const FLEET_DEFAULTS = {
-    instanceTypes: ["t3.small"],
     onDemandBaseCapacity: 0,
     onDemandPercentageAboveBaseCapacity: 100,
     minSize: 1,
@@ -194,7 +231,7 @@ export const FLEET_DEFAULTS = {
     vpcCidr: "10.0.0.0/16",
 } as const;
 
-const FLEET_FIELDS = ["regions", "desiredCapacity", "rootVolumeGiB", "subnetIds", ...Object.keys(FLEET_DEFAULTS)];
+const FLEET_FIELDS = ["image", "regions", "instanceTypes", "desiredCapacity", "rootVolumeGiB", "subnetIds", ...Object.keys(FLEET_DEFAULTS)];
 
 export const LIFECYCLE_DEFAULTS: LifecycleConfig = {
     deprecateAfterDays: 90,
@@ -203,20 +240,33 @@ export const LIFECYCLE_DEFAULTS: LifecycleConfig = {
     keepIfLaunchedWithinDays: 30,
 };
 
+/** Regions AWS leaves disabled until an account opts in (the Region enum lists them with the rest). */
+export const OPT_IN_REGIONS = new Set(["af-south-1", "ap-east-1", "ap-east-2", "ap-south-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5",
+    "ap-southeast-6", "ap-southeast-7", "ca-west-1", "eu-central-2", "eu-south-1", "eu-south-2", "il-central-1", "me-central-1", "me-south-1", "mx-central-1"]);
+
 /** Validates every key and returns the typed, defaulted config; throws one ConfigError listing every problem. */
 export function parseStackConfig(raw: RawStackConfig, stack: string): GoldenAmiConfig {
     const check = new Checker();
     check.stackName(stack);
-    check.knownFields("golden-ami", Object.fromEntries(Object.entries(raw).filter(([key]) => !key.includes(":"))), CONFIG_KEYS, ":");
+    const projectKeys = Object.fromEntries(Object.entries(raw).filter(([key]) => !key.includes(":")));
+    retiredKeys(check, projectKeys);
+    check.knownFields("golden-ami", Object.fromEntries(Object.entries(projectKeys).filter(([key]) => !(key in RETIRED_KEYS))), CONFIG_KEYS, ":");
+    const awsKeys = Object.fromEntries(Object.entries(raw).filter(([key]) => key.startsWith("aws:")).map(([key, value]) => [key.slice(4), value]));
+    check.knownFields("aws", awsKeys, AWS_CONFIG_KEYS, ":");
+    for (const key of Object.keys(raw).filter(key => key.includes(":") && !key.startsWith("aws:"))) {
+        const namespace = key.split(":")[0];
+        const closest = closestOf(namespace, [PROJECT, "aws"]);
+        check.fail(`${shownKey(key)} is not a key this program reads${closest ? `; did you mean ${closest}:${key.slice(namespace.length + 1)}?` : ""} (its keys are golden-ami:<key> and aws:<provider setting>)`);
+    }
     const homeRegion = check.region("aws:region", raw["aws:region"]);
-    const image = parseImage(check, raw.image, stack);
+    const images = parseImages(check, raw.images, stack);
     const lifecycle = parseLifecycle(check, raw.lifecycle);
     const regions = parseRegions(check, raw.regions, homeRegion);
     const sharing = parseSharing(check, raw.sharing);
     const tags = parseTags(check, raw.tags);
-    const promoteFrom = raw.promoteFrom === undefined ? undefined : parsePromoteFrom(check, raw.promoteFrom);
+    const promoteFrom = raw.promoteFrom === undefined ? undefined : parsePromoteFrom(check, raw.promoteFrom, images);
     const blockPublicSharing = check.boolean("golden-ami:blockPublicSharing", raw.blockPublicSharing, true);
-    const fleet = raw.fleet === undefined ? undefined : parseFleet(check, raw.fleet, regions, image);
+    const fleets = raw.fleets === undefined ? [] : parseFleets(check, raw.fleets, regions, images);
     const build = raw.build === undefined ? undefined : parseBuild(check, raw.build);
     if (promoteFrom && build) check.fail("golden-ami:build is set, but golden-ami:promoteFrom makes this a promoting stack that never builds; remove one of them");
     const shared = [...sharing.accounts, ...sharing.promotingAccounts];
@@ -224,19 +274,57 @@ export function parseStackConfig(raw: RawStackConfig, stack: string): GoldenAmiC
         check.fail(`golden-ami:sharing lists ${promoteFrom.account}, the account this stack promotes from; it owns the source image already`);
     }
     check.done();
-    return { stack, homeRegion, image, lifecycle, regions, sharing, tags, promoteFrom, blockPublicSharing, fleet, build, pinnedBy: {} };
+    const notes = [...new Set(regions)].filter(region => OPT_IN_REGIONS.has(region)).map(region =>
+        `${region} is an opt-in region: enable it in every account that builds, copies or launches there (Account settings, or aws account enable-region --region-name ${region})`);
+    return { stack, homeRegion, images, lifecycle, regions, sharing, tags, promoteFrom, blockPublicSharing, fleets, build, pinnedBy: {}, notes };
+}
+
+/** Keys of the single-image shape this program once read: each is refused with what to write instead. */
+const RETIRED_KEYS: Record<string, (value: unknown) => string> = {
+    image: value => `golden-ami:image is replaced by golden-ami:images, a map from image name to its definition; write:\n${indent(stringifyYaml({ "golden-ami:images": imagesEntryOf(value) }))}`,
+    fleet: value => `golden-ami:fleet is replaced by golden-ami:fleets, a map from fleet name to its definition, which names the image it runs; write:\n${indent(stringifyYaml({ "golden-ami:fleets": fleetsEntryOf(value) }))}`,
+};
+
+function retiredKeys(check: Checker, keys: Record<string, unknown>): void {
+    for (const [key, explain] of Object.entries(RETIRED_KEYS)) {
+        if (keys[key] !== undefined) check.refuse(`golden-ami:${key}`, explain(keys[key]));
+    }
+}
+
+/** The `images:` entry equal to an old `image:` value (as far as it can be read). */
+function imagesEntryOf(value: unknown): Record<string, unknown> {
+    const image = isPlainObject(value) ? { ...value } : {};
+    const name = typeof image.name === "string" && IMAGE_NAME.test(image.name) ? image.name : "my-image";
+    delete image.name;
+    delete image.platform;
+    return { [name]: { version: image.version ?? "1.0.0", architecture: "x86_64", ...image } };
+}
+
+function fleetsEntryOf(value: unknown): Record<string, unknown> {
+    const fleet = isPlainObject(value) ? value : {};
+    return { "my-image": { image: "my-image", ...fleet } };
+}
+
+function indent(text: string): string {
+    return text.trimEnd().split("\n").map(line => `      ${line}`).join("\n");
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** Reads the running stack's config; bad config ends the program with the list of problems, no stack trace. */
 export function loadConfig(): GoldenAmiConfig {
-    const raw: RawStackConfig = { "aws:region": new pulumi.Config("aws").get("region") };
-    // Every key of the project, known or not, so a misspelt one is refused instead of ignored.
+    const raw: RawStackConfig = {};
+    // Every key of the project and of the aws namespace, known or not, so a misspelt one is refused instead of ignored.
     const prefix = `${PROJECT}:`;
     for (const [fullKey, text] of Object.entries(pulumi.runtime.allConfig())) {
         if (fullKey.startsWith(prefix)) raw[fullKey.slice(prefix.length)] = readValue(text);
+        else if (fullKey.startsWith("aws:")) raw[fullKey] = fullKey === "aws:region" ? text : readValue(text);
     }
     try {
         const config = parseStackConfig(raw, pulumi.getStack());
+        for (const note of config.notes) pulumi.log.info(note);
         return { ...config, pinnedBy: config.promoteFrom ? {} : pinsOf(config.stack) };
     } catch (error) {
         if (error instanceof ConfigError) throw new pulumi.RunError(error.message);
@@ -245,11 +333,11 @@ export function loadConfig(): GoldenAmiConfig {
 }
 
 /**
- * The AMIs the repository's promoting stacks pin from `stack` (their `promoteFrom.stack`), read from their
- * stack files: the building stack's lifecycle must keep them, however old, so a pin never dangles.
+ * The AMIs the repository's promoting stacks pin from `stack` (their `promoteFrom.stack`), by promoting stack
+ * and image, read from their stack files: the building stack's lifecycle must keep them, so a pin never dangles.
  */
-export function pinsOf(stack: string, root: string = process.env[STACK_FILES_VARIABLE] ?? REPOSITORY_ROOT): Record<string, string> {
-    const pins: Record<string, string> = {};
+export function pinsOf(stack: string, root: string = process.env[STACK_FILES_VARIABLE] ?? REPOSITORY_ROOT): Record<string, Record<string, string>> {
+    const pins: Record<string, Record<string, string>> = {};
     for (const file of fs.readdirSync(root).filter(name => /^Pulumi\.[^.]+\.yaml$/.test(name)).sort()) {
         let promoteFrom;
         try {
@@ -258,9 +346,16 @@ export function pinsOf(stack: string, root: string = process.env[STACK_FILES_VAR
             throw new ConfigError([`${file} is not valid YAML (${error instanceof Error ? error.message.split("\n")[0] : error}); ` +
                 `the building stack reads every stack file for the AMIs promoting stacks pin`]);
         }
-        if (promoteFrom?.stack === stack && typeof promoteFrom.amiId === "string") pins[file.split(".")[1]] = promoteFrom.amiId;
+        if (promoteFrom?.stack !== stack || !isPlainObject(promoteFrom.amiIds)) continue;
+        const amiIds = Object.entries(promoteFrom.amiIds).filter((entry): entry is [string, string] => typeof entry[1] === "string");
+        if (amiIds.length > 0) pins[file.split(".")[1]] = Object.fromEntries(amiIds);
     }
     return pins;
+}
+
+/** The AMIs promoting stacks pin of one image. */
+export function pinnedAmiIdsOf(pinnedBy: GoldenAmiConfig["pinnedBy"], image: string): string[] {
+    return [...new Set(Object.values(pinnedBy).flatMap(amiIds => amiIds[image] ? [amiIds[image]] : []))];
 }
 
 /** Config values arrive as strings; structured ones are JSON. */
@@ -277,31 +372,151 @@ export function amiNameTemplate(image: Pick<ImageConfig, "name" | "version">, st
     return `${image.name}-${image.version}-${stack}-{{ imagebuilder:buildDate }}`;
 }
 
-function parseImage(check: Checker, value: unknown, stack: string): ImageConfig {
-    const key = "golden-ami:image";
+function parseImages(check: Checker, value: unknown, stack: string): ImageConfig[] {
+    const key = "golden-ami:images";
+    const entries = Object.entries(check.object(key, value, true));
+    if (isPlainObject(value) && entries.length === 0) {
+        check.refuse(key, `${key} must name at least one image, like ${key}: { al2023-base: { version: 1.0.0, baseImage: ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64 } }`);
+    }
+    const names = entries.map(([name]) => name);
+    const images = entries.map(([name, definition]) => parseImage(check, name, definition, stack, names));
+    // Layered images: the parent must be of the same platform and architecture, and no image may be its own ancestor.
+    for (const image of images) {
+        if (!image.parentImage) continue;
+        const parent = images.find(candidate => candidate.name === image.parentImage);
+        const baseKey = `${key}.${image.name}.baseImage`;
+        if (!parent) continue;
+        if (parent.architecture !== image.architecture) {
+            check.fail(`${baseKey} is image:${parent.name}, an ${parent.architecture} image, but ${image.name} is ${image.architecture}; build it on an image of its own architecture`);
+        }
+        if (parent.platform !== image.platform) check.fail(`${baseKey} is image:${parent.name}, a ${parent.platform} image, but ${image.name} is ${image.platform}`);
+        const chain = [image.name];
+        for (let ancestor: ImageConfig | undefined = parent; ancestor; ancestor = images.find(candidate => candidate.name === ancestor!.parentImage)) {
+            if (chain.includes(ancestor.name)) {
+                check.fail(`${baseKey} makes a loop (${[...chain, ancestor.name].join(" → ")}): an image cannot be built on itself`);
+                break;
+            }
+            chain.push(ancestor.name);
+        }
+    }
+    return images;
+}
+
+function parseImage(check: Checker, name: string, value: unknown, stack: string, catalog: string[]): ImageConfig {
+    const key = `golden-ami:images.${shownKey(name)}`;
+    if (!IMAGE_NAME.test(name)) {
+        check.refuse(key, `golden-ami:images key ${describe(name)} must be an image name of 1 to 64 letters, digits, '-' or '_', starting with a letter or digit`);
+    }
     const image = check.object(key, value, true, IMAGE_FIELDS);
-    const name = check.matching(`${key}.name`, image.name, /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/,
-        "1 to 64 letters, digits, '-' or '_', starting with a letter or digit");
-    const version = check.matching(`${key}.version`, image.version, /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/,
-        "a semantic version major.minor.patch like 1.4.0");
+    const version = check.matching(`${key}.version`, image.version, SEMVER, "a semantic version major.minor.patch like 1.4.0");
     const expandedNameLength = name.length + version.length + stack.length + BUILD_DATE_LENGTH + 3;
     if (name && version && expandedNameLength > MAX_AMI_NAME_LENGTH) {
-        check.fail(`${key}.name, version and the stack name make an AMI name of ${expandedNameLength} characters; the limit is ${MAX_AMI_NAME_LENGTH}`);
+        check.fail(`${key}: the image name, its version and the stack name make an AMI name of ${expandedNameLength} characters; the limit is ${MAX_AMI_NAME_LENGTH}`);
     }
-    const baseImage = check.matching(`${key}.baseImage`, image.baseImage, /^(ssm:\/[A-Za-z0-9_.\/-]+|ami-[0-9a-f]{8}([0-9a-f]{9})?)$/,
-        "an SSM parameter path like ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64, or an AMI id");
-    const platform = check.oneOf(`${key}.platform`, or(image.platform, IMAGE_DEFAULTS.platform), ["Linux"] as const,
-        "the hygiene and test components are written for Linux");
-    const instanceTypes = check.instanceTypes(`${key}.instanceTypes`, or(image.instanceTypes, [...IMAGE_DEFAULTS.instanceTypes]));
-    const rootVolumeGiB = check.integer(`${key}.rootVolumeGiB`, or(image.rootVolumeGiB, IMAGE_DEFAULTS.rootVolumeGiB), 8, 16384);
-    const rootDeviceName = check.matching(`${key}.rootDeviceName`, or(image.rootDeviceName, IMAGE_DEFAULTS.rootDeviceName),
-        /^\/dev\/[a-z0-9]+$/, "the base image's root device name like /dev/xvda");
+    const platform = check.oneOf(`${key}.platform`, or(image.platform, IMAGE_DEFAULTS.platform), PLATFORMS, "the operating system the image runs");
+    const defaults = PLATFORM_DEFAULTS[platform];
+    if (check.valid(`${key}.platform`) && defaults.notYet) check.refuse(`${key}.platform`, `${key}.platform is ${platform}: ${defaults.notYet}; use linux for now`);
+    const architecture = check.oneOf(`${key}.architecture`, or(image.architecture, IMAGE_DEFAULTS.architecture), ARCHITECTURES,
+        platform === "windows" ? "Windows Server images are x86_64 only" : "x86_64 for Intel and AMD, arm64 for AWS Graviton");
+    if (check.valid(`${key}.architecture`) && !defaults.architectures.includes(architecture)) {
+        check.refuse(`${key}.architecture`, `${key}.architecture must be ${defaults.architectures.join(" or ")} for ${platform}, got "${architecture}"`);
+    }
+    const baseImage = check.matching(`${key}.baseImage`, image.baseImage, /^(ssm:\/[A-Za-z0-9_.\/-]+|ami-[0-9a-f]{8}([0-9a-f]{9})?|image:[A-Za-z0-9_-]+)$/,
+        `an SSM parameter path like ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${architecture}, an AMI id, or image:<name> of another image of the catalog`);
+    let parentImage: string | undefined;
+    if (baseImage.startsWith("image:")) {
+        parentImage = baseImage.slice("image:".length);
+        if (parentImage === name) {
+            check.refuse(`${key}.baseImage`, `${key}.baseImage is image:${name}, the image itself; name another image of the catalog, an SSM parameter or an AMI id`);
+        } else if (!catalog.includes(parentImage)) {
+            const closest = closestOf(parentImage, catalog.filter(other => other !== name));
+            check.refuse(`${key}.baseImage`, `${key}.baseImage is image:${parentImage}, which is not in golden-ami:images${closest ? `; did you mean image:${closest}?` : ""} (images: ${catalog.join(", ")})`);
+        }
+    } else if (check.valid(`${key}.architecture`) && baseImage.startsWith("ssm:/aws/service/")) {
+        const other = ARCHITECTURES.find(candidate => candidate !== architecture && baseImage.includes(candidate));
+        if (other && !baseImage.includes(architecture)) {
+            check.fail(`${key}.baseImage ${baseImage} is an ${other} image, but ${key}.architecture is ${architecture}; use the ${architecture} parameter (…${architecture})`);
+        }
+    }
+    const instanceTypes = check.instanceTypes(`${key}.instanceTypes`, or(image.instanceTypes, [...defaults.instanceTypes[architecture] ?? []]));
+    if (check.valid(`${key}.architecture`)) checkArchitecture(check, `${key}.instanceTypes`, instanceTypes, architecture, `${key}.architecture`);
+    const rootVolumeGiB = check.integer(`${key}.rootVolumeGiB`, or(image.rootVolumeGiB, defaults.defaultRootVolumeGiB), defaults.minRootVolumeGiB, 16384);
+    const rootDeviceName = check.matching(`${key}.rootDeviceName`, or(image.rootDeviceName, defaults.rootDeviceName),
+        /^\/dev\/[a-z0-9]+$/, `the base image's root device name like ${defaults.rootDeviceName}`);
+    const buildSteps = parseSteps(check, `${key}.buildSteps`, or(image.buildSteps, defaults.buildSteps.map(document => ({ document }))), defaults.hygieneDocument);
+    const testSteps = parseSteps(check, `${key}.testSteps`, or(image.testSteps, defaults.testSteps.map(document => ({ document }))), defaults.hygieneDocument);
+    const stems = [...buildSteps, ...testSteps].map(stepId);
+    stems.forEach((stem, index) => {
+        if (stems.indexOf(stem) !== index) check.fail(`${key} lists the step ${stem} twice (buildSteps and testSteps together): each component is in the recipe once`);
+    });
+    const artifacts = check.list(`${key}.artifacts`, or(image.artifacts, []), (itemKey, item) =>
+        check.matching(itemKey, item, ARTIFACT_PREFIX, "an S3 prefix the build may read, like s3://team-artifacts/web-app/ (bucket, then a prefix ending in /)"));
+    check.unique(`${key}.artifacts`, artifacts);
     for (const retired of ["schedule", "scheduleTimezone"]) {
         if (image[retired] !== undefined) {
             check.fail(`${key}.${retired} is no longer used: nothing builds outside \`pulumi up\`, so every AMI is tracked; the patch cadence is .github/workflows/patch.yml — remove the key`);
         }
     }
-    return { name, version, baseImage, platform, instanceTypes, rootVolumeGiB, rootDeviceName };
+    return { name, version, platform, architecture, baseImage, ...(parentImage && { parentImage }), instanceTypes, rootVolumeGiB, rootDeviceName, buildSteps, testSteps, artifacts };
+}
+
+/** Refuses instance types of the other architecture, naming the key and giving valid examples. */
+function checkArchitecture(check: Checker, key: string, instanceTypes: string[], architecture: Architecture, architectureKey: string): void {
+    instanceTypes.forEach((instanceType, index) => {
+        if (!instanceType || architectureOf(instanceType) === architecture) return;
+        check.fail(`${key}[${index}] "${instanceType}" is an ${architectureOf(instanceType)} instance type, but ${architectureKey} is ${architecture}: ` +
+            `use ${architecture} types like ${exampleInstanceTypes(architecture)}`);
+    });
+}
+
+function parseSteps(check: Checker, key: string, value: unknown, hygieneDocument: string): StepConfig[] {
+    const steps = check.list(key, value, (itemKey, item): StepConfig | undefined => {
+        const step = check.object(itemKey, item, true, STEP_FIELDS);
+        if (!isPlainObject(item)) return undefined;
+        if ((step.document === undefined) === (step.managed === undefined)) {
+            check.refuse(itemKey, `${itemKey} must have exactly one of document (a path in the repository, like components/documents/build.yaml) ` +
+                `or managed (an AWS-managed component, like update-linux), got ${describe(item)}`);
+            return undefined;
+        }
+        if (step.document !== undefined) {
+            if (step.version !== undefined) check.fail(`${itemKey}.version applies to managed components only: a document's version is the image's version`);
+            const documentPath = check.matching(`${itemKey}.document`, step.document, /^[\w./-]+\.ya?ml$/, "a YAML document's path in the repository, like components/documents/build.yaml");
+            const content = check.file(`${itemKey}.document`, documentPath);
+            return documentPath && content ? { kind: "document", path: path.posix.normalize(documentPath), content } : undefined;
+        }
+        const name = check.matching(`${itemKey}.managed`, step.managed, MANAGED_COMPONENT, "an AWS-managed Image Builder component's name, like update-linux or amazon-cloudwatch-agent-linux");
+        const version = check.matching(`${itemKey}.version`, or(step.version, "x.x.x"), COMPONENT_VERSION,
+            "a component version like 1.0.2, or a filter like 1.0.x or x.x.x (the newest when the image builds)");
+        return name && version ? { kind: "managed", name, version } : undefined;
+    });
+    // The hygiene step is always last (see recipeSteps), whatever the list says.
+    return steps.filter((step): step is StepConfig => step !== undefined && !(step.kind === "document" && step.path === hygieneDocument));
+}
+
+/** The step's name among the image's components: a document's file name without `.yaml`, or the managed component's name. */
+export function stepId(step: StepConfig): string {
+    return step.kind === "document" ? path.posix.basename(step.path).replace(/\.ya?ml$/, "") : step.name;
+}
+
+/** The hygiene document of the image's platform, read from the repository. */
+export function hygieneStep(image: Pick<ImageConfig, "platform">): StepConfig & { kind: "document" } {
+    const documentPath = PLATFORM_DEFAULTS[image.platform].hygieneDocument;
+    return { kind: "document", path: documentPath, content: fs.readFileSync(path.join(REPOSITORY_ROOT, documentPath), "utf8") };
+}
+
+/** The recipe's components in order: build steps, test steps, then the hygiene step, always last. */
+export function recipeSteps(image: Pick<ImageConfig, "platform" | "buildSteps" | "testSteps">): StepConfig[] {
+    return [...image.buildSteps, ...image.testSteps, hygieneStep(image)];
+}
+
+/** One image of the catalog by name, with the stack's settings: what the tools work on. */
+export function imageNamed(config: Pick<GoldenAmiConfig, "images">, name: string): ImageConfig {
+    const image = config.images.find(candidate => candidate.name === name);
+    if (!image) {
+        const closest = closestOf(name, config.images.map(candidate => candidate.name));
+        throw new ConfigError([`no image named "${name}" in golden-ami:images${closest ? `; did you mean ${closest}?` : ""} (images: ${config.images.map(candidate => candidate.name).join(", ")})`]);
+    }
+    return image;
 }
 
 function parseLifecycle(check: Checker, value: unknown): LifecycleConfig {
@@ -397,21 +612,39 @@ function parseTags(check: Checker, value: unknown): Record<string, string> {
     return parsed;
 }
 
-function parseFleet(check: Checker, value: unknown, imageRegions: string[], image: ImageConfig): FleetConfig {
-    const key = "golden-ami:fleet";
+function parseFleets(check: Checker, value: unknown, imageRegions: string[], images: ImageConfig[]): FleetConfig[] {
+    const key = "golden-ami:fleets";
+    return Object.entries(check.object(key, value, false)).map(([name, fleet]) => parseFleet(check, name, fleet, imageRegions, images));
+}
+
+function parseFleet(check: Checker, name: string, value: unknown, imageRegions: string[], images: ImageConfig[]): FleetConfig {
+    const key = `golden-ami:fleets.${shownKey(name)}`;
+    if (!IMAGE_NAME.test(name)) {
+        check.refuse(key, `golden-ami:fleets key ${describe(name)} must be a fleet name of 1 to 64 letters, digits, '-' or '_', starting with a letter or digit`);
+    }
     const fleet = check.object(key, value, true, FLEET_FIELDS);
+    const imageName = typeof fleet.image === "string" ? fleet.image : undefined;
+    let image = images.find(candidate => candidate.name === imageName);
+    if (fleet.image === undefined && images.length === 1) image = images[0];
+    else if (!image) {
+        const closest = imageName === undefined ? undefined : closestOf(imageName, images.map(candidate => candidate.name));
+        check.refuse(`${key}.image`, `${key}.image must name the image of golden-ami:images the fleet runs${closest ? `; did you mean ${closest}?` : ""}, got ${describe(fleet.image)} (images: ${images.map(candidate => candidate.name).join(", ") || "none"})`);
+    }
+    const architecture = image?.architecture ?? "x86_64";
     const regions = fleet.regions === undefined ? imageRegions
         : check.list(`${key}.regions`, fleet.regions, (itemKey, item) => check.region(itemKey, item));
     if (Array.isArray(fleet.regions) && fleet.regions.length === 0) {
-        check.refuse(`${key}.regions`, `${key}.regions must list at least one region, got []: leave the key out to run the fleet in every image region, or remove golden-ami:fleet for no fleet`);
+        check.refuse(`${key}.regions`, `${key}.regions must list at least one region, got []: leave the key out to run the fleet in every image region, or remove the fleet`);
     }
     check.unique(`${key}.regions`, regions);
     regions.forEach((region, index) => {
         if (region && !imageRegions.includes(region)) {
-            check.fail(`${key}.regions[${index}] "${region}" does not hold the image; add it to golden-ami:regions or remove it from the fleet (image regions: ${imageRegions.join(", ")})`);
+            check.fail(`${key}.regions[${index}] "${region}" does not hold the images; add it to golden-ami:regions or remove it from the fleet (image regions: ${imageRegions.join(", ")})`);
         }
     });
-    const instanceTypes = check.instanceTypes(`${key}.instanceTypes`, or(fleet.instanceTypes, [...FLEET_DEFAULTS.instanceTypes]));
+    const instanceTypes = check.instanceTypes(`${key}.instanceTypes`, or(fleet.instanceTypes, [...PLATFORM_DEFAULTS[image?.platform ?? "linux"].fleetInstanceTypes[architecture] ?? []]));
+    // One launch template per group: every type must run the image's architecture.
+    if (image) checkArchitecture(check, `${key}.instanceTypes`, instanceTypes, architecture, `golden-ami:images.${image.name}.architecture (the fleet's image)`);
     const count = (field: string, fallback: number | undefined, min: number, max: number) =>
         check.integer(`${key}.${field}`, or(fleet[field], fallback), min, max);
     const minSize = count("minSize", FLEET_DEFAULTS.minSize, 0, 1000);
@@ -436,7 +669,8 @@ function parseFleet(check: Checker, value: unknown, imageRegions: string[], imag
     if (check.valid(`${refreshKey}.minHealthyPercentage`, `${refreshKey}.maxHealthyPercentage`) && maxHealthyPercentage - minHealthyPercentage > 100) {
         check.fail(`${refreshKey}.maxHealthyPercentage (${maxHealthyPercentage}) may exceed minHealthyPercentage (${minHealthyPercentage}) by at most 100 (an Auto Scaling rule)`);
     }
-    const rootVolumeGiB = count("rootVolumeGiB", image.rootVolumeGiB, image.rootVolumeGiB, 16384);
+    const imageRootGiB = image?.rootVolumeGiB ?? PLATFORM_DEFAULTS.linux.minRootVolumeGiB;
+    const rootVolumeGiB = count("rootVolumeGiB", imageRootGiB, imageRootGiB, 16384);
     const userDataFile = check.matching(`${key}.userDataFile`, or(fleet.userDataFile, FLEET_DEFAULTS.userDataFile), /^[\w./-]+$/, "a path in the repository");
     const userData = check.file(`${key}.userDataFile`, userDataFile);
     const subnetsKey = `${key}.subnetIds`;
@@ -450,6 +684,8 @@ function parseFleet(check: Checker, value: unknown, imageRegions: string[], imag
         else subnetIds[region] = listed;
     }
     return {
+        name,
+        image: image?.name ?? "",
         regions,
         instanceTypes,
         onDemandBaseCapacity: count("onDemandBaseCapacity", FLEET_DEFAULTS.onDemandBaseCapacity, 0, 1000),
@@ -499,14 +735,38 @@ function vpcCidr(check: Checker, key: string, value: unknown): string {
     return cidr;
 }
 
-function parsePromoteFrom(check: Checker, value: unknown): PromoteFromConfig {
+function parsePromoteFrom(check: Checker, value: unknown, images: ImageConfig[]): PromoteFromConfig {
     const key = "golden-ami:promoteFrom";
-    const promoteFrom = check.object(key, value, true, ["account", "region", "amiId", "stack"]);
+    const promoteFrom = check.object(key, value, true, ["account", "region", "amiIds", "stack", "amiId"]);
+    const pinCommand = "npm run images -- promote --from <building stack> --image <name> --version <version> --stack <this stack>";
+    if (promoteFrom.amiId !== undefined) {
+        check.refuse(`${key}.amiId`, `${key}.amiId is replaced by ${key}.amiIds, the pinned AMI of each image; write amiIds: { ${images[0]?.name ?? "<image>"}: ${typeof promoteFrom.amiId === "string" ? promoteFrom.amiId : "ami-…"} }`);
+    }
+    const amiIdsKey = `${key}.amiIds`;
+    const amiIds: Record<string, string> = {};
+    if (promoteFrom.amiId === undefined || promoteFrom.amiIds !== undefined) {
+        const given = check.object(amiIdsKey, promoteFrom.amiIds, true);
+        const names = images.map(image => image.name);
+        for (const [name, amiId] of Object.entries(given)) {
+            const itemKey = `${amiIdsKey}.${shownKey(name)}`;
+            if (!names.includes(name)) {
+                const closest = closestOf(name, names);
+                check.refuse(itemKey, `${itemKey} pins an image that is not in golden-ami:images${closest ? `; did you mean ${closest}?` : ""} (images: ${names.join(", ")})`);
+                continue;
+            }
+            const pinned = check.matching(itemKey, amiId, AMI_ID, `the id of the AMI the building stack proved, like ami-0123456789abcdef0; pin it with \`${pinCommand}\``);
+            if (pinned) Object.defineProperty(amiIds, name, { value: pinned, enumerable: true, writable: true, configurable: true });
+        }
+        if (isPlainObject(promoteFrom.amiIds)) {
+            for (const name of names.filter(name => !(name in given))) {
+                check.fail(`${amiIdsKey}.${name} is required: a promoting stack copies each of its images from the AMI it pins; pin it with \`${pinCommand.replace("<name>", name)}\``);
+            }
+        }
+    }
     return {
         account: check.matching(`${key}.account`, promoteFrom.account, /^\d{12}$/, "the building account's 12-digit AWS account id"),
         region: check.region(`${key}.region`, promoteFrom.region),
-        amiId: check.matching(`${key}.amiId`, promoteFrom.amiId, AMI_ID,
-            "the id of the AMI the building stack proved, like ami-0123456789abcdef0; pin it with `npm run images -- promote --from <building stack> --version <version> --stack <this stack>`"),
+        amiIds,
         ...(promoteFrom.stack !== undefined && { stack: check.matching(`${key}.stack`, promoteFrom.stack, /^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "the building stack's name, like dev") }),
     };
 }
@@ -649,7 +909,8 @@ class Checker {
             return "";
         }
         if (typeof value !== "string" || !KNOWN_REGIONS.has(value)) {
-            this.refuse(key, `${key} must be an AWS region like us-east-1, got ${describe(value)}`);
+            const closest = typeof value === "string" ? closestOf(value, [...KNOWN_REGIONS], 2) : undefined;
+            this.refuse(key, `${key} must be an AWS region like us-east-1, got ${describe(value)}${closest ? `; did you mean ${closest}?` : ""}`);
             return "";
         }
         return value;
@@ -690,13 +951,13 @@ class Checker {
 }
 
 /** The known name a misspelt one was most likely meant to be: same letters in another case, or a few edits away. */
-function closestOf(name: string, known: readonly string[]): string | undefined {
+function closestOf(name: string, known: readonly string[], maxDistance?: number): string | undefined {
     const sameLetters = known.find(candidate => candidate.toLowerCase() === name.toLowerCase());
     if (sameLetters) return sameLetters;
     const scored = known.map(candidate => ({ candidate, distance: editDistance(name.toLowerCase(), candidate.toLowerCase()) }))
         .sort((a, b) => a.distance - b.distance);
     const best = scored[0];
-    return best && best.distance <= Math.max(2, Math.floor(name.length / 3)) ? best.candidate : undefined;
+    return best && best.distance <= (maxDistance ?? Math.max(2, Math.floor(name.length / 3))) ? best.candidate : undefined;
 }
 
 function editDistance(a: string, b: string): number {
@@ -747,4 +1008,28 @@ function blank(text: string): boolean {
 /** A key's value, or the default when the stack leaves the key out; an empty value (null) is not left out: it is refused. */
 function or<T>(value: unknown, fallback: T): unknown {
     return value === undefined ? fallback : value;
+}
+
+/** One image of a stack, with the stack's settings and that image's pin: what the lock and the images CLI work on. */
+export interface StackImage extends Omit<GoldenAmiConfig, "promoteFrom"> {
+    image: ImageConfig;
+    promoteFrom?: Omit<PromoteFromConfig, "amiIds"> & { amiId: string };
+}
+
+/**
+ * The stack's image named `name`, or its only image when `name` is left out; a stack of several images
+ * needs the name, and the message lists them (`flag` is how the caller asks for it, e.g. `--image <name>`).
+ */
+export function stackImage(config: GoldenAmiConfig, name: string | undefined, flag = "--image <name>"): StackImage {
+    const names = config.images.map(image => image.name);
+    if (name === undefined && config.images.length !== 1) {
+        throw new ConfigError([`stack ${config.stack} has ${config.images.length} images (${names.join(", ")}): pass ${flag} to say which`]);
+    }
+    const image = name === undefined ? config.images[0] : imageNamed(config, name);
+    const { promoteFrom, ...rest } = config;
+    return {
+        ...rest,
+        image,
+        ...(promoteFrom && { promoteFrom: { account: promoteFrom.account, region: promoteFrom.region, amiId: promoteFrom.amiIds[image.name], ...(promoteFrom.stack && { stack: promoteFrom.stack }) } }),
+    };
 }

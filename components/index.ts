@@ -1,4 +1,6 @@
 export * from "./config";
+export * from "./platforms";
+export * from "./catalog";
 export * from "./tags";
 export * from "./keyPolicy";
 export * from "./ImageKey";

@@ -6,8 +6,9 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { GoldenAmiConfig, ImageConfig } from "./config";
-import { BuildOrigin, COMPONENT_DOCUMENTS, readComponentDocument, RECIPE_SETTINGS } from "./GoldenImage";
+import { GoldenAmiConfig, ImageConfig, recipeSteps, StepConfig } from "./config";
+import { BuildOrigin, RECIPE_SETTINGS } from "./GoldenImage";
+import { PLATFORM_DEFAULTS } from "./platforms";
 
 export const VERSION_LOCK_FILE = "image-versions.lock.json";
 /** Offline what-if runs (tools/engine/mockRun.ts) may point at another lock; the Pulumi CLI always reads the committed one. */
@@ -17,12 +18,18 @@ const lockPath = () => process.env[LOCK_PATH_VARIABLE] ?? path.resolve(__dirname
 /** The recipe's inputs that Image Builder cannot change in place, as the lock records them. */
 export interface RecipeInputs {
     platform: string;
+    architecture: string;
     baseImage: string;
+    /** A layered image's parent (`<name>@<version>`): a new parent version needs a new version of the child. */
+    parentImage?: string;
     rootVolumeGiB: number;
     rootDeviceName: string;
     settings: typeof RECIPE_SETTINGS;
-    /** sha256 of each component document. */
-    documents: Record<string, string>;
+    /**
+     * The recipe's components in order: `<document path> sha256:<digest>` for a document of the repository,
+     * `aws:<name>@<version>` for an AWS-managed component.
+     */
+    steps: string[];
 }
 
 export interface LockedVersion {
@@ -42,16 +49,29 @@ export function lockKey(image: Pick<ImageConfig, "name" | "version">): string {
     return `${image.name}@${image.version}`;
 }
 
-export function recipeInputs(image: ImageConfig): RecipeInputs {
+export function recipeInputs(image: ImageConfig, parent?: Pick<ImageConfig, "name" | "version">): RecipeInputs {
     return {
-        platform: image.platform,
+        platform: PLATFORM_DEFAULTS[image.platform].imageBuilderPlatform,
+        architecture: image.architecture,
         baseImage: image.baseImage,
+        ...(parent && { parentImage: lockKey(parent) }),
         rootVolumeGiB: image.rootVolumeGiB,
         rootDeviceName: image.rootDeviceName,
         settings: RECIPE_SETTINGS,
-        documents: Object.fromEntries(COMPONENT_DOCUMENTS.map(document =>
-            [document, crypto.createHash("sha256").update(readComponentDocument(document)).digest("hex")])),
+        steps: recipeSteps(image).map(lockedStep),
     };
+}
+
+/** How the lock records a step: a document by path and content digest, a managed component by name and version. */
+export function lockedStep(step: StepConfig): string {
+    return step.kind === "document"
+        ? `${step.path} sha256:${crypto.createHash("sha256").update(step.content).digest("hex")}`
+        : `aws:${step.name}@${step.version}`;
+}
+
+/** The catalog image a layered image is built on. */
+export function parentOf(image: ImageConfig, images: ImageConfig[]): ImageConfig | undefined {
+    return image.parentImage === undefined ? undefined : images.find(candidate => candidate.name === image.parentImage);
 }
 
 export function readVersionLock(file: string = lockPath()): VersionLock {
@@ -72,25 +92,33 @@ export function writeVersionLock(lock: VersionLock, file: string = lockPath()): 
  * The locked entry of the version the stack builds, or the problems that stop the build: the version is
  * not locked yet, or what it is made of changed since it was locked.
  */
-export function checkLockedVersion(image: ImageConfig, stack: string, lock: VersionLock): { locked?: LockedVersion; problems: string[] } {
+export function checkLockedVersion(image: ImageConfig, stack: string, lock: VersionLock, parent?: ImageConfig): { locked?: LockedVersion; problems: string[] } {
     const key = lockKey(image);
     const locked = lock[key];
-    const lockCommand = `npm run lock -- --stack ${stack}`;
+    const lockCommand = `npm run lock -- --stack ${stack} --image ${image.name}`;
     if (!locked) {
-        return { problems: [`golden-ami:image.version ${image.version} of ${image.name} is not in ${VERSION_LOCK_FILE}: run \`${lockCommand}\` and commit the file (it records what the version is made of)`] };
+        return { problems: [`golden-ami:images.${image.name}.version ${image.version} is not in ${VERSION_LOCK_FILE}: run \`${lockCommand}\` and commit the file (it records what the version is made of)`] };
     }
-    const changed = differences(locked.recipe as unknown as Record<string, unknown>, recipeInputs(image) as unknown as Record<string, unknown>);
+    const now = recipeInputs(image, parent);
+    const changed = differences(locked.recipe as unknown as Record<string, unknown>, now as unknown as Record<string, unknown>);
     if (changed.length > 0) {
-        return { problems: [`${changed.map(describeInput).join(", ")} changed since ${image.name} ${image.version} was built from it, and Image Builder versions are immutable: ` +
-            `bump golden-ami:image.version and run \`${lockCommand}\` (or undo the change)`] };
+        return { problems: [`${changed.map(inputPath => describeInput(image, inputPath, locked.recipe, now)).join(", ")} changed since ${image.name} ${image.version} was locked, and Image Builder versions are immutable: ` +
+            `bump golden-ami:images.${image.name}.version and run \`${lockCommand}\` (or \`${lockCommand} --bump patch\`, or undo the change)`] };
     }
     return { locked, problems: [] };
 }
 
-function describeInput(inputPath: string): string {
-    if (inputPath.startsWith("documents.")) return `components/documents/${inputPath.slice("documents.".length)}.yaml`;
+function describeInput(image: ImageConfig, inputPath: string, before: RecipeInputs, after: RecipeInputs): string {
+    const key = `golden-ami:images.${image.name}`;
+    if (inputPath === "steps") {
+        const removed = (before.steps ?? []).filter(step => !after.steps.includes(step)).map(step => step.split(" ")[0]);
+        const added = after.steps.filter(step => !(before.steps ?? []).includes(step)).map(step => step.split(" ")[0]);
+        const moved = removed.length === 0 && added.length === 0 ? " (their order)" : "";
+        return `the build and test steps${moved}${added.length ? ` (now: ${added.join(", ")})` : ""}${removed.length ? ` (before: ${removed.join(", ")})` : ""}`;
+    }
+    if (inputPath === "parentImage") return `the parent image (${before.parentImage ?? "none"} → ${after.parentImage ?? "none"}: a new parent version rebuilds its children)`;
     if (inputPath.startsWith("settings.")) return `the recipe's ${inputPath.slice("settings.".length)} (RECIPE_SETTINGS in components/GoldenImage.ts)`;
-    return `golden-ami:image.${inputPath}`;
+    return `${key}.${inputPath}`;
 }
 
 /** Dotted paths whose values differ, e.g. `documents.hygiene`, `rootVolumeGiB`. */
@@ -107,9 +135,15 @@ function isObject(value: unknown): value is Record<string, unknown> {
     return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** The building stack's locked origin of its version; bad or missing lock entries end the program cleanly. */
-export function lockedBuild(config: Pick<GoldenAmiConfig, "image" | "stack">, lock: VersionLock = readVersionLock()): BuildOrigin {
-    const { locked, problems } = checkLockedVersion(config.image, config.stack, lock);
-    if (!locked) throw new pulumi.RunError(`Invalid stack configuration:\n${problems.map(problem => `  - ${problem}`).join("\n")}`);
-    return { baseImageId: locked.baseImageId, commit: locked.commit };
+/** The building stack's locked origin of each image's version; bad or missing lock entries of any image end the program cleanly, all listed. */
+export function lockedBuilds(config: Pick<GoldenAmiConfig, "images" | "stack">, lock: VersionLock = readVersionLock()): Map<string, BuildOrigin> {
+    const origins = new Map<string, BuildOrigin>();
+    const problems: string[] = [];
+    for (const image of config.images) {
+        const checked = checkLockedVersion(image, config.stack, lock, parentOf(image, config.images));
+        problems.push(...checked.problems);
+        if (checked.locked) origins.set(image.name, { baseImageId: checked.locked.baseImageId, commit: checked.locked.commit });
+    }
+    if (problems.length > 0) throw new pulumi.RunError(`Invalid stack configuration:\n${problems.map(problem => `  - ${problem}`).join("\n")}`);
+    return origins;
 }

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, parseStackConfig, RawStackConfig } from "../components/config";
+import { ConfigError, parseStackConfig, RawStackConfig, recipeSteps } from "../components/config";
 import { readStackConfig } from "../tools/engine/stackFile";
 import { runProgram } from "./helpers";
 
@@ -16,14 +16,18 @@ function problemsOf(raw: RawStackConfig): string[] {
     assert.fail("expected the config to be refused");
 }
 
+/** dev's first image, al2023-base, with these fields changed. */
 function withImage(fields: Record<string, unknown>): RawStackConfig {
     const raw = dev();
-    return { ...raw, image: { ...(raw.image as object), ...fields } };
+    const images = raw.images as Record<string, object>;
+    return { ...raw, images: { ...images, "al2023-base": { ...images["al2023-base"], ...fields } } };
 }
 
+/** dev's fleet (on al2023-base) with these fields changed. */
 function withFleet(fields: Record<string, unknown>): RawStackConfig {
     const raw = dev();
-    return { ...raw, fleet: { ...(raw.fleet as object), ...fields } };
+    const fleets = raw.fleets as Record<string, object>;
+    return { ...raw, fleets: { ...fleets, "al2023-base": { ...fleets["al2023-base"], ...fields } } };
 }
 
 type Path = Array<string | number>;
@@ -72,35 +76,54 @@ describe("config", () => {
         assert.ok(prodConfig.promoteFrom, "prod promotes");
         assert.ok(prodConfig.regions.length > devConfig.regions.length, "prod holds the image in more regions");
 
-        assert.strictEqual(prodConfig.image.rootVolumeGiB, 20, "defaults apply to keys the stack leaves out");
+        assert.strictEqual(prodConfig.images[0].rootVolumeGiB, 20, "defaults apply to keys the stack leaves out");
     });
 
     const refusals: Array<[string, RawStackConfig, RegExp]> = [
         ["a missing home region", { ...dev(), "aws:region": undefined }, /aws:region is required/],
         ["an unknown home region", { ...dev(), "aws:region": "us-middle-1" }, /aws:region must be an AWS region like us-east-1, got "us-middle-1"/],
-        ["a missing image", { ...dev(), image: undefined }, /golden-ami:image is required/],
-        ["a version that is not semver", withImage({ version: "1.4" }), /golden-ami:image.version must be a semantic version major.minor.patch like 1.4.0, got "1.4"/],
-        ["a base image that is neither SSM nor an AMI", withImage({ baseImage: "amazon-linux" }), /golden-ami:image.baseImage must be an SSM parameter path .* or an AMI id, got "amazon-linux"/],
-        ["a Windows platform", withImage({ platform: "Windows" }), /golden-ami:image.platform must be one of Linux .*, got "Windows"/],
-        ["a malformed instance type", withImage({ instanceTypes: ["large"] }), /golden-ami:image.instanceTypes\[0\] must be an EC2 instance type of a known family like t3.medium, m7i.large or c7g.2xlarge, got "large"/],
-        ["no instance types", withImage({ instanceTypes: [] }), /golden-ami:image.instanceTypes must list at least one instance type/],
-        ["a root volume too small", withImage({ rootVolumeGiB: 4 }), /golden-ami:image.rootVolumeGiB must be a whole number from 8 to 16384, got 4/],
+        ["a missing catalog", { ...dev(), images: undefined }, /golden-ami:images is required/],
+        ["the single-image key of earlier versions, showing the equivalent images entry", { ...dev(), images: undefined, image: { name: "al2023-base", version: "1.4.1", baseImage: "ami-0123456789abcdef0" } },
+            /golden-ami:image is replaced by golden-ami:images.*\n.*golden-ami:images:\n\s+al2023-base:\n\s+version: 1.4.1/],
+        ["an arm64 image on an x86-only instance type", withImage({ architecture: "arm64", baseImage: "ami-0123456789abcdef0", instanceTypes: ["m7i.large"] }),
+            /golden-ami:images.al2023-base.instanceTypes\[0\] "m7i.large" is an x86_64 instance type, but golden-ami:images.al2023-base.architecture is arm64: use arm64 types like t4g.medium/],
+        ["an x86_64 image on a Graviton instance type", withImage({ instanceTypes: ["c7gn.large"] }), /"c7gn.large" is an arm64 instance type, but golden-ami:images.al2023-base.architecture is x86_64/],
+        ["an arm64 base parameter on an x86_64 image", withImage({ baseImage: "ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64" }), /is an arm64 image, but golden-ami:images.al2023-base.architecture is x86_64/],
+        ["a fleet of another architecture than its image", withFleet({ image: "al2023-base-arm64", instanceTypes: ["t3.small"] }), /golden-ami:fleets.al2023-base.instanceTypes\[0\] "t3.small" is an x86_64 instance type, but golden-ami:images.al2023-base-arm64.architecture \(the fleet's image\) is arm64/],
+        ["a fleet on an image not in the catalog", withFleet({ image: "al2023-bse" }), /golden-ami:fleets.al2023-base.image must name the image .*; did you mean al2023-base\?/],
+        ["a layered image on an image not in the catalog", withImage({ baseImage: "image:al2023-bas" }), /golden-ami:images.al2023-base.baseImage is image:al2023-bas, which is not in golden-ami:images \(images: al2023-base, al2023-base-arm64\)/],
+        ["a layered image on a parent of another architecture", withImage({ baseImage: "image:al2023-base-arm64" }), /is image:al2023-base-arm64, an arm64 image, but al2023-base is x86_64/],
+        ["a step that is both a document and a managed component", withImage({ buildSteps: [{ document: "components/documents/build.yaml", managed: "update-linux" }] }), /golden-ami:images.al2023-base.buildSteps\[0\] must have exactly one of document .* or managed/],
+        ["a step document that is not in the repository", withImage({ buildSteps: [{ document: "components/documents/nope.yaml" }] }), /golden-ami:images.al2023-base.buildSteps\[0\].document must name a file in the repository, got "components\/documents\/nope.yaml"/],
+        ["a managed component version that is not a version", withImage({ buildSteps: [{ managed: "update-linux", version: "latest" }] }), /golden-ami:images.al2023-base.buildSteps\[0\].version must be a component version like 1.0.2, or a filter like 1.0.x or x.x.x/],
+        ["Windows, which is not supported yet", withImage({ platform: "windows" }), /golden-ami:images.al2023-base.platform is windows: Windows images are not supported yet/],
+        ["a misspelt aws key", { ...dev(), "aws:regoin": "us-east-1" }, /aws:regoin is not a known key; did you mean aws:region\?/],
+        ["a misspelt region", { ...dev(), "aws:region": "eu-centrl-1" }, /aws:region must be an AWS region like us-east-1, got "eu-centrl-1"; did you mean eu-central-1\?/],
+        ["a pin of an image that is not in the catalog", { ...readStackConfig("prod"), promoteFrom: { account: "111111111111", region: "us-east-1", amiIds: { "al2023-base": "ami-0123456789abcdef0", "al2023-base-arm64": "ami-0123456789abcdef0", "al2023-bsae": "ami-0123456789abcdef0" } } }, /golden-ami:promoteFrom.amiIds.al2023-bsae pins an image that is not in golden-ami:images; did you mean al2023-base\?/],
+        ["the single-AMI pin of earlier versions", { ...readStackConfig("prod"), promoteFrom: { account: "111111111111", region: "us-east-1", amiId: "ami-0123456789abcdef0" } }, /golden-ami:promoteFrom.amiId is replaced by golden-ami:promoteFrom.amiIds/],
+        ["a version that is not semver", withImage({ version: "1.4" }), /golden-ami:images.al2023-base.version must be a semantic version major.minor.patch like 1.4.0, got "1.4"/],
+        ["a base image that is neither SSM nor an AMI", withImage({ baseImage: "amazon-linux" }), /golden-ami:images.al2023-base.baseImage must be an SSM parameter path .* an AMI id, or image:<name> of another image of the catalog, got "amazon-linux"/],
+        ["a platform of another spelling", withImage({ platform: "Windows" }), /golden-ami:images.al2023-base.platform must be one of linux, windows .*, got "Windows"/],
+        ["a malformed instance type", withImage({ instanceTypes: ["large"] }), /golden-ami:images.al2023-base.instanceTypes\[0\] must be an EC2 instance type of a known family like t3.medium, m7i.large or c7g.2xlarge, got "large"/],
+        ["no instance types", withImage({ instanceTypes: [] }), /golden-ami:images.al2023-base.instanceTypes must list at least one instance type/],
+        ["a root volume too small", withImage({ rootVolumeGiB: 4 }), /golden-ami:images.al2023-base.rootVolumeGiB must be a whole number from 8 to 16384, got 4/],
         ["a tag the program records on each build", { ...dev(), tags: { Owner: "a", SourceCommit: "abc" } }, /golden-ami:tags.SourceCommit is set by the program .*; remove it from the stack file/],
-        ["a pipeline schedule, which no longer exists", withImage({ schedule: "cron(0 4 ? * SUN *)" }), /golden-ami:image.schedule is no longer used: nothing builds outside `pulumi up`/],
-        ["a misspelt top-level key", { ...dev(), imgae: {} }, /golden-ami:imgae is not a known key; did you mean golden-ami:image\?/],
-        ["a misspelt nested key", withImage({ rootVolumeGB: 30 }), /golden-ami:image.rootVolumeGB is not a known key; did you mean golden-ami:image.rootVolumeGiB\?/],
-        ["a misspelt fleet refresh key", withFleet({ instanceRefresh: { minHealthyPercent: 100 } }), /golden-ami:fleet.instanceRefresh.minHealthyPercent is not a known key; did you mean golden-ami:fleet.instanceRefresh.minHealthyPercentage\?/],
+        ["a pipeline schedule, which no longer exists", withImage({ schedule: "cron(0 4 ? * SUN *)" }), /golden-ami:images.al2023-base.schedule is no longer used: nothing builds outside `pulumi up`/],
+        ["a misspelt top-level key", { ...dev(), imgaes: {} }, /golden-ami:imgaes is not a known key; did you mean golden-ami:images\?/],
+        ["a misspelt nested key", withImage({ rootVolumeGB: 30 }), /golden-ami:images.al2023-base.rootVolumeGB is not a known key; did you mean golden-ami:images.al2023-base.rootVolumeGiB\?/],
+        ["a misspelt fleet refresh key", withFleet({ instanceRefresh: { minHealthyPercent: 100 } }), /golden-ami:fleets.al2023-base.instanceRefresh.minHealthyPercent is not a known key; did you mean golden-ami:fleets.al2023-base.instanceRefresh.minHealthyPercentage\?/],
         ["an account id YAML read as a number", { ...dev(), sharing: { accounts: [222222222222] } }, /golden-ami:sharing.accounts\[0\] .*got the number 222222222222: quote it in the stack file \("222222222222"\)/],
         ["an account id whose leading zero YAML dropped", { ...dev(), sharing: { promotingAccounts: [12345678901] } }, /YAML dropped its leading zeros; quote it in the stack file \("012345678901"\)/],
-        ["a number given as a string", withImage({ rootVolumeGiB: "30" }), /golden-ami:image.rootVolumeGiB must be a whole number from 8 to 16384, got the string "30": remove the quotes/],
+        ["a number given as a string", withImage({ rootVolumeGiB: "30" }), /golden-ami:images.al2023-base.rootVolumeGiB must be a whole number from 8 to 16384, got the string "30": remove the quotes/],
         ["a boolean given as a string", { ...dev(), blockPublicSharing: "false" }, /golden-ami:blockPublicSharing must be true or false, got the string "false": remove the quotes/],
         ["a promoting account also listed among the accounts", { ...dev(), sharing: { accounts: ["222222222222"], promotingAccounts: ["222222222222"] } }, /golden-ami:sharing.promotingAccounts\[0\] "222222222222" is also in golden-ami:sharing.accounts/],
-        ["a promoting stack without the pinned AMI", { ...readStackConfig("prod"), promoteFrom: { account: "111111111111", region: "us-east-1" } }, /golden-ami:promoteFrom.amiId is required: expected the id of the AMI .*npm run images -- promote/],
+        ["a promoting stack without the pinned AMIs", { ...readStackConfig("prod"), promoteFrom: { account: "111111111111", region: "us-east-1" } }, /golden-ami:promoteFrom.amiIds is required/],
+        ["a promoting stack without the pin of one image", { ...readStackConfig("prod"), promoteFrom: { account: "111111111111", region: "us-east-1", amiIds: { "al2023-base": "ami-0123456789abcdef0" } } }, /golden-ami:promoteFrom.amiIds.al2023-base-arm64 is required: .*npm run images -- promote --from <building stack> --image al2023-base-arm64/],
         ["a build network on a promoting stack", { ...readStackConfig("prod"), build: { subnetId: "subnet-0123456789abcdef0" } }, /golden-ami:build is set, but golden-ami:promoteFrom makes this a promoting stack/],
         ["a build subnet that is not a subnet id", { ...dev(), build: { subnetId: "default" } }, /golden-ami:build.subnetId must be the subnet id .*, got "default"/],
         ["a refresh that may grow the group too far", withFleet({ instanceRefresh: { minHealthyPercentage: 50, maxHealthyPercentage: 200 } }), /maxHealthyPercentage \(200\) may exceed minHealthyPercentage \(50\) by at most 100/],
-        ["a refresh that terminates before it launches", withFleet({ instanceRefresh: { maxHealthyPercentage: 100 } }), /golden-ami:fleet.instanceRefresh.maxHealthyPercentage must be a whole number from 101 to 200, got 100/],
-        ["a name that makes the AMI name too long", withImage({ name: "n".repeat(64), version: `${"9".repeat(40)}.0.0` }), /make an AMI name of 1\d\d characters; the limit is 127/],
+        ["a refresh that terminates before it launches", withFleet({ instanceRefresh: { maxHealthyPercentage: 100 } }), /golden-ami:fleets.al2023-base.instanceRefresh.maxHealthyPercentage must be a whole number from 101 to 200, got 100/],
+        ["a name that makes the AMI name too long", { ...dev(), images: { ["n".repeat(64)]: { version: `${"9".repeat(40)}.0.0`, baseImage: "ami-0123456789abcdef0" } }, fleets: undefined }, /make an AMI name of 1\d\d characters; the limit is 127/],
         ["a region listed twice", { ...dev(), regions: ["us-west-2", "us-west-2"] }, /golden-ami:regions\[1\] "us-west-2" is listed twice/],
         ["an unknown region", { ...dev(), regions: ["eu-west-9"] }, /golden-ami:regions\[0\] must be an AWS region like us-east-1, got "eu-west-9"/],
         ["a region in another partition", { ...dev(), regions: ["cn-north-1"] }, /images cannot be copied across partitions/],
@@ -122,38 +145,38 @@ describe("config", () => {
         ["more images to keep than Image Builder's retainAtLeast allows", { ...dev(), lifecycle: { keepAtLeast: 11 } }, /golden-ami:lifecycle.keepAtLeast must be a whole number from 1 to 10, got 11/],
         ["a launch window longer than Image Builder's lastLaunched exclusion", { ...dev(), lifecycle: { keepIfLaunchedWithinDays: 366 } }, /golden-ami:lifecycle.keepIfLaunchedWithinDays must be a whole number from 1 to 365, got 366/],
         ["a blockPublicSharing that is not a boolean", { ...dev(), blockPublicSharing: "yes" }, /golden-ami:blockPublicSharing must be true or false, got "yes"/],
-        ["a fleet whose minSize is above maxSize", withFleet({ minSize: 3, maxSize: 2, desiredCapacity: 2 }), /golden-ami:fleet.minSize \(3\) must not be greater than maxSize \(2\)/],
-        ["a fleet desiredCapacity outside [min, max]", withFleet({ minSize: 1, maxSize: 2, desiredCapacity: 5 }), /golden-ami:fleet.desiredCapacity must be between minSize \(1\) and maxSize \(2\), got 5/],
-        ["a fleet region that does not hold the image", withFleet({ regions: ["eu-west-1"] }), /golden-ami:fleet.regions\[0\] "eu-west-1" does not hold the image; add it to golden-ami:regions/],
-        ["a fleet instance type of an unknown family", withFleet({ instanceTypes: ["q9.large"] }), /golden-ami:fleet.instanceTypes\[0\] must be an EC2 instance type of a known family .*, got "q9.large"/],
-        ["an empty fleet subnet list", withFleet({ subnetIds: { "us-east-1": [] } }), /golden-ami:fleet.subnetIds.us-east-1 is empty/],
-        ["a malformed fleet subnet id", withFleet({ subnetIds: { "us-east-1": ["subnet-x"] } }), /golden-ami:fleet.subnetIds.us-east-1\[0\] must be a subnet id/],
-        ["checkpoints that do not end at 100", withFleet({ instanceRefresh: { checkpointPercentages: [50, 90] } }), /golden-ami:fleet.instanceRefresh.checkpointPercentages must rise and end at 100, got \[50,90\]/],
-        ["a fleet root volume smaller than the image's", withFleet({ rootVolumeGiB: 10 }), /golden-ami:fleet.rootVolumeGiB must be a whole number from 20 to 16384, got 10/],
-        ["a fleet VPC range that is not a CIDR block", withFleet({ vpcCidr: "10.0.0.0" }), /golden-ami:fleet.vpcCidr must be an IPv4 CIDR block from \/16 to \/24 like 10.0.0.0\/16, got "10.0.0.0"/],
-        ["a user data file that is not in the repository", withFleet({ userDataFile: "nowhere/user-data.sh" }), /golden-ami:fleet.userDataFile must name a file in the repository, got "nowhere\/user-data.sh"/],
+        ["a fleet whose minSize is above maxSize", withFleet({ minSize: 3, maxSize: 2, desiredCapacity: 2 }), /golden-ami:fleets.al2023-base.minSize \(3\) must not be greater than maxSize \(2\)/],
+        ["a fleet desiredCapacity outside [min, max]", withFleet({ minSize: 1, maxSize: 2, desiredCapacity: 5 }), /golden-ami:fleets.al2023-base.desiredCapacity must be between minSize \(1\) and maxSize \(2\), got 5/],
+        ["a fleet region that does not hold the image", withFleet({ regions: ["eu-west-1"] }), /golden-ami:fleets.al2023-base.regions\[0\] "eu-west-1" does not hold the images; add it to golden-ami:regions/],
+        ["a fleet instance type of an unknown family", withFleet({ instanceTypes: ["q9.large"] }), /golden-ami:fleets.al2023-base.instanceTypes\[0\] must be an EC2 instance type of a known family .*, got "q9.large"/],
+        ["an empty fleet subnet list", withFleet({ subnetIds: { "us-east-1": [] } }), /golden-ami:fleets.al2023-base.subnetIds.us-east-1 is empty/],
+        ["a malformed fleet subnet id", withFleet({ subnetIds: { "us-east-1": ["subnet-x"] } }), /golden-ami:fleets.al2023-base.subnetIds.us-east-1\[0\] must be a subnet id/],
+        ["checkpoints that do not end at 100", withFleet({ instanceRefresh: { checkpointPercentages: [50, 90] } }), /golden-ami:fleets.al2023-base.instanceRefresh.checkpointPercentages must rise and end at 100, got \[50,90\]/],
+        ["a fleet root volume smaller than the image's", withFleet({ rootVolumeGiB: 10 }), /golden-ami:fleets.al2023-base.rootVolumeGiB must be a whole number from 20 to 16384, got 10/],
+        ["a fleet VPC range that is not a CIDR block", withFleet({ vpcCidr: "10.0.0.0" }), /golden-ami:fleets.al2023-base.vpcCidr must be an IPv4 CIDR block from \/16 to \/24 like 10.0.0.0\/16, got "10.0.0.0"/],
+        ["a user data file that is not in the repository", withFleet({ userDataFile: "nowhere/user-data.sh" }), /golden-ami:fleets.al2023-base.userDataFile must name a file in the repository, got "nowhere\/user-data.sh"/],
         // Found by fuzzing the stack files' values (wrong shapes at every key path).
-        ["an empty value (YAML `key:` with nothing after it), which used to mean the default", withImage({ rootVolumeGiB: null }), /golden-ami:image.rootVolumeGiB must be a whole number from 8 to 16384, got null \(an empty value\)/],
+        ["an empty value (YAML `key:` with nothing after it), which used to mean the default", withImage({ rootVolumeGiB: null }), /golden-ami:images.al2023-base.rootVolumeGiB must be a whole number from 8 to 16384, got null \(an empty value\)/],
         ["an empty section", { ...dev(), lifecycle: null }, /golden-ami:lifecycle must be an object, got null \(an empty value\)/],
-        ["an empty fleet list", withFleet({ instanceTypes: null }), /golden-ami:fleet.instanceTypes must be a list, got null/],
-        ["a whole section given as a string", { ...dev(), image: "al2023" }, /golden-ami:image must be an object, got "al2023"/],
+        ["an empty fleet list", withFleet({ instanceTypes: null }), /golden-ami:fleets.al2023-base.instanceTypes must be a list, got null/],
+        ["a whole section given as a string", { ...dev(), images: "al2023" }, /golden-ami:images must be an object, got "al2023"/],
         ["a list given as one string", { ...dev(), regions: "us-west-2" }, /golden-ami:regions must be a list, got "us-west-2": write it as a YAML list, one "- us-west-2" line per item/],
-        ["a list given as a map", withFleet({ regions: { "us-east-1": true } }), /golden-ami:fleet.regions must be a list, got \{"us-east-1":true\}/],
+        ["a list given as a map", withFleet({ regions: { "us-east-1": true } }), /golden-ami:fleets.al2023-base.regions must be a list, got \{"us-east-1":true\}/],
         ["tags given as a list", { ...dev(), tags: ["Owner"] }, /golden-ami:tags must be an object, got \["Owner"\]/],
-        ["a fleet given as a list", { ...dev(), fleet: [] }, /golden-ami:fleet must be an object, got \[\]/],
-        ["an empty fleet region list", withFleet({ regions: [] }), /golden-ami:fleet.regions must list at least one region, got \[\]: leave the key out .* or remove golden-ami:fleet/],
-        ["a value with a zero-width character, shown spelt out", withImage({ version: "1.4.1\u200b" }), /golden-ami:image.version must be .*, got "1\.4\.1\\u200b"/],
-        ["a very long value, shown cut short", withImage({ name: "n".repeat(5000) }), /golden-ami:image.name must be .*, got "n{60}"… \(5000 characters\)$/],
-        ["a misspelt key with an invisible character, shown spelt out", withImage({ "rootVolumeGiB\u200b": 30 }), /golden-ami:image."rootVolumeGiB\\u200b" is not a known key; did you mean golden-ami:image.rootVolumeGiB\?/],
-        ["a __proto__ key", { ...dev(), image: JSON.parse(`{"__proto__": {"x": 1}, "name": "al2023-base", "version": "1.4.1", "baseImage": "ami-0123456789abcdef0"}`) }, /golden-ami:image.__proto__ is not a known key/],
+        ["fleets given as a list", { ...dev(), fleets: [] }, /golden-ami:fleets must be an object, got \[\]/],
+        ["an empty fleet region list", withFleet({ regions: [] }), /golden-ami:fleets.al2023-base.regions must list at least one region, got \[\]: leave the key out .* or remove the fleet/],
+        ["a value with a zero-width character, shown spelt out", withImage({ version: "1.4.1\u200b" }), /golden-ami:images.al2023-base.version must be .*, got "1\.4\.1\\u200b"/],
+        ["a very long value, shown cut short", withImage({ version: "n".repeat(5000) }), /golden-ami:images.al2023-base.version must be .*, got "n{60}"… \(5000 characters\)$/],
+        ["a misspelt key with an invisible character, shown spelt out", withImage({ "rootVolumeGiB\u200b": 30 }), /golden-ami:images.al2023-base."rootVolumeGiB\\u200b" is not a known key; did you mean golden-ami:images.al2023-base.rootVolumeGiB\?/],
+        ["a __proto__ key", withImage(JSON.parse(`{"__proto__": {"x": 1}}`)), /golden-ami:images.al2023-base.__proto__ is not a known key/],
         ["an empty tag key", { ...dev(), tags: { Owner: "a", "": "x" } }, /golden-ami:tags key "" must be 1 to 128 letters, digits, spaces or _.:\/=\+-@ and not start with "aws:"/],
         ["a tag key with an invisible character", { ...dev(), tags: { Owner: "a", "Team\u200b": "x" } }, /golden-ami:tags key "Team\\u200b" must be 1 to 128 letters/],
         ["a tag value of only invisible characters", { ...dev(), tags: { Owner: "\u200b\u200b" } }, /golden-ami:tags.Owner must be a non-empty string of at most 256 characters without invisible characters, got "\\u200b\\u200b"/],
         ["a tag value YAML read as a number", { ...dev(), tags: { Owner: "a", CostCenter: 1042 } }, /golden-ami:tags.CostCenter must be a non-empty string .*, got the number 1042: quote it in the stack file \("1042"\)/],
-        ["a fleet VPC range with an octet above 255", withFleet({ vpcCidr: "10.300.0.0/16" }), /golden-ami:fleet.vpcCidr must be an IPv4 CIDR block .*, got "10.300.0.0\/16": an address has four numbers from 0 to 255/],
-        ["a fleet VPC range with host bits set", withFleet({ vpcCidr: "10.0.1.0/16" }), /golden-ami:fleet.vpcCidr .*, got "10.0.1.0\/16": host bits are set; the block's network address is 10.0.0.0\/16/],
-        ["a user data file outside the repository", withFleet({ userDataFile: "../../etc/passwd" }), /golden-ami:fleet.userDataFile must name a file inside the repository, got "..\/..\/etc\/passwd"/],
-        ["subnets of a region that is not a fleet region, named __proto__", withFleet({ subnetIds: JSON.parse(`{"__proto__": ["subnet-0123456789abcdef0"]}`) }), /golden-ami:fleet.subnetIds.__proto__ is not a fleet region/],
+        ["a fleet VPC range with an octet above 255", withFleet({ vpcCidr: "10.300.0.0/16" }), /golden-ami:fleets.al2023-base.vpcCidr must be an IPv4 CIDR block .*, got "10.300.0.0\/16": an address has four numbers from 0 to 255/],
+        ["a fleet VPC range with host bits set", withFleet({ vpcCidr: "10.0.1.0/16" }), /golden-ami:fleets.al2023-base.vpcCidr .*, got "10.0.1.0\/16": host bits are set; the block's network address is 10.0.0.0\/16/],
+        ["a user data file outside the repository", withFleet({ userDataFile: "../../etc/passwd" }), /golden-ami:fleets.al2023-base.userDataFile must name a file inside the repository, got "..\/..\/etc\/passwd"/],
+        ["subnets of a region that is not a fleet region, named __proto__", withFleet({ subnetIds: JSON.parse(`{"__proto__": ["subnet-0123456789abcdef0"]}`) }), /golden-ami:fleets.al2023-base.subnetIds.__proto__ is not a fleet region/],
     ];
     for (const [what, raw, message] of refusals) {
         it(`refuses ${what}, naming the key, the expected form and the value`, () => {
@@ -167,9 +190,9 @@ describe("config", () => {
             lifecycle: { deprecateAfterDays: 30, deleteAfterDays: true } });
         assert.deepStrictEqual(problems.map(problem => problem.split(" ")[0]), [
             "golden-ami:lifecycle.deleteAfterDays",
-            "golden-ami:fleet.maxSize",
-            "golden-ami:fleet.instanceRefresh.checkpointPercentages[1]",
-            "golden-ami:fleet.instanceRefresh.minHealthyPercentage",
+            "golden-ami:fleets.al2023-base.maxSize",
+            "golden-ami:fleets.al2023-base.instanceRefresh.checkpointPercentages[1]",
+            "golden-ami:fleets.al2023-base.instanceRefresh.minHealthyPercentage",
         ], problems.join("\n"));
     });
 
@@ -185,9 +208,11 @@ describe("config", () => {
             // Every optional section filled in, so its paths are tried too.
             const base = readStackConfig(stack) as any;
             if (stack === "dev") base.build = { subnetId: "subnet-0123456789abcdef0", securityGroupIds: ["sg-0123456789abcdef0"] };
-            base.fleet = { healthCheckType: "EC2", natGateways: "Single", vpcCidr: "10.0.0.0/16", userDataFile: "components/documents/user-data.sh",
-                subnetIds: { "us-east-1": ["subnet-0123456789abcdef0"] }, rootVolumeGiB: 30, ...base.fleet };
-            base.image = { platform: "Linux", rootDeviceName: "/dev/xvda", ...base.image };
+            const [fleetName] = Object.keys(base.fleets);
+            base.fleets[fleetName] = { healthCheckType: "EC2", natGateways: "Single", vpcCidr: "10.0.0.0/16", userDataFile: "components/documents/user-data.sh",
+                subnetIds: { "us-east-1": ["subnet-0123456789abcdef0"] }, rootVolumeGiB: 30, ...base.fleets[fleetName] };
+            const [imageName] = Object.keys(base.images);
+            base.images[imageName] = { platform: "linux", rootDeviceName: "/dev/xvda", artifacts: ["s3://team-artifacts/web/"], ...base.images[imageName] };
             base.sharing = { organizationArns: ["arn:aws:organizations::111122223333:organization/o-exampleorgid"], ...base.sharing };
             parseStackConfig(base, stack);
             for (const [path, key] of keyPaths(base)) {
@@ -221,6 +246,18 @@ describe("config", () => {
     it("lists every problem at once rather than stopping at the first", () => {
         const problems = problemsOf({ ...withImage({ version: "x" }), regions: ["nowhere"], sharing: { accounts: ["1"] } });
         assert.strictEqual(problems.length, 3, problems.join("\n"));
+    });
+
+    it("accepts an opt-in region, with a note that it must be enabled", () => {
+        const config = parseStackConfig({ ...dev(), regions: ["us-west-2", "ap-east-1"] }, "dev");
+        assert.deepStrictEqual(config.notes, ["ap-east-1 is an opt-in region: enable it in every account that builds, copies or launches there (Account settings, or aws account enable-region --region-name ap-east-1)"]);
+    });
+
+    it("keeps the hygiene step last whatever the image lists, and takes AWS-managed steps by name and version", () => {
+        const config = parseStackConfig(withImage({ buildSteps: [{ document: "components/documents/hygiene.yaml" }, { managed: "update-linux" }] }), "dev");
+        const image = config.images.find(candidate => candidate.name === "al2023-base")!;
+        assert.deepStrictEqual(recipeSteps(image).map(step => step.kind === "document" ? step.path : `${step.name}@${step.version}`),
+            ["update-linux@x.x.x", "components/documents/boot-test.yaml", "components/documents/hygiene.yaml"]);
     });
 
     it("accepts the home region among the listed regions without holding the image there twice", () => {

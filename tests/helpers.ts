@@ -1,5 +1,7 @@
 import * as assert from "assert";
+import { RawStackConfig } from "../components/config";
 import { DeclaredResource, ProgramRun, runProgram, RunOptions } from "../tools/engine/mockRun";
+import { readStackConfig } from "../tools/engine/stackFile";
 
 export { promiseOf, runProgram, MOCK_ACCOUNT_ID } from "../tools/engine/mockRun";
 export type { DeclaredResource, ProgramRun } from "../tools/engine/mockRun";
@@ -26,6 +28,28 @@ export function onlyOne(run: ProgramRun, type: string): DeclaredResource {
 /** The resource whose placeholder output `value` is (its id or ARN): how a reference is traced to its target. */
 export function referencedBy(run: ProgramRun, value: unknown): DeclaredResource | undefined {
     return run.resources.find(resource => resource.custom && (resource.id === value || resource.state.arn === value));
+}
+
+/** One image's stack outputs (`images.<name>`): version, amiId, amiIds and ssmParameterNames by region. */
+export function imageOutput(run: ProgramRun, image: string): { version: string; amiId: string; amiIds: Record<string, string>; ssmParameterNames: Record<string, string> } {
+    const images = run.outputs.images as Record<string, any> | undefined;
+    assert.ok(images?.[image], `no stack output images.${image} (outputs: ${Object.keys(images ?? {}).join(", ")})`);
+    return images[image];
+}
+
+/**
+ * The stack with its first image alone (its pin too): the single-image view component tests read, where
+ * "one recipe", "one copy per region" are the rules. Catalog behaviour is tested in catalog.spec.ts.
+ */
+export function firstImageOnly(stack: string): RawStackConfig {
+    const raw = readStackConfig(stack);
+    const images = raw.images as Record<string, unknown>;
+    const [name] = Object.keys(images);
+    const promoteFrom = raw.promoteFrom as { amiIds: Record<string, string> } | undefined;
+    return {
+        images: { [name]: images[name] },
+        ...(promoteFrom && { promoteFrom: { ...promoteFrom, amiIds: { [name]: promoteFrom.amiIds[name] } } }),
+    };
 }
 
 /**

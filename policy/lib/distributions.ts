@@ -54,3 +54,26 @@ export function launchPermissionList(ami: AmiOutput | undefined, list: "userIds"
     if (Array.isArray(permission)) return permission.flatMap(block => itemsOf<unknown>(block?.[list]));
     return (permission as Record<string, unknown> | undefined)?.[list];
 }
+
+/**
+ * Each cross-region copy a Data Lifecycle Manager policy makes, with where its `encrypted` and `cmkArn` are:
+ * a schedule's `crossRegionCopyRules[]`, or an event policy's `action.crossRegionCopies[].encryptionConfiguration`.
+ */
+export function eachDlmCopy(check: Check, policyDetails: () => unknown, visit: (at: string, copy: { encrypted?: unknown; cmkArn?: unknown }) => void): void {
+    eachDlmSchedule(check, policyDetails, (schedule, scheduleAt) => {
+        for (const key of ["crossRegionCopyRules", "crossRegionCopyRule"]) {
+            check.each(`${scheduleAt}.${key}`, () => schedule[key], (rule: any, at) => visit(at, rule));
+        }
+    });
+    eachDlmPolicyDetails(check, policyDetails, (details, root) => {
+        check.each(`${root}.action`, () => details.action, (action: any, actionAt) => {
+            const at = actionAt.endsWith("[0]") ? actionAt.slice(0, -3) : actionAt;
+            for (const key of ["crossRegionCopies", "crossRegionCopy"]) {
+                check.each(`${at}.${key}`, () => action[key], (copy: any, copyAt) => {
+                    const encryption = check.read(`${copyAt}.encryptionConfiguration`, () => itemsOf<any>(copy.encryptionConfiguration)[0] ?? {});
+                    if (encryption.known) visit(`${copyAt}.encryptionConfiguration`, encryption.value);
+                });
+            }
+        });
+    });
+}

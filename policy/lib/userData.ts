@@ -9,7 +9,7 @@ interface SecretPattern {
 }
 
 /** A value that is a reference, not a secret: `$VAR`, `${VAR}`, `$(command)`, `{{ resolve:... }}`, `<placeholder>`. */
-const REFERENCE = /^["']?(\$|\{\{|<|%|\*+["']?$)/;
+const REFERENCE = /^["']?(\$|\{\{|<|%|\(|\*+["']?$|[A-Z][A-Za-z]+-[A-Z][A-Za-z]+$)/;
 
 const SECRETS: SecretPattern[] = [
     { what: "an AWS access key id", pattern: /(?<![A-Z0-9])(AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])/ },
@@ -29,9 +29,41 @@ const PASSWORD_COMMANDS = [
     /\bpasswd\b[^|\n]*--stdin[^|\n]*<<<\s*["']?(?![$"'])[^\s"']+/,
     // `openssl passwd -6 hunter2` hashes a password written right there in the user data.
     /\bopenssl[ \t]+passwd(?:[ \t]+-[-\w]+)*[ \t]+["']?(?![$"'-])[^\s"')]{3,}/,
-    /\bnet\s+user\s+\S+\s+["']?(?![$*%"'/])[^\s"']+["']?\s+\/add/i,
-    /ConvertTo-SecureString\s+(-String\s+)?["'](?![$"'])[^"']+["']\s+-AsPlainText/i,
+    // `net user name pass /add`, `net user /add name pass`, `net.exe user name pass` (which sets an existing user's password).
+    /\bnet(?:\.exe)?[ \t]+user[ \t]+(?:\/add[ \t]+)?(?![$/])\S+[ \t]+["']?(?![$*%"'/(])[^\s"']+["']?(?:[ \t]+\/[\w:]+)*[ \t]*\r?$/im,
+    // A literal handed to ConvertTo-SecureString -AsPlainText, in any order of its parameters, or piped into it.
+    /ConvertTo-SecureString\b(?=[^\n]*-AsPlainText)[^\n|]*?[ \t](?:-String[ \t]+)?(["'])(?![$"'])[^"'\n]+\1/i,
+    /(["'])(?![$"'])[^"'\n]{3,}\1[ \t]*\|[ \t]*ConvertTo-SecureString\b[^\n]*-AsPlainText/i,
+    // Windows autologon: DefaultPassword under Winlogon, set by reg.exe or PowerShell, with a literal value.
+    /Winlogon[^\n]*DefaultPassword[^\n]*?(?:\/d|-Value)[ \t]+(["']?)(?![$(])[^\s"']+\1/i,
+    /DefaultPassword["']?[ \t]*=[ \t]*["'](?![$])[^"'\n]+["']/i,
 ];
+
+/** Windows automatic logon: it keeps the logon password in the registry, readable by anyone who can read the key. */
+const AUTO_LOGON = /AutoAdminLogon[^\n]*?(?:\/d|-Value|=)[ \t]*["']?1\b/i;
+
+/** `scheme://user:password@host`: credentials in a URL (a reference in place of the password is not one). */
+const URL_CREDENTIALS = /\b[a-z][a-z0-9+.-]*:\/\/[^\s\/:@'"]+:(?![$%{<*])[^\s\/@'"]+@/i;
+/** A `.netrc` entry: `machine host login user password secret`. */
+const NETRC = /\bmachine[ \t]+\S+(?:[ \t]+login[ \t]+\S+)?[ \t]+password[ \t]+(?![$%{<])\S+/i;
+/** Tokens with a vendor's own prefix. */
+const VENDOR_TOKENS = /\b(ghp_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{40,}|glpat-[A-Za-z0-9_-]{20}|xox[abposr]-[A-Za-z0-9-]{10,}|sk_live_[A-Za-z0-9]{16,}|npm_[A-Za-z0-9]{36}|AIza[0-9A-Za-z_-]{35})\b/;
+/** `export VENDOR_API_KEY=...`, `$env:X_TOKEN = "..."`: a name that says secret, assigned a literal. */
+const SECRET_NAME_ASSIGNMENT = /(?:^|[\s;$])(?:export[ \t]+|env:)?([A-Za-z][A-Za-z0-9_]*(?:API_?KEY|TOKEN|SECRET|ACCESS_KEY|PRIVATE_KEY))[ \t]*[:=][ \t]*["']?([A-Za-z0-9_\-+\/=.]{16,})/gim;
+
+/** Bits per character: a random key scores high, a word or a path low. */
+function entropy(value: string): number {
+    const counts = new Map<string, number>();
+    for (const character of value) counts.set(character, (counts.get(character) ?? 0) + 1);
+    let bits = 0;
+    for (const count of counts.values()) bits -= (count / value.length) * Math.log2(count / value.length);
+    return bits;
+}
+
+/** A literal that looks generated: long, letters and digits mixed, high entropy. */
+function looksGenerated(value: string): boolean {
+    return value.length >= 16 && /[0-9]/.test(value) && /[A-Za-z]/.test(value) && !value.includes("/") && entropy(value) >= 3.5;
+}
 
 /** A run of base64 long enough to hide a key: `echo <base64> | base64 -d`, a MIME part, a write_files entry. */
 const EMBEDDED_BASE64 = /[A-Za-z0-9+/]{24,}={0,2}/g;
@@ -109,6 +141,13 @@ export function secretsIn(value: unknown): string[] {
             if (pattern.test(text)) found.add(what);
         }
         if (CHPASSWD.test(text) || PASSWORD_COMMANDS.some(pattern => pattern.test(text))) found.add("a password");
+        if (AUTO_LOGON.test(text)) found.add("Windows automatic logon (its password is kept in the registry in plain text)");
+        if (URL_CREDENTIALS.test(text)) found.add("credentials in a URL");
+        if (NETRC.test(text)) found.add("a .netrc password");
+        if (VENDOR_TOKENS.test(text)) found.add("an API token");
+        for (const match of text.matchAll(SECRET_NAME_ASSIGNMENT)) {
+            if (looksGenerated(match[2])) found.add("an API token");
+        }
         for (const match of text.matchAll(PASSWORD_ASSIGNMENT)) {
             const secret = quoted ? match[1].replace(/^(["']?)3D/i, "$1") : match[1];
             if (!REFERENCE.test(secret) && secret.replace(/["']/g, "").length >= 3 && !/^(true|false|null|none|required|optional)$/i.test(secret.replace(/["']/g, ""))) {

@@ -81,3 +81,8 @@ export function workflowBlocks(check: Check, data: () => unknown, key: string): 
     if (!document.known) return [];
     return findBlocks(workflowDocument(document.value), key).map(({ at, value }) => ({ at: `data: ${at}`, value }));
 }
+
+/** `arn:<partition>:imagebuilder:<region>:aws:workflow/...`: AWS's own build, test and distribution workflows. */
+export function isAwsOwnedWorkflow(arn: string): boolean {
+    return /^arn:[a-z-]+:imagebuilder:[a-z0-9-]*:aws:workflow\//i.test(arn.trim());
+}

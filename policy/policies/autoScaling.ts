@@ -1,5 +1,5 @@
-// Rule 8: Auto Scaling groups launch from a launch template at a pinned version, so a new image rolls out
-// through an instance refresh instead of silently applying to whatever launches next.
+// asg-launch-template-pinned: Auto Scaling groups, EC2 Fleets and Spot Fleets launch from a launch template at a pinned
+// version, so a new image rolls out through an instance refresh instead of silently applying to whatever launches next.
 import * as aws from "@pulumi/aws";
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { Check } from "../lib/unknowns";
@@ -23,7 +23,7 @@ function checkPinned(check: Check, field: string, get: () => unknown): void {
 
 export const asgLaunchTemplatePinned: ResourceValidationPolicy = {
     name: "asg-launch-template-pinned",
-    description: "Auto Scaling groups use a launch template (not a launch configuration) at a pinned version, and the template pins its image.",
+    description: "Auto Scaling groups, EC2 Fleets and Spot Fleets use a launch template (not a launch configuration) at a pinned version, and the template pins its image.",
     enforcementLevel: "mandatory",
     severity: "medium",
     validateResource: validateResourceOfTypes(on(aws.autoscaling.Group, (group, _args, check) => {
@@ -59,6 +59,17 @@ export const asgLaunchTemplatePinned: ResourceValidationPolicy = {
             check.violation("no launch template is set: set launchTemplate { id, version } " +
                 `(or ${specificationField}) with a pinned version.`);
         }
+    }), on(aws.ec2.Fleet, (fleet, _args, check) => {
+        // A fleet on $Latest or $Default launches whatever version the template has when it next scales.
+        check.each("launchTemplateConfigs", () => fleet.launchTemplateConfigs, (config, at) => {
+            const specification = check.read(`${at}.launchTemplateSpecification`, () => config.launchTemplateSpecification);
+            if (specification.known && specification.value) checkPinned(check, `${at}.launchTemplateSpecification.version`, () => specification.value!.version);
+        });
+    }), on(aws.ec2.SpotFleetRequest, (fleet, _args, check) => {
+        check.each("launchTemplateConfigs", () => fleet.launchTemplateConfigs, (config, at) => {
+            const specification = check.read(`${at}.launchTemplateSpecification`, () => config.launchTemplateSpecification);
+            if (specification.known && specification.value) checkPinned(check, `${at}.launchTemplateSpecification.version`, () => specification.value!.version);
+        });
     }), on(aws.ec2.LaunchTemplate, (template, _args, check) => {
         const imageId = check.read("imageId", () => template.imageId);
         if (imageId.known && typeof imageId.value === "string" && isFloatingImage(imageId.value)) {

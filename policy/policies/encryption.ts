@@ -1,13 +1,15 @@
-// Rule 6: every image, wherever it comes from, is encrypted with a customer-managed KMS key, which is what
-// lets it be shared at all (AMIs under the AWS-managed aws/ebs key cannot be).
+// images-encrypted-with-cmk and image-keys-customer-managed: every image, wherever it comes from, is encrypted with a
+// customer-managed KMS key the stack declares (or lists), which is what lets it be shared at all.
 import * as aws from "@pulumi/aws";
 import { PolicyConfigSchema, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { configWithDefaults } from "../lib/config";
-import { eachAmiDistribution, eachDlmPolicyDetails, eachDlmSchedule } from "../lib/distributions";
+import { eachAmiDistribution, eachDlmCopy } from "../lib/distributions";
+import { deployingAccountId, providerAccount } from "../lib/accounts";
+import { DeclaredKeys, instanceVolumes, keyFields, local } from "../lib/keys";
 import { References } from "../lib/stack";
 import { Check, read } from "../lib/unknowns";
 import { on, validateResourceOfTypes, validateStackWithCheck } from "../lib/validation";
-import { isBlank, isTrue, itemsOf, keyIdOf, keyReference, show } from "../lib/values";
+import { isBlank, isTrue, keyReference, show } from "../lib/values";
 import { blockField, workflowBlocks } from "../lib/workflows";
 
 /** `kmsKeyId` (at `field`) names a customer-managed key: set, and not an AWS-managed `alias/aws/...` key. */
@@ -81,7 +83,11 @@ export const imagesEncryptedWithCmk: ResourceValidationPolicy = {
             // A DistributeImage step's distributions replace the attached configuration's, key included: each must name a customer-managed key.
             for (const { at, value } of workflowBlocks(check, () => workflow.data, "distributions")) {
                 const key = blockField(value, "kmsKeyId");
-                if (key.dynamic) continue;
+                if (key.dynamic) {
+                    check.violation(`${at}.${key.dynamic} sets the key at run time from a workflow parameter, which the pack cannot resolve: ` +
+                        "write the customer-managed key's ARN out in the document.");
+                    continue;
+                }
                 checkCustomerManagedKey(check, `${at}.kmsKeyId`, () => key.value, "set it to a customer-managed key in that distribution's region.");
             }
         }),
@@ -111,29 +117,6 @@ export const imagesEncryptedWithCmk: ResourceValidationPolicy = {
     ),
 };
 
-/**
- * Each cross-region copy a Data Lifecycle Manager policy makes, with where its `encrypted` and `cmkArn` are:
- * a schedule's `crossRegionCopyRules[]`, or an event policy's `action.crossRegionCopies[].encryptionConfiguration`.
- */
-function eachDlmCopy(check: Check, policyDetails: () => unknown, visit: (at: string, copy: { encrypted?: unknown; cmkArn?: unknown }) => void): void {
-    eachDlmSchedule(check, policyDetails, (schedule, scheduleAt) => {
-        for (const key of ["crossRegionCopyRules", "crossRegionCopyRule"]) {
-            check.each(`${scheduleAt}.${key}`, () => schedule[key], (rule: any, at) => visit(at, rule));
-        }
-    });
-    eachDlmPolicyDetails(check, policyDetails, (details, root) => {
-        check.each(`${root}.action`, () => details.action, (action: any, actionAt) => {
-            const at = actionAt.endsWith("[0]") ? actionAt.slice(0, -3) : actionAt;
-            for (const key of ["crossRegionCopies", "crossRegionCopy"]) {
-                check.each(`${at}.${key}`, () => action[key], (copy: any, copyAt) => {
-                    const encryption = check.read(`${copyAt}.encryptionConfiguration`, () => itemsOf<any>(copy.encryptionConfiguration)[0] ?? {});
-                    if (encryption.known) visit(`${copyAt}.encryptionConfiguration`, encryption.value);
-                });
-            }
-        });
-    });
-}
-
 export interface ImageKeysConfig {
     externalKeyArns: string[];
 }
@@ -150,56 +133,6 @@ const keysSchema: PolicyConfigSchema = {
     },
 };
 
-/** A path noted for a stack check (`name.field[0]`) as the resource's own field (`field[0]`), for messages. */
-function local(resource: PolicyResource, path: string): string {
-    return path.startsWith(`${resource.name}.`) ? path.slice(resource.name.length + 1) : path;
-}
-
-/** Where a resource names the key its image (or the image's snapshot) is encrypted with. */
-function keyFields(resource: PolicyResource, check: Check): Array<{ field: string; keyId: unknown }> {
-    const fields: Array<{ field: string; keyId: unknown }> = [];
-    const add = (field: string, get: () => unknown) => {
-        const keyId = check.read(`${resource.name}.${field}`, get);
-        if (keyId.known) fields.push({ field, keyId: keyId.value });
-    };
-    const props = resource.props as Record<string, any>;
-    if (resource.isType(aws.ec2.AmiCopy) || resource.isType(aws.ebs.SnapshotCopy)) add("kmsKeyId", () => props.kmsKeyId);
-    if (resource.isType(aws.ebs.DefaultKmsKey)) add("keyArn", () => props.keyArn);
-    if (resource.isType(aws.imagebuilder.ImageRecipe)) {
-        check.each(`${resource.name}.blockDeviceMappings`, () => props.blockDeviceMappings as any[], (mapping, at) =>
-            add(`${local(resource, at)}.ebs.kmsKeyId`, () => mapping.ebs?.kmsKeyId));
-    }
-    if (resource.isType(aws.dlm.LifecyclePolicy)) {
-        const scoped = new Check(() => undefined, "stack");
-        eachDlmCopy(scoped, () => props.policyDetails, (at, copy) => add(`${at}.cmkArn`, () => copy.cmkArn));
-        scoped.unchecked.forEach(field => check.unknown(`${resource.name}.${field}`));
-    }
-    if (resource.isType(aws.imagebuilder.DistributionConfiguration)) {
-        check.each(`${resource.name}.distributions`, () => props.distributions as any[], (target, at) =>
-            add(`${local(resource, at)}.amiDistributionConfiguration.kmsKeyId`, () => target.amiDistributionConfiguration?.kmsKeyId));
-    }
-    return fields;
-}
-
-/** An instance's volumes, which an AmiFromInstance captures with whatever keys they have. */
-function instanceVolumes(instance: PolicyResource, check: Check): Array<{ field: string; encrypted: unknown; keyId: unknown }> {
-    const props = instance.props as Record<string, any>;
-    const volumes: Array<{ field: string; encrypted: unknown; keyId: unknown }> = [];
-    const root = check.read(`${instance.name}.rootBlockDevice`, () => props.rootBlockDevice);
-    if (root.known) {
-        const device = root.value ?? {};
-        const encrypted = check.read(`${instance.name}.rootBlockDevice.encrypted`, () => device.encrypted);
-        const keyId = check.read(`${instance.name}.rootBlockDevice.kmsKeyId`, () => device.kmsKeyId);
-        if (encrypted.known && keyId.known) volumes.push({ field: "rootBlockDevice", encrypted: encrypted.value, keyId: keyId.value });
-    }
-    check.each(`${instance.name}.ebsBlockDevices`, () => props.ebsBlockDevices as any[], (device, at) => {
-        const encrypted = check.read(`${at}.encrypted`, () => device.encrypted);
-        const keyId = check.read(`${at}.kmsKeyId`, () => device.kmsKeyId);
-        if (encrypted.known && keyId.known) volumes.push({ field: local(instance, at), encrypted: encrypted.value, keyId: keyId.value });
-    });
-    return volumes;
-}
-
 export const imageKeysCustomerManaged: StackValidationPolicy = {
     name: "image-keys-customer-managed",
     description: "The keys images are encrypted with are customer-managed keys the pack can see: declared in the stack, " +
@@ -210,22 +143,24 @@ export const imageKeysCustomerManaged: StackValidationPolicy = {
     validateStack: validateStackWithCheck((args, check) => {
         const { externalKeyArns } = configWithDefaults<ImageKeysConfig>(keysSchema, args.getConfig<ImageKeysConfig>());
         const resources = args.resources;
-        const keys = new References(resources.filter(resource => resource.isType(aws.kms.Key) || resource.isType(aws.kms.ReplicaKey)
-            || resource.isType(aws.kms.ExternalKey) || resource.isType(aws.kms.ReplicaExternalKey)), ["arn", "keyId", "id"]);
-        const external = new Set(externalKeyArns.map(keyIdOf));
+        const deployingId = deployingAccountId(resources.map(resource => resource.provider));
+        const keys = new DeclaredKeys(resources, externalKeyArns, resource => {
+            const account = providerAccount(resource.provider, deployingId);
+            return account.known ? account.value.id : undefined;
+        });
 
-        /** Reports a key that is neither an alias (checked by images-encrypted-with-cmk) nor a key the pack can vouch for. */
+        /** Reports a key (or alias) that is not an AWS-managed alias (images-encrypted-with-cmk reports those) and that the stack does not declare. */
         const checkKey = (resource: PolicyResource, field: string, keyId: unknown) => {
             if (typeof keyId !== "string" || isBlank(keyId)) return;
-            const kind = keyReference(keyId);
-            if (kind === "customer-alias" || kind === "aws-managed-alias") return;
-            if (keys.find(keyId) || keys.find(keyIdOf(keyId)) || external.has(keyIdOf(keyId))) return;
-            if (keys.incomplete) {
+            if (keyReference(keyId) === "aws-managed-alias") return;
+            const standing = keys.standing(keyId);
+            if (standing.declared === true) return;
+            if (standing.declared === "unknown") {
                 check.unknown(`whether ${resource.name}.${field} is a key the stack declares`);
                 return;
             }
-            check.violation(`${field} is ${show(keyId)}, a key this stack does not declare, so the pack cannot tell it is customer-managed ` +
-                "(aws.kms.getAlias on alias/aws/ebs returns just such a key ARN): encrypt with an aws.kms.Key declared in this stack, " +
+            check.violation(`${field} is ${show(keyId)}, ${standing.why}, so the pack cannot tell it is customer-managed ` +
+                "(aws.kms.getAlias on alias/aws/ebs returns just such a key ARN): encrypt with an aws.kms.Key declared in this stack (or its aws.kms.Alias), " +
                 "or list the key's ARN in this policy's externalKeyArns once you have checked it is customer-managed.", resource.urn);
         };
 

@@ -1,20 +1,22 @@
 // Every policy in the pack, in the order they run. `policy/index.ts` serves this list; tests import it.
 import { Policies } from "@pulumi/policy";
 import { asgLaunchTemplatePinned } from "./autoScaling";
+import { unjudgedImagePathsRefused } from "./coverage";
 import { imageBuilderImagesDeprecate, imagesDeprecate } from "./deprecation";
 import { imageKeysCustomerManaged, imagesEncryptedWithCmk } from "./encryption";
-import { instancesGetNoPublicIp, launchTemplatesDeclared } from "./launches";
-import { instanceLaunchesHardened, launchTemplatesHardened } from "./launchTemplates";
+import { instanceLaunchesHardened, launchTemplatesHardened } from "./launchHardening";
+import { instancesGetNoPublicIp, launchTemplatesDeclared } from "./launchPaths";
 import { imageBlockPublicAccessOn, imageRegionsBlockPublicSharing, noPublicImages } from "./publicSharing";
 import { imageBuildsUseStackDistributions, imageSharingAllowListed } from "./sharing";
 import { amiFromInstanceReboots } from "./snapshots";
 import { imagesTagged } from "./tags";
 
 export * from "./autoScaling";
+export * from "./coverage";
 export * from "./deprecation";
 export * from "./encryption";
-export * from "./launches";
-export * from "./launchTemplates";
+export * from "./launchHardening";
+export * from "./launchPaths";
 export * from "./publicSharing";
 export * from "./sharing";
 export * from "./snapshots";
@@ -24,6 +26,7 @@ export * from "./tags";
 export const PACK_NAME = "golden-ami";
 
 export const policies: Policies = [
+    unjudgedImagePathsRefused,
     noPublicImages,
     imageBlockPublicAccessOn,
     imageRegionsBlockPublicSharing,

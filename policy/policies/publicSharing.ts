@@ -1,17 +1,16 @@
-// Rules 1–3: no image or snapshot is ever made public, public access blocks stay on, and every account and
-// region that holds an image blocks public sharing.
+// no-public-images, image-block-public-access-on and image-regions-block-public-sharing: no image or snapshot is ever made
+// public, public access blocks stay on, and every account and region that holds an image blocks public sharing.
 import * as aws from "@pulumi/aws";
-import { Resource } from "@pulumi/pulumi";
 import {
     PolicyConfigSchema, PolicyResource, ResourceValidationPolicy, StackValidationPolicy,
 } from "@pulumi/policy";
-import { Account, accountById, deployingAccountId, providerAccount } from "../lib/accounts";
+import { Account, deployingAccountId, providerAccount } from "../lib/accounts";
 import { configWithDefaults } from "../lib/config";
 import { eachAmiDistribution, launchPermissionList } from "../lib/distributions";
+import { IMAGE_TYPES, imagePlacements } from "../lib/placements";
 import { regionOf } from "../lib/region";
-import { Check } from "../lib/unknowns";
 import { on, validateResourceOfTypes, validateStackWithCheck } from "../lib/validation";
-import { isWord, itemsOf, show, strings } from "../lib/values";
+import { isWord, itemsOf, show } from "../lib/values";
 import { blockField, workflowBlocks } from "../lib/workflows";
 
 export const BLOCK_NEW_SHARING = "block-new-sharing";
@@ -123,46 +122,6 @@ const blockPublicSharingSchema: PolicyConfigSchema = {
     },
 };
 
-/** Resource types that hold an image in their own account and region. */
-const IMAGE_TYPES: Array<new (...rest: any[]) => Resource> = [
-    aws.ec2.Ami, aws.ec2.AmiCopy, aws.ec2.AmiFromInstance, aws.imagebuilder.Image, aws.imagebuilder.ImagePipeline,
-];
-
-/** Where an image resource puts images: an account and region, and how a message names it. */
-interface ImagePlacement {
-    account: Account;
-    region: string | undefined;
-    /** The subject of a message: "this image", "distributions[1]". */
-    what: string;
-}
-
-function imagePlacements(resource: PolicyResource, owner: Account, check: Check): ImagePlacement[] {
-    if (!resource.isType(aws.imagebuilder.DistributionConfiguration)) {
-        const region = regionOf(resource);
-        if (!region.known) {
-            check.unknown(`the region of ${resource.name}`);
-            return [];
-        }
-        const what = resource.isType(aws.imagebuilder.ImagePipeline) ? "every image this pipeline builds" : "this image";
-        return [{ account: owner, region: region.value, what }];
-    }
-    const placements: ImagePlacement[] = [];
-    const distributions = () => resource.props.distributions as aws.types.input.imagebuilder.DistributionConfigurationDistribution[] | undefined;
-    check.each(`${resource.name}.distributions`, distributions, (target, path) => {
-        const at = path.slice(resource.name.length + 1);
-        const region = check.read(`${path}.region`, () => target.region as unknown);
-        if (!region.known) return;
-        const where = typeof region.value === "string" ? region.value.trim() : undefined;
-        placements.push({ account: owner, region: where, what: at });
-        const ami = check.read(`${path}.amiDistributionConfiguration.targetAccountIds`,
-            () => strings((target.amiDistributionConfiguration as any)?.targetAccountIds));
-        if (ami.known) {
-            for (const id of ami.value) placements.push({ account: accountById(id), region: where, what: `${at} (targetAccountIds ${id})` });
-        }
-    });
-    return placements;
-}
-
 export const imageRegionsBlockPublicSharing: StackValidationPolicy = {
     name: "image-regions-block-public-sharing",
     description: `Every account and region that holds an image has an aws.ec2.ImageBlockPublicAccess with state "${BLOCK_NEW_SHARING}".`,
@@ -173,7 +132,8 @@ export const imageRegionsBlockPublicSharing: StackValidationPolicy = {
         const config = configWithDefaults<BlockPublicSharingConfig>(blockPublicSharingSchema, args.getConfig<BlockPublicSharingConfig>());
         if (config.enforcedByOrganization) args.notApplicable("An organization policy enforces image block public access (enforcedByOrganization).");
         const holders = args.resources.filter(resource =>
-            IMAGE_TYPES.some(type => resource.isType(type)) || resource.isType(aws.imagebuilder.DistributionConfiguration));
+            IMAGE_TYPES.some(type => resource.isType(type)) || resource.isType(aws.imagebuilder.DistributionConfiguration)
+            || resource.isType(aws.imagebuilder.Workflow));
         if (holders.length === 0) args.notApplicable("The stack holds no images.");
 
         const deployingId = deployingAccountId(args.resources.map(resource => resource.provider));

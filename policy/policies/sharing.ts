@@ -1,6 +1,6 @@
-// Rule 5: an image reaches only the accounts, organizations and OUs the policy config allow-lists, whichever
-// way it is shared: launch permissions, its snapshots, RAM shares, Image Builder distributions into other
-// accounts, S3 exports, or a build that distributes through a configuration the stack does not declare.
+// image-sharing-allow-listed and image-builds-use-stack-distributions: an image reaches only the accounts, organizations,
+// OUs and buckets the policy config allow-lists, whichever way it is shared (launch permissions, snapshots, RAM, distributions,
+// workflows, DLM, S3 exports), and builds distribute only through configurations and workflows the pack can read.
 import * as aws from "@pulumi/aws";
 import { PolicyConfigSchema, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { configWithDefaults } from "../lib/config";
@@ -9,7 +9,7 @@ import { References } from "../lib/stack";
 import { Check } from "../lib/unknowns";
 import { on, validateResourceOfTypes, validateStackWithCheck } from "../lib/validation";
 import { accountOfArn, isBlank, itemsOf, show } from "../lib/values";
-import { blockField, workflowBlocks } from "../lib/workflows";
+import { blockField, isAwsOwnedWorkflow, workflowBlocks } from "../lib/workflows";
 
 export interface SharingAllowListConfig {
     allowedAccounts: string[];
@@ -126,6 +126,12 @@ export const imageSharingAllowListed: ResourceValidationPolicy = {
             // A distribution workflow's DistributeImage step (distributions[].targetAccountIds) and ModifyImageAttributes step
             // (attributes[].launchPermission) share the AMIs themselves, replacing the attached distribution configuration.
             const allowed = allowLists(args);
+            // A document fetched from S3 is not seen: it may share, distribute or export the image anywhere.
+            const uri = check.read("uri", () => workflow.uri);
+            if (uri.known && !isBlank(uri.value)) {
+                check.violation(`uri is ${show(uri.value)}: a workflow document the pack cannot read may share, distribute or export every image it runs on, ` +
+                    "so it is not trusted; give the document inline in data, where every rule reads it.");
+            }
             const blocks = {
                 launchPermission: workflowBlocks(check, () => workflow.data, "launchPermission"),
                 distributions: workflowBlocks(check, () => workflow.data, "distributions"),
@@ -221,8 +227,3 @@ export const imageBuildsUseStackDistributions: StackValidationPolicy = {
         }
     }),
 };
-
-/** `arn:<partition>:imagebuilder:<region>:aws:workflow/...`: AWS's own build, test and distribution workflows. */
-function isAwsOwnedWorkflow(arn: string): boolean {
-    return /^arn:[a-z-]+:imagebuilder:[a-z0-9-]*:aws:workflow\//i.test(arn.trim());
-}

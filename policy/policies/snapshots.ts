@@ -1,4 +1,4 @@
-// Rule 9: an image captured from a running instance without a reboot may hold inconsistent file systems.
+// ami-from-instance-reboots: an image captured from a running instance without a reboot may hold inconsistent file systems.
 import * as aws from "@pulumi/aws";
 import { ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import { withCheck } from "../lib/validation";

@@ -1,4 +1,4 @@
-// Rule 4: every image-bearing resource, and every AMI an Image Builder distribution makes, carries the required tags.
+// images-tagged: every image-bearing resource, and every AMI an Image Builder distribution or workflow makes, carries the required tags.
 import * as aws from "@pulumi/aws";
 import { PolicyConfigSchema, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { configWithDefaults } from "../lib/config";
@@ -112,7 +112,11 @@ export const imagesTagged: ResourceValidationPolicy = {
             const { requiredTags } = configWithDefaults<ImagesTaggedConfig>(configSchema, args.getConfig<ImagesTaggedConfig>());
             for (const { at, value } of distributions) {
                 const amiTags = blockField(value, "amiTags");
-                if (amiTags.dynamic) continue;
+                if (amiTags.dynamic) {
+                    check.violation(`${at}.${amiTags.dynamic} sets the AMIs' tags at run time from a workflow parameter, which the pack cannot resolve: ` +
+                        "write the tags out in the document.");
+                    continue;
+                }
                 const missing = missingTags(check, { field: `${at}.amiTags`, tags: () => amiTags.value, required: requiredTags });
                 if (missing.length > 0) {
                     check.violation(`${at}.amiTags is missing ${missing.join(", ")} (blank values count as missing): add them to the step's amiTags; ` +

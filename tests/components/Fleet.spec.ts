@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { DeclaredResource, nonEmpty, ofType, ProgramRun, referencedBy, runStack, TYPES } from "../helpers";
+import { DeclaredResource, imageOutput, nonEmpty, ofType, ProgramRun, referencedBy, runStack, TYPES } from "../helpers";
 import { readStackConfig } from "../../tools/engine/stackFile";
 
 const expectedFleetRegions: Record<string, string[]> = { dev: ["us-east-1"], prod: ["eu-west-1", "us-east-1"] };
@@ -28,8 +28,9 @@ for (const stack of ["dev", "prod"]) {
         });
 
         it("puts each template on its own region's copy of the golden image", () => {
-            const amiIds = run.outputs.amiIds as Record<string, string>;
-            for (const template of nonEmpty(templates, `${stack} launch template`)) assert.strictEqual(template.inputs.imageId, amiIds[template.region!], `${template.name} image`);
+            assert.ok(templates.length > 0);
+            const amiIds = imageOutput(run, "al2023-base").amiIds;
+            for (const template of templates) assert.strictEqual(template.inputs.imageId, amiIds[template.region!], `${template.name} image`);
         });
 
         it("pins each group to its template's numbered latest version, never $Latest or $Default", () => {
@@ -61,9 +62,10 @@ for (const stack of ["dev", "prod"]) {
         });
 
         it("encrypts every volume with the region's image key and gives no instance a public IP", () => {
-            for (const template of nonEmpty(templates, `${stack} launch template`)) {
-                const amiIds = run.outputs.amiIds as Record<string, string>;
-                for (const mapping of nonEmpty<any>(template.inputs.blockDeviceMappings, `${template.name} block device mapping`)) {
+            assert.ok(templates.length > 0);
+            const amiIds = imageOutput(run, "al2023-base").amiIds;
+            for (const template of templates) {
+                for (const mapping of template.inputs.blockDeviceMappings) {
                     assert.strictEqual(mapping.ebs.encrypted, "true", `${template.name} ${mapping.deviceName}`);
                     const key = referencedBy(run, mapping.ebs.kmsKeyId);
                     assert.strictEqual(key?.type, TYPES.kmsKey, `${template.name} uses one of our keys`);
@@ -84,8 +86,8 @@ for (const stack of ["dev", "prod"]) {
             for (const template of nonEmpty(templates, `${stack} launch template`)) {
                 const kinds = template.inputs.tagSpecifications.map((spec: any) => spec.resourceType).sort();
                 assert.deepStrictEqual(kinds, ["instance", "volume"]);
-                for (const spec of nonEmpty<any>(template.inputs.tagSpecifications, `${template.name} tag specification`)) {
-                    assert.strictEqual(spec.tags.Version, (readStackConfig(stack).image as { version: string }).version, `${template.name} ${spec.resourceType} version`);
+                for (const spec of template.inputs.tagSpecifications) {
+                    assert.strictEqual(spec.tags.Version, (readStackConfig(stack).images as Record<string, { version: string }>)["al2023-base"].version, `${template.name} ${spec.resourceType} version`);
                     assert.strictEqual(spec.tags.Owner, "platform-team");
                 }
             }
@@ -122,9 +124,9 @@ describe("Fleet settings", () => {
 
     it("sends a checkpoint delay only with checkpoints: Auto Scaling refuses a delay without them", async () => {
         const raw = (await import("../../tools/engine/stackFile")).readStackConfig("dev");
-        const fleet = raw.fleet as { instanceRefresh: object };
-        const run = await runStack("dev", { config: { fleet: { ...fleet, instanceRefresh: { ...fleet.instanceRefresh, checkpointPercentages: [] } } } });
-        for (const group of nonEmpty(ofType(run, TYPES.autoScalingGroup), "dev Auto Scaling group")) {
+        const fleet = (raw.fleets as Record<string, { instanceRefresh: object }>)["al2023-base"];
+        const run = await runStack("dev", { config: { fleets: { "al2023-base": { ...fleet, instanceRefresh: { ...fleet.instanceRefresh, checkpointPercentages: [] } } } } });
+        for (const group of ofType(run, TYPES.autoScalingGroup)) {
             assert.deepStrictEqual(group.inputs.instanceRefresh.preferences.checkpointPercentages, [], group.name);
             assert.strictEqual(group.inputs.instanceRefresh.preferences.checkpointDelay, undefined, group.name);
         }
@@ -135,9 +137,11 @@ describe("Fleet settings", () => {
 
     it("changes every template's image when the stack pins a new version", async () => {
         const raw = (await import("../../tools/engine/stackFile")).readStackConfig("prod");
+        const images = raw.images as Record<string, object>;
+        const promoteFrom = raw.promoteFrom as { amiIds: object };
         const pin = (version: string, amiId: string) => ({
-            image: { ...(raw.image as object), version },
-            promoteFrom: { ...(raw.promoteFrom as object), amiId },
+            images: { ...images, "al2023-base": { ...images["al2023-base"], version } },
+            promoteFrom: { ...promoteFrom, amiIds: { ...promoteFrom.amiIds, "al2023-base": amiId } },
         });
         const before = await runStack("prod", { config: pin("1.3.2", "ami-0a0a0a0a0a0a13200") });
         const after = await runStack("prod", { config: pin("1.4.1", "ami-0b0b0b0b0b0b14100") });

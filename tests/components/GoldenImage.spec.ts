@@ -9,13 +9,16 @@ import { KEEP_TAG } from "../../components/tags";
 import { LIFECYCLE_SELECTION_TAG } from "../../components/ImageLifecycle";
 import { checkLockedVersion, lockKey, readVersionLock, recipeInputs, VersionLock } from "../../components/versionLock";
 import { readStackConfig } from "../../tools/engine/stackFile";
-import { nonEmpty, ofType, onlyOne, ProgramRun, referencedBy, runProgram, runStack, TYPES } from "../helpers";
+import { firstImageOnly, nonEmpty, imageOutput, ofType, onlyOne, ProgramRun, referencedBy, runProgram, runStack, TYPES } from "../helpers";
+
+/** dev with its first image alone: "one recipe, one infrastructure" are this file's rules; catalog.spec.ts holds the catalog's. */
+const ONE_IMAGE = () => firstImageOnly("dev");
 
 describe("GoldenImage (the building stack, dev)", () => {
     let run: ProgramRun;
-    before(async () => { run = await runStack("dev"); });
+    before(async () => { run = await runStack("dev", { config: ONE_IMAGE() }); });
 
-    const { version } = parseStackConfig(readStackConfig("dev"), "dev").image;
+    const { version } = parseStackConfig(readStackConfig("dev"), "dev").images[0];
     const expectedTags = { Owner: "platform-team", CostCenter: "cc-1042", Name: "al2023-base", Environment: "dev", Version: version,
         BaseImage: "ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64", ManagedBy: "golden-ami" };
 
@@ -146,11 +149,12 @@ describe("GoldenImage (the building stack, dev)", () => {
 
     it("builds the configured version during the update and exports its AMI, ARN, version and the build topic", () => {
         const image = onlyOne(run, TYPES.image);
-        assert.strictEqual(run.outputs.amiId, image.state.outputResources[0].amis[0].image);
-        assert.strictEqual(run.outputs.imageArn, image.state.arn);
-        assert.strictEqual(run.outputs.imageBuildVersion, image.state.version);
-        assert.strictEqual(run.outputs.imageVersion, version);
-        assert.strictEqual(run.outputs.buildNotificationsTopicArn, onlyOne(run, "aws:sns/topic:Topic").state.arn);
+        const outputs = imageOutput(run, "al2023-base") as Record<string, unknown>;
+        assert.strictEqual(outputs.amiId, image.state.outputResources[0].amis[0].image);
+        assert.strictEqual(outputs.imageArn, image.state.arn);
+        assert.strictEqual(outputs.imageBuildVersion, image.state.version);
+        assert.strictEqual(outputs.version, version);
+        assert.strictEqual(outputs.buildNotificationsTopicArn, onlyOne(run, "aws:sns/topic:Topic").state.arn);
         assert.ok(parseDuration(BUILD_TIMEOUT) > 60, "the build may take longer than the provider's 60-minute default");
     });
 
@@ -180,7 +184,7 @@ describe("GoldenImage: a build that made no AMI", () => {
         const urn = "urn:pulumi:dev::golden-ami::golden-ami:imagebuilder:GoldenImage$aws:imagebuilder/image:Image::al2023-base-image";
         for (const reported of [[], [{ amis: [], containers: [] }]]) {
             assert.throws(() => firstAmiId(reported, urn), (error: Error) =>
-                /failed or was cancelled/.test(error.message) && error.message.includes(`pulumi up --replace '${urn}'`) && /bump image\.version/.test(error.message));
+                /failed or was cancelled/.test(error.message) && error.message.includes(`pulumi up --replace '${urn}'`) && /bump the image's version/.test(error.message));
         }
         assert.strictEqual(firstAmiId([{ amis: [{ image: "ami-0123456789abcdef0", region: "us-east-1" } as never], containers: [] }], urn), "ami-0123456789abcdef0");
     });
@@ -188,26 +192,27 @@ describe("GoldenImage: a build that made no AMI", () => {
 
 describe("GoldenImage: what the lifecycle keeps", () => {
     it("tags every AMI a promoting stack of the repository pins as kept, once each", async () => {
-        const pinning = (amiId: string) => `config:\n  golden-ami:promoteFrom:\n    account: "111111111111"\n    region: us-east-1\n    amiId: ${amiId}\n    stack: dev\n`;
-        const run = await runStack("dev", { stackFiles: { prod: pinning("ami-0aaaaaaaaaaaaaaa1"), staging: pinning("ami-0aaaaaaaaaaaaaaa1"), qa: pinning("ami-0bbbbbbbbbbbbbbb2") } });
+        const pinning = (amiId: string) => `config:\n  golden-ami:promoteFrom:\n    account: "111111111111"\n    region: us-east-1\n    amiIds:\n      al2023-base: ${amiId}\n    stack: dev\n`;
+        const run = await runStack("dev", { config: ONE_IMAGE(), stackFiles: { prod: pinning("ami-0aaaaaaaaaaaaaaa1"), staging: pinning("ami-0aaaaaaaaaaaaaaa1"), qa: pinning("ami-0bbbbbbbbbbbbbbb2") } });
         const kept = ofType(run, "aws:ec2/tag:Tag").filter(tag => tag.inputs.key === KEEP_TAG.key && tag.inputs.value === KEEP_TAG.value)
             .map(tag => tag.inputs.resourceId).sort();
         assert.deepStrictEqual(kept, ["ami-0aaaaaaaaaaaaaaa1", "ami-0bbbbbbbbbbbbbbb2"]);
     });
 
     it("tags nothing while the committed prod pin is only an example (no promoteFrom.stack yet)", async () => {
-        const run = await runStack("dev");
+        const run = await runStack("dev", { config: ONE_IMAGE() });
         assert.deepStrictEqual(ofType(run, "aws:ec2/tag:Tag"), []);
     });
 
     it("reads the pins of every promoting stack file that names this stack, and only those", () => {
         const root = fs.mkdtempSync(path.join(os.tmpdir(), "golden-ami-pins-"));
-        const promoting = (stack: string, amiId: string) => `config:\n  golden-ami:promoteFrom:\n    account: "111111111111"\n    region: us-east-1\n    amiId: ${amiId}\n    stack: ${stack}\n`;
+        const promoting = (stack: string, amiId: string) => `config:\n  golden-ami:promoteFrom:\n    account: "111111111111"\n    region: us-east-1\n    amiIds:\n      al2023-base: ${amiId}\n      al2023-base-arm64: ami-0cccccccccccccccc3\n    stack: ${stack}\n`;
         fs.writeFileSync(path.join(root, "Pulumi.prod.yaml"), promoting("dev", "ami-0aaaaaaaaaaaaaaa1"));
         fs.writeFileSync(path.join(root, "Pulumi.staging.yaml"), promoting("dev", "ami-0aaaaaaaaaaaaaaa1"));
         fs.writeFileSync(path.join(root, "Pulumi.other.yaml"), promoting("review", "ami-0bbbbbbbbbbbbbbb2"));
         fs.writeFileSync(path.join(root, "Pulumi.dev.yaml"), "config:\n  aws:region: us-east-1\n");
-        assert.deepStrictEqual(pinsOf("dev", root), { prod: "ami-0aaaaaaaaaaaaaaa1", staging: "ami-0aaaaaaaaaaaaaaa1" });
+        const pinned = { "al2023-base": "ami-0aaaaaaaaaaaaaaa1", "al2023-base-arm64": "ami-0cccccccccccccccc3" };
+        assert.deepStrictEqual(pinsOf("dev", root), { prod: pinned, staging: pinned });
     });
 });
 
@@ -225,31 +230,32 @@ function parseDuration(duration: string): number {
 describe("GoldenImage: immutable versions", () => {
     const dev = parseStackConfig(readStackConfig("dev"), "dev");
     const lockWith = (change: (recipe: ReturnType<typeof recipeInputs>) => void): VersionLock => {
-        const recipe = recipeInputs(dev.image);
+        const locked = readVersionLock();
+        const recipe = recipeInputs(dev.images[0]);
         change(recipe);
-        return { [lockKey(dev.image)]: { recipe, lockedAt: "2026-11-30T00:00:00Z" } };
+        return { ...locked, [lockKey(dev.images[0])]: { recipe, lockedAt: "2026-11-30T00:00:00Z" } };
     };
 
     it("refuses, before any resource, a component document edited without a version bump, naming the file", async () => {
-        const run = await runProgram("dev", { versionLock: lockWith(recipe => { recipe.documents.hygiene = "0".repeat(64); }) });
-        assert.match(run.error?.message ?? "", /components\/documents\/hygiene\.yaml changed since al2023-base \d+\.\d+\.\d+ was built from it.*bump golden-ami:image\.version/);
+        const run = await runProgram("dev", { versionLock: lockWith(recipe => { recipe.steps[recipe.steps.length - 1] = `components/documents/hygiene.yaml sha256:${"0".repeat(64)}`; }) });
+        assert.match(run.error?.message ?? "", /the build and test steps \(now: components\/documents\/hygiene\.yaml\) .*changed since al2023-base \d+\.\d+\.\d+ was locked.*bump golden-ami:images\.al2023-base\.version/);
         assert.deepStrictEqual(run.resources.filter(resource => resource.custom && resource.type !== "pulumi:providers:aws"), []);
     });
 
     it("refuses a changed base image or root volume without a version bump", async () => {
         const run = await runProgram("dev", { versionLock: lockWith(recipe => { recipe.baseImage = "ami-0123456789abcdef0"; recipe.rootVolumeGiB = 8; }) });
-        assert.match(run.error?.message ?? "", /golden-ami:image\.baseImage, golden-ami:image\.rootVolumeGiB changed since/);
+        assert.match(run.error?.message ?? "", /golden-ami:images\.al2023-base\.baseImage, golden-ami:images\.al2023-base\.rootVolumeGiB changed since/);
     });
 
     it("refuses a version nobody locked, saying which command records it", async () => {
         const run = await runProgram("dev", { versionLock: {} });
-        assert.match(run.error?.message ?? "", /golden-ami:image\.version \d+\.\d+\.\d+ of al2023-base is not in image-versions\.lock\.json: run `npm run lock -- --stack dev`/);
+        assert.match(run.error?.message ?? "", /golden-ami:images\.al2023-base\.version \d+\.\d+\.\d+ is not in image-versions\.lock\.json: run `npm run lock -- --stack dev --image al2023-base`/);
     });
 
     it("builds on the base AMI the version was locked on, and records it and the commit on the AMI", async () => {
         const lock = lockWith(() => undefined);
-        Object.assign(lock[lockKey(dev.image)], { baseImageId: "ami-0fedcba9876543210", commit: "0123abcd" });
-        const run = await runStack("dev", { versionLock: lock });
+        Object.assign(lock[lockKey(dev.images[0])], { baseImageId: "ami-0fedcba9876543210", commit: "0123abcd" });
+        const run = await runStack("dev", { config: ONE_IMAGE(), versionLock: lock });
         assert.strictEqual(onlyOne(run, TYPES.recipe).inputs.parentImage, "ami-0fedcba9876543210");
         const [distribution] = onlyOne(run, TYPES.distribution).inputs.distributions;
         assert.strictEqual(distribution.amiDistributionConfiguration.amiTags.BaseImageId, "ami-0fedcba9876543210");
@@ -257,8 +263,8 @@ describe("GoldenImage: immutable versions", () => {
     });
 
     it("keeps the committed lock in step with the documents: the stack's version is locked as it is now", () => {
-        const { problems } = checkLockedVersion(dev.image, "dev", readVersionLock());
-        assert.deepStrictEqual(problems, []);
+        assert.strictEqual(dev.images.length, 2);
+        for (const image of dev.images) assert.deepStrictEqual(checkLockedVersion(image, "dev", readVersionLock()).problems, [], image.name);
     });
 
     it("fails every ExecuteBash step on its first failing command: AWSTOE only sees the script's last exit code", () => {
@@ -273,14 +279,14 @@ describe("GoldenImage: immutable versions", () => {
 describe("GoldenImage: the build network", () => {
     it("runs builds in the configured subnet and security groups", async () => {
         const network = { subnetId: "subnet-0123456789abcdef0", securityGroupIds: ["sg-0123456789abcdef0"] };
-        const run = await runStack("dev", { config: { build: network } });
+        const run = await runStack("dev", { config: { ...ONE_IMAGE(), build: network } });
         const infrastructure = onlyOne(run, TYPES.infrastructure);
         assert.strictEqual(infrastructure.inputs.subnetId, network.subnetId);
         assert.deepStrictEqual(infrastructure.inputs.securityGroupIds, network.securityGroupIds);
     });
 
     it("makes a security group with no inbound rules when only the subnet is given", async () => {
-        const run = await runStack("dev", { config: { build: { subnetId: "subnet-0123456789abcdef0" } } });
+        const run = await runStack("dev", { config: { ...ONE_IMAGE(), build: { subnetId: "subnet-0123456789abcdef0" } } });
         const infrastructure = onlyOne(run, TYPES.infrastructure);
         const group = referencedBy(run, infrastructure.inputs.securityGroupIds[0]);
         assert.strictEqual(group?.type, "aws:ec2/securityGroup:SecurityGroup");
@@ -288,7 +294,7 @@ describe("GoldenImage: the build network", () => {
     });
 
     it("uses the default VPC when no build network is configured", async () => {
-        const run = await runStack("dev");
+        const run = await runStack("dev", { config: ONE_IMAGE() });
         assert.strictEqual(onlyOne(run, TYPES.infrastructure).inputs.subnetId, undefined);
     });
 });

@@ -394,3 +394,61 @@ export function infrastructureConfiguration(): ResourceFixture {
         },
     };
 }
+
+/** One image family of a catalog: its recipe, build, distribution, pipeline, lifecycle and a fleet on its own launch template. */
+export function imageFamily(family: string, architecture: "x86_64" | "arm64", instanceTypes: string[], templateId: string, parent?: string): ResourceFixture[] {
+    const rename = (resource: ResourceFixture) => ({ ...resource, name: resource.name.replace("al2023-base", family) });
+    const arns = {
+        imageRecipeArn: `arn:aws:imagebuilder:us-east-1:111111111111:image-recipe/${family}/1.4.0`,
+        infrastructureConfigurationArn: `arn:aws:imagebuilder:us-east-1:111111111111:infrastructure-configuration/${family}`,
+        distributionConfigurationArn: `arn:aws:imagebuilder:us-east-1:111111111111:distribution-configuration/${family}`,
+    };
+    const tags = { ...imageTags(), Name: family };
+    const recipe = rename(imageRecipe());
+    recipe.props.name = family;
+    recipe.props.parentImage = parent ?? `ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${architecture}`;
+    recipe.props.tags = { ...tags };
+    recipe.outputs = { arn: arns.imageRecipeArn };
+    const infrastructure = rename(infrastructureConfiguration());
+    infrastructure.props.name = family;
+    infrastructure.props.instanceTypes = instanceTypes;
+    infrastructure.props.tags = { ...tags };
+    infrastructure.outputs = { arn: arns.infrastructureConfigurationArn };
+    const distribution = rename(distributionConfiguration());
+    distribution.props.name = family;
+    distribution.props.distributions[0].amiDistributionConfiguration.amiTags = { ...tags };
+    distribution.props.distributions[0].amiDistributionConfiguration.name = `${family}-1.4.0-{{ imagebuilder:buildDate }}`;
+    distribution.outputs = { arn: arns.distributionConfigurationArn };
+    const pipeline = rename(imagePipeline());
+    Object.assign(pipeline.props, arns, { name: family, tags: { ...tags, GoldenAmiFamily: family } });
+    const built = rename(image());
+    Object.assign(built.props, arns, { tags: { ...tags, GoldenAmiFamily: family } });
+    const lifecycle = rename(lifecyclePolicy());
+    lifecycle.props.name = family;
+    lifecycle.props.resourceSelection = { tagMap: { GoldenAmiFamily: family } };
+    const template = launchTemplate();
+    template.name = `${family}-fleet`;
+    template.props.instanceType = instanceTypes[0];
+    template.outputs = { ...template.outputs, id: templateId, arn: `arn:aws:ec2:us-east-1:111111111111:launch-template/${templateId}` };
+    const group = autoScalingGroup();
+    group.name = `${family}-fleet`;
+    group.props.launchTemplate = { id: templateId, version: "3" };
+    return [recipe, infrastructure, distribution, pipeline, built, lifecycle, template, group];
+}
+
+/** A catalog stack: several families (x86_64, arm64 on Graviton, Windows), each with its own fleet, keys and blocks shared per region. */
+export function catalogProgram(): ResourceFixture[] {
+    const windows = imageFamily("windows-2022", "x86_64", ["m6i.large"], "lt-0000000000000000c", "ssm:/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base");
+    const windowsTemplate = windows.find(resource => resource.type === "aws:ec2/launchTemplate:LaunchTemplate")!;
+    windowsTemplate.props.blockDeviceMappings[0].deviceName = "/dev/sda1";
+    windowsTemplate.props.userData = Buffer.from("<powershell>\n$pw = (Get-SSMParameterValue -Name /app/svc -WithDecryption $true).Parameters[0].Value\nnet user svc-app $pw /add\n</powershell>\n").toString("base64");
+    return [
+        kmsKey(HOME_REGION), kmsKey("us-west-2"), blockPublicAccess(HOME_REGION), blockPublicAccess("us-west-2"), subnet(),
+        ...imageFamily("al2023-base", "x86_64", ["t3.medium", "m6i.large", "c6i.large"], "lt-0000000000000000a"),
+        ...imageFamily("al2023-arm64", "arm64", ["t4g.medium", "m7g.large", "c7g.large"], "lt-0000000000000000b"),
+        ...windows,
+        amiCopy("us-west-2"),
+        launchPermission({ accountId: DEV_SHARED_ACCOUNT }, HOME_REGION),
+        launchPermission({ accountId: DEV_SHARED_ACCOUNT }, "us-west-2"),
+    ];
+}

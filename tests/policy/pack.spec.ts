@@ -10,6 +10,7 @@ import { devProgram, DEV_SHARED_ACCOUNT, launchPermission, prodProgram } from ".
 import { detail, loadPackConfig, POLICY_DIR, reconcileConfig, runPolicies } from "./harness";
 
 const SECURITY_POLICIES = [
+    "unjudged-image-paths-refused",
     "no-public-images",
     "image-block-public-access-on",
     "image-regions-block-public-sharing",
@@ -55,7 +56,7 @@ describe("the golden-ami policy pack", () => {
         const entry = fs.readFileSync(path.join(POLICY_DIR, "index.ts"), "utf8");
         assert.match(entry, /new PolicyPack\(PACK_NAME, \{ policies \}\);/);
         assert.match(fs.readFileSync(path.join(POLICY_DIR, "PulumiPolicy.yaml"), "utf8"), /^runtime: nodejs$/m);
-        assert.strictEqual(JSON.parse(fs.readFileSync(path.join(POLICY_DIR, "package.json"), "utf8")).version, "0.6.0");
+        assert.strictEqual(JSON.parse(fs.readFileSync(path.join(POLICY_DIR, "package.json"), "utf8")).version, "0.7.0");
     });
 
     it("configures every policy, and only real policies, in both stacks' config files", () => {
@@ -93,7 +94,7 @@ describe("the golden-ami policy pack", () => {
     it("keeps each stack's policy settings in step with its stack file: hop limit, deprecation horizon, public sharing block", () => {
         for (const stack of ["dev", "prod"] as const) {
             const config = parseStackConfig(readStackConfig(stack), stack);
-            const hopLimit = config.fleet?.containers ? 2 : 1;
+            const hopLimit = config.fleets.some(fleet => fleet.containers) ? 2 : 1;
             for (const policy of ["launch-templates-hardened", "instance-launches-hardened"]) {
                 assert.deepStrictEqual(policyProperties(stack, policy), { maxHopLimit: hopLimit }, `${stack} ${policy}`);
             }

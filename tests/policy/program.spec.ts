@@ -1,10 +1,17 @@
 // The pack over the real program: every resource each stack declares, under the stack's policy config.
 import * as assert from "assert";
 import { parseStackConfig, RawStackConfig } from "../../components/config";
-import { programResources, runPackOverProgram } from "../../tools/engine/policyRunner";
+import { policies } from "../../policy/policies";
+import { generatedVersionLock } from "../../tools/engine/generatedConfig";
+import { PolicyVerdict, programResources, runPackOverProgram } from "../../tools/engine/policyRunner";
 import { readStackConfig } from "../../tools/engine/stackFile";
 import { ProgramRun, runStack, TYPES } from "../helpers";
 import { loadPackConfig, runPolicies } from "./harness";
+
+/** A verdict per policy: a check over the verdicts cannot pass for want of any. */
+function assertEveryPolicyJudged(verdicts: PolicyVerdict[]): void {
+    assert.deepStrictEqual(verdicts.map(verdict => verdict.policy), policies.map(policy => policy.name));
+}
 
 for (const stack of ["dev", "prod"] as const) {
     describe(`the policy pack over the ${stack} program`, () => {
@@ -13,6 +20,7 @@ for (const stack of ["dev", "prod"] as const) {
 
         it("finds no mandatory violation in what the stack declares", async () => {
             const verdicts = await runPackOverProgram(run, stack);
+            assertEveryPolicyJudged(verdicts);
             const failing = verdicts.filter(verdict => verdict.level === "mandatory" && verdict.violations.length > 0);
             assert.deepStrictEqual(failing, []);
             assert.ok(verdicts.every(verdict => verdict.violations.length === 0), JSON.stringify(verdicts.filter(v => v.violations.length), null, 2));
@@ -56,30 +64,42 @@ function configFor(stack: "dev" | "prod", raw: RawStackConfig): Record<string, u
             allowedOrganizationalUnitArns: parsed.sharing.organizationalUnitArns,
         },
         "image-regions-block-public-sharing": { ...config["image-regions-block-public-sharing"], enforcedByOrganization: !parsed.blockPublicSharing },
-        "launch-templates-hardened": { ...config["launch-templates-hardened"], maxHopLimit: parsed.fleet?.containers ? 2 : 1 },
-        "instance-launches-hardened": { ...config["instance-launches-hardened"], maxHopLimit: parsed.fleet?.containers ? 2 : 1 },
+        "launch-templates-hardened": { ...config["launch-templates-hardened"], maxHopLimit: parsed.fleets.some(fleet => fleet.containers) ? 2 : 1 },
+        "instance-launches-hardened": { ...config["instance-launches-hardened"], maxHopLimit: parsed.fleets.some(fleet => fleet.containers) ? 2 : 1 },
     };
 }
 
 describe("the policy pack over realistic variations of the stacks", () => {
     const ORGANIZATION = "arn:aws:organizations::555555555555:organization/o-a1b2c3d4e5";
     const MANY = ["us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2", "ap-northeast-1"];
+    const devImages = readStackConfig("dev").images as Record<string, Record<string, unknown>>;
+    const devFleet = (readStackConfig("dev").fleets as Record<string, object>)["al2023-base"];
+    const arm64 = devImages["al2023-base-arm64"];
     const variations: Array<[string, "dev" | "prod", RawStackConfig]> = [
-        ["one region, no fleet", "dev", { regions: [], fleet: undefined }],
-        ["many regions with a fleet in every one, containers on", "dev", { regions: MANY, fleet: { regions: ["us-east-1", ...MANY], containers: true } }],
+        ["one region, no fleet", "dev", { regions: [], fleets: undefined }],
+        ["many regions with a fleet in every one, containers on", "dev", { regions: MANY, fleets: { "al2023-base": { ...devFleet, regions: ["us-east-1", ...MANY], containers: true } } }],
         ["organization-only sharing", "dev", { sharing: { organizationArns: [ORGANIZATION] } }],
         ["no sharing", "prod", { sharing: {} }],
-        ["no fleet", "prod", { fleet: undefined }],
+        ["no fleet", "prod", { fleets: undefined }],
         ["a build network", "dev", { build: { subnetId: "subnet-0123456789abcdef0" } }],
         ["organization and OU sharing in many regions", "prod", {
             regions: MANY, sharing: { organizationArns: [ORGANIZATION], organizationalUnitArns: ["arn:aws:organizations::555555555555:ou/o-a1b2c3d4e5/ou-ab12-workload1"] },
         }],
+        // The catalog: another family, arm64 alone, a fleet per image, a layered application image.
+        ["a second family", "dev", { images: { ...devImages, "ubuntu-2404": { version: "1.0.0", baseImage: "ssm:/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id", rootDeviceName: "/dev/sda1" } } }],
+        ["arm64 alone, with its fleet", "dev", { images: { "al2023-base-arm64": arm64 }, fleets: { arm: { image: "al2023-base-arm64", regions: ["us-east-1"], instanceTypes: ["t4g.small", "m7g.large"] } } }],
+        ["a fleet per image", "dev", { fleets: { "al2023-base": devFleet, arm: { image: "al2023-base-arm64", regions: ["us-east-1", "us-west-2"] } } }],
+        ["a layered application image that reads its artifact from S3", "dev", { images: { ...devImages, "web-app": {
+            version: "1.0.0", baseImage: "image:al2023-base", artifacts: ["s3://team-artifacts/web-app/"],
+            buildSteps: [{ document: "components/documents/build.yaml" }, { managed: "amazon-cloudwatch-agent-linux", version: "1.x.x" }],
+        } } }],
     ];
     for (const [what, stack, change] of variations) {
         it(`passes ${stack} with ${what}: no mandatory violation`, async () => {
             const raw = { ...readStackConfig(stack), ...change };
-            const run = await runStack(stack, { config: change, preview: true });
+            const run = await runStack(stack, { config: change, preview: true, versionLock: generatedVersionLock(raw, stack === "prod" ? "dev" : stack) });
             const verdicts = await runPackOverProgram(run, stack, configFor(stack, raw));
+            assertEveryPolicyJudged(verdicts);
             assert.deepStrictEqual(verdicts.filter(verdict => verdict.level === "mandatory" && verdict.violations.length > 0), []);
         });
     }
@@ -90,6 +110,7 @@ describe("the policy pack over realistic variations of the stacks", () => {
         const config = configFor("prod", { ...readStackConfig("prod"), ...change });
         assert.strictEqual((config["image-regions-block-public-sharing"] as { enforcedByOrganization: boolean }).enforcedByOrganization, true);
         const verdicts = await runPackOverProgram(run, "prod", config);
+        assertEveryPolicyJudged(verdicts);
         assert.deepStrictEqual(verdicts.filter(verdict => verdict.violations.length > 0), []);
         const unconfigured = await runPackOverProgram(run, "prod");
         assert.deepStrictEqual(unconfigured.filter(verdict => verdict.violations.length > 0).map(verdict => [verdict.policy, verdict.level]),

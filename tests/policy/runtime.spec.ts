@@ -58,8 +58,9 @@ function brokenProgram(): ResourceFixture[] {
     spot.name = "spot-builder";
     spot.props.metadataOptions.httpTokens = "optional";
     const blankOwner: ResourceFixture = { type: "aws:ec2/tag:Tag", name: "blank-owner", provider: fixtures.regionalProvider(), props: { resourceId: fixtures.SOURCE_AMI, key: "Owner", value: " " } };
+    const beanstalk: ResourceFixture = { type: "aws:elasticbeanstalk/environment:Environment", name: "web", provider: fixtures.regionalProvider(), props: { application: "web" } };
     return [
-        ...fixtures.devProgram(), copy, taggedByDefault, template, group, captured, unblocked, snapshotsUnblocked, distribution, westImage,
+        ...fixtures.devProgram(), beanstalk, copy, taggedByDefault, template, group, captured, unblocked, snapshotsUnblocked, distribution, westImage,
         externalKey, openInstance, fixtures.subnet(true), elsewhere, lifecycle, spot, blankOwner,
         fixtures.launchPermission({ group: "all" }), fixtures.launchPermission({ accountId: "999999999999" }),
         fixtures.snapshotPermission("999999999999"), fixtures.ramPrincipalAssociation("arn:aws:iam::999999999999:role/outsider"),

@@ -9,15 +9,18 @@
 import { execFileSync } from "child_process";
 import { parseStackConfig } from "../../components/config";
 import { longestDependencyChain } from "../engine/dependencyGraph";
-import { generatedStackConfig, MAX_PRINCIPALS } from "../engine/generatedConfig";
+import * as path from "path";
+import { generatedStackConfig, generatedVersionLock, MAX_PRINCIPALS, OTHER_REGIONS } from "../engine/generatedConfig";
 import { runProgram } from "../engine/mockRun";
 import { policies } from "../../policy/policies";
 import { analyzeRequest, AnalyzerSession, analyzerStackResource, loadPackConfig, programResources } from "../engine/policyRunner";
-import { defineCommand, ExitCode, flags, FlagValues, runCommandLine, UsageError } from "../cli";
+import { defineCommand, ExitCode, flags, FlagValues, runMain, UsageError } from "../cli";
 
 interface Measurement {
     regions: number;
     principals: number;
+    /** Images of the catalog, side by side (none layered). */
+    images: number;
     resources: number;
     seconds: number;
     peakMemoryMiB: number;
@@ -27,21 +30,43 @@ interface Measurement {
 /** What one case may cost per resource, relative to the smallest case, before the bench fails. */
 const GROWTH_TOLERANCE = 2;
 
-async function measure(regions: number, principals: number): Promise<Measurement> {
+/** The bare-SDK floor: `resources` plain resources over `regions` providers, in a fresh process like the cases. */
+async function measureFloor(resources: number, regions: number): Promise<{ resources: number; seconds: number }> {
+    process.env.GOLDEN_AMI_FLOOR_RESOURCES = String(resources);
+    process.env.GOLDEN_AMI_FLOOR_REGIONS = ["us-east-1", ...OTHER_REGIONS.slice(0, regions - 1)].join(",");
     const started = process.hrtime.bigint();
-    const run = await runProgram("dev", { rawConfig: generatedStackConfig(regions, principals) });
+    const run = await runProgram("dev", { rawConfig: {}, program: path.join(__dirname, "floorProgram.ts") });
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    if (run.error) throw run.error;
+    return { resources: run.resources.filter(resource => resource.custom && !resource.type.startsWith("pulumi:providers:")).length, seconds };
+}
+
+function measureFloorInChildProcess(resources: number, regions: number): { resources: number; seconds: number } {
+    const output = execFileSync(process.execPath, [...process.execArgv, __filename, "--floor", `${resources},${regions}`],
+        { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 16 * 1024 * 1024 });
+    return JSON.parse(output.trim().split("\n").pop()!);
+}
+
+/** The catalog case the bench always adds: images × regions × principals. */
+export const CATALOG_CASE = { images: 3, regions: 6, principals: 25 };
+
+async function measure(regions: number, principals: number, images = 1): Promise<Measurement> {
+    const rawConfig = generatedStackConfig(regions, principals, images, false);
+    const versionLock = generatedVersionLock(rawConfig);
+    const started = process.hrtime.bigint();
+    const run = await runProgram("dev", { rawConfig, versionLock });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     if (run.error) throw run.error;
     const custom = run.resources.filter(resource => resource.custom && !resource.type.startsWith("pulumi:providers:"));
     return {
-        regions, principals, resources: custom.length, seconds,
+        regions, principals, images, resources: custom.length, seconds,
         peakMemoryMiB: process.resourceUsage().maxRSS / 1024,
         longestChain: longestDependencyChain(run.resources).map(resource => resource.type.split(":").pop()!),
     };
 }
 
-function measureInChildProcess(regions: number, principals: number): Measurement {
-    const output = execFileSync(process.execPath, [...process.execArgv, __filename, "--case", `${regions},${principals}`],
+function measureInChildProcess(regions: number, principals: number, images = 1): Measurement {
+    const output = execFileSync(process.execPath, [...process.execArgv, __filename, "--case", `${regions},${principals},${images}`],
         { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 16 * 1024 * 1024 });
     return JSON.parse(output.trim().split("\n").pop()!);
 }
@@ -176,16 +201,24 @@ const BENCH_FLAGS = {
     policyOnly: flags.boolean("only time the policy pack against the no-op pack"),
     scalingOnly: flags.boolean("only measure how the program scales, not the policy pack"),
     /** One case in a child process, so its peak memory is its own. */
-    case: flags.value("<regions,principals>", "measure one case and print it as JSON (used by the bench itself)", counts).hidden(),
+    case: flags.value("<regions,principals[,images]>", "measure one case and print it as JSON (used by the bench itself)", counts).hidden(),
+    /** The bare-SDK floor in a child process. */
+    floor: flags.value("<resources,regions>", "measure the bare-SDK floor and print it as JSON (used by the bench itself)", counts).hidden(),
 };
 
 async function runBench(options: FlagValues<typeof BENCH_FLAGS>, output: { stdout: (text: string) => void; stderr: (text: string) => void }): Promise<number> {
+    if (options.floor) {
+        const [resources, regions] = options.floor;
+        output.stdout(JSON.stringify(await measureFloor(resources, regions)));
+        return ExitCode.ok;
+    }
     if (options.case) {
-        const [regions, principals] = options.case;
-        output.stdout(JSON.stringify(await measure(regions, principals)));
+        const [regions, principals, images] = options.case;
+        output.stdout(JSON.stringify(await measure(regions, principals, images || 1)));
         return ExitCode.ok;
     }
     const measurements: Measurement[] = [];
+    let floor: { resources: number; seconds: number; of: Measurement } | undefined;
     if (!options.policyOnly) {
         for (const regions of options.regions) {
             for (const principals of options.principals) {
@@ -193,6 +226,15 @@ async function runBench(options: FlagValues<typeof BENCH_FLAGS>, output: { stdou
                 measurements.push(measureInChildProcess(regions, principals));
             }
         }
+        // The catalog: N images side by side, against the same stack with one image.
+        const { images, regions, principals } = CATALOG_CASE;
+        for (const count of [1, images]) {
+            output.stderr(`measuring ${count} image(s) × ${regions} regions × ${principals} principals...`);
+            measurements.push(measureInChildProcess(regions, principals, count));
+        }
+        const catalog = measurements[measurements.length - 1];
+        output.stderr(`measuring the bare-SDK floor: ${catalog.resources} plain resources over ${regions} regions...`);
+        floor = { ...measureFloorInChildProcess(catalog.resources, regions), of: catalog };
     }
     let policyCost: PolicyCost | undefined;
     if (!options.scalingOnly) {
@@ -201,15 +243,19 @@ async function runBench(options: FlagValues<typeof BENCH_FLAGS>, output: { stdou
     }
     const problems = [...(measurements.length > 0 ? growthProblems(measurements) : []), ...(policyCost ? policyCostProblems(policyCost) : [])];
     if (options.json) {
-        output.stdout(JSON.stringify({ measurements, policyCost, problems }, null, 2));
+        output.stdout(JSON.stringify({ measurements, floor, policyCost, problems }, null, 2));
     } else {
-        output.stdout("regions  principals  resources  seconds  ms/resource  peak MiB  longest chain");
+        output.stdout("images  regions  principals  resources  seconds  ms/resource  peak MiB  longest chain");
         for (const m of measurements) {
             output.stdout([
-                String(m.regions).padStart(7), String(m.principals).padStart(11), String(m.resources).padStart(10),
+                String(m.images ?? 1).padStart(6), String(m.regions).padStart(9), String(m.principals).padStart(11), String(m.resources).padStart(10),
                 m.seconds.toFixed(1).padStart(8), (1000 * m.seconds / m.resources).toFixed(1).padStart(12),
                 m.peakMemoryMiB.toFixed(0).padStart(9), `  ${m.longestChain.length}: ${m.longestChain.join(" > ")}`,
             ].join(""));
+        }
+        if (floor) {
+            output.stdout(`\ncatalog ${floor.of.images} images × ${floor.of.regions} regions × ${floor.of.principals} principals: ${floor.of.seconds.toFixed(1)} s for ${floor.of.resources} resources; ` +
+                `bare-SDK floor, same run, ${floor.resources} plain resources: ${floor.seconds.toFixed(1)} s (${(floor.of.seconds / floor.seconds).toFixed(1)}× the floor)`);
         }
         if (policyCost) {
             const { regions, principals, resources, packMs, noopMs, rounds, ratio, spread } = policyCost;
@@ -234,17 +280,14 @@ export const benchCommandLine = defineCommand({
     flags: BENCH_FLAGS,
     check: options => {
         if (options.policyOnly && options.scalingOnly) throw new UsageError("--policy-only and --scaling-only leave nothing to measure: pick one");
-        if (options.case && options.case.length !== 2) throw new UsageError("--case takes <regions>,<principals>");
+        if (options.case && ![2, 3].includes(options.case.length)) throw new UsageError("--case takes <regions>,<principals>[,<images>]");
+        if (options.floor && options.floor.length !== 2) throw new UsageError("--floor takes <resources>,<regions>");
     },
     run: (options, _context: undefined, output) => runBench(options, output),
 });
 
 if (require.main === module) {
-    const output = { stdout: (text: string) => console.log(text), stderr: (text: string) => { process.stderr.write(`${text}\n`); } };
-    runCommandLine(benchCommandLine, process.argv.slice(2), output, undefined).then(code => { process.exitCode = code; }, (error: Error) => {
-        console.error(`bench: ${error.message}`);
-        process.exitCode = 2;
-    });
+    runMain(benchCommandLine, undefined);
 }
 
 export { measure, Measurement };

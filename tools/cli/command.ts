@@ -212,8 +212,8 @@ export async function runCommandLine<C>(program: CommandSpec<C>, argv: string[],
     } catch (error) {
         if (error instanceof CommanderError) {
             if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return ExitCode.ok;
-            // `npm run images` with no command: the help went to stderr; that is a usage error.
-            if (error.code === "commander.help") return ExitCode.usage;
+            // `help <command>` asked for it (exit 0); `npm run images` with no command got it on stderr (exit 2).
+            if (error.code === "commander.help") return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
             return usageFailure(explainCommanderError(error, failedAt), failedAt, output);
         }
         if (error instanceof UsageError) return usageFailure(error.message, failedAt, output);
@@ -251,4 +251,30 @@ function usageFailure<C>(message: string, { names, spec }: Failure<C>, output: O
     output.stderr(`Usage: ${invocationOf(names)} ${spec.usage ?? (spec.commands ? "<command> [flags]" : "[flags]")}`);
     output.stderr(`Run \`${invocationOf(names)} --help\` for ${spec.commands ? "the commands and flags" : "the flags"}.`);
     return ExitCode.usage;
+}
+
+/** Writes to the process's stdout and stderr, a line per call. */
+export const processOutput: Output = {
+    stdout: text => {
+        process.stdout.write(`${text}\n`);
+    },
+    stderr: text => {
+        process.stderr.write(`${text}\n`);
+    },
+};
+
+/**
+ * Runs a program as the process's entry point: its exit code becomes the process's; an error the
+ * command did not expect is printed as one line (no stack trace) and exits 1.
+ */
+export function runMain<C>(program: CommandSpec<C>, context: C, argv: string[] = process.argv.slice(2), output: Output = processOutput): Promise<void> {
+    return runCommandLine(program, argv, output, context).then(
+        code => {
+            process.exitCode = code;
+        },
+        (error: unknown) => {
+            output.stderr(`error: ${error instanceof Error ? error.message : String(error)}`);
+            process.exitCode = ExitCode.failed;
+        },
+    );
 }

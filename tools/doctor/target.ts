@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { BuildNetworkConfig, GoldenAmiConfig } from "../../components/config";
-import { imagesOf, NOT_YET_PINNED } from "../images/target";
+import { NOT_YET_PINNED } from "../images/target";
 
 export type Architecture = "x86_64" | "arm64";
 
@@ -81,7 +81,7 @@ export interface TargetInputs {
 
 export function doctorTargetOf({ config, sourceConfig, deployRole, workflowText }: TargetInputs): DoctorTarget {
     const building = config.promoteFrom === undefined;
-    const images: DoctorImage[] = imagesOf(config).map(image => ({
+    const images: DoctorImage[] = config.images.map(image => ({
         name: image.name,
         version: image.version,
         baseImage: image.baseImage,

@@ -87,6 +87,8 @@ export interface RunOptions {
     versionLock?: VersionLock;
     /** Other stacks' files (`Pulumi.<stack>.yaml`, read for the AMIs they pin), instead of the repository's. */
     stackFiles?: Record<string, string>;
+    /** Another program to run under the same mocks (the bench's bare-SDK floor); default the repository's index.ts. */
+    program?: string;
 }
 
 const PROGRAM = path.join(REPO_ROOT, "index.ts");
@@ -166,7 +168,7 @@ export async function runProgram(stack: string, options: RunOptions = {}): Promi
                 declared.set(`${args.type}::${args.name}`, { urn: urnOf(stack, parentTypes, args.type, args.name), options: optionsOf(args.opts) });
                 return undefined;
             });
-            const module = await import(PROGRAM);
+            const module = await import(options.program ?? PROGRAM);
             const program = module.default ?? module;
             return typeof program === "function" ? await program() : program;
         });

@@ -26,12 +26,27 @@ export function readStackConfig(stack: string, root: string = REPO_ROOT): RawSta
     if (!fs.existsSync(stackFile)) {
         throw new StackFileError(`No stack file ${displayPath(stackFile)}: expected Pulumi.<stack>.yaml for stack "${stack}"`);
     }
-    const values: Record<string, unknown> = readYamlFile(stackFile)?.config ?? {};
+    const document = readYamlFile(stackFile);
+    const values = stackValues(document, displayPath(stackFile));
     for (const [key, value] of Object.entries(values)) {
         const prefix = `${PROJECT}:`;
         raw[key.startsWith(prefix) ? key.slice(prefix.length) : key] = value;
     }
     return raw;
+}
+
+/** The `config:` map of a stack file; a file without one, or with it misspelt or of another shape, says so. */
+function stackValues(document: unknown, file: string): Record<string, unknown> {
+    const top = document !== null && typeof document === "object" && !Array.isArray(document) ? document as Record<string, unknown> : undefined;
+    const config = top?.config;
+    if (config !== undefined && config !== null && typeof config === "object" && !Array.isArray(config)) return config as Record<string, unknown>;
+    if (config !== undefined) {
+        throw new StackFileError(`${file}: config must be a map of keys (aws:region, golden-ami:images, ...), got ${config === null ? "nothing" : JSON.stringify(config).slice(0, 60)}`);
+    }
+    const misspelt = Object.keys(top ?? {}).find(key => key !== "config" && key.toLowerCase().replace(/[^a-z]/g, "").length <= 8 && /^c[a-z]*n[a-z]*f|^conf|config/i.test(key));
+    throw new StackFileError(misspelt
+        ? `${file} has "${misspelt}:" at the top, not "config:": rename it to config (its keys are aws:region, golden-ami:images, ...)`
+        : `${file} has no config: section; write one with at least aws:region, golden-ami:images and golden-ami:tags (see Pulumi.dev.yaml)`);
 }
 
 /**

@@ -3,8 +3,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { REPO_ROOT } from "../engine/stackFile";
 import { awsClientsFor } from "./aws/clients";
-import { CommandSpec, defineProgram, Output, runCommandLine } from "../cli";
-import { CommandContext, ExitCode, ImagesEnvironment } from "./context";
+import { CommandSpec, defineProgram, Output, runCommandLine, runMain } from "../cli";
+import { CommandContext, ImagesEnvironment } from "./context";
 import { gateCommandLine } from "./commands/gate";
 import { listCommandLine } from "./commands/list";
 import { manifestCommandLine } from "./commands/manifest";
@@ -53,11 +53,6 @@ export function terminalContext(streams: TerminalStreams = process): CommandCont
 }
 
 if (require.main === module) {
-    runCli(process.argv.slice(2), terminalContext()).then(
-        code => { process.exitCode = code; },
-        error => {
-            console.error(error);
-            process.exitCode = ExitCode.problemsFound;
-        },
-    );
+    const context = terminalContext();
+    runMain(imagesProgram, { context, loadStack: loadStackFile }, process.argv.slice(2), { stdout: context.stdout, stderr: context.stderr });
 }

@@ -9,6 +9,8 @@ export { UsageError };
 export interface CliOptions {
     command: string;
     stack?: string;
+    /** The catalog image the command works on; required when the stack has more than one. */
+    image?: string;
     regions?: string[];
     name?: string;
     keep?: number;
@@ -32,6 +34,7 @@ export function semver(text: string, flag: string): string {
 }
 
 export const stackFlag = flags.text("<name>", "read Pulumi.<name>.yaml for regions, image name, version, sharing, tags, keep");
+export const imageFlag = flags.text("<name>", "the stack's image (a key of golden-ami:images); required when the stack has more than one");
 export const regionsFlag = flags.list("<a,b>", "regions to look in (default: the stack's, home region first)");
 export const nameFlag = flags.text("<image>", "image family name (default: the stack's image.name)");
 export const jsonFlag = flags.boolean("print JSON on stdout instead of text (progress and warnings stay on stderr)");

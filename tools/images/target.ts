@@ -1,7 +1,7 @@
 // What a command works on: the stack's values (through the same validation the program uses),
 // overridden by flags. Nothing here calls AWS.
 import { Region } from "@pulumi/aws/types/enums";
-import { GoldenAmiConfig, LIFECYCLE_DEFAULTS, parseStackConfig, SharingConfig } from "../../components/config";
+import { ConfigError, GoldenAmiConfig, LIFECYCLE_DEFAULTS, parseStackConfig, SharingConfig, StackImage, stackImage } from "../../components/config";
 import { readStackConfig } from "../engine/stackFile";
 import { DEFAULT_REQUIRED_TAGS } from "./decisions/drift";
 import { recipeNameOf } from "./aws/imageBuilds";
@@ -41,8 +41,12 @@ export const NOT_YET_PINNED = "ami-00000000";
 export function parseStackFile(stack: string, root?: string, options?: { unpinned?: boolean }): GoldenAmiConfig {
     const raw = readStackConfig(stack, root);
     const promoteFrom = raw.promoteFrom;
-    const unpinned = options?.unpinned && typeof promoteFrom === "object" && promoteFrom !== null && !isAmiId((promoteFrom as { amiId?: unknown }).amiId);
-    return parseStackConfig(unpinned ? { ...raw, promoteFrom: { ...promoteFrom, amiId: NOT_YET_PINNED } } : raw, stack);
+    if (!options?.unpinned || typeof promoteFrom !== "object" || promoteFrom === null || "amiId" in promoteFrom) return parseStackConfig(raw, stack);
+    // Images nothing was promoted into yet: a placeholder pin, which the promotion replaces.
+    const images = typeof raw.images === "object" && raw.images !== null ? Object.keys(raw.images) : [];
+    const given = (promoteFrom as { amiIds?: unknown }).amiIds;
+    const amiIds = { ...Object.fromEntries(images.map(name => [name, NOT_YET_PINNED])), ...(typeof given === "object" && given !== null ? Object.fromEntries(Object.entries(given).filter(([, amiId]) => isAmiId(amiId))) : {}) };
+    return parseStackConfig({ ...raw, promoteFrom: { ...promoteFrom, amiIds } }, stack);
 }
 
 const KNOWN_REGIONS = new Set<string>(Object.values(Region));
@@ -53,7 +57,7 @@ function isAmiId(value: unknown): boolean {
 }
 
 export function resolveTarget(options: CliOptions, loadStack: StackLoader = loadStackFile): ImageTarget {
-    const config = options.stack === undefined ? undefined : readStack(options.stack, loadStack);
+    const config = options.stack === undefined ? undefined : readStack(options.stack, loadStack, options.image);
     const name = options.name ?? config?.image.name;
     const regions = options.regions ?? config?.regions;
     if (name === undefined || regions === undefined) {
@@ -77,10 +81,12 @@ export function resolveTarget(options: CliOptions, loadStack: StackLoader = load
     };
 }
 
-function readStack(stack: string, loadStack: StackLoader, options?: { unpinned?: boolean }): GoldenAmiConfig {
+/** The stack's image the command works on (`--image`, which a stack of several images needs). */
+function readStack(stack: string, loadStack: StackLoader, image: string | undefined, options?: { unpinned?: boolean }): StackImage {
     try {
-        return loadStack(stack, options);
+        return stackImage(loadStack(stack, options), image);
     } catch (error) {
+        if (error instanceof ConfigError && error.problems.length === 1) throw new UsageError(`--stack ${stack}: ${error.problems[0]}`);
         throw new UsageError(`--stack ${stack}: ${error instanceof Error ? error.message : String(error)}`);
     }
 }
@@ -109,7 +115,7 @@ export function resolveBuildTarget(options: CliOptions, loadStack: StackLoader =
     if (options.stack === undefined) {
         throw new UsageError(`${options.command} reads a building stack's build: pass --stack <name> (e.g. --stack dev) and --version <x.y.z>`);
     }
-    const config = readStack(options.stack, loadStack);
+    const config = readStack(options.stack, loadStack, options.image);
     if (config.promoteFrom !== undefined) {
         throw new UsageError(`${options.command}: stack ${options.stack} promotes (golden-ami:promoteFrom) and never builds; ` +
             `pass the building stack it promotes from, e.g. --stack dev` +
@@ -127,9 +133,9 @@ export function resolveBuildTarget(options: CliOptions, loadStack: StackLoader =
 }
 
 /** What the promoting stack named by --pinned-by pins: its image.version and promoteFrom.amiId, checked against the building stack. */
-function readPin(options: CliOptions, building: GoldenAmiConfig, loadStack: StackLoader): { version: string; amiId: string } {
+function readPin(options: CliOptions, building: StackImage, loadStack: StackLoader): { version: string; amiId: string } {
     const stack = options.pinnedBy!;
-    const promoting = readStack(stack, loadStack);
+    const promoting = readStack(stack, loadStack, building.image.name);
     const promoteFrom = promoting.promoteFrom;
     const where = `--pinned-by ${stack}`;
     if (promoteFrom === undefined) throw new UsageError(`${where}: that stack has no golden-ami:promoteFrom; name the promoting stack (e.g. prod)`);
@@ -146,49 +152,37 @@ function readPin(options: CliOptions, building: GoldenAmiConfig, loadStack: Stac
 }
 
 /** Both stacks of a promotion, validated like the program validates them. */
-export function loadPromotionStacks(options: CliOptions, loadStack: StackLoader = loadStackFile): { source: GoldenAmiConfig; target: GoldenAmiConfig } {
-    const source = readStack(options.from!, loadStack);
-    const target = readStack(options.stack!, loadStack, { unpinned: true });
+export function loadPromotionStacks(options: CliOptions, loadStack: StackLoader = loadStackFile): { source: StackImage; target: StackImage } {
+    const source = readStack(options.from!, loadStack, options.image);
+    const target = readStack(options.stack!, loadStack, source.image.name, { unpinned: true });
     if (target.promoteFrom === undefined) {
         throw new UsageError(`stack ${options.stack} has no golden-ami:promoteFrom, so it builds its own image and cannot be promoted into; ` +
-            `promote into a promoting stack (one with promoteFrom: { account, region, amiId })`);
+            `promote into a promoting stack (one with promoteFrom: { account, region, amiIds })`);
     }
     if (source.promoteFrom !== undefined) {
         throw new UsageError(`--from ${options.from}: that stack promotes too (golden-ami:promoteFrom); promote from the stack that builds the image`);
     }
     if (source.image.name !== target.image.name) {
         throw new UsageError(`--from ${options.from} builds ${source.image.name} but ${options.stack} holds ${target.image.name}; ` +
-            `golden-ami:image.name must be the same in both stack files`);
+            `the image must have the same name in both stack files' golden-ami:images`);
     }
     return { source, target };
 }
 
 /** What `images watch` follows: every image of a building stack, in its home region. */
 export function watchTargetOf(stack: string, loadStack: StackLoader = loadStackFile): WatchTarget {
-    const config = readStack(stack, loadStack);
+    let config: GoldenAmiConfig;
+    try {
+        config = loadStack(stack);
+    } catch (error) {
+        throw new UsageError(`--stack ${stack}: ${error instanceof Error ? error.message : String(error)}`);
+    }
     if (config.promoteFrom !== undefined) {
         throw new UsageError(`watch: stack ${stack} promotes (golden-ami:promoteFrom) and never builds; watch the building stack it promotes from, e.g. --stack dev`);
     }
-    const images = imagesOf(config);
     return {
         stack,
         region: config.homeRegion,
-        images: images.map(image => ({ image: image.name, recipeName: recipeNameOf(image.name, stack), version: image.version })),
+        images: config.images.map(image => ({ image: image.name, recipeName: recipeNameOf(image.name, stack), version: image.version })),
     };
-}
-
-/** Every image of the stack: a catalog (`images`) or the single `image`. */
-export function imagesOf(config: GoldenAmiConfig): StackImage[] {
-    // Read by shape, so a stack of one `image` and a catalog of `images` both work.
-    const { images, image } = config as unknown as { images?: StackImage[]; image?: StackImage };
-    return Array.isArray(images) ? images : image ? [image] : [];
-}
-
-/** What the tools read of an image of the stack, whichever form the config has. */
-export interface StackImage {
-    name: string;
-    version: string;
-    baseImage: string;
-    instanceTypes?: string[];
-    architecture?: string;
 }

@@ -26,6 +26,8 @@ export interface PlanDiff {
     clock: string;
     summary: string;
     image: { name?: string; before?: string; after?: string };
+    /** Every image of either side, with its version before and after. */
+    images: Array<{ name?: string; before?: string; after?: string }>;
     counts: Record<Exclude<ChangeOp, "same">, number>;
     /** Only what changes, grouped by region (home region first); "no region" for resources without one. */
     regions: RegionChanges[];
@@ -66,20 +68,22 @@ export function buildPlanDiff(inputs: DiffInputs): PlanDiff {
         });
     const counts = { create: 0, update: 0, replace: 0, delete: 0 };
     for (const change of changes) counts[change.op as keyof typeof counts]++;
-    const image = {
-        name: (after.outputs.imageName ?? before.outputs.imageName) as string | undefined,
-        before: before.outputs.imageVersion as string | undefined,
-        after: after.outputs.imageVersion as string | undefined,
-    };
-    const regionOrder = Object.keys((after.outputs.amiIds ?? before.outputs.amiIds ?? {}) as Record<string, string>);
+    const images = imageVersions(before, after);
+    const regionOrder = Object.keys(Object.values((after.outputs.images ?? before.outputs.images ?? {}) as Record<string, { amiIds: Record<string, string> }>)[0]?.amiIds ?? {});
+    const byImage = changesByImage(before, after, changes);
+    // The image the change is about: the first one that changes (for tools that read one).
+    const image = images.find(candidate => (byImage.get(candidate.name!) ?? []).length > 0) ?? images[0] ?? {};
     const mandatoryFailures = policies.filter(verdict => verdict.level === "mandatory" && verdict.violations.length > 0).length;
     return {
         stack,
         note: DIFF_NOTE,
         base,
         clock,
-        summary: after.error ? "the program refused to run" : summarize(image, regionOrder.length, changes, before.absent === true),
+        summary: after.error ? "the program refused to run"
+            : [...images.map(candidate => summarize(candidate, regionOrder.length, byImage.get(candidate.name!) ?? [], before.absent === true)),
+                ...(byImage.get(SHARED)?.length ? [summarize({ name: "shared by the catalog" }, regionOrder.length, byImage.get(SHARED)!, false).replace(/^shared by the catalog undefined/, "shared by the catalog")] : [])].join("; "),
         image,
+        images,
         counts,
         regions: groupByRegion(changes, regionOrder),
         costs: { before: estimateCosts(before), after: estimateCosts(after) },
@@ -110,6 +114,31 @@ function groupByRegion(changes: ResourceChange[], regionOrder: string[]): Region
         region,
         changes: opOrder.flatMap(op => changes.filter(change => (change.region ?? "no region") === region && change.op === op)),
     }));
+}
+
+// --- Per image -------------------------------------------------------------------------------------
+
+const SHARED = "";
+
+type Versions = Record<string, { version?: string }>;
+
+function imageVersions(before: ProgramRun, after: ProgramRun): PlanDiff["images"] {
+    const was = (before.outputs.images ?? {}) as Versions;
+    const now = (after.outputs.images ?? {}) as Versions;
+    return [...new Set([...Object.keys(now), ...Object.keys(was)])].map(name => ({ name, before: was[name]?.version, after: now[name]?.version }));
+}
+
+/** Each change under the image it belongs to (a fleet's under the image it runs); the regions' keys and blocks under SHARED. */
+function changesByImage(before: ProgramRun, after: ProgramRun, changes: ResourceChange[]): Map<string, ResourceChange[]> {
+    const names = [...new Set([...Object.keys((after.outputs.images ?? {}) as object), ...Object.keys((before.outputs.images ?? {}) as object)])];
+    const fleets = { ...(before.outputs.fleets ?? {}) as Record<string, { image: string }>, ...(after.outputs.fleets ?? {}) as Record<string, { image: string }> };
+    const grouped = new Map<string, ResourceChange[]>();
+    for (const change of changes) {
+        const fleet = Object.keys(fleets).find(name => change.name.startsWith(`${name}-fleet-`) || change.name === `${name}-fleet`);
+        const owner = fleet ? fleets[fleet].image : names.filter(name => change.name.startsWith(`${name}-`)).sort((a, b) => b.length - a.length)[0] ?? SHARED;
+        grouped.set(owner, [...(grouped.get(owner) ?? []), change]);
+    }
+    return grouped;
 }
 
 // --- The summary line ------------------------------------------------------------------------------

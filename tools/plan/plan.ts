@@ -3,11 +3,11 @@
 // mocks with the stack's config, then every policy of the pack runs over every resource, as
 // `pulumi preview --policy-pack policy --policy-pack-config policy/<stack>.json` would. No cloud
 // credentials, no Pulumi CLI. Exits 1 when a mandatory policy fails or the config is refused.
-import { CostEstimate, estimateCosts, renderCosts } from "./costs";
+import { CostEstimate, estimateCosts, money, renderCosts } from "./costs";
 import { DeclaredResource, ProgramRun, runProgram, RunOptions } from "../engine/mockRun";
 import { defaultClock } from "./gitRef";
 import { checkPlanFlags, PLAN_DESCRIPTION, PLAN_FLAGS, PLAN_FOOTER, PLAN_SUMMARY, PlanOptions, planOptionsOf } from "./options";
-import { defineCommand, parseCommandLine, runCommandLine } from "../cli";
+import { defineCommand, parseCommandLine, runCommandLine, runMain } from "../cli";
 import { PolicyVerdict, runPackOverProgram } from "../engine/policyRunner";
 import { exitCodeOf, renderPolicies } from "./verdicts";
 import { RESOURCE_TYPES } from "../engine/resourceTypes";
@@ -29,12 +29,21 @@ export interface RegionPlan {
     autoScalingGroup?: { minSize: number; maxSize: number; desiredCapacity: number; instanceTypes: string[]; refresh: string };
 }
 
-export interface Plan {
-    stack: string;
-    note: string;
+/** One image of the catalog: how it is made (built or promoted) and what each region holds of it. */
+export interface ImagePlan {
+    name: string;
+    version: string;
+    architecture: string;
     build?: { recipe: string; baseImage: string; components: string[]; cadence: string; lifecycle: string; network: string; notifications: string };
     promotedFrom?: { version: string; account: string; region: string; amiId: string; stack?: string };
     regions: RegionPlan[];
+}
+
+export interface Plan {
+    stack: string;
+    note: string;
+    /** The catalog, image by image, in the stack file's order. */
+    images: ImagePlan[];
     /** AWS resources the program declares itself, by type. */
     resourceCounts: Record<string, number>;
     /** Components that make resources the mocks cannot see (awsx's VPC), each with what it makes. */
@@ -43,6 +52,8 @@ export interface Plan {
     internalResources: number;
     /** Monthly list prices of what is easy to miss: NAT gateways, instances, KMS keys. */
     costs?: CostEstimate;
+    /** The priced monthly costs by image (a fleet's cost is its image's); `shared` is what every image uses (the regions' keys). */
+    costsByImage?: Record<string, number>;
     policies: PolicyVerdict[];
     mandatoryFailures: number;
     error?: string;
@@ -52,33 +63,78 @@ export interface Plan {
 export async function planStack(stack: string, options: Pick<RunOptions, "config" | "now"> = {}): Promise<Plan> {
     const run = await runProgram(stack, { ...options, preview: true });
     if (run.error) {
-        return { stack, note: PLACEHOLDER_NOTE, regions: [], resourceCounts: {}, componentResources: [], internalResources: 0, policies: [], mandatoryFailures: 1, error: run.error.message };
+        return { stack, note: PLACEHOLDER_NOTE, images: [], resourceCounts: {}, componentResources: [], internalResources: 0, policies: [], mandatoryFailures: 1, error: run.error.message };
     }
     const policies = await runPackOverProgram(run, stack);
+    const costs = estimateCosts(run);
     return {
         stack,
         note: PLACEHOLDER_NOTE,
-        build: describeBuild(run),
-        promotedFrom: describePromotion(run),
-        regions: regionsOf(run).map(region => describeRegion(run, region)),
+        images: describeImages(run),
         resourceCounts: countByType(run.resources),
         componentResources: componentResourcesOf(run.resources, resource => resource.region ?? fleetRegionOf(run, resource)),
         internalResources: run.resources.filter(resource => resource.custom && isPulumiInternal(resource.type)).length,
-        costs: estimateCosts(run),
+        costs,
+        costsByImage: costsByImage(run, costs),
         policies,
         mandatoryFailures: policies.filter(verdict => verdict.level === "mandatory" && verdict.violations.length > 0).length,
     };
 }
 
-function regionsOf(run: ProgramRun): string[] {
-    return Object.keys((run.outputs.amiIds ?? {}) as Record<string, string>);
+interface ImageOutputs {
+    version: string;
+    architecture: string;
+    amiIds: Record<string, string>;
+}
+
+/** Each image's view of the run: its own resources, the fleets that run it, and the regions' shared keys and blocks. */
+function describeImages(run: ProgramRun): ImagePlan[] {
+    const images = (run.outputs.images ?? {}) as Record<string, ImageOutputs>;
+    const fleets = (run.outputs.fleets ?? {}) as Record<string, { image: string }>;
+    const names = Object.keys(images);
+    return names.map(name => {
+        const ownFleets = Object.entries(fleets).filter(([, fleet]) => fleet.image === name).map(([fleet]) => `${fleet}-fleet-`);
+        const view: ProgramRun = {
+            ...run,
+            resources: run.resources.filter(resource => ownerOf(resource.name, names) === name
+                || ownFleets.some(prefix => resource.name.startsWith(prefix))
+                || resource.type === T.kmsKey || resource.type === T.blockPublicAccess),
+        };
+        const outputs = images[name];
+        const pinned = run.outputs.promotedFrom as { account: string; region: string; amiIds: Record<string, string>; stack?: string } | undefined;
+        return {
+            name,
+            version: outputs.version,
+            architecture: outputs.architecture,
+            build: describeBuild(view),
+            promotedFrom: pinned && { version: outputs.version, account: pinned.account, region: pinned.region, amiId: pinned.amiIds[name], ...(pinned.stack && { stack: pinned.stack }) },
+            regions: Object.keys(outputs.amiIds).map(region => describeRegion(view, region, outputs.amiIds[region])),
+        };
+    });
+}
+
+function costsByImage(run: ProgramRun, costs: CostEstimate): Record<string, number> {
+    const images = Object.keys((run.outputs.images ?? {}) as object);
+    const fleets = (run.outputs.fleets ?? {}) as Record<string, { image: string }>;
+    const totals: Record<string, number> = Object.fromEntries([...images, "shared"].map(name => [name, 0]));
+    for (const line of costs.lines.filter(line => line.monthly !== undefined)) {
+        const fleet = Object.keys(fleets).find(name => line.resource.startsWith(`${name}-fleet-`));
+        const owner = fleet ? fleets[fleet].image : ownerOf(line.resource, images) ?? "shared";
+        totals[owner] = (totals[owner] ?? 0) + line.monthly!;
+    }
+    return totals;
+}
+
+/** The image a resource belongs to: the longest image name its name starts with (`<image>-...`). */
+export function ownerOf(resourceName: string, images: string[]): string | undefined {
+    return images.filter(image => resourceName.startsWith(`${image}-`)).sort((a, b) => b.length - a.length)[0];
 }
 
 function inRegion(run: ProgramRun, type: string, region: string): DeclaredResource[] {
     return run.resources.filter(resource => resource.type === type && resource.region === region);
 }
 
-function describeBuild(run: ProgramRun): Plan["build"] {
+function describeBuild(run: ProgramRun): ImagePlan["build"] {
     const recipe = run.resources.find(resource => resource.type === T.recipe);
     const image = run.resources.find(resource => resource.type === T.image);
     const lifecycle = run.resources.find(resource => resource.type === T.lifecycle);
@@ -94,7 +150,7 @@ function describeBuild(run: ProgramRun): Plan["build"] {
         network: infrastructure?.inputs.subnetId
             ? `subnet ${infrastructure.inputs.subnetId}, security groups ${groups.map((id, index) => madeGroups[index] ? `${madeGroups[index]!.name} (made here, no inbound rules)` : id).join(", ")}`
             : "the account's default VPC in the home region (set golden-ami:build to use a subnet of yours)",
-        notifications: topic ? `SNS topic ${topic.name} (stack output buildNotificationsTopicArn): subscribe to hear how each build ends` : "none",
+        notifications: topic ? `SNS topic ${topic.name} (stack output images.<image>.buildNotificationsTopicArn): subscribe to hear how each build ends` : "none",
         recipe: `${recipe.inputs.name} ${recipe.inputs.version}`,
         baseImage: recipe.inputs.parentImage,
         components: componentNames,
@@ -105,13 +161,7 @@ function describeBuild(run: ProgramRun): Plan["build"] {
     };
 }
 
-function describePromotion(run: ProgramRun): Plan["promotedFrom"] {
-    const pinned = run.outputs.promotedFrom as { account: string; region: string; amiId: string; stack?: string } | undefined;
-    return pinned && { version: String(run.outputs.imageVersion), ...pinned };
-}
-
-function describeRegion(run: ProgramRun, region: string): RegionPlan {
-    const amiId = (run.outputs.amiIds as Record<string, string>)[region];
+function describeRegion(run: ProgramRun, region: string, amiId: string): RegionPlan {
     const copy = inRegion(run, T.amiCopy, region)[0];
     const key = copy ? run.resources.find(resource => resource.state.arn === copy.inputs.kmsKeyId) : inRegion(run, T.kmsKey, region)[0];
     const template = inRegion(run, T.launchTemplate, region)[0];
@@ -162,32 +212,7 @@ function on(enabled: boolean): string {
 export function renderPlan(plan: Plan): string {
     const lines = [`Stack ${plan.stack}`, plan.note, ""];
     if (plan.error) return [...lines, `The program refused to run:`, plan.error].join("\n");
-    if (plan.build) {
-        lines.push(`Builds ${plan.build.recipe} with EC2 Image Builder on ${plan.build.baseImage}`,
-            `  components  ${plan.build.components.join(", ")}`,
-            `  builds      ${plan.build.cadence}`,
-            `  lifecycle   ${plan.build.lifecycle}`,
-            `  network     ${plan.build.network}`,
-            `  notifies    ${plan.build.notifications}`, "");
-    }
-    if (plan.promotedFrom) {
-        const from = plan.promotedFrom;
-        lines.push(`Promotes ${from.version}: ${from.amiId} of account ${from.account}${from.stack ? ` (stack ${from.stack})` : ""} in ${from.region}, pinned in the stack file (never rebuilt)`, "");
-    }
-    for (const region of plan.regions) {
-        lines.push(`Region ${region.region}`,
-            `  image          ${region.image.amiId}, ${region.image.madeBy}`,
-            `  encrypted with ${region.kmsKey ?? "?"}`,
-            `  published at   ${region.ssmParameter ?? "(not published)"}`,
-            `  launchable by  ${region.launchableBy.length ? region.launchableBy.join(", ") : "this account only"}`,
-            `  public sharing ${region.publicSharingBlocked ? "blocked" : "not blocked here (left to the organization)"}`);
-        if (region.launchTemplate && region.autoScalingGroup) {
-            const { launchTemplate: template, autoScalingGroup: group } = region;
-            lines.push(`  fleet          template ${template.id}: ${group.instanceTypes.join("/")}, IMDSv2 ${template.imdsV2 ? "required" : "OPTIONAL"}, hop limit ${template.hopLimit}`,
-                `                 group ${group.minSize}..${group.maxSize} (desired ${group.desiredCapacity}), refresh ${group.refresh}`);
-        }
-        lines.push("");
-    }
+    for (const image of plan.images) lines.push(...renderImage(image));
     const own = totalOf(plan.resourceCounts);
     const inComponents = plan.componentResources.reduce((sum, component) => sum + totalOf(component.resources), 0);
     lines.push(`${own + inComponents} resources in AWS${inComponents ? ` (${own} declared by the program, ${inComponents} by the components it uses)` : ""}:`,
@@ -198,9 +223,46 @@ export function renderPlan(plan: Plan): string {
     }
     if (plan.internalResources > 0) lines.push(`  plus ${plan.internalResources} of Pulumi's own (providers, creation timestamps), which make nothing in AWS`);
     lines.push("");
-    if (plan.costs) lines.push("Monthly costs that are easy to miss:", ...renderCosts(plan.costs), "");
+    if (plan.costs) {
+        lines.push("Monthly costs that are easy to miss:", ...renderCosts(plan.costs));
+        if (plan.costsByImage) {
+            lines.push(`  by image: ${Object.entries(plan.costsByImage).map(([name, amount]) => `${name} ${money(amount, plan.costs!.currency)}`).join(", ")}`);
+        }
+        lines.push("");
+    }
     lines.push(...renderPolicies(plan.stack, plan.policies));
     return lines.join("\n");
+}
+
+/** One image's part of the plan: its build or pin, then each region's copy and fleet. */
+function renderImage(image: ImagePlan): string[] {
+    const lines = [`Image ${image.name} ${image.version} (${image.architecture})`];
+    if (image.build) {
+        lines.push(`  Builds ${image.build.recipe} with EC2 Image Builder on ${image.build.baseImage}`,
+            `    components  ${image.build.components.join(", ")}`,
+            `    builds      ${image.build.cadence}`,
+            `    lifecycle   ${image.build.lifecycle}`,
+            `    network     ${image.build.network}`,
+            `    notifies    ${image.build.notifications}`);
+    }
+    if (image.promotedFrom) {
+        const from = image.promotedFrom;
+        lines.push(`  Promotes ${from.version}: ${from.amiId} of account ${from.account}${from.stack ? ` (stack ${from.stack})` : ""} in ${from.region}, pinned in the stack file (never rebuilt)`);
+    }
+    for (const region of image.regions) {
+        lines.push(`  Region ${region.region}`,
+            `    image          ${region.image.amiId}, ${region.image.madeBy}`,
+            `    encrypted with ${region.kmsKey ?? "?"}`,
+            `    published at   ${region.ssmParameter ?? "(not published)"}`,
+            `    launchable by  ${region.launchableBy.length ? region.launchableBy.join(", ") : "this account only"}`,
+            `    public sharing ${region.publicSharingBlocked ? "blocked" : "not blocked here (left to the organization)"}`);
+        if (region.launchTemplate && region.autoScalingGroup) {
+            const { launchTemplate: template, autoScalingGroup: group } = region;
+            lines.push(`    fleet          template ${template.id}: ${group.instanceTypes.join("/")}, IMDSv2 ${template.imdsV2 ? "required" : "OPTIONAL"}, hop limit ${template.hopLimit}`,
+                `                   group ${group.minSize}..${group.maxSize} (desired ${group.desiredCapacity}), refresh ${group.refresh}`);
+        }
+    }
+    return [...lines, ""];
 }
 
 /** `npm run plan`, declared once: flags, help and checks (tools/cli), and what it runs. */
@@ -254,9 +316,5 @@ export function stackProblem(stack: string, root: string = REPO_ROOT): string | 
 
 /** Non-zero when `pulumi preview` would stop: a mandatory policy fails, or the config is refused. */
 if (require.main === module) {
-    const write = (stream: NodeJS.WriteStream) => (text: string) => { stream.write(`${text}\n`); };
-    runPlanCli(process.argv.slice(2), write(process.stdout), write(process.stderr)).then(code => { process.exitCode = code; }, (error: Error) => {
-        console.error(`plan: ${error.stack ?? error.message}`);
-        process.exitCode = 2;
-    });
+    runMain(planCommandLine, undefined);
 }

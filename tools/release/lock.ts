@@ -12,16 +12,18 @@ import { paginateDescribeImages } from "@aws-sdk/client-ec2";
 import { AwsCallError, collectPages } from "../images/aws/awsErrors";
 import { clientFactory } from "../images/aws/clients";
 import { parseDocument } from "yaml";
-import { GoldenAmiConfig, parseStackConfig, PROJECT } from "../../components/config";
-import { checkLockedVersion, lockKey, LockedVersion, readVersionLock, recipeInputs, VERSION_LOCK_FILE, VersionLock, writeVersionLock } from "../../components/versionLock";
+import { ConfigError, parseStackConfig, PROJECT, StackImage, stackImage } from "../../components/config";
+import { checkLockedVersion, lockKey, LockedVersion, parentOf, readVersionLock, recipeInputs, VERSION_LOCK_FILE, VersionLock, writeVersionLock } from "../../components/versionLock";
 import { readStackConfig, REPO_ROOT } from "../engine/stackFile";
-import { defineCommand, ExitCode, flags, parseCommandLine, runCommandLine, UsageError } from "../cli";
+import { defineCommand, ExitCode, flags, parseCommandLine, runMain, UsageError } from "../cli";
 import { explainAwsError } from "../images/aws/awsErrors";
 
 export type BumpPart = "patch" | "minor" | "major";
 
 export interface LockOptions {
     stack: string;
+    /** The catalog image to lock; required when the stack has more than one. */
+    image?: string;
     bump?: BumpPart;
     baseImageId?: string;
 }
@@ -41,6 +43,7 @@ export const LockUsageError = UsageError;
 
 export const LOCK_FLAGS = {
     stack: flags.text("<stack>", "the building stack whose image.version to lock").required("the building stack whose image.version to lock"),
+    image: flags.text("<name>", "the image of golden-ami:images to lock (required when the stack has more than one)"),
     bump: flags.oneOf("<part>", "first raise image.version in Pulumi.<stack>.yaml (comments are kept): patch, minor or major", ["patch", "minor", "major"] as const),
     baseImageId: flags.value("<ami>", "the base image's AMI, instead of resolving image.baseImage's SSM parameter", (text, flag) => {
         if (!/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/.test(text)) throw new UsageError(`${flag} must be an AMI id like ami-0123456789abcdef0, got "${text}"`);
@@ -61,18 +64,18 @@ export function bumpVersion(version: string, part: BumpPart): string {
 
 /** Locks the stack's version (bumped first if asked); returns the key and entry written, or the entry already there. */
 export async function lockVersion(options: LockOptions, deps: LockDependencies): Promise<{ key: string; entry: LockedVersion; written: boolean; version: string }> {
-    let config = readConfig(options.stack, deps.root);
+    let config = readConfig(options.stack, options.image, deps.root);
     if (config.promoteFrom) throw new LockUsageError(`stack ${options.stack} promotes (golden-ami:promoteFrom): only a building stack's versions are locked`);
     if (options.bump) {
-        setImageVersion(options.stack, bumpVersion(config.image.version, options.bump), deps.root);
-        config = readConfig(options.stack, deps.root);
+        setImageVersion(options.stack, config.image.name, bumpVersion(config.image.version, options.bump), deps.root);
+        config = readConfig(options.stack, options.image, deps.root);
     }
     const lockFile = path.join(deps.root, VERSION_LOCK_FILE);
     const lock: VersionLock = readVersionLock(lockFile);
     const key = lockKey(config.image);
     const existing = lock[key];
     if (existing) {
-        const { problems } = checkLockedVersion(config.image, options.stack, lock);
+        const { problems } = checkLockedVersion(config.image, options.stack, lock, parentOf(config.image, config.images));
         const otherBase = options.baseImageId !== undefined && existing.baseImageId !== undefined && options.baseImageId !== existing.baseImageId;
         if (otherBase) problems.push(`the base image was locked as ${existing.baseImageId}, --base-image-id is ${options.baseImageId}`);
         if (problems.length === 0) return { key, entry: existing, written: false, version: config.image.version };
@@ -84,8 +87,9 @@ export async function lockVersion(options: LockOptions, deps: LockDependencies):
         // Never built: no AMI carries the version, so the lock may still change.
     }
     const entry: LockedVersion = {
-        recipe: recipeInputs(config.image),
-        baseImageId: options.baseImageId ?? await baseImageIdOf(config, deps),
+        recipe: recipeInputs(config.image, parentOf(config.image, config.images)),
+        // A layered image builds on its parent's build, whatever AMI that is.
+        ...(config.image.parentImage === undefined && { baseImageId: options.baseImageId ?? await baseImageIdOf(config, deps) }),
         lockedAt: deps.now().toISOString().replace(/\.\d{3}Z$/, "Z"),
         ...(deps.commit() && { commit: deps.commit() }),
     };
@@ -93,20 +97,28 @@ export async function lockVersion(options: LockOptions, deps: LockDependencies):
     return { key, entry, written: true, version: config.image.version };
 }
 
-function readConfig(stack: string, root: string): GoldenAmiConfig {
-    return parseStackConfig(readStackConfig(stack, root), stack);
+function readConfig(stack: string, image: string | undefined, root: string): StackImage {
+    try {
+        const config = parseStackConfig(readStackConfig(stack, root), stack);
+        // Said first: no --image makes a promoting stack lockable.
+        if (config.promoteFrom) throw new LockUsageError(`stack ${stack} promotes (golden-ami:promoteFrom): only a building stack's versions are locked`);
+        return stackImage(config, image);
+    } catch (error) {
+        if (error instanceof ConfigError && error.problems.length === 1 && image === undefined) throw new LockUsageError(error.problems[0]);
+        throw error;
+    }
 }
 
-async function baseImageIdOf(config: GoldenAmiConfig, deps: LockDependencies): Promise<string> {
+async function baseImageIdOf(config: StackImage, deps: LockDependencies): Promise<string> {
     const base = config.image.baseImage;
     return base.startsWith("ssm:") ? deps.resolveBaseImage(base.slice("ssm:".length), config.homeRegion) : base;
 }
 
-/** Sets golden-ami:image.version in the stack file, keeping its comments and layout. */
-function setImageVersion(stack: string, version: string, root: string): void {
+/** Sets golden-ami:images.<image>.version in the stack file, keeping its comments and layout. */
+function setImageVersion(stack: string, image: string, version: string, root: string): void {
     const file = path.join(root, `Pulumi.${stack}.yaml`);
     const document = parseDocument(fs.readFileSync(file, "utf8"));
-    document.setIn(["config", `${PROJECT}:image`, "version"], version);
+    document.setIn(["config", `${PROJECT}:images`, image, "version"], version);
     fs.writeFileSync(file, document.toString());
 }
 
@@ -175,9 +187,5 @@ function isAwsFailure(error: unknown): boolean {
 }
 
 if (require.main === module) {
-    const output = { stdout: (text: string) => console.log(text), stderr: (text: string) => console.error(text) };
-    runCommandLine(lockCommandLine, process.argv.slice(2), output, awsDependencies).then(code => { process.exitCode = code; }, (error: unknown) => {
-        console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
-        process.exitCode = ExitCode.failed;
-    });
+    runMain(lockCommandLine, awsDependencies);
 }

@@ -7,12 +7,12 @@
 import * as fs from "fs";
 import * as path from "path";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { ConfigError, GoldenAmiConfig, parseStackConfig } from "../../components/config";
+import { ConfigError, GoldenAmiConfig, imageNamed, parseStackConfig } from "../../components/config";
 import { lockKey, readVersionLock, VERSION_LOCK_FILE } from "../../components/versionLock";
 import { clientFactory } from "../images/aws/clients";
 import { readStackConfig, REPO_ROOT, StackFileError } from "../engine/stackFile";
 import { explainAwsError } from "../images/aws/awsErrors";
-import { defineCommand, ExitCode, flags, runCommandLine, UsageError } from "../cli";
+import { defineCommand, ExitCode, flags, runMain, UsageError } from "../cli";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -47,20 +47,28 @@ export function loadStack(stack: string, root: string = REPO_ROOT): GoldenAmiCon
     return parseStackConfig(readStackConfig(stack, root), stack);
 }
 
-export async function patchDue(stack: string, maxAgeDays: number, ssm: Pick<SSMClient, "send">, now: Date, root: string = REPO_ROOT): Promise<PatchDue> {
-    const { image } = loadStack(stack, root);
-    const locked = readVersionLock(path.join(root, VERSION_LOCK_FILE))[lockKey(image)];
-    if (!locked) {
-        throw new StackFileError(`${lockKey(image)} (golden-ami:image.version in Pulumi.${stack}.yaml) is not in ${VERSION_LOCK_FILE}: run \`npm run lock -- --stack ${stack}\` and commit it`);
+/** Each image of the stack (or only `imageName`), decided on its own; due when any one is, with the reasons named by image. */
+export async function patchDue(stack: string, maxAgeDays: number, ssm: Pick<SSMClient, "send">, now: Date, root: string = REPO_ROOT, imageName?: string): Promise<PatchDue> {
+    const config = loadStack(stack, root);
+    const images = imageName === undefined ? config.images : [imageNamed(config, imageName)];
+    const lock = readVersionLock(path.join(root, VERSION_LOCK_FILE));
+    const results: PatchDue[] = [];
+    for (const image of images) {
+        const locked = lock[lockKey(image)];
+        if (!locked) {
+            throw new StackFileError(`${lockKey(image)} (golden-ami:images.${image.name}.version in Pulumi.${stack}.yaml) is not in ${VERSION_LOCK_FILE}: run \`npm run lock -- --stack ${stack} --image ${image.name}\` and commit it`);
+        }
+        let current: string | undefined;
+        if (image.baseImage.startsWith("ssm:")) {
+            const name = image.baseImage.slice("ssm:".length);
+            const answer = await ssm.send(new GetParameterCommand({ Name: name }));
+            current = answer.Parameter?.Value;
+            if (!current) throw new Error(`SSM parameter ${name} has no value`);
+        }
+        const decided = decide(image.version, locked, current, now, maxAgeDays);
+        results.push(images.length === 1 ? decided : { ...decided, version: `${image.name} ${image.version}`, reasons: decided.reasons.map(reason => `${image.name}: ${reason}`) });
     }
-    let current: string | undefined;
-    if (image.baseImage.startsWith("ssm:")) {
-        const name = image.baseImage.slice("ssm:".length);
-        const answer = await ssm.send(new GetParameterCommand({ Name: name }));
-        current = answer.Parameter?.Value;
-        if (!current) throw new Error(`SSM parameter ${name} has no value`);
-    }
-    return decide(image.version, locked, current, now, maxAgeDays);
+    return { due: results.some(result => result.due), version: results.map(result => result.version).join(", "), reasons: results.flatMap(result => result.reasons) };
 }
 
 /** Where the answer goes besides stdout: $GITHUB_OUTPUT in a workflow. */
@@ -103,7 +111,6 @@ export const patchDueCommandLine = defineCommand({
 });
 
 if (require.main === module) {
-    const output = { stdout: (text: string) => console.log(text), stderr: (text: string) => console.error(text) };
     const environment: PatchDueEnvironment = {
         // The images CLI's clients: connect and request timeouts, so a stalled endpoint ends the job, not the runner's clock.
         ssmFor: region => clientFactory()(region).ssm,
@@ -111,8 +118,5 @@ if (require.main === module) {
         githubOutput: process.env.GITHUB_OUTPUT,
         root: REPO_ROOT,
     };
-    runCommandLine(patchDueCommandLine, process.argv.slice(2), output, environment).then(code => { process.exitCode = code; }, (error: unknown) => {
-        console.error(`patch-due: ${error instanceof Error ? error.message : String(error)}`);
-        process.exitCode = ExitCode.failed;
-    });
+    runMain(patchDueCommandLine, environment);
 }

@@ -18,7 +18,7 @@ describe("bench: how the program scales", () => {
     });
 
     const measurement = (regions: number, resources: number, seconds: number, peakMemoryMiB: number, chain = 7): Measurement =>
-        ({ regions, principals: 1, resources, seconds, peakMemoryMiB, longestChain: Array(chain).fill("X") });
+        ({ regions, principals: 1, images: 1, resources, seconds, peakMemoryMiB, longestChain: Array(chain).fill("X") });
 
     it("passes figures that grow with the resources and no faster", () => {
         assert.deepStrictEqual(growthProblems([measurement(2, 100, 2, 200), measurement(8, 400, 7, 400)]), []);

@@ -40,7 +40,7 @@ const scripts = toolScripts();
 
 describe("every command: --help, unknown flags and exit codes", () => {
     it("finds the tools among the package scripts", () => {
-        assert.deepStrictEqual(scripts.map(entry => entry.script).sort(), ["bench", "doctor", "images", "lock", "patch-due", "plan"].sort());
+        assert.deepStrictEqual(scripts.map(entry => entry.script).sort(), ["bench", "config-docs", "doctor", "images", "lock", "patch-due", "plan"].sort());
     });
 
     for (const { script, file } of scripts) {
@@ -80,6 +80,12 @@ describe("every command: --help, unknown flags and exit codes", () => {
                 assert.strictEqual(exitCode, 2);
                 assert.match(stderr, /^Usage: npm run \S+ -- <command> \[flags\]/);
                 assert.strictEqual(stdout, "");
+            });
+
+            it(`npm run ${script} help <command> prints that command's help, exit 0`, async () => {
+                const { exitCode, stdout } = await run(program, ["help", program.commands![0].name]);
+                assert.strictEqual(exitCode, 0);
+                assert.match(stdout, new RegExp(`^Usage: npm run \\S+ -- ${program.commands![0].name} \\[flags\\]`));
             });
 
             it(`npm run ${script} refuses an unknown command with exit 2 and the closest one`, async () => {

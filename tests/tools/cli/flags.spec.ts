@@ -38,7 +38,12 @@ const refusal = (argv: string[]) => {
 describe("command framework: flag values from their declarations", () => {
     it("converts each flag by its declaration: text trimmed, lists split and added up, numbers, defaults, switches", () => {
         assert.deepStrictEqual(valuesOf(["--stack", " dev ", "--regions", "a,b", "--regions=c", "--level", "high", "--dry-run"]), {
-            stack: "dev", regions: ["a", "b", "c"], keep: 3, level: "HIGH", diff: undefined, dryRun: true,
+            stack: "dev",
+            regions: ["a", "b", "c"],
+            keep: 3,
+            level: "HIGH",
+            diff: undefined,
+            dryRun: true,
         });
     });
 
@@ -54,7 +59,11 @@ describe("command framework: flag values from their declarations", () => {
         ["an empty value", ["--stack", " "], /^--stack needs a value$/],
         ["a value flag given twice", ["--stack", "a", "--stack", "b"], /^--stack is given twice: give it once$/],
         ["a number below its minimum", ["--stack", "a", "--keep", "0"], /^--keep must be a whole number of at least 1, got "0"$/],
-        ["a word outside its choices, with the closest", ["--stack", "a", "--level", "HIHG"], /^--level must be one of LOW, HIGH, got "HIHG" \(did you mean HIGH\?\)$/],
+        [
+            "a word outside its choices, with the closest",
+            ["--stack", "a", "--level", "HIHG"],
+            /^--level must be one of LOW, HIGH, got "HIHG" \(did you mean HIGH\?\)$/,
+        ],
         ["an unknown flag, with the closest", ["--stack", "a", "--dryrun"], /^unknown flag --dryrun for deploy \(did you mean --dry-run\?\)$/],
         ["a positional argument", ["--stack", "a", "extra"], /^unexpected argument "extra": deploy takes flags only/],
         ["what the command's own check refuses", ["--stack", "a", "--keep", "9", "--dry-run"], /^--dry-run keeps at most 5$/],

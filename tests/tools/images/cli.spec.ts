@@ -7,7 +7,8 @@ import { explainAwsError } from "../../../tools/images/aws/awsErrors";
 import { CliOptions } from "../../../tools/images/options";
 import { resolveTarget } from "../../../tools/images/target";
 import { awsError } from "./fakeAws";
-import { FAMILY, loadDevStack, recordingContext } from "./fixtures";
+import { parseStackConfig } from "../../../components/config";
+import { DEV_STACK, FAMILY, loadDevStack, recordingContext } from "./fixtures";
 
 function optionsOf(argv: string[]): CliOptions {
     const parsed = parseCommandLine(imagesProgram, argv);
@@ -53,6 +54,30 @@ describe("images command line", () => {
             assert.match(errors, message);
         });
     }
+
+    describe("a stack of several images", () => {
+        const images = DEV_STACK.images as Record<string, Record<string, unknown>>;
+        const catalog = { ...DEV_STACK, images: { ...images, "al2023-base-arm64": { ...images[FAMILY], architecture: "arm64", instanceTypes: ["t4g.medium"], version: "1.0.0", baseImage: "ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64" } } };
+        const loadCatalog = (stack: string) => parseStackConfig(catalog, stack);
+
+        for (const command of [["list"], ["verify"], ["prune"], ["gate"], ["manifest"], ["promote", "--from", "dev", "--version", "1.0.0"]]) {
+            it(`needs --image for ${command[0]}, listing the images, exit 2 before calling AWS`, async () => {
+                const recording = recordingContext(noAws);
+                const stack = command[0] === "promote" ? ["--stack", "prod"] : ["--stack", "dev"];
+                const exitCode = await runCli([...command, ...stack], recording.context, loadCatalog);
+                assert.strictEqual(exitCode, ExitCode.badInput, recording.stderr.join("\n"));
+                assert.match(recording.stderr.join("\n"), /stack dev has 2 images \(al2023-base, al2023-base-arm64\): pass --image <name> to say which/);
+            });
+        }
+
+        it("works on the image --image names, and suggests the closest name for a typo", async () => {
+            const target = resolveTarget(optionsOf(["prune", "--stack", "dev", "--image", "al2023-base-arm64"]), loadCatalog);
+            assert.deepStrictEqual([target.name, target.version], ["al2023-base-arm64", "1.0.0"]);
+            const recording = recordingContext(noAws);
+            assert.strictEqual(await runCli(["list", "--stack", "dev", "--image", "al2023-base-arm46"], recording.context, loadCatalog), ExitCode.badInput);
+            assert.match(recording.stderr.join("\n"), /no image named "al2023-base-arm46" in golden-ami:images; did you mean al2023-base-arm64\?/);
+        });
+    });
 
     it("takes regions, name, keep and more from the stack, home region first", () => {
         const target = resolveTarget(optionsOf(["prune", "--stack", "dev"]), loadDevStack);

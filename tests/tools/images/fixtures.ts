@@ -67,7 +67,7 @@ export function goldenImage(imageId: string, options: AmiOptions, region = "us-e
 /** The dev stack as a stack file would hold it, read through the program's own validation. */
 export const DEV_STACK: RawStackConfig = {
     "aws:region": "us-east-1",
-    image: { name: FAMILY, version: "1.4.0", baseImage: "ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64" },
+    images: { [FAMILY]: { version: "1.4.0", baseImage: "ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64" } },
     regions: ["us-west-2"],
     sharing: { accounts: [PROD_ACCOUNT] },
     lifecycle: { deprecateAfterDays: 30, deleteAfterDays: 90, keepAtLeast: 2, keepIfLaunchedWithinDays: 14 },

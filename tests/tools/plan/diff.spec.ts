@@ -42,16 +42,20 @@ describe("npm run plan -- --diff", () => {
         // dev's next patch version, locked as `npm run lock -- --stack dev --bump patch` would lock it.
         const lock = readVersionLock();
         const next = { ...lock, "al2023-base@1.4.2": lock["al2023-base@1.4.1"] };
-        versionBump = await diffOf("dev", { config: { image: { ...(dev.image as object), version: "1.4.2" } }, versionLock: next });
+        const devImages = dev.images as Record<string, object>;
+        const prodImages = prod.images as Record<string, object>;
+        const prodFrom = prod.promoteFrom as { amiIds: object };
+        versionBump = await diffOf("dev", { config: { images: { ...devImages, "al2023-base": { ...devImages["al2023-base"], version: "1.4.2" } } }, versionLock: next });
         promotion = await diffOf("prod", { config: {
-            image: { ...(prod.image as object), version: "1.4.1" },
-            promoteFrom: { ...(prod.promoteFrom as object), amiId: "ami-0b4d7f3e1a2c95e60" },
+            images: { ...prodImages, "al2023-base": { ...prodImages["al2023-base"], version: "1.4.1" } },
+            promoteFrom: { ...prodFrom, amiIds: { ...prodFrom.amiIds, "al2023-base": "ami-0b4d7f3e1a2c95e60" } },
         } });
         rebuild = await diffOf("dev", { replace: ["al2023-base-image"] });
     });
 
     it("a version bump in dev is summed up first: one build started, the copy and its launch permissions replaced, the fleet refreshed", () => {
         assert.match(versionBump.summary, /^al2023-base 1\.4\.1 → 1\.4\.2, 2 regions: 1 image build started, 1 copy replaced \(old kept in AWS\), 2 launch permissions replaced \(old kept in AWS\), .*1 fleet refreshed/);
+        assert.match(versionBump.summary, /; al2023-base-arm64 1\.0\.0, 2 regions: no changes$/, "the other image is unchanged");
         const text = renderPlanDiff(versionBump, () => []);
         assert.match(text, /^al2023-base 1\.4\.1 → 1\.4\.2/m);
         assert.ok(text.indexOf("al2023-base 1.4.1 → 1.4.2") < text.indexOf("Region us-east-1"), "the summary comes before the regions");

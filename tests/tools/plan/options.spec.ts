@@ -73,9 +73,12 @@ describe("npm run plan command line", () => {
 
 describe("stack files that cannot be read", () => {
     const brokenFiles: [string, string, RegExp][] = [
-        ["an unclosed list", DEV_FILE.replace("    instanceTypes:\n      - t3.medium", "    instanceTypes: [t3.medium"), /^Pulumi\.broken\.yaml:\d+:\d+: /],
-        ["a tab for indentation", DEV_FILE.replace("    rootVolumeGiB: 20", "\trootVolumeGiB: 20"), /Pulumi\.broken\.yaml:10:1: Tabs are not allowed as indentation[\s\S]*never tabs/],
-        ["a key given twice", DEV_FILE.replace("    rootVolumeGiB: 20", "    rootVolumeGiB: 20\n    rootVolumeGiB: 30"), /Pulumi\.broken\.yaml:11:5: Map keys must be unique[\s\S]*merge the two entries/],
+        ["an unclosed list", DEV_FILE.replace("      instanceTypes:\n        - t3.medium", "      instanceTypes: [t3.medium"), /^Pulumi\.broken\.yaml:\d+:\d+: /],
+        ["a tab for indentation", DEV_FILE.replace("      rootVolumeGiB: 20", "\trootVolumeGiB: 20"), /Pulumi\.broken\.yaml:15:1: Tabs are not allowed as indentation[\s\S]*never tabs/],
+        ["a key given twice", DEV_FILE.replace("      rootVolumeGiB: 20", "      rootVolumeGiB: 20\n      rootVolumeGiB: 30"), /Pulumi\.broken\.yaml:16:7: Map keys must be unique[\s\S]*merge the two entries/],
+        ["a misspelt config section, not \"aws:region is required\"", DEV_FILE.replace("\nconfig:\n", "\nconfg:\n"), /Pulumi\.broken\.yaml has "confg:" at the top, not "config:": rename it to config/],
+        ["no config section at all", "encryptionsalt: v1:abc\n", /Pulumi\.broken\.yaml has no config: section; write one with at least aws:region, golden-ami:images and golden-ami:tags/],
+        ["a config section that is not a map", "config:\n  - aws:region\n", /Pulumi\.broken\.yaml: config must be a map of keys/],
     ];
     for (const [what, text, message] of brokenFiles) {
         it(`name the file and line of ${what}, quote the line, and carry no stack trace`, () => {
@@ -96,16 +99,16 @@ describe("stack files that cannot be read", () => {
     }
 
     it("are reported by plan before anything runs", () => {
-        const root = projectWith({ "Pulumi.broken.yaml": DEV_FILE.replace("    rootVolumeGiB: 20", "\trootVolumeGiB: 20") });
-        assert.match(stackProblem("broken", root) ?? "", /Pulumi\.broken\.yaml:10:1: Tabs are not allowed/);
+        const root = projectWith({ "Pulumi.broken.yaml": DEV_FILE.replace("      rootVolumeGiB: 20", "\trootVolumeGiB: 20") });
+        assert.match(stackProblem("broken", root) ?? "", /Pulumi\.broken\.yaml:15:1: Tabs are not allowed/);
     });
 
     it("are reported by the images CLI with the file and line, exit 2", async () => {
-        const root = projectWith({ "Pulumi.broken.yaml": DEV_FILE.replace("    rootVolumeGiB: 20", "\trootVolumeGiB: 20") });
+        const root = projectWith({ "Pulumi.broken.yaml": DEV_FILE.replace("      rootVolumeGiB: 20", "\trootVolumeGiB: 20") });
         const recording = recordingContext(() => { throw new Error("no AWS call for a broken stack file"); });
         const exitCode = await runCli(["list", "--stack", "broken"], recording.context, stack => parseStackConfig(readStackConfig(stack, root), stack));
         assert.strictEqual(exitCode, ExitCode.badInput);
-        assert.match(recording.stderr.join("\n"), /--stack broken: .*Pulumi\.broken\.yaml:10:1: Tabs are not allowed as indentation/);
+        assert.match(recording.stderr.join("\n"), /--stack broken: .*Pulumi\.broken\.yaml:15:1: Tabs are not allowed as indentation/);
     });
 
     it("a stack without policy/<stack>.json gets one message saying how to create it", () => {

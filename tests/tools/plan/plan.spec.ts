@@ -19,28 +19,39 @@ describe("npm run plan", () => {
         const plan = JSON.parse(out.join("\n"));
         assert.strictEqual(plan.stack, "prod");
         assert.strictEqual(plan.note, PLACEHOLDER_NOTE);
-        assert.deepStrictEqual(plan.regions.map((region: { region: string }) => region.region), ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2"]);
+        assert.deepStrictEqual(plan.images.map((image: { name: string }) => image.name), ["al2023-base", "al2023-base-arm64"]);
+        for (const image of plan.images) {
+            assert.deepStrictEqual(image.regions.map((region: { region: string }) => region.region), ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2"]);
+        }
         assert.strictEqual(plan.mandatoryFailures, 0);
         assert.ok(plan.policies.length > 0 && plan.policies.every((verdict: { violations: unknown[] }) => verdict.violations.length === 0));
     });
 
-    it("prints the dev stack per region, says values are placeholders, passes every policy and exits 0 (the real command)", () => {
+    it("prints the dev stack per image and region, says values are placeholders, passes every policy and exits 0 (the real command)", () => {
         const output = planCommand("--stack", "dev");
         assert.ok(output.includes(PLACEHOLDER_NOTE));
-        for (const line of [/^Builds al2023-base-dev \d+\.\d+\.\d+ with EC2 Image Builder/m, /^Region us-east-1$/m, /^Region us-west-2$/m,
-            /launchable by {2}222222222222/, /published at {3}\/golden-ami\/al2023-base\/dev\/ami-id/, /^No mandatory policy fails\.$/m]) {
+        for (const line of [/^Image al2023-base \d+\.\d+\.\d+ \(x86_64\)$/m, /^Image al2023-base-arm64 \d+\.\d+\.\d+ \(arm64\)$/m,
+            /^ {2}Builds al2023-base-dev \d+\.\d+\.\d+ with EC2 Image Builder/m, /^ {2}Builds al2023-base-arm64-dev \d+\.\d+\.\d+ with EC2 Image Builder/m,
+            /^ {2}Region us-east-1$/m, /^ {2}Region us-west-2$/m,
+            /launchable by {2}222222222222/, /published at {3}\/golden-ami\/al2023-base\/dev\/ami-id/, /published at {3}\/golden-ami\/al2023-base-arm64\/dev\/ami-id/, /^No mandatory policy fails\.$/m]) {
             assert.match(output, line);
         }
     });
 
     it("plans prod as a promotion into every region with a fleet where configured, all policies passing", async () => {
         const plan = await planStack("prod");
-        assert.strictEqual(plan.build, undefined, "prod builds nothing");
-        const pinned = readStackConfig("prod") as { image: { version: string }; promoteFrom: { account: string; region: string; amiId: string } };
-        assert.deepStrictEqual(plan.promotedFrom, { version: pinned.image.version, ...pinned.promoteFrom }, "the version, source account, region and AMI id prod pins");
-        assert.match(renderPlan(plan), new RegExp(`^Promotes ${pinned.image.version.replace(/\./g, "\\.")}: ${pinned.promoteFrom.amiId} of account ${pinned.promoteFrom.account}.* in ${pinned.promoteFrom.region}`, "m"));
-        assert.deepStrictEqual(plan.regions.map(region => region.region), ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2"]);
-        assert.deepStrictEqual(plan.regions.filter(region => region.autoScalingGroup).map(region => region.region), ["us-east-1", "eu-west-1"]);
+        const pinned = readStackConfig("prod") as { images: Record<string, { version: string }>; promoteFrom: { account: string; region: string; amiIds: Record<string, string>; stack?: string } };
+        assert.strictEqual(plan.images.length, 2);
+        for (const image of plan.images) {
+            assert.strictEqual(image.build, undefined, `prod builds nothing (${image.name})`);
+            const { amiIds, ...from } = pinned.promoteFrom;
+            assert.deepStrictEqual(image.promotedFrom, { version: pinned.images[image.name].version, ...from, amiId: amiIds[image.name] }, "the version, source account, region and AMI id prod pins");
+            assert.match(renderPlan(plan), new RegExp(`^ {2}Promotes ${image.version.replace(/\./g, "\\.")}: ${amiIds[image.name]} of account ${from.account}.* in ${from.region}`, "m"));
+            assert.deepStrictEqual(image.regions.map(region => region.region), ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2"]);
+        }
+        const [base, arm] = plan.images;
+        assert.deepStrictEqual(base.regions.filter(region => region.autoScalingGroup).map(region => region.region), ["us-east-1", "eu-west-1"], "prod's fleet runs al2023-base");
+        assert.deepStrictEqual(arm.regions.filter(region => region.autoScalingGroup), [], "and no fleet runs the arm64 image");
         assert.strictEqual(exitCodeOf(plan), 0, renderPlan(plan));
     });
 
@@ -96,9 +107,9 @@ describe("npm run plan", () => {
 
     it("shows where the build runs and where its notifications go: the default VPC, or the subnet and a group it makes", async () => {
         const onDefault = renderPlan(await planStack("dev"));
-        assert.match(onDefault, /^ {2}network {5}the account's default VPC in the home region \(set golden-ami:build to use a subnet of yours\)$/m);
-        assert.match(onDefault, /^ {2}notifies {4}SNS topic \S+ \(stack output buildNotificationsTopicArn\)/m);
+        assert.match(onDefault, /^ {4}network {5}the account's default VPC in the home region \(set golden-ami:build to use a subnet of yours\)$/m);
+        assert.match(onDefault, /^ {4}notifies {4}SNS topic \S+ \(stack output images.<image>.buildNotificationsTopicArn\)/m);
         const onSubnet = renderPlan(await planStack("dev", { config: { build: { subnetId: "subnet-0a1b2c3d4e5f60718" } } }));
-        assert.match(onSubnet, /^ {2}network {5}subnet subnet-0a1b2c3d4e5f60718, security groups \S+ \(made here, no inbound rules\)$/m);
+        assert.match(onSubnet, /^ {4}network {5}subnet subnet-0a1b2c3d4e5f60718, security groups \S+ \(made here, no inbound rules\)$/m);
     });
 });

@@ -30,10 +30,11 @@ describe("npm run lock", () => {
         const resolved: string[] = [];
         const before = fs.readFileSync(path.join(root, "Pulumi.dev.yaml"), "utf8");
         const version = /version: (\S+)/.exec(before)![1];
-        const result = await lockVersion({ stack: "dev", bump: "patch" }, dependencies(root, resolved));
+        const result = await lockVersion({ stack: "dev", image: "al2023-base", bump: "patch" }, dependencies(root, resolved));
         const after = fs.readFileSync(path.join(root, "Pulumi.dev.yaml"), "utf8");
         assert.strictEqual(result.version, bumpVersion(version, "patch"));
         assert.ok(after.includes(`version: ${result.version}`), "the stack file has the new version");
+        assert.deepStrictEqual(after.split("\n").filter(line => !before.split("\n").includes(line)), [`      version: ${result.version}`], "only that image's version changes");
         assert.deepStrictEqual(before.split("\n").filter(line => line.trim().startsWith("#")), after.split("\n").filter(line => line.trim().startsWith("#")), "comments are kept");
         assert.deepStrictEqual(resolved, ["us-east-1 /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"]);
         const entry = readVersionLock(path.join(root, VERSION_LOCK_FILE))[`al2023-base@${result.version}`];
@@ -44,33 +45,38 @@ describe("npm run lock", () => {
 
     it("never rewrites the lock of a version that was built (an AMI carries it) with other contents", async () => {
         const root = scratchRepository();
-        await lockVersion({ stack: "dev" }, dependencies(root));
+        await lockVersion({ stack: "dev", image: "al2023-base" }, dependencies(root));
         const lockFile = path.join(root, VERSION_LOCK_FILE);
         const lock = readVersionLock(lockFile);
-        const key = Object.keys(lock)[0];
+        const key = "al2023-base@1.4.1";
         lock[key].recipe.rootVolumeGiB = 8;
         fs.writeFileSync(lockFile, JSON.stringify(lock));
-        await assert.rejects(lockVersion({ stack: "dev" }, dependencies(root, [], ["ami-0000000000000a412"])), (error: Error) =>
-            error instanceof LockUsageError && /is locked already with other contents: golden-ami:image\.rootVolumeGiB changed.*It was built \(ami-0000000000000a412\), so its lock is final: bump the version/.test(error.message));
+        await assert.rejects(lockVersion({ stack: "dev", image: "al2023-base" }, dependencies(root, [], ["ami-0000000000000a412"])), (error: Error) =>
+            error instanceof LockUsageError && /is locked already with other contents: golden-ami:images\.al2023-base\.rootVolumeGiB changed.*It was built \(ami-0000000000000a412\), so its lock is final: bump the version/.test(error.message));
         assert.strictEqual(readVersionLock(lockFile)[key].recipe.rootVolumeGiB, 8, "the lock file is left as it was");
     });
 
     it("locks a version that was never built again, so a wrong lock does not burn a version number", async () => {
         const root = scratchRepository();
-        await lockVersion({ stack: "dev", baseImageId: "ami-0000000000000bad0" }, dependencies(root));
+        await lockVersion({ stack: "dev", image: "al2023-base", baseImageId: "ami-0000000000000bad0" }, dependencies(root));
         const lockFile = path.join(root, VERSION_LOCK_FILE);
-        const key = Object.keys(readVersionLock(lockFile))[0];
+        const key = Object.keys(readVersionLock(lockFile)).find(candidate => candidate.startsWith("al2023-base@"))!;
         const wrong = readVersionLock(lockFile);
         wrong[key].recipe.rootVolumeGiB = 8;
         fs.writeFileSync(lockFile, JSON.stringify(wrong));
-        const relocked = await lockVersion({ stack: "dev", baseImageId: "ami-0abcdef1234567890" }, dependencies(root));
+        const relocked = await lockVersion({ stack: "dev", image: "al2023-base", baseImageId: "ami-0abcdef1234567890" }, dependencies(root));
         assert.strictEqual(relocked.written, true);
         const entry = readVersionLock(lockFile)[key];
         assert.deepStrictEqual([entry.baseImageId, entry.recipe.rootVolumeGiB], ["ami-0abcdef1234567890", 20]);
     });
 
+    it("asks which image when the stack has several, naming them", async () => {
+        await assert.rejects(lockVersion({ stack: "dev" }, dependencies(scratchRepository())), (error: Error) =>
+            error instanceof LockUsageError && /stack dev has 2 images \(al2023-base, al2023-base-arm64\): pass --image <name>/.test(error.message));
+    });
+
     it("locks only building stacks and refuses bad flags", async () => {
-        await assert.rejects(lockVersion({ stack: "prod" }, dependencies(scratchRepository())), /only a building stack's versions are locked/);
+        await assert.rejects(lockVersion({ stack: "prod", image: "al2023-base" }, dependencies(scratchRepository())), /only a building stack's versions are locked/);
         assert.throws(() => parseLockOptions(["--stack", "dev", "--bump", "tiny"]), /--bump must be one of patch, minor, major, got "tiny"/);
         assert.throws(() => parseLockOptions(["--stack", "dev", "--base-image-id", "amazon-linux"]), /--base-image-id must be an AMI id/);
         assert.throws(() => parseLockOptions(["--stak", "dev"]), LockUsageError);
@@ -82,7 +88,7 @@ describe("npm run lock", () => {
         const out: string[] = [];
         const err: string[] = [];
         const output = { stdout: (text: string) => out.push(text), stderr: (text: string) => err.push(text) };
-        assert.strictEqual(await runCommandLine(lockCommandLine, ["--stack", "dev", "--json"], output, dependencies(root)), 0, err.join("\n"));
+        assert.strictEqual(await runCommandLine(lockCommandLine, ["--stack", "dev", "--image", "al2023-base", "--json"], output, dependencies(root)), 0, err.join("\n"));
         const printed = JSON.parse(out.join("\n"));
         assert.deepStrictEqual([printed.written, printed.entry.baseImageId], [true, "ami-0abcdef1234567890"]);
         assert.match(printed.key, /^al2023-base@\d+\.\d+\.\d+$/);

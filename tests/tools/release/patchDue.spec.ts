@@ -30,16 +30,16 @@ describe("patch cadence: is a patch build due", () => {
         const root = fs.mkdtempSync(path.join(os.tmpdir(), "golden-ami-patch-"));
         fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), path.join(root, "Pulumi.yaml"));
         fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.dev.yaml"), path.join(root, "Pulumi.dev.yaml"));
-        const version = (readStackConfig("dev").image as { version: string }).version;
+        const version = (readStackConfig("dev").images as Record<string, { version: string }>)["al2023-base"].version;
         fs.writeFileSync(path.join(root, "image-versions.lock.json"), JSON.stringify({ [`al2023-base@${version}`]: LOCKED }));
         const ssm = mockClient(SSMClient);
         ssm.on(GetParameterCommand, { Name: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64" })
             .resolves({ Parameter: { Value: "ami-0ccccccccccccccccc" } });
         try {
-            const result = await patchDue("dev", 30, new SSMClient({ region: "us-east-1" }), NOW, root);
+            const result = await patchDue("dev", 30, new SSMClient({ region: "us-east-1" }), NOW, root, "al2023-base");
             assert.deepStrictEqual(result.reasons, ["the base image moved: ami-0aaaaaaaaaaaaaaaa → ami-0ccccccccccccccccc"]);
             fs.writeFileSync(path.join(root, "image-versions.lock.json"), "{}");
-            await assert.rejects(patchDue("dev", 30, new SSMClient({ region: "us-east-1" }), NOW, root), /al2023-base@\d+\.\d+\.\d+ .* is not in image-versions\.lock\.json: run `npm run lock -- --stack dev`/);
+            await assert.rejects(patchDue("dev", 30, new SSMClient({ region: "us-east-1" }), NOW, root), /al2023-base@\d+\.\d+\.\d+ .* is not in image-versions\.lock\.json: run `npm run lock -- --stack dev --image al2023-base`/);
         } finally {
             ssm.restore();
         }

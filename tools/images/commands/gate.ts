@@ -10,7 +10,7 @@ import { reportAwsFailure } from "../aws/singleRegion";
 import { DEFAULT_THRESHOLD, REPORT_ORDER, Severity } from "../decisions/severity";
 import { BuildTarget, resolveBuildTarget } from "../target";
 import { defineCommand, flags } from "../../cli";
-import { buildVersionFlag, jsonFlag, maxSeverityFlag, stackFlag } from "../options";
+import { buildVersionFlag, jsonFlag, maxSeverityFlag, imageFlag, stackFlag } from "../options";
 
 export function readAllowlist(context: CommandContext): AllowlistEntry[] {
     return parseAllowlist(context.files.read(ALLOWLIST_PATH));
@@ -63,7 +63,7 @@ export async function gateCommand(build: BuildTarget, settings: { threshold: Sev
                     `promote again (npm run images -- promote --from ${build.stack} --version ${build.version} --stack ${build.pin.stack})`, settings.threshold)
                 : await gateBuild(imageBuilder, buildArn, build.region, judge);
             if (!result.passed) {
-                const forced = forcedPromotion(context, build.pin.stack, build.version, build.pin.amiId);
+                const forced = forcedPromotion(context, build.pin.stack, build.imageName, build.version, build.pin.amiId);
                 if (forced !== undefined) result = { ...result, forced };
             }
         }
@@ -80,11 +80,11 @@ export async function gateCommand(build: BuildTarget, settings: { threshold: Sev
  * The forced promotion of exactly this AMI at this version, from the promoting stack's record: a
  * reviewed `promote --force --reason`, which CI must then let through, or prod could never deploy it.
  */
-export function forcedPromotion(context: CommandContext, stack: string, version: string, amiId: string): GateResult["forced"] {
-    const record = readPromotionRecord(context.files, stack, version);
+export function forcedPromotion(context: CommandContext, stack: string, image: string, version: string, amiId: string): GateResult["forced"] {
+    const record = readPromotionRecord(context.files, stack, image, version);
     const reason = record?.forced?.reason;
     return typeof reason === "string" && reason.trim() !== "" && record?.amiId === amiId && record.version === version
-        ? { reason, record: promotionRecordPath(stack, version) } : undefined;
+        ? { reason, record: promotionRecordPath(stack, image, version) } : undefined;
 }
 
 export function renderGate(subject: string, result: GateResult): string[] {
@@ -107,7 +107,7 @@ export function renderGate(subject: string, result: GateResult): string[] {
     } else {
         lines.push(`FAIL: ${result.blocking.length} finding(s) at or above ${result.threshold} are not allow-listed: ` +
             `${result.blocking.map(finding => `${finding.id ?? finding.title ?? "(no id)"} (${finding.severity})`).join(", ")}. ` +
-            `Rebuild with the fixes (bump image.version), or accept a finding in promotions/findings-allowlist.json with an expiry date and a reason`);
+            `Rebuild with the fixes (bump the image's version), or accept a finding in promotions/findings-allowlist.json with an expiry date and a reason`);
     }
     return withForced(lines, result);
 }
@@ -128,7 +128,7 @@ export const gateCommandLine = defineCommand({
     summary: "judge a build's vulnerability scan: exit 1 when a finding at or above --max-severity is not allow-listed, or the scan is missing or unfinished",
     description: "The allow-list is promotions/findings-allowlist.json.",
     flags: {
-        stack: stackFlag, version: buildVersionFlag, maxSeverity: maxSeverityFlag, json: jsonFlag,
+        stack: stackFlag, image: imageFlag, version: buildVersionFlag, maxSeverity: maxSeverityFlag, json: jsonFlag,
         pinnedBy: flags.text("<stack>", "judge the build of the AMI that promoting stack pins (promoteFrom.amiId), at its image.version; " +
             "a forced promotion of that AMI (its promotion record) passes with a warning. What CI runs before prod's `up`"),
     },

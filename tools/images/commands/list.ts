@@ -7,7 +7,7 @@ import { acrossRegions, describeFailures } from "../aws/regions";
 import { renderTable, shortDate } from "../table";
 import { ImageTarget, resolveTarget } from "../target";
 import { defineCommand } from "../../cli";
-import { jsonFlag, launchedWithinFlag, nameFlag, regionsFlag, ssmPathFlag, stackFlag } from "../options";
+import { jsonFlag, launchedWithinFlag, nameFlag, regionsFlag, ssmPathFlag, imageFlag, stackFlag } from "../options";
 
 /** The image as listed: what EC2 says of it, whether it is safe, and what uses it. */
 export type ListedImage = Pick<GoldenImage, "region" | "imageId" | "name" | "version" | "createdAt" | "state" | "deprecationTime" | "lastLaunchedTime"> & {
@@ -97,7 +97,7 @@ function launchersOf(permissions: LaunchPermissions): string {
 export const listCommandLine = defineCommand({
     name: "list",
     summary: "every golden image of the family in each region: version, dates, state, encryption, who may launch it and what uses it",
-    flags: { stack: stackFlag, regions: regionsFlag, name: nameFlag, json: jsonFlag, launchedWithin: launchedWithinFlag, ssmPath: ssmPathFlag },
+    flags: { stack: stackFlag, image: imageFlag, regions: regionsFlag, name: nameFlag, json: jsonFlag, launchedWithin: launchedWithinFlag, ssmPath: ssmPathFlag },
     run: (flags, { context, loadStack }: ImagesEnvironment) => listCommand(
         resolveTarget({ command: "list", ...flags }, loadStack), { json: flags.json }, context),
 });

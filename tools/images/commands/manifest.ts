@@ -8,7 +8,7 @@ import { reportAwsFailure } from "../aws/singleRegion";
 import { renderTable } from "../table";
 import { BuildTarget, resolveBuildTarget } from "../target";
 import { defineCommand, flags } from "../../cli";
-import { buildVersionFlag, jsonFlag, stackFlag } from "../options";
+import { buildVersionFlag, jsonFlag, imageFlag, stackFlag } from "../options";
 
 /** The build's recorded packages; `amiId` is read from the build when not given. */
 export async function readManifest(
@@ -40,7 +40,7 @@ export async function manifestCommand(build: BuildTarget, settings: { json: bool
         const manifest = await readManifest(imageBuilder,
             { image: build.recipeName, version: build.version, buildArn: first.build.arn, region: build.region, amiId: amiOfBuild(first.build, build.region) },
             context.now(), progress);
-        const file = manifestPath(build.stack, build.version);
+        const file = manifestPath(build.stack, build.imageName, build.version);
         if (settings.json) {
             context.stdout(JSON.stringify(manifest, null, 2));
         } else {
@@ -65,7 +65,7 @@ export const manifestCommandLine = defineCommand({
     name: "manifest",
     summary: "the packages Image Builder recorded for a build, with versions",
     flags: {
-        stack: stackFlag, version: buildVersionFlag, json: jsonFlag,
+        stack: stackFlag, image: imageFlag, version: buildVersionFlag, json: jsonFlag,
         write: flags.boolean("also write promotions/<stack>/<version>.manifest.json"),
     },
     run: (flags, { context, loadStack }: ImagesEnvironment) => manifestCommand(resolveBuildTarget({ command: "manifest", ...flags }, loadStack),

@@ -3,7 +3,7 @@
 // writes the promotion record and the manifest under promotions/<stack>/. Rolling back is promoting an
 // earlier version: the building stack keeps earlier versions shared until the lifecycle removes them.
 import type { Image } from "@aws-sdk/client-ec2";
-import type { GoldenAmiConfig } from "../../../components/config";
+import type { StackImage } from "../../../components/config";
 import { CommandContext, ExitCode, ImagesEnvironment, progressFor } from "../context";
 import { GateResult, unjudged } from "../decisions/gateVerdict";
 import { gateBuild, readAllowlist, renderGate } from "./gate";
@@ -16,11 +16,11 @@ import { findSourceImage } from "../aws/sourceImage";
 import { pinPromotion } from "../decisions/stackFileEdit";
 import { loadPromotionStacks, NOT_YET_PINNED } from "../target";
 import { defineCommand, flags, UsageError } from "../../cli";
-import { jsonFlag, maxSeverityFlag, semver } from "../options";
+import { imageFlag, jsonFlag, maxSeverityFlag, semver } from "../options";
 
 export interface PromoteSettings {
-    source: GoldenAmiConfig;
-    target: GoldenAmiConfig;
+    source: StackImage;
+    target: StackImage;
     version: string;
     threshold: Severity;
     dryRun: boolean;
@@ -67,7 +67,7 @@ export async function promoteCommand(settings: PromoteSettings, context: Command
         if (!gate.passed && settings.forceReason === undefined) {
             json({ promoted: false, amiId, gate });
             context.stderr(`error: refusing to promote ${amiId} into ${target.stack}: it fails the gate. ` +
-                `Fix the image, or pin it anyway with --force --reason "<why>" (the reason is recorded in ${promotionRecordPath(target.stack, version)})`);
+                `Fix the image, or pin it anyway with --force --reason "<why>" (the reason is recorded in ${promotionRecordPath(target.stack, source.image.name, version)})`);
             return ExitCode.problemsFound;
         }
         const manifest = buildArn === undefined ? undefined
@@ -75,9 +75,9 @@ export async function promoteCommand(settings: PromoteSettings, context: Command
 
         const record = promotionRecord(settings, ami, gate, manifest, context.now());
         const files: [string, string][] = [
-            [stackFile, pinPromotion(stackText, { version, amiId, region, stack: source.stack }, stackFile)],
-            [promotionRecordPath(target.stack, version), asFile(record)],
-            ...(manifest === undefined ? [] : [[manifestPath(target.stack, version), asFile(manifest)] as [string, string]]),
+            [stackFile, pinPromotion(stackText, { image: source.image.name, version, amiId, region, stack: source.stack }, stackFile)],
+            [promotionRecordPath(target.stack, source.image.name, version), asFile(record)],
+            ...(manifest === undefined ? [] : [[manifestPath(target.stack, source.image.name, version), asFile(manifest)] as [string, string]]),
         ];
         if (manifest !== undefined && manifest.packages.length === 0) context.stderr(`warning: ${noPackagesMessage(manifest.buildArn)}`);
         if (manifest === undefined) context.stderr(`warning: no manifest written: the Image Builder build of ${amiId} is unknown`);
@@ -113,7 +113,7 @@ function promotionRecord(settings: PromoteSettings, ami: Image, gate: GateResult
         ...(target.promoteFrom!.amiId === NOT_YET_PINNED ? {} : { previous: { version: target.image.version, amiId: target.promoteFrom!.amiId } }),
         gate: gateSummary(gate),
         ...(settings.forceReason === undefined ? {} : { forced: { reason: settings.forceReason } }),
-        ...(manifest === undefined ? {} : { manifest: manifestPath(target.stack, version) }),
+        ...(manifest === undefined ? {} : { manifest: manifestPath(target.stack, source.image.name, version) }),
     };
 }
 
@@ -139,6 +139,7 @@ export const promoteCommandLine = defineCommand({
         from: flags.text("<stack>", "the building stack whose image is pinned (e.g. dev)"),
         version: flags.value("<x.y.z>", "the version to pin", semver),
         stack: flags.text("<name>", "the promoting stack to pin (e.g. prod)"),
+        image: imageFlag,
         maxSeverity: maxSeverityFlag,
         dryRun: flags.boolean("print what would be written, write nothing"),
         json: jsonFlag,

@@ -14,7 +14,7 @@ import { acrossRegions, describeFailures } from "../aws/regions";
 import { shortDate } from "../table";
 import { ImageTarget, resolveTarget } from "../target";
 import { defineCommand, flags, UsageError } from "../../cli";
-import { jsonFlag, launchedWithinFlag, nameFlag, regionsFlag, ssmPathFlag, stackFlag } from "../options";
+import { jsonFlag, launchedWithinFlag, nameFlag, regionsFlag, ssmPathFlag, imageFlag, stackFlag } from "../options";
 
 export interface PruneSettings {
     /** Really deregister and delete; otherwise only say what would happen. */
@@ -194,7 +194,7 @@ export const pruneCommandLine = defineCommand({
     name: "prune",
     summary: "deregister images beyond the newest --keep per stack, and their snapshots; never an image in use. Dry run unless --apply",
     flags: {
-        stack: stackFlag, regions: regionsFlag, name: nameFlag,
+        stack: stackFlag, image: imageFlag, regions: regionsFlag, name: nameFlag,
         keep: flags.wholeNumber("<n>", "newest available images kept per stack (default: lifecycle.keepAtLeast, else 3)", 1),
         launchedWithin: launchedWithinFlag, ssmPath: ssmPathFlag,
         apply: flags.boolean("really deregister and delete (default: dry run)"),

@@ -3,7 +3,7 @@ import { CommandContext, ExitCode, ImagesEnvironment, progressFor } from "../con
 import { Drift, findDrift, imageAtVersion } from "../decisions/drift";
 import { madeByStack, snapshotIdsOf } from "../decisions/goldenImage";
 import { findGoldenImages, inspectImages, readVolumePermissions } from "../aws/inventory";
-import { jsonFlag, nameFlag, regionsFlag, stackFlag, UsageError } from "../options";
+import { jsonFlag, nameFlag, regionsFlag, imageFlag, stackFlag, UsageError } from "../options";
 import { acrossRegions, describeFailures } from "../aws/regions";
 import { ImageTarget, resolveTarget } from "../target";
 import { defineCommand, flags } from "../../cli";
@@ -67,7 +67,7 @@ export const verifyCommandLine = defineCommand({
     name: "verify",
     summary: "compare each region's image at the stack's version with the stack (exit 1 on drift)",
     flags: {
-        stack: stackFlag, regions: regionsFlag, name: nameFlag, json: jsonFlag,
+        stack: stackFlag, image: imageFlag, regions: regionsFlag, name: nameFlag, json: jsonFlag,
         requireTags: flags.list("<a,b>", "tags that must be present and non-empty (default Name,Owner,Environment,Version)"),
     },
     run: (flags, { context, loadStack }: ImagesEnvironment) => verifyCommand(resolveTarget({ command: "verify", ...flags }, loadStack), { json: flags.json }, context),

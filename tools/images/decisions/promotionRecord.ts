@@ -1,15 +1,15 @@
-// What the repository keeps about promotions, and where: `promotions/<stack>/<version>.json` (the
-// promotion) and `promotions/<stack>/<version>.manifest.json` (what the image contains), side by side.
+// What the repository keeps about promotions, and where: `promotions/<stack>/<image>/<version>.json` (the
+// promotion) and `promotions/<stack>/<image>/<version>.manifest.json` (what the image contains), side by side.
 import type { ImagePackage } from "@aws-sdk/client-imagebuilder";
 import type { GateResult } from "./gateVerdict";
 import type { RepoFiles } from "../repoFiles";
 
-export function promotionRecordPath(stack: string, version: string): string {
-    return `promotions/${stack}/${version}.json`;
+export function promotionRecordPath(stack: string, image: string, version: string): string {
+    return `promotions/${stack}/${image}/${version}.json`;
 }
 
-export function manifestPath(stack: string, version: string): string {
-    return `promotions/${stack}/${version}.manifest.json`;
+export function manifestPath(stack: string, image: string, version: string): string {
+    return `promotions/${stack}/${image}/${version}.manifest.json`;
 }
 
 export interface PackageVersion {
@@ -69,8 +69,8 @@ export function gateSummary(result: GateResult): PromotionRecord["gate"] {
 }
 
 /** The promotion record of `stack` at `version`, as far as it can be read; undefined when there is none or it is not JSON. */
-export function readPromotionRecord(files: RepoFiles, stack: string, version: string): Partial<PromotionRecord> | undefined {
-    const text = files.read(promotionRecordPath(stack, version));
+export function readPromotionRecord(files: RepoFiles, stack: string, image: string, version: string): Partial<PromotionRecord> | undefined {
+    const text = files.read(promotionRecordPath(stack, image, version));
     if (text === undefined) return undefined;
     try {
         return JSON.parse(text) as Partial<PromotionRecord>;

@@ -5,6 +5,8 @@ import { PROJECT } from "../../../components/config";
 import { UsageError } from "../options";
 
 export interface Pin {
+    /** The image of golden-ami:images pinned. */
+    image: string;
     version: string;
     amiId: string;
     /** The building stack's home region; written only when it differs from promoteFrom.region. */
@@ -18,15 +20,15 @@ export function pinPromotion(text: string, pin: Pin, fileName: string): string {
     if (document.errors.length > 0) {
         throw new UsageError(`${fileName} is not valid YAML: ${document.errors[0].message}`);
     }
-    const image = [`config`, `${PROJECT}:image`];
+    const image = [`config`, `${PROJECT}:images`, pin.image];
     const promoteFrom = [`config`, `${PROJECT}:promoteFrom`];
     for (const path of [image, promoteFrom]) {
         if (!isMap(document.getIn(path, true))) {
-            throw new UsageError(`${fileName} has no ${path[1]} map under config; add it (see the committed Pulumi.prod.yaml) and promote again`);
+            throw new UsageError(`${fileName} has no ${path.slice(1).join(".")} map under config; add it (see the committed Pulumi.prod.yaml) and promote again`);
         }
     }
     setScalar(document, [...image, "version"], pin.version);
-    setScalar(document, [...promoteFrom, "amiId"], pin.amiId);
+    setScalar(document, [...promoteFrom, "amiIds", pin.image], pin.amiId);
     if (document.getIn([...promoteFrom, "region"]) !== pin.region) setScalar(document, [...promoteFrom, "region"], pin.region);
     if (document.getIn([...promoteFrom, "stack"]) !== pin.stack) setScalar(document, [...promoteFrom, "stack"], pin.stack);
     return document.toString();

@@ -6,7 +6,7 @@ import { gateBuild } from "../../../../tools/images/commands/gate";
 import { GateResult } from "../../../../tools/images/decisions/gateVerdict";
 import { StackLoader } from "../../../../tools/images/target";
 import { fakeAws, FakeBuild, RegionWorld } from "../fakeAws";
-import { buildArn, loadDevStack, memoryFiles, recordingContext, scanFinding } from "../fixtures";
+import { buildArn, FAMILY, loadDevStack, memoryFiles, recordingContext, scanFinding } from "../fixtures";
 
 /** dev's builds of 1.4.1: the first failed its tests, the second is the stack's, the third a scheduled rebuild. */
 function builds(stackBuild: Partial<FakeBuild> = {}): FakeBuild[] {
@@ -112,7 +112,7 @@ describe("images gate", () => {
 
     it("refuses a promoting stack, and a broken allow-list, with exit 2 before calling AWS", async () => {
         const noAws = () => { throw new Error("bad input must be refused before any AWS client is made"); };
-        const prodLoader = (stack: string) => ({ ...loadDevStack("dev"), stack, promoteFrom: { account: "111111111111", region: "us-east-1", amiId: "ami-0123456789abcdef0" } });
+        const prodLoader = (stack: string) => ({ ...loadDevStack("dev"), stack, promoteFrom: { account: "111111111111", region: "us-east-1", amiIds: { [FAMILY]: "ami-0123456789abcdef0" } } });
         const promoting = recordingContext(noAws);
         assert.strictEqual(await runCli(["gate", "--stack", "prod"], promoting.context, prodLoader), ExitCode.badInput);
         assert.match(promoting.stderr.join("\n"), /stack prod promotes \(golden-ami:promoteFrom\) and never builds; pass the building stack/);
@@ -125,14 +125,14 @@ describe("images gate", () => {
     describe("--pinned-by: the AMI the promoting stack really pins (what CI runs before prod's up)", () => {
         const pinning = (amiId: string, version = "1.4.1"): StackLoader => stack => stack === "dev"
             ? loadDevStack("dev")
-            : { ...loadDevStack("dev"), stack, image: { ...loadDevStack("dev").image, version }, promoteFrom: { account: "111111111111", region: "us-east-1", amiId, stack: "dev" } };
+            : { ...loadDevStack("dev"), stack, images: [{ ...loadDevStack("dev").images[0], version }], promoteFrom: { account: "111111111111", region: "us-east-1", amiIds: { [FAMILY]: amiId }, stack: "dev" } };
         async function gatePinned(world: RegionWorld, amiId: string, files: Record<string, string> = {}, flags: string[] = []) {
             const aws = fakeAws({ "us-east-1": world });
             const recording = recordingContext(aws.clientsFor, memoryFiles(files));
             const exitCode = await runCli(["gate", "--stack", "dev", "--pinned-by", "prod", ...flags], recording.context, pinning(amiId));
             return { exitCode, output: recording.stdout.join("\n"), errors: recording.stderr.join("\n") };
         }
-        const forcedRecord = (amiId: string) => ({ "promotions/prod/1.4.1.json": JSON.stringify({ stack: "prod", version: "1.4.1", amiId, forced: { reason: "CVE-2026-0999 is in a package removed at boot" } }) });
+        const forcedRecord = (amiId: string) => ({ "promotions/prod/al2023-base/1.4.1.json": JSON.stringify({ stack: "prod", version: "1.4.1", amiId, forced: { reason: "CVE-2026-0999 is in a package removed at boot" } }) });
 
         it("judges the build that made the pinned AMI at prod's version, not the version's first build", async () => {
             const { exitCode, output } = await gatePinned({ builds: builds() }, "ami-0000000000000a413");
@@ -145,7 +145,7 @@ describe("images gate", () => {
             const forced = await gatePinned({ builds: builds() }, "ami-0000000000000a413", forcedRecord("ami-0000000000000a413"));
             assert.strictEqual(forced.exitCode, ExitCode.ok, forced.output);
             assert.match(forced.output, /FAIL: 1 finding/);
-            assert.match(forced.output, /FORCED: the image was promoted although it fails the gate \(promotions\/prod\/1\.4\.1\.json: "CVE-2026-0999 is in a package removed at boot"\); not blocking/);
+            assert.match(forced.output, /FORCED: the image was promoted although it fails the gate \(promotions\/prod\/al2023-base\/1\.4\.1\.json: "CVE-2026-0999 is in a package removed at boot"\); not blocking/);
             // A record forcing another AMI does not cover this one.
             const other = await gatePinned({ builds: builds() }, "ami-0000000000000a413", forcedRecord("ami-0000000000000a412"));
             assert.strictEqual(other.exitCode, ExitCode.problemsFound);

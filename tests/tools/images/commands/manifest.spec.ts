@@ -48,10 +48,10 @@ describe("images manifest", () => {
     it("writes promotions/<stack>/<version>.manifest.json with --write", async () => {
         const { exitCode, files, stderr } = await manifest(["--write"]);
         assert.strictEqual(exitCode, ExitCode.ok);
-        const written = JSON.parse(files["promotions/dev/1.4.1.manifest.json"]) as Manifest;
+        const written = JSON.parse(files["promotions/dev/al2023-base/1.4.1.manifest.json"]) as Manifest;
         assert.strictEqual(written.packages.length, 5);
         assert.strictEqual(written.recordedAt, "2026-06-01T12:00:00.000Z");
-        assert.ok(stderr.includes("wrote promotions/dev/1.4.1.manifest.json"));
+        assert.ok(stderr.includes("wrote promotions/dev/al2023-base/1.4.1.manifest.json"));
     });
 
     it("exits 1 and writes nothing when Image Builder recorded no packages, saying why that happens", async () => {

@@ -17,10 +17,10 @@ import { BUILD_ACCOUNT, buildArn, FAMILY, goldenAmi, recordingContext, scanFindi
 const DEV_FILE = `# dev: the building stack.
 config:
   aws:region: us-east-1
-  golden-ami:image:
-    name: al2023-base
-    version: 1.4.1
-    baseImage: ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64
+  golden-ami:images:
+    al2023-base:
+      version: 1.4.1
+      baseImage: ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64
   golden-ami:sharing:
     promotingAccounts:
       - "222222222222"
@@ -29,17 +29,18 @@ config:
 `;
 
 const PROD_FILE = `# prod: the promoting stack. Never builds.
-# image.version and promoteFrom.amiId are written together by promote.
+# An image's version and its promoteFrom.amiIds entry are written together by promote.
 config:
   aws:region: us-east-1
-  golden-ami:image:
-    name: al2023-base
-    version: 1.4.0 # the version prod runs
-    baseImage: ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64
+  golden-ami:images:
+    al2023-base:
+      version: 1.4.0 # the version prod runs
+      baseImage: ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64
   golden-ami:promoteFrom:
     account: "111111111111"
     region: us-east-1
-    amiId: ami-0000000000000a401
+    amiIds:
+      al2023-base: ami-0000000000000a401
     stack: dev
   golden-ami:regions:
     - us-west-2
@@ -116,9 +117,9 @@ describe("images promote", () => {
         assert.strictEqual(exitCode, ExitCode.ok, output);
         assert.strictEqual(repo.read("Pulumi.prod.yaml"), PROD_FILE
             .replace("version: 1.4.0 # the version prod runs", "version: 1.4.1 # the version prod runs")
-            .replace(`amiId: ${AMI_140}`, `amiId: ${AMI_141}`));
+            .replace(`al2023-base: ${AMI_140}`, `al2023-base: ${AMI_141}`));
         const prod = parseStackConfig(readStackConfig("prod", repo.root), "prod");
-        assert.deepStrictEqual([prod.image.version, prod.promoteFrom], ["1.4.1", { account: BUILD_ACCOUNT, region: "us-east-1", amiId: AMI_141, stack: "dev" }]);
+        assert.deepStrictEqual([prod.images[0].version, prod.promoteFrom], ["1.4.1", { account: BUILD_ACCOUNT, region: "us-east-1", amiIds: { [FAMILY]: AMI_141 }, stack: "dev" }]);
         const { Owners, IncludeDeprecated, Filters } = aws.regions["us-east-1"].ec2.commandCalls(DescribeImagesCommand)[0].args[0].input;
         assert.deepStrictEqual({ Owners, IncludeDeprecated, Filters }, {
             Owners: [BUILD_ACCOUNT], IncludeDeprecated: true, Filters: [{ Name: "name", Values: ["al2023-base-1.4.1-dev-*"] }],
@@ -128,7 +129,7 @@ describe("images promote", () => {
 
     it("records the promotion and the image's packages in promotions/<stack>/", async () => {
         const { repo } = track(await promote(PROMOTE_141));
-        const record = JSON.parse(repo.read("promotions/prod/1.4.1.json")) as PromotionRecord;
+        const record = JSON.parse(repo.read("promotions/prod/al2023-base/1.4.1.json")) as PromotionRecord;
         assert.deepStrictEqual({ ...record, gate: undefined }, {
             stack: "prod",
             version: "1.4.1",
@@ -140,10 +141,10 @@ describe("images promote", () => {
             promotedAt: "2026-06-01T12:00:00.000Z",
             previous: { version: "1.4.0", amiId: AMI_140 },
             gate: undefined,
-            manifest: "promotions/prod/1.4.1.manifest.json",
+            manifest: "promotions/prod/al2023-base/1.4.1.manifest.json",
         });
         assert.deepStrictEqual([record.gate.passed, record.gate.threshold, record.gate.counts.MEDIUM], [true, "HIGH", 1]);
-        const manifest = JSON.parse(repo.read("promotions/prod/1.4.1.manifest.json")) as { packages: unknown[]; amiId: string };
+        const manifest = JSON.parse(repo.read("promotions/prod/al2023-base/1.4.1.manifest.json")) as { packages: unknown[]; amiId: string };
         assert.deepStrictEqual([manifest.amiId, manifest.packages], [AMI_141, [{ name: "bash", version: "5.2.15" }, { name: "openssl-libs", version: "3.0.8-1.amzn2023.0.14" }]]);
     });
 
@@ -154,7 +155,7 @@ describe("images promote", () => {
         assert.strictEqual(stdout.length, 1, "one JSON document, nothing else on stdout");
         const printed = JSON.parse(stdout[0]);
         assert.deepStrictEqual([printed.promoted, printed.stack, printed.from, printed.version, printed.amiId, printed.gate.passed], [true, "prod", "dev", "1.4.1", AMI_141, true]);
-        assert.ok(printed.files.includes("promotions/prod/1.4.1.json") && repo.exists("promotions/prod/1.4.1.json"));
+        assert.ok(printed.files.includes("promotions/prod/al2023-base/1.4.1.json") && repo.exists("promotions/prod/al2023-base/1.4.1.json"));
     });
 
     it("says with --dry-run what it would write, and writes nothing", async () => {
@@ -162,14 +163,14 @@ describe("images promote", () => {
         assert.strictEqual(exitCode, ExitCode.ok);
         assert.strictEqual(repo.read("Pulumi.prod.yaml"), PROD_FILE);
         assert.strictEqual(repo.exists("promotions"), false);
-        assert.match(output, /--- Pulumi\.prod\.yaml\n- {5}version: 1\.4\.0 # the version prod runs\n\+ {5}version: 1\.4\.1 # the version prod runs\n- {5}amiId: ami-0000000000000a401\n\+ {5}amiId: ami-0000000000000a412/);
-        assert.match(output, /--- promotions\/prod\/1\.4\.1\.json\n\{\n {2}"stack": "prod"/);
+        assert.match(output, /--- Pulumi\.prod\.yaml\n- {7}version: 1\.4\.0 # the version prod runs\n\+ {7}version: 1\.4\.1 # the version prod runs\n- {7}al2023-base: ami-0000000000000a401\n\+ {7}al2023-base: ami-0000000000000a412/);
+        assert.match(output, /--- promotions\/prod\/al2023-base\/1\.4\.1\.json\n\{\n {2}"stack": "prod"/);
     });
 
     it("finds the build from Image Builder's list when the AMI lacks its Ec2ImageBuilderArn tag", async () => {
         const { exitCode, repo } = track(await promote(PROMOTE_141, buildingAccount({}, { tagged: false })));
         assert.strictEqual(exitCode, ExitCode.ok);
-        assert.strictEqual((JSON.parse(repo.read("promotions/prod/1.4.1.json")) as PromotionRecord).buildArn, buildArn(2));
+        assert.strictEqual((JSON.parse(repo.read("promotions/prod/al2023-base/1.4.1.json")) as PromotionRecord).buildArn, buildArn(2));
     });
 
     it("refuses an image that fails the gate, exit 1, changing nothing", async () => {
@@ -187,7 +188,7 @@ describe("images promote", () => {
         const reason = "INC-4711: openssl fix must reach prod today; scan re-run tracked in SEC-88";
         const { exitCode, repo } = track(await promote([...PROMOTE_141, "--force", "--reason", reason], failing));
         assert.strictEqual(exitCode, ExitCode.ok);
-        const record = JSON.parse(repo.read("promotions/prod/1.4.1.json")) as PromotionRecord;
+        const record = JSON.parse(repo.read("promotions/prod/al2023-base/1.4.1.json")) as PromotionRecord;
         assert.deepStrictEqual([record.forced, record.gate.passed, record.gate.scanStatus], [{ reason }, false, "TIMED_OUT"]);
         assert.match(record.gate.problem ?? "", /did not complete \(TIMED_OUT\)/);
     });
@@ -200,7 +201,7 @@ describe("images promote", () => {
         // main.yml's gate job, on the merged files.
         const ci = recordingContext(fakeAws({ "us-east-1": failing }).clientsFor, repoFilesAt(repo.root));
         assert.strictEqual(await runCli(["gate", "--stack", "dev", "--pinned-by", "prod", "--max-severity", "HIGH"], ci.context, repo.loadStack), ExitCode.ok, ci.stdout.join("\n"));
-        assert.match(ci.stdout.join("\n"), /build .*\/1\.4\.1\/2, ami-0000000000000a412.*\n[\s\S]*FORCED: .*promotions\/prod\/1\.4\.1\.json: "INC-4711/);
+        assert.match(ci.stdout.join("\n"), /build .*\/1\.4\.1\/2, ami-0000000000000a412.*\n[\s\S]*FORCED: .*promotions\/prod\/al2023-base\/1\.4\.1\.json: "INC-4711/);
         // Without --pinned-by, as the workflow ran it before, the gate blocks prod's up for good.
         const before = recordingContext(fakeAws({ "us-east-1": failing }).clientsFor, repoFilesAt(repo.root));
         assert.strictEqual(await runCli(["gate", "--stack", "dev", "--version", "1.4.1"], before.context, repo.loadStack), ExitCode.problemsFound);
@@ -224,8 +225,8 @@ describe("images promote", () => {
         const { exitCode } = await promote(["--from", "dev", "--version", "1.4.0", "--stack", "prod"], buildingAccount(), repo);
         assert.strictEqual(exitCode, ExitCode.ok);
         const prod = parseStackConfig(readStackConfig("prod", repo.root), "prod");
-        assert.deepStrictEqual([prod.image.version, prod.promoteFrom?.amiId], ["1.4.0", AMI_140]);
-        assert.deepStrictEqual((JSON.parse(repo.read("promotions/prod/1.4.0.json")) as PromotionRecord).previous, { version: "1.4.1", amiId: AMI_141 });
+        assert.deepStrictEqual([prod.images[0].version, prod.promoteFrom?.amiIds[FAMILY]], ["1.4.0", AMI_140]);
+        assert.deepStrictEqual((JSON.parse(repo.read("promotions/prod/al2023-base/1.4.0.json")) as PromotionRecord).previous, { version: "1.4.1", amiId: AMI_141 });
     });
 
     it("sets promoteFrom.region to the building stack's home region when it differs", async () => {
@@ -266,7 +267,7 @@ describe("images promote", () => {
     it("changes the committed Pulumi.prod.yaml by one line when pinning the values it already has: the building stack's name", () => {
         const committed = fs.readFileSync(path.join(__dirname, "../../../../Pulumi.prod.yaml"), "utf8");
         const prod = parseStackConfig(readStackConfig("prod"), "prod");
-        const pinned = pinPromotion(committed, { version: prod.image.version, amiId: prod.promoteFrom!.amiId, region: prod.promoteFrom!.region, stack: "dev" }, "Pulumi.prod.yaml");
+        const pinned = pinPromotion(committed, { image: prod.images[0].name, version: prod.images[0].version, amiId: prod.promoteFrom!.amiIds[prod.images[0].name], region: prod.promoteFrom!.region, stack: "dev" }, "Pulumi.prod.yaml");
         const added = pinned.split("\n").filter(line => !committed.split("\n").includes(line));
         assert.deepStrictEqual(added, ["    stack: dev"]);
         assert.strictEqual(pinned.split("\n").length, committed.split("\n").length + 1, "nothing else changes, comments included");
@@ -276,23 +277,23 @@ describe("images promote", () => {
 describe("images promote: the first promotion", () => {
     it("pins a promoting stack that has no amiId yet, and records no previous pin", async () => {
         const repo = repository();
-        fs.writeFileSync(path.join(repo.root, "Pulumi.prod.yaml"), PROD_FILE.replace(/\n    amiId: .*\n/, "\n"));
+        fs.writeFileSync(path.join(repo.root, "Pulumi.prod.yaml"), PROD_FILE.replace(/\n    amiIds:\n      al2023-base: .*\n/, "\n"));
         const { exitCode, output } = await promote(PROMOTE_141, buildingAccount(), repo);
         assert.strictEqual(exitCode, ExitCode.ok, output);
-        assert.strictEqual(parseStackFile("prod", repo.root).promoteFrom?.amiId, AMI_141);
-        const record = JSON.parse(repo.read("promotions/prod/1.4.1.json"));
+        assert.strictEqual(parseStackFile("prod", repo.root).promoteFrom?.amiIds[FAMILY], AMI_141);
+        const record = JSON.parse(repo.read("promotions/prod/al2023-base/1.4.1.json"));
         assert.strictEqual(record.previous, undefined, "nothing was pinned before");
     });
 
-    for (const [what, line] of [["a malformed AMI id", "amiId: ami-12345"], ["a number", "amiId: 12345"], ["an empty value", "amiId:"]] as const) {
+    for (const [what, value] of [["a malformed AMI id", "ami-12345"], ["a number", "12345"], ["an empty value", ""]] as const) {
         it(`overwrites a malformed pin (${what}) and keeps its neighbours`, async () => {
             const repo = repository();
-            fs.writeFileSync(path.join(repo.root, "Pulumi.prod.yaml"), PROD_FILE.replace(/\n    amiId: .*\n/, `\n    ${line}\n`));
+            fs.writeFileSync(path.join(repo.root, "Pulumi.prod.yaml"), PROD_FILE.replace(/\n      al2023-base: ami-.*\n/, `\n      al2023-base:${value ? ` ${value}` : ""}\n`));
             const { exitCode, output, errors } = await promote(PROMOTE_141, buildingAccount(), repo);
             assert.strictEqual(exitCode, ExitCode.ok, `${output}\n${errors}`);
             const pinned = parseStackFile("prod", repo.root);
-            assert.deepStrictEqual([pinned.promoteFrom?.amiId, pinned.promoteFrom?.account, pinned.image.version], [AMI_141, "111111111111", "1.4.1"]);
-            assert.strictEqual(JSON.parse(repo.read("promotions/prod/1.4.1.json")).previous, undefined, "a malformed pin is no previous promotion");
+            assert.deepStrictEqual([pinned.promoteFrom?.amiIds[FAMILY], pinned.promoteFrom?.account, pinned.images[0].version], [AMI_141, "111111111111", "1.4.1"]);
+            assert.strictEqual(JSON.parse(repo.read("promotions/prod/al2023-base/1.4.1.json")).previous, undefined, "a malformed pin is no previous promotion");
         });
     }
 });

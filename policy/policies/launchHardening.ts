@@ -1,6 +1,6 @@
-// Rule 7: instances launched from the image, however they are launched (launch templates, instances,
-// Spot Instance requests, launch configurations, Spot Fleets, Image Builder's build instances), require IMDSv2 with a short hop
-// limit, encrypt every EBS volume they declare, ask for no public IP and carry no secrets in user data.
+// launch-templates-hardened and instance-launches-hardened: whatever a launch template or instance sets itself (also
+// Spot requests, launch configurations, Spot Fleets, Image Builder's build instances, standalone network interfaces):
+// IMDSv2 with a short hop limit, encrypted volumes, no public or IPv6 address, no secrets in user data.
 import * as aws from "@pulumi/aws";
 import { Unwrap } from "@pulumi/pulumi";
 import { PolicyConfigSchema, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
@@ -242,6 +242,11 @@ export const instanceLaunchesHardened: ResourceValidationPolicy = {
                 check.violation(`httpPutResponseHopLimit is ${show(hopLimit.value)}, above the allowed ${maxHopLimit}, as the default for every instance launched ` +
                     `in this account and region: set it to ${maxHopLimit === 1 ? "1" : `at most ${maxHopLimit}`} (or -1 for no preference).`);
             }
+        }),
+        on(aws.ec2.NetworkInterface, (networkInterface, _args, check) => {
+            // A standalone interface attached to an instance gives it the interface's addresses, whatever its launch settings say.
+            checkNoIpv6(check, "", () => networkInterface as Record<string, unknown>,
+                { ipv6AddressCount: "count", ipv6AddressLists: "list", ipv6Addresses: "list", ipv6PrefixCount: "count", ipv6Prefixes: "list", enablePrimaryIpv6: "flag" });
         }),
         on(aws.ec2.Eip, (eip, _args, check) => {
             for (const field of ["instance", "networkInterface"] as const) {
