@@ -37,7 +37,9 @@ describe("npm run plan -- --diff", () => {
         // Eight runs of the program: the deployed state and the change, for four changes.
         this.timeout(180_000);
         const dev = readStackConfig("dev");
-        regionMove = await diffOf("dev", { config: { "aws:region": "us-east-2", fleet: { ...(dev.fleet as object), regions: ["us-east-2"] } } });
+        const fleets = dev.fleets as Record<string, object>;
+        regionMove = await diffOf("dev", { config: { "aws:region": "us-east-2",
+            fleets: Object.fromEntries(Object.entries(fleets).map(([name, fleet]) => [name, { ...fleet, regions: ["us-east-2"] }])) } });
         const prod = readStackConfig("prod");
         // dev's next patch version, locked as `npm run lock -- --stack dev --bump patch` would lock it.
         const lock = readVersionLock();
@@ -116,19 +118,20 @@ describe("npm run plan -- --diff", () => {
     });
 
 
-    it("moving aws:region replaces what lived in the old home region: key, components, recipe, image (a build), roles and bucket", () => {
-        for (const [type, name] of [["Key", "al2023-base-key"], ["Component", "al2023-base-hygiene"], ["ImageRecipe", "al2023-base-recipe"],
-            ["Image", "al2023-base-image"], ["Bucket", "al2023-base-logs"], ["Role", "al2023-base-build"]]) {
+    it("moving aws:region replaces what lived in the old home region: components, recipes, every image (a build each), roles and buckets", () => {
+        for (const [type, name] of [["Component", "al2023-base-hygiene"], ["ImageRecipe", "al2023-base-recipe"], ["Image", "al2023-base-image"],
+            ["Image", "al2023-base-arm64-image"], ["Bucket", "al2023-base-logs"], ["Role", "al2023-base-build"]]) {
             const change = find(regionMove, type, name);
             assert.strictEqual(change.op, "replace", `${type} ${name}`);
             assert.ok(change.replaceReasons.includes("region"), `${type} ${name} is replaced for its region: ${change.replaceReasons}`);
             assert.strictEqual(change.region, "us-east-2");
         }
-        assert.match(regionMove.summary, /1 image build started/);
-        assert.match(renderPlanDiff(regionMove, () => []), /\+-replace Key al2023-base-key {2}\(forced by region[;)].*\n {8}region: "us-east-1" → "us-east-2" {3}\[forces replacement\]/);
+        assert.match(regionMove.summary, /^al2023-base 1\.4\.1, 2 regions: 1 image build started.*; al2023-base-arm64 1\.0\.0, 2 regions: 1 image build started/);
+        assert.match(renderPlanDiff(regionMove, () => []), /\+-replace Bucket al2023-base-logs {2}\(forced by region\)\n {8}region: "us-east-1" → "us-east-2" {3}\[forces replacement\]/);
     });
 
     it("a region that stays keeps its resources: us-west-2's key is not replaced by the home region's move", () => {
+        assert.ok(changesOf(regionMove).some(change => change.region === "us-west-2"), "us-west-2 has changes (its copies' new source)");
         assert.ok(!changesOf(regionMove).some(change => change.type.endsWith(":Key") && change.region === "us-west-2"), "us-west-2's key stays");
     });
 
