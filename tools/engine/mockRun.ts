@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import { PROJECT, RawStackConfig, STACK_FILES_VARIABLE } from "../../components/config";
 import { LOCK_PATH_VARIABLE, VersionLock } from "../../components/versionLock";
-import { changedInputs, replaceReasons } from "./replaceRules";
+import { changedInputs, movesRegion, replaceReasons } from "./replaceRules";
 import { readStackConfig, REPO_ROOT, toEngineConfig } from "./stackFile";
 
 /** The account the mocked caller is in, unless a run says otherwise. */
@@ -119,8 +119,10 @@ export async function runProgram(stack: string, options: RunOptions = {}): Promi
             if (args.type === "pulumi:providers:aws") providerInputs.set(args.name, args.inputs);
             const { urn, options: declaredOptions } = declared.get(`${args.type}::${args.name}`) ?? { urn: urnOf(stack, [], args.type, args.name), options: {} };
             const before = earlier.get(urn);
+            const storedRegion = args.type === "pulumi:providers:aws" ? args.inputs.region : region;
             const replaced = before !== undefined && (options.replace?.includes(args.name)
-                || replaceReasons(args.type, changedInputs(before.inputs, args.inputs)).length > 0);
+                || replaceReasons(args.type, changedInputs(before.inputs, args.inputs)).length > 0
+                || movesRegion(before.region, storedRegion));
             const generation = before === undefined ? 0 : before.generation + (replaced ? 1 : 0);
             const createdAt = before && !replaced ? before.createdAt : now.toISOString().replace(".000Z", "Z");
             const made = before && !replaced
@@ -128,7 +130,7 @@ export async function runProgram(stack: string, options: RunOptions = {}): Promi
                 : mockState(args, region ?? "us-east-1", accountId, generation, createdAt);
             resources.push({
                 type: args.type, name: args.name, custom: args.custom ?? true, inputs: args.inputs, ...made,
-                region: args.type === "pulumi:providers:aws" ? args.inputs.region : region, provider,
+                region: storedRegion, provider,
                 urn, options: declaredOptions, generation, createdAt,
             });
             return { id: made.id, state: made.state };
@@ -145,7 +147,7 @@ export async function runProgram(stack: string, options: RunOptions = {}): Promi
     let error: Error | undefined;
     // A failure inside an Output surfaces as an unhandled rejection, as it would end a real `pulumi up`.
     let failed!: (caught: unknown) => void;
-    const failure = new Promise<void>(resolve => { failed = caught => { error ??= asError(caught); resolve(); }; });
+    const failure = new Promise<void>(resolve => { failed = caught => { error ??= asError(caught); rememberFailure(caught); resolve(); }; });
     process.on("unhandledRejection", failed);
     const lockFile = options.versionLock && path.join(fs.mkdtempSync(path.join(os.tmpdir(), "golden-ami-lock-")), "lock.json");
     if (lockFile) {
@@ -190,6 +192,29 @@ export async function runProgram(stack: string, options: RunOptions = {}): Promi
         }
     }
     return { resources: resources.filter(resource => resource.type !== STACK_TYPE), dataSources, outputs, error };
+}
+
+/** Failures a run already reported: the SDK's stack resource rejects with them again after the run. */
+const reportedFailures = new Set<string>();
+let lateRejectionsHandled = false;
+
+/**
+ * The program's failure (a refused config) is the run's result, shown once by whoever ran it. The SDK
+ * rejects the root stack's outputs with the same error a moment after the run returns; without this,
+ * Node would print it again with a stack trace and exit. Any other unhandled rejection still ends the process.
+ */
+function rememberFailure(caught: unknown): void {
+    reportedFailures.add(failureKey(caught));
+    if (lateRejectionsHandled) return;
+    lateRejectionsHandled = true;
+    process.on("unhandledRejection", reason => {
+        if (reportedFailures.has(failureKey(reason))) return;
+        throw reason;
+    });
+}
+
+function failureKey(caught: unknown): string {
+    return caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught);
 }
 
 const STACK_TYPE = "pulumi:pulumi:Stack";

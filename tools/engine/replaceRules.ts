@@ -51,5 +51,15 @@ export function changedInputs(before: Record<string, unknown>, after: Record<str
 export function replaceReasons(type: string, changed: string[]): string[] {
     const forceNew = FORCE_NEW_INPUTS[type] ?? [];
     if (forceNew.includes("*")) return changed.filter(name => name !== "tags" && name !== "tagsAll");
-    return changed.filter(name => forceNew.includes(name));
+    // @pulumi/aws v7's per-resource `region` input: a resource lives in one region, so a new one is a new resource.
+    return changed.filter(name => forceNew.includes(name) || (name === "region" && type.startsWith("aws:")));
+}
+
+/**
+ * A resource whose region changes — its own `region` input, or the region of the provider it is
+ * declared with (a moved `aws:region`) — is a new resource in the new region, and the old one is deleted:
+ * Pulumi replaces it. Resources without a region (components, providers' own bookkeeping) never move.
+ */
+export function movesRegion(before: string | undefined, after: string | undefined): boolean {
+    return before !== undefined && after !== undefined && before !== after;
 }

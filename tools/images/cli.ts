@@ -15,13 +15,14 @@ import { revokeCommandLine } from "./commands/revoke";
 import { repoFilesAt } from "./repoFiles";
 import { loadStackFile, StackLoader } from "./target";
 import { verifyCommandLine } from "./commands/verify";
+import { watchCommandLine } from "./commands/watch";
 
 /** Every images command: a new command declares itself in its file (see tools/cli) and is listed here. */
 export const imagesProgram: CommandSpec<ImagesEnvironment> = defineProgram({
     name: "npm run images --",
     summary: IMAGES_SUMMARY,
     footer: IMAGES_FOOTER,
-    commands: [listCommandLine, verifyCommandLine, pruneCommandLine, revokeCommandLine, gateCommandLine, manifestCommandLine, promoteCommandLine],
+    commands: [listCommandLine, verifyCommandLine, pruneCommandLine, revokeCommandLine, gateCommandLine, manifestCommandLine, promoteCommandLine, watchCommandLine],
 });
 
 export async function runCli(argv: string[], context: CommandContext, loadStack: StackLoader = loadStackFile): Promise<number> {

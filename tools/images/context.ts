@@ -1,5 +1,6 @@
 // What every command is handed: clients, output streams, the repository's files and the clock, so
 // tests can replace each.
+import type { WatchContext } from "./aws/buildProgress";
 import { ClientFactory } from "./aws/clients";
 import { RepoFiles } from "./repoFiles";
 import type { StackLoader } from "./target";
@@ -28,6 +29,8 @@ export interface CommandContext {
 export interface ImagesEnvironment {
     context: CommandContext;
     loadStack: StackLoader;
+    /** `images watch`: the terminal, Ctrl-C and its clients; made for the terminal when absent. */
+    watch?: () => WatchContext;
 }
 
 /** The shared exit codes (tools/cli) under the names the images commands use. */

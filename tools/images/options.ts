@@ -47,7 +47,7 @@ export const maxSeverityFlag = flags.oneOf("<level>", `findings at or above it f
     `one of ${SEVERITIES.join(", ")}; UNTRIAGED findings fail at every level`, SEVERITIES,
 { ignoreCase: true, note: "(UNTRIAGED findings fail the gate at every level)" });
 
-export const IMAGES_SUMMARY = "Golden images in AWS: list, verify, prune, revoke, gate, read manifests and promote.";
+export const IMAGES_SUMMARY = "Golden images in AWS: list, verify, prune, revoke, gate, read manifests, promote and watch a build.";
 
 export const IMAGES_FOOTER = `Exit codes: 0 all well, 1 drift found, a gate failed, no build found or a prune or revoke action failed,
             2 bad flags, stack config or allow-list (nothing was read from AWS),

@@ -6,6 +6,7 @@ import { readStackConfig } from "../engine/stackFile";
 import { DEFAULT_REQUIRED_TAGS } from "./decisions/drift";
 import { recipeNameOf } from "./aws/imageBuilds";
 import { CliOptions, UsageError } from "./options";
+import type { WatchTarget } from "./aws/buildProgress";
 
 export interface ImageTarget {
     stack?: string;
@@ -27,7 +28,10 @@ export interface ImageTarget {
     ssmPaths: string[];
 }
 
-/** `unpinned`: a promoting stack nothing was promoted into yet may lack `promoteFrom.amiId` (promote pins it). */
+/**
+ * `unpinned`: a promoting stack nothing was promoted into yet may lack `promoteFrom.amiId`, and one whose
+ * pin is malformed (`amiId: ami-123`, a number) may be repinned: promote overwrites the pin either way.
+ */
 export type StackLoader = (stack: string, options?: { unpinned?: boolean }) => GoldenAmiConfig;
 
 export const loadStackFile: StackLoader = (stack, options) => parseStackFile(stack, undefined, options);
@@ -43,11 +47,16 @@ export function parseStackFile(stack: string, root?: string, options?: { unpinne
     // Images nothing was promoted into yet: a placeholder pin, which the promotion replaces.
     const images = typeof raw.images === "object" && raw.images !== null ? Object.keys(raw.images) : [];
     const given = (promoteFrom as { amiIds?: unknown }).amiIds;
-    const amiIds = { ...Object.fromEntries(images.map(name => [name, NOT_YET_PINNED])), ...(typeof given === "object" && given !== null ? given : {}) };
+    const amiIds = { ...Object.fromEntries(images.map(name => [name, NOT_YET_PINNED])), ...(typeof given === "object" && given !== null ? Object.fromEntries(Object.entries(given).filter(([, amiId]) => isAmiId(amiId))) : {}) };
     return parseStackConfig({ ...raw, promoteFrom: { ...promoteFrom, amiIds } }, stack);
 }
 
 const KNOWN_REGIONS = new Set<string>(Object.values(Region));
+
+/** The AMI id form the config accepts; anything else in a pin is one promote may overwrite. */
+function isAmiId(value: unknown): boolean {
+    return typeof value === "string" && /^ami-[0-9a-f]{8}([0-9a-f]{9})?$/.test(value);
+}
 
 export function resolveTarget(options: CliOptions, loadStack: StackLoader = loadStackFile): ImageTarget {
     const config = options.stack === undefined ? undefined : readStack(options.stack, loadStack, options.image);
@@ -179,4 +188,22 @@ export function loadPromotingStack(stack: string, loadStack: StackLoader = loadS
         throw new UsageError(`--stack ${stack} has no golden-ami:promoteFrom: gate --recorded judges a promoting stack's promotion (e.g. --stack prod)`);
     }
     return config;
+}
+
+/** What `images watch` follows: every image of a building stack, in its home region. */
+export function watchTargetOf(stack: string, loadStack: StackLoader = loadStackFile): WatchTarget {
+    let config: GoldenAmiConfig;
+    try {
+        config = loadStack(stack);
+    } catch (error) {
+        throw new UsageError(`--stack ${stack}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (config.promoteFrom !== undefined) {
+        throw new UsageError(`watch: stack ${stack} promotes (golden-ami:promoteFrom) and never builds; watch the building stack it promotes from, e.g. --stack dev`);
+    }
+    return {
+        stack,
+        region: config.homeRegion,
+        images: config.images.map(image => ({ image: image.name, recipeName: recipeNameOf(image.name, stack), version: image.version })),
+    };
 }

@@ -2,7 +2,7 @@
 // resources matched by URN, inputs compared, replacements told apart from updates by the provider's
 // force-new inputs (tools/replaceRules.ts). The day-two sequence tests and `npm run plan -- --diff` use it.
 import { DeclaredResource, ProgramRun } from "../engine/mockRun";
-import { changedInputs, replaceReasons } from "../engine/replaceRules";
+import { changedInputs, movesRegion, replaceReasons } from "../engine/replaceRules";
 
 export type ChangeOp = "create" | "update" | "replace" | "delete" | "same";
 
@@ -40,8 +40,11 @@ function changeOf(before: DeclaredResource | undefined, after: DeclaredResource)
     if (!before) return { ...identity(after), op: "create", changed: [], replaceReasons: [] };
     const names = changedInputs(before.inputs, after.inputs);
     const changed = names.map(path => ({ path, before: before.inputs[path], after: after.inputs[path] }));
+    // A region taken from the provider (not an input of the resource) moves it all the same.
+    const moved = movesRegion(before.region, after.region) && !names.includes("region");
+    if (moved) changed.push({ path: "region", before: before.region, after: after.region });
     // A replacement forced without an input change (`--replace`) shows in the run as a new generation.
-    const reasons = replaceReasons(after.type, names);
+    const reasons = [...replaceReasons(after.type, names), ...(moved ? ["region"] : [])];
     const replaced = reasons.length > 0 || after.generation > before.generation;
     const op: ChangeOp = replaced ? "replace" : names.length > 0 ? "update" : "same";
     return { ...identity(after), op, changed, replaceReasons: replaced && reasons.length === 0 ? ["--replace"] : reasons, ...(replaced ? retention(before) : {}) };

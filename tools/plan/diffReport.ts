@@ -6,6 +6,7 @@ import { ProgramRun } from "../engine/mockRun";
 import { ChangeOp, diffRuns, InputChange, ResourceChange } from "./diff";
 import { PolicyVerdict } from "../engine/policyRunner";
 import { RESOURCE_TYPES } from "../engine/resourceTypes";
+import { componentResourcesOf, describeChildren, isPulumiInternal, totalOf } from "./componentResources";
 
 const T = RESOURCE_TYPES;
 
@@ -13,7 +14,7 @@ export const DIFF_NOTE = "Offline diff: no cloud was called. Ids, ARNs and other
 
 export interface RegionChanges {
     region: string;
-    changes: ResourceChange[];
+    changes: Array<ResourceChange & { children?: Record<string, number> }>;
 }
 
 export interface PlanDiff {
@@ -66,15 +67,24 @@ export interface DiffInputs {
     versionsHeld?: string[];
 }
 
-/** Our own component resources and the providers never reach AWS; leave them out of the listing. */
+/** Our own component resources, the providers and the program's dynamic helpers never reach AWS; leave them out of the listing. */
 function reachesAws(change: ResourceChange): boolean {
-    return !change.type.startsWith("golden-ami:") && !change.type.startsWith("pulumi:providers:");
+    return !change.type.startsWith("golden-ami:") && !isPulumiInternal(change.type);
+}
+
+/** What a component the mocks see as one resource (awsx's VPC) makes in AWS, from the side that has it. */
+function childrenOf(change: ResourceChange, before: ProgramRun, after: ProgramRun): Record<string, number> | undefined {
+    const [component] = componentResourcesOf([...after.resources, ...before.resources].filter(resource => resource.urn === change.urn));
+    return component?.resources;
 }
 
 export function buildPlanDiff(inputs: DiffInputs): PlanDiff {
     const { stack, base, clock, before, after, policies } = inputs;
     const changes = after.error ? [] : diffRuns(before, after).filter(change => change.op !== "same" && reachesAws(change))
-        .map(change => ({ ...change, region: change.region ?? regionFromRun(after, change) ?? regionFromRun(before, change) }));
+        .map(change => {
+            const children = childrenOf(change, before, after);
+            return { ...change, region: change.region ?? regionFromRun(after, change) ?? regionFromRun(before, change), ...(children && { children }) };
+        });
     const counts = { create: 0, update: 0, replace: 0, delete: 0 };
     for (const change of changes) counts[change.op as keyof typeof counts]++;
     const images = imageVersions(before, after);
@@ -296,9 +306,10 @@ export function renderPlanDiff(diff: PlanDiff, renderPolicies: (policies: Policy
     return lines.join("\n");
 }
 
-function describeChange(change: ResourceChange): string[] {
+function describeChange(change: ResourceChange & { children?: Record<string, number> }): string[] {
     const kind = change.type.split(":").pop();
     const notes: string[] = [];
+    if (change.children) notes.push(`${totalOf(change.children)} resources: ${describeChildren(change.children)}`);
     if (change.op === "replace") notes.push(`forced by ${change.replaceReasons.join(", ")}`);
     if (change.retained) notes.push(change.op === "delete" ? "retained, not deleted in AWS" : "the old one is retained, not deleted in AWS");
     if (isRefresh(change)) notes.push("instance refresh to the new launch template version");
@@ -306,6 +317,10 @@ function describeChange(change: ResourceChange): string[] {
     const leaves = change.changed.flatMap(input => leafChanges(input.path, input.before, input.after)
         .map(leaf => ({ ...leaf, forces: change.replaceReasons.includes(input.path) })));
     for (const leaf of leaves.slice(0, MAX_LEAVES)) {
+        if (isMultiline(leaf.before) || isMultiline(leaf.after)) {
+            lines.push(`        ${leaf.path}:${leaf.forces ? "   [forces replacement]" : ""}`, ...lineDiff(textOf(leaf.before), textOf(leaf.after)).map(line => `          ${line}`));
+            continue;
+        }
         const [before, after] = showPair(leaf.before, leaf.after);
         lines.push(`        ${leaf.path}: ${before} → ${after}${leaf.forces ? "   [forces replacement]" : ""}`);
     }
@@ -361,6 +376,55 @@ export function leafChanges(path: string, before: unknown, after: unknown): Inpu
         return before.flatMap((item, index) => leafChanges(`${path}[${index}]`, item, after[index]));
     }
     return [{ path, before, after }];
+}
+
+function isMultiline(value: unknown): value is string {
+    return typeof value === "string" && value.includes("\n");
+}
+
+function textOf(value: unknown): string {
+    return typeof value === "string" ? value : value === undefined ? "" : JSON.stringify(value);
+}
+
+/** Lines of context kept around each change of a document. */
+const CONTEXT_LINES = 2;
+/** Beyond this many lines of diff, the rest is counted, not shown. */
+const MAX_DIFF_LINES = 40;
+
+/**
+ * A document (a component's YAML, a policy) as a unified diff: `-` removed, `+` added, a little
+ * context, `…` for unchanged runs. Longest common subsequence of lines; documents here are small.
+ */
+export function lineDiff(before: string, after: string): string[] {
+    const left = before.replace(/\n$/, "").split("\n");
+    const right = after.replace(/\n$/, "").split("\n");
+    const common: number[][] = Array.from({ length: left.length + 1 }, () => new Array<number>(right.length + 1).fill(0));
+    for (let i = left.length - 1; i >= 0; i--) {
+        for (let j = right.length - 1; j >= 0; j--) {
+            common[i][j] = left[i] === right[j] ? common[i + 1][j + 1] + 1 : Math.max(common[i + 1][j], common[i][j + 1]);
+        }
+    }
+    const script: Array<{ mark: " " | "-" | "+"; text: string }> = [];
+    let i = 0;
+    let j = 0;
+    while (i < left.length || j < right.length) {
+        if (i < left.length && j < right.length && left[i] === right[j]) {
+            script.push({ mark: " ", text: left[i] }); i++; j++;
+        } else if (j < right.length && (i === left.length || common[i][j + 1] >= common[i + 1][j])) {
+            script.push({ mark: "+", text: right[j] }); j++;
+        } else {
+            script.push({ mark: "-", text: left[i] }); i++;
+        }
+    }
+    const near = script.map((_, index) => script.slice(Math.max(0, index - CONTEXT_LINES), index + CONTEXT_LINES + 1).some(entry => entry.mark !== " "));
+    const shown: string[] = [];
+    script.forEach((entry, index) => {
+        if (near[index]) shown.push(`${entry.mark} ${entry.text}`);
+        else if (shown[shown.length - 1] !== "  …") shown.push("  …");
+    });
+    if (shown.length <= MAX_DIFF_LINES) return shown;
+    const changedLeft = shown.slice(MAX_DIFF_LINES).filter(line => line.startsWith("-") || line.startsWith("+")).length;
+    return [...shown.slice(0, MAX_DIFF_LINES), `… and ${changedLeft} more changed lines (--json has both documents)`];
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

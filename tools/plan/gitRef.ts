@@ -18,9 +18,9 @@ function git(args: string[], cwd = REPO_ROOT): string {
     return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
 }
 
-function tryGit(args: string[]): string | undefined {
+function tryGit(args: string[], cwd = REPO_ROOT): string | undefined {
     try {
-        return git(args);
+        return git(args, cwd);
     } catch {
         return undefined;
     }
@@ -37,11 +37,20 @@ export function resolveCommit(ref: string): string {
 }
 
 /** Where a pull request starts: the merge base of HEAD with main (or origin/main, as CI has it). */
-export function defaultBase(): { ref: string; commit: string } {
+export function defaultBase(root: string = REPO_ROOT): { ref: string; commit: string } {
+    const present: string[] = [];
     for (const branch of ["main", "origin/main"]) {
-        if (!tryGit(["rev-parse", "--verify", "--quiet", `${branch}^{commit}`])) continue;
-        const commit = tryGit(["merge-base", "HEAD", branch]);
+        if (!tryGit(["rev-parse", "--verify", "--quiet", `${branch}^{commit}`], root)) continue;
+        present.push(branch);
+        const commit = tryGit(["merge-base", "HEAD", branch], root);
         if (commit) return { ref: `merge-base(HEAD, ${branch})`, commit };
+    }
+    if (present.length > 0) {
+        // A shallow clone (CI's default fetch-depth: 1) holds the tips, not the history that joins them.
+        const shallow = tryGit(["rev-parse", "--is-shallow-repository"], root) === "true";
+        throw new GitRefError(`no merge base with ${present[present.length - 1]}: ` +
+            (shallow ? "fetch more history (git fetch --deepen=50, or git fetch --unshallow; in CI, check out with fetch-depth: 0)"
+                : "HEAD and main share no commit; pass --diff <git-ref> to compare with another commit"));
     }
     throw new GitRefError("no branch main or origin/main to compare with: pass --diff <git-ref> " +
         "(in CI, check out with fetch-depth: 0)");

@@ -11,6 +11,7 @@ import { defineCommand, parseCommandLine, runCommandLine, runMain } from "../cli
 import { PolicyVerdict, runPackOverProgram } from "../engine/policyRunner";
 import { exitCodeOf, renderPolicies } from "./verdicts";
 import { RESOURCE_TYPES } from "../engine/resourceTypes";
+import { ComponentResources, componentResourcesOf, isPulumiInternal, totalOf } from "./componentResources";
 import { missingPolicyConfig, readStackConfig, REPO_ROOT, StackFileError } from "../engine/stackFile";
 
 export const PLACEHOLDER_NOTE = "Offline plan: no cloud was called. Ids, ARNs and other values AWS would compute are placeholders.";
@@ -43,7 +44,12 @@ export interface Plan {
     note: string;
     /** The catalog, image by image, in the stack file's order. */
     images: ImagePlan[];
+    /** AWS resources the program declares itself, by type. */
     resourceCounts: Record<string, number>;
+    /** Components that make resources the mocks cannot see (awsx's VPC), each with what it makes. */
+    componentResources: ComponentResources[];
+    /** Pulumi's own resources (providers, creation timestamps): nothing in AWS. */
+    internalResources: number;
     /** Monthly list prices of what is easy to miss: NAT gateways, instances, KMS keys. */
     costs?: CostEstimate;
     /** The priced monthly costs by image (a fleet's cost is its image's); `shared` is what every image uses (the regions' keys). */
@@ -57,7 +63,7 @@ export interface Plan {
 export async function planStack(stack: string, options: Pick<RunOptions, "config" | "now"> = {}): Promise<Plan> {
     const run = await runProgram(stack, { ...options, preview: true });
     if (run.error) {
-        return { stack, note: PLACEHOLDER_NOTE, images: [], resourceCounts: {}, policies: [], mandatoryFailures: 1, error: run.error.message };
+        return { stack, note: PLACEHOLDER_NOTE, images: [], resourceCounts: {}, componentResources: [], internalResources: 0, policies: [], mandatoryFailures: 1, error: run.error.message };
     }
     const policies = await runPackOverProgram(run, stack);
     const costs = estimateCosts(run);
@@ -66,6 +72,8 @@ export async function planStack(stack: string, options: Pick<RunOptions, "config
         note: PLACEHOLDER_NOTE,
         images: describeImages(run),
         resourceCounts: countByType(run.resources),
+        componentResources: componentResourcesOf(run.resources, resource => resource.region ?? fleetRegionOf(run, resource)),
+        internalResources: run.resources.filter(resource => resource.custom && isPulumiInternal(resource.type)).length,
         costs,
         costsByImage: costsByImage(run, costs),
         policies,
@@ -183,9 +191,16 @@ function describeRegion(run: ProgramRun, region: string, amiId: string): RegionP
     };
 }
 
+/** A fleet VPC is in the region of the group that runs in its subnets. */
+function fleetRegionOf(run: ProgramRun, vpc: DeclaredResource): string | undefined {
+    const subnets = new Set<string>([...(vpc.state.privateSubnetIds ?? []), ...(vpc.state.publicSubnetIds ?? [])]);
+    return run.resources.find(group => group.type === T.autoScalingGroup
+        && (group.inputs.vpcZoneIdentifiers ?? []).some((subnet: string) => subnets.has(subnet)))?.region;
+}
+
 function countByType(resources: DeclaredResource[]): Record<string, number> {
     const counts: Record<string, number> = {};
-    for (const resource of resources.filter(r => r.custom)) counts[resource.type] = (counts[resource.type] ?? 0) + 1;
+    for (const resource of resources.filter(r => r.custom && !isPulumiInternal(r.type))) counts[resource.type] = (counts[resource.type] ?? 0) + 1;
     return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
 }
 
@@ -198,8 +213,16 @@ export function renderPlan(plan: Plan): string {
     const lines = [`Stack ${plan.stack}`, plan.note, ""];
     if (plan.error) return [...lines, `The program refused to run:`, plan.error].join("\n");
     for (const image of plan.images) lines.push(...renderImage(image));
-    const total = Object.values(plan.resourceCounts).reduce((sum, count) => sum + count, 0);
-    lines.push(`${total} resources:`, ...Object.entries(plan.resourceCounts).map(([type, count]) => `  ${String(count).padStart(4)}  ${type}`), "");
+    const own = totalOf(plan.resourceCounts);
+    const inComponents = plan.componentResources.reduce((sum, component) => sum + totalOf(component.resources), 0);
+    lines.push(`${own + inComponents} resources in AWS${inComponents ? ` (${own} declared by the program, ${inComponents} by the components it uses)` : ""}:`,
+        ...Object.entries(plan.resourceCounts).map(([type, count]) => `  ${String(count).padStart(4)}  ${type}`));
+    for (const component of plan.componentResources) {
+        lines.push(`  ${String(totalOf(component.resources)).padStart(4)}  ▸ ${component.title} ${component.name} (${component.type}${component.region ? `, ${component.region}` : ""}):`,
+            ...Object.entries(component.resources).map(([type, count]) => `        ${String(count).padStart(4)}  ${type}`));
+    }
+    if (plan.internalResources > 0) lines.push(`  plus ${plan.internalResources} of Pulumi's own (providers, creation timestamps), which make nothing in AWS`);
+    lines.push("");
     if (plan.costs) {
         lines.push("Monthly costs that are easy to miss:", ...renderCosts(plan.costs));
         if (plan.costsByImage) {

@@ -2,11 +2,15 @@
 // Records what the building stack's image version is made of in image-versions.lock.json (see
 // components/versionLock.ts), bumping the version in the stack file first when asked. The base image's
 // SSM parameter is resolved with the AWS SDK (read-only credentials of the building account) unless
-// --base-image-id gives the AMI. A locked version is never rewritten with other contents.
+// --base-image-id gives the AMI. A version that was built (an AMI carries it) is never rewritten with
+// other contents; one that was never built may be locked again, so a wrong lock does not burn a version.
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { paginateDescribeImages } from "@aws-sdk/client-ec2";
+import { AwsCallError, collectPages } from "../images/aws/awsErrors";
+import { clientFactory } from "../images/aws/clients";
 import { parseDocument } from "yaml";
 import { ConfigError, parseStackConfig, PROJECT, RawStackConfig, StackImage, stackImage } from "../../components/config";
 import { checkLockedVersion, lockKey, LockedVersion, parentOf, readVersionLock, recipeInputs, VERSION_LOCK_FILE, VersionLock, writeVersionLock } from "../../components/versionLock";
@@ -27,6 +31,8 @@ export interface LockOptions {
 export interface LockDependencies {
     /** Resolves an `ssm:/path` base image to an AMI id in the region. */
     resolveBaseImage: (parameterName: string, region: string) => Promise<string>;
+    /** The AMIs of this account in the region built at the version (any state): a version with one is immutable. */
+    builtImages: (imageName: string, version: string, stack: string, region: string) => Promise<string[]>;
     now: () => Date;
     commit: () => string | undefined;
     root: string;
@@ -78,9 +84,18 @@ export async function lockVersion(options: LockOptions, deps: LockDependencies):
     const existing = lock[key];
     if (existing) {
         const { problems } = checkLockedVersion(config.image, options.stack, lock, parentOf(config.image, config.images));
-        if (problems.length > 0) throw new LockUsageError(`${key} is locked already with other contents: ${problems.join("; ")}`);
-        if (bumpedStackFile !== undefined) replaceFile(stackFilePath(options.stack, deps.root), bumpedStackFile);
-        return { key, entry: existing, written: false, version: config.image.version };
+        const otherBase = options.baseImageId !== undefined && existing.baseImageId !== undefined && options.baseImageId !== existing.baseImageId;
+        if (otherBase) problems.push(`the base image was locked as ${existing.baseImageId}, --base-image-id is ${options.baseImageId}`);
+        if (problems.length === 0) {
+            if (bumpedStackFile !== undefined) replaceFile(stackFilePath(options.stack, deps.root), bumpedStackFile);
+            return { key, entry: existing, written: false, version: config.image.version };
+        }
+        const built = await deps.builtImages(config.image.name, config.image.version, options.stack, config.homeRegion);
+        if (built.length > 0) {
+            throw new LockUsageError(`${key} is locked already with other contents: ${problems.join("; ")}. ` +
+                `It was built (${built.join(", ")}), so its lock is final: bump the version (--bump patch)`);
+        }
+        // Never built: no AMI carries the version, so the lock may still change.
     }
     const entry: LockedVersion = {
         recipe: recipeInputs(config.image, parentOf(config.image, config.images)),
@@ -137,6 +152,15 @@ const awsDependencies: LockDependencies = {
         if (!value?.startsWith("ami-")) throw new Error(`SSM parameter ${parameterName} in ${region} holds no AMI id (got ${JSON.stringify(value)})`);
         return value;
     },
+    builtImages: async (imageName, version, stack, region) => {
+        const ec2 = clientFactory()(region).ec2;
+        const prefix = `${imageName}-${version}-${stack}-`;
+        const images = await collectPages("ec2:DescribeImages",
+            paginateDescribeImages({ client: ec2 }, { Owners: ["self"], IncludeDeprecated: true, Filters: [{ Name: "name", Values: [`${prefix}*`] }] }),
+            page => page.Images);
+        // The build date right after the stack keeps `dev-review`'s images out of `dev`'s.
+        return images.filter(image => /^\d{4}-\d{2}-\d{2}T/.test((image.Name ?? "").slice(prefix.length))).map(image => image.ImageId ?? "?");
+    },
     now: () => new Date(),
     commit: () => {
         try {
@@ -161,6 +185,10 @@ export const lockCommandLine = defineCommand({
         try {
             result = await lockVersion(options, dependencies);
         } catch (error) {
+            if (error instanceof AwsCallError) {
+                output.stderr(`error: ${error.message}`);
+                return ExitCode.unreachable;
+            }
             if (error instanceof UsageError || !isAwsFailure(error)) throw error;
             output.stderr(`error: ${explainAwsError("ssm:GetParameter", error)}`);
             return ExitCode.unreachable;

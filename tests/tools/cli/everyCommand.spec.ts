@@ -40,7 +40,7 @@ const scripts = toolScripts();
 
 describe("every command: --help, unknown flags and exit codes", () => {
     it("finds the tools among the package scripts", () => {
-        assert.deepStrictEqual(scripts.map(entry => entry.script).sort(), ["bench", "config-docs", "images", "lock", "patch-due", "plan"].sort());
+        assert.deepStrictEqual(scripts.map(entry => entry.script).sort(), ["bench", "config-docs", "doctor", "images", "lock", "patch-due", "plan"].sort());
     });
 
     for (const { script, file } of scripts) {

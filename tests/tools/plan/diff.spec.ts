@@ -35,8 +35,14 @@ describe("npm run plan -- --diff", () => {
     let versionBump: PlanDiff;
     let promotion: PlanDiff;
     let rebuild: PlanDiff;
-    before(async () => {
+    let regionMove: PlanDiff;
+    before(async function () {
+        // Eight runs of the program: the deployed state and the change, for four changes.
+        this.timeout(180_000);
         const dev = readStackConfig("dev");
+        const fleets = dev.fleets as Record<string, object>;
+        regionMove = await diffOf("dev", { config: { "aws:region": "us-east-2",
+            fleets: Object.fromEntries(Object.entries(fleets).map(([name, fleet]) => [name, { ...fleet, regions: ["us-east-2"] }])) } });
         const prod = readStackConfig("prod");
         // dev's next patch version, locked as `npm run lock -- --stack dev --bump patch` would lock it.
         const lock = readVersionLock();
@@ -141,6 +147,52 @@ describe("npm run plan -- --diff", () => {
         assert.match(markdown, /\| us-east-1 \| {2}\| \d+ \| 4 \| {2}\|/);
         assert.match(markdown, /- \*\*replace\*\* `al2023-base-us-east-1-copy` \(AmiCopy, us-east-1\): forced by `name`, `sourceAmiId`/);
         assert.ok(markdown.split("\n").length <= 40, `a comment, not a report: ${markdown.split("\n").length} lines`);
+    });
+
+
+    it("moving aws:region replaces what lived in the old home region: components, recipes, every image (a build each), roles and buckets", () => {
+        for (const [type, name] of [["Component", "al2023-base-hygiene"], ["ImageRecipe", "al2023-base-recipe"], ["Image", "al2023-base-image"],
+            ["Image", "al2023-base-arm64-image"], ["Bucket", "al2023-base-logs"], ["Role", "al2023-base-build"]]) {
+            const change = find(regionMove, type, name);
+            assert.strictEqual(change.op, "replace", `${type} ${name}`);
+            assert.ok(change.replaceReasons.includes("region"), `${type} ${name} is replaced for its region: ${change.replaceReasons}`);
+            assert.strictEqual(change.region, "us-east-2");
+        }
+        assert.match(regionMove.summary, /^al2023-base 1\.4\.1, 2 regions: 1 image build started.*; al2023-base-arm64 1\.0\.0, 2 regions: 1 image build started/);
+        assert.match(renderPlanDiff(regionMove, () => []), /\+-replace Bucket al2023-base-logs {2}\(forced by region\)\n {8}region: "us-east-1" → "us-east-2" {3}\[forces replacement\]/);
+    });
+
+    it("a region that stays keeps its resources: us-west-2's key is not replaced by the home region's move", () => {
+        assert.ok(changesOf(regionMove).some(change => change.region === "us-west-2"), "us-west-2 has changes (its copies' new source)");
+        assert.ok(!changesOf(regionMove).some(change => change.type.endsWith(":Key") && change.region === "us-west-2"), "us-west-2's key stays");
+    });
+
+    it("lists no internal helper as 'Region no region': the creation timestamps make nothing in AWS", () => {
+        for (const diff of [regionMove, versionBump]) {
+            assert.ok(diff.regions.length > 0);
+            assert.deepStrictEqual(diff.regions.filter(region => region.region === "no region").map(region => region.changes.map(change => change.name)), []);
+            assert.ok(!changesOf(diff).some(change => change.type.startsWith("pulumi-nodejs:")));
+            assert.doesNotMatch(renderPlanDiff(diff, () => []), /^Region no region$/m);
+        }
+    });
+
+    it("shows what a fleet VPC makes next to it: subnets, route tables, the NAT gateway and its address", () => {
+        const created = find(regionMove, "Vpc", "al2023-base-fleet-us-east-2");
+        assert.strictEqual(created.op, "create");
+        assert.match(renderPlanDiff(regionMove, () => []),
+            /\+ create {2}Vpc al2023-base-fleet-us-east-2 {2}\(20 resources: 1 Elastic IP, 1 internet gateway, 1 NAT gateway, 4 routes, 4 route tables, 4 route table associations, 4 subnets, 1 VPC\)/);
+    });
+
+    it("diffs a component document line by line, not as a count of characters", () => {
+        const before = "name: hygiene\nphases:\n  - name: build\n    steps:\n      - name: Scrub\n        action: ExecuteBash\n        inputs:\n          commands:\n            - rm -f /root/.bash_history\n            - cloud-init clean --logs\n";
+        const after = before.replace("            - cloud-init clean --logs\n", "            - cloud-init clean --logs\n            - truncate -s 0 /etc/machine-id\n");
+        const change: ResourceChange = { urn: "urn:c", type: "aws:imagebuilder/component:Component", name: "al2023-base-hygiene", region: "us-east-1", op: "replace",
+            changed: [{ path: "data", before, after }], replaceReasons: ["data"] };
+        const text = renderPlanDiff({ ...versionBump, regions: [{ region: "us-east-1", changes: [change] }] }, () => []);
+        assert.doesNotMatch(text, /chars\)/);
+        const indent = " ".repeat(10);
+        assert.ok(text.includes(["        data:   [forces replacement]", `${indent}  …`, `${indent}              - rm -f /root/.bash_history`,
+            `${indent}              - cloud-init clean --logs`, `${indent}+             - truncate -s 0 /etc/machine-id`, ""].join("\n")), text);
     });
 });
 

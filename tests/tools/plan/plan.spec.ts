@@ -1,9 +1,10 @@
 import * as assert from "assert";
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as path from "path";
 import { readStackConfig, REPO_ROOT } from "../../../tools/engine/stackFile";
 import { PLACEHOLDER_NOTE, planStack, renderPlan, runPlanCli } from "../../../tools/plan/plan";
 import { exitCodeOf } from "../../../tools/plan/verdicts";
+import { awsxVpcResources } from "../../../tools/plan/componentResources";
 
 /** The real command in its own process: the one smoke test of the entry point. */
 const planCommand = (...args: string[]) => execFileSync(process.execPath,
@@ -67,6 +68,41 @@ describe("npm run plan", () => {
         const plan = await planStack("dev", { config: { regions: ["mars-north-1"] } });
         assert.strictEqual(exitCodeOf(plan), 1);
         assert.match(renderPlan(plan), /golden-ami:regions\[0\] must be an AWS region like us-east-1, got "mars-north-1"/);
+    });
+
+    it("prints a refused config once, as the message alone: no Node stack trace after it, and the exit code the plan gives", function () {
+        this.timeout(120_000);
+        // The program as `npm run plan` runs it, with a config the program refuses, in a process of its own:
+        // what reaches the terminal after the plan is printed is the point.
+        const script = `const { planStack, renderPlan } = require(${JSON.stringify(path.join(REPO_ROOT, "tools", "plan", "plan.ts"))});
+            planStack("dev", { config: { "aws:region": "us-east-2" } }).then(plan => { console.log(renderPlan(plan)); process.exitCode = plan.error ? 1 : 0; });`;
+        const result = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", "-e", script], { cwd: REPO_ROOT, encoding: "utf8", timeout: 110_000 });
+        assert.strictEqual(result.status, 1, result.stderr);
+        const message = /regions\[0\] "us-east-1" does not hold the image/g;
+        assert.strictEqual((result.stdout.match(message) ?? []).length, 1, result.stdout);
+        assert.strictEqual(result.stderr.replace(/\(node:\d+\) (Warning: )?NodeVersionSupportWarning[\s\S]*?--trace-warnings[^\n]*\n/, ""), "", "nothing after the plan: no second copy of the error, no stack trace");
+    });
+
+    it("counts what the fleet VPC makes (subnets, NAT gateway, its address) in a folded group of its own, and Pulumi's own resources apart", async () => {
+        const plan = await planStack("dev");
+        assert.deepStrictEqual(plan.componentResources.map(component => [component.name, component.region]), [["al2023-base-fleet-us-east-1", "us-east-1"]]);
+        const [vpc] = plan.componentResources;
+        assert.deepStrictEqual([vpc.resources["aws:ec2/subnet:Subnet"], vpc.resources["aws:ec2/natGateway:NatGateway"], vpc.resources["aws:ec2/eip:Eip"]], [4, 1, 1]);
+        assert.ok(!Object.keys(plan.resourceCounts).some(type => type.startsWith("pulumi")), "providers and helpers are not AWS resources");
+        const text = renderPlan(plan);
+        assert.match(text, /^\d+ resources in AWS \(\d+ declared by the program, 20 by the components it uses\):$/m);
+        assert.match(text, /^ {4}20 {2}▸ fleet VPC al2023-base-fleet-us-east-1 \(awsx:ec2:Vpc, us-east-1\):\n {8} {3}1 {2}aws:ec2\/eip:Eip$/m);
+        assert.match(text, /^ {2}plus \d+ of Pulumi's own \(providers, creation timestamps\), which make nothing in AWS$/m);
+    });
+
+    it("a VPC with a NAT gateway per zone makes one Elastic IP per NAT gateway; isolated subnets route nowhere", () => {
+        assert.deepStrictEqual(awsxVpcResources({ numberOfAvailabilityZones: 3, subnetSpecs: [{ type: "Private" }, { type: "Public" }], natGateways: { strategy: "OnePerAz" } }), {
+            "aws:ec2/eip:Eip": 3, "aws:ec2/internetGateway:InternetGateway": 1, "aws:ec2/natGateway:NatGateway": 3, "aws:ec2/route:Route": 6,
+            "aws:ec2/routeTable:RouteTable": 6, "aws:ec2/routeTableAssociation:RouteTableAssociation": 6, "aws:ec2/subnet:Subnet": 6, "aws:ec2/vpc:Vpc": 1,
+        });
+        assert.deepStrictEqual(awsxVpcResources({ numberOfAvailabilityZones: 2, subnetSpecs: [{ type: "Isolated" }] }), {
+            "aws:ec2/routeTable:RouteTable": 2, "aws:ec2/routeTableAssociation:RouteTableAssociation": 2, "aws:ec2/subnet:Subnet": 2, "aws:ec2/vpc:Vpc": 1,
+        });
     });
 
     it("shows where the build runs and where its notifications go: the default VPC, or the subnet and a group it makes", async () => {

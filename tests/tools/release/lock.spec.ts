@@ -14,9 +14,10 @@ function scratchRepository(): string {
     return root;
 }
 
-function dependencies(root: string, resolved: string[] = []): LockDependencies {
+function dependencies(root: string, resolved: string[] = [], built: string[] = []): LockDependencies {
     return {
         resolveBaseImage: async (parameter, region) => { resolved.push(`${region} ${parameter}`); return "ami-0abcdef1234567890"; },
+        builtImages: async () => built,
         now: () => new Date("2026-12-07T06:00:00.123Z"),
         commit: () => "feedc0de",
         root,
@@ -56,7 +57,7 @@ describe("npm run lock", () => {
         assert.deepStrictEqual(fs.readdirSync(root).filter(file => file.endsWith(".tmp")), [], "no temporary file is left behind");
     });
 
-    it("never rewrites a locked version with other contents", async () => {
+    it("never rewrites the lock of a version that was built (an AMI carries it) with other contents", async () => {
         const root = scratchRepository();
         await lockVersion({ stack: "dev", image: "al2023-base" }, dependencies(root));
         const lockFile = path.join(root, VERSION_LOCK_FILE);
@@ -64,8 +65,23 @@ describe("npm run lock", () => {
         const key = "al2023-base@1.4.1";
         lock[key].recipe.rootVolumeGiB = 8;
         fs.writeFileSync(lockFile, JSON.stringify(lock));
-        await assert.rejects(lockVersion({ stack: "dev", image: "al2023-base" }, dependencies(root)), (error: Error) =>
-            error instanceof LockUsageError && /is locked already with other contents: golden-ami:images\.al2023-base\.rootVolumeGiB changed/.test(error.message));
+        await assert.rejects(lockVersion({ stack: "dev", image: "al2023-base" }, dependencies(root, [], ["ami-0000000000000a412"])), (error: Error) =>
+            error instanceof LockUsageError && /is locked already with other contents: golden-ami:images\.al2023-base\.rootVolumeGiB changed.*It was built \(ami-0000000000000a412\), so its lock is final: bump the version/.test(error.message));
+        assert.strictEqual(readVersionLock(lockFile)[key].recipe.rootVolumeGiB, 8, "the lock file is left as it was");
+    });
+
+    it("locks a version that was never built again, so a wrong lock does not burn a version number", async () => {
+        const root = scratchRepository();
+        await lockVersion({ stack: "dev", image: "al2023-base", baseImageId: "ami-0000000000000bad0" }, dependencies(root));
+        const lockFile = path.join(root, VERSION_LOCK_FILE);
+        const key = Object.keys(readVersionLock(lockFile)).find(candidate => candidate.startsWith("al2023-base@"))!;
+        const wrong = readVersionLock(lockFile);
+        wrong[key].recipe.rootVolumeGiB = 8;
+        fs.writeFileSync(lockFile, JSON.stringify(wrong));
+        const relocked = await lockVersion({ stack: "dev", image: "al2023-base", baseImageId: "ami-0abcdef1234567890" }, dependencies(root));
+        assert.strictEqual(relocked.written, true);
+        const entry = readVersionLock(lockFile)[key];
+        assert.deepStrictEqual([entry.baseImageId, entry.recipe.rootVolumeGiB], ["ami-0abcdef1234567890", 20]);
     });
 
     it("asks which image when the stack has several, naming them", async () => {

@@ -284,4 +284,16 @@ describe("images promote: the first promotion", () => {
         const record = JSON.parse(repo.read("promotions/prod/al2023-base/1.4.1.json"));
         assert.strictEqual(record.previous, undefined, "nothing was pinned before");
     });
+
+    for (const [what, value] of [["a malformed AMI id", "ami-12345"], ["a number", "12345"], ["an empty value", ""]] as const) {
+        it(`overwrites a malformed pin (${what}) and keeps its neighbours`, async () => {
+            const repo = repository();
+            fs.writeFileSync(path.join(repo.root, "Pulumi.prod.yaml"), PROD_FILE.replace(/\n      al2023-base: ami-.*\n/, `\n      al2023-base:${value ? ` ${value}` : ""}\n`));
+            const { exitCode, output, errors } = await promote(PROMOTE_141, buildingAccount(), repo);
+            assert.strictEqual(exitCode, ExitCode.ok, `${output}\n${errors}`);
+            const pinned = parseStackFile("prod", repo.root);
+            assert.deepStrictEqual([pinned.promoteFrom?.amiIds[FAMILY], pinned.promoteFrom?.account, pinned.images[0].version], [AMI_141, "111111111111", "1.4.1"]);
+            assert.strictEqual(JSON.parse(repo.read("promotions/prod/al2023-base/1.4.1.json")).previous, undefined, "a malformed pin is no previous promotion");
+        });
+    }
 });
