@@ -159,7 +159,7 @@ describe("npm run plan -- --diff", () => {
             assert.strictEqual(change.region, "us-east-2");
         }
         assert.match(regionMove.summary, /^al2023-base 1\.4\.1, 2 regions: 1 image build started.*; al2023-base-arm64 1\.0\.0, 2 regions: 1 image build started/);
-        assert.match(renderPlanDiff(regionMove, () => []), /\+-replace Bucket al2023-base-logs {2}\(forced by region\)\n {8}region: "us-east-1" → "us-east-2" {3}\[forces replacement\]/);
+        assert.match(renderPlanDiff(regionMove, () => []), /\+-replace Bucket al2023-base-logs {2}\(forced by region; the old one is retained, not deleted in AWS\)\n {8}region: "us-east-1" → "us-east-2" {3}\[forces replacement\]/);
     });
 
     it("a region that stays keeps its resources: us-west-2's key is not replaced by the home region's move", () => {
