@@ -37,6 +37,8 @@ export interface PlanDiff {
     mandatoryFailures: number;
     /** Principals the change takes access from: who, where, and to how many images at most. */
     revokes: Revocation[];
+    /** Images the new side no longer declares (removed or renamed): every resource of theirs goes. */
+    removedImages: string[];
     /** The new side's program refused the config or failed. */
     error?: string;
 }
@@ -109,6 +111,7 @@ export function buildPlanDiff(inputs: DiffInputs): PlanDiff {
         policies,
         mandatoryFailures: after.error ? mandatoryFailures + 1 : mandatoryFailures,
         revokes: after.error ? [] : revocations(before, after, inputs.versionsHeld),
+        removedImages: after.error || before.absent ? [] : images.filter(candidate => candidate.before !== undefined && candidate.after === undefined).map(candidate => candidate.name!),
         ...(after.error && { error: after.error.message }),
     };
 }
@@ -171,6 +174,22 @@ export function describeRevocations(diff: Pick<PlanDiff, "revokes" | "stack">): 
             `in ${revocation.regions.join(", ")} (${revocation.basis})`),
         `  pulumi up keeps these grants in AWS (retained for rollbacks): \`npm run images -- revoke --stack ${diff.stack} --apply\` takes them back ` +
             "on every version and the consumers' KMS grants too; CI runs it after up",
+    ];
+}
+
+/**
+ * An image the new side no longer declares: removed, or renamed (a name is an identity, so a rename is a
+ * removal and an addition). Says what goes with it and what else names it.
+ */
+export function describeRemovedImages(diff: Pick<PlanDiff, "removedImages" | "images" | "stack">): string[] {
+    if (diff.removedImages.length === 0) return [];
+    const added = diff.images.filter(candidate => candidate.before === undefined && candidate.after !== undefined).map(candidate => candidate.name!);
+    return [
+        `Removes ${diff.removedImages.length === 1 ? "an image" : "images"}: ${diff.removedImages.join(", ")}${added.length > 0 ? ` (a rename to ${added.join(", ")}? a name is the image's identity)` : ""}`,
+        "  every resource of it is replaced or deleted: Image Builder resources, copies (kept in AWS until prune), launch permissions, " +
+            `its SSM parameters /golden-ami/<image>/${diff.stack}/ami-id, its lifecycle policy and fleets`,
+        "  also change what names it: golden-ami:promoteFrom.amiIds and golden-ami:images in the promoting stacks, fleets' image, " +
+            "consumers of its SSM path, and IAM resource patterns of the form <image>-<stack>* (docs/catalog.md)",
     ];
 }
 
@@ -292,6 +311,8 @@ export function renderPlanDiff(diff: PlanDiff, renderPolicies: (policies: Policy
     if (diff.error) return [...lines, "The program at the working tree refused to run:", diff.error].join("\n");
     const revoked = describeRevocations(diff);
     if (revoked.length > 0) lines.push(...revoked, "");
+    const removed = describeRemovedImages(diff);
+    if (removed.length > 0) lines.push(...removed, "");
     for (const { region, changes } of diff.regions) {
         lines.push(`Region ${region}`);
         const retagged = changes.filter(isTagsOnly);
@@ -458,6 +479,8 @@ export function renderPlanDiffMarkdown(diff: PlanDiff): string {
     }
     const revoked = describeRevocations(diff);
     if (revoked.length > 0) lines.push(`**${escape(revoked[0])}**`, "", ...revoked.slice(1).map(line => `- ${escape(line.trim())}`), "");
+    const removed = describeRemovedImages(diff);
+    if (removed.length > 0) lines.push(`**${escape(removed[0])}**`, "", ...removed.slice(1).map(line => `- ${escape(line.trim())}`), "");
     if (diff.regions.length > 0) {
         lines.push("| Region | create | update | replace | delete |", "| --- | ---: | ---: | ---: | ---: |");
         for (const { region, changes } of diff.regions) {

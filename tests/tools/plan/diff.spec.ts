@@ -134,6 +134,21 @@ describe("npm run plan -- --diff", () => {
         assert.deepStrictEqual(noise.map(change => `${change.op} ${change.name}`), []);
     });
 
+    it("warns that renaming an image replaces all of it, and names what else must change with the name", async () => {
+        const dev = readStackConfig("dev");
+        const { "al2023-base-arm64": arm64, ...others } = dev.images as Record<string, object>;
+        const lock = readVersionLock();
+        const renamed = await diffOf("dev", {
+            config: { images: { ...others, "al2023-graviton": arm64 } },
+            versionLock: { ...lock, "al2023-graviton@1.0.0": lock["al2023-base-arm64@1.0.0"] },
+        });
+        assert.deepStrictEqual(renamed.removedImages, ["al2023-base-arm64"]);
+        const text = renderPlanDiff(renamed, () => []);
+        assert.match(text, /^Removes an image: al2023-base-arm64 \(a rename to al2023-graviton\? a name is the image's identity\)$/m);
+        assert.match(text, /promoteFrom\.amiIds .* fleets' image, consumers of its SSM path, and IAM resource patterns/);
+        assert.deepStrictEqual(versionBump.removedImages, [], "a version bump removes no image");
+    });
+
     it("says a retained resource is kept in AWS, not deleted", () => {
         const retained: ResourceChange = { urn: "urn:x", type: "aws:ec2/amiLaunchPermission:AmiLaunchPermission", name: "old-share", region: "us-east-1", op: "delete", changed: [], replaceReasons: [], retained: true };
         const diff: PlanDiff = { ...versionBump, regions: [{ region: "us-east-1", changes: [retained] }] };
