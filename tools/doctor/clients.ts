@@ -5,8 +5,7 @@ import { IAMClient } from "@aws-sdk/client-iam";
 import { Inspector2Client } from "@aws-sdk/client-inspector2";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { STSClient } from "@aws-sdk/client-sts";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { CLIENT_SETTINGS, ClientSettings } from "../images/aws/clients";
+import { CLIENT_SETTINGS, ClientSettings, sdkClientConfig } from "../images/aws/clients";
 
 export interface DoctorClients {
     ec2: EC2Client;
@@ -24,18 +23,7 @@ export function doctorClientFactory(settings: ClientSettings = CLIENT_SETTINGS):
     return region => {
         const existing = made.get(region);
         if (existing) return existing;
-        const config = {
-            region,
-            maxAttempts: settings.maxAttempts,
-            retryMode: settings.retryMode,
-            requestHandler: new NodeHttpHandler({
-                connectionTimeout: settings.connectionTimeoutMs,
-                requestTimeout: settings.requestTimeoutMs,
-                throwOnRequestTimeout: true,
-            }),
-            ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
-            ...(settings.credentials === undefined ? {} : { credentials: settings.credentials }),
-        };
+        const config = sdkClientConfig(region, settings);
         const clients = {
             ec2: new EC2Client(config),
             ssm: new SSMClient(config),

@@ -42,21 +42,26 @@ export const CLIENT_SETTINGS: ClientSettings = {
     requestTimeoutMs: 20_000,
 };
 
+/** The SDK client settings every tool uses: region, bounded attempts and timeouts, and the test endpoint if any. */
+export function sdkClientConfig(region: string, settings: ClientSettings = CLIENT_SETTINGS) {
+    return {
+        region,
+        maxAttempts: settings.maxAttempts,
+        retryMode: settings.retryMode,
+        requestHandler: new NodeHttpHandler({
+            connectionTimeout: settings.connectionTimeoutMs,
+            requestTimeout: settings.requestTimeoutMs,
+            // Without it the SDK only logs a warning when requestTimeout passes, and waits on.
+            throwOnRequestTimeout: true,
+        }),
+        ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
+        ...(settings.credentials === undefined ? {} : { credentials: settings.credentials }),
+    };
+}
+
 export function clientFactory(settings: ClientSettings = CLIENT_SETTINGS): ClientFactory {
     return region => {
-        const config = {
-            region,
-            maxAttempts: settings.maxAttempts,
-            retryMode: settings.retryMode,
-            requestHandler: new NodeHttpHandler({
-                connectionTimeout: settings.connectionTimeoutMs,
-                requestTimeout: settings.requestTimeoutMs,
-                // Without it the SDK only logs a warning when requestTimeout passes, and waits on.
-                throwOnRequestTimeout: true,
-            }),
-            ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
-            ...(settings.credentials === undefined ? {} : { credentials: settings.credentials }),
-        };
+        const config = sdkClientConfig(region, settings);
         return {
             ec2: new EC2Client(config),
             autoScaling: new AutoScalingClient(config),
