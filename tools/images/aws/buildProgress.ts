@@ -5,9 +5,8 @@ import {
     GetImageCommand, ImagebuilderClient, Image, paginateListWorkflowExecutions, paginateListWorkflowStepExecutions,
 } from "@aws-sdk/client-imagebuilder";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { awsCall, collectPages, explainAwsError } from "./awsErrors";
-import { CLIENT_SETTINGS, ClientSettings } from "./clients";
+import { CLIENT_SETTINGS, ClientSettings, sdkClientConfig } from "./clients";
 import { findImageVersionArn, listBuilds, parseBuildArn } from "./imageBuilds";
 import { BuildView, failedStepOf, FailedStepLog, PhaseView, verdictOf } from "../decisions/buildProgress";
 
@@ -21,14 +20,7 @@ export type WatchClientFactory = (region: string) => WatchClients;
 
 export function watchClientFactory(settings: ClientSettings = CLIENT_SETTINGS): WatchClientFactory {
     return region => {
-        const config = {
-            region,
-            maxAttempts: settings.maxAttempts,
-            retryMode: settings.retryMode,
-            requestHandler: new NodeHttpHandler({ connectionTimeout: settings.connectionTimeoutMs, requestTimeout: settings.requestTimeoutMs, throwOnRequestTimeout: true }),
-            ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
-            ...(settings.credentials === undefined ? {} : { credentials: settings.credentials }),
-        };
+        const config = sdkClientConfig(region, settings);
         return { imageBuilder: new ImagebuilderClient(config), logs: new CloudWatchLogsClient(config), s3: new S3Client(config) };
     };
 }
