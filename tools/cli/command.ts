@@ -254,6 +254,17 @@ function usageFailure<C>(message: string, { names, spec }: Failure<C>, output: O
 }
 
 /** Writes to the process's stdout and stderr, a line per call. */
+/**
+ * A reader that stops early (`| head`, a closed pager) closes the pipe: that ends the command quietly,
+ * as it does for any Unix tool, instead of an EPIPE stack trace.
+ */
+export function endQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+        if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+        throw error;
+    });
+}
+
 export const processOutput: Output = {
     stdout: text => {
         process.stdout.write(`${text}\n`);
@@ -268,6 +279,7 @@ export const processOutput: Output = {
  * command did not expect is printed as one line (no stack trace) and exits 1.
  */
 export function runMain<C>(program: CommandSpec<C>, context: C, argv: string[] = process.argv.slice(2), output: Output = processOutput): Promise<void> {
+    endQuietlyOnClosedPipe(process.stdout);
     return runCommandLine(program, argv, output, context).then(
         code => {
             process.exitCode = code;

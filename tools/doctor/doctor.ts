@@ -1,6 +1,6 @@
 // Entry point of `npm run doctor -- --stack <stack>`: a read-only preflight of the account and regions
 // the stack deploys into. Exit 0 with no failure, 1 with one, 2 on bad flags or stack config.
-import { defineCommand, flags, Output, runCommandLine, UsageError } from "../cli";
+import { defineCommand, endQuietlyOnClosedPipe, flags, Output, runCommandLine, UsageError } from "../cli";
 import { REPO_ROOT } from "../engine/stackFile";
 import { loadStackFile, StackLoader } from "../images/target";
 import { CHECKS, exitCodeOf, Finding, judge } from "./checks";
@@ -92,6 +92,7 @@ export function reportOf(target: DoctorTarget, findings: Finding[]) {
 }
 
 if (require.main === module) {
+    endQuietlyOnClosedPipe(process.stdout);
     runDoctor(process.argv.slice(2), {
         clientsFor: doctorClientFactory(),
         stdout: text => process.stdout.write(`${text}\n`),
