@@ -6,8 +6,20 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
-    catalogTags, Fleet, FleetInstanceProfile, GoldenImage, ImageKey, ImageSource, imageTags, inBuildOrder, legacyAliases, loadConfig,
-    lockedBuilds, pinnedAmiIdsOf, RegionalImage, stackResourceTags,
+    catalogTags,
+    Fleet,
+    FleetInstanceProfile,
+    GoldenImage,
+    ImageKey,
+    ImageSource,
+    imageTags,
+    inBuildOrder,
+    legacyAliases,
+    loadConfig,
+    lockedBuilds,
+    pinnedAmiIdsOf,
+    RegionalImage,
+    stackResourceTags,
 } from "./components";
 
 export = async () => {
@@ -18,16 +30,28 @@ export = async () => {
     const legacy = legacyAliases(config);
 
     // One key per region for every image of the catalog (and the fleets' volumes); public sharing blocked once per region.
-    const keys = new Map(config.regions.map(region => [region, new ImageKey(`images-${region}`, {
-        provider: providers[region],
-        alias: `golden-ami/${config.stack}`,
-        sharedWith: config.sharing,
-        serviceRoles: origins && region === config.homeRegion ? ["imageBuilder", "autoScaling"] : ["autoScaling"],
-        tags: catalogTags(config),
-    }, { aliases: legacy.key(region) })]));
+    const keys = new Map(
+        config.regions.map(region => [
+            region,
+            new ImageKey(
+                `images-${region}`,
+                {
+                    provider: providers[region],
+                    alias: `golden-ami/${config.stack}`,
+                    sharedWith: config.sharing,
+                    serviceRoles: origins && region === config.homeRegion ? ["imageBuilder", "autoScaling"] : ["autoScaling"],
+                    tags: catalogTags(config),
+                },
+                { aliases: legacy.key(region) },
+            ),
+        ]),
+    );
     for (const region of config.blockPublicSharing ? config.regions : []) {
-        new aws.ec2.ImageBlockPublicAccess(`block-public-sharing-${region}`, { state: "block-new-sharing" },
-            { provider: providers[region], aliases: legacy.blockPublicSharing(region) });
+        new aws.ec2.ImageBlockPublicAccess(
+            `block-public-sharing-${region}`,
+            { state: "block-new-sharing" },
+            { provider: providers[region], aliases: legacy.blockPublicSharing(region) },
+        );
     }
     if (!config.blockPublicSharing) {
         pulumi.log.warn("golden-ami:blockPublicSharing is false: image block public access is left to your organization's policy in every region.");
@@ -59,20 +83,28 @@ export = async () => {
         }
         // Every copy comes from the same source image, so regions are copied side by side, never one after another.
         const copySource: ImageSource = homeSource.kind === "copy" ? homeSource : { kind: "copy", amiId: homeSource.amiId, region: config.homeRegion };
-        regional.set(image.name, new Map(config.regions.map(region => [region, new RegionalImage(`${image.name}-${region}`, {
-            provider: providers[region],
-            region,
-            image,
-            stack: config.stack,
-            source: region === config.homeRegion ? homeSource : copySource,
-            kmsKeyArn: keys.get(region)!.arn,
-            sharedWith: config.sharing,
-            // Promoting accounts copy the home region's image.
-            promotionSource: region === config.homeRegion,
-            rootDeviceName: image.rootDeviceName,
-            deprecateAfterDays: config.lifecycle.deprecateAfterDays,
-            tags,
-        })])));
+        regional.set(
+            image.name,
+            new Map(
+                config.regions.map(region => [
+                    region,
+                    new RegionalImage(`${image.name}-${region}`, {
+                        provider: providers[region],
+                        region,
+                        image,
+                        stack: config.stack,
+                        source: region === config.homeRegion ? homeSource : copySource,
+                        kmsKeyArn: keys.get(region)!.arn,
+                        sharedWith: config.sharing,
+                        // Promoting accounts copy the home region's image.
+                        promotionSource: region === config.homeRegion,
+                        rootDeviceName: image.rootDeviceName,
+                        deprecateAfterDays: config.lifecycle.deprecateAfterDays,
+                        tags,
+                    }),
+                ]),
+            ),
+        );
     }
 
     const fleets = new Map<string, Map<string, Fleet>>();
@@ -80,41 +112,63 @@ export = async () => {
         const image = config.images.find(candidate => candidate.name === fleet.image)!;
         const tags = imageTags(config, image);
         const instanceProfile = new FleetInstanceProfile(`${fleet.name}-fleet`, { provider: providers[config.homeRegion], tags: stackResourceTags(tags) });
-        fleets.set(fleet.name, new Map(fleet.regions.map(region => {
-            const copy = regional.get(image.name)!.get(region)!;
-            return [region, new Fleet(`${fleet.name}-fleet-${region}`, {
-                provider: providers[region],
-                region,
-                amiId: copy.amiId,
-                kmsKeyArn: keys.get(region)!.arn,
-                rootDeviceName: image.rootDeviceName,
-                instanceProfileArn: instanceProfile.arn,
-                fleet,
-                tags,
-            })];
-        })));
+        fleets.set(
+            fleet.name,
+            new Map(
+                fleet.regions.map(region => {
+                    const copy = regional.get(image.name)!.get(region)!;
+                    return [
+                        region,
+                        new Fleet(`${fleet.name}-fleet-${region}`, {
+                            provider: providers[region],
+                            region,
+                            amiId: copy.amiId,
+                            kmsKeyArn: keys.get(region)!.arn,
+                            rootDeviceName: image.rootDeviceName,
+                            instanceProfileArn: instanceProfile.arn,
+                            fleet,
+                            tags,
+                        }),
+                    ];
+                }),
+            ),
+        );
     }
 
     return {
         // Per image: what it is, where consumers find it, and (building stack) what Image Builder built.
-        images: Object.fromEntries(config.images.map(image => {
-            const copies = regional.get(image.name)!;
-            const build = builds.get(image.name);
-            return [image.name, {
-                version: image.version,
-                architecture: image.architecture,
-                amiId: copies.get(config.homeRegion)!.amiId,
-                amiIds: byRegion(copies, copy => copy.amiId),
-                ssmParameterNames: byRegion(copies, copy => copy.parameterName),
-                ...(build && { imageArn: build.imageArn, imageBuildVersion: build.imageVersion, buildNotificationsTopicArn: build.notificationsTopicArn }),
-            }];
-        })),
+        images: Object.fromEntries(
+            config.images.map(image => {
+                const copies = regional.get(image.name)!;
+                const build = builds.get(image.name);
+                return [
+                    image.name,
+                    {
+                        version: image.version,
+                        architecture: image.architecture,
+                        amiId: copies.get(config.homeRegion)!.amiId,
+                        amiIds: byRegion(copies, copy => copy.amiId),
+                        ssmParameterNames: byRegion(copies, copy => copy.parameterName),
+                        ...(build && {
+                            imageArn: build.imageArn,
+                            imageBuildVersion: build.imageVersion,
+                            buildNotificationsTopicArn: build.notificationsTopicArn,
+                        }),
+                    },
+                ];
+            }),
+        ),
         ...(config.promoteFrom && { promotedFrom: config.promoteFrom }),
-        fleets: Object.fromEntries([...fleets].map(([name, groups]) => [name, {
-            image: config.fleets.find(fleet => fleet.name === name)!.image,
-            launchTemplateIds: byRegion(groups, group => group.launchTemplateId),
-            autoScalingGroupNames: byRegion(groups, group => group.autoScalingGroupName),
-        }])),
+        fleets: Object.fromEntries(
+            [...fleets].map(([name, groups]) => [
+                name,
+                {
+                    image: config.fleets.find(fleet => fleet.name === name)!.image,
+                    launchTemplateIds: byRegion(groups, group => group.launchTemplateId),
+                    autoScalingGroupNames: byRegion(groups, group => group.autoScalingGroupName),
+                },
+            ]),
+        ),
     };
 };
 

@@ -20,35 +20,53 @@ export class BuildLogsBucket extends pulumi.ComponentResource {
         super("golden-ami:s3:BuildLogsBucket", name, {}, opts);
         const child = { parent: this, provider: args.provider, retainOnDelete: true };
         const bucket = new aws.s3.Bucket(name, { forceDestroy: false, tags: args.tags }, child);
-        new aws.s3.BucketPublicAccessBlock(name, {
-            bucket: bucket.id,
-            blockPublicAcls: true,
-            blockPublicPolicy: true,
-            ignorePublicAcls: true,
-            restrictPublicBuckets: true,
-        }, child);
-        new aws.s3.BucketServerSideEncryptionConfiguration(name, {
-            bucket: bucket.id,
-            rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-        }, child);
-        new aws.s3.BucketLifecycleConfiguration(name, {
-            bucket: bucket.id,
-            rules: [{ id: "expire-build-logs", status: "Enabled", filter: {}, expiration: { days: 365 } }],
-        }, child);
-        new aws.s3.BucketPolicy(name, {
-            bucket: bucket.id,
-            policy: pulumi.jsonStringify({
-                Version: "2012-10-17",
-                Statement: [{
-                    Sid: "DenyInsecureTransport",
-                    Effect: "Deny",
-                    Principal: "*",
-                    Action: "s3:*",
-                    Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
-                    Condition: { Bool: { "aws:SecureTransport": "false" } },
-                }],
-            }),
-        }, child);
+        new aws.s3.BucketPublicAccessBlock(
+            name,
+            {
+                bucket: bucket.id,
+                blockPublicAcls: true,
+                blockPublicPolicy: true,
+                ignorePublicAcls: true,
+                restrictPublicBuckets: true,
+            },
+            child,
+        );
+        new aws.s3.BucketServerSideEncryptionConfiguration(
+            name,
+            {
+                bucket: bucket.id,
+                rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+            },
+            child,
+        );
+        new aws.s3.BucketLifecycleConfiguration(
+            name,
+            {
+                bucket: bucket.id,
+                rules: [{ id: "expire-build-logs", status: "Enabled", filter: {}, expiration: { days: 365 } }],
+            },
+            child,
+        );
+        new aws.s3.BucketPolicy(
+            name,
+            {
+                bucket: bucket.id,
+                policy: pulumi.jsonStringify({
+                    Version: "2012-10-17",
+                    Statement: [
+                        {
+                            Sid: "DenyInsecureTransport",
+                            Effect: "Deny",
+                            Principal: "*",
+                            Action: "s3:*",
+                            Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
+                            Condition: { Bool: { "aws:SecureTransport": "false" } },
+                        },
+                    ],
+                }),
+            },
+            child,
+        );
         this.arn = bucket.arn;
         this.bucket = bucket.bucket;
         this.registerOutputs({ arn: this.arn, bucket: this.bucket });

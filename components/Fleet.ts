@@ -34,80 +34,95 @@ export class Fleet extends pulumi.ComponentResource {
         const child = { parent: this, provider };
         const network = fleetNetwork(name, args, this);
 
-        const securityGroup = new aws.ec2.SecurityGroup(name, {
-            description: "golden-ami fleet: no inbound access (Session Manager reaches the instances)",
-            vpcId: network.vpcId,
-            egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] }],
-            tags: stackResourceTags(args.tags),
-        }, child);
-
-        const launchTemplate = new aws.ec2.LaunchTemplate(name, {
-            description: `golden-ami fleet on ${args.tags.Name} ${args.tags.Version}`,
-            imageId: args.amiId,
-            instanceType: fleet.instanceTypes[0],
-            iamInstanceProfile: { arn: args.instanceProfileArn },
-            metadataOptions: {
-                httpEndpoint: "enabled",
-                httpTokens: "required",
-                // Containers sit one network hop further from the metadata service than the instance.
-                httpPutResponseHopLimit: fleet.containers ? 2 : 1,
+        const securityGroup = new aws.ec2.SecurityGroup(
+            name,
+            {
+                description: "golden-ami fleet: no inbound access (Session Manager reaches the instances)",
+                vpcId: network.vpcId,
+                egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] }],
+                tags: stackResourceTags(args.tags),
             },
-            blockDeviceMappings: [{
-                deviceName: args.rootDeviceName,
-                ebs: { encrypted: "true", kmsKeyId: args.kmsKeyArn, volumeSize: fleet.rootVolumeGiB, volumeType: "gp3", deleteOnTermination: "true" },
-            }],
-            networkInterfaces: [{ deviceIndex: 0, associatePublicIpAddress: "false", deleteOnTermination: "true", securityGroups: [securityGroup.id] }],
-            userData: Buffer.from(fleet.userData).toString("base64"),
-            tagSpecifications: ["instance", "volume"].map(resourceType => ({ resourceType, tags: args.tags })),
-            updateDefaultVersion: true,
-            tags: args.tags,
-        }, child);
+            child,
+        );
+
+        const launchTemplate = new aws.ec2.LaunchTemplate(
+            name,
+            {
+                description: `golden-ami fleet on ${args.tags.Name} ${args.tags.Version}`,
+                imageId: args.amiId,
+                instanceType: fleet.instanceTypes[0],
+                iamInstanceProfile: { arn: args.instanceProfileArn },
+                metadataOptions: {
+                    httpEndpoint: "enabled",
+                    httpTokens: "required",
+                    // Containers sit one network hop further from the metadata service than the instance.
+                    httpPutResponseHopLimit: fleet.containers ? 2 : 1,
+                },
+                blockDeviceMappings: [
+                    {
+                        deviceName: args.rootDeviceName,
+                        ebs: { encrypted: "true", kmsKeyId: args.kmsKeyArn, volumeSize: fleet.rootVolumeGiB, volumeType: "gp3", deleteOnTermination: "true" },
+                    },
+                ],
+                networkInterfaces: [{ deviceIndex: 0, associatePublicIpAddress: "false", deleteOnTermination: "true", securityGroups: [securityGroup.id] }],
+                userData: Buffer.from(fleet.userData).toString("base64"),
+                tagSpecifications: ["instance", "volume"].map(resourceType => ({ resourceType, tags: args.tags })),
+                updateDefaultVersion: true,
+                tags: args.tags,
+            },
+            child,
+        );
 
         // The group names the template's numbered latest version, never "$Latest": only a changed
         // version number makes the provider start an instance refresh.
         const templateVersion = { id: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) };
         const mixed = fleet.instanceTypes.length > 1;
-        const group = new aws.autoscaling.Group(name, {
-            vpcZoneIdentifiers: network.subnetIds,
-            minSize: fleet.minSize,
-            maxSize: fleet.maxSize,
-            desiredCapacity: fleet.desiredCapacity,
-            healthCheckType: fleet.healthCheckType,
-            healthCheckGracePeriod: fleet.healthCheckGracePeriodSeconds,
-            ...(mixed
-                ? {
-                    mixedInstancesPolicy: {
-                        launchTemplate: {
-                            launchTemplateSpecification: { launchTemplateId: templateVersion.id, version: templateVersion.version },
-                            overrides: fleet.instanceTypes.map(instanceType => ({ instanceType })),
-                        },
-                        instancesDistribution: {
-                            onDemandBaseCapacity: fleet.onDemandBaseCapacity,
-                            onDemandPercentageAboveBaseCapacity: fleet.onDemandPercentageAboveBaseCapacity,
-                            spotAllocationStrategy: "price-capacity-optimized",
-                        },
+        const group = new aws.autoscaling.Group(
+            name,
+            {
+                vpcZoneIdentifiers: network.subnetIds,
+                minSize: fleet.minSize,
+                maxSize: fleet.maxSize,
+                desiredCapacity: fleet.desiredCapacity,
+                healthCheckType: fleet.healthCheckType,
+                healthCheckGracePeriod: fleet.healthCheckGracePeriodSeconds,
+                ...(mixed
+                    ? {
+                          mixedInstancesPolicy: {
+                              launchTemplate: {
+                                  launchTemplateSpecification: { launchTemplateId: templateVersion.id, version: templateVersion.version },
+                                  overrides: fleet.instanceTypes.map(instanceType => ({ instanceType })),
+                              },
+                              instancesDistribution: {
+                                  onDemandBaseCapacity: fleet.onDemandBaseCapacity,
+                                  onDemandPercentageAboveBaseCapacity: fleet.onDemandPercentageAboveBaseCapacity,
+                                  spotAllocationStrategy: "price-capacity-optimized",
+                              },
+                          },
+                      }
+                    : { launchTemplate: templateVersion }),
+                instanceRefresh: {
+                    strategy: "Rolling",
+                    preferences: {
+                        minHealthyPercentage: fleet.instanceRefresh.minHealthyPercentage,
+                        // Above 100: new instances launch before old ones terminate, so a group of one never goes to zero.
+                        maxHealthyPercentage: fleet.instanceRefresh.maxHealthyPercentage,
+                        instanceWarmup: String(fleet.instanceRefresh.instanceWarmupSeconds),
+                        checkpointPercentages: fleet.instanceRefresh.checkpointPercentages,
+                        // Auto Scaling refuses a checkpoint delay without checkpoints.
+                        checkpointDelay:
+                            fleet.instanceRefresh.checkpointPercentages.length > 0 ? String(fleet.instanceRefresh.checkpointDelaySeconds) : undefined,
+                        // Off: the provider saves the new template version on the group before it starts the refresh, so
+                        // a rollback would "restore" the new version (hashicorp/terraform-provider-aws#34189). A failed
+                        // refresh stops; rolling back is promoting the previous version, which starts a new refresh.
+                        autoRollback: false,
+                        skipMatching: true,
                     },
-                }
-                : { launchTemplate: templateVersion }),
-            instanceRefresh: {
-                strategy: "Rolling",
-                preferences: {
-                    minHealthyPercentage: fleet.instanceRefresh.minHealthyPercentage,
-                    // Above 100: new instances launch before old ones terminate, so a group of one never goes to zero.
-                    maxHealthyPercentage: fleet.instanceRefresh.maxHealthyPercentage,
-                    instanceWarmup: String(fleet.instanceRefresh.instanceWarmupSeconds),
-                    checkpointPercentages: fleet.instanceRefresh.checkpointPercentages,
-                    // Auto Scaling refuses a checkpoint delay without checkpoints.
-                    checkpointDelay: fleet.instanceRefresh.checkpointPercentages.length > 0 ? String(fleet.instanceRefresh.checkpointDelaySeconds) : undefined,
-                    // Off: the provider saves the new template version on the group before it starts the refresh, so
-                    // a rollback would "restore" the new version (hashicorp/terraform-provider-aws#34189). A failed
-                    // refresh stops; rolling back is promoting the previous version, which starts a new refresh.
-                    autoRollback: false,
-                    skipMatching: true,
                 },
+                tags: Object.entries(args.tags).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
             },
-            tags: Object.entries(args.tags).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
-        }, child);
+            child,
+        );
 
         this.launchTemplateId = launchTemplate.id;
         this.launchTemplateVersion = launchTemplate.latestVersion;
@@ -127,12 +142,16 @@ function fleetNetwork(name: string, args: FleetArgs, parent: pulumi.Resource): {
         const firstSubnet = aws.ec2.getSubnetOutput({ id: configured[0] }, { parent, provider: args.provider });
         return { vpcId: firstSubnet.vpcId, subnetIds: pulumi.output(configured) };
     }
-    const vpc = new awsx.ec2.Vpc(name, {
-        cidrBlock: args.fleet.vpcCidr,
-        numberOfAvailabilityZones: 2,
-        subnetSpecs: [{ type: awsx.ec2.SubnetType.Private }, { type: awsx.ec2.SubnetType.Public }],
-        natGateways: { strategy: args.fleet.natGateways },
-        tags: stackResourceTags(args.tags),
-    }, { parent, providers: [args.provider] });
+    const vpc = new awsx.ec2.Vpc(
+        name,
+        {
+            cidrBlock: args.fleet.vpcCidr,
+            numberOfAvailabilityZones: 2,
+            subnetSpecs: [{ type: awsx.ec2.SubnetType.Private }, { type: awsx.ec2.SubnetType.Public }],
+            natGateways: { strategy: args.fleet.natGateways },
+            tags: stackResourceTags(args.tags),
+        },
+        { parent, providers: [args.provider] },
+    );
     return { vpcId: vpc.vpcId, subnetIds: vpc.privateSubnetIds };
 }

@@ -10,12 +10,16 @@ export class FleetInstanceProfile extends pulumi.ComponentResource {
         super("golden-ami:iam:FleetInstanceProfile", name, {}, opts);
         const child = { parent: this, provider: args.provider };
         const partition = aws.getPartitionOutput({}, child).partition;
-        const { profile } = instanceProfile(name, {
-            description: "golden-ami fleet instances",
-            managedPolicies: ["AmazonSSMManagedInstanceCore"],
-            partition,
-            tags: args.tags,
-        }, child);
+        const { profile } = instanceProfile(
+            name,
+            {
+                description: "golden-ami fleet instances",
+                managedPolicies: ["AmazonSSMManagedInstanceCore"],
+                partition,
+                tags: args.tags,
+            },
+            child,
+        );
         this.arn = profile.arn;
         this.registerOutputs({ arn: this.arn });
     }

@@ -11,7 +11,7 @@ import { KEEP_TAG, stackResourceTags } from "./tags";
 
 /** The default Linux documents, in recipe order: the hygiene step is always the last build step. */
 export const COMPONENT_DOCUMENTS = ["build", "boot-test", "hygiene"] as const;
-export type ComponentDocument = typeof COMPONENT_DOCUMENTS[number];
+export type ComponentDocument = (typeof COMPONENT_DOCUMENTS)[number];
 
 /** Real Linux builds with tests and scanning take 30–90 minutes; the provider's 60-minute default is too short. */
 export const BUILD_TIMEOUT = PLATFORM_DEFAULTS.linux.buildTimeout;
@@ -81,76 +81,112 @@ export class GoldenImage extends pulumi.ComponentResource {
         const partition = aws.getPartitionOutput({}, child).partition;
         const region = aws.getRegionOutput({}, child).region;
 
-        const components = recipeSteps(image).map(step => componentArn(`${name}-${stepId(step)}`, step, {
-            builderName, image, kmsKeyArn: args.kmsKeyArn, partition, region, tags,
-        }, versioned));
-
-        const recipe = new aws.imagebuilder.ImageRecipe(`${name}-recipe`, {
-            name: builderName,
-            version: image.version,
-            parentImage: args.parentAmiId ?? args.origin.baseImageId ?? image.baseImage,
-            components: components.map(componentArn => ({ componentArn })),
-            blockDeviceMappings: [{
-                deviceName: image.rootDeviceName,
-                ebs: {
-                    encrypted: "true",
-                    kmsKeyId: args.kmsKeyArn,
-                    volumeSize: image.rootVolumeGiB,
-                    volumeType: RECIPE_SETTINGS.volumeType,
-                    deleteOnTermination: "true",
+        const components = recipeSteps(image).map(step =>
+            componentArn(
+                `${name}-${stepId(step)}`,
+                step,
+                {
+                    builderName,
+                    image,
+                    kmsKeyArn: args.kmsKeyArn,
+                    partition,
+                    region,
+                    tags,
                 },
-            }],
-            workingDirectory: RECIPE_SETTINGS.workingDirectory,
-            systemsManagerAgent: { uninstallAfterBuild: RECIPE_SETTINGS.uninstallSsmAgentAfterBuild },
-            tags,
-        }, versioned);
+                versioned,
+            ),
+        );
+
+        const recipe = new aws.imagebuilder.ImageRecipe(
+            `${name}-recipe`,
+            {
+                name: builderName,
+                version: image.version,
+                parentImage: args.parentAmiId ?? args.origin.baseImageId ?? image.baseImage,
+                components: components.map(componentArn => ({ componentArn })),
+                blockDeviceMappings: [
+                    {
+                        deviceName: image.rootDeviceName,
+                        ebs: {
+                            encrypted: "true",
+                            kmsKeyId: args.kmsKeyArn,
+                            volumeSize: image.rootVolumeGiB,
+                            volumeType: RECIPE_SETTINGS.volumeType,
+                            deleteOnTermination: "true",
+                        },
+                    },
+                ],
+                workingDirectory: RECIPE_SETTINGS.workingDirectory,
+                systemsManagerAgent: { uninstallAfterBuild: RECIPE_SETTINGS.uninstallSsmAgentAfterBuild },
+                tags,
+            },
+            versioned,
+        );
 
         const logs = new BuildLogsBucket(`${name}-logs`, { provider, tags: lasting }, { parent: this });
         const notifications = new aws.sns.Topic(`${name}-builds`, { kmsMasterKeyId: args.kmsKeyArn, tags: lasting }, child);
-        const { profile: instanceProfile, grants: profileGrants } = buildInstanceProfile(`${name}-build`, { logsBucketArn: logs.arn, artifacts: image.artifacts, partition, tags: lasting }, child);
+        const { profile: instanceProfile, grants: profileGrants } = buildInstanceProfile(
+            `${name}-build`,
+            { logsBucketArn: logs.arn, artifacts: image.artifacts, partition, tags: lasting },
+            child,
+        );
 
         const securityGroupIds = args.network && buildSecurityGroups(`${name}-build`, args.network, stackResourceTags(args.tags), child);
-        const infrastructure = new aws.imagebuilder.InfrastructureConfiguration(`${name}-infrastructure`, {
-            name: builderName,
-            description: `Build and test instances for ${image.name}`,
-            instanceProfileName: instanceProfile.name,
-            instanceTypes: image.instanceTypes,
-            terminateInstanceOnFailure: true,
-            snsTopicArn: notifications.arn,
-            logging: { s3Logs: { s3BucketName: logs.bucket, s3KeyPrefix: image.name } },
-            instanceMetadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 },
-            ...(args.network && { subnetId: args.network.subnetId, securityGroupIds }),
-            resourceTags: args.tags,
-            tags: lasting,
-        // A build that starts before the role has its policies fails to reach SSM or to write its logs.
-        }, { ...child, dependsOn: profileGrants });
+        const infrastructure = new aws.imagebuilder.InfrastructureConfiguration(
+            `${name}-infrastructure`,
+            {
+                name: builderName,
+                description: `Build and test instances for ${image.name}`,
+                instanceProfileName: instanceProfile.name,
+                instanceTypes: image.instanceTypes,
+                terminateInstanceOnFailure: true,
+                snsTopicArn: notifications.arn,
+                logging: { s3Logs: { s3BucketName: logs.bucket, s3KeyPrefix: image.name } },
+                instanceMetadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 },
+                ...(args.network && { subnetId: args.network.subnetId, securityGroupIds }),
+                resourceTags: args.tags,
+                tags: lasting,
+                // A build that starts before the role has its policies fails to reach SSM or to write its logs.
+            },
+            { ...child, dependsOn: profileGrants },
+        );
 
-        const distribution = new aws.imagebuilder.DistributionConfiguration(`${name}-distribution`, {
-            name: builderName,
-            description: `${image.name} in its home region, encrypted with the image key`,
-            distributions: [{
-                region: aws.getRegionOutput({}, child).region,
-                amiDistributionConfiguration: {
-                    name: amiNameTemplate(image, args.stack),
-                    description: `${image.name} ${image.version} golden image (${args.stack})`,
-                    amiTags: { ...args.tags, ...originTags(args.origin) },
-                    kmsKeyId: args.kmsKeyArn,
-                },
-            }],
-            tags,
-        }, child);
+        const distribution = new aws.imagebuilder.DistributionConfiguration(
+            `${name}-distribution`,
+            {
+                name: builderName,
+                description: `${image.name} in its home region, encrypted with the image key`,
+                distributions: [
+                    {
+                        region: aws.getRegionOutput({}, child).region,
+                        amiDistributionConfiguration: {
+                            name: amiNameTemplate(image, args.stack),
+                            description: `${image.name} ${image.version} golden image (${args.stack})`,
+                            amiTags: { ...args.tags, ...originTags(args.origin) },
+                            kmsKeyId: args.kmsKeyArn,
+                        },
+                    },
+                ],
+                tags,
+            },
+            child,
+        );
 
         // Built here, once per version (and again only on `pulumi up --replace`): no pipeline and no schedule,
         // so every AMI the account gets is a resource of this stack, copied, shared and cleaned up like it.
-        const built = new aws.imagebuilder.Image(`${name}-image`, {
-            imageRecipeArn: recipe.arn,
-            infrastructureConfigurationArn: infrastructure.arn,
-            distributionConfigurationArn: distribution.arn,
-            imageTestsConfiguration: { imageTestsEnabled: true, timeoutMinutes: platform.testTimeoutMinutes },
-            imageScanningConfiguration: { imageScanningEnabled: true },
-            enhancedImageMetadataEnabled: true,
-            tags,
-        }, { ...versioned, customTimeouts: { create: platform.buildTimeout } });
+        const built = new aws.imagebuilder.Image(
+            `${name}-image`,
+            {
+                imageRecipeArn: recipe.arn,
+                infrastructureConfigurationArn: infrastructure.arn,
+                distributionConfigurationArn: distribution.arn,
+                imageTestsConfiguration: { imageTestsEnabled: true, timeoutMinutes: platform.testTimeoutMinutes },
+                imageScanningConfiguration: { imageScanningEnabled: true },
+                enhancedImageMetadataEnabled: true,
+                tags,
+            },
+            { ...versioned, customTimeouts: { create: platform.buildTimeout } },
+        );
         const amiId = pulumi.all([built.outputResources, built.urn]).apply(([resources, urn]) => firstAmiId(resources, urn));
 
         // The lifecycle never touches an image a promoting stack pins: it carries the tag the rules exclude.
@@ -160,22 +196,28 @@ export class GoldenImage extends pulumi.ComponentResource {
             new aws.ec2.Tag(`${name}-keep-${pinned}`, { resourceId: pinned, key: KEEP_TAG.key, value: KEEP_TAG.value }, child);
         }
 
-        new ImageLifecycle(`${name}-lifecycle`, {
-            provider,
-            policyName: builderName,
-            selectionTag: { [LIFECYCLE_SELECTION_TAG]: builderName },
-            keepTag: KEEP_TAG,
-            lifecycle: args.lifecycle,
-            partition,
-            tags: lasting,
-        }, { parent: this });
+        new ImageLifecycle(
+            `${name}-lifecycle`,
+            {
+                provider,
+                policyName: builderName,
+                selectionTag: { [LIFECYCLE_SELECTION_TAG]: builderName },
+                keepTag: KEEP_TAG,
+                lifecycle: args.lifecycle,
+                partition,
+                tags: lasting,
+            },
+            { parent: this },
+        );
 
         this.amiId = amiId;
         this.imageArn = built.arn;
         this.imageVersion = built.version;
         this.notificationsTopicArn = notifications.arn;
         this.registerOutputs({
-            amiId: this.amiId, imageArn: this.imageArn, imageVersion: this.imageVersion,
+            amiId: this.amiId,
+            imageArn: this.imageArn,
+            imageVersion: this.imageVersion,
             notificationsTopicArn: this.notificationsTopicArn,
         });
     }
@@ -193,15 +235,24 @@ export function originTags(origin: BuildOrigin): Record<string, string> {
 }
 
 /** The build instances' security groups: the configured ones, or one of our own with no inbound rules. */
-function buildSecurityGroups(name: string, network: BuildNetworkConfig, tags: Record<string, string>, opts: pulumi.CustomResourceOptions): pulumi.Input<string>[] {
+function buildSecurityGroups(
+    name: string,
+    network: BuildNetworkConfig,
+    tags: Record<string, string>,
+    opts: pulumi.CustomResourceOptions,
+): pulumi.Input<string>[] {
     if (network.securityGroupIds.length > 0) return network.securityGroupIds;
     const subnet = aws.ec2.getSubnetOutput({ id: network.subnetId }, opts);
-    const group = new aws.ec2.SecurityGroup(name, {
-        description: "golden-ami builds: no inbound access; outbound to SSM, S3 and package mirrors",
-        vpcId: subnet.vpcId,
-        egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] }],
-        tags,
-    }, opts);
+    const group = new aws.ec2.SecurityGroup(
+        name,
+        {
+            description: "golden-ami builds: no inbound access; outbound to SSM, S3 and package mirrors",
+            vpcId: subnet.vpcId,
+            egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] }],
+            tags,
+        },
+        opts,
+    );
     return [group.id];
 }
 
@@ -226,15 +277,19 @@ function componentArn(name: string, step: StepConfig, args: ComponentArgs, opts:
     if (step.kind === "managed") {
         return pulumi.interpolate`arn:${args.partition}:imagebuilder:${args.region}:aws:component/${step.name}/${step.version}`;
     }
-    return new aws.imagebuilder.Component(name, {
-        name: `${args.builderName}-${stepId(step)}`,
-        version: args.image.version,
-        platform: PLATFORM_DEFAULTS[args.image.platform].imageBuilderPlatform,
-        description: `golden-ami ${stepId(step)} step for ${args.image.name}`,
-        data: step.content,
-        kmsKeyId: args.kmsKeyArn,
-        tags: args.tags,
-    }, opts).arn;
+    return new aws.imagebuilder.Component(
+        name,
+        {
+            name: `${args.builderName}-${stepId(step)}`,
+            version: args.image.version,
+            platform: PLATFORM_DEFAULTS[args.image.platform].imageBuilderPlatform,
+            description: `golden-ami ${stepId(step)} step for ${args.image.name}`,
+            data: step.content,
+            kmsKeyId: args.kmsKeyArn,
+            tags: args.tags,
+        },
+        opts,
+    ).arn;
 }
 
 /**
@@ -244,9 +299,11 @@ function componentArn(name: string, step: StepConfig, args: ComponentArgs, opts:
 export function firstAmiId(outputResources: aws.types.output.imagebuilder.ImageOutputResource[], urn: string): string {
     const ami = outputResources[0]?.amis?.[0]?.image;
     if (!ami) {
-        throw new Error("Image Builder reported no AMI for this build: it failed or was cancelled. Read why in the build logs " +
-            "(the logs bucket) or the build topic; after the fix, build again at the same version with " +
-            `\`pulumi up --replace '${urn}'\`, or bump the image's version (npm run lock -- --stack <stack> --image <name> --bump patch)`);
+        throw new Error(
+            "Image Builder reported no AMI for this build: it failed or was cancelled. Read why in the build logs " +
+                "(the logs bucket) or the build topic; after the fix, build again at the same version with " +
+                `\`pulumi up --replace '${urn}'\`, or bump the image's version (npm run lock -- --stack <stack> --image <name> --bump patch)`,
+        );
     }
     return ami;
 }
@@ -260,30 +317,53 @@ interface BuildInstanceProfileArgs {
 }
 
 /** The build instances' role: Systems Manager and Image Builder's managed policies, and writing its own logs. */
-function buildInstanceProfile(name: string, args: BuildInstanceProfileArgs, opts: pulumi.CustomResourceOptions): { profile: aws.iam.InstanceProfile; grants: pulumi.Resource[] } {
-    const { profile, role, attachments } = instanceProfile(name, {
-        description: "EC2 Image Builder build and test instances",
-        managedPolicies: ["AmazonSSMManagedInstanceCore", "EC2InstanceProfileForImageBuilder"],
-        partition: args.partition,
-        tags: args.tags,
-    }, opts);
-    const writeLogs = new aws.iam.RolePolicy(`${name}-write-logs`, {
-        role: role.id,
-        policy: pulumi.jsonStringify({
-            Version: "2012-10-17",
-            Statement: [{ Effect: "Allow", Action: "s3:PutObject", Resource: pulumi.interpolate`${args.logsBucketArn}/*` }],
-        }),
-    }, opts);
-    const readArtifacts = args.artifacts.length === 0 ? [] : [new aws.iam.RolePolicy(`${name}-read-artifacts`, {
-        role: role.id,
-        policy: pulumi.jsonStringify({
-            Version: "2012-10-17",
-            Statement: [{
-                Effect: "Allow",
-                Action: "s3:GetObject",
-                Resource: args.artifacts.map(prefix => pulumi.interpolate`arn:${args.partition}:s3:::${prefix.slice("s3://".length)}*`),
-            }],
-        }),
-    }, opts)];
+function buildInstanceProfile(
+    name: string,
+    args: BuildInstanceProfileArgs,
+    opts: pulumi.CustomResourceOptions,
+): { profile: aws.iam.InstanceProfile; grants: pulumi.Resource[] } {
+    const { profile, role, attachments } = instanceProfile(
+        name,
+        {
+            description: "EC2 Image Builder build and test instances",
+            managedPolicies: ["AmazonSSMManagedInstanceCore", "EC2InstanceProfileForImageBuilder"],
+            partition: args.partition,
+            tags: args.tags,
+        },
+        opts,
+    );
+    const writeLogs = new aws.iam.RolePolicy(
+        `${name}-write-logs`,
+        {
+            role: role.id,
+            policy: pulumi.jsonStringify({
+                Version: "2012-10-17",
+                Statement: [{ Effect: "Allow", Action: "s3:PutObject", Resource: pulumi.interpolate`${args.logsBucketArn}/*` }],
+            }),
+        },
+        opts,
+    );
+    const readArtifacts =
+        args.artifacts.length === 0
+            ? []
+            : [
+                  new aws.iam.RolePolicy(
+                      `${name}-read-artifacts`,
+                      {
+                          role: role.id,
+                          policy: pulumi.jsonStringify({
+                              Version: "2012-10-17",
+                              Statement: [
+                                  {
+                                      Effect: "Allow",
+                                      Action: "s3:GetObject",
+                                      Resource: args.artifacts.map(prefix => pulumi.interpolate`arn:${args.partition}:s3:::${prefix.slice("s3://".length)}*`),
+                                  },
+                              ],
+                          }),
+                      },
+                      opts,
+                  ),
+              ];
     return { profile, grants: [...attachments, writeLogs, ...readArtifacts] };
 }

@@ -26,22 +26,29 @@ export class ImageKey extends pulumi.ComponentResource {
         const identity = aws.getCallerIdentityOutput({}, invokeOpts);
         const partition = aws.getPartitionOutput({}, invokeOpts);
         const sharedWith = args.sharedWith ?? { accounts: [], organizationArns: [], organizationalUnitArns: [], promotingAccounts: [] };
-        const policy = pulumi.all([identity.accountId, partition.partition]).apply(([accountId, partitionName]) =>
-            JSON.stringify(imageKeyPolicy({ accountId, partition: partitionName, sharedWith, serviceRoles: args.serviceRoles ?? [] })));
+        const policy = pulumi
+            .all([identity.accountId, partition.partition])
+            .apply(([accountId, partitionName]) =>
+                JSON.stringify(imageKeyPolicy({ accountId, partition: partitionName, sharedWith, serviceRoles: args.serviceRoles ?? [] })),
+            );
 
-        const key = new aws.kms.Key(name, {
-            description: `Encrypts golden images (${args.alias})`,
-            enableKeyRotation: true,
-            deletionWindowInDays: 30,
-            policy,
-            tags: args.tags,
-        }, {
-            parent: this,
-            provider: args.provider,
-            // Kept images and copies (retainOnDelete) stay encrypted under this key: deleting it with a removed
-            // region or a destroyed stack would make them unlaunchable. The alias goes, so the name can be reused.
-            retainOnDelete: true,
-        });
+        const key = new aws.kms.Key(
+            name,
+            {
+                description: `Encrypts golden images (${args.alias})`,
+                enableKeyRotation: true,
+                deletionWindowInDays: 30,
+                policy,
+                tags: args.tags,
+            },
+            {
+                parent: this,
+                provider: args.provider,
+                // Kept images and copies (retainOnDelete) stay encrypted under this key: deleting it with a removed
+                // region or a destroyed stack would make them unlaunchable. The alias goes, so the name can be reused.
+                retainOnDelete: true,
+            },
+        );
         new aws.kms.Alias(name, { name: `alias/${args.alias}`, targetKeyId: key.keyId }, { parent: this, provider: args.provider });
 
         this.arn = key.arn;

@@ -28,36 +28,44 @@ export class ImageLifecycle extends pulumi.ComponentResource {
         super("golden-ami:imagebuilder:ImageLifecycle", name, {}, opts);
         const child = { parent: this, provider: args.provider };
         const { lifecycle } = args;
-        const { role, attachments } = serviceRole(name, {
-            service: "imagebuilder.amazonaws.com",
-            description: "EC2 Image Builder lifecycle management",
-            managedPolicies: ["service-role/EC2ImageBuilderLifecycleExecutionPolicy"],
-            partition: args.partition,
-            tags: args.tags,
-        }, child);
+        const { role, attachments } = serviceRole(
+            name,
+            {
+                service: "imagebuilder.amazonaws.com",
+                description: "EC2 Image Builder lifecycle management",
+                managedPolicies: ["service-role/EC2ImageBuilderLifecycleExecutionPolicy"],
+                partition: args.partition,
+                tags: args.tags,
+            },
+            child,
+        );
         const kept = { [args.keepTag.key]: args.keepTag.value };
-        new aws.imagebuilder.LifecyclePolicy(name, {
-            name: args.policyName,
-            description: `Deprecate ${args.policyName} images after ${lifecycle.deprecateAfterDays} days, delete them with their snapshots after ${lifecycle.deleteAfterDays}`,
-            executionRole: role.arn,
-            resourceType: "AMI_IMAGE",
-            resourceSelection: { tagMap: args.selectionTag },
-            policyDetails: [
-                {
-                    // Without `amis`, only Image Builder's own image record is deprecated, not the AMI it distributed.
-                    action: { type: "DEPRECATE", includeResources: { amis: true } },
-                    filter: { type: "AGE", value: lifecycle.deprecateAfterDays, unit: "DAYS", retainAtLeast: lifecycle.keepAtLeast },
-                    // `tagMap` skips the Image Builder images themselves (their records hold the scan findings), `amis` their AMIs.
-                    exclusionRules: { tagMap: kept, amis: { tagMap: kept } },
-                },
-                {
-                    action: { type: "DELETE", includeResources: { amis: true, snapshots: true } },
-                    filter: { type: "AGE", value: lifecycle.deleteAfterDays, unit: "DAYS", retainAtLeast: lifecycle.keepAtLeast },
-                    exclusionRules: { tagMap: kept, amis: { tagMap: kept, lastLaunched: { value: lifecycle.keepIfLaunchedWithinDays, unit: "DAYS" } } },
-                },
-            ],
-            tags: args.tags,
-        }, { ...child, dependsOn: attachments });
+        new aws.imagebuilder.LifecyclePolicy(
+            name,
+            {
+                name: args.policyName,
+                description: `Deprecate ${args.policyName} images after ${lifecycle.deprecateAfterDays} days, delete them with their snapshots after ${lifecycle.deleteAfterDays}`,
+                executionRole: role.arn,
+                resourceType: "AMI_IMAGE",
+                resourceSelection: { tagMap: args.selectionTag },
+                policyDetails: [
+                    {
+                        // Without `amis`, only Image Builder's own image record is deprecated, not the AMI it distributed.
+                        action: { type: "DEPRECATE", includeResources: { amis: true } },
+                        filter: { type: "AGE", value: lifecycle.deprecateAfterDays, unit: "DAYS", retainAtLeast: lifecycle.keepAtLeast },
+                        // `tagMap` skips the Image Builder images themselves (their records hold the scan findings), `amis` their AMIs.
+                        exclusionRules: { tagMap: kept, amis: { tagMap: kept } },
+                    },
+                    {
+                        action: { type: "DELETE", includeResources: { amis: true, snapshots: true } },
+                        filter: { type: "AGE", value: lifecycle.deleteAfterDays, unit: "DAYS", retainAtLeast: lifecycle.keepAtLeast },
+                        exclusionRules: { tagMap: kept, amis: { tagMap: kept, lastLaunched: { value: lifecycle.keepIfLaunchedWithinDays, unit: "DAYS" } } },
+                    },
+                ],
+                tags: args.tags,
+            },
+            { ...child, dependsOn: attachments },
+        );
         this.registerOutputs({});
     }
 }

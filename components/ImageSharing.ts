@@ -68,8 +68,10 @@ function rootSnapshotId(amiId: pulumi.Input<string>, rootDeviceName: string, opt
         const snapshots = mappings.filter(mapping => mapping.ebs?.snapshot_id);
         const root = snapshots.find(mapping => mapping.deviceName === rootDeviceName);
         if (!root || snapshots.length !== 1) {
-            throw new Error(`${imageId} has EBS snapshots on ${snapshots.map(mapping => mapping.deviceName).join(", ") || "no device"}; ` +
-                `promoting accounts can copy it only with read access to each, and golden-ami grants it on the root device ${rootDeviceName} alone`);
+            throw new Error(
+                `${imageId} has EBS snapshots on ${snapshots.map(mapping => mapping.deviceName).join(", ") || "no device"}; ` +
+                    `promoting accounts can copy it only with read access to each, and golden-ami grants it on the root device ${rootDeviceName} alone`,
+            );
         }
         return root.ebs.snapshot_id;
     });

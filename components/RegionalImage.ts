@@ -11,9 +11,7 @@ import { ImageSharing } from "./ImageSharing";
 export const COPY_TIMEOUT = "90m";
 
 /** Where the region's image comes from: copied from another image, or already built here (under this region's key). */
-export type ImageSource =
-    | { kind: "copy"; amiId: pulumi.Input<string>; region: pulumi.Input<string> }
-    | { kind: "local"; amiId: pulumi.Input<string> };
+export type ImageSource = { kind: "copy"; amiId: pulumi.Input<string>; region: pulumi.Input<string> } | { kind: "local"; amiId: pulumi.Input<string> };
 
 export interface RegionalImageArgs {
     /** This region's provider. */
@@ -54,47 +52,63 @@ export class RegionalImage extends pulumi.ComponentResource {
         } else {
             // Remade exactly when the copy is: whatever replaces a copy (a new source, a rebuild, another key)
             // gives the new one its own name, so it never collides with the old one it is created next to.
-            const made = new CreatedAt(`${name}-copy`, {
-                sourceAmiId: source.amiId,
-                sourceAmiRegion: source.region,
-                kmsKeyId: kmsKeyArn,
-            }, { parent: this });
-            const copy = new aws.ec2.AmiCopy(`${name}-copy`, {
-                name: pulumi.interpolate`${image.name}-${image.version}-${args.stack}-${made.createdAt.apply(compactTimestamp)}`,
-                description: `${image.name} ${image.version} golden image (${args.stack})`,
-                sourceAmiId: source.amiId,
-                sourceAmiRegion: source.region,
-                encrypted: true,
-                kmsKeyId: kmsKeyArn,
-                deprecationTime: made.createdAt.apply(createdAt => deprecationTime(new Date(createdAt), args.deprecateAfterDays)),
-                tags: args.tags,
-            }, {
-                ...child,
-                // Not deregistered when replaced or dropped: a fleet may still run it while its instance refresh
-                // rolls forward, and a rollback may pin it again. The images CLI's prune removes it once unused.
-                retainOnDelete: true,
-                customTimeouts: { create: COPY_TIMEOUT },
-            });
+            const made = new CreatedAt(
+                `${name}-copy`,
+                {
+                    sourceAmiId: source.amiId,
+                    sourceAmiRegion: source.region,
+                    kmsKeyId: kmsKeyArn,
+                },
+                { parent: this },
+            );
+            const copy = new aws.ec2.AmiCopy(
+                `${name}-copy`,
+                {
+                    name: pulumi.interpolate`${image.name}-${image.version}-${args.stack}-${made.createdAt.apply(compactTimestamp)}`,
+                    description: `${image.name} ${image.version} golden image (${args.stack})`,
+                    sourceAmiId: source.amiId,
+                    sourceAmiRegion: source.region,
+                    encrypted: true,
+                    kmsKeyId: kmsKeyArn,
+                    deprecationTime: made.createdAt.apply(createdAt => deprecationTime(new Date(createdAt), args.deprecateAfterDays)),
+                    tags: args.tags,
+                },
+                {
+                    ...child,
+                    // Not deregistered when replaced or dropped: a fleet may still run it while its instance refresh
+                    // rolls forward, and a rollback may pin it again. The images CLI's prune removes it once unused.
+                    retainOnDelete: true,
+                    customTimeouts: { create: COPY_TIMEOUT },
+                },
+            );
             amiId = copy.id;
         }
 
-        new ImageSharing(`${name}-sharing`, {
-            provider,
-            amiId,
-            sharedWith: args.sharedWith,
-            readableSnapshots: args.promotionSource && args.sharedWith.promotingAccounts.length > 0,
-            rootDeviceName: args.rootDeviceName,
-        }, { parent: this });
+        new ImageSharing(
+            `${name}-sharing`,
+            {
+                provider,
+                amiId,
+                sharedWith: args.sharedWith,
+                readableSnapshots: args.promotionSource && args.sharedWith.promotingAccounts.length > 0,
+                rootDeviceName: args.rootDeviceName,
+            },
+            { parent: this },
+        );
 
-        const parameter = new aws.ssm.Parameter(`${name}-ami-id`, {
-            name: imageParameterName(image.name, args.stack),
-            description: `Current ${image.name} golden image in ${args.region} (${args.stack})`,
-            type: "String",
-            dataType: "aws:ec2:image",
-            // An AMI id is no secret: `insecureValue` keeps it readable in diffs, where `value` would show [secret].
-            insecureValue: amiId,
-            tags: args.tags,
-        }, child);
+        const parameter = new aws.ssm.Parameter(
+            `${name}-ami-id`,
+            {
+                name: imageParameterName(image.name, args.stack),
+                description: `Current ${image.name} golden image in ${args.region} (${args.stack})`,
+                type: "String",
+                dataType: "aws:ec2:image",
+                // An AMI id is no secret: `insecureValue` keeps it readable in diffs, where `value` would show [secret].
+                insecureValue: amiId,
+                tags: args.tags,
+            },
+            child,
+        );
 
         this.amiId = amiId;
         this.kmsKeyArn = kmsKeyArn;

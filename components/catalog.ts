@@ -25,12 +25,16 @@ export function inBuildOrder(images: ImageConfig[]): ImageConfig[] {
 export function legacyAliases(config: Pick<GoldenAmiConfig, "images" | "homeRegion" | "promoteFrom">) {
     const regionalImage = (image: string, region: string) => pulumi.createUrn(`${image}-${region}`, "golden-ami:ec2:RegionalImage");
     return {
-        key: (region: string): pulumi.Alias[] => config.images.map(image => !config.promoteFrom && region === config.homeRegion
-            ? { name: `${image.name}-key`, parent: pulumi.createUrn(image.name, "golden-ami:imagebuilder:GoldenImage") }
-            : { name: `${image.name}-${region}-key`, parent: regionalImage(image.name, region) }),
-        blockPublicSharing: (region: string): pulumi.Alias[] => config.images.map(image => ({
-            name: `${image.name}-${region}-sharing`,
-            parent: pulumi.createUrn(`${image.name}-${region}-sharing`, "golden-ami:ec2:ImageSharing", regionalImage(image.name, region)),
-        })),
+        key: (region: string): pulumi.Alias[] =>
+            config.images.map(image =>
+                !config.promoteFrom && region === config.homeRegion
+                    ? { name: `${image.name}-key`, parent: pulumi.createUrn(image.name, "golden-ami:imagebuilder:GoldenImage") }
+                    : { name: `${image.name}-${region}-key`, parent: regionalImage(image.name, region) },
+            ),
+        blockPublicSharing: (region: string): pulumi.Alias[] =>
+            config.images.map(image => ({
+                name: `${image.name}-${region}-sharing`,
+                parent: pulumi.createUrn(`${image.name}-${region}-sharing`, "golden-ami:ec2:ImageSharing", regionalImage(image.name, region)),
+            })),
     };
 }

@@ -25,11 +25,39 @@ export const SHARING_LIMITS = { accounts: 50, organizationArns: 25, organization
 export const CONFIG_KEYS = ["images", "lifecycle", "regions", "sharing", "tags", "promoteFrom", "blockPublicSharing", "fleets", "build"] as const;
 
 /** Keys of the `aws:` namespace a stack file may set (the provider's config); anything else is a typo. */
-export const AWS_CONFIG_KEYS = ["region", "profile", "allowedAccountIds", "forbiddenAccountIds", "assumeRoles", "assumeRoleWithWebIdentity",
-    "defaultTags", "ignoreTags", "endpoints", "maxRetries", "retryMode", "sharedConfigFiles", "sharedCredentialsFiles", "skipCredentialsValidation",
-    "skipMetadataApiCheck", "skipRegionValidation", "skipRequestingAccountId", "stsRegion", "useFipsEndpoint", "useDualstackEndpoint",
-    "customCaBundle", "httpProxy", "httpsProxy", "noProxy", "insecure", "userAgents", "tokenBucketRateLimiterCapacity", "tagPolicyCompliance",
-    "accessKey", "secretKey", "token"] as const;
+export const AWS_CONFIG_KEYS = [
+    "region",
+    "profile",
+    "allowedAccountIds",
+    "forbiddenAccountIds",
+    "assumeRoles",
+    "assumeRoleWithWebIdentity",
+    "defaultTags",
+    "ignoreTags",
+    "endpoints",
+    "maxRetries",
+    "retryMode",
+    "sharedConfigFiles",
+    "sharedCredentialsFiles",
+    "skipCredentialsValidation",
+    "skipMetadataApiCheck",
+    "skipRegionValidation",
+    "skipRequestingAccountId",
+    "stsRegion",
+    "useFipsEndpoint",
+    "useDualstackEndpoint",
+    "customCaBundle",
+    "httpProxy",
+    "httpsProxy",
+    "noProxy",
+    "insecure",
+    "userAgents",
+    "tokenBucketRateLimiterCapacity",
+    "tagPolicyCompliance",
+    "accessKey",
+    "secretKey",
+    "token",
+] as const;
 
 /** Image Builder renders `{{ imagebuilder:buildDate }}` as e.g. `2026-11-23T04-00-12.345Z`. */
 const BUILD_DATE_LENGTH = "2026-11-23T04-00-12.345Z".length;
@@ -37,9 +65,7 @@ const MAX_AMI_NAME_LENGTH = 127;
 const MAX_TAGS_PER_IMAGE = 50;
 
 /** A build or test step: a document of the repository (read and locked like today's), or an AWS-managed component. */
-export type StepConfig =
-    | { kind: "document"; path: string; content: string }
-    | { kind: "managed"; name: string; version: string };
+export type StepConfig = { kind: "document"; path: string; content: string } | { kind: "managed"; name: string; version: string };
 
 export interface ImageConfig {
     /** The catalog's key: Image Builder resource names, the AMI name and the SSM path start with it. */
@@ -198,8 +224,20 @@ const REPOSITORY_ROOT = path.resolve(__dirname, "..");
 const INSTANCE_TYPE = /^(a|c|d|dl|f|g|gr|h|hpc|i|im|inf|is|m|mac|p|r|t|trn|u|vt|x|z)\d[a-z-]*\.(nano|micro|small|medium|large|metal|\d*xlarge|metal-\d+xl)$/;
 
 /** Image fields the stack may set; the platform module supplies the rest of the defaults. */
-const IMAGE_FIELDS = ["version", "platform", "architecture", "baseImage", "instanceTypes", "rootVolumeGiB", "rootDeviceName",
-    "buildSteps", "testSteps", "artifacts", "schedule", "scheduleTimezone"];
+const IMAGE_FIELDS = [
+    "version",
+    "platform",
+    "architecture",
+    "baseImage",
+    "instanceTypes",
+    "rootVolumeGiB",
+    "rootDeviceName",
+    "buildSteps",
+    "testSteps",
+    "artifacts",
+    "schedule",
+    "scheduleTimezone",
+];
 
 /** The defaults of an image field, stated once for messages, docs and the JSON Schema. */
 export const IMAGE_DEFAULTS = {
@@ -224,7 +262,13 @@ export const FLEET_DEFAULTS = {
     healthCheckType: "EC2",
     healthCheckGracePeriodSeconds: 300,
     // Launch the new instances before terminating old ones: capacity never drops during a rollout.
-    instanceRefresh: { minHealthyPercentage: 100, maxHealthyPercentage: 200, instanceWarmupSeconds: 300, checkpointPercentages: [50, 100], checkpointDelaySeconds: 300 },
+    instanceRefresh: {
+        minHealthyPercentage: 100,
+        maxHealthyPercentage: 200,
+        instanceWarmupSeconds: 300,
+        checkpointPercentages: [50, 100],
+        checkpointDelaySeconds: 300,
+    },
     containers: false,
     userDataFile: "components/documents/user-data.sh",
     natGateways: "Single",
@@ -241,8 +285,25 @@ export const LIFECYCLE_DEFAULTS: LifecycleConfig = {
 };
 
 /** Regions AWS leaves disabled until an account opts in (the Region enum lists them with the rest). */
-export const OPT_IN_REGIONS = new Set(["af-south-1", "ap-east-1", "ap-east-2", "ap-south-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5",
-    "ap-southeast-6", "ap-southeast-7", "ca-west-1", "eu-central-2", "eu-south-1", "eu-south-2", "il-central-1", "me-central-1", "me-south-1", "mx-central-1"]);
+export const OPT_IN_REGIONS = new Set([
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-south-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-6",
+    "ap-southeast-7",
+    "ca-west-1",
+    "eu-central-2",
+    "eu-south-1",
+    "eu-south-2",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "mx-central-1",
+]);
 
 /** Validates every key and returns the typed, defaulted config; throws one ConfigError listing every problem. */
 export function parseStackConfig(raw: RawStackConfig, stack: string): GoldenAmiConfig {
@@ -251,12 +312,18 @@ export function parseStackConfig(raw: RawStackConfig, stack: string): GoldenAmiC
     const projectKeys = Object.fromEntries(Object.entries(raw).filter(([key]) => !key.includes(":")));
     retiredKeys(check, projectKeys);
     check.knownFields("golden-ami", Object.fromEntries(Object.entries(projectKeys).filter(([key]) => !(key in RETIRED_KEYS))), CONFIG_KEYS, ":");
-    const awsKeys = Object.fromEntries(Object.entries(raw).filter(([key]) => key.startsWith("aws:")).map(([key, value]) => [key.slice(4), value]));
+    const awsKeys = Object.fromEntries(
+        Object.entries(raw)
+            .filter(([key]) => key.startsWith("aws:"))
+            .map(([key, value]) => [key.slice(4), value]),
+    );
     check.knownFields("aws", awsKeys, AWS_CONFIG_KEYS, ":");
     for (const key of Object.keys(raw).filter(key => key.includes(":") && !key.startsWith("aws:"))) {
         const namespace = key.split(":")[0];
         const closest = closestOf(namespace, [PROJECT, "aws"]);
-        check.fail(`${shownKey(key)} is not a key this program reads${closest ? `; did you mean ${closest}:${key.slice(namespace.length + 1)}?` : ""} (its keys are golden-ami:<key> and aws:<provider setting>)`);
+        check.fail(
+            `${shownKey(key)} is not a key this program reads${closest ? `; did you mean ${closest}:${key.slice(namespace.length + 1)}?` : ""} (its keys are golden-ami:<key> and aws:<provider setting>)`,
+        );
     }
     const homeRegion = check.region("aws:region", raw["aws:region"]);
     const images = parseImages(check, raw.images, stack);
@@ -268,21 +335,28 @@ export function parseStackConfig(raw: RawStackConfig, stack: string): GoldenAmiC
     const blockPublicSharing = check.boolean("golden-ami:blockPublicSharing", raw.blockPublicSharing, true);
     const fleets = raw.fleets === undefined ? [] : parseFleets(check, raw.fleets, regions, images);
     const build = raw.build === undefined ? undefined : parseBuild(check, raw.build);
-    if (promoteFrom && build) check.fail("golden-ami:build is set, but golden-ami:promoteFrom makes this a promoting stack that never builds; remove one of them");
+    if (promoteFrom && build)
+        check.fail("golden-ami:build is set, but golden-ami:promoteFrom makes this a promoting stack that never builds; remove one of them");
     const shared = [...sharing.accounts, ...sharing.promotingAccounts];
     if (promoteFrom && shared.includes(promoteFrom.account)) {
         check.fail(`golden-ami:sharing lists ${promoteFrom.account}, the account this stack promotes from; it owns the source image already`);
     }
     check.done();
-    const notes = [...new Set(regions)].filter(region => OPT_IN_REGIONS.has(region)).map(region =>
-        `${region} is an opt-in region: enable it in every account that builds, copies or launches there (Account settings, or aws account enable-region --region-name ${region})`);
+    const notes = [...new Set(regions)]
+        .filter(region => OPT_IN_REGIONS.has(region))
+        .map(
+            region =>
+                `${region} is an opt-in region: enable it in every account that builds, copies or launches there (Account settings, or aws account enable-region --region-name ${region})`,
+        );
     return { stack, homeRegion, images, lifecycle, regions, sharing, tags, promoteFrom, blockPublicSharing, fleets, build, pinnedBy: {}, notes };
 }
 
 /** Keys of the single-image shape this program once read: each is refused with what to write instead. */
 const RETIRED_KEYS: Record<string, (value: unknown) => string> = {
-    image: value => `golden-ami:image is replaced by golden-ami:images, a map from image name to its definition; write:\n${indent(stringifyYaml({ "golden-ami:images": imagesEntryOf(value) }))}`,
-    fleet: value => `golden-ami:fleet is replaced by golden-ami:fleets, a map from fleet name to its definition, which names the image it runs; write:\n${indent(stringifyYaml({ "golden-ami:fleets": fleetsEntryOf(value) }))}`,
+    image: value =>
+        `golden-ami:image is replaced by golden-ami:images, a map from image name to its definition; write:\n${indent(stringifyYaml({ "golden-ami:images": imagesEntryOf(value) }))}`,
+    fleet: value =>
+        `golden-ami:fleet is replaced by golden-ami:fleets, a map from fleet name to its definition, which names the image it runs; write:\n${indent(stringifyYaml({ "golden-ami:fleets": fleetsEntryOf(value) }))}`,
 };
 
 function retiredKeys(check: Checker, keys: Record<string, unknown>): void {
@@ -306,7 +380,11 @@ function fleetsEntryOf(value: unknown): Record<string, unknown> {
 }
 
 function indent(text: string): string {
-    return text.trimEnd().split("\n").map(line => `      ${line}`).join("\n");
+    return text
+        .trimEnd()
+        .split("\n")
+        .map(line => `      ${line}`)
+        .join("\n");
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -338,13 +416,18 @@ export function loadConfig(): GoldenAmiConfig {
  */
 export function pinsOf(stack: string, root: string = process.env[STACK_FILES_VARIABLE] ?? REPOSITORY_ROOT): Record<string, Record<string, string>> {
     const pins: Record<string, Record<string, string>> = {};
-    for (const file of fs.readdirSync(root).filter(name => /^Pulumi\.[^.]+\.yaml$/.test(name)).sort()) {
+    for (const file of fs
+        .readdirSync(root)
+        .filter(name => /^Pulumi\.[^.]+\.yaml$/.test(name))
+        .sort()) {
         let promoteFrom;
         try {
             promoteFrom = parseYaml(fs.readFileSync(path.join(root, file), "utf8"))?.config?.[`${PROJECT}:promoteFrom`];
         } catch (error) {
-            throw new ConfigError([`${file} is not valid YAML (${error instanceof Error ? error.message.split("\n")[0] : error}); ` +
-                `the building stack reads every stack file for the AMIs promoting stacks pin`]);
+            throw new ConfigError([
+                `${file} is not valid YAML (${error instanceof Error ? error.message.split("\n")[0] : error}); ` +
+                    `the building stack reads every stack file for the AMIs promoting stacks pin`,
+            ]);
         }
         if (promoteFrom?.stack !== stack || !isPlainObject(promoteFrom.amiIds)) continue;
         const amiIds = Object.entries(promoteFrom.amiIds).filter((entry): entry is [string, string] => typeof entry[1] === "string");
@@ -355,7 +438,7 @@ export function pinsOf(stack: string, root: string = process.env[STACK_FILES_VAR
 
 /** The AMIs promoting stacks pin of one image. */
 export function pinnedAmiIdsOf(pinnedBy: GoldenAmiConfig["pinnedBy"], image: string): string[] {
-    return [...new Set(Object.values(pinnedBy).flatMap(amiIds => amiIds[image] ? [amiIds[image]] : []))];
+    return [...new Set(Object.values(pinnedBy).flatMap(amiIds => (amiIds[image] ? [amiIds[image]] : [])))];
 }
 
 /** Config values arrive as strings; structured ones are JSON. */
@@ -376,7 +459,10 @@ function parseImages(check: Checker, value: unknown, stack: string): ImageConfig
     const key = "golden-ami:images";
     const entries = Object.entries(check.object(key, value, true));
     if (isPlainObject(value) && entries.length === 0) {
-        check.refuse(key, `${key} must name at least one image, like ${key}: { al2023-base: { version: 1.0.0, baseImage: ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64 } }`);
+        check.refuse(
+            key,
+            `${key} must name at least one image, like ${key}: { al2023-base: { version: 1.0.0, baseImage: ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64 } }`,
+        );
     }
     const names = entries.map(([name]) => name);
     const images = entries.map(([name, definition]) => parseImage(check, name, definition, stack, names));
@@ -387,9 +473,12 @@ function parseImages(check: Checker, value: unknown, stack: string): ImageConfig
         const baseKey = `${key}.${image.name}.baseImage`;
         if (!parent) continue;
         if (parent.architecture !== image.architecture) {
-            check.fail(`${baseKey} is image:${parent.name}, an ${parent.architecture} image, but ${image.name} is ${image.architecture}; build it on an image of its own architecture`);
+            check.fail(
+                `${baseKey} is image:${parent.name}, an ${parent.architecture} image, but ${image.name} is ${image.architecture}; build it on an image of its own architecture`,
+            );
         }
-        if (parent.platform !== image.platform) check.fail(`${baseKey} is image:${parent.name}, a ${parent.platform} image, but ${image.name} is ${image.platform}`);
+        if (parent.platform !== image.platform)
+            check.fail(`${baseKey} is image:${parent.name}, a ${parent.platform} image, but ${image.name} is ${image.platform}`);
         const chain = [image.name];
         for (let ancestor: ImageConfig | undefined = parent; ancestor; ancestor = images.find(candidate => candidate.name === ancestor!.parentImage)) {
             if (chain.includes(ancestor.name)) {
@@ -405,67 +494,136 @@ function parseImages(check: Checker, value: unknown, stack: string): ImageConfig
 function parseImage(check: Checker, name: string, value: unknown, stack: string, catalog: string[]): ImageConfig {
     const key = `golden-ami:images.${shownKey(name)}`;
     if (!IMAGE_NAME.test(name)) {
-        check.refuse(key, `golden-ami:images key ${describe(name)} must be an image name of 1 to 64 letters, digits, '-' or '_', starting with a letter or digit`);
+        check.refuse(
+            key,
+            `golden-ami:images key ${describe(name)} must be an image name of 1 to 64 letters, digits, '-' or '_', starting with a letter or digit`,
+        );
     }
     const image = check.object(key, value, true, IMAGE_FIELDS);
     const version = check.matching(`${key}.version`, image.version, SEMVER, "a semantic version major.minor.patch like 1.4.0");
     const expandedNameLength = name.length + version.length + stack.length + BUILD_DATE_LENGTH + 3;
     if (name && version && expandedNameLength > MAX_AMI_NAME_LENGTH) {
-        check.fail(`${key}: the image name, its version and the stack name make an AMI name of ${expandedNameLength} characters; the limit is ${MAX_AMI_NAME_LENGTH}`);
+        check.fail(
+            `${key}: the image name, its version and the stack name make an AMI name of ${expandedNameLength} characters; the limit is ${MAX_AMI_NAME_LENGTH}`,
+        );
     }
     const platform = check.oneOf(`${key}.platform`, or(image.platform, IMAGE_DEFAULTS.platform), PLATFORMS, "the operating system the image runs");
     const defaults = PLATFORM_DEFAULTS[platform];
-    if (check.valid(`${key}.platform`) && defaults.notYet) check.refuse(`${key}.platform`, `${key}.platform is ${platform}: ${defaults.notYet}; use linux for now`);
-    const architecture = check.oneOf(`${key}.architecture`, or(image.architecture, IMAGE_DEFAULTS.architecture), ARCHITECTURES,
-        platform === "windows" ? "Windows Server images are x86_64 only" : "x86_64 for Intel and AMD, arm64 for AWS Graviton");
+    if (check.valid(`${key}.platform`) && defaults.notYet)
+        check.refuse(`${key}.platform`, `${key}.platform is ${platform}: ${defaults.notYet}; use linux for now`);
+    const architecture = check.oneOf(
+        `${key}.architecture`,
+        or(image.architecture, IMAGE_DEFAULTS.architecture),
+        ARCHITECTURES,
+        platform === "windows" ? "Windows Server images are x86_64 only" : "x86_64 for Intel and AMD, arm64 for AWS Graviton",
+    );
     if (check.valid(`${key}.architecture`) && !defaults.architectures.includes(architecture)) {
         check.refuse(`${key}.architecture`, `${key}.architecture must be ${defaults.architectures.join(" or ")} for ${platform}, got "${architecture}"`);
     }
-    const baseImage = check.matching(`${key}.baseImage`, image.baseImage, /^(ssm:\/[A-Za-z0-9_.\/-]+|ami-[0-9a-f]{8}([0-9a-f]{9})?|image:[A-Za-z0-9_-]+)$/,
-        `an SSM parameter path like ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${architecture}, an AMI id, or image:<name> of another image of the catalog`);
+    const baseImage = check.matching(
+        `${key}.baseImage`,
+        image.baseImage,
+        /^(ssm:\/[A-Za-z0-9_.\/-]+|ami-[0-9a-f]{8}([0-9a-f]{9})?|image:[A-Za-z0-9_-]+)$/,
+        `an SSM parameter path like ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${architecture}, an AMI id, or image:<name> of another image of the catalog`,
+    );
     let parentImage: string | undefined;
     if (baseImage.startsWith("image:")) {
         parentImage = baseImage.slice("image:".length);
         if (parentImage === name) {
-            check.refuse(`${key}.baseImage`, `${key}.baseImage is image:${name}, the image itself; name another image of the catalog, an SSM parameter or an AMI id`);
+            check.refuse(
+                `${key}.baseImage`,
+                `${key}.baseImage is image:${name}, the image itself; name another image of the catalog, an SSM parameter or an AMI id`,
+            );
         } else if (!catalog.includes(parentImage)) {
-            const closest = closestOf(parentImage, catalog.filter(other => other !== name));
-            check.refuse(`${key}.baseImage`, `${key}.baseImage is image:${parentImage}, which is not in golden-ami:images${closest ? `; did you mean image:${closest}?` : ""} (images: ${catalog.join(", ")})`);
+            const closest = closestOf(
+                parentImage,
+                catalog.filter(other => other !== name),
+            );
+            check.refuse(
+                `${key}.baseImage`,
+                `${key}.baseImage is image:${parentImage}, which is not in golden-ami:images${closest ? `; did you mean image:${closest}?` : ""} (images: ${catalog.join(", ")})`,
+            );
         }
     } else if (check.valid(`${key}.architecture`) && baseImage.startsWith("ssm:/aws/service/")) {
         const other = ARCHITECTURES.find(candidate => candidate !== architecture && baseImage.includes(candidate));
         if (other && !baseImage.includes(architecture)) {
-            check.fail(`${key}.baseImage ${baseImage} is an ${other} image, but ${key}.architecture is ${architecture}; use the ${architecture} parameter (…${architecture})`);
+            check.fail(
+                `${key}.baseImage ${baseImage} is an ${other} image, but ${key}.architecture is ${architecture}; use the ${architecture} parameter (…${architecture})`,
+            );
         }
     }
-    const instanceTypes = check.instanceTypes(`${key}.instanceTypes`, or(image.instanceTypes, [...defaults.instanceTypes[architecture] ?? []]));
+    const instanceTypes = check.instanceTypes(`${key}.instanceTypes`, or(image.instanceTypes, [...(defaults.instanceTypes[architecture] ?? [])]));
     if (check.valid(`${key}.architecture`)) checkArchitecture(check, `${key}.instanceTypes`, instanceTypes, architecture, `${key}.architecture`);
     const rootVolumeGiB = check.integer(`${key}.rootVolumeGiB`, or(image.rootVolumeGiB, defaults.defaultRootVolumeGiB), defaults.minRootVolumeGiB, 16384);
-    const rootDeviceName = check.matching(`${key}.rootDeviceName`, or(image.rootDeviceName, defaults.rootDeviceName),
-        /^\/dev\/[a-z0-9]+$/, `the base image's root device name like ${defaults.rootDeviceName}`);
-    const buildSteps = parseSteps(check, `${key}.buildSteps`, or(image.buildSteps, defaults.buildSteps.map(document => ({ document }))), defaults.hygieneDocument);
-    const testSteps = parseSteps(check, `${key}.testSteps`, or(image.testSteps, defaults.testSteps.map(document => ({ document }))), defaults.hygieneDocument);
+    const rootDeviceName = check.matching(
+        `${key}.rootDeviceName`,
+        or(image.rootDeviceName, defaults.rootDeviceName),
+        /^\/dev\/[a-z0-9]+$/,
+        `the base image's root device name like ${defaults.rootDeviceName}`,
+    );
+    const buildSteps = parseSteps(
+        check,
+        `${key}.buildSteps`,
+        or(
+            image.buildSteps,
+            defaults.buildSteps.map(document => ({ document })),
+        ),
+        defaults.hygieneDocument,
+    );
+    const testSteps = parseSteps(
+        check,
+        `${key}.testSteps`,
+        or(
+            image.testSteps,
+            defaults.testSteps.map(document => ({ document })),
+        ),
+        defaults.hygieneDocument,
+    );
     const stems = [...buildSteps, ...testSteps].map(stepId);
     stems.forEach((stem, index) => {
-        if (stems.indexOf(stem) !== index) check.fail(`${key} lists the step ${stem} twice (buildSteps and testSteps together): each component is in the recipe once`);
+        if (stems.indexOf(stem) !== index)
+            check.fail(`${key} lists the step ${stem} twice (buildSteps and testSteps together): each component is in the recipe once`);
     });
     const artifacts = check.list(`${key}.artifacts`, or(image.artifacts, []), (itemKey, item) =>
-        check.matching(itemKey, item, ARTIFACT_PREFIX, "an S3 prefix the build may read, like s3://team-artifacts/web-app/ (bucket, then a prefix ending in /)"));
+        check.matching(
+            itemKey,
+            item,
+            ARTIFACT_PREFIX,
+            "an S3 prefix the build may read, like s3://team-artifacts/web-app/ (bucket, then a prefix ending in /)",
+        ),
+    );
     check.unique(`${key}.artifacts`, artifacts);
     for (const retired of ["schedule", "scheduleTimezone"]) {
         if (image[retired] !== undefined) {
-            check.fail(`${key}.${retired} is no longer used: nothing builds outside \`pulumi up\`, so every AMI is tracked; the patch cadence is .github/workflows/patch.yml — remove the key`);
+            check.fail(
+                `${key}.${retired} is no longer used: nothing builds outside \`pulumi up\`, so every AMI is tracked; the patch cadence is .github/workflows/patch.yml — remove the key`,
+            );
         }
     }
-    return { name, version, platform, architecture, baseImage, ...(parentImage && { parentImage }), instanceTypes, rootVolumeGiB, rootDeviceName, buildSteps, testSteps, artifacts };
+    return {
+        name,
+        version,
+        platform,
+        architecture,
+        baseImage,
+        ...(parentImage && { parentImage }),
+        instanceTypes,
+        rootVolumeGiB,
+        rootDeviceName,
+        buildSteps,
+        testSteps,
+        artifacts,
+    };
 }
 
 /** Refuses instance types of the other architecture, naming the key and giving valid examples. */
 function checkArchitecture(check: Checker, key: string, instanceTypes: string[], architecture: Architecture, architectureKey: string): void {
     instanceTypes.forEach((instanceType, index) => {
         if (!instanceType || architectureOf(instanceType) === architecture) return;
-        check.fail(`${key}[${index}] "${instanceType}" is an ${architectureOf(instanceType)} instance type, but ${architectureKey} is ${architecture}: ` +
-            `use ${architecture} types like ${exampleInstanceTypes(architecture)}`);
+        check.fail(
+            `${key}[${index}] "${instanceType}" is an ${architectureOf(instanceType)} instance type, but ${architectureKey} is ${architecture}: ` +
+                `use ${architecture} types like ${exampleInstanceTypes(architecture)}`,
+        );
     });
 }
 
@@ -474,19 +632,36 @@ function parseSteps(check: Checker, key: string, value: unknown, hygieneDocument
         const step = check.object(itemKey, item, true, STEP_FIELDS);
         if (!isPlainObject(item)) return undefined;
         if ((step.document === undefined) === (step.managed === undefined)) {
-            check.refuse(itemKey, `${itemKey} must have exactly one of document (a path in the repository, like components/documents/build.yaml) ` +
-                `or managed (an AWS-managed component, like update-linux), got ${describe(item)}`);
+            check.refuse(
+                itemKey,
+                `${itemKey} must have exactly one of document (a path in the repository, like components/documents/build.yaml) ` +
+                    `or managed (an AWS-managed component, like update-linux), got ${describe(item)}`,
+            );
             return undefined;
         }
         if (step.document !== undefined) {
             if (step.version !== undefined) check.fail(`${itemKey}.version applies to managed components only: a document's version is the image's version`);
-            const documentPath = check.matching(`${itemKey}.document`, step.document, /^[\w./-]+\.ya?ml$/, "a YAML document's path in the repository, like components/documents/build.yaml");
+            const documentPath = check.matching(
+                `${itemKey}.document`,
+                step.document,
+                /^[\w./-]+\.ya?ml$/,
+                "a YAML document's path in the repository, like components/documents/build.yaml",
+            );
             const content = check.file(`${itemKey}.document`, documentPath);
             return documentPath && content ? { kind: "document", path: path.posix.normalize(documentPath), content } : undefined;
         }
-        const name = check.matching(`${itemKey}.managed`, step.managed, MANAGED_COMPONENT, "an AWS-managed Image Builder component's name, like update-linux or amazon-cloudwatch-agent-linux");
-        const version = check.matching(`${itemKey}.version`, or(step.version, "x.x.x"), COMPONENT_VERSION,
-            "a component version like 1.0.2, or a filter like 1.0.x or x.x.x (the newest when the image builds)");
+        const name = check.matching(
+            `${itemKey}.managed`,
+            step.managed,
+            MANAGED_COMPONENT,
+            "an AWS-managed Image Builder component's name, like update-linux or amazon-cloudwatch-agent-linux",
+        );
+        const version = check.matching(
+            `${itemKey}.version`,
+            or(step.version, "x.x.x"),
+            COMPONENT_VERSION,
+            "a component version like 1.0.2, or a filter like 1.0.x or x.x.x (the newest when the image builds)",
+        );
         return name && version ? { kind: "managed", name, version } : undefined;
     });
     // The hygiene step is always last (see recipeSteps), whatever the list says.
@@ -513,8 +688,13 @@ export function recipeSteps(image: Pick<ImageConfig, "platform" | "buildSteps" |
 export function imageNamed(config: Pick<GoldenAmiConfig, "images">, name: string): ImageConfig {
     const image = config.images.find(candidate => candidate.name === name);
     if (!image) {
-        const closest = closestOf(name, config.images.map(candidate => candidate.name));
-        throw new ConfigError([`no image named "${name}" in golden-ami:images${closest ? `; did you mean ${closest}?` : ""} (images: ${config.images.map(candidate => candidate.name).join(", ")})`]);
+        const closest = closestOf(
+            name,
+            config.images.map(candidate => candidate.name),
+        );
+        throw new ConfigError([
+            `no image named "${name}" in golden-ami:images${closest ? `; did you mean ${closest}?` : ""} (images: ${config.images.map(candidate => candidate.name).join(", ")})`,
+        ]);
     }
     return image;
 }
@@ -523,8 +703,7 @@ function parseLifecycle(check: Checker, value: unknown): LifecycleConfig {
     const key = "golden-ami:lifecycle";
     const lifecycle = check.object(key, or(value, {}), false, Object.keys(LIFECYCLE_DEFAULTS));
     // The maxima are Image Builder's: an age filter's value, retainAtLeast, and a lastLaunched exclusion.
-    const read = (field: keyof LifecycleConfig, max: number) =>
-        check.integer(`${key}.${field}`, or(lifecycle[field], LIFECYCLE_DEFAULTS[field]), 1, max);
+    const read = (field: keyof LifecycleConfig, max: number) => check.integer(`${key}.${field}`, or(lifecycle[field], LIFECYCLE_DEFAULTS[field]), 1, max);
     const parsed: LifecycleConfig = {
         deprecateAfterDays: read("deprecateAfterDays", 1000),
         deleteAfterDays: read("deleteAfterDays", 1000),
@@ -544,7 +723,9 @@ function parseRegions(check: Checker, value: unknown, homeRegion: string): strin
     const partition = partitionOf(homeRegion);
     listed.forEach((region, index) => {
         if (region && homeRegion && partitionOf(region) !== partition) {
-            check.fail(`${key}[${index}] "${region}" is in partition ${partitionOf(region)}, but aws:region "${homeRegion}" is in ${partition}; images cannot be copied across partitions`);
+            check.fail(
+                `${key}[${index}] "${region}" is in partition ${partitionOf(region)}, but aws:region "${homeRegion}" is in ${partition}; images cannot be copied across partitions`,
+            );
         }
     });
     return [homeRegion, ...listed.filter(region => region !== homeRegion)];
@@ -564,7 +745,9 @@ function parseSharing(check: Checker, value: unknown): SharingConfig {
         });
         check.unique(fieldKey, items);
         if (items.length > SHARING_LIMITS[field]) {
-            check.fail(`${fieldKey} lists ${items.length} entries; an AMI can be shared with at most ${SHARING_LIMITS[field]} — share with organizationArns or organizationalUnitArns instead`);
+            check.fail(
+                `${fieldKey} lists ${items.length} entries; an AMI can be shared with at most ${SHARING_LIMITS[field]} — share with organizationArns or organizationalUnitArns instead`,
+            );
         }
         return items;
     };
@@ -572,17 +755,24 @@ function parseSharing(check: Checker, value: unknown): SharingConfig {
     const promotingAccounts = principals("promotingAccounts", /^\d{12}$/, "a 12-digit AWS account id");
     promotingAccounts.forEach((account, index) => {
         if (account && accounts.includes(account)) {
-            check.fail(`${key}.promotingAccounts[${index}] "${account}" is also in ${key}.accounts; list it once, under promotingAccounts, which lets it launch the image too`);
+            check.fail(
+                `${key}.promotingAccounts[${index}] "${account}" is also in ${key}.accounts; list it once, under promotingAccounts, which lets it launch the image too`,
+            );
         }
     });
     return {
         accounts,
         promotingAccounts,
-        organizationArns: principals("organizationArns", /^arn:aws[a-z-]*:organizations::\d{12}:organization\/o-[a-z0-9]{10,32}$/,
-            "an organization ARN like arn:aws:organizations::111122223333:organization/o-exampleorgid"),
-        organizationalUnitArns: principals("organizationalUnitArns",
+        organizationArns: principals(
+            "organizationArns",
+            /^arn:aws[a-z-]*:organizations::\d{12}:organization\/o-[a-z0-9]{10,32}$/,
+            "an organization ARN like arn:aws:organizations::111122223333:organization/o-exampleorgid",
+        ),
+        organizationalUnitArns: principals(
+            "organizationalUnitArns",
             /^arn:aws[a-z-]*:organizations::\d{12}:ou\/o-[a-z0-9]{10,32}\/ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/,
-            "an OU ARN like arn:aws:organizations::111122223333:ou/o-exampleorgid/ou-ab12-cdef3456"),
+            "an OU ARN like arn:aws:organizations::111122223333:ou/o-exampleorgid/ou-ab12-cdef3456",
+        ),
     };
 }
 
@@ -597,7 +787,9 @@ function parseTags(check: Checker, value: unknown): Record<string, string> {
         } else if (tagKey.toLowerCase().startsWith("aws:") || !TAG_KEY.test(tagKey) || blank(tagKey)) {
             check.fail(`${key} key ${describe(tagKey)} must be 1 to 128 letters, digits, spaces or _.:/=+-@ and not start with "aws:"`);
         } else if (typeof tagValue === "number" || typeof tagValue === "boolean") {
-            check.fail(`${itemKey} must be a non-empty string of at most 256 characters, got the ${typeof tagValue} ${tagValue}: quote it in the stack file ("${tagValue}")`);
+            check.fail(
+                `${itemKey} must be a non-empty string of at most 256 characters, got the ${typeof tagValue} ${tagValue}: quote it in the stack file ("${tagValue}")`,
+            );
         } else if (typeof tagValue !== "string" || blank(tagValue) || tagValue.length > 256 || INVISIBLE.test(tagValue)) {
             check.fail(`${itemKey} must be a non-empty string of at most 256 characters without invisible characters, got ${describe(tagValue)}`);
         } else {
@@ -607,7 +799,9 @@ function parseTags(check: Checker, value: unknown): Record<string, string> {
     }
     const total = Object.keys(tags).length + PROGRAM_TAG_KEYS.length;
     if (total > MAX_TAGS_PER_IMAGE) {
-        check.fail(`${key} has ${Object.keys(tags).length} tags; with the ${PROGRAM_TAG_KEYS.length} the program adds an image may carry at most ${MAX_TAGS_PER_IMAGE}`);
+        check.fail(
+            `${key} has ${Object.keys(tags).length} tags; with the ${PROGRAM_TAG_KEYS.length} the program adds an image may carry at most ${MAX_TAGS_PER_IMAGE}`,
+        );
     }
     return parsed;
 }
@@ -620,54 +814,97 @@ function parseFleets(check: Checker, value: unknown, imageRegions: string[], ima
 function parseFleet(check: Checker, name: string, value: unknown, imageRegions: string[], images: ImageConfig[]): FleetConfig {
     const key = `golden-ami:fleets.${shownKey(name)}`;
     if (!IMAGE_NAME.test(name)) {
-        check.refuse(key, `golden-ami:fleets key ${describe(name)} must be a fleet name of 1 to 64 letters, digits, '-' or '_', starting with a letter or digit`);
+        check.refuse(
+            key,
+            `golden-ami:fleets key ${describe(name)} must be a fleet name of 1 to 64 letters, digits, '-' or '_', starting with a letter or digit`,
+        );
     }
     const fleet = check.object(key, value, true, FLEET_FIELDS);
     const imageName = typeof fleet.image === "string" ? fleet.image : undefined;
     let image = images.find(candidate => candidate.name === imageName);
     if (fleet.image === undefined && images.length === 1) image = images[0];
     else if (!image) {
-        const closest = imageName === undefined ? undefined : closestOf(imageName, images.map(candidate => candidate.name));
-        check.refuse(`${key}.image`, `${key}.image must name the image of golden-ami:images the fleet runs${closest ? `; did you mean ${closest}?` : ""}, got ${describe(fleet.image)} (images: ${images.map(candidate => candidate.name).join(", ") || "none"})`);
+        const closest =
+            imageName === undefined
+                ? undefined
+                : closestOf(
+                      imageName,
+                      images.map(candidate => candidate.name),
+                  );
+        check.refuse(
+            `${key}.image`,
+            `${key}.image must name the image of golden-ami:images the fleet runs${closest ? `; did you mean ${closest}?` : ""}, got ${describe(fleet.image)} (images: ${images.map(candidate => candidate.name).join(", ") || "none"})`,
+        );
     }
     const architecture = image?.architecture ?? "x86_64";
-    const regions = fleet.regions === undefined ? imageRegions
-        : check.list(`${key}.regions`, fleet.regions, (itemKey, item) => check.region(itemKey, item));
+    const regions = fleet.regions === undefined ? imageRegions : check.list(`${key}.regions`, fleet.regions, (itemKey, item) => check.region(itemKey, item));
     if (Array.isArray(fleet.regions) && fleet.regions.length === 0) {
-        check.refuse(`${key}.regions`, `${key}.regions must list at least one region, got []: leave the key out to run the fleet in every image region, or remove the fleet`);
+        check.refuse(
+            `${key}.regions`,
+            `${key}.regions must list at least one region, got []: leave the key out to run the fleet in every image region, or remove the fleet`,
+        );
     }
     check.unique(`${key}.regions`, regions);
     regions.forEach((region, index) => {
         if (region && !imageRegions.includes(region)) {
-            check.fail(`${key}.regions[${index}] "${region}" does not hold the images; add it to golden-ami:regions or remove it from the fleet (image regions: ${imageRegions.join(", ")})`);
+            check.fail(
+                `${key}.regions[${index}] "${region}" does not hold the images; add it to golden-ami:regions or remove it from the fleet (image regions: ${imageRegions.join(", ")})`,
+            );
         }
     });
-    const instanceTypes = check.instanceTypes(`${key}.instanceTypes`, or(fleet.instanceTypes, [...PLATFORM_DEFAULTS[image?.platform ?? "linux"].fleetInstanceTypes[architecture] ?? []]));
+    const instanceTypes = check.instanceTypes(
+        `${key}.instanceTypes`,
+        or(fleet.instanceTypes, [...(PLATFORM_DEFAULTS[image?.platform ?? "linux"].fleetInstanceTypes[architecture] ?? [])]),
+    );
     // One launch template per group: every type must run the image's architecture.
-    if (image) checkArchitecture(check, `${key}.instanceTypes`, instanceTypes, architecture, `golden-ami:images.${image.name}.architecture (the fleet's image)`);
+    if (image)
+        checkArchitecture(check, `${key}.instanceTypes`, instanceTypes, architecture, `golden-ami:images.${image.name}.architecture (the fleet's image)`);
     const count = (field: string, fallback: number | undefined, min: number, max: number) =>
         check.integer(`${key}.${field}`, or(fleet[field], fallback), min, max);
     const minSize = count("minSize", FLEET_DEFAULTS.minSize, 0, 1000);
     const maxSize = count("maxSize", FLEET_DEFAULTS.maxSize, 0, 1000);
-    if (check.valid(`${key}.minSize`, `${key}.maxSize`) && minSize > maxSize) check.fail(`${key}.minSize (${minSize}) must not be greater than maxSize (${maxSize})`);
+    if (check.valid(`${key}.minSize`, `${key}.maxSize`) && minSize > maxSize)
+        check.fail(`${key}.minSize (${minSize}) must not be greater than maxSize (${maxSize})`);
     const desiredCapacity = count("desiredCapacity", minSize, 0, 1000);
     if (check.valid(`${key}.minSize`, `${key}.maxSize`, `${key}.desiredCapacity`) && (desiredCapacity < minSize || desiredCapacity > maxSize)) {
         check.fail(`${key}.desiredCapacity must be between minSize (${minSize}) and maxSize (${maxSize}), got ${desiredCapacity}`);
     }
     const refreshKey = `${key}.instanceRefresh`;
-    const refresh = check.object(refreshKey, or(fleet.instanceRefresh, {}), false, ["minHealthyPercentage", "maxHealthyPercentage", "instanceWarmupSeconds", "checkpointPercentages", "checkpointDelaySeconds"]);
+    const refresh = check.object(refreshKey, or(fleet.instanceRefresh, {}), false, [
+        "minHealthyPercentage",
+        "maxHealthyPercentage",
+        "instanceWarmupSeconds",
+        "checkpointPercentages",
+        "checkpointDelaySeconds",
+    ]);
     const refreshDefaults = FLEET_DEFAULTS.instanceRefresh;
-    const checkpointPercentages = check.list(`${refreshKey}.checkpointPercentages`, or(refresh.checkpointPercentages, [...refreshDefaults.checkpointPercentages]),
-        (itemKey, item) => check.integer(itemKey, item, 1, 100));
-    const ascendingTo100 = checkpointPercentages.every((percentage, index) => index === 0 || percentage > checkpointPercentages[index - 1])
-        && checkpointPercentages[checkpointPercentages.length - 1] === 100;
+    const checkpointPercentages = check.list(
+        `${refreshKey}.checkpointPercentages`,
+        or(refresh.checkpointPercentages, [...refreshDefaults.checkpointPercentages]),
+        (itemKey, item) => check.integer(itemKey, item, 1, 100),
+    );
+    const ascendingTo100 =
+        checkpointPercentages.every((percentage, index) => index === 0 || percentage > checkpointPercentages[index - 1]) &&
+        checkpointPercentages[checkpointPercentages.length - 1] === 100;
     if (check.valid(`${refreshKey}.checkpointPercentages`) && checkpointPercentages.length > 0 && !ascendingTo100) {
         check.fail(`${refreshKey}.checkpointPercentages must rise and end at 100, got ${JSON.stringify(checkpointPercentages)}`);
     }
-    const minHealthyPercentage = check.integer(`${refreshKey}.minHealthyPercentage`, or(refresh.minHealthyPercentage, refreshDefaults.minHealthyPercentage), 0, 100);
-    const maxHealthyPercentage = check.integer(`${refreshKey}.maxHealthyPercentage`, or(refresh.maxHealthyPercentage, refreshDefaults.maxHealthyPercentage), 101, 200);
+    const minHealthyPercentage = check.integer(
+        `${refreshKey}.minHealthyPercentage`,
+        or(refresh.minHealthyPercentage, refreshDefaults.minHealthyPercentage),
+        0,
+        100,
+    );
+    const maxHealthyPercentage = check.integer(
+        `${refreshKey}.maxHealthyPercentage`,
+        or(refresh.maxHealthyPercentage, refreshDefaults.maxHealthyPercentage),
+        101,
+        200,
+    );
     if (check.valid(`${refreshKey}.minHealthyPercentage`, `${refreshKey}.maxHealthyPercentage`) && maxHealthyPercentage - minHealthyPercentage > 100) {
-        check.fail(`${refreshKey}.maxHealthyPercentage (${maxHealthyPercentage}) may exceed minHealthyPercentage (${minHealthyPercentage}) by at most 100 (an Auto Scaling rule)`);
+        check.fail(
+            `${refreshKey}.maxHealthyPercentage (${maxHealthyPercentage}) may exceed minHealthyPercentage (${minHealthyPercentage}) by at most 100 (an Auto Scaling rule)`,
+        );
     }
     const imageRootGiB = image?.rootVolumeGiB ?? PLATFORM_DEFAULTS.linux.minRootVolumeGiB;
     const rootVolumeGiB = count("rootVolumeGiB", imageRootGiB, imageRootGiB, 16384);
@@ -677,9 +914,9 @@ function parseFleet(check: Checker, name: string, value: unknown, imageRegions: 
     const subnetIds: Record<string, string[]> = {};
     for (const [region, subnets] of Object.entries(check.object(subnetsKey, or(fleet.subnetIds, {}), false))) {
         const regionKey = `${subnetsKey}.${shownKey(region)}`;
-        const listed = check.list(regionKey, subnets, (itemKey, item) =>
-            check.matching(itemKey, item, SUBNET_ID, "a subnet id like subnet-0123456789abcdef0"));
-        if (Array.isArray(subnets) && subnets.length === 0) check.fail(`${regionKey} is empty: list its subnets, or leave the region out to get a VPC made for the fleet`);
+        const listed = check.list(regionKey, subnets, (itemKey, item) => check.matching(itemKey, item, SUBNET_ID, "a subnet id like subnet-0123456789abcdef0"));
+        if (Array.isArray(subnets) && subnets.length === 0)
+            check.fail(`${regionKey} is empty: list its subnets, or leave the region out to get a VPC made for the fleet`);
         if (!regions.includes(region)) check.refuse(regionKey, `${regionKey} is not a fleet region (${regions.join(", ")})`);
         else subnetIds[region] = listed;
     }
@@ -693,22 +930,41 @@ function parseFleet(check: Checker, name: string, value: unknown, imageRegions: 
         minSize,
         maxSize,
         desiredCapacity,
-        healthCheckType: check.oneOf(`${key}.healthCheckType`, or(fleet.healthCheckType, FLEET_DEFAULTS.healthCheckType), ["EC2", "ELB"] as const, "the group's health check"),
+        healthCheckType: check.oneOf(
+            `${key}.healthCheckType`,
+            or(fleet.healthCheckType, FLEET_DEFAULTS.healthCheckType),
+            ["EC2", "ELB"] as const,
+            "the group's health check",
+        ),
         healthCheckGracePeriodSeconds: count("healthCheckGracePeriodSeconds", FLEET_DEFAULTS.healthCheckGracePeriodSeconds, 0, 7200),
         instanceRefresh: {
             minHealthyPercentage,
             maxHealthyPercentage,
-            instanceWarmupSeconds: check.integer(`${refreshKey}.instanceWarmupSeconds`, or(refresh.instanceWarmupSeconds, refreshDefaults.instanceWarmupSeconds), 0, 3600),
+            instanceWarmupSeconds: check.integer(
+                `${refreshKey}.instanceWarmupSeconds`,
+                or(refresh.instanceWarmupSeconds, refreshDefaults.instanceWarmupSeconds),
+                0,
+                3600,
+            ),
             checkpointPercentages,
-            checkpointDelaySeconds: check.integer(`${refreshKey}.checkpointDelaySeconds`, or(refresh.checkpointDelaySeconds, refreshDefaults.checkpointDelaySeconds), 0, 172800),
+            checkpointDelaySeconds: check.integer(
+                `${refreshKey}.checkpointDelaySeconds`,
+                or(refresh.checkpointDelaySeconds, refreshDefaults.checkpointDelaySeconds),
+                0,
+                172800,
+            ),
         },
         containers: check.boolean(`${key}.containers`, fleet.containers, FLEET_DEFAULTS.containers),
         rootVolumeGiB,
         userDataFile,
         userData,
         subnetIds,
-        natGateways: check.oneOf(`${key}.natGateways`, or(fleet.natGateways, FLEET_DEFAULTS.natGateways), ["Single", "OnePerAz"] as const,
-            "NAT gateways of the VPCs made for the fleet"),
+        natGateways: check.oneOf(
+            `${key}.natGateways`,
+            or(fleet.natGateways, FLEET_DEFAULTS.natGateways),
+            ["Single", "OnePerAz"] as const,
+            "NAT gateways of the VPCs made for the fleet",
+        ),
         vpcCidr: vpcCidr(check, `${key}.vpcCidr`, or(fleet.vpcCidr, FLEET_DEFAULTS.vpcCidr)),
     };
 }
@@ -740,7 +996,10 @@ function parsePromoteFrom(check: Checker, value: unknown, images: ImageConfig[])
     const promoteFrom = check.object(key, value, true, ["account", "region", "amiIds", "stack", "amiId"]);
     const pinCommand = "npm run images -- promote --from <building stack> --image <name> --version <version> --stack <this stack>";
     if (promoteFrom.amiId !== undefined) {
-        check.refuse(`${key}.amiId`, `${key}.amiId is replaced by ${key}.amiIds, the pinned AMI of each image; write amiIds: { ${images[0]?.name ?? "<image>"}: ${typeof promoteFrom.amiId === "string" ? promoteFrom.amiId : "ami-…"} }`);
+        check.refuse(
+            `${key}.amiId`,
+            `${key}.amiId is replaced by ${key}.amiIds, the pinned AMI of each image; write amiIds: { ${images[0]?.name ?? "<image>"}: ${typeof promoteFrom.amiId === "string" ? promoteFrom.amiId : "ami-…"} }`,
+        );
     }
     const amiIdsKey = `${key}.amiIds`;
     const amiIds: Record<string, string> = {};
@@ -751,15 +1010,25 @@ function parsePromoteFrom(check: Checker, value: unknown, images: ImageConfig[])
             const itemKey = `${amiIdsKey}.${shownKey(name)}`;
             if (!names.includes(name)) {
                 const closest = closestOf(name, names);
-                check.refuse(itemKey, `${itemKey} pins an image that is not in golden-ami:images${closest ? `; did you mean ${closest}?` : ""} (images: ${names.join(", ")})`);
+                check.refuse(
+                    itemKey,
+                    `${itemKey} pins an image that is not in golden-ami:images${closest ? `; did you mean ${closest}?` : ""} (images: ${names.join(", ")})`,
+                );
                 continue;
             }
-            const pinned = check.matching(itemKey, amiId, AMI_ID, `the id of the AMI the building stack proved, like ami-0123456789abcdef0; pin it with \`${pinCommand}\``);
+            const pinned = check.matching(
+                itemKey,
+                amiId,
+                AMI_ID,
+                `the id of the AMI the building stack proved, like ami-0123456789abcdef0; pin it with \`${pinCommand}\``,
+            );
             if (pinned) Object.defineProperty(amiIds, name, { value: pinned, enumerable: true, writable: true, configurable: true });
         }
         if (isPlainObject(promoteFrom.amiIds)) {
             for (const name of names.filter(name => !(name in given))) {
-                check.fail(`${amiIdsKey}.${name} is required: a promoting stack copies each of its images from the AMI it pins; pin it with \`${pinCommand.replace("<name>", name)}\``);
+                check.fail(
+                    `${amiIdsKey}.${name} is required: a promoting stack copies each of its images from the AMI it pins; pin it with \`${pinCommand.replace("<name>", name)}\``,
+                );
             }
         }
     }
@@ -767,17 +1036,24 @@ function parsePromoteFrom(check: Checker, value: unknown, images: ImageConfig[])
         account: check.matching(`${key}.account`, promoteFrom.account, /^\d{12}$/, "the building account's 12-digit AWS account id"),
         region: check.region(`${key}.region`, promoteFrom.region),
         amiIds,
-        ...(promoteFrom.stack !== undefined && { stack: check.matching(`${key}.stack`, promoteFrom.stack, /^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "the building stack's name, like dev") }),
+        ...(promoteFrom.stack !== undefined && {
+            stack: check.matching(`${key}.stack`, promoteFrom.stack, /^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "the building stack's name, like dev"),
+        }),
     };
 }
 
 function parseBuild(check: Checker, value: unknown): BuildNetworkConfig {
     const key = "golden-ami:build";
     const build = check.object(key, value, true, ["subnetId", "securityGroupIds"]);
-    const subnetId = check.matching(`${key}.subnetId`, build.subnetId, SUBNET_ID,
-        "the subnet id the build and test instances run in, like subnet-0123456789abcdef0 (it needs a route to SSM, S3 and your package mirrors)");
+    const subnetId = check.matching(
+        `${key}.subnetId`,
+        build.subnetId,
+        SUBNET_ID,
+        "the subnet id the build and test instances run in, like subnet-0123456789abcdef0 (it needs a route to SSM, S3 and your package mirrors)",
+    );
     const securityGroupIds = check.list(`${key}.securityGroupIds`, or(build.securityGroupIds, []), (itemKey, item) =>
-        check.matching(itemKey, item, /^sg-[0-9a-f]{8}([0-9a-f]{9})?$/, "a security group id like sg-0123456789abcdef0"));
+        check.matching(itemKey, item, /^sg-[0-9a-f]{8}([0-9a-f]{9})?$/, "a security group id like sg-0123456789abcdef0"),
+    );
     check.unique(`${key}.securityGroupIds`, securityGroupIds);
     return { subnetId, securityGroupIds };
 }
@@ -832,7 +1108,10 @@ class Checker {
         for (const field of Object.keys(value)) {
             if (fields.includes(field)) continue;
             const closest = closestOf(field, fields);
-            this.refuse(`${key}${separator}${field}`, `${key}${separator}${shownKey(field)} is not a known key${closest ? `; did you mean ${key}${separator}${closest}?` : ""} (known: ${fields.join(", ")})`);
+            this.refuse(
+                `${key}${separator}${field}`,
+                `${key}${separator}${shownKey(field)} is not a known key${closest ? `; did you mean ${key}${separator}${closest}?` : ""} (known: ${fields.join(", ")})`,
+            );
         }
     }
 
@@ -870,7 +1149,10 @@ class Checker {
             return "";
         }
         if (typeof value === "number" && /^\d{1,11}$/.test(String(value)) && pattern.test(String(value).padStart(12, "0"))) {
-            this.refuse(key, `${key} must be ${expected}, got the number ${value}: YAML dropped its leading zeros; quote it in the stack file ("${String(value).padStart(12, "0")}")`);
+            this.refuse(
+                key,
+                `${key} must be ${expected}, got the number ${value}: YAML dropped its leading zeros; quote it in the stack file ("${String(value).padStart(12, "0")}")`,
+            );
             return "";
         }
         if (typeof value !== "string" || !pattern.test(value)) {
@@ -881,8 +1163,9 @@ class Checker {
     }
 
     instanceTypes(key: string, value: unknown): string[] {
-        const types = this.list(key, value, (itemKey, item) => this.matching(itemKey, item, INSTANCE_TYPE,
-            "an EC2 instance type of a known family like t3.medium, m7i.large or c7g.2xlarge"));
+        const types = this.list(key, value, (itemKey, item) =>
+            this.matching(itemKey, item, INSTANCE_TYPE, "an EC2 instance type of a known family like t3.medium, m7i.large or c7g.2xlarge"),
+        );
         if (Array.isArray(value) && value.length === 0) this.refuse(key, `${key} must list at least one instance type, got []`);
         this.unique(key, types);
         return types;
@@ -954,7 +1237,8 @@ class Checker {
 function closestOf(name: string, known: readonly string[], maxDistance?: number): string | undefined {
     const sameLetters = known.find(candidate => candidate.toLowerCase() === name.toLowerCase());
     if (sameLetters) return sameLetters;
-    const scored = known.map(candidate => ({ candidate, distance: editDistance(name.toLowerCase(), candidate.toLowerCase()) }))
+    const scored = known
+        .map(candidate => ({ candidate, distance: editDistance(name.toLowerCase(), candidate.toLowerCase()) }))
         .sort((a, b) => a.distance - b.distance);
     const best = scored[0];
     return best && best.distance <= (maxDistance ?? Math.max(2, Math.floor(name.length / 3))) ? best.candidate : undefined;
@@ -980,7 +1264,7 @@ function describe(value: unknown): string {
     if (typeof value === "string" && value.length > 80) return `${describe(value.slice(0, 60))}… (${value.length} characters)`;
     let text: string;
     try {
-        text = JSON.stringify(value, (_, item) => typeof item === "number" && !Number.isFinite(item) ? String(item) : item) ?? String(value);
+        text = JSON.stringify(value, (_, item) => (typeof item === "number" && !Number.isFinite(item) ? String(item) : item)) ?? String(value);
     } catch {
         text = String(value);
     }
@@ -1030,6 +1314,13 @@ export function stackImage(config: GoldenAmiConfig, name: string | undefined, fl
     return {
         ...rest,
         image,
-        ...(promoteFrom && { promoteFrom: { account: promoteFrom.account, region: promoteFrom.region, amiId: promoteFrom.amiIds[image.name], ...(promoteFrom.stack && { stack: promoteFrom.stack }) } }),
+        ...(promoteFrom && {
+            promoteFrom: {
+                account: promoteFrom.account,
+                region: promoteFrom.region,
+                amiId: promoteFrom.amiIds[image.name],
+                ...(promoteFrom.stack && { stack: promoteFrom.stack }),
+            },
+        }),
     };
 }

@@ -8,49 +8,90 @@ import { ARCHITECTURES, PLATFORM_DEFAULTS, PLATFORMS } from "./platforms";
 type Schema = Record<string, unknown>;
 
 const string = (description: string, extra: Schema = {}): Schema => ({ type: "string", description, ...extra });
-const integer = (description: string, minimum: number, maximum: number, fallback?: number): Schema =>
-    ({ type: "integer", description, minimum, maximum, ...(fallback !== undefined && { default: fallback }) });
+const integer = (description: string, minimum: number, maximum: number, fallback?: number): Schema => ({
+    type: "integer",
+    description,
+    minimum,
+    maximum,
+    ...(fallback !== undefined && { default: fallback }),
+});
 const list = (description: string, items: Schema, extra: Schema = {}): Schema => ({ type: "array", description, items, uniqueItems: true, ...extra });
-const object = (description: string, properties: Record<string, Schema>, required: string[] = []): Schema =>
-    ({ type: "object", description, properties, additionalProperties: false, ...(required.length > 0 && { required }) });
+const object = (description: string, properties: Record<string, Schema>, required: string[] = []): Schema => ({
+    type: "object",
+    description,
+    properties,
+    additionalProperties: false,
+    ...(required.length > 0 && { required }),
+});
 
 const NAME = "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$";
 const ACCOUNT = "^\\d{12}$";
-const INSTANCE_TYPE = string("An EC2 instance type of the image's architecture, like t3.medium (x86_64) or t4g.medium (arm64)", { pattern: "^[a-z][a-z0-9-]*\\.[a-z0-9-]+$" });
+const INSTANCE_TYPE = string("An EC2 instance type of the image's architecture, like t3.medium (x86_64) or t4g.medium (arm64)", {
+    pattern: "^[a-z][a-z0-9-]*\\.[a-z0-9-]+$",
+});
 
 const STEP: Schema = {
     description: "A build or test step: a document of the repository, or an AWS-managed Image Builder component",
     oneOf: [
-        object("A document of the repository, read, locked and versioned with the image", {
-            document: string("The AWSTOE document's path in the repository", { pattern: "^[\\w./-]+\\.ya?ml$" }),
-        }, ["document"]),
-        object("An AWS-managed component by name and version", {
-            managed: string("Its name, like update-linux or amazon-cloudwatch-agent-linux", { pattern: "^[a-z0-9][a-z0-9-]{1,125}$" }),
-            version: string("A version like 1.0.2, or a filter like 1.0.x or x.x.x (the newest when the image builds)", { pattern: "^(\\d+|x)\\.(\\d+|x)\\.(\\d+|x)$", default: "x.x.x" }),
-        }, ["managed"]),
+        object(
+            "A document of the repository, read, locked and versioned with the image",
+            {
+                document: string("The AWSTOE document's path in the repository", { pattern: "^[\\w./-]+\\.ya?ml$" }),
+            },
+            ["document"],
+        ),
+        object(
+            "An AWS-managed component by name and version",
+            {
+                managed: string("Its name, like update-linux or amazon-cloudwatch-agent-linux", { pattern: "^[a-z0-9][a-z0-9-]{1,125}$" }),
+                version: string("A version like 1.0.2, or a filter like 1.0.x or x.x.x (the newest when the image builds)", {
+                    pattern: "^(\\d+|x)\\.(\\d+|x)\\.(\\d+|x)$",
+                    default: "x.x.x",
+                }),
+            },
+            ["managed"],
+        ),
     ],
 };
 
 const linux = PLATFORM_DEFAULTS.linux;
 
-const IMAGE: Schema = object("One image of the catalog", {
-    version: string("Semantic version of recipe and components; bump it to build the image again", { pattern: "^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)$" }),
-    platform: string("The operating system", { enum: [...PLATFORMS], default: IMAGE_DEFAULTS.platform }),
-    architecture: string("x86_64 for Intel and AMD, arm64 for AWS Graviton", { enum: [...ARCHITECTURES], default: IMAGE_DEFAULTS.architecture }),
-    baseImage: string("ssm:/… parameter, an AMI id, or image:<name> of another image of the catalog (a layered image)",
-        { pattern: "^(ssm:/[A-Za-z0-9_./-]+|ami-[0-9a-f]{8}([0-9a-f]{9})?|image:[A-Za-z0-9_-]+)$" }),
-    instanceTypes: list(`Build and test instance types (default ${linux.instanceTypes.x86_64} or ${linux.instanceTypes.arm64})`, INSTANCE_TYPE, { minItems: 1 }),
-    rootVolumeGiB: integer("Encrypted root volume of the image", linux.minRootVolumeGiB, 16384, linux.defaultRootVolumeGiB),
-    rootDeviceName: string("The base image's root device (/dev/sda1 on Ubuntu)", { pattern: "^/dev/[a-z0-9]+$", default: linux.rootDeviceName }),
-    buildSteps: { type: "array", description: `Build steps in order (default ${linux.buildSteps.join(", ")}); the hygiene step always runs last`, items: STEP },
-    testSteps: { type: "array", description: `Test steps (default ${linux.testSteps.join(", ")})`, items: STEP },
-    artifacts: list("S3 prefixes the build role may read (s3:GetObject on exactly them)", string("s3://bucket/prefix/", { pattern: "^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/([A-Za-z0-9!_.*'()/-]+/)?$" })),
-}, ["version", "baseImage"]);
+const IMAGE: Schema = object(
+    "One image of the catalog",
+    {
+        version: string("Semantic version of recipe and components; bump it to build the image again", {
+            pattern: "^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)$",
+        }),
+        platform: string("The operating system", { enum: [...PLATFORMS], default: IMAGE_DEFAULTS.platform }),
+        architecture: string("x86_64 for Intel and AMD, arm64 for AWS Graviton", { enum: [...ARCHITECTURES], default: IMAGE_DEFAULTS.architecture }),
+        baseImage: string("ssm:/… parameter, an AMI id, or image:<name> of another image of the catalog (a layered image)", {
+            pattern: "^(ssm:/[A-Za-z0-9_./-]+|ami-[0-9a-f]{8}([0-9a-f]{9})?|image:[A-Za-z0-9_-]+)$",
+        }),
+        instanceTypes: list(`Build and test instance types (default ${linux.instanceTypes.x86_64} or ${linux.instanceTypes.arm64})`, INSTANCE_TYPE, {
+            minItems: 1,
+        }),
+        rootVolumeGiB: integer("Encrypted root volume of the image", linux.minRootVolumeGiB, 16384, linux.defaultRootVolumeGiB),
+        rootDeviceName: string("The base image's root device (/dev/sda1 on Ubuntu)", { pattern: "^/dev/[a-z0-9]+$", default: linux.rootDeviceName }),
+        buildSteps: {
+            type: "array",
+            description: `Build steps in order (default ${linux.buildSteps.join(", ")}); the hygiene step always runs last`,
+            items: STEP,
+        },
+        testSteps: { type: "array", description: `Test steps (default ${linux.testSteps.join(", ")})`, items: STEP },
+        artifacts: list(
+            "S3 prefixes the build role may read (s3:GetObject on exactly them)",
+            string("s3://bucket/prefix/", { pattern: "^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/([A-Za-z0-9!_.*'()/-]+/)?$" }),
+        ),
+    },
+    ["version", "baseImage"],
+);
 
 const FLEET: Schema = object("Launch templates and Auto Scaling groups on one image", {
     image: string("The image of golden-ami:images the fleet runs (required when the catalog has more than one)", { pattern: NAME }),
     regions: list("Regions that run the fleet (default: every image region)", string("An AWS region"), { minItems: 1 }),
-    instanceTypes: list("The first is the launch template's; more than one makes a mixed instances group (default t3.small or t4g.small)", INSTANCE_TYPE, { minItems: 1 }),
+    instanceTypes: list("The first is the launch template's; more than one makes a mixed instances group (default t3.small or t4g.small)", INSTANCE_TYPE, {
+        minItems: 1,
+    }),
     onDemandBaseCapacity: integer("Mixed instances: on-demand instances before any spot", 0, 1000, FLEET_DEFAULTS.onDemandBaseCapacity),
     onDemandPercentageAboveBaseCapacity: integer("Mixed instances: on-demand share above the base", 0, 100, FLEET_DEFAULTS.onDemandPercentageAboveBaseCapacity),
     minSize: integer("Smallest group size", 0, 1000, FLEET_DEFAULTS.minSize),
@@ -68,40 +109,70 @@ const FLEET: Schema = object("Launch templates and Auto Scaling groups on one im
     containers: { type: "boolean", description: "Containers on the instances: IMDS hop limit 2", default: FLEET_DEFAULTS.containers },
     rootVolumeGiB: integer("Root volume (default and minimum: the image's)", 8, 16384),
     userDataFile: string("A user data script in the repository (no secrets)", { default: FLEET_DEFAULTS.userDataFile }),
-    subnetIds: { type: "object", description: "Subnets per region; a fleet region without any gets a VPC of its own", additionalProperties: list("Subnet ids", string("subnet-…", { pattern: "^subnet-[0-9a-f]{8}([0-9a-f]{9})?$" }), { minItems: 1 }) },
+    subnetIds: {
+        type: "object",
+        description: "Subnets per region; a fleet region without any gets a VPC of its own",
+        additionalProperties: list("Subnet ids", string("subnet-…", { pattern: "^subnet-[0-9a-f]{8}([0-9a-f]{9})?$" }), { minItems: 1 }),
+    },
     natGateways: string("NAT gateways of the VPCs made for the fleet", { enum: ["Single", "OnePerAz"], default: FLEET_DEFAULTS.natGateways }),
     vpcCidr: string("Address range of the VPCs made for the fleet, /16 to /24", { default: FLEET_DEFAULTS.vpcCidr }),
 });
 
 /** The project's keys: what `golden-ami:<key>` may hold. */
-export const PROJECT_KEY_SCHEMAS: Record<typeof CONFIG_KEYS[number], Schema> = {
-    images: { type: "object", description: "The catalog: image name → definition", propertyNames: { pattern: NAME }, additionalProperties: IMAGE, minProperties: 1 },
+export const PROJECT_KEY_SCHEMAS: Record<(typeof CONFIG_KEYS)[number], Schema> = {
+    images: {
+        type: "object",
+        description: "The catalog: image name → definition",
+        propertyNames: { pattern: NAME },
+        additionalProperties: IMAGE,
+        minProperties: 1,
+    },
     regions: list("Regions that hold the images besides the home region (aws:region)", string("An AWS region like us-west-2"), { default: [] }),
     sharing: object("Who may launch the images", {
         accounts: list("12-digit account ids (at most 50)", string("An account id", { pattern: ACCOUNT }), { maxItems: 50 }),
         organizationArns: list("Organization ARNs (at most 25)", string("arn:aws:organizations::…:organization/o-…"), { maxItems: 25 }),
         organizationalUnitArns: list("OU ARNs (at most 25)", string("arn:aws:organizations::…:ou/o-…/ou-…"), { maxItems: 25 }),
-        promotingAccounts: list("Accounts that copy the images (promoting stacks): launch, snapshot read and key rights", string("An account id", { pattern: ACCOUNT }), { maxItems: 50 }),
+        promotingAccounts: list(
+            "Accounts that copy the images (promoting stacks): launch, snapshot read and key rights",
+            string("An account id", { pattern: ACCOUNT }),
+            { maxItems: 50 },
+        ),
     }),
-    tags: { type: "object", description: "The organisation's tags (Name, Environment, Version, BaseImage, ManagedBy, BaseImageId, SourceCommit are the program's)", additionalProperties: string("A tag value, 1 to 256 characters") },
+    tags: {
+        type: "object",
+        description: "The organisation's tags (Name, Environment, Version, BaseImage, ManagedBy, BaseImageId, SourceCommit are the program's)",
+        additionalProperties: string("A tag value, 1 to 256 characters"),
+    },
     lifecycle: object("Ages and counts of the Image Builder lifecycle", {
         deprecateAfterDays: integer("Deprecate images after this many days", 1, 1000, LIFECYCLE_DEFAULTS.deprecateAfterDays),
         deleteAfterDays: integer("Delete images and snapshots after this many days (after deprecation)", 1, 1000, LIFECYCLE_DEFAULTS.deleteAfterDays),
         keepAtLeast: integer("Always keep this many", 1, 10, LIFECYCLE_DEFAULTS.keepAtLeast),
         keepIfLaunchedWithinDays: integer("Never delete one launched within this many days", 1, 365, LIFECYCLE_DEFAULTS.keepIfLaunchedWithinDays),
     }),
-    promoteFrom: object("Set on a promoting stack: it copies the AMIs the building account proved", {
-        account: string("The building account", { pattern: ACCOUNT }),
-        region: string("The building stack's home region"),
-        amiIds: { type: "object", description: "The pinned AMI of each image (npm run images -- promote --image <name>)", additionalProperties: string("An AMI id", { pattern: "^ami-[0-9a-f]{8}([0-9a-f]{9})?$" }) },
-        stack: string("The building stack in this repository: its lifecycle keeps the pinned AMIs"),
-    }, ["account", "region", "amiIds"]),
+    promoteFrom: object(
+        "Set on a promoting stack: it copies the AMIs the building account proved",
+        {
+            account: string("The building account", { pattern: ACCOUNT }),
+            region: string("The building stack's home region"),
+            amiIds: {
+                type: "object",
+                description: "The pinned AMI of each image (npm run images -- promote --image <name>)",
+                additionalProperties: string("An AMI id", { pattern: "^ami-[0-9a-f]{8}([0-9a-f]{9})?$" }),
+            },
+            stack: string("The building stack in this repository: its lifecycle keeps the pinned AMIs"),
+        },
+        ["account", "region", "amiIds"],
+    ),
     blockPublicSharing: { type: "boolean", description: "Image block public access in every region", default: true },
     fleets: { type: "object", description: "Fleets by name, each on one image", propertyNames: { pattern: NAME }, additionalProperties: FLEET },
-    build: object("The build network (default: the account's default VPC)", {
-        subnetId: string("The subnet of the build and test instances", { pattern: "^subnet-[0-9a-f]{8}([0-9a-f]{9})?$" }),
-        securityGroupIds: list("Security groups (default: one made with no inbound rules)", string("sg-…", { pattern: "^sg-[0-9a-f]{8}([0-9a-f]{9})?$" })),
-    }, ["subnetId"]),
+    build: object(
+        "The build network (default: the account's default VPC)",
+        {
+            subnetId: string("The subnet of the build and test instances", { pattern: "^subnet-[0-9a-f]{8}([0-9a-f]{9})?$" }),
+            securityGroupIds: list("Security groups (default: one made with no inbound rules)", string("sg-…", { pattern: "^sg-[0-9a-f]{8}([0-9a-f]{9})?$" })),
+        },
+        ["subnetId"],
+    ),
 };
 
 /** The JSON Schema of a `Pulumi.<stack>.yaml` file. */
@@ -130,10 +201,17 @@ export function configurationReference(): string {
     const rows: string[] = [];
     const visit = (key: string, schema: Schema) => {
         const type = schema.oneOf ? "step" : String(schema.type ?? "any");
-        const extras = [schema.enum ? `one of ${(schema.enum as string[]).join(", ")}` : "", schema.minimum !== undefined ? `${schema.minimum}–${schema.maximum}` : "", schema.pattern ? `\`${schema.pattern}\`` : ""]
-            .filter(Boolean).join("; ");
+        const extras = [
+            schema.enum ? `one of ${(schema.enum as string[]).join(", ")}` : "",
+            schema.minimum !== undefined ? `${schema.minimum}–${schema.maximum}` : "",
+            schema.pattern ? `\`${schema.pattern}\`` : "",
+        ]
+            .filter(Boolean)
+            .join("; ");
         const fallback = schema.default === undefined ? "" : `\`${JSON.stringify(schema.default)}\``;
-        rows.push(`| \`${key}\` | ${type} | ${fallback} | ${String(schema.description ?? "").replace(/\|/g, "\\|")}${extras ? ` (${extras.replace(/\|/g, "\\|")})` : ""} |`);
+        rows.push(
+            `| \`${key}\` | ${type} | ${fallback} | ${String(schema.description ?? "").replace(/\|/g, "\\|")}${extras ? ` (${extras.replace(/\|/g, "\\|")})` : ""} |`,
+        );
         const properties = schema.properties as Record<string, Schema> | undefined;
         for (const [field, child] of Object.entries(properties ?? {})) visit(`${key}.${field}`, child);
         const entries = schema.additionalProperties;

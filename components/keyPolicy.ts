@@ -33,7 +33,14 @@ const GRANT_FOR_AWS_RESOURCE = { Bool: { "kms:GrantIsForAWSResource": true } };
 
 /** What a consumer's Auto Scaling service-linked role needs on the key to launch encrypted volumes (AWS's documented set). */
 export const AUTO_SCALING_GRANT_OPERATIONS = [
-    "Encrypt", "Decrypt", "ReEncryptFrom", "ReEncryptTo", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "DescribeKey", "CreateGrant",
+    "Encrypt",
+    "Decrypt",
+    "ReEncryptFrom",
+    "ReEncryptTo",
+    "GenerateDataKey",
+    "GenerateDataKeyWithoutPlaintext",
+    "DescribeKey",
+    "CreateGrant",
 ];
 
 /** A consumer account's Auto Scaling service-linked role; `account` may be a policy variable. */
@@ -47,16 +54,32 @@ export function autoScalingRoleArn(partition: string, account: string): string {
  */
 export function imageKeyPolicy(args: KeyPolicyArgs): { Version: string; Statement: Statement[] } {
     const { accountId, partition, sharedWith } = args;
-    const statements: Statement[] = [{
-        Sid: "OwningAccountAdministersKey",
-        Effect: "Allow",
-        Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
-        Action: "kms:*",
-        Resource: "*",
-    }];
+    const statements: Statement[] = [
+        {
+            Sid: "OwningAccountAdministersKey",
+            Effect: "Allow",
+            Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
+            Action: "kms:*",
+            Resource: "*",
+        },
+    ];
     const usedBy = (sid: string, principal: string | string[], condition: Statement["Condition"], extraActions: string[] = []) => {
-        statements.push({ Sid: `${sid}UseKey`, Effect: "Allow", Principal: { AWS: principal }, Action: [...LAUNCH_KEY_ACTIONS, ...extraActions], Resource: "*", ...(condition && { Condition: condition }) });
-        statements.push({ Sid: `${sid}CreateGrantsForAwsServices`, Effect: "Allow", Principal: { AWS: principal }, Action: "kms:CreateGrant", Resource: "*", Condition: { ...condition, ...GRANT_FOR_AWS_RESOURCE } });
+        statements.push({
+            Sid: `${sid}UseKey`,
+            Effect: "Allow",
+            Principal: { AWS: principal },
+            Action: [...LAUNCH_KEY_ACTIONS, ...extraActions],
+            Resource: "*",
+            ...(condition && { Condition: condition }),
+        });
+        statements.push({
+            Sid: `${sid}CreateGrantsForAwsServices`,
+            Effect: "Allow",
+            Principal: { AWS: principal },
+            Action: "kms:CreateGrant",
+            Resource: "*",
+            Condition: { ...condition, ...GRANT_FOR_AWS_RESOURCE },
+        });
     };
     if (args.serviceRoles.length > 0) {
         // Matched by ARN rather than named as principals: KMS rejects a policy naming a role that does not
@@ -70,7 +93,11 @@ export function imageKeyPolicy(args: KeyPolicyArgs): { Version: string; Statemen
     // the operations Auto Scaling needs.
     const grantsForOwnAutoScaling = (sid: string, principal: string | string[], condition: Statement["Condition"], grantees: string[]) => {
         statements.push({
-            Sid: `${sid}GrantTheirAutoScaling`, Effect: "Allow", Principal: { AWS: principal }, Action: "kms:CreateGrant", Resource: "*",
+            Sid: `${sid}GrantTheirAutoScaling`,
+            Effect: "Allow",
+            Principal: { AWS: principal },
+            Action: "kms:CreateGrant",
+            Resource: "*",
             Condition: {
                 ...condition,
                 StringEquals: { ...condition?.StringEquals, "kms:GranteePrincipal": grantees },
@@ -82,7 +109,12 @@ export function imageKeyPolicy(args: KeyPolicyArgs): { Version: string; Statemen
     if (accounts.length > 0) {
         const roots = accounts.map(account => `arn:${partition}:iam::${account}:root`);
         usedBy("SharedAccounts", roots, undefined);
-        grantsForOwnAutoScaling("SharedAccounts", roots, undefined, accounts.map(account => autoScalingRoleArn(partition, account)));
+        grantsForOwnAutoScaling(
+            "SharedAccounts",
+            roots,
+            undefined,
+            accounts.map(account => autoScalingRoleArn(partition, account)),
+        );
     }
     // Members of an organization or OU are not listed: each may grant its own account's role, named by the
     // policy variable of the calling principal's account.

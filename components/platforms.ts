@@ -2,10 +2,10 @@
 // Everything else reads these defaults through the validated config.
 
 export const PLATFORMS = ["linux", "windows"] as const;
-export type Platform = typeof PLATFORMS[number];
+export type Platform = (typeof PLATFORMS)[number];
 
 export const ARCHITECTURES = ["x86_64", "arm64"] as const;
-export type Architecture = typeof ARCHITECTURES[number];
+export type Architecture = (typeof ARCHITECTURES)[number];
 
 export interface PlatformDefaults {
     /** Image Builder's name for the platform (components, lock entries). */

@@ -84,7 +84,11 @@ export function readVersionLock(file: string = lockPath()): VersionLock {
 }
 
 export function writeVersionLock(lock: VersionLock, file: string = lockPath()): void {
-    const sorted = Object.fromEntries(Object.keys(lock).sort().map(key => [key, lock[key]]));
+    const sorted = Object.fromEntries(
+        Object.keys(lock)
+            .sort()
+            .map(key => [key, lock[key]]),
+    );
     fs.writeFileSync(file, `${JSON.stringify(sorted, null, 2)}\n`);
 }
 
@@ -97,13 +101,21 @@ export function checkLockedVersion(image: ImageConfig, stack: string, lock: Vers
     const locked = lock[key];
     const lockCommand = `npm run lock -- --stack ${stack} --image ${image.name}`;
     if (!locked) {
-        return { problems: [`golden-ami:images.${image.name}.version ${image.version} is not in ${VERSION_LOCK_FILE}: run \`${lockCommand}\` and commit the file (it records what the version is made of)`] };
+        return {
+            problems: [
+                `golden-ami:images.${image.name}.version ${image.version} is not in ${VERSION_LOCK_FILE}: run \`${lockCommand}\` and commit the file (it records what the version is made of)`,
+            ],
+        };
     }
     const now = recipeInputs(image, parent);
     const changed = differences(locked.recipe as unknown as Record<string, unknown>, now as unknown as Record<string, unknown>);
     if (changed.length > 0) {
-        return { problems: [`${changed.map(inputPath => describeInput(image, inputPath, locked.recipe, now)).join(", ")} changed since ${image.name} ${image.version} was locked, and Image Builder versions are immutable: ` +
-            `bump golden-ami:images.${image.name}.version and run \`${lockCommand}\` (or \`${lockCommand} --bump patch\`, or undo the change)`] };
+        return {
+            problems: [
+                `${changed.map(inputPath => describeInput(image, inputPath, locked.recipe, now)).join(", ")} changed since ${image.name} ${image.version} was locked, and Image Builder versions are immutable: ` +
+                    `bump golden-ami:images.${image.name}.version and run \`${lockCommand}\` (or \`${lockCommand} --bump patch\`, or undo the change)`,
+            ],
+        };
     }
     return { locked, problems: [] };
 }
@@ -116,7 +128,8 @@ function describeInput(image: ImageConfig, inputPath: string, before: RecipeInpu
         const moved = removed.length === 0 && added.length === 0 ? " (their order)" : "";
         return `the build and test steps${moved}${added.length ? ` (now: ${added.join(", ")})` : ""}${removed.length ? ` (before: ${removed.join(", ")})` : ""}`;
     }
-    if (inputPath === "parentImage") return `the parent image (${before.parentImage ?? "none"} → ${after.parentImage ?? "none"}: a new parent version rebuilds its children)`;
+    if (inputPath === "parentImage")
+        return `the parent image (${before.parentImage ?? "none"} → ${after.parentImage ?? "none"}: a new parent version rebuilds its children)`;
     if (inputPath.startsWith("settings.")) return `the recipe's ${inputPath.slice("settings.".length)} (RECIPE_SETTINGS in components/GoldenImage.ts)`;
     return `${key}.${inputPath}`;
 }

@@ -35,14 +35,19 @@ type Path = Array<string | number>;
 /** Every key path below the top (list items too), with the key the messages name it by. */
 function keyPaths(value: unknown, path: Path = []): Array<[Path, string]> {
     const here: Array<[Path, string]> = path.length === 0 ? [] : [[path, keyName(path)]];
-    const children = Array.isArray(value) ? value.map((item, index) => [index, item] as const)
-        : value !== null && typeof value === "object" ? Object.entries(value) : [];
+    const children = Array.isArray(value)
+        ? value.map((item, index) => [index, item] as const)
+        : value !== null && typeof value === "object"
+          ? Object.entries(value)
+          : [];
     return [...here, ...children.flatMap(([field, child]) => keyPaths(child, [...path, field]))];
 }
 
 function keyName([top, ...rest]: Path): string {
-    return rest.reduce<string>((key, field) => typeof field === "number" ? `${key}[${field}]` : `${key}.${field}`,
-        String(top).includes(":") ? String(top) : `golden-ami:${top}`);
+    return rest.reduce<string>(
+        (key, field) => (typeof field === "number" ? `${key}[${field}]` : `${key}.${field}`),
+        String(top).includes(":") ? String(top) : `golden-ami:${top}`,
+    );
 }
 
 function valueAt(root: unknown, path: Path): unknown {
@@ -83,122 +88,431 @@ describe("config", () => {
         ["a missing home region", { ...dev(), "aws:region": undefined }, /aws:region is required/],
         ["an unknown home region", { ...dev(), "aws:region": "us-middle-1" }, /aws:region must be an AWS region like us-east-1, got "us-middle-1"/],
         ["a missing catalog", { ...dev(), images: undefined }, /golden-ami:images is required/],
-        ["the single-image key of earlier versions, showing the equivalent images entry", { ...dev(), images: undefined, image: { name: "al2023-base", version: "1.4.1", baseImage: "ami-0123456789abcdef0" } },
-            /golden-ami:image is replaced by golden-ami:images.*\n.*golden-ami:images:\n\s+al2023-base:\n\s+version: 1.4.1/],
-        ["an arm64 image on an x86-only instance type", withImage({ architecture: "arm64", baseImage: "ami-0123456789abcdef0", instanceTypes: ["m7i.large"] }),
-            /golden-ami:images.al2023-base.instanceTypes\[0\] "m7i.large" is an x86_64 instance type, but golden-ami:images.al2023-base.architecture is arm64: use arm64 types like t4g.medium/],
-        ["an x86_64 image on a Graviton instance type", withImage({ instanceTypes: ["c7gn.large"] }), /"c7gn.large" is an arm64 instance type, but golden-ami:images.al2023-base.architecture is x86_64/],
-        ["an arm64 base parameter on an x86_64 image", withImage({ baseImage: "ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64" }), /is an arm64 image, but golden-ami:images.al2023-base.architecture is x86_64/],
-        ["a fleet of another architecture than its image", withFleet({ image: "al2023-base-arm64", instanceTypes: ["t3.small"] }), /golden-ami:fleets.al2023-base.instanceTypes\[0\] "t3.small" is an x86_64 instance type, but golden-ami:images.al2023-base-arm64.architecture \(the fleet's image\) is arm64/],
-        ["a fleet on an image not in the catalog", withFleet({ image: "al2023-bse" }), /golden-ami:fleets.al2023-base.image must name the image .*; did you mean al2023-base\?/],
-        ["a layered image on an image not in the catalog", withImage({ baseImage: "image:al2023-bas" }), /golden-ami:images.al2023-base.baseImage is image:al2023-bas, which is not in golden-ami:images \(images: al2023-base, al2023-base-arm64\)/],
-        ["a layered image on a parent of another architecture", withImage({ baseImage: "image:al2023-base-arm64" }), /is image:al2023-base-arm64, an arm64 image, but al2023-base is x86_64/],
-        ["a step that is both a document and a managed component", withImage({ buildSteps: [{ document: "components/documents/build.yaml", managed: "update-linux" }] }), /golden-ami:images.al2023-base.buildSteps\[0\] must have exactly one of document .* or managed/],
-        ["a step document that is not in the repository", withImage({ buildSteps: [{ document: "components/documents/nope.yaml" }] }), /golden-ami:images.al2023-base.buildSteps\[0\].document must name a file in the repository, got "components\/documents\/nope.yaml"/],
-        ["a managed component version that is not a version", withImage({ buildSteps: [{ managed: "update-linux", version: "latest" }] }), /golden-ami:images.al2023-base.buildSteps\[0\].version must be a component version like 1.0.2, or a filter like 1.0.x or x.x.x/],
-        ["Windows, which is not supported yet", withImage({ platform: "windows" }), /golden-ami:images.al2023-base.platform is windows: Windows images are not supported yet/],
+        [
+            "the single-image key of earlier versions, showing the equivalent images entry",
+            { ...dev(), images: undefined, image: { name: "al2023-base", version: "1.4.1", baseImage: "ami-0123456789abcdef0" } },
+            /golden-ami:image is replaced by golden-ami:images.*\n.*golden-ami:images:\n\s+al2023-base:\n\s+version: 1.4.1/,
+        ],
+        [
+            "an arm64 image on an x86-only instance type",
+            withImage({ architecture: "arm64", baseImage: "ami-0123456789abcdef0", instanceTypes: ["m7i.large"] }),
+            /golden-ami:images.al2023-base.instanceTypes\[0\] "m7i.large" is an x86_64 instance type, but golden-ami:images.al2023-base.architecture is arm64: use arm64 types like t4g.medium/,
+        ],
+        [
+            "an x86_64 image on a Graviton instance type",
+            withImage({ instanceTypes: ["c7gn.large"] }),
+            /"c7gn.large" is an arm64 instance type, but golden-ami:images.al2023-base.architecture is x86_64/,
+        ],
+        [
+            "an arm64 base parameter on an x86_64 image",
+            withImage({ baseImage: "ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64" }),
+            /is an arm64 image, but golden-ami:images.al2023-base.architecture is x86_64/,
+        ],
+        [
+            "a fleet of another architecture than its image",
+            withFleet({ image: "al2023-base-arm64", instanceTypes: ["t3.small"] }),
+            /golden-ami:fleets.al2023-base.instanceTypes\[0\] "t3.small" is an x86_64 instance type, but golden-ami:images.al2023-base-arm64.architecture \(the fleet's image\) is arm64/,
+        ],
+        [
+            "a fleet on an image not in the catalog",
+            withFleet({ image: "al2023-bse" }),
+            /golden-ami:fleets.al2023-base.image must name the image .*; did you mean al2023-base\?/,
+        ],
+        [
+            "a layered image on an image not in the catalog",
+            withImage({ baseImage: "image:al2023-bas" }),
+            /golden-ami:images.al2023-base.baseImage is image:al2023-bas, which is not in golden-ami:images \(images: al2023-base, al2023-base-arm64\)/,
+        ],
+        [
+            "a layered image on a parent of another architecture",
+            withImage({ baseImage: "image:al2023-base-arm64" }),
+            /is image:al2023-base-arm64, an arm64 image, but al2023-base is x86_64/,
+        ],
+        [
+            "a step that is both a document and a managed component",
+            withImage({ buildSteps: [{ document: "components/documents/build.yaml", managed: "update-linux" }] }),
+            /golden-ami:images.al2023-base.buildSteps\[0\] must have exactly one of document .* or managed/,
+        ],
+        [
+            "a step document that is not in the repository",
+            withImage({ buildSteps: [{ document: "components/documents/nope.yaml" }] }),
+            /golden-ami:images.al2023-base.buildSteps\[0\].document must name a file in the repository, got "components\/documents\/nope.yaml"/,
+        ],
+        [
+            "a managed component version that is not a version",
+            withImage({ buildSteps: [{ managed: "update-linux", version: "latest" }] }),
+            /golden-ami:images.al2023-base.buildSteps\[0\].version must be a component version like 1.0.2, or a filter like 1.0.x or x.x.x/,
+        ],
+        [
+            "Windows, which is not supported yet",
+            withImage({ platform: "windows" }),
+            /golden-ami:images.al2023-base.platform is windows: Windows images are not supported yet/,
+        ],
         ["a misspelt aws key", { ...dev(), "aws:regoin": "us-east-1" }, /aws:regoin is not a known key; did you mean aws:region\?/],
-        ["a misspelt region", { ...dev(), "aws:region": "eu-centrl-1" }, /aws:region must be an AWS region like us-east-1, got "eu-centrl-1"; did you mean eu-central-1\?/],
-        ["a pin of an image that is not in the catalog", { ...readStackConfig("prod"), promoteFrom: { account: "111111111111", region: "us-east-1", amiIds: { "al2023-base": "ami-0123456789abcdef0", "al2023-base-arm64": "ami-0123456789abcdef0", "al2023-bsae": "ami-0123456789abcdef0" } } }, /golden-ami:promoteFrom.amiIds.al2023-bsae pins an image that is not in golden-ami:images; did you mean al2023-base\?/],
-        ["the single-AMI pin of earlier versions", { ...readStackConfig("prod"), promoteFrom: { account: "111111111111", region: "us-east-1", amiId: "ami-0123456789abcdef0" } }, /golden-ami:promoteFrom.amiId is replaced by golden-ami:promoteFrom.amiIds/],
-        ["a version that is not semver", withImage({ version: "1.4" }), /golden-ami:images.al2023-base.version must be a semantic version major.minor.patch like 1.4.0, got "1.4"/],
-        ["a base image that is neither SSM nor an AMI", withImage({ baseImage: "amazon-linux" }), /golden-ami:images.al2023-base.baseImage must be an SSM parameter path .* an AMI id, or image:<name> of another image of the catalog, got "amazon-linux"/],
-        ["a platform of another spelling", withImage({ platform: "Windows" }), /golden-ami:images.al2023-base.platform must be one of linux, windows .*, got "Windows"/],
-        ["a malformed instance type", withImage({ instanceTypes: ["large"] }), /golden-ami:images.al2023-base.instanceTypes\[0\] must be an EC2 instance type of a known family like t3.medium, m7i.large or c7g.2xlarge, got "large"/],
+        [
+            "a misspelt region",
+            { ...dev(), "aws:region": "eu-centrl-1" },
+            /aws:region must be an AWS region like us-east-1, got "eu-centrl-1"; did you mean eu-central-1\?/,
+        ],
+        [
+            "a pin of an image that is not in the catalog",
+            {
+                ...readStackConfig("prod"),
+                promoteFrom: {
+                    account: "111111111111",
+                    region: "us-east-1",
+                    amiIds: { "al2023-base": "ami-0123456789abcdef0", "al2023-base-arm64": "ami-0123456789abcdef0", "al2023-bsae": "ami-0123456789abcdef0" },
+                },
+            },
+            /golden-ami:promoteFrom.amiIds.al2023-bsae pins an image that is not in golden-ami:images; did you mean al2023-base\?/,
+        ],
+        [
+            "the single-AMI pin of earlier versions",
+            { ...readStackConfig("prod"), promoteFrom: { account: "111111111111", region: "us-east-1", amiId: "ami-0123456789abcdef0" } },
+            /golden-ami:promoteFrom.amiId is replaced by golden-ami:promoteFrom.amiIds/,
+        ],
+        [
+            "a version that is not semver",
+            withImage({ version: "1.4" }),
+            /golden-ami:images.al2023-base.version must be a semantic version major.minor.patch like 1.4.0, got "1.4"/,
+        ],
+        [
+            "a base image that is neither SSM nor an AMI",
+            withImage({ baseImage: "amazon-linux" }),
+            /golden-ami:images.al2023-base.baseImage must be an SSM parameter path .* an AMI id, or image:<name> of another image of the catalog, got "amazon-linux"/,
+        ],
+        [
+            "a platform of another spelling",
+            withImage({ platform: "Windows" }),
+            /golden-ami:images.al2023-base.platform must be one of linux, windows .*, got "Windows"/,
+        ],
+        [
+            "a malformed instance type",
+            withImage({ instanceTypes: ["large"] }),
+            /golden-ami:images.al2023-base.instanceTypes\[0\] must be an EC2 instance type of a known family like t3.medium, m7i.large or c7g.2xlarge, got "large"/,
+        ],
         ["no instance types", withImage({ instanceTypes: [] }), /golden-ami:images.al2023-base.instanceTypes must list at least one instance type/],
-        ["a root volume too small", withImage({ rootVolumeGiB: 4 }), /golden-ami:images.al2023-base.rootVolumeGiB must be a whole number from 8 to 16384, got 4/],
-        ["a tag the program records on each build", { ...dev(), tags: { Owner: "a", SourceCommit: "abc" } }, /golden-ami:tags.SourceCommit is set by the program .*; remove it from the stack file/],
-        ["a pipeline schedule, which no longer exists", withImage({ schedule: "cron(0 4 ? * SUN *)" }), /golden-ami:images.al2023-base.schedule is no longer used: nothing builds outside `pulumi up`/],
+        [
+            "a root volume too small",
+            withImage({ rootVolumeGiB: 4 }),
+            /golden-ami:images.al2023-base.rootVolumeGiB must be a whole number from 8 to 16384, got 4/,
+        ],
+        [
+            "a tag the program records on each build",
+            { ...dev(), tags: { Owner: "a", SourceCommit: "abc" } },
+            /golden-ami:tags.SourceCommit is set by the program .*; remove it from the stack file/,
+        ],
+        [
+            "a pipeline schedule, which no longer exists",
+            withImage({ schedule: "cron(0 4 ? * SUN *)" }),
+            /golden-ami:images.al2023-base.schedule is no longer used: nothing builds outside `pulumi up`/,
+        ],
         ["a misspelt top-level key", { ...dev(), imgaes: {} }, /golden-ami:imgaes is not a known key; did you mean golden-ami:images\?/],
-        ["a misspelt nested key", withImage({ rootVolumeGB: 30 }), /golden-ami:images.al2023-base.rootVolumeGB is not a known key; did you mean golden-ami:images.al2023-base.rootVolumeGiB\?/],
-        ["a misspelt fleet refresh key", withFleet({ instanceRefresh: { minHealthyPercent: 100 } }), /golden-ami:fleets.al2023-base.instanceRefresh.minHealthyPercent is not a known key; did you mean golden-ami:fleets.al2023-base.instanceRefresh.minHealthyPercentage\?/],
-        ["an account id YAML read as a number", { ...dev(), sharing: { accounts: [222222222222] } }, /golden-ami:sharing.accounts\[0\] .*got the number 222222222222: quote it in the stack file \("222222222222"\)/],
-        ["an account id whose leading zero YAML dropped", { ...dev(), sharing: { promotingAccounts: [12345678901] } }, /YAML dropped its leading zeros; quote it in the stack file \("012345678901"\)/],
-        ["a number given as a string", withImage({ rootVolumeGiB: "30" }), /golden-ami:images.al2023-base.rootVolumeGiB must be a whole number from 8 to 16384, got the string "30": remove the quotes/],
-        ["a boolean given as a string", { ...dev(), blockPublicSharing: "false" }, /golden-ami:blockPublicSharing must be true or false, got the string "false": remove the quotes/],
-        ["a promoting account also listed among the accounts", { ...dev(), sharing: { accounts: ["222222222222"], promotingAccounts: ["222222222222"] } }, /golden-ami:sharing.promotingAccounts\[0\] "222222222222" is also in golden-ami:sharing.accounts/],
-        ["a promoting stack without the pinned AMIs", { ...readStackConfig("prod"), promoteFrom: { account: "111111111111", region: "us-east-1" } }, /golden-ami:promoteFrom.amiIds is required/],
-        ["a promoting stack without the pin of one image", { ...readStackConfig("prod"), promoteFrom: { account: "111111111111", region: "us-east-1", amiIds: { "al2023-base": "ami-0123456789abcdef0" } } }, /golden-ami:promoteFrom.amiIds.al2023-base-arm64 is required: .*npm run images -- promote --from <building stack> --image al2023-base-arm64/],
-        ["a build network on a promoting stack", { ...readStackConfig("prod"), build: { subnetId: "subnet-0123456789abcdef0" } }, /golden-ami:build is set, but golden-ami:promoteFrom makes this a promoting stack/],
-        ["a build subnet that is not a subnet id", { ...dev(), build: { subnetId: "default" } }, /golden-ami:build.subnetId must be the subnet id .*, got "default"/],
-        ["a refresh that may grow the group too far", withFleet({ instanceRefresh: { minHealthyPercentage: 50, maxHealthyPercentage: 200 } }), /maxHealthyPercentage \(200\) may exceed minHealthyPercentage \(50\) by at most 100/],
-        ["a refresh that terminates before it launches", withFleet({ instanceRefresh: { maxHealthyPercentage: 100 } }), /golden-ami:fleets.al2023-base.instanceRefresh.maxHealthyPercentage must be a whole number from 101 to 200, got 100/],
-        ["a name that makes the AMI name too long", { ...dev(), images: { ["n".repeat(64)]: { version: `${"9".repeat(40)}.0.0`, baseImage: "ami-0123456789abcdef0" } }, fleets: undefined }, /make an AMI name of 1\d\d characters; the limit is 127/],
+        [
+            "a misspelt nested key",
+            withImage({ rootVolumeGB: 30 }),
+            /golden-ami:images.al2023-base.rootVolumeGB is not a known key; did you mean golden-ami:images.al2023-base.rootVolumeGiB\?/,
+        ],
+        [
+            "a misspelt fleet refresh key",
+            withFleet({ instanceRefresh: { minHealthyPercent: 100 } }),
+            /golden-ami:fleets.al2023-base.instanceRefresh.minHealthyPercent is not a known key; did you mean golden-ami:fleets.al2023-base.instanceRefresh.minHealthyPercentage\?/,
+        ],
+        [
+            "an account id YAML read as a number",
+            { ...dev(), sharing: { accounts: [222222222222] } },
+            /golden-ami:sharing.accounts\[0\] .*got the number 222222222222: quote it in the stack file \("222222222222"\)/,
+        ],
+        [
+            "an account id whose leading zero YAML dropped",
+            { ...dev(), sharing: { promotingAccounts: [12345678901] } },
+            /YAML dropped its leading zeros; quote it in the stack file \("012345678901"\)/,
+        ],
+        [
+            "a number given as a string",
+            withImage({ rootVolumeGiB: "30" }),
+            /golden-ami:images.al2023-base.rootVolumeGiB must be a whole number from 8 to 16384, got the string "30": remove the quotes/,
+        ],
+        [
+            "a boolean given as a string",
+            { ...dev(), blockPublicSharing: "false" },
+            /golden-ami:blockPublicSharing must be true or false, got the string "false": remove the quotes/,
+        ],
+        [
+            "a promoting account also listed among the accounts",
+            { ...dev(), sharing: { accounts: ["222222222222"], promotingAccounts: ["222222222222"] } },
+            /golden-ami:sharing.promotingAccounts\[0\] "222222222222" is also in golden-ami:sharing.accounts/,
+        ],
+        [
+            "a promoting stack without the pinned AMIs",
+            { ...readStackConfig("prod"), promoteFrom: { account: "111111111111", region: "us-east-1" } },
+            /golden-ami:promoteFrom.amiIds is required/,
+        ],
+        [
+            "a promoting stack without the pin of one image",
+            { ...readStackConfig("prod"), promoteFrom: { account: "111111111111", region: "us-east-1", amiIds: { "al2023-base": "ami-0123456789abcdef0" } } },
+            /golden-ami:promoteFrom.amiIds.al2023-base-arm64 is required: .*npm run images -- promote --from <building stack> --image al2023-base-arm64/,
+        ],
+        [
+            "a build network on a promoting stack",
+            { ...readStackConfig("prod"), build: { subnetId: "subnet-0123456789abcdef0" } },
+            /golden-ami:build is set, but golden-ami:promoteFrom makes this a promoting stack/,
+        ],
+        [
+            "a build subnet that is not a subnet id",
+            { ...dev(), build: { subnetId: "default" } },
+            /golden-ami:build.subnetId must be the subnet id .*, got "default"/,
+        ],
+        [
+            "a refresh that may grow the group too far",
+            withFleet({ instanceRefresh: { minHealthyPercentage: 50, maxHealthyPercentage: 200 } }),
+            /maxHealthyPercentage \(200\) may exceed minHealthyPercentage \(50\) by at most 100/,
+        ],
+        [
+            "a refresh that terminates before it launches",
+            withFleet({ instanceRefresh: { maxHealthyPercentage: 100 } }),
+            /golden-ami:fleets.al2023-base.instanceRefresh.maxHealthyPercentage must be a whole number from 101 to 200, got 100/,
+        ],
+        [
+            "a name that makes the AMI name too long",
+            { ...dev(), images: { ["n".repeat(64)]: { version: `${"9".repeat(40)}.0.0`, baseImage: "ami-0123456789abcdef0" } }, fleets: undefined },
+            /make an AMI name of 1\d\d characters; the limit is 127/,
+        ],
         ["a region listed twice", { ...dev(), regions: ["us-west-2", "us-west-2"] }, /golden-ami:regions\[1\] "us-west-2" is listed twice/],
         ["an unknown region", { ...dev(), regions: ["eu-west-9"] }, /golden-ami:regions\[0\] must be an AWS region like us-east-1, got "eu-west-9"/],
         ["a region in another partition", { ...dev(), regions: ["cn-north-1"] }, /images cannot be copied across partitions/],
-        ["an account id that is not 12 digits", { ...dev(), sharing: { accounts: ["12345"] } }, /golden-ami:sharing.accounts\[0\] must be a 12-digit AWS account id, got "12345"/],
-        ["a malformed organization ARN", { ...dev(), sharing: { organizationArns: ["o-abc"] } }, /golden-ami:sharing.organizationArns\[0\] must be an organization ARN .*, got "o-abc"/],
-        ["a malformed OU ARN", { ...dev(), sharing: { organizationalUnitArns: ["arn:aws:organizations::111122223333:ou/ou-1"] } }, /golden-ami:sharing.organizationalUnitArns\[0\] must be an OU ARN/],
-        ["\"all\" among the accounts", { ...dev(), sharing: { accounts: ["all"] } }, /golden-ami:sharing.accounts\[0\] is "all", which makes the image public/],
-        ["\"all\" among the OUs", { ...dev(), sharing: { organizationalUnitArns: ["ALL"] } }, /golden-ami:sharing.organizationalUnitArns\[0\] is "all", which makes the image public/],
-        ["an account listed twice", { ...dev(), sharing: { accounts: ["111122223333", "111122223333"] } }, /golden-ami:sharing.accounts\[1\] "111122223333" is listed twice/],
-        ["more accounts than an AMI can be shared with", { ...dev(), sharing: { accounts: Array.from({ length: 51 }, (_, i) => String(100000000000 + i)) } },
-            /golden-ami:sharing.accounts lists 51 entries; an AMI can be shared with at most 50 — share with organizationArns or organizationalUnitArns instead/],
+        [
+            "an account id that is not 12 digits",
+            { ...dev(), sharing: { accounts: ["12345"] } },
+            /golden-ami:sharing.accounts\[0\] must be a 12-digit AWS account id, got "12345"/,
+        ],
+        [
+            "a malformed organization ARN",
+            { ...dev(), sharing: { organizationArns: ["o-abc"] } },
+            /golden-ami:sharing.organizationArns\[0\] must be an organization ARN .*, got "o-abc"/,
+        ],
+        [
+            "a malformed OU ARN",
+            { ...dev(), sharing: { organizationalUnitArns: ["arn:aws:organizations::111122223333:ou/ou-1"] } },
+            /golden-ami:sharing.organizationalUnitArns\[0\] must be an OU ARN/,
+        ],
+        ['"all" among the accounts', { ...dev(), sharing: { accounts: ["all"] } }, /golden-ami:sharing.accounts\[0\] is "all", which makes the image public/],
+        [
+            '"all" among the OUs',
+            { ...dev(), sharing: { organizationalUnitArns: ["ALL"] } },
+            /golden-ami:sharing.organizationalUnitArns\[0\] is "all", which makes the image public/,
+        ],
+        [
+            "an account listed twice",
+            { ...dev(), sharing: { accounts: ["111122223333", "111122223333"] } },
+            /golden-ami:sharing.accounts\[1\] "111122223333" is listed twice/,
+        ],
+        [
+            "more accounts than an AMI can be shared with",
+            { ...dev(), sharing: { accounts: Array.from({ length: 51 }, (_, i) => String(100000000000 + i)) } },
+            /golden-ami:sharing.accounts lists 51 entries; an AMI can be shared with at most 50 — share with organizationArns or organizationalUnitArns instead/,
+        ],
         ["missing tags", { ...dev(), tags: undefined }, /golden-ami:tags is required/],
         ["a tag the program derives", { ...dev(), tags: { Owner: "platform", Environment: "dev" } }, /golden-ami:tags.Environment is set by the program/],
         ["an empty tag value", { ...dev(), tags: { Owner: " " } }, /golden-ami:tags.Owner must be a non-empty string/],
-        ["a promoteFrom account that is not 12 digits", { ...dev(), promoteFrom: { account: "dev", region: "us-east-1" } }, /golden-ami:promoteFrom.account must be the building account's 12-digit AWS account id, got "dev"/],
-        ["a delete age not after the deprecation age", { ...dev(), lifecycle: { deprecateAfterDays: 30, deleteAfterDays: 30 } }, /golden-ami:lifecycle.deleteAfterDays must be greater than deprecateAfterDays \(30\), got 30/],
-        ["a deprecation age Image Builder's age filter cannot take", { ...dev(), lifecycle: { deprecateAfterDays: 1001, deleteAfterDays: 1002 } }, /golden-ami:lifecycle.deprecateAfterDays must be a whole number from 1 to 1000, got 1001/],
-        ["a delete age Image Builder's age filter cannot take", { ...dev(), lifecycle: { deprecateAfterDays: 30, deleteAfterDays: 3650 } }, /golden-ami:lifecycle.deleteAfterDays must be a whole number from 1 to 1000, got 3650/],
-        ["more images to keep than Image Builder's retainAtLeast allows", { ...dev(), lifecycle: { keepAtLeast: 11 } }, /golden-ami:lifecycle.keepAtLeast must be a whole number from 1 to 10, got 11/],
-        ["a launch window longer than Image Builder's lastLaunched exclusion", { ...dev(), lifecycle: { keepIfLaunchedWithinDays: 366 } }, /golden-ami:lifecycle.keepIfLaunchedWithinDays must be a whole number from 1 to 365, got 366/],
-        ["a blockPublicSharing that is not a boolean", { ...dev(), blockPublicSharing: "yes" }, /golden-ami:blockPublicSharing must be true or false, got "yes"/],
-        ["a fleet whose minSize is above maxSize", withFleet({ minSize: 3, maxSize: 2, desiredCapacity: 2 }), /golden-ami:fleets.al2023-base.minSize \(3\) must not be greater than maxSize \(2\)/],
-        ["a fleet desiredCapacity outside [min, max]", withFleet({ minSize: 1, maxSize: 2, desiredCapacity: 5 }), /golden-ami:fleets.al2023-base.desiredCapacity must be between minSize \(1\) and maxSize \(2\), got 5/],
-        ["a fleet region that does not hold the image", withFleet({ regions: ["eu-west-1"] }), /golden-ami:fleets.al2023-base.regions\[0\] "eu-west-1" does not hold the images; add it to golden-ami:regions/],
-        ["a fleet instance type of an unknown family", withFleet({ instanceTypes: ["q9.large"] }), /golden-ami:fleets.al2023-base.instanceTypes\[0\] must be an EC2 instance type of a known family .*, got "q9.large"/],
+        [
+            "a promoteFrom account that is not 12 digits",
+            { ...dev(), promoteFrom: { account: "dev", region: "us-east-1" } },
+            /golden-ami:promoteFrom.account must be the building account's 12-digit AWS account id, got "dev"/,
+        ],
+        [
+            "a delete age not after the deprecation age",
+            { ...dev(), lifecycle: { deprecateAfterDays: 30, deleteAfterDays: 30 } },
+            /golden-ami:lifecycle.deleteAfterDays must be greater than deprecateAfterDays \(30\), got 30/,
+        ],
+        [
+            "a deprecation age Image Builder's age filter cannot take",
+            { ...dev(), lifecycle: { deprecateAfterDays: 1001, deleteAfterDays: 1002 } },
+            /golden-ami:lifecycle.deprecateAfterDays must be a whole number from 1 to 1000, got 1001/,
+        ],
+        [
+            "a delete age Image Builder's age filter cannot take",
+            { ...dev(), lifecycle: { deprecateAfterDays: 30, deleteAfterDays: 3650 } },
+            /golden-ami:lifecycle.deleteAfterDays must be a whole number from 1 to 1000, got 3650/,
+        ],
+        [
+            "more images to keep than Image Builder's retainAtLeast allows",
+            { ...dev(), lifecycle: { keepAtLeast: 11 } },
+            /golden-ami:lifecycle.keepAtLeast must be a whole number from 1 to 10, got 11/,
+        ],
+        [
+            "a launch window longer than Image Builder's lastLaunched exclusion",
+            { ...dev(), lifecycle: { keepIfLaunchedWithinDays: 366 } },
+            /golden-ami:lifecycle.keepIfLaunchedWithinDays must be a whole number from 1 to 365, got 366/,
+        ],
+        [
+            "a blockPublicSharing that is not a boolean",
+            { ...dev(), blockPublicSharing: "yes" },
+            /golden-ami:blockPublicSharing must be true or false, got "yes"/,
+        ],
+        [
+            "a fleet whose minSize is above maxSize",
+            withFleet({ minSize: 3, maxSize: 2, desiredCapacity: 2 }),
+            /golden-ami:fleets.al2023-base.minSize \(3\) must not be greater than maxSize \(2\)/,
+        ],
+        [
+            "a fleet desiredCapacity outside [min, max]",
+            withFleet({ minSize: 1, maxSize: 2, desiredCapacity: 5 }),
+            /golden-ami:fleets.al2023-base.desiredCapacity must be between minSize \(1\) and maxSize \(2\), got 5/,
+        ],
+        [
+            "a fleet region that does not hold the image",
+            withFleet({ regions: ["eu-west-1"] }),
+            /golden-ami:fleets.al2023-base.regions\[0\] "eu-west-1" does not hold the images; add it to golden-ami:regions/,
+        ],
+        [
+            "a fleet instance type of an unknown family",
+            withFleet({ instanceTypes: ["q9.large"] }),
+            /golden-ami:fleets.al2023-base.instanceTypes\[0\] must be an EC2 instance type of a known family .*, got "q9.large"/,
+        ],
         ["an empty fleet subnet list", withFleet({ subnetIds: { "us-east-1": [] } }), /golden-ami:fleets.al2023-base.subnetIds.us-east-1 is empty/],
-        ["a malformed fleet subnet id", withFleet({ subnetIds: { "us-east-1": ["subnet-x"] } }), /golden-ami:fleets.al2023-base.subnetIds.us-east-1\[0\] must be a subnet id/],
-        ["checkpoints that do not end at 100", withFleet({ instanceRefresh: { checkpointPercentages: [50, 90] } }), /golden-ami:fleets.al2023-base.instanceRefresh.checkpointPercentages must rise and end at 100, got \[50,90\]/],
-        ["a fleet root volume smaller than the image's", withFleet({ rootVolumeGiB: 10 }), /golden-ami:fleets.al2023-base.rootVolumeGiB must be a whole number from 20 to 16384, got 10/],
-        ["a fleet VPC range that is not a CIDR block", withFleet({ vpcCidr: "10.0.0.0" }), /golden-ami:fleets.al2023-base.vpcCidr must be an IPv4 CIDR block from \/16 to \/24 like 10.0.0.0\/16, got "10.0.0.0"/],
-        ["a user data file that is not in the repository", withFleet({ userDataFile: "nowhere/user-data.sh" }), /golden-ami:fleets.al2023-base.userDataFile must name a file in the repository, got "nowhere\/user-data.sh"/],
+        [
+            "a malformed fleet subnet id",
+            withFleet({ subnetIds: { "us-east-1": ["subnet-x"] } }),
+            /golden-ami:fleets.al2023-base.subnetIds.us-east-1\[0\] must be a subnet id/,
+        ],
+        [
+            "checkpoints that do not end at 100",
+            withFleet({ instanceRefresh: { checkpointPercentages: [50, 90] } }),
+            /golden-ami:fleets.al2023-base.instanceRefresh.checkpointPercentages must rise and end at 100, got \[50,90\]/,
+        ],
+        [
+            "a fleet root volume smaller than the image's",
+            withFleet({ rootVolumeGiB: 10 }),
+            /golden-ami:fleets.al2023-base.rootVolumeGiB must be a whole number from 20 to 16384, got 10/,
+        ],
+        [
+            "a fleet VPC range that is not a CIDR block",
+            withFleet({ vpcCidr: "10.0.0.0" }),
+            /golden-ami:fleets.al2023-base.vpcCidr must be an IPv4 CIDR block from \/16 to \/24 like 10.0.0.0\/16, got "10.0.0.0"/,
+        ],
+        [
+            "a user data file that is not in the repository",
+            withFleet({ userDataFile: "nowhere/user-data.sh" }),
+            /golden-ami:fleets.al2023-base.userDataFile must name a file in the repository, got "nowhere\/user-data.sh"/,
+        ],
         // Found by fuzzing the stack files' values (wrong shapes at every key path).
-        ["an empty value (YAML `key:` with nothing after it), which used to mean the default", withImage({ rootVolumeGiB: null }), /golden-ami:images.al2023-base.rootVolumeGiB must be a whole number from 8 to 16384, got null \(an empty value\)/],
+        [
+            "an empty value (YAML `key:` with nothing after it), which used to mean the default",
+            withImage({ rootVolumeGiB: null }),
+            /golden-ami:images.al2023-base.rootVolumeGiB must be a whole number from 8 to 16384, got null \(an empty value\)/,
+        ],
         ["an empty section", { ...dev(), lifecycle: null }, /golden-ami:lifecycle must be an object, got null \(an empty value\)/],
         ["an empty fleet list", withFleet({ instanceTypes: null }), /golden-ami:fleets.al2023-base.instanceTypes must be a list, got null/],
         ["a whole section given as a string", { ...dev(), images: "al2023" }, /golden-ami:images must be an object, got "al2023"/],
-        ["a list given as one string", { ...dev(), regions: "us-west-2" }, /golden-ami:regions must be a list, got "us-west-2": write it as a YAML list, one "- us-west-2" line per item/],
-        ["a list given as a map", withFleet({ regions: { "us-east-1": true } }), /golden-ami:fleets.al2023-base.regions must be a list, got \{"us-east-1":true\}/],
+        [
+            "a list given as one string",
+            { ...dev(), regions: "us-west-2" },
+            /golden-ami:regions must be a list, got "us-west-2": write it as a YAML list, one "- us-west-2" line per item/,
+        ],
+        [
+            "a list given as a map",
+            withFleet({ regions: { "us-east-1": true } }),
+            /golden-ami:fleets.al2023-base.regions must be a list, got \{"us-east-1":true\}/,
+        ],
         ["tags given as a list", { ...dev(), tags: ["Owner"] }, /golden-ami:tags must be an object, got \["Owner"\]/],
         ["fleets given as a list", { ...dev(), fleets: [] }, /golden-ami:fleets must be an object, got \[\]/],
-        ["an empty fleet region list", withFleet({ regions: [] }), /golden-ami:fleets.al2023-base.regions must list at least one region, got \[\]: leave the key out .* or remove the fleet/],
-        ["a value with a zero-width character, shown spelt out", withImage({ version: "1.4.1\u200b" }), /golden-ami:images.al2023-base.version must be .*, got "1\.4\.1\\u200b"/],
-        ["a very long value, shown cut short", withImage({ version: "n".repeat(5000) }), /golden-ami:images.al2023-base.version must be .*, got "n{60}"… \(5000 characters\)$/],
-        ["a misspelt key with an invisible character, shown spelt out", withImage({ "rootVolumeGiB\u200b": 30 }), /golden-ami:images.al2023-base."rootVolumeGiB\\u200b" is not a known key; did you mean golden-ami:images.al2023-base.rootVolumeGiB\?/],
+        [
+            "an empty fleet region list",
+            withFleet({ regions: [] }),
+            /golden-ami:fleets.al2023-base.regions must list at least one region, got \[\]: leave the key out .* or remove the fleet/,
+        ],
+        [
+            "a value with a zero-width character, shown spelt out",
+            withImage({ version: "1.4.1\u200b" }),
+            /golden-ami:images.al2023-base.version must be .*, got "1\.4\.1\\u200b"/,
+        ],
+        [
+            "a very long value, shown cut short",
+            withImage({ version: "n".repeat(5000) }),
+            /golden-ami:images.al2023-base.version must be .*, got "n{60}"… \(5000 characters\)$/,
+        ],
+        [
+            "a misspelt key with an invisible character, shown spelt out",
+            withImage({ "rootVolumeGiB\u200b": 30 }),
+            /golden-ami:images.al2023-base."rootVolumeGiB\\u200b" is not a known key; did you mean golden-ami:images.al2023-base.rootVolumeGiB\?/,
+        ],
         ["a __proto__ key", withImage(JSON.parse(`{"__proto__": {"x": 1}}`)), /golden-ami:images.al2023-base.__proto__ is not a known key/],
-        ["an empty tag key", { ...dev(), tags: { Owner: "a", "": "x" } }, /golden-ami:tags key "" must be 1 to 128 letters, digits, spaces or _.:\/=\+-@ and not start with "aws:"/],
-        ["a tag key with an invisible character", { ...dev(), tags: { Owner: "a", "Team\u200b": "x" } }, /golden-ami:tags key "Team\\u200b" must be 1 to 128 letters/],
-        ["a tag value of only invisible characters", { ...dev(), tags: { Owner: "\u200b\u200b" } }, /golden-ami:tags.Owner must be a non-empty string of at most 256 characters without invisible characters, got "\\u200b\\u200b"/],
-        ["a tag value YAML read as a number", { ...dev(), tags: { Owner: "a", CostCenter: 1042 } }, /golden-ami:tags.CostCenter must be a non-empty string .*, got the number 1042: quote it in the stack file \("1042"\)/],
-        ["a fleet VPC range with an octet above 255", withFleet({ vpcCidr: "10.300.0.0/16" }), /golden-ami:fleets.al2023-base.vpcCidr must be an IPv4 CIDR block .*, got "10.300.0.0\/16": an address has four numbers from 0 to 255/],
-        ["a fleet VPC range with host bits set", withFleet({ vpcCidr: "10.0.1.0/16" }), /golden-ami:fleets.al2023-base.vpcCidr .*, got "10.0.1.0\/16": host bits are set; the block's network address is 10.0.0.0\/16/],
-        ["a user data file outside the repository", withFleet({ userDataFile: "../../etc/passwd" }), /golden-ami:fleets.al2023-base.userDataFile must name a file inside the repository, got "..\/..\/etc\/passwd"/],
-        ["subnets of a region that is not a fleet region, named __proto__", withFleet({ subnetIds: JSON.parse(`{"__proto__": ["subnet-0123456789abcdef0"]}`) }), /golden-ami:fleets.al2023-base.subnetIds.__proto__ is not a fleet region/],
+        [
+            "an empty tag key",
+            { ...dev(), tags: { Owner: "a", "": "x" } },
+            /golden-ami:tags key "" must be 1 to 128 letters, digits, spaces or _.:\/=\+-@ and not start with "aws:"/,
+        ],
+        [
+            "a tag key with an invisible character",
+            { ...dev(), tags: { Owner: "a", "Team\u200b": "x" } },
+            /golden-ami:tags key "Team\\u200b" must be 1 to 128 letters/,
+        ],
+        [
+            "a tag value of only invisible characters",
+            { ...dev(), tags: { Owner: "\u200b\u200b" } },
+            /golden-ami:tags.Owner must be a non-empty string of at most 256 characters without invisible characters, got "\\u200b\\u200b"/,
+        ],
+        [
+            "a tag value YAML read as a number",
+            { ...dev(), tags: { Owner: "a", CostCenter: 1042 } },
+            /golden-ami:tags.CostCenter must be a non-empty string .*, got the number 1042: quote it in the stack file \("1042"\)/,
+        ],
+        [
+            "a fleet VPC range with an octet above 255",
+            withFleet({ vpcCidr: "10.300.0.0/16" }),
+            /golden-ami:fleets.al2023-base.vpcCidr must be an IPv4 CIDR block .*, got "10.300.0.0\/16": an address has four numbers from 0 to 255/,
+        ],
+        [
+            "a fleet VPC range with host bits set",
+            withFleet({ vpcCidr: "10.0.1.0/16" }),
+            /golden-ami:fleets.al2023-base.vpcCidr .*, got "10.0.1.0\/16": host bits are set; the block's network address is 10.0.0.0\/16/,
+        ],
+        [
+            "a user data file outside the repository",
+            withFleet({ userDataFile: "../../etc/passwd" }),
+            /golden-ami:fleets.al2023-base.userDataFile must name a file inside the repository, got "..\/..\/etc\/passwd"/,
+        ],
+        [
+            "subnets of a region that is not a fleet region, named __proto__",
+            withFleet({ subnetIds: JSON.parse(`{"__proto__": ["subnet-0123456789abcdef0"]}`) }),
+            /golden-ami:fleets.al2023-base.subnetIds.__proto__ is not a fleet region/,
+        ],
     ];
     for (const [what, raw, message] of refusals) {
         it(`refuses ${what}, naming the key, the expected form and the value`, () => {
             const problems = problemsOf(raw);
-            assert.ok(problems.some(problem => message.test(problem)), `no problem matched ${message}:\n${problems.join("\n")}`);
+            assert.ok(
+                problems.some(problem => message.test(problem)),
+                `no problem matched ${message}:\n${problems.join("\n")}`,
+            );
         });
     }
 
     it("does not follow a refused value with a cross-key complaint about a value nobody gave", () => {
-        const problems = problemsOf({ ...withFleet({ maxSize: "two", instanceRefresh: { minHealthyPercentage: "x", checkpointPercentages: [50, null] } }),
-            lifecycle: { deprecateAfterDays: 30, deleteAfterDays: true } });
-        assert.deepStrictEqual(problems.map(problem => problem.split(" ")[0]), [
-            "golden-ami:lifecycle.deleteAfterDays",
-            "golden-ami:fleets.al2023-base.maxSize",
-            "golden-ami:fleets.al2023-base.instanceRefresh.checkpointPercentages[1]",
-            "golden-ami:fleets.al2023-base.instanceRefresh.minHealthyPercentage",
-        ], problems.join("\n"));
+        const problems = problemsOf({
+            ...withFleet({ maxSize: "two", instanceRefresh: { minHealthyPercentage: "x", checkpointPercentages: [50, null] } }),
+            lifecycle: { deprecateAfterDays: 30, deleteAfterDays: true },
+        });
+        assert.deepStrictEqual(
+            problems.map(problem => problem.split(" ")[0]),
+            [
+                "golden-ami:lifecycle.deleteAfterDays",
+                "golden-ami:fleets.al2023-base.maxSize",
+                "golden-ami:fleets.al2023-base.instanceRefresh.checkpointPercentages[1]",
+                "golden-ami:fleets.al2023-base.instanceRefresh.minHealthyPercentage",
+            ],
+            problems.join("\n"),
+        );
     });
 
     it("keeps a tag named like an Object property instead of dropping it", () => {
         const config = parseStackConfig({ ...dev(), tags: JSON.parse(`{"Owner": "a", "__proto__": "b", "constructor": "c"}`) }, "dev");
-        assert.deepStrictEqual(Object.entries(config.tags), [["Owner", "a"], ["__proto__", "b"], ["constructor", "c"]]);
+        assert.deepStrictEqual(Object.entries(config.tags), [
+            ["Owner", "a"],
+            ["__proto__", "b"],
+            ["constructor", "c"],
+        ]);
     });
 
     it("answers a wrong value at any key path with the key, never a crash (property: every path of both stacks × wrong shapes)", () => {
@@ -209,8 +523,15 @@ describe("config", () => {
             const base = readStackConfig(stack) as any;
             if (stack === "dev") base.build = { subnetId: "subnet-0123456789abcdef0", securityGroupIds: ["sg-0123456789abcdef0"] };
             const [fleetName] = Object.keys(base.fleets);
-            base.fleets[fleetName] = { healthCheckType: "EC2", natGateways: "Single", vpcCidr: "10.0.0.0/16", userDataFile: "components/documents/user-data.sh",
-                subnetIds: { "us-east-1": ["subnet-0123456789abcdef0"] }, rootVolumeGiB: 30, ...base.fleets[fleetName] };
+            base.fleets[fleetName] = {
+                healthCheckType: "EC2",
+                natGateways: "Single",
+                vpcCidr: "10.0.0.0/16",
+                userDataFile: "components/documents/user-data.sh",
+                subnetIds: { "us-east-1": ["subnet-0123456789abcdef0"] },
+                rootVolumeGiB: 30,
+                ...base.fleets[fleetName],
+            };
             const [imageName] = Object.keys(base.images);
             base.images[imageName] = { platform: "linux", rootDeviceName: "/dev/xvda", artifacts: ["s3://team-artifacts/web/"], ...base.images[imageName] };
             base.sharing = { organizationArns: ["arn:aws:organizations::111122223333:organization/o-exampleorgid"], ...base.sharing };
@@ -223,10 +544,15 @@ describe("config", () => {
                     const outcome = outcomeOf(withValueAt(base, path, value), stack);
                     // A value of the right shape may be refused for what it means to another key (prod's fleet regions need image regions).
                     const validHere = key === "golden-ami:regions" && Array.isArray(value) && value.length === 0;
-                    assert.ok(outcome === "accepted" || outcome.some(problem => problem.startsWith(expectedKey)) || validHere,
-                        `${stack} ${key} = ${JSON.stringify(value)}: ${outcome === "accepted" ? "" : outcome.join(" | ")}`);
+                    assert.ok(
+                        outcome === "accepted" || outcome.some(problem => problem.startsWith(expectedKey)) || validHere,
+                        `${stack} ${key} = ${JSON.stringify(value)}: ${outcome === "accepted" ? "" : outcome.join(" | ")}`,
+                    );
                     if (outcome !== "accepted") {
-                        assert.ok(outcome.every(problem => problem.length < 600 && !/[\u200b]/.test(problem)), `${key} = ${JSON.stringify(value)}: ${outcome.join(" | ")}`);
+                        assert.ok(
+                            outcome.every(problem => problem.length < 600 && !/[\u200b]/.test(problem)),
+                            `${key} = ${JSON.stringify(value)}: ${outcome.join(" | ")}`,
+                        );
                     }
                 }
                 if (isObject(valueAt(base, path))) {
@@ -250,14 +576,18 @@ describe("config", () => {
 
     it("accepts an opt-in region, with a note that it must be enabled", () => {
         const config = parseStackConfig({ ...dev(), regions: ["us-west-2", "ap-east-1"] }, "dev");
-        assert.deepStrictEqual(config.notes, ["ap-east-1 is an opt-in region: enable it in every account that builds, copies or launches there (Account settings, or aws account enable-region --region-name ap-east-1)"]);
+        assert.deepStrictEqual(config.notes, [
+            "ap-east-1 is an opt-in region: enable it in every account that builds, copies or launches there (Account settings, or aws account enable-region --region-name ap-east-1)",
+        ]);
     });
 
     it("keeps the hygiene step last whatever the image lists, and takes AWS-managed steps by name and version", () => {
         const config = parseStackConfig(withImage({ buildSteps: [{ document: "components/documents/hygiene.yaml" }, { managed: "update-linux" }] }), "dev");
         const image = config.images.find(candidate => candidate.name === "al2023-base")!;
-        assert.deepStrictEqual(recipeSteps(image).map(step => step.kind === "document" ? step.path : `${step.name}@${step.version}`),
-            ["update-linux@x.x.x", "components/documents/boot-test.yaml", "components/documents/hygiene.yaml"]);
+        assert.deepStrictEqual(
+            recipeSteps(image).map(step => (step.kind === "document" ? step.path : `${step.name}@${step.version}`)),
+            ["update-linux@x.x.x", "components/documents/boot-test.yaml", "components/documents/hygiene.yaml"],
+        );
     });
 
     it("accepts the home region among the listed regions without holding the image there twice", () => {
@@ -270,6 +600,9 @@ describe("config", () => {
         assert.ok(run.error, "the program should refuse bad config");
         assert.ok(pulumi.RunError.isInstance(run.error), "a RunError prints without a stack trace");
         assert.match(run.error.message, /golden-ami:regions\[1\] "us-west-2" is listed twice/);
-        assert.deepStrictEqual(run.resources.map(resource => resource.type), []);
+        assert.deepStrictEqual(
+            run.resources.map(resource => resource.type),
+            [],
+        );
     });
 });

@@ -17,8 +17,14 @@ const at = (days: number) => new Date(START.getTime() + days * DAY);
 /** Every version the scenarios use, locked with the recipe as it is now. */
 function lockFor(stack: string, versions: string[]): VersionLock {
     const images = parseStackConfig(readStackConfig(stack === "prod" ? "dev" : stack), "dev").images;
-    return Object.fromEntries(images.flatMap(image => [...new Set([...versions, image.version])].map(version => [lockKey({ ...image, version }),
-        { recipe: recipeInputs({ ...image, version }), lockedAt: "2026-11-30T00:00:00Z" }])));
+    return Object.fromEntries(
+        images.flatMap(image =>
+            [...new Set([...versions, image.version])].map(version => [
+                lockKey({ ...image, version }),
+                { recipe: recipeInputs({ ...image, version }), lockedAt: "2026-11-30T00:00:00Z" },
+            ]),
+        ),
+    );
 }
 
 const devWith = (version: string): RawStackConfig => {
@@ -74,10 +80,14 @@ function assertNoNameCollisions(results: StepResult[]): void {
     let checked = 0;
     const uniqueName = (resource: DeclaredResource): string | undefined => {
         switch (resource.type) {
-            case TYPES.amiCopy: return `ami ${resource.region} ${resource.inputs.name}`;
-            case TYPES.component: return `component ${resource.region} ${resource.inputs.name}/${resource.inputs.version}`;
-            case TYPES.recipe: return `recipe ${resource.region} ${resource.inputs.name}/${resource.inputs.version}`;
-            default: return undefined;
+            case TYPES.amiCopy:
+                return `ami ${resource.region} ${resource.inputs.name}`;
+            case TYPES.component:
+                return `component ${resource.region} ${resource.inputs.name}/${resource.inputs.version}`;
+            case TYPES.recipe:
+                return `recipe ${resource.region} ${resource.inputs.name}/${resource.inputs.version}`;
+            default:
+                return undefined;
         }
     };
     const taken = new Map<string, string>();
@@ -103,8 +113,10 @@ function assertCopiesDeprecateInTheFuture(run: ProgramRun, now: Date, changes: R
     const made = new Set(changes.filter(change => change.type === TYPES.amiCopy && change.op !== "same" && change.op !== "delete").map(change => change.urn));
     const madeCopies = copiesOf(run).filter(copy => made.has(copy.urn));
     for (const copy of madeCopies) {
-        assert.ok(Date.parse(copy.inputs.deprecationTime) > now.getTime(),
-            `${copy.name} made at ${now.toISOString()} would be deprecated at ${copy.inputs.deprecationTime}, in the past: EC2 refuses it`);
+        assert.ok(
+            Date.parse(copy.inputs.deprecationTime) > now.getTime(),
+            `${copy.name} made at ${now.toISOString()} would be deprecated at ${copy.inputs.deprecationTime}, in the past: EC2 refuses it`,
+        );
     }
     return madeCopies.length;
 }
@@ -113,16 +125,20 @@ describe("day two: the building stack over versions", () => {
     let steps: StepResult[];
     before(async () => {
         const pinnedByProd = { prod: prodPinningFile("ami-0aaaaaaaaaaaa1400") };
-        steps = await sequence("dev", [
-            { config: devWith("1.4.0"), now: at(0), stackFiles: pinnedByProd },
-            { config: devWith("1.4.1"), now: at(14), stackFiles: pinnedByProd },
-            // A rebuild of the same version (`pulumi up --replace` of the image).
-            { config: devWith("1.4.1"), now: at(20), replace: ["al2023-base-image"], stackFiles: pinnedByProd },
-            // The same stack, untouched, 200 days later.
-            { config: devWith("1.4.1"), now: at(220), stackFiles: pinnedByProd },
-            // Prod promotes another AMI.
-            { config: devWith("1.4.1"), now: at(221), stackFiles: { prod: prodPinningFile("ami-0bbbbbbbbbbbb1410") } },
-        ], lockFor("dev", ["1.4.0", "1.4.1"]));
+        steps = await sequence(
+            "dev",
+            [
+                { config: devWith("1.4.0"), now: at(0), stackFiles: pinnedByProd },
+                { config: devWith("1.4.1"), now: at(14), stackFiles: pinnedByProd },
+                // A rebuild of the same version (`pulumi up --replace` of the image).
+                { config: devWith("1.4.1"), now: at(20), replace: ["al2023-base-image"], stackFiles: pinnedByProd },
+                // The same stack, untouched, 200 days later.
+                { config: devWith("1.4.1"), now: at(220), stackFiles: pinnedByProd },
+                // Prod promotes another AMI.
+                { config: devWith("1.4.1"), now: at(221), stackFiles: { prod: prodPinningFile("ami-0bbbbbbbbbbbb1410") } },
+            ],
+            lockFor("dev", ["1.4.0", "1.4.1"]),
+        );
     });
 
     it("a version bump makes new Image Builder versions and keeps the old ones, so the lifecycle still governs their AMIs", () => {
@@ -130,7 +146,10 @@ describe("day two: the building stack over versions", () => {
         for (const type of [TYPES.component, TYPES.recipe, TYPES.image]) {
             const replaced = changesOf(changes, "replace", type);
             assert.ok(replaced.length > 0, `${type} is replaced by the bump`);
-            assert.ok(replaced.every(change => change.retained), `${type}: the old version is kept, not deleted`);
+            assert.ok(
+                replaced.every(change => change.retained),
+                `${type}: the old version is kept, not deleted`,
+            );
         }
     });
 
@@ -139,7 +158,10 @@ describe("day two: the building stack over versions", () => {
             for (const type of [TYPES.launchPermission, "aws:ec2/snapshotCreateVolumePermission:SnapshotCreateVolumePermission"]) {
                 const replaced = changesOf(changes, "replace", type);
                 assert.ok(replaced.length > 0, `${type} follows the new image`);
-                assert.ok(replaced.every(change => change.retained), `${type}: the permission on the earlier image stays`);
+                assert.ok(
+                    replaced.every(change => change.retained),
+                    `${type}: the permission on the earlier image stays`,
+                );
             }
         }
     });
@@ -150,7 +172,10 @@ describe("day two: the building stack over versions", () => {
         const dev = parseStackConfig(readStackConfig("dev"), "dev");
         const expected = dev.sharing.promotingAccounts;
         assert.deepStrictEqual(grants.map(grant => grant.inputs.accountId).sort(), expected.sort());
-        assert.ok(nonEmpty(grants, "snapshot permission").every(grant => grant.region === "us-east-1" && /^snap-/.test(grant.inputs.snapshotId)), "in the home region, on the image's snapshot");
+        assert.ok(
+            nonEmpty(grants, "snapshot permission").every(grant => grant.region === "us-east-1" && /^snap-/.test(grant.inputs.snapshotId)),
+            "in the home region, on the image's snapshot",
+        );
     });
 
     it("never creates an AMI, component or recipe under a name AWS still holds, however the steps replace them", () => {
@@ -161,7 +186,10 @@ describe("day two: the building stack over versions", () => {
         for (const { changes } of steps.slice(1, 3)) {
             const copies = changesOf(changes, "replace", TYPES.amiCopy);
             assert.ok(copies.length > 0, "the copies follow the new image");
-            assert.ok(copies.every(change => change.retained), "the old copies stay until prune or the lifecycle removes them");
+            assert.ok(
+                copies.every(change => change.retained),
+                "the old copies stay until prune or the lifecycle removes them",
+            );
         }
     });
 
@@ -180,16 +208,25 @@ describe("day two: the building stack over versions", () => {
     });
 
     it("keeps the AMI prod pins tagged through dev's own version bumps, and moves the tag when prod pins another", () => {
-        const tagOps = (step: number) => steps[step].changes.filter(change => change.type === "aws:ec2/tag:Tag")
-            .map(change => `${change.op} ${change.name}${change.retained ? " (retained)" : ""}`).sort();
+        const tagOps = (step: number) =>
+            steps[step].changes
+                .filter(change => change.type === "aws:ec2/tag:Tag")
+                .map(change => `${change.op} ${change.name}${change.retained ? " (retained)" : ""}`)
+                .sort();
         assert.deepStrictEqual(tagOps(1), ["same al2023-base-keep-ami-0aaaaaaaaaaaa1400"]);
-        assert.deepStrictEqual(tagOps(4), ["create al2023-base-keep-ami-0bbbbbbbbbbbb1410", "delete al2023-base-keep-ami-0aaaaaaaaaaaa1400"],
-            "the old pin loses its tag, so the lifecycle can age it out");
+        assert.deepStrictEqual(
+            tagOps(4),
+            ["create al2023-base-keep-ami-0bbbbbbbbbbbb1410", "delete al2023-base-keep-ami-0aaaaaaaaaaaa1400"],
+            "the old pin loses its tag, so the lifecycle can age it out",
+        );
     });
 
     it("changes nothing when the same stack runs again 200 days later", () => {
         const changed = steps[3].changes.filter(change => change.op !== "same");
-        assert.deepStrictEqual(changed.map(change => `${change.op} ${change.name}: ${change.changed.map(input => input.path).join(", ")}`), []);
+        assert.deepStrictEqual(
+            changed.map(change => `${change.op} ${change.name}: ${change.changed.map(input => input.path).join(", ")}`),
+            [],
+        );
     });
 });
 
@@ -198,11 +235,15 @@ describe("day two: the promoting stack promotes, promotes again and rolls back",
     const first = "ami-0aaaaaaaaaaaa1400";
     const second = "ami-0bbbbbbbbbbbb1410";
     before(async () => {
-        steps = await sequence("prod", [
-            { config: prodPinning("1.4.0", first), now: at(0) },
-            { config: prodPinning("1.4.1", second), now: at(30) },
-            { config: prodPinning("1.4.0", first), now: at(31) },
-        ], {});
+        steps = await sequence(
+            "prod",
+            [
+                { config: prodPinning("1.4.0", first), now: at(0) },
+                { config: prodPinning("1.4.1", second), now: at(30) },
+                { config: prodPinning("1.4.0", first), now: at(31) },
+            ],
+            {},
+        );
     });
 
     it("copies exactly the pinned AMI in every region, with no lookup that could change under it", () => {
@@ -226,26 +267,38 @@ describe("day two: the promoting stack promotes, promotes again and rolls back",
     it("rolls each fleet forward and back through new launch template versions", () => {
         const versions = steps.map(({ run }) => ofType(run, TYPES.launchTemplate).map(template => template.state.latestVersion));
         for (let index = 1; index < versions.length; index++) {
-            nonEmpty(versions[index], `step ${index} launch template`).forEach((version, template) => assert.ok(version > versions[index - 1][template], `step ${index} makes a new template version`));
+            nonEmpty(versions[index], `step ${index} launch template`).forEach((version, template) =>
+                assert.ok(version > versions[index - 1][template], `step ${index} makes a new template version`),
+            );
         }
         const groups = ofType(steps[1].run, TYPES.autoScalingGroup);
-        assert.ok(nonEmpty(groups, "Auto Scaling group").every(group => group.inputs.instanceRefresh.preferences.maxHealthyPercentage > 100), "the refresh launches before it terminates");
+        assert.ok(
+            nonEmpty(groups, "Auto Scaling group").every(group => group.inputs.instanceRefresh.preferences.maxHealthyPercentage > 100),
+            "the refresh launches before it terminates",
+        );
     });
 });
 
 describe("day two: a second building stack in the same account", () => {
     it("shares no account-wide name with the first: Image Builder resources, AMI names, key aliases, parameters", async () => {
-        const lock = lockFor("dev", parseStackConfig(readStackConfig("dev"), "dev").images.map(image => image.version));
-        const [dev, review] = await Promise.all([
-            runStack("dev", { versionLock: lock }),
-        ]).then(async ([devRun]) => [devRun, await runStack("review", { rawConfig: readStackConfig("dev"), versionLock: lock })]);
-        const names = (run: ProgramRun) => new Set(run.resources.flatMap(resource => {
-            if (resource.type === TYPES.distribution) return resource.inputs.distributions.map((entry: any) => entry.amiDistributionConfiguration.name);
-            if (resource.type.startsWith("aws:imagebuilder/") || resource.type === "aws:kms/alias:Alias" || resource.type === TYPES.ssmParameter) {
-                return resource.inputs.name ? [`${resource.type} ${resource.inputs.name}/${resource.inputs.version ?? ""}`] : [];
-            }
-            return [];
-        }));
+        const lock = lockFor(
+            "dev",
+            parseStackConfig(readStackConfig("dev"), "dev").images.map(image => image.version),
+        );
+        const [dev, review] = await Promise.all([runStack("dev", { versionLock: lock })]).then(async ([devRun]) => [
+            devRun,
+            await runStack("review", { rawConfig: readStackConfig("dev"), versionLock: lock }),
+        ]);
+        const names = (run: ProgramRun) =>
+            new Set(
+                run.resources.flatMap(resource => {
+                    if (resource.type === TYPES.distribution) return resource.inputs.distributions.map((entry: any) => entry.amiDistributionConfiguration.name);
+                    if (resource.type.startsWith("aws:imagebuilder/") || resource.type === "aws:kms/alias:Alias" || resource.type === TYPES.ssmParameter) {
+                        return resource.inputs.name ? [`${resource.type} ${resource.inputs.name}/${resource.inputs.version ?? ""}`] : [];
+                    }
+                    return [];
+                }),
+            );
         const shared = [...names(dev)].filter(name => names(review).has(name));
         assert.deepStrictEqual(shared, []);
         assert.ok(names(dev).size >= 8, "the names were read");

@@ -6,7 +6,13 @@ const REPO_ROOT = path.resolve(__dirname, "..");
 const DOCS = path.join(REPO_ROOT, "docs");
 
 /** The pages whose links are checked: the README and every page under docs/. */
-const pages = ["README.md", ...fs.readdirSync(DOCS).filter(file => file.endsWith(".md")).map(file => `docs/${file}`)];
+const pages = [
+    "README.md",
+    ...fs
+        .readdirSync(DOCS)
+        .filter(file => file.endsWith(".md"))
+        .map(file => `docs/${file}`),
+];
 const read = (page: string) => fs.readFileSync(path.join(REPO_ROOT, page), "utf8");
 
 /** Lines outside fenced code blocks, with their 1-based numbers. */
@@ -28,9 +34,13 @@ function proseLines(markdown: string): { line: string; number: number }[] {
 /** The anchor GitHub gives a heading: lower case, punctuation dropped, spaces to hyphens. */
 export function githubSlug(heading: string): string {
     const text = heading
-        .replace(/\[([^\]]*)\]\([^)]*\)/g, "$1")   // a link's text only
-        .replace(/<[^>]+>/g, "");                  // inline HTML tags
-    return text.trim().toLowerCase().replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, "").replace(/ /g, "-");
+        .replace(/\[([^\]]*)\]\([^)]*\)/g, "$1") // a link's text only
+        .replace(/<[^>]+>/g, ""); // inline HTML tags
+    return text
+        .trim()
+        .toLowerCase()
+        .replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, "")
+        .replace(/ /g, "-");
 }
 
 /** Every anchor a page offers, numbered as GitHub numbers repeated headings (`-1`, `-2`, …). */
@@ -48,7 +58,11 @@ export function anchorsOf(markdown: string): Set<string> {
     return anchors;
 }
 
-interface Link { page: string; line: number; target: string }
+interface Link {
+    page: string;
+    line: number;
+    target: string;
+}
 
 /** Relative links of a page (inline code and code blocks skipped; web and mail links left out). */
 export function relativeLinks(page: string, markdown: string): Link[] {
@@ -94,7 +108,10 @@ describe("documentation", () => {
     it("every relative link in README.md and docs/*.md names a file that exists, and a heading that exists", () => {
         const links = pages.flatMap(page => relativeLinks(page, read(page)));
         assert.ok(links.length > 20, `expected the pages to link to each other, found ${links.length} links`);
-        assert.ok(links.some(link => link.target.includes("#")), "expected some links with anchors");
+        assert.ok(
+            links.some(link => link.target.includes("#")),
+            "expected some links with anchors",
+        );
         const broken = links.map(link => brokenLink(link, readRepoFile)).filter(Boolean);
         assert.deepStrictEqual(broken, []);
     });
@@ -103,7 +120,10 @@ describe("documentation", () => {
         const linked = new Set(relativeLinks("README.md", read("README.md")).map(link => link.target.split("#")[0]));
         const docsPages = pages.filter(page => page.startsWith("docs/"));
         assert.ok(docsPages.length >= 4);
-        assert.deepStrictEqual(docsPages.filter(page => !linked.has(page)), []);
+        assert.deepStrictEqual(
+            docsPages.filter(page => !linked.has(page)),
+            [],
+        );
     });
 
     it("the README stays under 250 lines, with the two commands for a fresh machine on its first screen", () => {
@@ -116,11 +136,16 @@ describe("documentation", () => {
     });
 
     it("docs pages that code and workflows cite exist, with the anchors they name", () => {
-        const sources = ["components", "tools", "policy", ".github/workflows"].flatMap(dir => listFiles(path.join(REPO_ROOT, dir)))
+        const sources = ["components", "tools", "policy", ".github/workflows"]
+            .flatMap(dir => listFiles(path.join(REPO_ROOT, dir)))
             .concat([path.join(REPO_ROOT, "Pulumi.yaml"), path.join(REPO_ROOT, "index.ts")])
             .filter(file => /\.(ts|ya?ml)$/.test(file));
-        const citations = sources.flatMap(file => [...fs.readFileSync(file, "utf8").matchAll(/\bdocs\/[\w.-]+\.md(?:#[\w-]+)?/g)]
-            .map(match => ({ source: path.relative(REPO_ROOT, file), target: match[0] })));
+        const citations = sources.flatMap(file =>
+            [...fs.readFileSync(file, "utf8").matchAll(/\bdocs\/[\w.-]+\.md(?:#[\w-]+)?/g)].map(match => ({
+                source: path.relative(REPO_ROOT, file),
+                target: match[0],
+            })),
+        );
         assert.ok(citations.length > 0, "expected the code to cite the docs somewhere");
         const broken = citations.flatMap(({ source, target }) => {
             const problem = brokenLink({ page: "README.md", line: 0, target }, readRepoFile);
@@ -141,7 +166,10 @@ describe("documentation", () => {
         it("reports a missing file and a missing anchor, and skips links in code", () => {
             const pageText = "See [a](docs/none.md), [b](#nowhere), [c](#here) and `[d](ignored.md)`.\n\n## Here\n";
             const links = relativeLinks("README.md", pageText);
-            assert.deepStrictEqual(links.map(link => link.target), ["docs/none.md", "#nowhere", "#here"]);
+            assert.deepStrictEqual(
+                links.map(link => link.target),
+                ["docs/none.md", "#nowhere", "#here"],
+            );
             const problems = links.map(link => brokenLink(link, file => (file === "README.md" ? pageText : undefined)));
             assert.match(problems[0] ?? "", /docs\/none\.md does not exist/);
             assert.match(problems[1] ?? "", /no heading with the anchor #nowhere/);

@@ -31,7 +31,10 @@ export function referencedBy(run: ProgramRun, value: unknown): DeclaredResource 
 }
 
 /** One image's stack outputs (`images.<name>`): version, amiId, amiIds and ssmParameterNames by region. */
-export function imageOutput(run: ProgramRun, image: string): { version: string; amiId: string; amiIds: Record<string, string>; ssmParameterNames: Record<string, string> } {
+export function imageOutput(
+    run: ProgramRun,
+    image: string,
+): { version: string; amiId: string; amiIds: Record<string, string>; ssmParameterNames: Record<string, string> } {
     const images = run.outputs.images as Record<string, any> | undefined;
     assert.ok(images?.[image], `no stack output images.${image} (outputs: ${Object.keys(images ?? {}).join(", ")})`);
     return images[image];

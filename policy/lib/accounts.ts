@@ -76,7 +76,8 @@ export function deployingAccountId(providers: Array<PolicyProviderResource | und
         if (!provider) continue;
         const pin = read(() => {
             const props = provider.props as Record<string, unknown>;
-            if (assumedRoleArns(props).length > 0 || !isBlank(props.profile) || !isBlank(props.accessKey) || credentialFiles(props).length > 0) return undefined;
+            if (assumedRoleArns(props).length > 0 || !isBlank(props.profile) || !isBlank(props.accessKey) || credentialFiles(props).length > 0)
+                return undefined;
             const allowed = strings(decoded(props.allowedAccountIds));
             return allowed.length === 1 ? allowed[0] : undefined;
         });

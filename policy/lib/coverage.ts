@@ -51,11 +51,14 @@ export interface Refusal {
 }
 
 /** The API calls and document actions that make, copy, share or export images or snapshots, or launch instances. */
-const IMAGE_CALLS = /\b(aws:createImage|aws:copyImage|aws:runInstances|create-?image|copy-?image|copy-?snapshot|create-?snapshots?|modify-?image-?attribute|modify-?snapshot-?attribute|register-?image|import-?image|import-?snapshot|export-?image|create-?store-?image-?task|run-?instances|create-?fleet|request-?spot-?(fleet|instances)|create-?launch-?template)\b/i;
+const IMAGE_CALLS =
+    /\b(aws:createImage|aws:copyImage|aws:runInstances|create-?image|copy-?image|copy-?snapshot|create-?snapshots?|modify-?image-?attribute|modify-?snapshot-?attribute|register-?image|import-?image|import-?snapshot|export-?image|create-?store-?image-?task|run-?instances|create-?fleet|request-?spot-?(fleet|instances)|create-?launch-?template)\b/i;
 /** AWS documents that make or copy images or snapshots (AWS-CreateImage, AWS-UpdateLinuxAmi, AWS-CopySnapshot, ...). */
-const IMAGE_DOCUMENTS = /^(arn:[^:]+:ssm:[^:]*:[^:]*:(automation-)?document\/)?(AWS|AWSEC2|AWSSupport|AmazonEC2)-[\w-]*(Image|Ami|AMI|Snapshot|Clone|Copy)[\w-]*$/;
+const IMAGE_DOCUMENTS =
+    /^(arn:[^:]+:ssm:[^:]*:[^:]*:(automation-)?document\/)?(AWS|AWSEC2|AWSSupport|AmazonEC2)-[\w-]*(Image|Ami|AMI|Snapshot|Clone|Copy)[\w-]*$/;
 /** CloudFormation resource types that make, copy, share or launch (the template's other resources are not images). */
-const TEMPLATE_TYPES = /AWS::(EC2::(Instance|LaunchTemplate|SpotFleet|EC2Fleet|Volume|VolumeAttachment|NetworkInterface)|ImageBuilder::|DLM::|Backup::|AutoScaling::(AutoScalingGroup|LaunchConfiguration)|ElasticBeanstalk::|Batch::ComputeEnvironment|EKS::Nodegroup|ECS::CapacityProvider|SSM::(Association|Document|MaintenanceWindowTask)|StepFunctions::|CloudFormation::(Stack|StackSet)|Serverless::|Lambda::|CodeBuild::Fleet|Cloud9::|EMR::|GameLift::)/;
+const TEMPLATE_TYPES =
+    /AWS::(EC2::(Instance|LaunchTemplate|SpotFleet|EC2Fleet|Volume|VolumeAttachment|NetworkInterface)|ImageBuilder::|DLM::|Backup::|AutoScaling::(AutoScalingGroup|LaunchConfiguration)|ElasticBeanstalk::|Batch::ComputeEnvironment|EKS::Nodegroup|ECS::CapacityProvider|SSM::(Association|Document|MaintenanceWindowTask)|StepFunctions::|CloudFormation::(Stack|StackSet)|Serverless::|Lambda::|CodeBuild::Fleet|Cloud9::|EMR::|GameLift::)/;
 
 function text(check: Check, field: string, get: () => unknown): string | undefined {
     const value = check.read(field, get);
@@ -65,7 +68,9 @@ function text(check: Check, field: string, get: () => unknown): string | undefin
 
 function setField(check: Check, field: string, get: () => unknown): string | undefined {
     const value = check.read(field, get);
-    return value.known && !isBlank(value.value) && !(typeof value.value === "object" && Object.keys(value.value as object).length === 0) ? `${field} is set` : undefined;
+    return value.known && !isBlank(value.value) && !(typeof value.value === "object" && Object.keys(value.value as object).length === 0)
+        ? `${field} is set`
+        : undefined;
 }
 
 /** Types the pack does not judge and refuses: they reach an outcome by a path no rule reads. */
@@ -130,8 +135,10 @@ export const REFUSED: Readonly<Record<string, Refusal>> = {
         when: (props, check) => {
             const definition = text(check, "definition", () => props.definition);
             if (!definition) return undefined;
-            const call = /aws-sdk:(ec2:(createImage|copyImage|copySnapshot|createSnapshots?|modifyImageAttribute|modifySnapshotAttribute|registerImage|importImage|importSnapshot|exportImage|createStoreImageTask|runInstances|createFleet|requestSpotFleet|requestSpotInstances|createLaunchTemplate\w*)|imagebuilder:\w+|dlm:\w+|backup:\w+|autoscaling:\w+)/i.exec(definition)
-                ?? /arn:[^"]*:states:::ec2:\w+/i.exec(definition);
+            const call =
+                /aws-sdk:(ec2:(createImage|copyImage|copySnapshot|createSnapshots?|modifyImageAttribute|modifySnapshotAttribute|registerImage|importImage|importSnapshot|exportImage|createStoreImageTask|runInstances|createFleet|requestSpotFleet|requestSpotInstances|createLaunchTemplate\w*)|imagebuilder:\w+|dlm:\w+|backup:\w+|autoscaling:\w+)/i.exec(
+                    definition,
+                ) ?? /arn:[^"]*:states:::ec2:\w+/i.exec(definition);
             return call ? `definition calls ${call[0]}` : undefined;
         },
     },
@@ -162,14 +169,15 @@ export const REFUSED: Readonly<Record<string, Refusal>> = {
     },
     "aws:dlm/lifecyclePolicy:LifecyclePolicy": {
         outcome: "makes an image",
-        why: "a Data Lifecycle Manager AMI policy captures instances as AMIs whose tags, deprecation, reboot and source-volume keys no rule reads yet " +
+        why:
+            "a Data Lifecycle Manager AMI policy captures instances as AMIs whose tags, deprecation, reboot and source-volume keys no rule reads yet " +
             "(its snapshot and event policies are judged: shares allow-listed, cross-region copies under a declared key)",
         when: (props, check) => {
             const policyType = check.read("policyDetails.policyType", () => {
                 const details = props.policyDetails;
                 return (Array.isArray(details) ? details[0] : details)?.policyType as unknown;
             });
-            return policyType.known && isWord(policyType.value, "IMAGE_MANAGEMENT") ? "policyDetails.policyType is \"IMAGE_MANAGEMENT\"" : undefined;
+            return policyType.known && isWord(policyType.value, "IMAGE_MANAGEMENT") ? 'policyDetails.policyType is "IMAGE_MANAGEMENT"' : undefined;
         },
     },
     "aws:emr/cluster:Cluster": {
@@ -180,7 +188,8 @@ export const REFUSED: Readonly<Record<string, Refusal>> = {
     "aws:ecs/service:Service": {
         outcome: "copies or shares an image or snapshot",
         why: "ECS creates each task's volume from that snapshot, a disk the pack cannot see into",
-        when: (props, check) => setField(check, "volumeConfiguration.managedEbsVolume.snapshotId", () => props.volumeConfiguration?.managedEbsVolume?.snapshotId),
+        when: (props, check) =>
+            setField(check, "volumeConfiguration.managedEbsVolume.snapshotId", () => props.volumeConfiguration?.managedEbsVolume?.snapshotId),
     },
     "aws:storagegateway/cachesIscsiVolume:CachesIscsiVolume": {
         outcome: "copies or shares an image or snapshot",
@@ -215,7 +224,8 @@ export const REFUSED: Readonly<Record<string, Refusal>> = {
         why: "Batch then launches instances from a launch template of its own, whose metadata options and volumes no rule reads",
         when: (props, check) => {
             const resources = check.read("computeResources", () => ({ type: props.computeResources?.type, template: props.computeResources?.launchTemplate }));
-            if (!resources.known || !(isWord(resources.value.type, "EC2") || isWord(resources.value.type, "SPOT")) || !isBlank(resources.value.template)) return undefined;
+            if (!resources.known || !(isWord(resources.value.type, "EC2") || isWord(resources.value.type, "SPOT")) || !isBlank(resources.value.template))
+                return undefined;
             return `computeResources.type is ${JSON.stringify(resources.value.type)} and computeResources.launchTemplate is not set`;
         },
     },
@@ -235,4 +245,5 @@ export function isDynamicProvider(type: string): boolean {
 }
 
 /** Other providers' types that reach the same outcomes; the pack reads only the aws provider. */
-export const OTHER_PROVIDER_TYPES = /^aws-native:(ec2:(Instance|LaunchTemplate|SpotFleet|Ec2Fleet|Volume|VolumeAttachment|NetworkInterface\w*)|imagebuilder:\w+|dlm:\w+|backup:\w+|autoscaling:(AutoScalingGroup|LaunchConfiguration)|elasticbeanstalk:Environment|batch:ComputeEnvironment|eks:Nodegroup|ecs:CapacityProvider|ssm:(Association|Document|MaintenanceWindowTask)|cloudformation:(Stack|StackSet)|stepfunctions:StateMachine|ram:\w+)$/;
+export const OTHER_PROVIDER_TYPES =
+    /^aws-native:(ec2:(Instance|LaunchTemplate|SpotFleet|Ec2Fleet|Volume|VolumeAttachment|NetworkInterface\w*)|imagebuilder:\w+|dlm:\w+|backup:\w+|autoscaling:(AutoScalingGroup|LaunchConfiguration)|elasticbeanstalk:Environment|batch:ComputeEnvironment|eks:Nodegroup|ecs:CapacityProvider|ssm:(Association|Document|MaintenanceWindowTask)|cloudformation:(Stack|StackSet)|stepfunctions:StateMachine|ram:\w+)$/;

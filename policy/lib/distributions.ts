@@ -35,14 +35,18 @@ export function eachAmiDistribution(
  * then `policyDetails`, as the provider's one block is named.
  */
 export function eachDlmPolicyDetails(check: Check, policyDetails: () => unknown, visit: (details: Record<string, any>, at: string) => void): void {
-    check.each("policyDetails", () => policyDetails() as readonly Record<string, any>[] | undefined, (details, detailsAt) =>
-        visit(details, detailsAt === "policyDetails[0]" ? "policyDetails" : detailsAt));
+    check.each(
+        "policyDetails",
+        () => policyDetails() as readonly Record<string, any>[] | undefined,
+        (details, detailsAt) => visit(details, detailsAt === "policyDetails[0]" ? "policyDetails" : detailsAt),
+    );
 }
 
 /** Visits each schedule of a Data Lifecycle Manager policy (`policyDetails.schedules[]`), with its path, e.g. `policyDetails.schedules[0]`. */
 export function eachDlmSchedule(check: Check, policyDetails: () => unknown, visit: (schedule: Record<string, any>, at: string) => void): void {
     eachDlmPolicyDetails(check, policyDetails, (details, at) =>
-        check.each(`${at}.schedules`, () => details.schedules as readonly Record<string, any>[] | undefined, visit));
+        check.each(`${at}.schedules`, () => details.schedules as readonly Record<string, any>[] | undefined, visit),
+    );
 }
 
 /**
@@ -62,18 +66,30 @@ export function launchPermissionList(ami: AmiOutput | undefined, list: "userIds"
 export function eachDlmCopy(check: Check, policyDetails: () => unknown, visit: (at: string, copy: { encrypted?: unknown; cmkArn?: unknown }) => void): void {
     eachDlmSchedule(check, policyDetails, (schedule, scheduleAt) => {
         for (const key of ["crossRegionCopyRules", "crossRegionCopyRule"]) {
-            check.each(`${scheduleAt}.${key}`, () => schedule[key], (rule: any, at) => visit(at, rule));
+            check.each(
+                `${scheduleAt}.${key}`,
+                () => schedule[key],
+                (rule: any, at) => visit(at, rule),
+            );
         }
     });
     eachDlmPolicyDetails(check, policyDetails, (details, root) => {
-        check.each(`${root}.action`, () => details.action, (action: any, actionAt) => {
-            const at = actionAt.endsWith("[0]") ? actionAt.slice(0, -3) : actionAt;
-            for (const key of ["crossRegionCopies", "crossRegionCopy"]) {
-                check.each(`${at}.${key}`, () => action[key], (copy: any, copyAt) => {
-                    const encryption = check.read(`${copyAt}.encryptionConfiguration`, () => itemsOf<any>(copy.encryptionConfiguration)[0] ?? {});
-                    if (encryption.known) visit(`${copyAt}.encryptionConfiguration`, encryption.value);
-                });
-            }
-        });
+        check.each(
+            `${root}.action`,
+            () => details.action,
+            (action: any, actionAt) => {
+                const at = actionAt.endsWith("[0]") ? actionAt.slice(0, -3) : actionAt;
+                for (const key of ["crossRegionCopies", "crossRegionCopy"]) {
+                    check.each(
+                        `${at}.${key}`,
+                        () => action[key],
+                        (copy: any, copyAt) => {
+                            const encryption = check.read(`${copyAt}.encryptionConfiguration`, () => itemsOf<any>(copy.encryptionConfiguration)[0] ?? {});
+                            if (encryption.known) visit(`${copyAt}.encryptionConfiguration`, encryption.value);
+                        },
+                    );
+                }
+            },
+        );
     });
 }

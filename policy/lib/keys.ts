@@ -22,17 +22,27 @@ export function keyFields(resource: PolicyResource, check: Check): Array<{ field
     if (resource.isType(aws.ec2.AmiCopy) || resource.isType(aws.ebs.SnapshotCopy)) add("kmsKeyId", () => props.kmsKeyId);
     if (resource.isType(aws.ebs.DefaultKmsKey)) add("keyArn", () => props.keyArn);
     if (resource.isType(aws.imagebuilder.ImageRecipe)) {
-        check.each(`${resource.name}.blockDeviceMappings`, () => props.blockDeviceMappings as any[], (mapping, at) =>
-            add(`${local(resource, at)}.ebs.kmsKeyId`, () => mapping.ebs?.kmsKeyId));
+        check.each(
+            `${resource.name}.blockDeviceMappings`,
+            () => props.blockDeviceMappings as any[],
+            (mapping, at) => add(`${local(resource, at)}.ebs.kmsKeyId`, () => mapping.ebs?.kmsKeyId),
+        );
     }
     if (resource.isType(aws.dlm.LifecyclePolicy)) {
         const scoped = new Check(() => undefined, "stack");
-        eachDlmCopy(scoped, () => props.policyDetails, (at, copy) => add(`${at}.cmkArn`, () => copy.cmkArn));
+        eachDlmCopy(
+            scoped,
+            () => props.policyDetails,
+            (at, copy) => add(`${at}.cmkArn`, () => copy.cmkArn),
+        );
         scoped.unchecked.forEach(field => check.unknown(`${resource.name}.${field}`));
     }
     if (resource.isType(aws.imagebuilder.DistributionConfiguration)) {
-        check.each(`${resource.name}.distributions`, () => props.distributions as any[], (target, at) =>
-            add(`${local(resource, at)}.amiDistributionConfiguration.kmsKeyId`, () => target.amiDistributionConfiguration?.kmsKeyId));
+        check.each(
+            `${resource.name}.distributions`,
+            () => props.distributions as any[],
+            (target, at) => add(`${local(resource, at)}.amiDistributionConfiguration.kmsKeyId`, () => target.amiDistributionConfiguration?.kmsKeyId),
+        );
     }
     return fields;
 }
@@ -48,11 +58,15 @@ export function instanceVolumes(instance: PolicyResource, check: Check): Array<{
         const keyId = check.read(`${instance.name}.rootBlockDevice.kmsKeyId`, () => device.kmsKeyId);
         if (encrypted.known && keyId.known) volumes.push({ field: "rootBlockDevice", encrypted: encrypted.value, keyId: keyId.value });
     }
-    check.each(`${instance.name}.ebsBlockDevices`, () => props.ebsBlockDevices as any[], (device, at) => {
-        const encrypted = check.read(`${at}.encrypted`, () => device.encrypted);
-        const keyId = check.read(`${at}.kmsKeyId`, () => device.kmsKeyId);
-        if (encrypted.known && keyId.known) volumes.push({ field: local(instance, at), encrypted: encrypted.value, keyId: keyId.value });
-    });
+    check.each(
+        `${instance.name}.ebsBlockDevices`,
+        () => props.ebsBlockDevices as any[],
+        (device, at) => {
+            const encrypted = check.read(`${at}.encrypted`, () => device.encrypted);
+            const keyId = check.read(`${at}.kmsKeyId`, () => device.kmsKeyId);
+            if (encrypted.known && keyId.known) volumes.push({ field: local(instance, at), encrypted: encrypted.value, keyId: keyId.value });
+        },
+    );
     return volumes;
 }
 
@@ -73,9 +87,19 @@ export class DeclaredKeys {
     private readonly aliasesIncomplete: boolean;
     private readonly external: Set<string>;
 
-    constructor(resources: PolicyResource[], externalKeyArns: readonly string[], private readonly accountOf: (resource: PolicyResource) => string | undefined) {
-        const created = resources.filter(resource => (resource.isType(aws.kms.Key) || resource.isType(aws.kms.ReplicaKey) || resource.isType(aws.kms.ExternalKey)
-            || resource.isType(aws.kms.ReplicaExternalKey)) && !AWS_MANAGED_DESCRIPTION.test(String(read(() => resource.props.description).known ? resource.props.description ?? "" : "")));
+    constructor(
+        resources: PolicyResource[],
+        externalKeyArns: readonly string[],
+        private readonly accountOf: (resource: PolicyResource) => string | undefined,
+    ) {
+        const created = resources.filter(
+            resource =>
+                (resource.isType(aws.kms.Key) ||
+                    resource.isType(aws.kms.ReplicaKey) ||
+                    resource.isType(aws.kms.ExternalKey) ||
+                    resource.isType(aws.kms.ReplicaExternalKey)) &&
+                !AWS_MANAGED_DESCRIPTION.test(String(read(() => resource.props.description).known ? (resource.props.description ?? "") : "")),
+        );
         this.keys = new References(created, ["arn", "keyId", "id"]);
         this.external = new Set(externalKeyArns.map(keyIdOf));
         let incomplete = false;
@@ -101,9 +125,15 @@ export class DeclaredKeys {
         const aliasArn = /^arn:[^:]+:kms:[^:]*:(\d{12})?:(alias\/.+)$/i.exec(trimmed);
         const name = (aliasArn ? aliasArn[2] : /(alias\/.+)$/i.exec(trimmed)![1]).toLowerCase();
         const alias = this.aliases.get(name);
-        if (!alias) return this.aliasesIncomplete ? { declared: "unknown" } : { declared: false, why: "an alias this stack does not create, so the pack cannot tell which key it names" };
+        if (!alias)
+            return this.aliasesIncomplete
+                ? { declared: "unknown" }
+                : { declared: false, why: "an alias this stack does not create, so the pack cannot tell which key it names" };
         if (aliasArn?.[1] && this.accountOf(alias) !== aliasArn[1]) {
-            return { declared: false, why: `an alias in account ${aliasArn[1]}, not the stack's alias of that name (the pack cannot tie that account to the provider that creates it)` };
+            return {
+                declared: false,
+                why: `an alias in account ${aliasArn[1]}, not the stack's alias of that name (the pack cannot tie that account to the provider that creates it)`,
+            };
         }
         const target = read(() => alias.props.targetKeyId as unknown);
         if (!target.known) return { declared: "unknown" };

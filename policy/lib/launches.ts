@@ -37,29 +37,54 @@ export function templateReferences(resource: PolicyResource, check: Check): Temp
         const value = spec.value;
         for (const key of [idKey, nameKey]) {
             const reference = check.read(`${resource.name}.${field}.${key}`, () => value[key] as unknown);
-            if (reference.known && typeof reference.value === "string" && !isBlank(reference.value)) found.push({ field: `${field}.${key}`, reference: reference.value });
+            if (reference.known && typeof reference.value === "string" && !isBlank(reference.value))
+                found.push({ field: `${field}.${key}`, reference: reference.value });
         }
     };
     if (resource.isType(aws.autoscaling.Group)) {
         add("launchTemplate", () => props.launchTemplate, "id", "name");
         const mixed = "mixedInstancesPolicy.launchTemplate";
-        add(`${mixed}.launchTemplateSpecification`, () => props.mixedInstancesPolicy?.launchTemplate?.launchTemplateSpecification, "launchTemplateId", "launchTemplateName");
-        check.each(`${resource.name}.${mixed}.overrides`, () => props.mixedInstancesPolicy?.launchTemplate?.overrides, (override: Props, at) =>
-            add(`${at.slice(resource.name.length + 1)}.launchTemplateSpecification`, () => override.launchTemplateSpecification, "launchTemplateId", "launchTemplateName"));
+        add(
+            `${mixed}.launchTemplateSpecification`,
+            () => props.mixedInstancesPolicy?.launchTemplate?.launchTemplateSpecification,
+            "launchTemplateId",
+            "launchTemplateName",
+        );
+        check.each(
+            `${resource.name}.${mixed}.overrides`,
+            () => props.mixedInstancesPolicy?.launchTemplate?.overrides,
+            (override: Props, at) =>
+                add(
+                    `${at.slice(resource.name.length + 1)}.launchTemplateSpecification`,
+                    () => override.launchTemplateSpecification,
+                    "launchTemplateId",
+                    "launchTemplateName",
+                ),
+        );
     } else if (resource.isType(aws.ec2.Instance) || resource.isType(aws.ec2.SpotInstanceRequest) || resource.isType(aws.eks.NodeGroup)) {
         add("launchTemplate", () => props.launchTemplate, "id", "name");
     } else if (resource.isType(aws.batch.ComputeEnvironment)) {
         add("computeResources.launchTemplate", () => props.computeResources?.launchTemplate, "launchTemplateId", "launchTemplateName");
     } else if (resource.isType(aws.ec2.Fleet) || resource.isType(aws.ec2.SpotFleetRequest)) {
         const [idKey, nameKey] = resource.isType(aws.ec2.Fleet) ? ["launchTemplateId", "launchTemplateName"] : ["id", "name"];
-        check.each(`${resource.name}.launchTemplateConfigs`, () => props.launchTemplateConfigs, (config: Props, at) =>
-            add(`${at.slice(resource.name.length + 1)}.launchTemplateSpecification`, () => config.launchTemplateSpecification, idKey, nameKey));
+        check.each(
+            `${resource.name}.launchTemplateConfigs`,
+            () => props.launchTemplateConfigs,
+            (config: Props, at) =>
+                add(`${at.slice(resource.name.length + 1)}.launchTemplateSpecification`, () => config.launchTemplateSpecification, idKey, nameKey),
+        );
     }
     return found;
 }
 
 export const LAUNCHERS: Array<new (...rest: any[]) => Resource> = [
-    aws.autoscaling.Group, aws.ec2.Instance, aws.ec2.SpotInstanceRequest, aws.ec2.Fleet, aws.ec2.SpotFleetRequest, aws.eks.NodeGroup, aws.batch.ComputeEnvironment,
+    aws.autoscaling.Group,
+    aws.ec2.Instance,
+    aws.ec2.SpotInstanceRequest,
+    aws.ec2.Fleet,
+    aws.ec2.SpotFleetRequest,
+    aws.eks.NodeGroup,
+    aws.batch.ComputeEnvironment,
 ];
 
 /** An instance launched on its own: an `aws.ec2.Instance` or an `aws.ec2.SpotInstanceRequest`, which takes the same inputs. */
@@ -81,7 +106,10 @@ export function launchers(resources: PolicyResource[]): PolicyResource[] {
  * A launch template's own public IP setting: its primary network interface's (device index 0, which is what
  * an unset deviceIndex means) associatePublicIpAddress, wherever that interface is in the list.
  */
-export function templatePublicIp(template: PolicyResource, check: Check): Reading<{ publicIp: unknown; subnets: string[]; existingInterface: boolean; at: string }> {
+export function templatePublicIp(
+    template: PolicyResource,
+    check: Check,
+): Reading<{ publicIp: unknown; subnets: string[]; existingInterface: boolean; at: string }> {
     const interfaces = check.read(`${template.name}.networkInterfaces`, () => template.props.networkInterfaces as Props[] | undefined);
     if (!interfaces.known) return interfaces;
     const list = interfaces.value ?? [];

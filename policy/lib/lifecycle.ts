@@ -51,52 +51,65 @@ export function deprecatingSelection(lifecycle: PolicyResource, horizon: number,
     const deprecations: Exclusion[] = [];
     let tooLate: string | undefined;
     let undecided = false;
-    const known = check.each(`${at}.policyDetails`, () => props.policyDetails as any[] | undefined, (detail, detailAt) => {
-        const type = check.read(`${detailAt}.action.type`, () => detail.action?.type as unknown);
-        if (!type.known) undecided = true;
-        if (!type.known || !isWord(type.value, "DEPRECATE")) return;
-        const rule = detailAt.slice(at.length + 1);
-        const amis = check.read(`${detailAt}.action.includeResources.amis`, () => detail.action?.includeResources?.amis as unknown);
-        if (!amis.known) undecided = true;
-        if (!amis.known) return;
-        if (!isTrue(amis.value)) {
-            // Without it Image Builder marks only its own image resource deprecated: the AMI stays current.
-            tooLate = `${rule}.action.includeResources.amis is ${show(amis.value)}, so the rule deprecates Image Builder's record of each image ` +
-                "but not the AMI it distributed, which stays current: set action.includeResources.amis to true.";
-            return;
-        }
-        const filter = check.read(`${detailAt}.filter`, () => ({ type: detail.filter?.type, value: detail.filter?.value, unit: detail.filter?.unit }));
-        if (!filter.known) undecided = true;
-        if (!filter.known) return;
-        const { type: filterType, value, unit } = filter.value;
-        if (!isWord(filterType, "AGE")) {
-            // A COUNT filter keeps the newest N images however old they are: nothing bounds when one is deprecated.
-            tooLate = `${rule}.filter.type is ${show(filterType)}, which deprecates by number, not age, so nothing bounds how long an image stays ` +
-                `undeprecated and this stack's ${horizon}-day horizon means nothing: use an AGE filter (type "AGE") whose value deprecates images within ${horizon} days.`;
-            return;
-        }
-        // An unrecognised unit bounds nothing: it is read as no bound at all, never as days.
-        const days = Number(value) * (UNIT_DAYS[String(unit ?? "DAYS").trim().toUpperCase()] ?? Infinity);
-        if (!(days <= horizon)) {
-            tooLate = `${rule}.filter deprecates after ${value} ${String(unit ?? "DAYS").toLowerCase()}, beyond this stack's ${horizon}-day horizon, ` +
-                `which is no deprecation: lower filter.value so images are deprecated within ${horizon} days.`;
-            return;
-        }
-        const exclusion = check.read(`${detailAt}.exclusionRules`, () => {
-            const rules = detail.exclusionRules ?? {};
-            const amis = rules.amis ?? {};
-            return {
-                at: rule,
-                imageTags: tagEntries(rules.tagMap),
-                amiTags: tagEntries(amis.tagMap),
-                regions: ((amis.regions ?? []) as unknown[]).map(region => String(region).trim()),
-                lastLaunched: !!amis.lastLaunched,
-                sharedAccounts: ((amis.sharedAccounts ?? []) as unknown[]).map(String),
-            };
-        });
-        if (!exclusion.known) undecided = true;
-        else deprecations.push(exclusion.value);
-    });
+    const known = check.each(
+        `${at}.policyDetails`,
+        () => props.policyDetails as any[] | undefined,
+        (detail, detailAt) => {
+            const type = check.read(`${detailAt}.action.type`, () => detail.action?.type as unknown);
+            if (!type.known) undecided = true;
+            if (!type.known || !isWord(type.value, "DEPRECATE")) return;
+            const rule = detailAt.slice(at.length + 1);
+            const amis = check.read(`${detailAt}.action.includeResources.amis`, () => detail.action?.includeResources?.amis as unknown);
+            if (!amis.known) undecided = true;
+            if (!amis.known) return;
+            if (!isTrue(amis.value)) {
+                // Without it Image Builder marks only its own image resource deprecated: the AMI stays current.
+                tooLate =
+                    `${rule}.action.includeResources.amis is ${show(amis.value)}, so the rule deprecates Image Builder's record of each image ` +
+                    "but not the AMI it distributed, which stays current: set action.includeResources.amis to true.";
+                return;
+            }
+            const filter = check.read(`${detailAt}.filter`, () => ({ type: detail.filter?.type, value: detail.filter?.value, unit: detail.filter?.unit }));
+            if (!filter.known) undecided = true;
+            if (!filter.known) return;
+            const { type: filterType, value, unit } = filter.value;
+            if (!isWord(filterType, "AGE")) {
+                // A COUNT filter keeps the newest N images however old they are: nothing bounds when one is deprecated.
+                tooLate =
+                    `${rule}.filter.type is ${show(filterType)}, which deprecates by number, not age, so nothing bounds how long an image stays ` +
+                    `undeprecated and this stack's ${horizon}-day horizon means nothing: use an AGE filter (type "AGE") whose value deprecates images within ${horizon} days.`;
+                return;
+            }
+            // An unrecognised unit bounds nothing: it is read as no bound at all, never as days.
+            const days =
+                Number(value) *
+                (UNIT_DAYS[
+                    String(unit ?? "DAYS")
+                        .trim()
+                        .toUpperCase()
+                ] ?? Infinity);
+            if (!(days <= horizon)) {
+                tooLate =
+                    `${rule}.filter deprecates after ${value} ${String(unit ?? "DAYS").toLowerCase()}, beyond this stack's ${horizon}-day horizon, ` +
+                    `which is no deprecation: lower filter.value so images are deprecated within ${horizon} days.`;
+                return;
+            }
+            const exclusion = check.read(`${detailAt}.exclusionRules`, () => {
+                const rules = detail.exclusionRules ?? {};
+                const amis = rules.amis ?? {};
+                return {
+                    at: rule,
+                    imageTags: tagEntries(rules.tagMap),
+                    amiTags: tagEntries(amis.tagMap),
+                    regions: ((amis.regions ?? []) as unknown[]).map(region => String(region).trim()),
+                    lastLaunched: !!amis.lastLaunched,
+                    sharedAccounts: ((amis.sharedAccounts ?? []) as unknown[]).map(String),
+                };
+            });
+            if (!exclusion.known) undecided = true;
+            else deprecations.push(exclusion.value);
+        },
+    );
     if (deprecations.length === 0) {
         if (tooLate) {
             check.violation(tooLate, lifecycle.urn);
@@ -112,8 +125,11 @@ export function deprecatingSelection(lifecycle: PolicyResource, horizon: number,
     });
     if (!selection.known) return undefined;
     if (selection.value.tags.length === 0 && selection.value.recipes.length === 0) {
-        check.violation("resourceSelection selects no images (no tagMap entries and no recipes), so this lifecycle policy deprecates nothing: " +
-            "select the images by resourceSelection.tagMap (a tag the images carry) or resourceSelection.recipes (name and semanticVersion).", lifecycle.urn);
+        check.violation(
+            "resourceSelection selects no images (no tagMap entries and no recipes), so this lifecycle policy deprecates nothing: " +
+                "select the images by resourceSelection.tagMap (a tag the images carry) or resourceSelection.recipes (name and semanticVersion).",
+            lifecycle.urn,
+        );
         return false;
     }
     return { ...selection.value, deprecations };
@@ -147,7 +163,9 @@ export function imageRecipe(image: PolicyResource, recipes: References, check: C
 /** True if the selection picks the image, false if not, undefined if that is unknown until apply. */
 export function selects(selection: Selection, tags: Reading<Record<string, unknown>>, recipe: Reading<Recipe | null>): boolean | undefined {
     const byTag = !tags.known ? undefined : selection.tags.some(([key, value]) => tags.value[key] !== undefined && String(tags.value[key]) === value);
-    const byRecipe = !recipe.known ? undefined : selection.recipes.some(chosen => chosen.name === recipe.value?.name && chosen.version === recipe.value?.version);
+    const byRecipe = !recipe.known
+        ? undefined
+        : selection.recipes.some(chosen => chosen.name === recipe.value?.name && chosen.version === recipe.value?.version);
     if (byTag || byRecipe) return true;
     if ((selection.tags.length > 0 && byTag === undefined) || (selection.recipes.length > 0 && byRecipe === undefined)) return undefined;
     return false;
@@ -184,7 +202,10 @@ function carries(tags: Record<string, unknown>, entries: Array<[string, string]>
  * includes us-east-1`), false if they do not, undefined when unknown until apply.
  */
 export function excludedBy(
-    exclusion: Exclusion, region: string, tags: () => Reading<Record<string, unknown>>, amis: () => Reading<DistributedAmis>,
+    exclusion: Exclusion,
+    region: string,
+    tags: () => Reading<Record<string, unknown>>,
+    amis: () => Reading<DistributedAmis>,
 ): string | false | undefined {
     const rule = `${exclusion.at}.exclusionRules`;
     if (exclusion.lastLaunched) return `${rule}.amis.lastLaunched keeps any image launched lately, so one in use is never deprecated`;

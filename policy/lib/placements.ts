@@ -10,7 +10,11 @@ import { blockField, workflowBlocks } from "./workflows";
 
 /** Resource types that hold an image in their own account and region. */
 export const IMAGE_TYPES: Array<new (...rest: any[]) => Resource> = [
-    aws.ec2.Ami, aws.ec2.AmiCopy, aws.ec2.AmiFromInstance, aws.imagebuilder.Image, aws.imagebuilder.ImagePipeline,
+    aws.ec2.Ami,
+    aws.ec2.AmiCopy,
+    aws.ec2.AmiFromInstance,
+    aws.imagebuilder.Image,
+    aws.imagebuilder.ImagePipeline,
 ];
 
 /** Where an image resource puts images: an account and region, and how a message names it. */
@@ -29,7 +33,8 @@ export function imagePlacements(resource: PolicyResource, owner: Account, check:
             const region = blockField(value, "region");
             const where = region.dynamic || typeof region.value !== "string" ? undefined : region.value.trim();
             placements.push({ account: owner, region: where, what: `${at} of workflow ${resource.name}` });
-            for (const id of strings(blockField(value, "targetAccountIds").value)) placements.push({ account: accountById(id), region: where, what: `${at} (targetAccountIds ${id})` });
+            for (const id of strings(blockField(value, "targetAccountIds").value))
+                placements.push({ account: accountById(id), region: where, what: `${at} (targetAccountIds ${id})` });
         }
         return placements;
     }
@@ -50,8 +55,9 @@ export function imagePlacements(resource: PolicyResource, owner: Account, check:
         if (!region.known) return;
         const where = typeof region.value === "string" ? region.value.trim() : undefined;
         placements.push({ account: owner, region: where, what: at });
-        const ami = check.read(`${path}.amiDistributionConfiguration.targetAccountIds`,
-            () => strings((target.amiDistributionConfiguration as any)?.targetAccountIds));
+        const ami = check.read(`${path}.amiDistributionConfiguration.targetAccountIds`, () =>
+            strings((target.amiDistributionConfiguration as any)?.targetAccountIds),
+        );
         if (ami.known) {
             for (const id of ami.value) placements.push({ account: accountById(id), region: where, what: `${at} (targetAccountIds ${id})` });
         }

@@ -50,7 +50,10 @@ const RECHECKED: Record<CheckScope, string> = {
 
 /** Thrown once at the end of a check: the runtime reports it as an advisory diagnostic with this message. */
 export class UncheckedValuesError extends runtime.UnknownValueError {
-    constructor(public readonly fields: string[], scope: CheckScope) {
+    constructor(
+        public readonly fields: string[],
+        scope: CheckScope,
+    ) {
         super(UNKNOWN, fields);
         this.message = `could not check ${fields.join(", ")}: ${fields.length === 1 ? "value" : "values"} unknown until apply; ${RECHECKED[scope]}`;
     }
@@ -61,7 +64,10 @@ export class Check {
     /** The fields noted as unknown so far. */
     readonly unchecked: string[] = [];
 
-    constructor(private readonly reportViolation: (message: string, urn?: string) => void, private readonly scope: CheckScope = "resource") {}
+    constructor(
+        private readonly reportViolation: (message: string, urn?: string) => void,
+        private readonly scope: CheckScope = "resource",
+    ) {}
 
     /** Reads `field`; when it is unknown, notes it so the check can go on with the other fields. */
     read<T>(field: string, get: () => T): Reading<T> {

@@ -20,9 +20,11 @@ const SECRETS: SecretPattern[] = [
 ];
 
 /** `password = hunter2`, `DB_PASSWORD: "x"`, `--password hunter2`, `plain_text_passwd: x`, `echo 'root:x' | chpasswd`. */
-const PASSWORD_ASSIGNMENT = /(?:^|[^A-Za-z0-9])(?:[A-Za-z0-9_]*(?:password|passwd|passphrase|pwd)["']?\s*[:=]|--?[a-z-]*(?:password|passwd|passphrase)\s)\s*(["']?[^\s"',;)]+)/gim;
+const PASSWORD_ASSIGNMENT =
+    /(?:^|[^A-Za-z0-9])(?:[A-Za-z0-9_]*(?:password|passwd|passphrase|pwd)["']?\s*[:=]|--?[a-z-]*(?:password|passwd|passphrase)\s)\s*(["']?[^\s"',;)]+)/gim;
 /** `user:password` fed to chpasswd: piped from echo or printf (any flags), or as a here-string. */
-const CHPASSWD = /(?:(?:echo|printf)(?:\s+-[a-zA-Z]+)*\s+["']?[A-Za-z0-9_.-]+:(?!\$)[^\s"':]+["']?\s*\|\s*(sudo\s+)?chpasswd|chpasswd\s*<<<\s*["']?[A-Za-z0-9_.-]+:(?!\$)[^\s"':]+)/;
+const CHPASSWD =
+    /(?:(?:echo|printf)(?:\s+-[a-zA-Z]+)*\s+["']?[A-Za-z0-9_.-]+:(?!\$)[^\s"':]+["']?\s*\|\s*(sudo\s+)?chpasswd|chpasswd\s*<<<\s*["']?[A-Za-z0-9_.-]+:(?!\$)[^\s"':]+)/;
 /** Other ways to set a literal password: `echo x | passwd --stdin user`, `net user name x /add`, PowerShell's plain-text SecureString. */
 const PASSWORD_COMMANDS = [
     /(?:echo|printf)(?:\s+-[a-zA-Z]+)*\s+["']?(?![$"'])[^\s"'|]+["']?\s*\|\s*(sudo\s+)?passwd\b/,
@@ -47,9 +49,11 @@ const URL_CREDENTIALS = /\b[a-z][a-z0-9+.-]*:\/\/[^\s\/:@'"]+:(?![$%{<*])[^\s\/@
 /** A `.netrc` entry: `machine host login user password secret`. */
 const NETRC = /\bmachine[ \t]+\S+(?:[ \t]+login[ \t]+\S+)?[ \t]+password[ \t]+(?![$%{<])\S+/i;
 /** Tokens with a vendor's own prefix. */
-const VENDOR_TOKENS = /\b(ghp_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{40,}|glpat-[A-Za-z0-9_-]{20}|xox[abposr]-[A-Za-z0-9-]{10,}|sk_live_[A-Za-z0-9]{16,}|npm_[A-Za-z0-9]{36}|AIza[0-9A-Za-z_-]{35})\b/;
+const VENDOR_TOKENS =
+    /\b(ghp_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{40,}|glpat-[A-Za-z0-9_-]{20}|xox[abposr]-[A-Za-z0-9-]{10,}|sk_live_[A-Za-z0-9]{16,}|npm_[A-Za-z0-9]{36}|AIza[0-9A-Za-z_-]{35})\b/;
 /** `export VENDOR_API_KEY=...`, `$env:X_TOKEN = "..."`: a name that says secret, assigned a literal. */
-const SECRET_NAME_ASSIGNMENT = /(?:^|[\s;$])(?:export[ \t]+|env:)?([A-Za-z][A-Za-z0-9_]*(?:API_?KEY|TOKEN|SECRET|ACCESS_KEY|PRIVATE_KEY))[ \t]*[:=][ \t]*["']?([A-Za-z0-9_\-+\/=.]{16,})/gim;
+const SECRET_NAME_ASSIGNMENT =
+    /(?:^|[\s;$])(?:export[ \t]+|env:)?([A-Za-z][A-Za-z0-9_]*(?:API_?KEY|TOKEN|SECRET|ACCESS_KEY|PRIVATE_KEY))[ \t]*[:=][ \t]*["']?([A-Za-z0-9_\-+\/=.]{16,})/gim;
 
 /** Bits per character: a random key scores high, a word or a path low. */
 function entropy(value: string): number {
@@ -150,7 +154,11 @@ export function secretsIn(value: unknown): string[] {
         }
         for (const match of text.matchAll(PASSWORD_ASSIGNMENT)) {
             const secret = quoted ? match[1].replace(/^(["']?)3D/i, "$1") : match[1];
-            if (!REFERENCE.test(secret) && secret.replace(/["']/g, "").length >= 3 && !/^(true|false|null|none|required|optional)$/i.test(secret.replace(/["']/g, ""))) {
+            if (
+                !REFERENCE.test(secret) &&
+                secret.replace(/["']/g, "").length >= 3 &&
+                !/^(true|false|null|none|required|optional)$/i.test(secret.replace(/["']/g, ""))
+            ) {
                 found.add("a password");
             }
         }

@@ -1,9 +1,6 @@
 // Building validations on @pulumi/policy's typed helpers, with a `Check` that reports unknowns explicitly.
 import { Resource, Unwrap } from "@pulumi/pulumi";
-import {
-    ReportViolation, ResourceValidation, ResourceValidationArgs, StackValidation, StackValidationArgs,
-    TypedResourceValidation,
-} from "@pulumi/policy";
+import { ReportViolation, ResourceValidation, ResourceValidationArgs, StackValidation, StackValidationArgs, TypedResourceValidation } from "@pulumi/policy";
 import { resourceWithoutSecrets, withoutSecrets } from "./secrets";
 import { Check } from "./unknowns";
 

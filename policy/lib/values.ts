@@ -52,7 +52,11 @@ export function keyReference(keyId: string): KeyReference {
     const alias = /(?:^|:)(alias\/.+)$/i.exec(trimmed)?.[1];
     if (alias) return /^alias\/aws\//i.test(alias) ? "aws-managed-alias" : "customer-alias";
     if (/^aws\//i.test(trimmed)) return "aws-managed-alias";
-    if (/^arn:aws[a-z-]*:kms:[^:]*:[^:]*:key\/\S+$/i.test(trimmed) || /^(mrk-)?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(trimmed) || /^mrk-[0-9a-f]{32}$/i.test(trimmed)) {
+    if (
+        /^arn:aws[a-z-]*:kms:[^:]*:[^:]*:key\/\S+$/i.test(trimmed) ||
+        /^(mrk-)?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(trimmed) ||
+        /^mrk-[0-9a-f]{32}$/i.test(trimmed)
+    ) {
         return "key";
     }
     return "other";
@@ -96,7 +100,7 @@ export function decoded(value: unknown): unknown {
 
 /** A value that may be a list or a single item, as a list (`undefined` and `null` are none). */
 export function itemsOf<T = unknown>(value: unknown): T[] {
-    return Array.isArray(value) ? value as T[] : value === undefined || value === null ? [] : [value as T];
+    return Array.isArray(value) ? (value as T[]) : value === undefined || value === null ? [] : [value as T];
 }
 
 /** The same list, without blanks and trimmed; a single string counts as a list of one. */

@@ -43,7 +43,8 @@ export function findBlocks(document: unknown, key: string): Found[] {
                 if (name.toLowerCase() === wanted) {
                     if (Array.isArray(value)) {
                         value.forEach((item, index) => {
-                            if (item !== null && typeof item === "object" && !Array.isArray(item)) found.push({ at: `${path}[${index}]`, value: item as Record<string, unknown> });
+                            if (item !== null && typeof item === "object" && !Array.isArray(item))
+                                found.push({ at: `${path}[${index}]`, value: item as Record<string, unknown> });
                         });
                     } else if (value !== null && typeof value === "object") {
                         found.push({ at: path, value: value as Record<string, unknown> });

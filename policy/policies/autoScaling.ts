@@ -23,61 +23,84 @@ function checkPinned(check: Check, field: string, get: () => unknown): void {
 
 export const asgLaunchTemplatePinned: ResourceValidationPolicy = {
     name: "asg-launch-template-pinned",
-    description: "Auto Scaling groups, EC2 Fleets and Spot Fleets use a launch template (not a launch configuration) at a pinned version, and the template pins its image.",
+    description:
+        "Auto Scaling groups, EC2 Fleets and Spot Fleets use a launch template (not a launch configuration) at a pinned version, and the template pins its image.",
     enforcementLevel: "mandatory",
     severity: "medium",
-    validateResource: validateResourceOfTypes(on(aws.autoscaling.Group, (group, _args, check) => {
-        const launchConfiguration = check.read("launchConfiguration", () => group.launchConfiguration);
-        const usesLaunchConfiguration = launchConfiguration.known && !isBlank(launchConfiguration.value);
-        if (usesLaunchConfiguration) {
-            check.violation("launchConfiguration is set: AWS has deprecated launch configurations and they get no new instance types " +
-                "or features; use launchTemplate { id, version } with a pinned version instead.");
-        }
+    validateResource: validateResourceOfTypes(
+        on(aws.autoscaling.Group, (group, _args, check) => {
+            const launchConfiguration = check.read("launchConfiguration", () => group.launchConfiguration);
+            const usesLaunchConfiguration = launchConfiguration.known && !isBlank(launchConfiguration.value);
+            if (usesLaunchConfiguration) {
+                check.violation(
+                    "launchConfiguration is set: AWS has deprecated launch configurations and they get no new instance types " +
+                        "or features; use launchTemplate { id, version } with a pinned version instead.",
+                );
+            }
 
-        const launchTemplate = check.read("launchTemplate", () => group.launchTemplate);
-        if (launchTemplate.known && launchTemplate.value) {
-            const template = launchTemplate.value;
-            checkPinned(check, "launchTemplate.version", () => template.version);
-        }
+            const launchTemplate = check.read("launchTemplate", () => group.launchTemplate);
+            if (launchTemplate.known && launchTemplate.value) {
+                const template = launchTemplate.value;
+                checkPinned(check, "launchTemplate.version", () => template.version);
+            }
 
-        const specificationField = "mixedInstancesPolicy.launchTemplate.launchTemplateSpecification";
-        const mixed = check.read(specificationField, () => group.mixedInstancesPolicy?.launchTemplate?.launchTemplateSpecification);
-        if (mixed.known && mixed.value) {
-            const specification = mixed.value;
-            checkPinned(check, `${specificationField}.version`, () => specification.version);
-            check.each("mixedInstancesPolicy.launchTemplate.overrides", () => group.mixedInstancesPolicy?.launchTemplate?.overrides, (override, at) => {
-                const overridden = check.read(`${at}.launchTemplateSpecification`, () => override.launchTemplateSpecification);
-                if (overridden.known && overridden.value) {
-                    const overrideSpecification = overridden.value;
-                    checkPinned(check, `${at}.launchTemplateSpecification.version`, () => overrideSpecification.version);
-                }
-            });
-        }
+            const specificationField = "mixedInstancesPolicy.launchTemplate.launchTemplateSpecification";
+            const mixed = check.read(specificationField, () => group.mixedInstancesPolicy?.launchTemplate?.launchTemplateSpecification);
+            if (mixed.known && mixed.value) {
+                const specification = mixed.value;
+                checkPinned(check, `${specificationField}.version`, () => specification.version);
+                check.each(
+                    "mixedInstancesPolicy.launchTemplate.overrides",
+                    () => group.mixedInstancesPolicy?.launchTemplate?.overrides,
+                    (override, at) => {
+                        const overridden = check.read(`${at}.launchTemplateSpecification`, () => override.launchTemplateSpecification);
+                        if (overridden.known && overridden.value) {
+                            const overrideSpecification = overridden.value;
+                            checkPinned(check, `${at}.launchTemplateSpecification.version`, () => overrideSpecification.version);
+                        }
+                    },
+                );
+            }
 
-        const noTemplate = launchTemplate.known && !launchTemplate.value && mixed.known && !mixed.value;
-        if (noTemplate && launchConfiguration.known && !usesLaunchConfiguration) {
-            check.violation("no launch template is set: set launchTemplate { id, version } " +
-                `(or ${specificationField}) with a pinned version.`);
-        }
-    }), on(aws.ec2.Fleet, (fleet, _args, check) => {
-        // A fleet on $Latest or $Default launches whatever version the template has when it next scales.
-        check.each("launchTemplateConfigs", () => fleet.launchTemplateConfigs, (config, at) => {
-            const specification = check.read(`${at}.launchTemplateSpecification`, () => config.launchTemplateSpecification);
-            if (specification.known && specification.value) checkPinned(check, `${at}.launchTemplateSpecification.version`, () => specification.value!.version);
-        });
-    }), on(aws.ec2.SpotFleetRequest, (fleet, _args, check) => {
-        check.each("launchTemplateConfigs", () => fleet.launchTemplateConfigs, (config, at) => {
-            const specification = check.read(`${at}.launchTemplateSpecification`, () => config.launchTemplateSpecification);
-            if (specification.known && specification.value) checkPinned(check, `${at}.launchTemplateSpecification.version`, () => specification.value!.version);
-        });
-    }), on(aws.ec2.LaunchTemplate, (template, _args, check) => {
-        const imageId = check.read("imageId", () => template.imageId);
-        if (imageId.known && typeof imageId.value === "string" && isFloatingImage(imageId.value)) {
-            check.violation(`imageId is ${show(imageId.value)}, which EC2 resolves at every launch, so a pinned template version still ` +
-                "launches whatever the parameter holds then and no instance refresh rolls it out: set imageId to the AMI id " +
-                "(e.g. the regional image's amiId), or pin the parameter version (resolve:ssm:<name>:<version>).");
-        }
-    })),
+            const noTemplate = launchTemplate.known && !launchTemplate.value && mixed.known && !mixed.value;
+            if (noTemplate && launchConfiguration.known && !usesLaunchConfiguration) {
+                check.violation("no launch template is set: set launchTemplate { id, version } " + `(or ${specificationField}) with a pinned version.`);
+            }
+        }),
+        on(aws.ec2.Fleet, (fleet, _args, check) => {
+            // A fleet on $Latest or $Default launches whatever version the template has when it next scales.
+            check.each(
+                "launchTemplateConfigs",
+                () => fleet.launchTemplateConfigs,
+                (config, at) => {
+                    const specification = check.read(`${at}.launchTemplateSpecification`, () => config.launchTemplateSpecification);
+                    if (specification.known && specification.value)
+                        checkPinned(check, `${at}.launchTemplateSpecification.version`, () => specification.value!.version);
+                },
+            );
+        }),
+        on(aws.ec2.SpotFleetRequest, (fleet, _args, check) => {
+            check.each(
+                "launchTemplateConfigs",
+                () => fleet.launchTemplateConfigs,
+                (config, at) => {
+                    const specification = check.read(`${at}.launchTemplateSpecification`, () => config.launchTemplateSpecification);
+                    if (specification.known && specification.value)
+                        checkPinned(check, `${at}.launchTemplateSpecification.version`, () => specification.value!.version);
+                },
+            );
+        }),
+        on(aws.ec2.LaunchTemplate, (template, _args, check) => {
+            const imageId = check.read("imageId", () => template.imageId);
+            if (imageId.known && typeof imageId.value === "string" && isFloatingImage(imageId.value)) {
+                check.violation(
+                    `imageId is ${show(imageId.value)}, which EC2 resolves at every launch, so a pinned template version still ` +
+                        "launches whatever the parameter holds then and no instance refresh rolls it out: set imageId to the AMI id " +
+                        "(e.g. the regional image's amiId), or pin the parameter version (resolve:ssm:<name>:<version>).",
+                );
+            }
+        }),
+    ),
 };
 
 /** `resolve:ssm:<parameter>` without a numeric version (a label can move too) floats. */

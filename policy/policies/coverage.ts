@@ -37,7 +37,8 @@ const configSchema: PolicyConfigSchema = {
                 required: ["type", "reason"],
                 additionalProperties: false,
             },
-            description: "Reviewed exemptions: resource types (narrowed by name and inputs) that may make, copy, share or launch although the pack does not judge them. Default none.",
+            description:
+                "Reviewed exemptions: resource types (narrowed by name and inputs) that may make, copy, share or launch although the pack does not judge them. Default none.",
             default: [],
         },
     },
@@ -55,7 +56,10 @@ function refusal(args: ResourceValidationArgs, check: Check): { why: string; out
         return { why: refused.why, outcome: refused.outcome, found };
     }
     if (OTHER_PROVIDER_TYPES.test(args.type)) {
-        return { outcome: "makes, copies, shares or launches", why: "the pack reads only the aws provider's resources, and this type reaches the same outcome by a path no rule reads" };
+        return {
+            outcome: "makes, copies, shares or launches",
+            why: "the pack reads only the aws provider's resources, and this type reaches the same outcome by a path no rule reads",
+        };
     }
     return undefined;
 }
@@ -74,7 +78,8 @@ function exempted(args: ResourceValidationArgs, exemptions: readonly Exemption[]
 
 export const unjudgedImagePathsRefused: ResourceValidationPolicy = {
     name: "unjudged-image-paths-refused",
-    description: "Default-deny: resource types that make, copy, share or export images or snapshots, or launch instances, by a path no rule of the pack " +
+    description:
+        "Default-deny: resource types that make, copy, share or export images or snapshots, or launch instances, by a path no rule of the pack " +
         "judges (AWS Backup, SSM image documents, CloudFormation templates, Step Functions, Elastic Beanstalk, dynamic providers, ...) are refused unless exempted.",
     enforcementLevel: "mandatory",
     severity: "high",
@@ -87,9 +92,11 @@ export const unjudgedImagePathsRefused: ResourceValidationPolicy = {
         if (found) {
             const { exemptions } = configWithDefaults<UnjudgedPathsConfig>(configSchema, args.getConfig<UnjudgedPathsConfig>());
             if (!exempted(args, exemptions)) {
-                check.violation(`${args.type}${found.found ? ` (${found.found})` : ""} is refused: ${found.why}, and the pack judges none of it (${found.outcome}). ` +
-                    "Make, copy, share and launch images with the types the pack judges (policy/README.md), or, once reviewed, exempt this resource " +
-                    `with an entry in this policy's exemptions config: { "type": "${args.type}", "namePattern": ${JSON.stringify(`^${args.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`)}, "reason": "<what it does and who reviewed it>" }.`);
+                check.violation(
+                    `${args.type}${found.found ? ` (${found.found})` : ""} is refused: ${found.why}, and the pack judges none of it (${found.outcome}). ` +
+                        "Make, copy, share and launch images with the types the pack judges (policy/README.md), or, once reviewed, exempt this resource " +
+                        `with an entry in this policy's exemptions config: { "type": "${args.type}", "namePattern": ${JSON.stringify(`^${args.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`)}, "reason": "<what it does and who reviewed it>" }.`,
+                );
             }
         }
         check.finish();

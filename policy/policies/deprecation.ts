@@ -5,9 +5,7 @@ import { PolicyConfigSchema, ResourceValidationArgs, ResourceValidationPolicy, S
 import { configWithDefaults } from "../lib/config";
 import { regionOf } from "../lib/region";
 import { References } from "../lib/stack";
-import {
-    DistributedAmis, deprecatingSelection, distributedAmis, excludedBy, imageRecipe, imageTags, selects, Selection,
-} from "../lib/lifecycle";
+import { DistributedAmis, deprecatingSelection, distributedAmis, excludedBy, imageRecipe, imageTags, selects, Selection } from "../lib/lifecycle";
 import { Check, Reading } from "../lib/unknowns";
 import { on, validateResourceOfTypes, validateStackWithCheck } from "../lib/validation";
 import { isBlank, show } from "../lib/values";
@@ -26,7 +24,8 @@ const configSchema: PolicyConfigSchema = {
             type: "integer",
             minimum: 1,
             maximum: MAX_DEPRECATION_DAYS,
-            description: "How far ahead an image may be deprecated: set it to the stack's lifecycle (golden-ami:lifecycle.deleteAfterDays). " +
+            description:
+                "How far ahead an image may be deprecated: set it to the stack's lifecycle (golden-ami:lifecycle.deleteAfterDays). " +
                 `Default and most ${MAX_DEPRECATION_DAYS} (two years).`,
             default: MAX_DEPRECATION_DAYS,
         },
@@ -56,8 +55,10 @@ function checkDeprecationTime(check: Check, args: ResourceValidationArgs, get: (
     }
     const days = (at - Date.now()) / DAY_MS;
     if (days > horizon) {
-        check.violation(`deprecationTime is ${show(deprecationTime.value)}, ${Math.floor(days)} days from now, beyond this stack's ` +
-            `${horizon}-day horizon, which is no deprecation: ${fix}.`);
+        check.violation(
+            `deprecationTime is ${show(deprecationTime.value)}, ${Math.floor(days)} days from now, beyond this stack's ` +
+                `${horizon}-day horizon, which is no deprecation: ${fix}.`,
+        );
     }
 }
 
@@ -74,10 +75,10 @@ export const imagesDeprecate: ResourceValidationPolicy = {
     ),
 };
 
-
 export const imageBuilderImagesDeprecate: StackValidationPolicy = {
     name: "image-builder-images-deprecate",
-    description: "Image Builder images and pipelines' images are deprecated, within the stack's horizon, by an imagebuilder LifecyclePolicy in their region " +
+    description:
+        "Image Builder images and pipelines' images are deprecated, within the stack's horizon, by an imagebuilder LifecyclePolicy in their region " +
         "that selects them and does not exclude them.",
     enforcementLevel: "mandatory",
     severity: "low",
@@ -88,7 +89,10 @@ export const imageBuilderImagesDeprecate: StackValidationPolicy = {
         const lifecycles = args.resources.filter(resource => resource.isType(aws.imagebuilder.LifecyclePolicy));
         if (images.length === 0 && lifecycles.length === 0) args.notApplicable("The stack has no Image Builder images.");
         const horizon = horizonOf(args.getConfig);
-        const recipes = new References(args.resources.filter(resource => resource.isType(aws.imagebuilder.ImageRecipe)), ["arn", "id"]);
+        const recipes = new References(
+            args.resources.filter(resource => resource.isType(aws.imagebuilder.ImageRecipe)),
+            ["arn", "id"],
+        );
         let distributions: References | undefined;
 
         // Each region's deprecating selections; a region where one is unknown until apply is undecided (already noted).
@@ -113,15 +117,21 @@ export const imageBuilderImagesDeprecate: StackValidationPolicy = {
                 continue;
             }
             if (!region.value) {
-                check.violation("cannot tell which region this image is built in: neither its region nor its provider's region is set; " +
-                    "set region on the resource or on its provider.", image.urn);
+                check.violation(
+                    "cannot tell which region this image is built in: neither its region nor its provider's region is set; " +
+                        "set region on the resource or on its provider.",
+                    image.urn,
+                );
                 continue;
             }
             if (undecided.has(region.value)) continue;
             const candidates = selections.get(region.value) ?? [];
             if (candidates.length === 0) {
-                check.violation(`no aws.imagebuilder.LifecyclePolicy deprecates images in ${region.value}: add one there with ` +
-                    'resourceType "AMI_IMAGE", a policyDetails entry whose action.type is "DEPRECATE", and a resourceSelection that selects this image.', image.urn);
+                check.violation(
+                    `no aws.imagebuilder.LifecyclePolicy deprecates images in ${region.value}: add one there with ` +
+                        'resourceType "AMI_IMAGE", a policyDetails entry whose action.type is "DEPRECATE", and a resourceSelection that selects this image.',
+                    image.urn,
+                );
                 continue;
             }
             const none = { known: true as const, value: null };
@@ -138,10 +148,18 @@ export const imageBuilderImagesDeprecate: StackValidationPolicy = {
                 if (selected === undefined) unknown = true;
                 if (!selected) continue;
                 for (const exclusion of selection.deprecations) {
-                    const reason = excludedBy(exclusion, where, () => (allTags ??= imageTags(image, check)), () => {
-                        distributions ??= new References(args.resources.filter(resource => resource.isType(aws.imagebuilder.DistributionConfiguration)), ["arn", "id"]);
-                        return (amis ??= distributedAmis(image, distributions, check));
-                    });
+                    const reason = excludedBy(
+                        exclusion,
+                        where,
+                        () => (allTags ??= imageTags(image, check)),
+                        () => {
+                            distributions ??= new References(
+                                args.resources.filter(resource => resource.isType(aws.imagebuilder.DistributionConfiguration)),
+                                ["arn", "id"],
+                            );
+                            return (amis ??= distributedAmis(image, distributions, check));
+                        },
+                    );
                     if (reason === false) deprecated = true;
                     else if (reason === undefined) unknown = true;
                     else excluded.push(reason);
@@ -153,14 +171,20 @@ export const imageBuilderImagesDeprecate: StackValidationPolicy = {
                 continue;
             }
             if (excluded.length > 0) {
-                check.violation(`the aws.imagebuilder.LifecyclePolicy in ${region.value} selects this image but never deprecates it: ${excluded.join("; ")}. ` +
-                    "Narrow the DEPRECATE rule's exclusionRules so they do not match this image (exclude only the AMIs a tag marks as pinned), " +
-                    "or deprecate it with another rule.", image.urn);
+                check.violation(
+                    `the aws.imagebuilder.LifecyclePolicy in ${region.value} selects this image but never deprecates it: ${excluded.join("; ")}. ` +
+                        "Narrow the DEPRECATE rule's exclusionRules so they do not match this image (exclude only the AMIs a tag marks as pinned), " +
+                        "or deprecate it with another rule.",
+                    image.urn,
+                );
                 continue;
             }
-            check.violation(`the aws.imagebuilder.LifecyclePolicy in ${region.value} does not select this image: none of its resourceSelection.tagMap ` +
-                "entries is among the image's tags and none of its resourceSelection.recipes is the image's recipe (name and version): " +
-                "tag the image with a selected tag, or select its recipe.", image.urn);
+            check.violation(
+                `the aws.imagebuilder.LifecyclePolicy in ${region.value} does not select this image: none of its resourceSelection.tagMap ` +
+                    "entries is among the image's tags and none of its resourceSelection.recipes is the image's recipe (name and version): " +
+                    "tag the image with a selected tag, or select its recipe.",
+                image.urn,
+            );
         }
     }),
 };

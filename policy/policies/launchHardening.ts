@@ -64,12 +64,15 @@ export function checkMetadataOptions(check: Check, { field, options: given, maxH
     if (!hopLimit.known) return;
     if (hopLimit.value === undefined || hopLimit.value === null) {
         // EC2 then takes the AMI's default: 2 for AMIs with ImdsSupport v2.0, such as Amazon Linux 2023.
-        if (!inherited) check.violation(`${field}.httpPutResponseHopLimit is not set, so the AMI's default applies (2 for Amazon Linux 2023): set it to ${allowed}.`);
+        if (!inherited)
+            check.violation(`${field}.httpPutResponseHopLimit is not set, so the AMI's default applies (2 for Amazon Linux 2023): set it to ${allowed}.`);
     } else if (isBlank(hopLimit.value) || Number(hopLimit.value) < 1) {
         // The provider sends no hop limit for 0 (its zero value, "" included): EC2 then takes the AMI's default as if it were unset.
         if (!inherited) {
-            check.violation(`${field}.httpPutResponseHopLimit is ${show(hopLimit.value)}, not a hop limit of 1 or more: the provider sends none for 0, so ` +
-                `the AMI's default applies (2 for Amazon Linux 2023); set it to ${allowed}.`);
+            check.violation(
+                `${field}.httpPutResponseHopLimit is ${show(hopLimit.value)}, not a hop limit of 1 or more: the provider sends none for 0, so ` +
+                    `the AMI's default applies (2 for Amazon Linux 2023); set it to ${allowed}.`,
+            );
         }
     } else if (!(Number(hopLimit.value) <= maxHopLimit)) {
         check.violation(`${field}.httpPutResponseHopLimit is ${show(hopLimit.value)}, above the allowed ${maxHopLimit}: set it to ${allowed}.`);
@@ -77,7 +80,14 @@ export function checkMetadataOptions(check: Check, { field, options: given, maxH
 }
 
 /** Every EBS volume in the list at `field` is encrypted (`ebsOf` finds the volume in an item, at `ebsPath`). */
-function checkVolumesEncrypted(check: Check, field: string, volumes: () => readonly any[] | undefined, ebsOf: (item: any) => any = item => item, ebsPath = "", yes = "true"): void {
+function checkVolumesEncrypted(
+    check: Check,
+    field: string,
+    volumes: () => readonly any[] | undefined,
+    ebsOf: (item: any) => any = item => item,
+    ebsPath = "",
+    yes = "true",
+): void {
     check.each(field, volumes, (item, at) => {
         const ebs = check.read(`${at}${ebsPath}`, () => ebsOf(item));
         if (!ebs.known || !ebs.value) return;
@@ -92,8 +102,10 @@ function checkVolumesEncrypted(check: Check, field: string, volumes: () => reado
 function checkVolumeKey(check: Check, field: string, get: () => unknown): void {
     const keyId = check.read(field, get);
     if (keyId.known && typeof keyId.value === "string" && keyReference(keyId.value) === "aws-managed-alias") {
-        check.violation(`${field} is ${show(keyId.value)}, an AWS-managed key: the pack's images are encrypted with customer-managed keys only, ` +
-            "and a volume under aws/ebs cannot be captured into an image that can be shared; set it to the image's customer-managed key.");
+        check.violation(
+            `${field} is ${show(keyId.value)}, an AWS-managed key: the pack's images are encrypted with customer-managed keys only, ` +
+                "and a volume under aws/ebs cannot be captured into an image that can be shared; set it to the image's customer-managed key.",
+        );
     }
 }
 
@@ -127,8 +139,10 @@ function checkNoIpv6(check: Check, at: string, get: () => Record<string, unknown
             return { given, asks: kind === "count" ? Number(given) > 0 : kind === "list" ? itemsOf(given).some(item => !isBlank(item)) : isTrue(given) };
         });
         if (value.known && value.value.asks) {
-            check.violation(`${field} is ${show(value.value.given)}, which gives instances a global IPv6 address, reachable from the internet like a public IP: ` +
-                "remove it and reach instances through a load balancer or Systems Manager.");
+            check.violation(
+                `${field} is ${show(value.value.given)}, which gives instances a global IPv6 address, reachable from the internet like a public IP: ` +
+                    "remove it and reach instances through a load balancer or Systems Manager.",
+            );
         }
     }
 }
@@ -139,8 +153,10 @@ export function checkUserData(check: Check, field: string, get: () => unknown, r
     if (!userData.known) return;
     const secrets = secretsIn(userData.value);
     if (secrets.length > 0) {
-        check.violation(`${field} contains ${secrets.join(" and ")} in plain text, readable by ${readers}: ` +
-            "remove it and have the instance fetch what it needs through its role (Secrets Manager, SSM Parameter Store SecureString).");
+        check.violation(
+            `${field} contains ${secrets.join(" and ")} in plain text, readable by ${readers}: ` +
+                "remove it and have the instance fetch what it needs through its role (Secrets Manager, SSM Parameter Store SecureString).",
+        );
     }
 }
 
@@ -161,28 +177,48 @@ function checkInstance(check: Check, instance: InstanceInputs, maxHopLimit: numb
 
 export const launchTemplatesHardened: ResourceValidationPolicy = {
     name: "launch-templates-hardened",
-    description: "Launch templates require IMDSv2 with a short hop limit, encrypt every EBS volume, assign no public IP address and keep secrets out of user data.",
+    description:
+        "Launch templates require IMDSv2 with a short hop limit, encrypt every EBS volume, assign no public IP address and keep secrets out of user data.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema,
-    validateResource: validateResourceOfTypes(on(aws.ec2.LaunchTemplate, (template, args, check) => {
-        checkMetadataOptions(check, { field: "metadataOptions", options: () => template.metadataOptions, maxHopLimit: maxHopLimitOf(args) });
-        // The provider types these two as strings.
-        checkVolumesEncrypted(check, "blockDeviceMappings", () => template.blockDeviceMappings, mapping => mapping.ebs, ".ebs", '"true"');
-        check.each("networkInterfaces", () => template.networkInterfaces, (networkInterface, at) => {
-            checkPublicIp(check, `${at}.associatePublicIpAddress`, () => networkInterface.associatePublicIpAddress, '"false"');
-            // A carrier IP is a public address in a Wavelength Zone.
-            checkPublicIp(check, `${at}.associateCarrierIpAddress`, () => networkInterface.associateCarrierIpAddress, '"false"');
-            checkNoIpv6(check, at, () => networkInterface as Record<string, unknown>,
-                { ipv6AddressCount: "count", ipv6Addresses: "list", ipv6PrefixCount: "count", ipv6Prefixes: "list", primaryIpv6: "flag" });
-        });
-        checkUserData(check, "userData", () => template.userData);
-    })),
+    validateResource: validateResourceOfTypes(
+        on(aws.ec2.LaunchTemplate, (template, args, check) => {
+            checkMetadataOptions(check, { field: "metadataOptions", options: () => template.metadataOptions, maxHopLimit: maxHopLimitOf(args) });
+            // The provider types these two as strings.
+            checkVolumesEncrypted(
+                check,
+                "blockDeviceMappings",
+                () => template.blockDeviceMappings,
+                mapping => mapping.ebs,
+                ".ebs",
+                '"true"',
+            );
+            check.each(
+                "networkInterfaces",
+                () => template.networkInterfaces,
+                (networkInterface, at) => {
+                    checkPublicIp(check, `${at}.associatePublicIpAddress`, () => networkInterface.associatePublicIpAddress, '"false"');
+                    // A carrier IP is a public address in a Wavelength Zone.
+                    checkPublicIp(check, `${at}.associateCarrierIpAddress`, () => networkInterface.associateCarrierIpAddress, '"false"');
+                    checkNoIpv6(check, at, () => networkInterface as Record<string, unknown>, {
+                        ipv6AddressCount: "count",
+                        ipv6Addresses: "list",
+                        ipv6PrefixCount: "count",
+                        ipv6Prefixes: "list",
+                        primaryIpv6: "flag",
+                    });
+                },
+            );
+            checkUserData(check, "userData", () => template.userData);
+        }),
+    ),
 };
 
 export const instanceLaunchesHardened: ResourceValidationPolicy = {
     name: "instance-launches-hardened",
-    description: "Instances launched without a launch template (aws.ec2.Instance, Spot Instance requests, launch configurations, Spot Fleet launch specifications, " +
+    description:
+        "Instances launched without a launch template (aws.ec2.Instance, Spot Instance requests, launch configurations, Spot Fleet launch specifications, " +
         "Image Builder build instances) meet the launch template rules: IMDSv2, short hop limit, encrypted volumes, no public IP, no secrets in user data " +
         "(nor in the Image Builder components and workflows they run); no Elastic IP on an instance; account metadata defaults that keep IMDSv2.",
     enforcementLevel: "mandatory",
@@ -201,18 +237,26 @@ export const instanceLaunchesHardened: ResourceValidationPolicy = {
             checkUserData(check, "userDataBase64", () => configuration.userDataBase64);
         }),
         on(aws.ec2.SpotFleetRequest, (fleet, _args, check) => {
-            check.each("launchSpecifications", () => fleet.launchSpecifications, (specification, at) => {
-                check.violation(`${at} cannot set metadataOptions, so its instances may use IMDSv1 and any hop limit: ` +
-                    "use launchTemplateConfigs with a launch template that requires IMDSv2 instead.");
-                checkVolumesEncrypted(check, `${at}.rootBlockDevices`, () => specification.rootBlockDevices);
-                checkVolumesEncrypted(check, `${at}.ebsBlockDevices`, () => specification.ebsBlockDevices);
-                checkPublicIp(check, `${at}.associatePublicIpAddress`, () => specification.associatePublicIpAddress);
-                checkUserData(check, `${at}.userData`, () => specification.userData);
-            });
+            check.each(
+                "launchSpecifications",
+                () => fleet.launchSpecifications,
+                (specification, at) => {
+                    check.violation(
+                        `${at} cannot set metadataOptions, so its instances may use IMDSv1 and any hop limit: ` +
+                            "use launchTemplateConfigs with a launch template that requires IMDSv2 instead.",
+                    );
+                    checkVolumesEncrypted(check, `${at}.rootBlockDevices`, () => specification.rootBlockDevices);
+                    checkVolumesEncrypted(check, `${at}.ebsBlockDevices`, () => specification.ebsBlockDevices);
+                    checkPublicIp(check, `${at}.associatePublicIpAddress`, () => specification.associatePublicIpAddress);
+                    checkUserData(check, `${at}.userData`, () => specification.userData);
+                },
+            );
         }),
         on(aws.imagebuilder.InfrastructureConfiguration, (infrastructure, args, check) => {
             checkMetadataOptions(check, {
-                field: "instanceMetadataOptions", options: () => infrastructure.instanceMetadataOptions as MetadataOptions | undefined, maxHopLimit: maxHopLimitOf(args),
+                field: "instanceMetadataOptions",
+                options: () => infrastructure.instanceMetadataOptions as MetadataOptions | undefined,
+                maxHopLimit: maxHopLimitOf(args),
             });
         }),
         on(aws.imagebuilder.ImageRecipe, (recipe, _args, check) => {
@@ -234,26 +278,38 @@ export const instanceLaunchesHardened: ResourceValidationPolicy = {
             if (endpoint.known && isWord(endpoint.value, "disabled")) return;
             const tokens = check.read("httpTokens", () => defaults.httpTokens);
             if (tokens.known && isWord(tokens.value, "optional")) {
-                check.violation(`httpTokens is ${show(tokens.value)}, which makes IMDSv1 the default for every instance launched in this account and region ` +
-                    'without its own setting: set it to "required" (or "no-preference").');
+                check.violation(
+                    `httpTokens is ${show(tokens.value)}, which makes IMDSv1 the default for every instance launched in this account and region ` +
+                        'without its own setting: set it to "required" (or "no-preference").',
+                );
             }
             const hopLimit = check.read("httpPutResponseHopLimit", () => defaults.httpPutResponseHopLimit);
             if (hopLimit.known && !isBlank(hopLimit.value) && Number(hopLimit.value) !== -1 && !(Number(hopLimit.value) <= maxHopLimit)) {
-                check.violation(`httpPutResponseHopLimit is ${show(hopLimit.value)}, above the allowed ${maxHopLimit}, as the default for every instance launched ` +
-                    `in this account and region: set it to ${maxHopLimit === 1 ? "1" : `at most ${maxHopLimit}`} (or -1 for no preference).`);
+                check.violation(
+                    `httpPutResponseHopLimit is ${show(hopLimit.value)}, above the allowed ${maxHopLimit}, as the default for every instance launched ` +
+                        `in this account and region: set it to ${maxHopLimit === 1 ? "1" : `at most ${maxHopLimit}`} (or -1 for no preference).`,
+                );
             }
         }),
         on(aws.ec2.NetworkInterface, (networkInterface, _args, check) => {
             // A standalone interface attached to an instance gives it the interface's addresses, whatever its launch settings say.
-            checkNoIpv6(check, "", () => networkInterface as Record<string, unknown>,
-                { ipv6AddressCount: "count", ipv6AddressLists: "list", ipv6Addresses: "list", ipv6PrefixCount: "count", ipv6Prefixes: "list", enablePrimaryIpv6: "flag" });
+            checkNoIpv6(check, "", () => networkInterface as Record<string, unknown>, {
+                ipv6AddressCount: "count",
+                ipv6AddressLists: "list",
+                ipv6Addresses: "list",
+                ipv6PrefixCount: "count",
+                ipv6Prefixes: "list",
+                enablePrimaryIpv6: "flag",
+            });
         }),
         on(aws.ec2.Eip, (eip, _args, check) => {
             for (const field of ["instance", "networkInterface"] as const) {
                 const target = check.read(field, () => eip[field]);
                 if (target.known && !isBlank(target.value)) {
-                    check.violation(`${field} is ${show(target.value)}: an Elastic IP gives that instance a public address whatever its launch settings say; ` +
-                        "remove it and reach instances through a load balancer or Systems Manager (an Elastic IP for a NAT gateway sets neither field).");
+                    check.violation(
+                        `${field} is ${show(target.value)}: an Elastic IP gives that instance a public address whatever its launch settings say; ` +
+                            "remove it and reach instances through a load balancer or Systems Manager (an Elastic IP for a NAT gateway sets neither field).",
+                    );
                 }
             }
         }),
@@ -261,8 +317,10 @@ export const instanceLaunchesHardened: ResourceValidationPolicy = {
             for (const field of ["instanceId", "networkInterfaceId"] as const) {
                 const target = check.read(field, () => association[field]);
                 if (target.known && !isBlank(target.value)) {
-                    check.violation(`${field} is ${show(target.value)}: associating an Elastic IP gives that instance a public address whatever its launch ` +
-                        "settings say; remove this association and reach instances through a load balancer or Systems Manager.");
+                    check.violation(
+                        `${field} is ${show(target.value)}: associating an Elastic IP gives that instance a public address whatever its launch ` +
+                            "settings say; remove this association and reach instances through a load balancer or Systems Manager.",
+                    );
                 }
             }
         }),

@@ -10,7 +10,8 @@ import { isBlank, isFalse, isTrue, show, strings } from "../lib/values";
 
 export const launchTemplatesDeclared: StackValidationPolicy = {
     name: "launch-templates-declared",
-    description: "Auto Scaling groups, instances, Spot requests, fleets, EKS node groups and Batch compute environments launch from launch templates " +
+    description:
+        "Auto Scaling groups, instances, Spot requests, fleets, EKS node groups and Batch compute environments launch from launch templates " +
         "(or launch configurations) this stack declares, so the pack checks what they launch.",
     enforcementLevel: "mandatory",
     severity: "high",
@@ -18,33 +19,57 @@ export const launchTemplatesDeclared: StackValidationPolicy = {
         const users = launchers(args.resources);
         const distributions = args.resources.filter(resource => resource.isType(aws.imagebuilder.DistributionConfiguration));
         if (users.length === 0 && distributions.length === 0) args.notApplicable("Nothing in the stack launches instances.");
-        const templates = new References(args.resources.filter(resource => resource.isType(aws.ec2.LaunchTemplate)), ["id", "arn", "name"]);
+        const templates = new References(
+            args.resources.filter(resource => resource.isType(aws.ec2.LaunchTemplate)),
+            ["id", "arn", "name"],
+        );
         // A distribution that sets the new image in a template of this account makes that template launch it.
         for (const distribution of distributions) {
             const props = distribution.props as Props;
-            check.each(`${distribution.name}.distributions`, () => props.distributions as Props[] | undefined, (target, at) =>
-                check.each(`${at}.launchTemplateConfigurations`, () => target.launchTemplateConfigurations as Props[] | undefined, (configuration, configurationAt) => {
-                    const account = check.read(`${configurationAt}.accountId`, () => configuration.accountId as unknown);
-                    // Another account's template is that account's; image-sharing-allow-listed holds the account to the allow-list.
-                    if (!account.known || !isBlank(account.value)) return;
-                    const template = check.read(`${configurationAt}.launchTemplateId`, () => configuration.launchTemplateId as unknown);
-                    if (!template.known || typeof template.value !== "string" || isBlank(template.value) || templates.find(template.value)) return;
-                    if (templates.incomplete) check.unknown(`whether ${configurationAt}.launchTemplateId is a launch template the stack declares`);
-                    else check.violation(`${configurationAt.slice(distribution.name.length + 1)}.launchTemplateId is ${show(template.value)}, a launch template this stack ` +
-                        "does not declare, so the pack cannot check the instances it launches from each new image: declare the aws.ec2.LaunchTemplate " +
-                        "in this stack and pass its id.", distribution.urn);
-                }));
+            check.each(
+                `${distribution.name}.distributions`,
+                () => props.distributions as Props[] | undefined,
+                (target, at) =>
+                    check.each(
+                        `${at}.launchTemplateConfigurations`,
+                        () => target.launchTemplateConfigurations as Props[] | undefined,
+                        (configuration, configurationAt) => {
+                            const account = check.read(`${configurationAt}.accountId`, () => configuration.accountId as unknown);
+                            // Another account's template is that account's; image-sharing-allow-listed holds the account to the allow-list.
+                            if (!account.known || !isBlank(account.value)) return;
+                            const template = check.read(`${configurationAt}.launchTemplateId`, () => configuration.launchTemplateId as unknown);
+                            if (!template.known || typeof template.value !== "string" || isBlank(template.value) || templates.find(template.value)) return;
+                            if (templates.incomplete) check.unknown(`whether ${configurationAt}.launchTemplateId is a launch template the stack declares`);
+                            else
+                                check.violation(
+                                    `${configurationAt.slice(distribution.name.length + 1)}.launchTemplateId is ${show(template.value)}, a launch template this stack ` +
+                                        "does not declare, so the pack cannot check the instances it launches from each new image: declare the aws.ec2.LaunchTemplate " +
+                                        "in this stack and pass its id.",
+                                    distribution.urn,
+                                );
+                        },
+                    ),
+            );
         }
         const groups = users.filter(user => user.isType(aws.autoscaling.Group));
-        const configurations = groups.length > 0
-            ? new References(args.resources.filter(resource => resource.isType(aws.ec2.LaunchConfiguration)), ["id", "arn", "name"]) : undefined;
+        const configurations =
+            groups.length > 0
+                ? new References(
+                      args.resources.filter(resource => resource.isType(aws.ec2.LaunchConfiguration)),
+                      ["id", "arn", "name"],
+                  )
+                : undefined;
         for (const group of groups) {
             // A launch configuration from outside the stack launches with settings no rule sees (IMDSv1, volumes, public IP).
             const name = launchConfigurationName(group, check);
             if (name === undefined || configurations!.find(name)) continue;
             if (configurations!.incomplete) check.unknown(`whether ${group.name}.launchConfiguration is a launch configuration the stack declares`);
-            else check.violation(`launchConfiguration is ${show(name)}, a launch configuration this stack does not declare, so the pack cannot check its ` +
-                "metadata options, volumes, public IP or user data: use launchTemplate { id, version } with an aws.ec2.LaunchTemplate declared in this stack.", group.urn);
+            else
+                check.violation(
+                    `launchConfiguration is ${show(name)}, a launch configuration this stack does not declare, so the pack cannot check its ` +
+                        "metadata options, volumes, public IP or user data: use launchTemplate { id, version } with an aws.ec2.LaunchTemplate declared in this stack.",
+                    group.urn,
+                );
         }
         for (const environment of users.filter(user => user.isType(aws.batch.ComputeEnvironment))) {
             // A compute environment that names an image but no launch template launches it with Batch's own settings (IMDSv1 allowed).
@@ -54,13 +79,17 @@ export const launchTemplatesDeclared: StackValidationPolicy = {
             const images = check.read(`${environment.name}.computeResources.ec2Configurations`, () => [
                 ...strings(props.computeResources?.imageId).map(image => ({ field: "computeResources.imageId", image })),
                 ...((props.computeResources?.ec2Configurations ?? []) as Props[]).flatMap((configuration, index) =>
-                    strings(configuration?.imageIdOverride).map(image => ({ field: `computeResources.ec2Configurations[${index}].imageIdOverride`, image }))),
+                    strings(configuration?.imageIdOverride).map(image => ({ field: `computeResources.ec2Configurations[${index}].imageIdOverride`, image })),
+                ),
             ]);
             if (!images.known) continue;
             for (const { field, image } of images.value) {
-                check.violation(`${field} is ${show(image)} but computeResources.launchTemplate is not set, so Batch launches the image with its own ` +
-                    "metadata options (IMDSv1 allowed), volumes and network settings, which no rule sees: set computeResources.launchTemplate to an " +
-                    "aws.ec2.LaunchTemplate declared in this stack.", environment.urn);
+                check.violation(
+                    `${field} is ${show(image)} but computeResources.launchTemplate is not set, so Batch launches the image with its own ` +
+                        "metadata options (IMDSv1 allowed), volumes and network settings, which no rule sees: set computeResources.launchTemplate to an " +
+                        "aws.ec2.LaunchTemplate declared in this stack.",
+                    environment.urn,
+                );
             }
         }
         for (const user of users) {
@@ -70,8 +99,11 @@ export const launchTemplatesDeclared: StackValidationPolicy = {
                     check.unknown(`whether ${user.name}.${field} is a launch template the stack declares`);
                     continue;
                 }
-                check.violation(`${field} is ${show(reference)}, a launch template this stack does not declare, so the pack cannot check its ` +
-                    "metadata options, volumes, public IP, user data or image: declare the aws.ec2.LaunchTemplate in this stack and pass its id.", user.urn);
+                check.violation(
+                    `${field} is ${show(reference)}, a launch template this stack does not declare, so the pack cannot check its ` +
+                        "metadata options, volumes, public IP, user data or image: declare the aws.ec2.LaunchTemplate in this stack and pass its id.",
+                    user.urn,
+                );
             }
         }
     }),
@@ -79,7 +111,8 @@ export const launchTemplatesDeclared: StackValidationPolicy = {
 
 export const instancesGetNoPublicIp: StackValidationPolicy = {
     name: "instances-get-no-public-ip",
-    description: "Instances launched without an explicit associatePublicIpAddress launch into subnets this stack declares without mapPublicIpOnLaunch, " +
+    description:
+        "Instances launched without an explicit associatePublicIpAddress launch into subnets this stack declares without mapPublicIpOnLaunch, " +
         "and no instance launches into a subnet that assigns IPv6 addresses.",
     enforcementLevel: "mandatory",
     severity: "high",
@@ -91,14 +124,18 @@ export const instancesGetNoPublicIp: StackValidationPolicy = {
         if (templates.length + configurations.length + users.length === 0) args.notApplicable("Nothing in the stack launches instances.");
         const templateRefs = new References(templates, ["id", "arn", "name"]);
         const configurationRefs = new References(configurations, ["id", "arn", "name"]);
-        const subnetRefs = new References(resources.filter(resource => resource.isType(aws.ec2.Subnet)), ["id", "arn"]);
+        const subnetRefs = new References(
+            resources.filter(resource => resource.isType(aws.ec2.Subnet)),
+            ["id", "arn"],
+        );
         const used = new Set<PolicyResource>();
         const launches: Launch[] = [];
         const read = <T>(resource: PolicyResource, field: string, get: () => T) => check.read(`${resource.name}.${field}`, get);
 
         for (const user of users) {
             const props = user.props as Props;
-            const templatesUsed = templateReferences(user, check).map(({ field, reference }) => ({ field, template: templateRefs.find(reference) }))
+            const templatesUsed = templateReferences(user, check)
+                .map(({ field, reference }) => ({ field, template: templateRefs.find(reference) }))
                 .filter((found): found is { field: string; template: PolicyResource } => !!found.template);
             templatesUsed.forEach(({ template }) => used.add(template));
             if (isSingleInstance(user)) {
@@ -108,7 +145,14 @@ export const instancesGetNoPublicIp: StackValidationPolicy = {
                 const primary = read(user, "primaryNetworkInterface", () => props.primaryNetworkInterface as unknown);
                 if (!publicIp.known || !subnet.known || !interfaces.known || !primary.known) continue;
                 const existingInterface = interfaces.value > 0 || !!primary.value;
-                launches.push({ at: user, field: "associatePublicIpAddress", template: templatesUsed[0]?.template, publicIp: publicIp.value, subnets: strings(subnet.value), existingInterface });
+                launches.push({
+                    at: user,
+                    field: "associatePublicIpAddress",
+                    template: templatesUsed[0]?.template,
+                    publicIp: publicIp.value,
+                    subnets: strings(subnet.value),
+                    existingInterface,
+                });
             } else if (user.isType(aws.autoscaling.Group)) {
                 const subnets = read(user, "vpcZoneIdentifiers", () => strings(props.vpcZoneIdentifiers));
                 if (!subnets.known) continue;
@@ -119,37 +163,58 @@ export const instancesGetNoPublicIp: StackValidationPolicy = {
                     if (configuration) {
                         used.add(configuration);
                         const publicIp = read(configuration, "associatePublicIpAddress", () => configuration.props.associatePublicIpAddress as unknown);
-                        if (publicIp.known) launches.push({ at: user, field: `launchConfiguration (${configuration.name})`, publicIp: publicIp.value, subnets: subnets.value });
+                        if (publicIp.known)
+                            launches.push({ at: user, field: `launchConfiguration (${configuration.name})`, publicIp: publicIp.value, subnets: subnets.value });
                     } else if (configurationRefs.incomplete) {
                         check.unknown(`whether ${user.name}.launchConfiguration is a launch configuration the stack declares`);
                     }
                 }
             } else if (user.isType(aws.eks.NodeGroup) || user.isType(aws.batch.ComputeEnvironment)) {
                 const [subnetField, getSubnets] = user.isType(aws.eks.NodeGroup)
-                    ? ["subnetIds", () => strings(props.subnetIds)] as const
-                    : ["computeResources.subnets", () => strings(props.computeResources?.subnets)] as const;
+                    ? (["subnetIds", () => strings(props.subnetIds)] as const)
+                    : (["computeResources.subnets", () => strings(props.computeResources?.subnets)] as const);
                 const subnets = read(user, subnetField, getSubnets);
                 if (subnets.known) for (const { field, template } of templatesUsed) launches.push({ at: user, field, template, subnets: subnets.value });
             } else {
                 // EC2 Fleet and Spot Fleet: subnets come from each launch template config's overrides.
-                check.each(`${user.name}.launchTemplateConfigs`, () => props.launchTemplateConfigs as Props[] | undefined, (config, at) => {
-                    const field = at.slice(user.name.length + 1);
-                    const template = templatesUsed.find(found => found.field.startsWith(`${field}.`))?.template;
-                    const subnets = check.read(`${at}.overrides`, () => ((config.overrides as Props[] | undefined) ?? []).flatMap(override => strings(override.subnetId)));
-                    if (template && subnets.known) launches.push({ at: user, field: `${field}.launchTemplateSpecification`, template, subnets: subnets.value });
-                });
-                if (user.isType(aws.ec2.SpotFleetRequest)) {
-                    check.each(`${user.name}.launchSpecifications`, () => props.launchSpecifications as Props[] | undefined, (specification, at) => {
+                check.each(
+                    `${user.name}.launchTemplateConfigs`,
+                    () => props.launchTemplateConfigs as Props[] | undefined,
+                    (config, at) => {
                         const field = at.slice(user.name.length + 1);
-                        const publicIp = check.read(`${at}.associatePublicIpAddress`, () => specification.associatePublicIpAddress as unknown);
-                        const subnet = check.read(`${at}.subnetId`, () => specification.subnetId as unknown);
-                        if (publicIp.known && subnet.known) launches.push({ at: user, field: `${field}.associatePublicIpAddress`, publicIp: publicIp.value, subnets: strings(subnet.value).flatMap(id => id.split(",")).map(id => id.trim()) });
-                    });
+                        const template = templatesUsed.find(found => found.field.startsWith(`${field}.`))?.template;
+                        const subnets = check.read(`${at}.overrides`, () =>
+                            ((config.overrides as Props[] | undefined) ?? []).flatMap(override => strings(override.subnetId)),
+                        );
+                        if (template && subnets.known)
+                            launches.push({ at: user, field: `${field}.launchTemplateSpecification`, template, subnets: subnets.value });
+                    },
+                );
+                if (user.isType(aws.ec2.SpotFleetRequest)) {
+                    check.each(
+                        `${user.name}.launchSpecifications`,
+                        () => props.launchSpecifications as Props[] | undefined,
+                        (specification, at) => {
+                            const field = at.slice(user.name.length + 1);
+                            const publicIp = check.read(`${at}.associatePublicIpAddress`, () => specification.associatePublicIpAddress as unknown);
+                            const subnet = check.read(`${at}.subnetId`, () => specification.subnetId as unknown);
+                            if (publicIp.known && subnet.known)
+                                launches.push({
+                                    at: user,
+                                    field: `${field}.associatePublicIpAddress`,
+                                    publicIp: publicIp.value,
+                                    subnets: strings(subnet.value)
+                                        .flatMap(id => id.split(","))
+                                        .map(id => id.trim()),
+                                });
+                        },
+                    );
                 }
             }
         }
         // A template or launch configuration nothing here launches is launched elsewhere, into subnets the pack cannot see.
-        for (const template of templates.filter(template => !used.has(template))) launches.push({ at: template, field: "networkInterfaces[0].associatePublicIpAddress", template, subnets: [] });
+        for (const template of templates.filter(template => !used.has(template)))
+            launches.push({ at: template, field: "networkInterfaces[0].associatePublicIpAddress", template, subnets: [] });
         for (const configuration of configurations.filter(configuration => !used.has(configuration))) {
             const publicIp = read(configuration, "associatePublicIpAddress", () => configuration.props.associatePublicIpAddress as unknown);
             if (publicIp.known) launches.push({ at: configuration, field: "associatePublicIpAddress", publicIp: publicIp.value, subnets: [] });
@@ -180,9 +245,12 @@ export const instancesGetNoPublicIp: StackValidationPolicy = {
                     for (const setting of ["assignIpv6AddressOnCreation", "ipv6Native"]) {
                         const assigns = check.read(`${subnet.name}.${setting}`, () => subnet.props[setting] as unknown);
                         if (assigns.known && isTrue(assigns.value)) {
-                            check.violation(`${launch.field} launches into subnet ${subnet.name}, which has ${setting} true, so instances get a global IPv6 ` +
-                                "address, reachable from the internet like a public IP: launch into a subnet that assigns no IPv6 addresses " +
-                                "(assignIpv6AddressOnCreation false, not IPv6-native).", launch.at.urn);
+                            check.violation(
+                                `${launch.field} launches into subnet ${subnet.name}, which has ${setting} true, so instances get a global IPv6 ` +
+                                    "address, reachable from the internet like a public IP: launch into a subnet that assigns no IPv6 addresses " +
+                                    "(assignIpv6AddressOnCreation false, not IPv6-native).",
+                                launch.at.urn,
+                            );
                             break;
                         }
                     }
@@ -192,20 +260,30 @@ export const instancesGetNoPublicIp: StackValidationPolicy = {
             if (isTrue(publicIp) || isFalse(publicIp) || existingInterface) continue;
             const fix = launch.template ? `set the template's ${primary}.associatePublicIpAddress to "false"` : "set associatePublicIpAddress to false";
             if (subnets.length === 0) {
-                check.violation(`${field} is not set and the pack cannot see the subnet it launches into (a default subnet assigns public IPs): ${fix}.`, launch.at.urn);
+                check.violation(
+                    `${field} is not set and the pack cannot see the subnet it launches into (a default subnet assigns public IPs): ${fix}.`,
+                    launch.at.urn,
+                );
                 continue;
             }
             for (const subnetId of subnets) {
                 const subnet = subnetRefs.find(subnetId);
                 if (!subnet) {
                     if (subnetRefs.incomplete) check.unknown(`whether subnet ${subnetId} is one the stack declares`);
-                    else check.violation(`${field} is not set, so whether instances get a public IP depends on subnet ${subnetId}, which this stack ` +
-                        `does not declare: ${fix}.`, launch.at.urn);
+                    else
+                        check.violation(
+                            `${field} is not set, so whether instances get a public IP depends on subnet ${subnetId}, which this stack ` +
+                                `does not declare: ${fix}.`,
+                            launch.at.urn,
+                        );
                     continue;
                 }
                 const mapsPublicIp = check.read(`${subnet.name}.mapPublicIpOnLaunch`, () => subnet.props.mapPublicIpOnLaunch as unknown);
                 if (mapsPublicIp.known && isTrue(mapsPublicIp.value)) {
-                    check.violation(`${field} is not set and subnet ${subnet.name} has mapPublicIpOnLaunch true, so instances get a public IP: ${fix}.`, launch.at.urn);
+                    check.violation(
+                        `${field} is not set and subnet ${subnet.name} has mapPublicIpOnLaunch true, so instances get a public IP: ${fix}.`,
+                        launch.at.urn,
+                    );
                 }
             }
         }

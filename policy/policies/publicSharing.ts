@@ -1,9 +1,7 @@
 // no-public-images, image-block-public-access-on and image-regions-block-public-sharing: no image or snapshot is ever made
 // public, public access blocks stay on, and every account and region that holds an image blocks public sharing.
 import * as aws from "@pulumi/aws";
-import {
-    PolicyConfigSchema, PolicyResource, ResourceValidationPolicy, StackValidationPolicy,
-} from "@pulumi/policy";
+import { PolicyConfigSchema, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { Account, deployingAccountId, providerAccount } from "../lib/accounts";
 import { configWithDefaults } from "../lib/config";
 import { eachAmiDistribution, launchPermissionList } from "../lib/distributions";
@@ -25,7 +23,8 @@ export function isPublicGroup(group: unknown): boolean {
 
 export const noPublicImages: ResourceValidationPolicy = {
     name: "no-public-images",
-    description: "No image or image snapshot is shared with the public: no launch permission, create-volume permission or Image Builder distribution grants \"all\".",
+    description:
+        'No image or image snapshot is shared with the public: no launch permission, create-volume permission or Image Builder distribution grants "all".',
     enforcementLevel: "mandatory",
     severity: "critical",
     validateResource: validateResourceOfTypes(
@@ -33,16 +32,20 @@ export const noPublicImages: ResourceValidationPolicy = {
             for (const field of ["group", "accountId"] as const) {
                 const value = check.read(field, () => permission[field]);
                 if (value.known && isPublicGroup(value.value)) {
-                    check.violation(`${field} is ${show(value.value)}, which makes the image public: remove this launch permission, ` +
-                        "or share with an accountId, organizationArn or organizationalUnitArn instead.");
+                    check.violation(
+                        `${field} is ${show(value.value)}, which makes the image public: remove this launch permission, ` +
+                            "or share with an accountId, organizationArn or organizationalUnitArn instead.",
+                    );
                 }
             }
         }),
         on(aws.ec2.SnapshotCreateVolumePermission, (permission, _args, check) => {
             const account = check.read("accountId", () => permission.accountId);
             if (account.known && isPublicGroup(account.value)) {
-                check.violation(`accountId is ${show(account.value)}, which lets anyone create volumes from the image's snapshot: ` +
-                    "set accountId to one allow-listed account.");
+                check.violation(
+                    `accountId is ${show(account.value)}, which lets anyone create volumes from the image's snapshot: ` +
+                        "set accountId to one allow-listed account.",
+                );
             }
         }),
         on(aws.imagebuilder.Workflow, (workflow, _args, check) => {
@@ -50,27 +53,41 @@ export const noPublicImages: ResourceValidationPolicy = {
             for (const { at, value } of workflowBlocks(check, () => workflow.data, "launchPermission")) {
                 const groups = blockField(value, "userGroups");
                 if (itemsOf(groups.value).some(isPublicGroup)) {
-                    check.violation(`${at}.userGroups is ${show(groups.value)}, which makes every image this workflow distributes public: ` +
-                        "remove it and share with userIds, organizationArns or organizationalUnitArns instead.");
+                    check.violation(
+                        `${at}.userGroups is ${show(groups.value)}, which makes every image this workflow distributes public: ` +
+                            "remove it and share with userIds, organizationArns or organizationalUnitArns instead.",
+                    );
                 }
                 if (groups.dynamic) {
-                    check.violation(`${at}.${groups.dynamic} sets the launch permission's groups at run time, which may be "all" (public): ` +
-                        "remove it; share with userIds, organizationArns or organizationalUnitArns written out in the document.");
+                    check.violation(
+                        `${at}.${groups.dynamic} sets the launch permission's groups at run time, which may be "all" (public): ` +
+                            "remove it; share with userIds, organizationArns or organizationalUnitArns written out in the document.",
+                    );
                 }
             }
         }),
         on(aws.imagebuilder.DistributionConfiguration, (distribution, _args, check) => {
-            eachAmiDistribution(check, () => distribution.distributions, (ami, at) => {
-                const field = `${at}.amiDistributionConfiguration.launchPermission`;
-                for (const list of ["userGroups", "userIds"] as const) {
-                    check.each(`${field}.${list}`, () => launchPermissionList(ami, list) as readonly unknown[] | undefined, (group, groupAt) => {
-                        if (isPublicGroup(group)) {
-                            check.violation(`${groupAt} is ${show(group)}, which makes every image this distribution makes public: ` +
-                                "remove it and share with userIds, organizationArns or organizationalUnitArns instead.");
-                        }
-                    });
-                }
-            });
+            eachAmiDistribution(
+                check,
+                () => distribution.distributions,
+                (ami, at) => {
+                    const field = `${at}.amiDistributionConfiguration.launchPermission`;
+                    for (const list of ["userGroups", "userIds"] as const) {
+                        check.each(
+                            `${field}.${list}`,
+                            () => launchPermissionList(ami, list) as readonly unknown[] | undefined,
+                            (group, groupAt) => {
+                                if (isPublicGroup(group)) {
+                                    check.violation(
+                                        `${groupAt} is ${show(group)}, which makes every image this distribution makes public: ` +
+                                            "remove it and share with userIds, organizationArns or organizationalUnitArns instead.",
+                                    );
+                                }
+                            },
+                        );
+                    }
+                },
+            );
         }),
     ),
 };
@@ -90,8 +107,10 @@ export const imageBlockPublicAccessOn: ResourceValidationPolicy = {
         on(aws.ebs.SnapshotBlockPublicAccess, (setting, _args, check) => {
             const state = check.read("state", () => setting.state);
             if (state.known && !SNAPSHOT_BLOCKING_STATES.includes(state.value as string)) {
-                check.violation(`state is ${show(state.value)}, which lets snapshots (an image's contents) be made public: ` +
-                    `set state to "block-all-sharing" (or "block-new-sharing").`);
+                check.violation(
+                    `state is ${show(state.value)}, which lets snapshots (an image's contents) be made public: ` +
+                        `set state to "block-all-sharing" (or "block-new-sharing").`,
+                );
             }
         }),
     ),
@@ -108,7 +127,8 @@ const blockPublicSharingSchema: PolicyConfigSchema = {
     properties: {
         enforcedByOrganization: {
             type: "boolean",
-            description: "True when an AWS Organizations policy enforces image block public access in every account and region " +
+            description:
+                "True when an AWS Organizations policy enforces image block public access in every account and region " +
                 "(golden-ami:blockPublicSharing: false); the stack then need not declare it. Default false.",
             default: false,
         },
@@ -131,9 +151,12 @@ export const imageRegionsBlockPublicSharing: StackValidationPolicy = {
     validateStack: validateStackWithCheck((args, check) => {
         const config = configWithDefaults<BlockPublicSharingConfig>(blockPublicSharingSchema, args.getConfig<BlockPublicSharingConfig>());
         if (config.enforcedByOrganization) args.notApplicable("An organization policy enforces image block public access (enforcedByOrganization).");
-        const holders = args.resources.filter(resource =>
-            IMAGE_TYPES.some(type => resource.isType(type)) || resource.isType(aws.imagebuilder.DistributionConfiguration)
-            || resource.isType(aws.imagebuilder.Workflow));
+        const holders = args.resources.filter(
+            resource =>
+                IMAGE_TYPES.some(type => resource.isType(type)) ||
+                resource.isType(aws.imagebuilder.DistributionConfiguration) ||
+                resource.isType(aws.imagebuilder.Workflow),
+        );
         if (holders.length === 0) args.notApplicable("The stack holds no images.");
 
         const deployingId = deployingAccountId(args.resources.map(resource => resource.provider));
@@ -163,17 +186,24 @@ export const imageRegionsBlockPublicSharing: StackValidationPolicy = {
             if (!owner) continue;
             for (const { account, region, what } of imagePlacements(holder, owner, check)) {
                 if (!region) {
-                    check.violation(`cannot tell which region ${what} is in: neither its region nor its provider's region is set; ` +
-                        "set region on the resource or on its provider.", holder.urn);
+                    check.violation(
+                        `cannot tell which region ${what} is in: neither its region nor its provider's region is set; ` +
+                            "set region on the resource or on its provider.",
+                        holder.urn,
+                    );
                     continue;
                 }
                 const place = `${account.key} ${region}`;
                 if (exempt.has(region) || blocked.has(place) || undecided.has(place)) continue;
                 const inAccount = account.key === "deploying" ? "" : ` of ${account.label}`;
-                const provider = account.key === "deploying" ? `${region}'s provider, or region: "${region}"` : `a provider that deploys into ${account.label} in ${region}`;
-                check.violation(`${what} is in ${region}${inAccount}, but the stack has no aws.ec2.ImageBlockPublicAccess with state ` +
-                    `"${BLOCK_NEW_SHARING}" there, so nothing shows the image stays private: add one (with ${provider}), ` +
-                    "or, if an organization policy keeps it on, say so in this policy's config (enforcedByOrganization or exemptRegions).", holder.urn);
+                const provider =
+                    account.key === "deploying" ? `${region}'s provider, or region: "${region}"` : `a provider that deploys into ${account.label} in ${region}`;
+                check.violation(
+                    `${what} is in ${region}${inAccount}, but the stack has no aws.ec2.ImageBlockPublicAccess with state ` +
+                        `"${BLOCK_NEW_SHARING}" there, so nothing shows the image stays private: add one (with ${provider}), ` +
+                        "or, if an organization policy keeps it on, say so in this policy's config (enforcedByOrganization or exemptRegions).",
+                    holder.urn,
+                );
             }
         }
     }),

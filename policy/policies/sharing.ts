@@ -57,12 +57,21 @@ function allowLists(args: ResourceValidationArgs): SharingAllowListConfig {
 }
 
 /** Reports `principal` (the value at `field`) unless it is on the `list` allow-list. */
-function checkPrincipal(check: Check, allowed: SharingAllowListConfig, list: AllowList, field: string, principal: unknown, how = "share only with the principals in"): void {
+function checkPrincipal(
+    check: Check,
+    allowed: SharingAllowListConfig,
+    list: AllowList,
+    field: string,
+    principal: unknown,
+    how = "share only with the principals in",
+): void {
     if (isBlank(principal)) return;
     const permitted = allowed[list];
     if (typeof principal === "string" && permitted.includes(principal.trim())) return;
-    check.violation(`${field} is ${show(principal)}, which is not allow-listed: ${how} this policy's ` +
-        `${list} config (${permitted.length > 0 ? permitted.join(", ") : "none yet"}), or add it there once it has been approved.`);
+    check.violation(
+        `${field} is ${show(principal)}, which is not allow-listed: ${how} this policy's ` +
+            `${list} config (${permitted.length > 0 ? permitted.join(", ") : "none yet"}), or add it there once it has been approved.`,
+    );
 }
 
 function checkField(check: Check, allowed: SharingAllowListConfig, list: AllowList, field: string, get: () => unknown): void {
@@ -83,8 +92,10 @@ function checkRamPrincipal(check: Check, allowed: SharingAllowListConfig, field:
     if (OU_ARN.test(value)) return checkPrincipal(check, allowed, "allowedOrganizationalUnitArns", field, principal);
     const account = accountOfArn(value);
     if (account && allowed.allowedAccounts.includes(account)) return;
-    check.violation(`${field} is ${show(principal)}, which is not an allow-listed principal: share the image's Image Builder resources ` +
-        "only with an account, organization or OU on this policy's allow-lists (an IAM principal counts as its account).");
+    check.violation(
+        `${field} is ${show(principal)}, which is not an allow-listed principal: share the image's Image Builder resources ` +
+            "only with an account, organization or OU on this policy's allow-lists (an IAM principal counts as its account).",
+    );
 }
 
 export const imageSharingAllowListed: ResourceValidationPolicy = {
@@ -110,17 +121,28 @@ export const imageSharingAllowListed: ResourceValidationPolicy = {
         }),
         on(aws.ram.ResourceShareAssociationsExclusive, (associations, args, check) => {
             const allowed = allowLists(args);
-            check.each("principals", () => associations.principals, (principal, at) => checkRamPrincipal(check, allowed, at, principal));
+            check.each(
+                "principals",
+                () => associations.principals,
+                (principal, at) => checkRamPrincipal(check, allowed, at, principal),
+            );
         }),
         on(aws.dlm.LifecyclePolicy, (lifecycle, args, check) => {
             // A Data Lifecycle Manager schedule shares each AMI or snapshot it makes with its targetAccounts.
             const allowed = allowLists(args);
-            eachDlmSchedule(check, () => lifecycle.policyDetails, (schedule, at) => {
-                for (const key of ["shareRule", "shareRules"]) {
-                    check.each(`${at}.${key}`, () => schedule[key], (rule: any, ruleAt) =>
-                        checkEach(check, allowed, "allowedAccounts", `${ruleAt}.targetAccounts`, () => rule.targetAccounts));
-                }
-            });
+            eachDlmSchedule(
+                check,
+                () => lifecycle.policyDetails,
+                (schedule, at) => {
+                    for (const key of ["shareRule", "shareRules"]) {
+                        check.each(
+                            `${at}.${key}`,
+                            () => schedule[key],
+                            (rule: any, ruleAt) => checkEach(check, allowed, "allowedAccounts", `${ruleAt}.targetAccounts`, () => rule.targetAccounts),
+                        );
+                    }
+                },
+            );
         }),
         on(aws.imagebuilder.Workflow, (workflow, args, check) => {
             // A distribution workflow's DistributeImage step (distributions[].targetAccountIds) and ModifyImageAttributes step
@@ -129,8 +151,10 @@ export const imageSharingAllowListed: ResourceValidationPolicy = {
             // A document fetched from S3 is not seen: it may share, distribute or export the image anywhere.
             const uri = check.read("uri", () => workflow.uri);
             if (uri.known && !isBlank(uri.value)) {
-                check.violation(`uri is ${show(uri.value)}: a workflow document the pack cannot read may share, distribute or export every image it runs on, ` +
-                    "so it is not trusted; give the document inline in data, where every rule reads it.");
+                check.violation(
+                    `uri is ${show(uri.value)}: a workflow document the pack cannot read may share, distribute or export every image it runs on, ` +
+                        "so it is not trusted; give the document inline in data, where every rule reads it.",
+                );
             }
             const blocks = {
                 launchPermission: workflowBlocks(check, () => workflow.data, "launchPermission"),
@@ -146,74 +170,121 @@ export const imageSharingAllowListed: ResourceValidationPolicy = {
                 for (const { at, value } of blocks[block]) {
                     const field = blockField(value, list);
                     itemsOf(field.value).forEach((principal, index) =>
-                        checkPrincipal(check, allowed, allowList, `${at}.${list}[${index}]`, typeof principal === "number" ? String(principal) : principal));
+                        checkPrincipal(check, allowed, allowList, `${at}.${list}[${index}]`, typeof principal === "number" ? String(principal) : principal),
+                    );
                     if (field.dynamic) {
-                        check.violation(`${at}.${field.dynamic} sets who gets the image at run time, which the pack cannot check against this policy's ` +
-                            `${allowList} config: write the principals out in the document instead.`);
+                        check.violation(
+                            `${at}.${field.dynamic} sets who gets the image at run time, which the pack cannot check against this policy's ` +
+                                `${allowList} config: write the principals out in the document instead.`,
+                        );
                     }
                 }
             }
         }),
         on(aws.imagebuilder.DistributionConfiguration, (distribution, args, check) => {
             const allowed = allowLists(args);
-            check.each("distributions", () => distribution.distributions, (target, at) => {
-                // Each of these puts the image (or a launch template on it) into another account.
-                check.each(`${at}.launchTemplateConfigurations`, () => target.launchTemplateConfigurations, (template, templateAt) =>
-                    checkField(check, allowed, "allowedAccounts", `${templateAt}.accountId`, () => template.accountId));
-                check.each(`${at}.fastLaunchConfigurations`, () => target.fastLaunchConfigurations, (fastLaunch, fastLaunchAt) =>
-                    checkField(check, allowed, "allowedAccounts", `${fastLaunchAt}.accountId`, () => fastLaunch.accountId));
-                check.each(`${at}.ssmParameterConfigurations`, () => target.ssmParameterConfigurations, (parameter, parameterAt) =>
-                    checkField(check, allowed, "allowedAccounts", `${parameterAt}.amiAccountId`, () => parameter.amiAccountId));
-                // An S3 export hands the disk image to whoever can read the bucket.
-                const exporting = check.read(`${at}.s3ExportConfiguration`, () => target.s3ExportConfiguration);
-                if (exporting.known && exporting.value) {
-                    const s3Export = exporting.value;
-                    const bucket = check.read(`${at}.s3ExportConfiguration.s3Bucket`, () => s3Export.s3Bucket);
-                    if (bucket.known) {
-                        checkPrincipal(check, allowed, "allowedExportBuckets", `${at}.s3ExportConfiguration.s3Bucket`,
-                            isBlank(bucket.value) ? "(none)" : bucket.value, "export disk images only to the buckets in");
+            check.each(
+                "distributions",
+                () => distribution.distributions,
+                (target, at) => {
+                    // Each of these puts the image (or a launch template on it) into another account.
+                    check.each(
+                        `${at}.launchTemplateConfigurations`,
+                        () => target.launchTemplateConfigurations,
+                        (template, templateAt) => checkField(check, allowed, "allowedAccounts", `${templateAt}.accountId`, () => template.accountId),
+                    );
+                    check.each(
+                        `${at}.fastLaunchConfigurations`,
+                        () => target.fastLaunchConfigurations,
+                        (fastLaunch, fastLaunchAt) => checkField(check, allowed, "allowedAccounts", `${fastLaunchAt}.accountId`, () => fastLaunch.accountId),
+                    );
+                    check.each(
+                        `${at}.ssmParameterConfigurations`,
+                        () => target.ssmParameterConfigurations,
+                        (parameter, parameterAt) => checkField(check, allowed, "allowedAccounts", `${parameterAt}.amiAccountId`, () => parameter.amiAccountId),
+                    );
+                    // An S3 export hands the disk image to whoever can read the bucket.
+                    const exporting = check.read(`${at}.s3ExportConfiguration`, () => target.s3ExportConfiguration);
+                    if (exporting.known && exporting.value) {
+                        const s3Export = exporting.value;
+                        const bucket = check.read(`${at}.s3ExportConfiguration.s3Bucket`, () => s3Export.s3Bucket);
+                        if (bucket.known) {
+                            checkPrincipal(
+                                check,
+                                allowed,
+                                "allowedExportBuckets",
+                                `${at}.s3ExportConfiguration.s3Bucket`,
+                                isBlank(bucket.value) ? "(none)" : bucket.value,
+                                "export disk images only to the buckets in",
+                            );
+                        }
                     }
-                }
-            });
-            eachAmiDistribution(check, () => distribution.distributions, (ami, at) => {
-                const field = `${at}.amiDistributionConfiguration`;
-                // launchPermission is one block; a list of them is read whole.
-                const permissions = (list: "userIds" | "organizationArns" | "organizationalUnitArns") => () => launchPermissionList(ami, list) as readonly unknown[] | undefined;
-                checkEach(check, allowed, "allowedAccounts", `${field}.launchPermission.userIds`, permissions("userIds"));
-                checkEach(check, allowed, "allowedOrganizationArns", `${field}.launchPermission.organizationArns`, permissions("organizationArns"));
-                checkEach(check, allowed, "allowedOrganizationalUnitArns", `${field}.launchPermission.organizationalUnitArns`, permissions("organizationalUnitArns"));
-                // Distributing into another account hands that account its own copy: the same allow-list applies.
-                checkEach(check, allowed, "allowedAccounts", `${field}.targetAccountIds`, () => ami?.targetAccountIds);
-            });
+                },
+            );
+            eachAmiDistribution(
+                check,
+                () => distribution.distributions,
+                (ami, at) => {
+                    const field = `${at}.amiDistributionConfiguration`;
+                    // launchPermission is one block; a list of them is read whole.
+                    const permissions = (list: "userIds" | "organizationArns" | "organizationalUnitArns") => () =>
+                        launchPermissionList(ami, list) as readonly unknown[] | undefined;
+                    checkEach(check, allowed, "allowedAccounts", `${field}.launchPermission.userIds`, permissions("userIds"));
+                    checkEach(check, allowed, "allowedOrganizationArns", `${field}.launchPermission.organizationArns`, permissions("organizationArns"));
+                    checkEach(
+                        check,
+                        allowed,
+                        "allowedOrganizationalUnitArns",
+                        `${field}.launchPermission.organizationalUnitArns`,
+                        permissions("organizationalUnitArns"),
+                    );
+                    // Distributing into another account hands that account its own copy: the same allow-list applies.
+                    checkEach(check, allowed, "allowedAccounts", `${field}.targetAccountIds`, () => ami?.targetAccountIds);
+                },
+            );
         }),
     ),
 };
 
 export const imageBuildsUseStackDistributions: StackValidationPolicy = {
     name: "image-builds-use-stack-distributions",
-    description: "Image Builder images and pipelines distribute through a distribution configuration, and run workflows, this stack declares (or AWS owns), so the pack sees where the image goes.",
+    description:
+        "Image Builder images and pipelines distribute through a distribution configuration, and run workflows, this stack declares (or AWS owns), so the pack sees where the image goes.",
     enforcementLevel: "mandatory",
     severity: "high",
     validateStack: validateStackWithCheck((args, check) => {
         const builds = args.resources.filter(resource => resource.isType(aws.imagebuilder.Image) || resource.isType(aws.imagebuilder.ImagePipeline));
         if (builds.length === 0) args.notApplicable("The stack builds no Image Builder images.");
-        const declared = new References(args.resources.filter(resource => resource.isType(aws.imagebuilder.DistributionConfiguration)), ["arn", "id"]);
-        const workflows = new References(args.resources.filter(resource => resource.isType(aws.imagebuilder.Workflow)), ["arn", "id"]);
+        const declared = new References(
+            args.resources.filter(resource => resource.isType(aws.imagebuilder.DistributionConfiguration)),
+            ["arn", "id"],
+        );
+        const workflows = new References(
+            args.resources.filter(resource => resource.isType(aws.imagebuilder.Workflow)),
+            ["arn", "id"],
+        );
         for (const build of builds) {
             // A workflow can distribute, share, encrypt and tag the image itself, in place of the distribution
             // configuration: one the pack cannot read is as blind a spot as an undeclared distribution.
-            check.each(`${build.name}.workflows`, () => build.props.workflows as readonly unknown[] | undefined, (workflow, at) => {
-                const workflowArn = check.read(`${at}.workflowArn`, () => (workflow as { workflowArn?: unknown } | undefined)?.workflowArn);
-                if (!workflowArn.known || typeof workflowArn.value !== "string" || isBlank(workflowArn.value)) return;
-                if (workflows.find(workflowArn.value) || isAwsOwnedWorkflow(workflowArn.value)) return;
-                if (workflows.incomplete) {
-                    check.unknown(`whether ${at}.workflowArn is one of the stack's workflows`);
-                    return;
-                }
-                check.violation(`${at.slice(build.name.length + 1)}.workflowArn is ${show(workflowArn.value)}, a workflow this stack does not declare and AWS does not own, ` +
-                    "so the pack cannot see whether it shares, distributes, encrypts or tags the image: declare the aws.imagebuilder.Workflow in this stack " +
-                    "(its document is then checked) and pass its arn, or use an AWS-managed workflow.", build.urn);
-            });
+            check.each(
+                `${build.name}.workflows`,
+                () => build.props.workflows as readonly unknown[] | undefined,
+                (workflow, at) => {
+                    const workflowArn = check.read(`${at}.workflowArn`, () => (workflow as { workflowArn?: unknown } | undefined)?.workflowArn);
+                    if (!workflowArn.known || typeof workflowArn.value !== "string" || isBlank(workflowArn.value)) return;
+                    if (workflows.find(workflowArn.value) || isAwsOwnedWorkflow(workflowArn.value)) return;
+                    if (workflows.incomplete) {
+                        check.unknown(`whether ${at}.workflowArn is one of the stack's workflows`);
+                        return;
+                    }
+                    check.violation(
+                        `${at.slice(build.name.length + 1)}.workflowArn is ${show(workflowArn.value)}, a workflow this stack does not declare and AWS does not own, ` +
+                            "so the pack cannot see whether it shares, distributes, encrypts or tags the image: declare the aws.imagebuilder.Workflow in this stack " +
+                            "(its document is then checked) and pass its arn, or use an AWS-managed workflow.",
+                        build.urn,
+                    );
+                },
+            );
             const arn = check.read(`${build.name}.distributionConfigurationArn`, () => build.props.distributionConfigurationArn as unknown);
             if (!arn.known || isBlank(arn.value) || typeof arn.value !== "string") continue;
             if (declared.find(arn.value)) continue;
@@ -221,9 +292,12 @@ export const imageBuildsUseStackDistributions: StackValidationPolicy = {
                 check.unknown(`whether ${build.name}.distributionConfigurationArn is one of the stack's distribution configurations`);
                 continue;
             }
-            check.violation(`distributionConfigurationArn is ${show(arn.value)}, a distribution configuration this stack does not declare, ` +
-                "so the pack cannot see which accounts, regions or buckets it sends the image to, nor how it is encrypted and tagged: " +
-                "declare the aws.imagebuilder.DistributionConfiguration in this stack and pass its arn.", build.urn);
+            check.violation(
+                `distributionConfigurationArn is ${show(arn.value)}, a distribution configuration this stack does not declare, ` +
+                    "so the pack cannot see which accounts, regions or buckets it sends the image to, nor how it is encrypted and tagged: " +
+                    "declare the aws.imagebuilder.DistributionConfiguration in this stack and pass its arn.",
+                build.urn,
+            );
         }
     }),
 };

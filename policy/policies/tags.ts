@@ -32,8 +32,9 @@ function checkResourceTags(check: Check, args: ResourceValidationArgs, tags: () 
     const { requiredTags } = configWithDefaults<ImagesTaggedConfig>(configSchema, args.getConfig<ImagesTaggedConfig>());
     const missing = missingTags(check, { field: "tags", tags, required: requiredTags, defaults: () => providerDefaultTags(args.provider) });
     if (missing.length > 0) {
-        check.violation(`tags is missing ${missing.join(", ")} (blank values count as missing): ` +
-            "add them to the resource's tags or to its provider's defaultTags.");
+        check.violation(
+            `tags is missing ${missing.join(", ")} (blank values count as missing): ` + "add them to the resource's tags or to its provider's defaultTags.",
+        );
     }
     checkIgnoredTags(check, args, requiredTags);
 }
@@ -54,8 +55,10 @@ function checkIgnoredTags(check: Check, args: ResourceValidationArgs, requiredTa
     if (keys.length === 0 && prefixes.length === 0) return;
     const stripped = requiredTags.filter(tag => keys.includes(tag) || prefixes.some(prefix => tag.startsWith(prefix)));
     if (stripped.length > 0) {
-        check.violation(`the provider's ignoreTags matches ${stripped.join(", ")}, so the provider never sets, updates or restores ${stripped.length === 1 ? "that tag" : "those tags"} ` +
-            "on this image: remove the required tags from the provider's ignoreTags.keys and keyPrefixes.");
+        check.violation(
+            `the provider's ignoreTags matches ${stripped.join(", ")}, so the provider never sets, updates or restores ${stripped.length === 1 ? "that tag" : "those tags"} ` +
+                "on this image: remove the required tags from the provider's ignoreTags.keys and keyPrefixes.",
+        );
     }
 }
 
@@ -69,8 +72,10 @@ function checkDistributed(check: Check, args: ResourceValidationArgs, distributi
     const arn = check.read("distributionConfigurationArn", distribution);
     if (arn.known && isBlank(arn.value)) {
         const { requiredTags } = configWithDefaults<ImagesTaggedConfig>(configSchema, args.getConfig<ImagesTaggedConfig>());
-        check.violation("distributionConfigurationArn is not set, so the AMI this build makes carries no tags: set it to an " +
-            `aws.imagebuilder.DistributionConfiguration whose amiDistributionConfiguration.amiTags carry ${requiredTags.join(", ")}.`);
+        check.violation(
+            "distributionConfigurationArn is not set, so the AMI this build makes carries no tags: set it to an " +
+                `aws.imagebuilder.DistributionConfiguration whose amiDistributionConfiguration.amiTags carry ${requiredTags.join(", ")}.`,
+        );
     }
 }
 
@@ -86,11 +91,21 @@ export const imagesTagged: ResourceValidationPolicy = {
         on(aws.ec2.AmiFromInstance, (image, args, check) => checkResourceTags(check, args, () => image.tags)),
         on(aws.imagebuilder.Image, (image, args, check) => {
             checkResourceTags(check, args, () => image.tags);
-            checkDistributed(check, args, () => image.distributionConfigurationArn, () => image.containerRecipeArn);
+            checkDistributed(
+                check,
+                args,
+                () => image.distributionConfigurationArn,
+                () => image.containerRecipeArn,
+            );
         }),
         on(aws.imagebuilder.ImagePipeline, (pipeline, args, check) => {
             checkResourceTags(check, args, () => pipeline.tags);
-            checkDistributed(check, args, () => pipeline.distributionConfigurationArn, () => pipeline.containerRecipeArn);
+            checkDistributed(
+                check,
+                args,
+                () => pipeline.distributionConfigurationArn,
+                () => pipeline.containerRecipeArn,
+            );
         }),
         on(aws.imagebuilder.ImageRecipe, (recipe, args, check) => checkResourceTags(check, args, () => recipe.tags)),
         on(aws.ec2.Tag, (tag, args, check) => {
@@ -101,8 +116,10 @@ export const imagesTagged: ResourceValidationPolicy = {
             if (!requiredTags.includes(key.value)) return;
             const value = check.read("value", () => tag.value);
             if (value.known && isBlankText(value.value)) {
-                check.violation(`value is blank, so this tag strips the required tag ${key.value} from the resource it tags: ` +
-                    `give it a non-blank value, or remove this aws.ec2.Tag and set ${key.value} on the image itself.`);
+                check.violation(
+                    `value is blank, so this tag strips the required tag ${key.value} from the resource it tags: ` +
+                        `give it a non-blank value, or remove this aws.ec2.Tag and set ${key.value} on the image itself.`,
+                );
             }
         }),
         on(aws.imagebuilder.Workflow, (workflow, args, check) => {
@@ -113,28 +130,38 @@ export const imagesTagged: ResourceValidationPolicy = {
             for (const { at, value } of distributions) {
                 const amiTags = blockField(value, "amiTags");
                 if (amiTags.dynamic) {
-                    check.violation(`${at}.${amiTags.dynamic} sets the AMIs' tags at run time from a workflow parameter, which the pack cannot resolve: ` +
-                        "write the tags out in the document.");
+                    check.violation(
+                        `${at}.${amiTags.dynamic} sets the AMIs' tags at run time from a workflow parameter, which the pack cannot resolve: ` +
+                            "write the tags out in the document.",
+                    );
                     continue;
                 }
                 const missing = missingTags(check, { field: `${at}.amiTags`, tags: () => amiTags.value, required: requiredTags });
                 if (missing.length > 0) {
-                    check.violation(`${at}.amiTags is missing ${missing.join(", ")} (blank values count as missing): add them to the step's amiTags; ` +
-                        "they replace the distribution configuration's, and the provider's defaultTags do not apply to the AMIs Image Builder distributes.");
+                    check.violation(
+                        `${at}.amiTags is missing ${missing.join(", ")} (blank values count as missing): add them to the step's amiTags; ` +
+                            "they replace the distribution configuration's, and the provider's defaultTags do not apply to the AMIs Image Builder distributes.",
+                    );
                 }
             }
         }),
         on(aws.imagebuilder.DistributionConfiguration, (distribution, args, check) => {
             const { requiredTags } = configWithDefaults<ImagesTaggedConfig>(configSchema, args.getConfig<ImagesTaggedConfig>());
-            eachAmiDistribution(check, () => distribution.distributions, (ami, at) => {
-                const field = `${at}.amiDistributionConfiguration.amiTags`;
-                // The provider's defaultTags never reach the AMIs Image Builder makes: only amiTags do.
-                const missing = missingTags(check, { field, tags: () => ami?.amiTags, required: requiredTags });
-                if (missing.length > 0) {
-                    check.violation(`${field} is missing ${missing.join(", ")} (blank values count as missing): ` +
-                        "add them to amiTags; the provider's defaultTags do not apply to the AMIs Image Builder distributes.");
-                }
-            });
+            eachAmiDistribution(
+                check,
+                () => distribution.distributions,
+                (ami, at) => {
+                    const field = `${at}.amiDistributionConfiguration.amiTags`;
+                    // The provider's defaultTags never reach the AMIs Image Builder makes: only amiTags do.
+                    const missing = missingTags(check, { field, tags: () => ami?.amiTags, required: requiredTags });
+                    if (missing.length > 0) {
+                        check.violation(
+                            `${field} is missing ${missing.join(", ")} (blank values count as missing): ` +
+                                "add them to amiTags; the provider's defaultTags do not apply to the AMIs Image Builder distributes.",
+                        );
+                    }
+                },
+            );
         }),
     ),
 };

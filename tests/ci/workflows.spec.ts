@@ -27,7 +27,9 @@ describe("CI workflows", () => {
     });
 
     it("run the tests and the offline plan of both stacks on every pull request", () => {
-        const runs = stepsOf("pull-request.yml").map(step => step.run).filter(Boolean);
+        const runs = stepsOf("pull-request.yml")
+            .map(step => step.run)
+            .filter(Boolean);
         for (const command of ["npm ci", "npm test", "npm run plan -- --stack dev", "npm run plan -- --stack prod"]) {
             assert.ok(runs.includes(command), `pull-request.yml does not run ${command}`);
         }
@@ -41,8 +43,10 @@ describe("CI workflows", () => {
                 const stack = String(step.with?.["stack-name"]).split("/").pop();
                 assert.strictEqual(step.with?.policyPacks, "policy", `${file}: ${step.with?.command} ${stack} without the pack`);
                 const config = String(step.with?.policyPackConfigs);
-                assert.ok(config === `policy/${stack}.json` || config === "policy/${{ matrix.stack }}.json" && stack === "${{ matrix.stack }}",
-                    `${file}: ${stack} uses ${config}`);
+                assert.ok(
+                    config === `policy/${stack}.json` || (config === "policy/${{ matrix.stack }}.json" && stack === "${{ matrix.stack }}"),
+                    `${file}: ${stack} uses ${config}`,
+                );
             }
         }
         assert.ok(pulumiSteps > 0, "the workflows run pulumi/actions");
@@ -72,7 +76,13 @@ describe("CI workflows", () => {
         const jobs = parse(read("main.yml")).jobs;
         const needsOf = (name: string): string[] => [jobs[name].needs ?? []].flat();
         const upstream = new Set<string>();
-        const visit = (name: string) => needsOf(name).forEach(need => { if (!upstream.has(need)) { upstream.add(need); visit(need); } });
+        const visit = (name: string) =>
+            needsOf(name).forEach(need => {
+                if (!upstream.has(need)) {
+                    upstream.add(need);
+                    visit(need);
+                }
+            });
         visit("up-prod");
         assert.ok(upstream.size > 0);
         assert.ok(!upstream.has("up-dev"), `up-prod waits on ${[...upstream].join(", ")}`);
@@ -82,9 +92,18 @@ describe("CI workflows", () => {
     });
 
     it("deploy prod when its inputs change: its stack file, promotion records, the program, the pack and the dependencies", () => {
-        const script = parse(read("main.yml")).jobs.changes.steps.map((step: Step) => step.run ?? "").join("\n");
+        const script = parse(read("main.yml"))
+            .jobs.changes.steps.map((step: Step) => step.run ?? "")
+            .join("\n");
         const pattern = new RegExp(/inputs='([^']+)'/.exec(script)![1]);
-        for (const file of ["Pulumi.prod.yaml", "promotions/prod/1.4.1.json", "components/GoldenImage.ts", "index.ts", "policy/prod.json", "package-lock.json"]) {
+        for (const file of [
+            "Pulumi.prod.yaml",
+            "promotions/prod/1.4.1.json",
+            "components/GoldenImage.ts",
+            "index.ts",
+            "policy/prod.json",
+            "package-lock.json",
+        ]) {
             assert.match(file, pattern, `a change to ${file} must deploy prod`);
         }
         for (const file of ["Pulumi.dev.yaml", "promotions/dev/1.4.1.json", "README.md", "docs/operations.md", "tests/config.spec.ts"]) {
@@ -101,7 +120,10 @@ describe("CI workflows", () => {
 
     it("take back removed principals' access after every up, failed ones included, with a kept report", () => {
         const jobs = parse(read("main.yml")).jobs;
-        for (const [job, stack] of [["up-dev", "dev"], ["up-prod", "prod"]]) {
+        for (const [job, stack] of [
+            ["up-dev", "dev"],
+            ["up-prod", "prod"],
+        ]) {
             const steps: Step[] = jobs[job].steps;
             const up = steps.findIndex(step => step.uses?.startsWith("pulumi/actions@"));
             const revoke = steps.findIndex(step => step.run?.includes(`images -- revoke --stack ${stack} --apply`));
@@ -142,7 +164,10 @@ describe("CI workflows", () => {
 
     it("grant each job only the permissions it uses, and nothing at the top level but read", () => {
         const allowed: Record<string, string[]> = {
-            "id-token": ["write"], contents: ["read", "write"], "pull-requests": ["write"], issues: ["write"],
+            "id-token": ["write"],
+            contents: ["read", "write"],
+            "pull-requests": ["write"],
+            issues: ["write"],
         };
         for (const file of nonEmpty(workflowFiles, "workflow file")) {
             const parsed = parse(read(file));
@@ -153,7 +178,8 @@ describe("CI workflows", () => {
                 }
                 const usesText = JSON.stringify(job.steps);
                 if (job.permissions?.["id-token"]) assert.match(usesText, /configure-aws-credentials|auth-actions/, `${file} ${name}: id-token without OIDC`);
-                if (job.permissions?.["pull-requests"]) assert.match(usesText, /sticky-pull-request-comment|create-pull-request|comment-on-pr/, `${file} ${name}: pull-requests: write unused`);
+                if (job.permissions?.["pull-requests"])
+                    assert.match(usesText, /sticky-pull-request-comment|create-pull-request|comment-on-pr/, `${file} ${name}: pull-requests: write unused`);
                 if (job.permissions?.contents === "write") assert.match(usesText, /create-pull-request/, `${file} ${name}: contents: write unused`);
                 if (job.permissions?.issues) assert.match(usesText, /gh issue create/, `${file} ${name}: issues: write unused`);
             }
@@ -178,7 +204,7 @@ describe("CI workflows", () => {
         const steps: Step[] = workflow.jobs.bump.steps;
         const runs = steps.map(step => step.run ?? "");
         assert.ok(runs.some(run => /npm run -s patch-due -- --stack dev --max-age-days/.test(run)));
-        const bump = steps.find(step => (step.run ?? "").includes("npm run -s lock -- --stack dev --image \"$image\" --bump patch"));
+        const bump = steps.find(step => (step.run ?? "").includes('npm run -s lock -- --stack dev --image "$image" --bump patch'));
         assert.ok(bump, "one bump per image that is due");
         assert.match(JSON.stringify(bump), /steps\.due\.outputs\.images/, "over the images patch-due found due");
         const pullRequest = steps.find(step => step.uses?.startsWith("peter-evans/create-pull-request@"));
@@ -191,7 +217,11 @@ describe("CI workflows", () => {
 
     it("pin every action to a major version", () => {
         for (const file of nonEmpty(workflowFiles, "workflow file")) {
-            for (const step of nonEmpty(stepsOf(file).filter(s => s.uses), `${file} action step`)) assert.match(step.uses!, /^[\w.-]+\/[\w.-]+@v\d+$/, `${file}: ${step.uses}`);
+            for (const step of nonEmpty(
+                stepsOf(file).filter(s => s.uses),
+                `${file} action step`,
+            ))
+                assert.match(step.uses!, /^[\w.-]+\/[\w.-]+@v\d+$/, `${file}: ${step.uses}`);
         }
     });
 });

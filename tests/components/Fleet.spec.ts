@@ -24,7 +24,8 @@ for (const stack of ["dev", "prod"]) {
         it("declares one launch template and one group per fleet region, each in that region's provider", () => {
             assert.deepStrictEqual(templates.map(template => template.region).sort(), expectedFleetRegions[stack]);
             assert.deepStrictEqual(groups.map(group => group.region).sort(), expectedFleetRegions[stack]);
-            for (const group of nonEmpty(groups, `${stack} Auto Scaling group`)) assert.strictEqual(templateOf(group)?.region, group.region, `${group.name} uses its own region's template`);
+            for (const group of nonEmpty(groups, `${stack} Auto Scaling group`))
+                assert.strictEqual(templateOf(group)?.region, group.region, `${group.name} uses its own region's template`);
         });
 
         it("puts each template on its own region's copy of the golden image", () => {
@@ -87,12 +88,19 @@ for (const stack of ["dev", "prod"]) {
                 const kinds = template.inputs.tagSpecifications.map((spec: any) => spec.resourceType).sort();
                 assert.deepStrictEqual(kinds, ["instance", "volume"]);
                 for (const spec of template.inputs.tagSpecifications) {
-                    assert.strictEqual(spec.tags.Version, (readStackConfig(stack).images as Record<string, { version: string }>)["al2023-base"].version, `${template.name} ${spec.resourceType} version`);
+                    assert.strictEqual(
+                        spec.tags.Version,
+                        (readStackConfig(stack).images as Record<string, { version: string }>)["al2023-base"].version,
+                        `${template.name} ${spec.resourceType} version`,
+                    );
                     assert.strictEqual(spec.tags.Owner, "platform-team");
                 }
             }
             for (const group of nonEmpty(groups, `${stack} Auto Scaling group`)) {
-                assert.ok(nonEmpty<any>(group.inputs.tags, `${group.name} tag`).every((tag: any) => tag.propagateAtLaunch === true), `${group.name} propagates its tags`);
+                assert.ok(
+                    nonEmpty<any>(group.inputs.tags, `${group.name} tag`).every((tag: any) => tag.propagateAtLaunch === true),
+                    `${group.name} propagates its tags`,
+                );
                 assert.ok(group.inputs.tags.some((tag: any) => tag.key === "Environment" && tag.value === stack));
             }
         });
@@ -105,7 +113,10 @@ describe("Fleet settings", () => {
         for (const group of nonEmpty(ofType(run, TYPES.autoScalingGroup), "prod Auto Scaling group")) {
             assert.strictEqual(group.inputs.launchTemplate, undefined, `${group.name} uses the mixed instances policy's template`);
             const policy = group.inputs.mixedInstancesPolicy;
-            assert.deepStrictEqual(policy.launchTemplate.overrides.map((o: any) => o.instanceType), ["m7i.large", "m6i.large", "m7a.large"]);
+            assert.deepStrictEqual(
+                policy.launchTemplate.overrides.map((o: any) => o.instanceType),
+                ["m7i.large", "m6i.large", "m7a.large"],
+            );
             assert.strictEqual(policy.instancesDistribution.onDemandBaseCapacity, 2);
         }
     });
@@ -125,7 +136,9 @@ describe("Fleet settings", () => {
     it("sends a checkpoint delay only with checkpoints: Auto Scaling refuses a delay without them", async () => {
         const raw = (await import("../../tools/engine/stackFile")).readStackConfig("dev");
         const fleet = (raw.fleets as Record<string, { instanceRefresh: object }>)["al2023-base"];
-        const run = await runStack("dev", { config: { fleets: { "al2023-base": { ...fleet, instanceRefresh: { ...fleet.instanceRefresh, checkpointPercentages: [] } } } } });
+        const run = await runStack("dev", {
+            config: { fleets: { "al2023-base": { ...fleet, instanceRefresh: { ...fleet.instanceRefresh, checkpointPercentages: [] } } } },
+        });
         for (const group of ofType(run, TYPES.autoScalingGroup)) {
             assert.deepStrictEqual(group.inputs.instanceRefresh.preferences.checkpointPercentages, [], group.name);
             assert.strictEqual(group.inputs.instanceRefresh.preferences.checkpointDelay, undefined, group.name);

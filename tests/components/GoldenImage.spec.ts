@@ -16,11 +16,20 @@ const ONE_IMAGE = () => firstImageOnly("dev");
 
 describe("GoldenImage (the building stack, dev)", () => {
     let run: ProgramRun;
-    before(async () => { run = await runStack("dev", { config: ONE_IMAGE() }); });
+    before(async () => {
+        run = await runStack("dev", { config: ONE_IMAGE() });
+    });
 
     const { version } = parseStackConfig(readStackConfig("dev"), "dev").images[0];
-    const expectedTags = { Owner: "platform-team", CostCenter: "cc-1042", Name: "al2023-base", Environment: "dev", Version: version,
-        BaseImage: "ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64", ManagedBy: "golden-ami" };
+    const expectedTags = {
+        Owner: "platform-team",
+        CostCenter: "cc-1042",
+        Name: "al2023-base",
+        Environment: "dev",
+        Version: version,
+        BaseImage: "ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
+        ManagedBy: "golden-ami",
+    };
 
     it("declares every Image Builder resource once, in the home region's provider, named after the image and the stack", () => {
         for (const type of [TYPES.recipe, TYPES.infrastructure, TYPES.distribution, TYPES.image, TYPES.lifecycle]) {
@@ -44,8 +53,11 @@ describe("GoldenImage (the building stack, dev)", () => {
     it("makes the infrastructure configuration wait for the build role's managed policies and its inline policy, so the profile works when the build starts", () => {
         const infrastructure = onlyOne(run, TYPES.infrastructure);
         const waitsFor = infrastructure.options.dependsOn ?? [];
-        const grants = run.resources.filter(resource => resource.name.startsWith(`${infrastructure.name.replace(/-infrastructure$/, "")}-build`)
-            && (resource.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" || resource.type === "aws:iam/rolePolicy:RolePolicy"));
+        const grants = run.resources.filter(
+            resource =>
+                resource.name.startsWith(`${infrastructure.name.replace(/-infrastructure$/, "")}-build`) &&
+                (resource.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" || resource.type === "aws:iam/rolePolicy:RolePolicy"),
+        );
         assert.strictEqual(grants.length, 3, "two managed policies and the inline log-writing policy");
         for (const grant of grants) assert.ok(waitsFor.includes(`${grant.type}::${grant.name}`), `${infrastructure.name} does not wait for ${grant.name}`);
     });
@@ -85,8 +97,14 @@ describe("GoldenImage (the building stack, dev)", () => {
         assert.strictEqual(recipe.inputs.parentImage, expectedTags.BaseImage, "no base AMI locked for the version: Image Builder resolves the parameter");
         assert.strictEqual(recipe.inputs.version, version);
         const components = recipe.inputs.components.map((entry: { componentArn: string }) => referencedBy(run, entry.componentArn));
-        assert.deepStrictEqual(components.map((component: any) => component?.inputs.name), COMPONENT_DOCUMENTS.map(document => `al2023-base-dev-${document}`));
-        assert.ok(components.every((component: any) => component.inputs.version === version), "components are versioned with the image");
+        assert.deepStrictEqual(
+            components.map((component: any) => component?.inputs.name),
+            COMPONENT_DOCUMENTS.map(document => `al2023-base-dev-${document}`),
+        );
+        assert.ok(
+            components.every((component: any) => component.inputs.version === version),
+            "components are versioned with the image",
+        );
         assert.strictEqual(components[components.length - 1].inputs.name, "al2023-base-dev-hygiene", "nothing may run after the hygiene step");
     });
 
@@ -95,11 +113,19 @@ describe("GoldenImage (the building stack, dev)", () => {
         assert.ok(hygiene, "no hygiene component");
         const commands = buildCommands(hygiene.inputs.data);
         for (const [what, pattern] of Object.entries({
-            "SSH authorized keys": /authorized_keys.*-delete/, "SSH host keys": /rm -f \/etc\/ssh\/ssh_host_\*_key/,
-            "shell history": /\.bash_history/, "AWS credentials": /\.aws.*credentials.*-delete/, "temp files": /rm -rf \/tmp\/\*/,
-            "logs": /find \/var\/log .*truncate -s 0/, "cloud-init state": /^cloud-init clean --logs$/, "machine-id": /^truncate -s 0 \/etc\/machine-id$/,
+            "SSH authorized keys": /authorized_keys.*-delete/,
+            "SSH host keys": /rm -f \/etc\/ssh\/ssh_host_\*_key/,
+            "shell history": /\.bash_history/,
+            "AWS credentials": /\.aws.*credentials.*-delete/,
+            "temp files": /rm -rf \/tmp\/\*/,
+            logs: /find \/var\/log .*truncate -s 0/,
+            "cloud-init state": /^cloud-init clean --logs$/,
+            "machine-id": /^truncate -s 0 \/etc\/machine-id$/,
         })) {
-            assert.ok(commands.some(command => pattern.test(command)), `hygiene does not remove ${what}`);
+            assert.ok(
+                commands.some(command => pattern.test(command)),
+                `hygiene does not remove ${what}`,
+            );
         }
     });
 
@@ -107,7 +133,10 @@ describe("GoldenImage (the building stack, dev)", () => {
         for (const document of nonEmpty(COMPONENT_DOCUMENTS, "component document")) {
             const parsed = parse(readComponentDocument(document));
             assert.strictEqual(parsed.schemaVersion, 1.0, `${document} schemaVersion`);
-            assert.ok(nonEmpty(parsed.phases, `${document} phase`).every((phase: any) => ["build", "validate", "test"].includes(phase.name)), `${document} has only AWSTOE phases`);
+            assert.ok(
+                nonEmpty(parsed.phases, `${document} phase`).every((phase: any) => ["build", "validate", "test"].includes(phase.name)),
+                `${document} has only AWSTOE phases`,
+            );
         }
         const bootTest = parse(readComponentDocument("boot-test"));
         const testCommands = bootTest.phases.find((phase: any) => phase.name === "test").steps.flatMap((step: any) => step.inputs.commands);
@@ -138,16 +167,23 @@ describe("GoldenImage (the building stack, dev)", () => {
         const profile = ofType(run, "aws:iam/instanceProfile:InstanceProfile").find(p => p.state.name === infrastructure.inputs.instanceProfileName);
         assert.ok(profile, "the infrastructure uses our instance profile");
         const attached = ofType(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
-            .filter(attachment => attachment.inputs.role === profile.inputs.role).map(attachment => attachment.inputs.policyArn).sort();
+            .filter(attachment => attachment.inputs.role === profile.inputs.role)
+            .map(attachment => attachment.inputs.policyArn)
+            .sort();
         assert.deepStrictEqual(attached, ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore", "arn:aws:iam::aws:policy/EC2InstanceProfileForImageBuilder"]);
 
         const bucketName = infrastructure.inputs.logging.s3Logs.s3BucketName;
         const bucket = ofType(run, "aws:s3/bucket:Bucket").find(b => b.state.bucket === bucketName);
         assert.ok(bucket, "build logs go to our bucket");
         const publicAccess = ofType(run, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").find(block => block.inputs.bucket === bucket.id);
-        assert.ok(publicAccess && ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].every(flag => publicAccess.inputs[flag] === true),
-            "the logs bucket blocks all public access");
-        const encryption = ofType(run, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").find(e => e.inputs.bucket === bucket.id);
+        assert.ok(
+            publicAccess &&
+                ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].every(flag => publicAccess.inputs[flag] === true),
+            "the logs bucket blocks all public access",
+        );
+        const encryption = ofType(run, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").find(
+            e => e.inputs.bucket === bucket.id,
+        );
         assert.ok(encryption?.inputs.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm, "the logs bucket is encrypted");
     });
 
@@ -187,12 +223,18 @@ describe("GoldenImage (the building stack, dev)", () => {
     it("deprecates old images, then deletes them with their snapshots, keeping the newest and recently launched ones", () => {
         const lifecycle = onlyOne(run, TYPES.lifecycle);
         assert.strictEqual(lifecycle.inputs.resourceType, "AMI_IMAGE");
-        assert.deepStrictEqual(lifecycle.inputs.resourceSelection, { tagMap: { [LIFECYCLE_SELECTION_TAG]: "al2023-base-dev" } },
-            "selected by the stack's tag, which every retained version's image carries");
+        assert.deepStrictEqual(
+            lifecycle.inputs.resourceSelection,
+            { tagMap: { [LIFECYCLE_SELECTION_TAG]: "al2023-base-dev" } },
+            "selected by the stack's tag, which every retained version's image carries",
+        );
         assert.strictEqual(onlyOne(run, TYPES.image).inputs.tags[LIFECYCLE_SELECTION_TAG], "al2023-base-dev", "the build carries the selection tag");
         const [deprecate, remove] = lifecycle.inputs.policyDetails;
-        assert.deepStrictEqual(deprecate.action, { type: "DEPRECATE", includeResources: { amis: true } },
-            "deprecates the distributed AMIs, not only Image Builder's record of them");
+        assert.deepStrictEqual(
+            deprecate.action,
+            { type: "DEPRECATE", includeResources: { amis: true } },
+            "deprecates the distributed AMIs, not only Image Builder's record of them",
+        );
         assert.deepStrictEqual(deprecate.filter, { type: "AGE", value: 30, unit: "DAYS", retainAtLeast: 5 });
         assert.deepStrictEqual(remove.action, { type: "DELETE", includeResources: { amis: true, snapshots: true } });
         assert.deepStrictEqual(remove.filter, { type: "AGE", value: 90, unit: "DAYS", retainAtLeast: 5 });
@@ -209,19 +251,33 @@ describe("GoldenImage: a build that made no AMI", () => {
     it("says the build failed and how to build again: an update of the failed image never rebuilds, only a replacement", () => {
         const urn = "urn:pulumi:dev::golden-ami::golden-ami:imagebuilder:GoldenImage$aws:imagebuilder/image:Image::al2023-base-image";
         for (const reported of [[], [{ amis: [], containers: [] }]]) {
-            assert.throws(() => firstAmiId(reported, urn), (error: Error) =>
-                /failed or was cancelled/.test(error.message) && error.message.includes(`pulumi up --replace '${urn}'`) && /bump the image's version/.test(error.message));
+            assert.throws(
+                () => firstAmiId(reported, urn),
+                (error: Error) =>
+                    /failed or was cancelled/.test(error.message) &&
+                    error.message.includes(`pulumi up --replace '${urn}'`) &&
+                    /bump the image's version/.test(error.message),
+            );
         }
-        assert.strictEqual(firstAmiId([{ amis: [{ image: "ami-0123456789abcdef0", region: "us-east-1" } as never], containers: [] }], urn), "ami-0123456789abcdef0");
+        assert.strictEqual(
+            firstAmiId([{ amis: [{ image: "ami-0123456789abcdef0", region: "us-east-1" } as never], containers: [] }], urn),
+            "ami-0123456789abcdef0",
+        );
     });
 });
 
 describe("GoldenImage: what the lifecycle keeps", () => {
     it("tags every AMI a promoting stack of the repository pins as kept, once each", async () => {
-        const pinning = (amiId: string) => `config:\n  golden-ami:promoteFrom:\n    account: "111111111111"\n    region: us-east-1\n    amiIds:\n      al2023-base: ${amiId}\n    stack: dev\n`;
-        const run = await runStack("dev", { config: ONE_IMAGE(), stackFiles: { prod: pinning("ami-0aaaaaaaaaaaaaaa1"), staging: pinning("ami-0aaaaaaaaaaaaaaa1"), qa: pinning("ami-0bbbbbbbbbbbbbbb2") } });
-        const kept = ofType(run, "aws:ec2/tag:Tag").filter(tag => tag.inputs.key === KEEP_TAG.key && tag.inputs.value === KEEP_TAG.value)
-            .map(tag => tag.inputs.resourceId).sort();
+        const pinning = (amiId: string) =>
+            `config:\n  golden-ami:promoteFrom:\n    account: "111111111111"\n    region: us-east-1\n    amiIds:\n      al2023-base: ${amiId}\n    stack: dev\n`;
+        const run = await runStack("dev", {
+            config: ONE_IMAGE(),
+            stackFiles: { prod: pinning("ami-0aaaaaaaaaaaaaaa1"), staging: pinning("ami-0aaaaaaaaaaaaaaa1"), qa: pinning("ami-0bbbbbbbbbbbbbbb2") },
+        });
+        const kept = ofType(run, "aws:ec2/tag:Tag")
+            .filter(tag => tag.inputs.key === KEEP_TAG.key && tag.inputs.value === KEEP_TAG.value)
+            .map(tag => tag.inputs.resourceId)
+            .sort();
         assert.deepStrictEqual(kept, ["ami-0aaaaaaaaaaaaaaa1", "ami-0bbbbbbbbbbbbbbb2"]);
     });
 
@@ -232,7 +288,8 @@ describe("GoldenImage: what the lifecycle keeps", () => {
 
     it("reads the pins of every promoting stack file that names this stack, and only those", () => {
         const root = fs.mkdtempSync(path.join(os.tmpdir(), "golden-ami-pins-"));
-        const promoting = (stack: string, amiId: string) => `config:\n  golden-ami:promoteFrom:\n    account: "111111111111"\n    region: us-east-1\n    amiIds:\n      al2023-base: ${amiId}\n      al2023-base-arm64: ami-0cccccccccccccccc3\n    stack: ${stack}\n`;
+        const promoting = (stack: string, amiId: string) =>
+            `config:\n  golden-ami:promoteFrom:\n    account: "111111111111"\n    region: us-east-1\n    amiIds:\n      al2023-base: ${amiId}\n      al2023-base-arm64: ami-0cccccccccccccccc3\n    stack: ${stack}\n`;
         fs.writeFileSync(path.join(root, "Pulumi.prod.yaml"), promoting("dev", "ami-0aaaaaaaaaaaaaaa1"));
         fs.writeFileSync(path.join(root, "Pulumi.staging.yaml"), promoting("dev", "ami-0aaaaaaaaaaaaaaa1"));
         fs.writeFileSync(path.join(root, "Pulumi.other.yaml"), promoting("review", "ami-0bbbbbbbbbbbbbbb2"));
@@ -263,19 +320,37 @@ describe("GoldenImage: immutable versions", () => {
     };
 
     it("refuses, before any resource, a component document edited without a version bump, naming the file", async () => {
-        const run = await runProgram("dev", { versionLock: lockWith(recipe => { recipe.steps[recipe.steps.length - 1] = `components/documents/hygiene.yaml sha256:${"0".repeat(64)}`; }) });
-        assert.match(run.error?.message ?? "", /the build and test steps \(now: components\/documents\/hygiene\.yaml\) .*changed since al2023-base \d+\.\d+\.\d+ was locked.*bump golden-ami:images\.al2023-base\.version/);
-        assert.deepStrictEqual(run.resources.filter(resource => resource.custom && resource.type !== "pulumi:providers:aws"), []);
+        const run = await runProgram("dev", {
+            versionLock: lockWith(recipe => {
+                recipe.steps[recipe.steps.length - 1] = `components/documents/hygiene.yaml sha256:${"0".repeat(64)}`;
+            }),
+        });
+        assert.match(
+            run.error?.message ?? "",
+            /the build and test steps \(now: components\/documents\/hygiene\.yaml\) .*changed since al2023-base \d+\.\d+\.\d+ was locked.*bump golden-ami:images\.al2023-base\.version/,
+        );
+        assert.deepStrictEqual(
+            run.resources.filter(resource => resource.custom && resource.type !== "pulumi:providers:aws"),
+            [],
+        );
     });
 
     it("refuses a changed base image or root volume without a version bump", async () => {
-        const run = await runProgram("dev", { versionLock: lockWith(recipe => { recipe.baseImage = "ami-0123456789abcdef0"; recipe.rootVolumeGiB = 8; }) });
+        const run = await runProgram("dev", {
+            versionLock: lockWith(recipe => {
+                recipe.baseImage = "ami-0123456789abcdef0";
+                recipe.rootVolumeGiB = 8;
+            }),
+        });
         assert.match(run.error?.message ?? "", /golden-ami:images\.al2023-base\.baseImage, golden-ami:images\.al2023-base\.rootVolumeGiB changed since/);
     });
 
     it("refuses a version nobody locked, saying which command records it", async () => {
         const run = await runProgram("dev", { versionLock: {} });
-        assert.match(run.error?.message ?? "", /golden-ami:images\.al2023-base\.version \d+\.\d+\.\d+ is not in image-versions\.lock\.json: run `npm run lock -- --stack dev --image al2023-base`/);
+        assert.match(
+            run.error?.message ?? "",
+            /golden-ami:images\.al2023-base\.version \d+\.\d+\.\d+ is not in image-versions\.lock\.json: run `npm run lock -- --stack dev --image al2023-base`/,
+        );
     });
 
     it("builds on the base AMI the version was locked on, and records it and the commit on the AMI", async () => {
@@ -294,8 +369,11 @@ describe("GoldenImage: immutable versions", () => {
     });
 
     it("fails every ExecuteBash step on its first failing command: AWSTOE only sees the script's last exit code", () => {
-        const bashSteps = nonEmpty(COMPONENT_DOCUMENTS, "component document").flatMap(document => parse(readComponentDocument(document)).phases
-            .flatMap((phase: any) => phase.steps.filter((candidate: any) => candidate.action === "ExecuteBash").map((step: any) => ({ document, phase, step }))));
+        const bashSteps = nonEmpty(COMPONENT_DOCUMENTS, "component document").flatMap(document =>
+            parse(readComponentDocument(document)).phases.flatMap((phase: any) =>
+                phase.steps.filter((candidate: any) => candidate.action === "ExecuteBash").map((step: any) => ({ document, phase, step })),
+            ),
+        );
         for (const { document, phase, step } of nonEmpty(bashSteps, "ExecuteBash step")) {
             assert.strictEqual(step.inputs.commands[0], "set -euo pipefail", `${document} ${phase.name} ${step.name} starts with set -euo pipefail`);
         }

@@ -25,7 +25,12 @@ for (const { stack, config } of cases) {
             run = await runStack(stack, config ? { rawConfig: config } : { config: firstImageOnly(stack) });
             const parsed = parseStackConfig(config ?? { ...readStackConfig(stack), ...firstImageOnly(stack) }, stack);
             regions = parsed.regions;
-            principals = [...parsed.sharing.accounts, ...parsed.sharing.promotingAccounts, ...parsed.sharing.organizationArns, ...parsed.sharing.organizationalUnitArns];
+            principals = [
+                ...parsed.sharing.accounts,
+                ...parsed.sharing.promotingAccounts,
+                ...parsed.sharing.organizationArns,
+                ...parsed.sharing.organizationalUnitArns,
+            ];
         });
 
         const promotes = stack === "prod";
@@ -43,7 +48,10 @@ for (const { stack, config } of cases) {
                 assert.strictEqual(key.region, copy.region, `${copy.name}'s key is in its own region`);
                 assert.strictEqual(key.inputs.enableKeyRotation, true, `${copy.name}'s key rotates`);
                 assert.ok(copy.inputs.deprecationTime, `${copy.name} is deprecated in time`);
-                assert.ok(copy.inputs.name.startsWith(`al2023-base-${copy.inputs.tags.Version}-${stack}-`), `${copy.name} is named and tagged with its version and stack: ${copy.inputs.name}`);
+                assert.ok(
+                    copy.inputs.name.startsWith(`al2023-base-${copy.inputs.tags.Version}-${stack}-`),
+                    `${copy.name} is named and tagged with its version and stack: ${copy.inputs.name}`,
+                );
             }
             assert.deepStrictEqual(Object.keys(imageOutput(run, "al2023-base").amiIds).sort(), [...regions].sort());
         });
@@ -52,7 +60,8 @@ for (const { stack, config } of cases) {
             const keys = ofType(run, TYPES.kmsKey);
             assert.strictEqual(keys.length, regions.length, "one key per region");
             for (const key of keys) assert.strictEqual(key.options.retainOnDelete, true, `${key.name} is retained`);
-            for (const alias of nonEmpty(ofType(run, "aws:kms/alias:Alias"), "key alias")) assert.notStrictEqual(alias.options.retainOnDelete, true, `${alias.name} goes, so its name can be reused`);
+            for (const alias of nonEmpty(ofType(run, "aws:kms/alias:Alias"), "key alias"))
+                assert.notStrictEqual(alias.options.retainOnDelete, true, `${alias.name} goes, so its name can be reused`);
         });
 
         it("copies every region from the one source image, so more regions widen the graph without lengthening it", () => {
@@ -79,19 +88,38 @@ for (const { stack, config } of cases) {
             for (const key of keys) {
                 const policy = JSON.parse(key.inputs.policy);
                 const admin = policy.Statement.filter((statement: any) => statement.Action === "kms:*");
-                assert.deepStrictEqual(admin.map((statement: any) => statement.Principal.AWS), ["arn:aws:iam::123456789012:root"], `${key.name} admin`);
+                assert.deepStrictEqual(
+                    admin.map((statement: any) => statement.Principal.AWS),
+                    ["arn:aws:iam::123456789012:root"],
+                    `${key.name} admin`,
+                );
                 assert.deepStrictEqual(keyPrincipals(policy, "UseKey").sort(), principals.map(keyPrincipal).sort(), `${key.name} launch principals`);
-                assert.deepStrictEqual(keyPrincipals(policy, "CreateGrantsForAwsServices").sort(), principals.map(keyPrincipal).sort(), `${key.name} grant principals`);
+                assert.deepStrictEqual(
+                    keyPrincipals(policy, "CreateGrantsForAwsServices").sort(),
+                    principals.map(keyPrincipal).sort(),
+                    `${key.name} grant principals`,
+                );
                 for (const statement of policy.Statement.filter((s: any) => s.Sid.endsWith("UseKey"))) {
-                    assert.ok(LAUNCH_KEY_ACTIONS.every(action => statement.Action.includes(action)), `${key.name} ${statement.Sid} actions`);
+                    assert.ok(
+                        LAUNCH_KEY_ACTIONS.every(action => statement.Action.includes(action)),
+                        `${key.name} ${statement.Sid} actions`,
+                    );
                 }
                 for (const statement of policy.Statement.filter((s: any) => s.Sid.endsWith("CreateGrantsForAwsServices"))) {
-                    assert.deepStrictEqual(statement.Condition.Bool, { "kms:GrantIsForAWSResource": true }, `${key.name} ${statement.Sid} grants only for AWS resources`);
+                    assert.deepStrictEqual(
+                        statement.Condition.Bool,
+                        { "kms:GrantIsForAWSResource": true },
+                        `${key.name} ${statement.Sid} grants only for AWS resources`,
+                    );
                 }
                 for (const statement of policy.Statement.filter((s: any) => s.Sid.endsWith("GrantTheirAutoScaling"))) {
                     const grantees: string[] = statement.Condition.StringEquals["kms:GranteePrincipal"];
-                    assert.ok(nonEmpty(grantees, `${key.name} ${statement.Sid} grantee`).every(grantee => /:role\/aws-service-role\/autoscaling\.amazonaws\.com\/AWSServiceRoleForAutoScaling$/.test(grantee)),
-                        `${key.name} ${statement.Sid} lets them grant their Auto Scaling role only`);
+                    assert.ok(
+                        nonEmpty(grantees, `${key.name} ${statement.Sid} grantee`).every(grantee =>
+                            /:role\/aws-service-role\/autoscaling\.amazonaws\.com\/AWSServiceRoleForAutoScaling$/.test(grantee),
+                        ),
+                        `${key.name} ${statement.Sid} lets them grant their Auto Scaling role only`,
+                    );
                 }
             }
         });
@@ -139,12 +167,10 @@ function keyPrincipal(principal: string): string {
 
 /** The principals named by the shared-principal statements whose Sid ends with `suffix`. */
 function keyPrincipals(policy: any, suffix: string): string[] {
-    return policy.Statement
-        .filter((statement: any) => statement.Sid.startsWith("Shared") && statement.Sid.endsWith(suffix))
-        .flatMap((statement: any) => {
-            const condition = statement.Condition ?? {};
-            return condition.StringEquals?.["aws:PrincipalOrgID"]
-                ?? condition["ForAnyValue:StringLike"]?.["aws:PrincipalOrgPaths"]
-                ?? [statement.Principal.AWS].flat();
-        });
+    return policy.Statement.filter((statement: any) => statement.Sid.startsWith("Shared") && statement.Sid.endsWith(suffix)).flatMap((statement: any) => {
+        const condition = statement.Condition ?? {};
+        return (
+            condition.StringEquals?.["aws:PrincipalOrgID"] ?? condition["ForAnyValue:StringLike"]?.["aws:PrincipalOrgPaths"] ?? [statement.Principal.AWS].flat()
+        );
+    });
 }

@@ -27,12 +27,16 @@ const WEB_APP = {
 /** The resources that belong to one image: named after it (`<image>-...`), not after a longer image name that starts the same. */
 function ofImage(run: ProgramRun, image: string, names: string[]): DeclaredResource[] {
     const longer = names.filter(other => other !== image && other.startsWith(image));
-    return run.resources.filter(resource => resource.custom && resource.name.startsWith(`${image}-`) && !longer.some(other => resource.name.startsWith(`${other}-`)));
+    return run.resources.filter(
+        resource => resource.custom && resource.name.startsWith(`${image}-`) && !longer.some(other => resource.name.startsWith(`${other}-`)),
+    );
 }
 
 describe("the catalog (dev: x86_64 and arm64 of one family)", () => {
     let run: ProgramRun;
-    before(async () => { run = await runStack("dev"); });
+    before(async () => {
+        run = await runStack("dev");
+    });
 
     it("builds each image with its own recipe and infrastructure, on build instances of its own architecture", () => {
         const recipes = ofType(run, TYPES.recipe);
@@ -55,7 +59,9 @@ describe("the catalog (dev: x86_64 and arm64 of one family)", () => {
             assert.strictEqual(last?.inputs.name, `${recipe.inputs.name}-hygiene`, `${recipe.inputs.name}: hygiene is last`);
         }
         const arm = recipes.find(recipe => recipe.inputs.name === "al2023-base-arm64-dev")!;
-        const managed = arm.inputs.components.map((component: { componentArn: string }) => component.componentArn).filter((arn: string) => arn.includes(":aws:component/"));
+        const managed = arm.inputs.components
+            .map((component: { componentArn: string }) => component.componentArn)
+            .filter((arn: string) => arn.includes(":aws:component/"));
         assert.deepStrictEqual(managed, ["arn:aws:imagebuilder:us-east-1:aws:component/amazon-cloudwatch-agent-linux/1.x.x"]);
     });
 
@@ -68,7 +74,12 @@ describe("the catalog (dev: x86_64 and arm64 of one family)", () => {
         const copies = ofType(run, TYPES.amiCopy);
         assert.strictEqual(copies.length, 2, "each image copied to us-west-2");
         assert.strictEqual(new Set(copies.map(copy => copy.inputs.kmsKeyId)).size, 1, "both copies under us-west-2's one key");
-        assert.deepStrictEqual(ofType(run, TYPES.blockPublicAccess).map(block => block.region).sort(), ["us-east-1", "us-west-2"]);
+        assert.deepStrictEqual(
+            ofType(run, TYPES.blockPublicAccess)
+                .map(block => block.region)
+                .sort(),
+            ["us-east-1", "us-west-2"],
+        );
     });
 
     it("gives each image its own names: Image Builder, AMI names, SSM parameters and outputs", () => {
@@ -78,14 +89,20 @@ describe("the catalog (dev: x86_64 and arm64 of one family)", () => {
         }
         const distributions = ofType(run, TYPES.distribution);
         const amiNames = distributions.map(distribution => distribution.inputs.distributions[0].amiDistributionConfiguration.name);
-        assert.deepStrictEqual(amiNames.sort(), ["al2023-base-1.4.1-dev-{{ imagebuilder:buildDate }}", "al2023-base-arm64-1.0.0-dev-{{ imagebuilder:buildDate }}"]);
+        assert.deepStrictEqual(amiNames.sort(), [
+            "al2023-base-1.4.1-dev-{{ imagebuilder:buildDate }}",
+            "al2023-base-arm64-1.0.0-dev-{{ imagebuilder:buildDate }}",
+        ]);
         const components = ofType(run, TYPES.component).map(component => `${component.inputs.name}/${component.inputs.version}`);
         assert.strictEqual(new Set(components).size, components.length, `component names are unique: ${components.join(", ")}`);
     });
 
     it("selects each image's own builds in its lifecycle policy", () => {
         const policies = ofType(run, TYPES.lifecycle);
-        assert.deepStrictEqual(policies.map(policy => Object.values(policy.inputs.resourceSelection.tagMap)[0]).sort(), ["al2023-base-arm64-dev", "al2023-base-dev"]);
+        assert.deepStrictEqual(policies.map(policy => Object.values(policy.inputs.resourceSelection.tagMap)[0]).sort(), [
+            "al2023-base-arm64-dev",
+            "al2023-base-dev",
+        ]);
     });
 });
 
@@ -96,7 +113,9 @@ describe("the catalog at scale", () => {
             const raw = generatedStackConfig(2, 2, count);
             const images = raw.images as Record<string, Record<string, unknown>>;
             // Independent images only (no layering): the chain must not grow with their number.
-            const flat = Object.fromEntries(Object.entries(images).map(([name, image], index) => [name, index < 2 ? image : { ...image, baseImage: devImages()["al2023-base"].baseImage }]));
+            const flat = Object.fromEntries(
+                Object.entries(images).map(([name, image], index) => [name, index < 2 ? image : { ...image, baseImage: devImages()["al2023-base"].baseImage }]),
+            );
             const config = { ...raw, images: flat };
             const run = await runStack("dev", { rawConfig: config, versionLock: generatedVersionLock(config) });
             assert.strictEqual(ofType(run, TYPES.recipe).length, count);
@@ -108,7 +127,9 @@ describe("the catalog at scale", () => {
 
 describe("layered images", () => {
     let run: ProgramRun;
-    before(async () => { run = await runDev({ ...devImages(), "web-app": WEB_APP }); });
+    before(async () => {
+        run = await runDev({ ...devImages(), "web-app": WEB_APP });
+    });
 
     it("builds the child on its parent's build in the home region, and on nothing else", () => {
         const child = ofType(run, TYPES.recipe).find(recipe => recipe.inputs.name === "web-app-dev")!;
@@ -120,7 +141,10 @@ describe("layered images", () => {
 
     it("lets the child's build role read exactly its artifact prefix", () => {
         const policies = ofType(run, "aws:iam/rolePolicy:RolePolicy").filter(policy => policy.name.endsWith("-read-artifacts"));
-        assert.deepStrictEqual(policies.map(policy => policy.name), ["web-app-build-read-artifacts"]);
+        assert.deepStrictEqual(
+            policies.map(policy => policy.name),
+            ["web-app-build-read-artifacts"],
+        );
         const statement = JSON.parse(policies[0].inputs.policy).Statement;
         assert.deepStrictEqual(statement, [{ Effect: "Allow", Action: "s3:GetObject", Resource: ["arn:aws:s3:::team-artifacts/web-app/*"] }]);
     });
@@ -132,7 +156,10 @@ describe("layered images", () => {
         const bumped = { ...images, "al2023-base": { ...images["al2023-base"], version: "1.4.2" }, "web-app": WEB_APP };
         const stale = { ...lock, ...generatedVersionLock({ ...readStackConfig("dev"), images: { ...images, "al2023-base": bumped["al2023-base"] } }) };
         const refused = await (await import("../helpers")).runProgram("dev", { config: { images: bumped }, versionLock: stale });
-        assert.match(refused.error?.message ?? "", /the parent image \(al2023-base@1\.4\.1 → al2023-base@1\.4\.2: a new parent version rebuilds its children\) changed since web-app 1\.0\.0 was locked.*bump golden-ami:images\.web-app\.version/);
+        assert.match(
+            refused.error?.message ?? "",
+            /the parent image \(al2023-base@1\.4\.1 → al2023-base@1\.4\.2: a new parent version rebuilds its children\) changed since web-app 1\.0\.0 was locked.*bump golden-ami:images\.web-app\.version/,
+        );
     });
 });
 
@@ -144,9 +171,20 @@ describe("one image's change touches that image only", () => {
         const changes = diffRuns(before, after).filter(change => change.op !== "same");
         assert.ok(changes.length > 0);
         const names = Object.keys(images);
-        const touched = new Set(changes.map(change => names.find(name => change.name.startsWith(`${name}-`) && !names.some(other => other.length > name.length && other.startsWith(name) && change.name.startsWith(`${other}-`)))));
+        const touched = new Set(
+            changes.map(change =>
+                names.find(
+                    name =>
+                        change.name.startsWith(`${name}-`) &&
+                        !names.some(other => other.length > name.length && other.startsWith(name) && change.name.startsWith(`${other}-`)),
+                ),
+            ),
+        );
         assert.deepStrictEqual([...touched], ["al2023-base-arm64"], changes.map(change => `${change.op} ${change.name}`).join("\n"));
-        assert.deepStrictEqual(changesOf(changes, "replace", TYPES.image).map(change => change.name), ["al2023-base-arm64-image"]);
+        assert.deepStrictEqual(
+            changesOf(changes, "replace", TYPES.image).map(change => change.name),
+            ["al2023-base-arm64-image"],
+        );
         const untouched = ofImage(after, "al2023-base", names);
         assert.ok(untouched.length > 10);
     });
@@ -158,11 +196,17 @@ describe("one image's change touches that image only", () => {
         const before = await runStack("prod");
         const after = await runStack("prod", {
             previous: before,
-            config: { images: { ...images, "al2023-base": { ...images["al2023-base"], version: "1.4.1" } }, promoteFrom: { ...promoteFrom, amiIds: { ...promoteFrom.amiIds, "al2023-base": "ami-0c0c0c0c0c0c14100" } } },
+            config: {
+                images: { ...images, "al2023-base": { ...images["al2023-base"], version: "1.4.1" } },
+                promoteFrom: { ...promoteFrom, amiIds: { ...promoteFrom.amiIds, "al2023-base": "ami-0c0c0c0c0c0c14100" } },
+            },
         });
         const moved = changesOf(diffRuns(before, after), "replace", TYPES.amiCopy);
         assert.strictEqual(moved.length, 4, "al2023-base in each of prod's four regions");
-        assert.ok(moved.every(change => change.name.startsWith("al2023-base-") && !change.name.startsWith("al2023-base-arm64-")), moved.map(change => change.name).join(", "));
+        assert.ok(
+            moved.every(change => change.name.startsWith("al2023-base-") && !change.name.startsWith("al2023-base-arm64-")),
+            moved.map(change => change.name).join(", "),
+        );
         const templates = ofType(after, TYPES.launchTemplate);
         assert.ok(templates.length > 0 && templates.every(template => template.inputs.tagSpecifications[0].tags.Version === "1.4.1"));
     });
@@ -170,11 +214,17 @@ describe("one image's change touches that image only", () => {
 
 describe("fleets", () => {
     it("runs each fleet on its own image in each of its regions", async () => {
-        const fleets = { "al2023-base": (readStackConfig("dev").fleets as Record<string, object>)["al2023-base"], arm: { image: "al2023-base-arm64", regions: ["us-west-2"], instanceTypes: ["m7g.large"] } };
+        const fleets = {
+            "al2023-base": (readStackConfig("dev").fleets as Record<string, object>)["al2023-base"],
+            arm: { image: "al2023-base-arm64", regions: ["us-west-2"], instanceTypes: ["m7g.large"] },
+        };
         const run = await runDev(devImages(), { fleets });
         const templates = ofType(run, TYPES.launchTemplate);
         assert.strictEqual(templates.length, 2);
-        for (const [image, region] of [["al2023-base", "us-east-1"], ["al2023-base-arm64", "us-west-2"]]) {
+        for (const [image, region] of [
+            ["al2023-base", "us-east-1"],
+            ["al2023-base-arm64", "us-west-2"],
+        ]) {
             const template = templates.find(candidate => candidate.region === region)!;
             assert.strictEqual(template.inputs.imageId, imageOutput(run, image).amiIds[region], `${template.name} runs ${image}`);
         }

@@ -9,14 +9,18 @@ describe("imageKeyPolicy", () => {
         const use = policy.Statement.find(statement => statement.Sid === "ServiceLinkedRolesUseKey");
         assert.ok(use, "no statement for the service-linked roles");
         assert.deepStrictEqual(use.Principal, { AWS: "*" });
-        assert.deepStrictEqual(use.Condition, { StringEquals: { "aws:PrincipalArn": [
-            "arn:aws:iam::123456789012:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"] } });
+        assert.deepStrictEqual(use.Condition, {
+            StringEquals: { "aws:PrincipalArn": ["arn:aws:iam::123456789012:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"] },
+        });
         assert.ok((use.Action as string[]).includes("kms:Encrypt"), "Auto Scaling encrypts new volumes with the key");
     });
 
     it("names no one but the owner when the image is shared with nobody and used by no service", () => {
         const policy = imageKeyPolicy({ accountId: "123456789012", partition: "aws-us-gov", sharedWith: nobody, serviceRoles: [] });
-        assert.deepStrictEqual(policy.Statement.map(statement => statement.Principal.AWS), ["arn:aws-us-gov:iam::123456789012:root"]);
+        assert.deepStrictEqual(
+            policy.Statement.map(statement => statement.Principal.AWS),
+            ["arn:aws-us-gov:iam::123456789012:root"],
+        );
     });
 
     it("matches an OU and every OU below it by organization path", () => {
@@ -30,12 +34,19 @@ describe("imageKeyPolicy", () => {
         assert.ok(grant, "no consumer grant statement");
         assert.deepStrictEqual(grant.Principal.AWS, ["arn:aws:iam::333333333333:root", "arn:aws:iam::222222222222:root"]);
         assert.strictEqual(grant.Action, "kms:CreateGrant");
-        assert.deepStrictEqual(grant.Condition, {
-            StringEquals: { "kms:GranteePrincipal": [
-                "arn:aws:iam::333333333333:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
-                "arn:aws:iam::222222222222:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"] },
-            "ForAllValues:StringEquals": { "kms:GrantOperations": AUTO_SCALING_GRANT_OPERATIONS },
-        }, "no kms:GrantIsForAWSResource: the consumer creates this grant itself");
+        assert.deepStrictEqual(
+            grant.Condition,
+            {
+                StringEquals: {
+                    "kms:GranteePrincipal": [
+                        "arn:aws:iam::333333333333:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
+                        "arn:aws:iam::222222222222:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
+                    ],
+                },
+                "ForAllValues:StringEquals": { "kms:GrantOperations": AUTO_SCALING_GRANT_OPERATIONS },
+            },
+            "no kms:GrantIsForAWSResource: the consumer creates this grant itself",
+        );
         const forServices = policy.Statement.find(statement => statement.Sid === "SharedAccountsCreateGrantsForAwsServices");
         assert.deepStrictEqual(forServices?.Condition, { Bool: { "kms:GrantIsForAWSResource": true } }, "other grants stay limited to AWS services");
     });

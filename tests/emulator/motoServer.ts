@@ -74,10 +74,11 @@ export async function startMoto(): Promise<MotoServer> {
             const answer = await fetch(`${endpoint}/moto-api/reset`, { method: "POST", signal: AbortSignal.timeout(5_000) });
             if (!answer.ok) throw new Error(`moto reset answered ${answer.status}`);
         },
-        stop: () => new Promise<void>(resolve => {
-            if (child.exitCode !== null) return resolve();
-            child.once("exit", () => resolve());
-            child.kill("SIGTERM");
-        }),
+        stop: () =>
+            new Promise<void>(resolve => {
+                if (child.exitCode !== null) return resolve();
+                child.once("exit", () => resolve());
+                child.kill("SIGTERM");
+            }),
     };
 }

@@ -7,13 +7,13 @@ import { detail, loadPackConfig, runPolicies, runPolicy, UNKNOWN, unknownDetail 
 
 describe("ami-from-instance-reboots", () => {
     describe("blocks", () => {
-        it("ami-from-instance-reboots reads snapshotWithoutReboot \"1\" as true", async () => {
+        it('ami-from-instance-reboots reads snapshotWithoutReboot "1" as true', async () => {
             const captured = amiFromInstance();
             captured.props.snapshotWithoutReboot = "1";
             assertOne(await findings(amiFromInstanceReboots, [captured]), /^snapshotWithoutReboot is "1": the snapshot is taken while the instance runs/);
         });
 
-        it("fails snapshotWithoutReboot: true (or \"true\")", async () => {
+        it('fails snapshotWithoutReboot: true (or "true")', async () => {
             for (const snapshotWithoutReboot of [true, "true"]) {
                 const image = amiFromInstance();
                 image.props.snapshotWithoutReboot = snapshotWithoutReboot;
@@ -26,8 +26,8 @@ describe("ami-from-instance-reboots", () => {
         it("is advisory in dev and mandatory in prod", async () => {
             const image = amiFromInstance();
             image.props.snapshotWithoutReboot = true;
-            const levels = async (stack: "dev" | "prod") => (await runPolicies([image], loadPackConfig(stack), { policies: [amiFromInstanceReboots] }))
-                .map(diagnostic => diagnostic.level);
+            const levels = async (stack: "dev" | "prod") =>
+                (await runPolicies([image], loadPackConfig(stack), { policies: [amiFromInstanceReboots] })).map(diagnostic => diagnostic.level);
             assert.deepStrictEqual(await levels("dev"), ["advisory"]);
             assert.deepStrictEqual(await levels("prod"), ["mandatory"]);
         });
@@ -43,9 +43,10 @@ describe("ami-from-instance-reboots", () => {
         it("says plainly when snapshotWithoutReboot is unknown until apply", async () => {
             const image = amiFromInstance();
             image.props.snapshotWithoutReboot = UNKNOWN;
-            assert.deepStrictEqual((await runPolicy(amiFromInstanceReboots, [image])).map(d => [d.level, unknownDetail(d)]), [
-                ["advisory", "could not check snapshotWithoutReboot: value unknown until apply"],
-            ]);
+            assert.deepStrictEqual(
+                (await runPolicy(amiFromInstanceReboots, [image])).map(d => [d.level, unknownDetail(d)]),
+                [["advisory", "could not check snapshotWithoutReboot: value unknown until apply"]],
+            );
         });
     });
 });

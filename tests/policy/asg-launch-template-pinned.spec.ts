@@ -12,8 +12,13 @@ describe("asg-launch-template-pinned", () => {
             for (const version of ["$Latest", "$Default"]) {
                 const fleets = [ec2Fleet(), spotFleetRequest()];
                 for (const fleet of fleets) fleet.props.launchTemplateConfigs[0].launchTemplateSpecification.version = version;
-                assert.deepStrictEqual((await runPolicy(asgLaunchTemplatePinned, fleets)).map(detail), fleets.map(() =>
-                    `launchTemplateConfigs[0].launchTemplateSpecification.version is "${version}", which floats and triggers no instance refresh: ${PIN}`));
+                assert.deepStrictEqual(
+                    (await runPolicy(asgLaunchTemplatePinned, fleets)).map(detail),
+                    fleets.map(
+                        () =>
+                            `launchTemplateConfigs[0].launchTemplateSpecification.version is "${version}", which floats and triggers no instance refresh: ${PIN}`,
+                    ),
+                );
             }
         });
 
@@ -41,7 +46,7 @@ describe("asg-launch-template-pinned", () => {
             group.props.launchConfiguration = "web-lc";
             assert.deepStrictEqual((await runPolicy(asgLaunchTemplatePinned, [group])).map(detail), [
                 "launchConfiguration is set: AWS has deprecated launch configurations and they get no new instance types or features; " +
-                "use launchTemplate { id, version } with a pinned version instead.",
+                    "use launchTemplate { id, version } with a pinned version instead.",
             ]);
         });
 
@@ -50,7 +55,7 @@ describe("asg-launch-template-pinned", () => {
             delete group.props.launchTemplate;
             assert.deepStrictEqual((await runPolicy(asgLaunchTemplatePinned, [group])).map(detail), [
                 "no launch template is set: set launchTemplate { id, version } " +
-                "(or mixedInstancesPolicy.launchTemplate.launchTemplateSpecification) with a pinned version.",
+                    "(or mixedInstancesPolicy.launchTemplate.launchTemplateSpecification) with a pinned version.",
             ]);
         });
 
@@ -60,7 +65,10 @@ describe("asg-launch-template-pinned", () => {
             group.props.mixedInstancesPolicy = {
                 launchTemplate: {
                     launchTemplateSpecification: { launchTemplateId: "lt-0123456789abcdef0", version: "3" },
-                    overrides: [{ instanceType: "t3.large" }, { instanceType: "m7g.large", launchTemplateSpecification: { launchTemplateId: "lt-1", version: "$Latest" } }],
+                    overrides: [
+                        { instanceType: "t3.large" },
+                        { instanceType: "m7g.large", launchTemplateSpecification: { launchTemplateId: "lt-1", version: "$Latest" } },
+                    ],
                 },
             };
             assert.deepStrictEqual((await runPolicy(asgLaunchTemplatePinned, [group])).map(detail), [
@@ -77,7 +85,11 @@ describe("asg-launch-template-pinned", () => {
             for (const imageId of ["resolve:ssm:/golden-ami/al2023-base/dev/ami-id", "RESOLVE:SSM:/golden-ami/al2023-base/dev/ami-id:stable"]) {
                 const template = launchTemplate();
                 template.props.imageId = imageId;
-                assert.match((await runPolicy(asgLaunchTemplatePinned, [template])).map(detail)[0] ?? "", /^imageId is .*, which EC2 resolves at every launch/, imageId);
+                assert.match(
+                    (await runPolicy(asgLaunchTemplatePinned, [template])).map(detail)[0] ?? "",
+                    /^imageId is .*, which EC2 resolves at every launch/,
+                    imageId,
+                );
             }
             const pinned = launchTemplate();
             pinned.props.imageId = "resolve:ssm:/golden-ami/al2023-base/dev/ami-id:7";
@@ -96,9 +108,10 @@ describe("asg-launch-template-pinned", () => {
             const group = autoScalingGroup();
             group.props.launchTemplate.version = UNKNOWN;
             const diagnostics = await runPolicy(asgLaunchTemplatePinned, [group]);
-            assert.deepStrictEqual(diagnostics.map(d => [d.level, unknownDetail(d)]), [
-                ["advisory", "could not check launchTemplate.version: value unknown until apply"],
-            ]);
+            assert.deepStrictEqual(
+                diagnostics.map(d => [d.level, unknownDetail(d)]),
+                [["advisory", "could not check launchTemplate.version: value unknown until apply"]],
+            );
         });
     });
 });

@@ -127,10 +127,12 @@ export function imageRecipe(): ResourceFixture {
             version: "1.4.0",
             parentImage: "ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
             components: [{ componentArn: "arn:aws:imagebuilder:us-east-1:111111111111:component/al2023-base-build/1.4.0/1" }],
-            blockDeviceMappings: [{
-                deviceName: "/dev/xvda",
-                ebs: { encrypted: "true", kmsKeyId: KEY_ARN, volumeSize: 20, volumeType: "gp3", deleteOnTermination: "true" },
-            }],
+            blockDeviceMappings: [
+                {
+                    deviceName: "/dev/xvda",
+                    ebs: { encrypted: "true", kmsKeyId: KEY_ARN, volumeSize: 20, volumeType: "gp3", deleteOnTermination: "true" },
+                },
+            ],
             tags: imageTags(),
         },
         outputs: { arn: BUILD_SETTINGS.imageRecipeArn },
@@ -144,21 +146,22 @@ export function distributionConfiguration(): ResourceFixture {
         provider: regionalProvider(),
         props: {
             name: "al2023-base",
-            distributions: [{
-                region: HOME_REGION,
-                amiDistributionConfiguration: {
-                    name: "al2023-base-1.4.0-{{ imagebuilder:buildDate }}",
-                    amiTags: imageTags(),
-                    kmsKeyId: KEY_ARN,
-                    launchPermission: { userIds: [DEV_SHARED_ACCOUNT] },
+            distributions: [
+                {
+                    region: HOME_REGION,
+                    amiDistributionConfiguration: {
+                        name: "al2023-base-1.4.0-{{ imagebuilder:buildDate }}",
+                        amiTags: imageTags(),
+                        kmsKeyId: KEY_ARN,
+                        launchPermission: { userIds: [DEV_SHARED_ACCOUNT] },
+                    },
                 },
-            }],
+            ],
             tags: imageTags(),
         },
         outputs: { arn: BUILD_SETTINGS.distributionConfigurationArn },
     };
 }
-
 
 export function imagePipeline(): ResourceFixture {
     return {
@@ -438,12 +441,24 @@ export function imageFamily(family: string, architecture: "x86_64" | "arm64", in
 
 /** A catalog stack: several families (x86_64, arm64 on Graviton, Windows), each with its own fleet, keys and blocks shared per region. */
 export function catalogProgram(): ResourceFixture[] {
-    const windows = imageFamily("windows-2022", "x86_64", ["m6i.large"], "lt-0000000000000000c", "ssm:/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base");
+    const windows = imageFamily(
+        "windows-2022",
+        "x86_64",
+        ["m6i.large"],
+        "lt-0000000000000000c",
+        "ssm:/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base",
+    );
     const windowsTemplate = windows.find(resource => resource.type === "aws:ec2/launchTemplate:LaunchTemplate")!;
     windowsTemplate.props.blockDeviceMappings[0].deviceName = "/dev/sda1";
-    windowsTemplate.props.userData = Buffer.from("<powershell>\n$pw = (Get-SSMParameterValue -Name /app/svc -WithDecryption $true).Parameters[0].Value\nnet user svc-app $pw /add\n</powershell>\n").toString("base64");
+    windowsTemplate.props.userData = Buffer.from(
+        "<powershell>\n$pw = (Get-SSMParameterValue -Name /app/svc -WithDecryption $true).Parameters[0].Value\nnet user svc-app $pw /add\n</powershell>\n",
+    ).toString("base64");
     return [
-        kmsKey(HOME_REGION), kmsKey("us-west-2"), blockPublicAccess(HOME_REGION), blockPublicAccess("us-west-2"), subnet(),
+        kmsKey(HOME_REGION),
+        kmsKey("us-west-2"),
+        blockPublicAccess(HOME_REGION),
+        blockPublicAccess("us-west-2"),
+        subnet(),
         ...imageFamily("al2023-base", "x86_64", ["t3.medium", "m6i.large", "c6i.large"], "lt-0000000000000000a"),
         ...imageFamily("al2023-arm64", "arm64", ["t4g.medium", "m7g.large", "c7g.large"], "lt-0000000000000000b"),
         ...windows,

@@ -15,8 +15,9 @@ describe("image-block-public-access-on", () => {
             for (const state of ["unblocked", "BLOCK-NEW-SHARING", ""]) {
                 const images = blockPublicAccess();
                 images.props.state = state;
-                assert.deepStrictEqual((await runPolicy(imageBlockPublicAccessOn, [images])).map(detail),
-                    [`state is ${JSON.stringify(state)}: set state to "block-new-sharing" so no image in this region can be made public.`]);
+                assert.deepStrictEqual((await runPolicy(imageBlockPublicAccessOn, [images])).map(detail), [
+                    `state is ${JSON.stringify(state)}: set state to "block-new-sharing" so no image in this region can be made public.`,
+                ]);
             }
         });
 
@@ -49,9 +50,10 @@ describe("image-block-public-access-on", () => {
             const setting = blockPublicAccess();
             setting.props.state = UNKNOWN;
             const diagnostics = await runPolicy(imageBlockPublicAccessOn, [setting]);
-            assert.deepStrictEqual(diagnostics.map(d => [d.level, unknownDetail(d)]), [
-                ["advisory", "could not check state: value unknown until apply"],
-            ]);
+            assert.deepStrictEqual(
+                diagnostics.map(d => [d.level, unknownDetail(d)]),
+                [["advisory", "could not check state: value unknown until apply"]],
+            );
         });
     });
 });

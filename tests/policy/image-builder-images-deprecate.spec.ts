@@ -13,7 +13,7 @@ describe("image-builder-images-deprecate", () => {
                 lifecycle.props.policyDetails[0].exclusionRules = exclusionRules;
                 assert.deepStrictEqual(await findings(imageBuilderImagesDeprecate, [image(), distributionConfiguration(), lifecycle]), [
                     `the aws.imagebuilder.LifecyclePolicy in us-east-1 selects this image but never deprecates it: ${reason}. Narrow the DEPRECATE rule's ` +
-                    "exclusionRules so they do not match this image (exclude only the AMIs a tag marks as pinned), or deprecate it with another rule.",
+                        "exclusionRules so they do not match this image (exclude only the AMIs a tag marks as pinned), or deprecate it with another rule.",
                 ]);
             });
         }
@@ -22,17 +22,24 @@ describe("image-builder-images-deprecate", () => {
             assert.deepStrictEqual(await findings(imageBuilderImagesDeprecate, [imagePipeline(), lifecyclePolicy()]), []);
             assert.deepStrictEqual(await findings(imageBuilderImagesDeprecate, [imagePipeline()]), [
                 'no aws.imagebuilder.LifecyclePolicy deprecates images in us-east-1: add one there with resourceType "AMI_IMAGE", a policyDetails entry ' +
-                'whose action.type is "DEPRECATE", and a resourceSelection that selects this image.',
+                    'whose action.type is "DEPRECATE", and a resourceSelection that selects this image.',
             ]);
         });
 
         it("image-builder-images-deprecate does not count a COUNT (or untyped) filter as deprecation within the horizon", async () => {
-            for (const filter of [{ type: "COUNT", value: 1000 }, { type: "COUNT", value: 3 }, { value: 30, unit: "DAYS" }]) {
+            for (const filter of [
+                { type: "COUNT", value: 1000 },
+                { type: "COUNT", value: 3 },
+                { value: 30, unit: "DAYS" },
+            ]) {
                 const lifecycle = lifecyclePolicy();
                 lifecycle.props.policyDetails[0].filter = filter;
                 const found = await findings(imageBuilderImagesDeprecate, [image(), lifecycle]);
                 assert.strictEqual(found.length, 2, JSON.stringify(found));
-                assert.match(found[0], /^policyDetails\[0\]\.filter\.type is ("COUNT"|not set), which deprecates by number, not age, .*use an AGE filter \(type "AGE"\)/);
+                assert.match(
+                    found[0],
+                    /^policyDetails\[0\]\.filter\.type is ("COUNT"|not set), which deprecates by number, not age, .*use an AGE filter \(type "AGE"\)/,
+                );
                 assert.match(found[1], /^no aws\.imagebuilder\.LifecyclePolicy deprecates images in us-east-1/);
             }
             const lowercase = lifecyclePolicy();
@@ -74,13 +81,20 @@ describe("image-builder-images-deprecate", () => {
             }
         });
 
-        it("fails a DEPRECATE rule that leaves the distributed AMIs out (includeResources.amis unset, false or \"false\"), at the policy's URN", async () => {
+        it('fails a DEPRECATE rule that leaves the distributed AMIs out (includeResources.amis unset, false or "false"), at the policy\'s URN', async () => {
             for (const includeResources of [undefined, {}, { amis: false }, { amis: "false" }, { snapshots: true }]) {
                 const lifecycle = lifecyclePolicy();
                 lifecycle.props.policyDetails[0].action = { type: "DEPRECATE", ...(includeResources ? { includeResources } : {}) };
                 const diagnostics = await runPolicy(imageBuilderImagesDeprecate, [image(), lifecycle]);
-                assert.deepStrictEqual(diagnostics.map(d => d.urn!.split("::").pop()), ["al2023-base-lifecycle", "al2023-base-image"], JSON.stringify(includeResources));
-                assert.match(detail(diagnostics[0]), /^policyDetails\[0\]\.action\.includeResources\.amis is .*, so the rule deprecates Image Builder's record of each image but not the AMI it distributed.*set action\.includeResources\.amis to true\.$/);
+                assert.deepStrictEqual(
+                    diagnostics.map(d => d.urn!.split("::").pop()),
+                    ["al2023-base-lifecycle", "al2023-base-image"],
+                    JSON.stringify(includeResources),
+                );
+                assert.match(
+                    detail(diagnostics[0]),
+                    /^policyDetails\[0\]\.action\.includeResources\.amis is .*, so the rule deprecates Image Builder's record of each image but not the AMI it distributed.*set action\.includeResources\.amis to true\.$/,
+                );
                 assert.strictEqual(detail(diagnostics[1]), NO_POLICY, "and the image is left with no deprecating policy");
             }
             const asString = lifecyclePolicy();
@@ -92,10 +106,13 @@ describe("image-builder-images-deprecate", () => {
             const empty = lifecyclePolicy();
             empty.props.resourceSelection = { tagMap: {} };
             const emptyFindings = (await runPolicy(imageBuilderImagesDeprecate, [image(), empty])).map(detail);
-            assert.deepStrictEqual(emptyFindings.map(finding => finding.split(":")[0]), [
-                "resourceSelection selects no images (no tagMap entries and no recipes), so this lifecycle policy deprecates nothing",
-                "no aws.imagebuilder.LifecyclePolicy deprecates images in us-east-1",
-            ]);
+            assert.deepStrictEqual(
+                emptyFindings.map(finding => finding.split(":")[0]),
+                [
+                    "resourceSelection selects no images (no tagMap entries and no recipes), so this lifecycle policy deprecates nothing",
+                    "no aws.imagebuilder.LifecyclePolicy deprecates images in us-east-1",
+                ],
+            );
             const otherTag = lifecyclePolicy();
             otherTag.props.resourceSelection = { tagMap: { GoldenAmiFamily: "ubuntu-base" } };
             const otherRecipe = lifecyclePolicy();
@@ -103,13 +120,15 @@ describe("image-builder-images-deprecate", () => {
             for (const lifecycle of [otherTag, otherRecipe]) {
                 assert.deepStrictEqual((await runPolicy(imageBuilderImagesDeprecate, [image(), imageRecipe(), lifecycle])).map(detail), [
                     "the aws.imagebuilder.LifecyclePolicy in us-east-1 does not select this image: none of its resourceSelection.tagMap entries is among " +
-                    "the image's tags and none of its resourceSelection.recipes is the image's recipe (name and version): tag the image with a selected tag, or select its recipe.",
+                        "the image's tags and none of its resourceSelection.recipes is the image's recipe (name and version): tag the image with a selected tag, or select its recipe.",
                 ]);
             }
             const late = lifecyclePolicy();
             late.props.policyDetails[0].filter = { type: "AGE", value: 3, unit: "YEARS" };
-            assert.deepStrictEqual((await runPolicy(imageBuilderImagesDeprecate, [image(), late])).map(detail)[0],
-                "policyDetails[0].filter deprecates after 3 years, beyond this stack's 730-day horizon, which is no deprecation: lower filter.value so images are deprecated within 730 days.");
+            assert.deepStrictEqual(
+                (await runPolicy(imageBuilderImagesDeprecate, [image(), late])).map(detail)[0],
+                "policyDetails[0].filter deprecates after 3 years, beyond this stack's 730-day horizon, which is no deprecation: lower filter.value so images are deprecated within 730 days.",
+            );
         });
     });
 
@@ -143,29 +162,35 @@ describe("image-builder-images-deprecate", () => {
         it("says a DEPRECATE rule's age unknown at preview is unknown, not missing, and blocks it once it resolves beyond the horizon", async () => {
             const lifecycle = lifecyclePolicy();
             lifecycle.props.policyDetails[0].filter.value = UNKNOWN;
-            assert.deepStrictEqual((await runPolicy(imageBuilderImagesDeprecate, [image(), lifecycle])).map(d => [d.level, unknownDetail(d)]), [
-                ["advisory", "could not check al2023-base-lifecycle.policyDetails[0].filter: value unknown until apply"],
-            ]);
+            assert.deepStrictEqual(
+                (await runPolicy(imageBuilderImagesDeprecate, [image(), lifecycle])).map(d => [d.level, unknownDetail(d)]),
+                [["advisory", "could not check al2023-base-lifecycle.policyDetails[0].filter: value unknown until apply"]],
+            );
             lifecycle.props.policyDetails[0].filter.value = 1000;
-            assert.deepStrictEqual((await runPolicy(imageBuilderImagesDeprecate, [image(), lifecycle])).map(d => d.level), ["mandatory", "mandatory"]);
+            assert.deepStrictEqual(
+                (await runPolicy(imageBuilderImagesDeprecate, [image(), lifecycle])).map(d => d.level),
+                ["mandatory", "mandatory"],
+            );
         });
 
         it("says plainly when includeResources.amis is unknown until apply", async () => {
             const lifecycle = lifecyclePolicy();
             lifecycle.props.policyDetails[0].action = { type: "DEPRECATE", includeResources: { amis: UNKNOWN } };
             const diagnostics = await runPolicy(imageBuilderImagesDeprecate, [image(), lifecycle]);
-            assert.deepStrictEqual(diagnostics.map(d => [d.level, unknownDetail(d)]), [
-                ["advisory", "could not check al2023-base-lifecycle.policyDetails[0].action.includeResources.amis: value unknown until apply"],
-            ]);
+            assert.deepStrictEqual(
+                diagnostics.map(d => [d.level, unknownDetail(d)]),
+                [["advisory", "could not check al2023-base-lifecycle.policyDetails[0].action.includeResources.amis: value unknown until apply"]],
+            );
         });
 
         it("says plainly when the lifecycle policy's action is unknown until apply", async () => {
             const lifecycle = lifecyclePolicy();
             lifecycle.props.policyDetails = UNKNOWN;
             const diagnostics = await runPolicy(imageBuilderImagesDeprecate, [image(), lifecycle]);
-            assert.deepStrictEqual(diagnostics.map(d => [d.level, unknownDetail(d)]), [
-                ["advisory", "could not check al2023-base-lifecycle.policyDetails: value unknown until apply"],
-            ]);
+            assert.deepStrictEqual(
+                diagnostics.map(d => [d.level, unknownDetail(d)]),
+                [["advisory", "could not check al2023-base-lifecycle.policyDetails: value unknown until apply"]],
+            );
             assert.match(diagnostics[0].message, /the stack is checked again with the real values at the end of `pulumi up`$/);
         });
 
@@ -174,11 +199,20 @@ describe("image-builder-images-deprecate", () => {
             byRecipe.props.resourceSelection = { recipes: [{ name: "al2023-base", semanticVersion: "1.4.0" }] };
             const pending = image();
             pending.props.imageRecipeArn = UNKNOWN;
-            assert.deepStrictEqual((await runPolicy(imageBuilderImagesDeprecate, [pending, byRecipe])).map(d => [d.level, unknownDetail(d)]), [
-                ["advisory", "could not check al2023-base-image.imageRecipeArn, whether a lifecycle policy in us-east-1 selects al2023-base-image: values unknown until apply"],
-            ]);
+            assert.deepStrictEqual(
+                (await runPolicy(imageBuilderImagesDeprecate, [pending, byRecipe])).map(d => [d.level, unknownDetail(d)]),
+                [
+                    [
+                        "advisory",
+                        "could not check al2023-base-image.imageRecipeArn, whether a lifecycle policy in us-east-1 selects al2023-base-image: values unknown until apply",
+                    ],
+                ],
+            );
             pending.props.imageRecipeArn = "arn:aws:imagebuilder:us-east-1:111111111111:image-recipe/other/1.0.0";
-            assert.deepStrictEqual((await runPolicy(imageBuilderImagesDeprecate, [pending, byRecipe])).map(d => d.level), ["mandatory"]);
+            assert.deepStrictEqual(
+                (await runPolicy(imageBuilderImagesDeprecate, [pending, byRecipe])).map(d => d.level),
+                ["mandatory"],
+            );
         });
     });
 });

@@ -4,13 +4,27 @@ import * as fixtures from "./fixtures";
 import { imageKeysCustomerManaged, imagesEncryptedWithCmk } from "../../policy/policies";
 import { attachment, findings, registeredAmi, RESOLVED_AWS_KEY, volume } from "./cases";
 import {
-    amiCopy, amiFromInstance, devProgram, distributionConfiguration, imageRecipe, instance, KEY_ARN, kmsKey, regionalProvider, snapshotCopy,
+    amiCopy,
+    amiFromInstance,
+    devProgram,
+    distributionConfiguration,
+    imageRecipe,
+    instance,
+    KEY_ARN,
+    kmsKey,
+    regionalProvider,
+    snapshotCopy,
 } from "./fixtures";
 import { detail, ResourceFixture, runPolicy, UNKNOWN, unknownDetail } from "./harness";
 
 /** The stack's alias for the home region's key, as components/ImageKey.ts creates it. */
 function alias(targetKeyId = KEY_ARN.split("/").pop()!): ResourceFixture {
-    return { type: "aws:kms/alias:Alias", name: "al2023-base-alias", provider: regionalProvider(), props: { name: "alias/golden-ami/dev/al2023-base", targetKeyId } };
+    return {
+        type: "aws:kms/alias:Alias",
+        name: "al2023-base-alias",
+        provider: regionalProvider(),
+        props: { name: "alias/golden-ami/dev/al2023-base", targetKeyId },
+    };
 }
 
 describe("image-keys-customer-managed", () => {
@@ -22,7 +36,7 @@ describe("image-keys-customer-managed", () => {
             registered.props.ebsBlockDevices.push({ deviceName: "/dev/xvdb", encrypted: true, volumeSize: 100 });
             assert.deepStrictEqual(await findings(imageKeysCustomerManaged, stack()), [
                 "ebsBlockDevices[1].snapshotId is not set, so that volume is encrypted (if at all) with the account's default EBS key, aws/ebs unless changed, " +
-                "and the image cannot be shared: register every volume from an aws.ebs.SnapshotCopy in this stack with encrypted: true and a customer-managed kmsKeyId.",
+                    "and the image cannot be shared: register every volume from an aws.ebs.SnapshotCopy in this stack with encrypted: true and a customer-managed kmsKeyId.",
             ]);
         });
 
@@ -33,8 +47,10 @@ describe("image-keys-customer-managed", () => {
                 [[volume({}), attachment()], /attaches aws\.ebs\.Volume data, which does not set encrypted: true with a kmsKeyId/],
                 [[volume({ encrypted: "true" }), attachment()], /attaches aws\.ebs\.Volume data, which does not set encrypted: true with a kmsKeyId/],
                 [[volume({ encrypted: true, kmsKeyId: "ALIAS/AWS/EBS" }), attachment()], /whose kmsKeyId is "ALIAS\/AWS\/EBS", an AWS-managed key/],
-                [[volume({ encrypted: true, kmsKeyId: "arn:aws:kms:us-east-1:999999999999:key/0b9f4c1e-0000-4000-8000-000000000000" }), attachment()],
-                    /^data\.kmsKeyId is .*, a key this stack does not declare/],
+                [
+                    [volume({ encrypted: true, kmsKeyId: "arn:aws:kms:us-east-1:999999999999:key/0b9f4c1e-0000-4000-8000-000000000000" }), attachment()],
+                    /^data\.kmsKeyId is .*, a key this stack does not declare/,
+                ],
                 [[attachment("vol-0fedcba9876543210")], /attaches volume "vol-0fedcba9876543210", which this stack does not declare/],
             ];
             for (const [more, expected] of cases) {
@@ -51,8 +67,8 @@ describe("image-keys-customer-managed", () => {
             const diagnostics = await runPolicy(imageKeysCustomerManaged, [kmsKey(), copy]);
             assert.deepStrictEqual(diagnostics.map(detail), [
                 `kmsKeyId is "${RESOLVED_AWS_KEY}", a key this stack does not declare, so the pack cannot tell it is customer-managed ` +
-                "(aws.kms.getAlias on alias/aws/ebs returns just such a key ARN): encrypt with an aws.kms.Key declared in this stack (or its aws.kms.Alias), " +
-                "or list the key's ARN in this policy's externalKeyArns once you have checked it is customer-managed.",
+                    "(aws.kms.getAlias on alias/aws/ebs returns just such a key ARN): encrypt with an aws.kms.Key declared in this stack (or its aws.kms.Alias), " +
+                    "or list the key's ARN in this policy's externalKeyArns once you have checked it is customer-managed.",
             ]);
             assert.match(diagnostics[0].urn!, /AmiCopy::al2023-base-us-east-1-copy$/);
             assert.deepStrictEqual(await runPolicy(imageKeysCustomerManaged, [kmsKey(), copy], { externalKeyArns: [RESOLVED_AWS_KEY] }), []);
@@ -61,8 +77,10 @@ describe("image-keys-customer-managed", () => {
             recipe.props.blockDeviceMappings[0].ebs.kmsKeyId = "0000aaaa-12ab-34cd-56ef-1234567890ab";
             const distribution = distributionConfiguration();
             distribution.props.distributions[0].amiDistributionConfiguration.kmsKeyId = "mrk-0000aaaa12ab34cd56ef1234567890ab";
-            assert.deepStrictEqual((await runPolicy(imageKeysCustomerManaged, [kmsKey(), recipe, distribution])).map(d => detail(d).split(" is ")[0]),
-                ["blockDeviceMappings[0].ebs.kmsKeyId", "distributions[0].amiDistributionConfiguration.kmsKeyId"]);
+            assert.deepStrictEqual(
+                (await runPolicy(imageKeysCustomerManaged, [kmsKey(), recipe, distribution])).map(d => detail(d).split(" is ")[0]),
+                ["blockDeviceMappings[0].ebs.kmsKeyId", "distributions[0].amiDistributionConfiguration.kmsKeyId"],
+            );
             // An alias is declared only when the stack creates it for a key it declares.
             copy.props.kmsKeyId = "alias/golden-ami/dev/al2023-base";
             assert.deepStrictEqual(await runPolicy(imageKeysCustomerManaged, [kmsKey(), alias(), copy]), []);
@@ -71,8 +89,16 @@ describe("image-keys-customer-managed", () => {
         it("resolves an alias to the key the stack declares under it: an alias the stack does not create, one in another account, or one for an outside key is not declared", async () => {
             const cases: Array<[string, ResourceFixture[], RegExp]> = [
                 ["alias/golden-ami/dev/al2023-base", [kmsKey()], /an alias this stack does not create, so the pack cannot tell which key it names/],
-                ["arn:aws:kms:us-east-1:999999999999:alias/golden-ami/dev/al2023-base", [kmsKey(), alias()], /an alias in account 999999999999, not the stack's alias of that name/],
-                ["alias/golden-ami/dev/al2023-base", [kmsKey(), alias(RESOLVED_AWS_KEY)], /an alias for arn:aws:kms:us-east-1:111111111111:key\/0000aaaa-12ab-34cd-56ef-1234567890ab, a key this stack does not declare/],
+                [
+                    "arn:aws:kms:us-east-1:999999999999:alias/golden-ami/dev/al2023-base",
+                    [kmsKey(), alias()],
+                    /an alias in account 999999999999, not the stack's alias of that name/,
+                ],
+                [
+                    "alias/golden-ami/dev/al2023-base",
+                    [kmsKey(), alias(RESOLVED_AWS_KEY)],
+                    /an alias for arn:aws:kms:us-east-1:111111111111:key\/0000aaaa-12ab-34cd-56ef-1234567890ab, a key this stack does not declare/,
+                ],
             ];
             assert.strictEqual(cases.length, 3);
             for (const [keyId, declared, why] of cases) {
@@ -95,10 +121,21 @@ describe("image-keys-customer-managed", () => {
         it("fails an image captured from an instance the stack does not declare, or whose volumes are not under a customer-managed key", async () => {
             const outside = amiFromInstance();
             outside.props.sourceInstanceId = "i-0fedcba9876543210";
-            assert.match((await runPolicy(imageKeysCustomerManaged, [outside, instance()])).map(detail)[0],
-                /^sourceInstanceId is "i-0fedcba9876543210", an instance this stack does not declare/);
-            for (const change of [(source: any) => { delete source.props.rootBlockDevice; }, (source: any) => { source.props.ebsBlockDevices[0].encrypted = false; },
-                (source: any) => { source.props.rootBlockDevice.kmsKeyId = "alias/aws/ebs"; }]) {
+            assert.match(
+                (await runPolicy(imageKeysCustomerManaged, [outside, instance()])).map(detail)[0],
+                /^sourceInstanceId is "i-0fedcba9876543210", an instance this stack does not declare/,
+            );
+            for (const change of [
+                (source: any) => {
+                    delete source.props.rootBlockDevice;
+                },
+                (source: any) => {
+                    source.props.ebsBlockDevices[0].encrypted = false;
+                },
+                (source: any) => {
+                    source.props.rootBlockDevice.kmsKeyId = "alias/aws/ebs";
+                },
+            ]) {
                 const source = instance();
                 change(source);
                 const findings = (await runPolicy(imageKeysCustomerManaged, [kmsKey(), amiFromInstance(), source])).map(detail);
@@ -112,7 +149,7 @@ describe("image-keys-customer-managed", () => {
             image.props.ebsBlockDevices[0].snapshotId = "snap-0fedcba9876543210";
             assert.deepStrictEqual((await runPolicy(imageKeysCustomerManaged, [kmsKey(), image, snapshotCopy()])).map(detail), [
                 'ebsBlockDevices[0].snapshotId is "snap-0fedcba9876543210", a snapshot this stack does not copy, so the pack cannot tell which key it is ' +
-                "encrypted with: register the image from an aws.ebs.SnapshotCopy in this stack with encrypted: true and a customer-managed kmsKeyId.",
+                    "encrypted with: register the image from an aws.ebs.SnapshotCopy in this stack with encrypted: true and a customer-managed kmsKeyId.",
             ]);
         });
     });
@@ -129,11 +166,15 @@ describe("image-keys-customer-managed", () => {
             pendingKey.outputs = { arn: UNKNOWN, keyId: UNKNOWN, id: UNKNOWN };
             const copy = amiCopy();
             copy.props.kmsKeyId = KEY_ARN;
-            assert.deepStrictEqual((await runPolicy(imageKeysCustomerManaged, [pendingKey, copy])).map(d => [d.level, unknownDetail(d)]), [
-                ["advisory", "could not check whether al2023-base-us-east-1-copy.kmsKeyId is a key the stack declares: value unknown until apply"],
-            ]);
+            assert.deepStrictEqual(
+                (await runPolicy(imageKeysCustomerManaged, [pendingKey, copy])).map(d => [d.level, unknownDetail(d)]),
+                [["advisory", "could not check whether al2023-base-us-east-1-copy.kmsKeyId is a key the stack declares: value unknown until apply"]],
+            );
             copy.props.kmsKeyId = RESOLVED_AWS_KEY;
-            assert.deepStrictEqual((await runPolicy(imageKeysCustomerManaged, [kmsKey(), copy])).map(d => d.level), ["mandatory"]);
+            assert.deepStrictEqual(
+                (await runPolicy(imageKeysCustomerManaged, [kmsKey(), copy])).map(d => d.level),
+                ["mandatory"],
+            );
         });
     });
 });

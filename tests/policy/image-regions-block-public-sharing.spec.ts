@@ -12,7 +12,10 @@ describe("image-regions-block-public-sharing", () => {
             const distributing = workflow(distribute(`          kmsKeyId: ${fixtures.KEY_ARN}\n`).replace("region: us-east-1", "region: eu-central-1"));
             const found = (await runPolicy(imageRegionsBlockPublicSharing, [...devProgram(), distributing])).map(detail);
             assert.strictEqual(found.length, 1, found.join("\n"));
-            assert.match(found[0], /^data: steps\[0\]\.inputs\.distributions\[0\] of workflow .* is in eu-central-1, but the stack has no aws\.ec2\.ImageBlockPublicAccess/);
+            assert.match(
+                found[0],
+                /^data: steps\[0\]\.inputs\.distributions\[0\] of workflow .* is in eu-central-1, but the stack has no aws\.ec2\.ImageBlockPublicAccess/,
+            );
             assert.deepStrictEqual(await runPolicy(imageRegionsBlockPublicSharing, [...devProgram(), distributing, blockPublicAccess("eu-central-1")]), []);
         });
 
@@ -20,7 +23,10 @@ describe("image-regions-block-public-sharing", () => {
             const pipeline = imagePipeline();
             pipeline.provider = regionalProvider("eu-north-1");
             const found = await findings(imageRegionsBlockPublicSharing, [pipeline, blockPublicAccess()]);
-            assert.deepStrictEqual(found.map(finding => finding.split(", but")[0]), ["every image this pipeline builds is in eu-north-1"]);
+            assert.deepStrictEqual(
+                found.map(finding => finding.split(", but")[0]),
+                ["every image this pipeline builds is in eu-north-1"],
+            );
             assert.deepStrictEqual(await findings(imageRegionsBlockPublicSharing, [imagePipeline(), blockPublicAccess()]), []);
         });
 
@@ -28,7 +34,10 @@ describe("image-regions-block-public-sharing", () => {
             const copy = fixtures.amiCopy();
             copy.provider = regionalProvider(undefined, { accessKey: "AKIAIOSFODNN7EXAMPLE", secretKey: "[secret]" });
             const found = await findings(imageRegionsBlockPublicSharing, [copy, blockPublicAccess()]);
-            assert.deepStrictEqual(found.map(finding => finding.split(", but")[0]), ["this image is in us-east-1 of the account of access key AKIAIOSFODNN7EXAMPLE"]);
+            assert.deepStrictEqual(
+                found.map(finding => finding.split(", but")[0]),
+                ["this image is in us-east-1 of the account of access key AKIAIOSFODNN7EXAMPLE"],
+            );
             const sameCredentials = blockPublicAccess();
             sameCredentials.provider = copy.provider;
             assert.deepStrictEqual(await findings(imageRegionsBlockPublicSharing, [copy, sameCredentials]), []);
@@ -40,7 +49,10 @@ describe("image-regions-block-public-sharing", () => {
                 copy.provider = regionalProvider(undefined, files);
                 const found = await findings(imageRegionsBlockPublicSharing, [copy, blockPublicAccess()]);
                 assert.strictEqual(found.length, 1, JSON.stringify(found));
-                assert.match(found[0], /^this image is in us-east-1 of the account of profile "default" in \/home\/ci\/\.aws\/other-(credentials|config), but the stack has no aws\.ec2\.ImageBlockPublicAccess/);
+                assert.match(
+                    found[0],
+                    /^this image is in us-east-1 of the account of profile "default" in \/home\/ci\/\.aws\/other-(credentials|config), but the stack has no aws\.ec2\.ImageBlockPublicAccess/,
+                );
                 const sameFiles = blockPublicAccess();
                 sameFiles.provider = copy.provider;
                 assert.deepStrictEqual(await findings(imageRegionsBlockPublicSharing, [copy, sameFiles]), []);
@@ -51,8 +63,8 @@ describe("image-regions-block-public-sharing", () => {
             const diagnostics = await runPolicy(imageRegionsBlockPublicSharing, [inAccount(amiCopy(), PROD_ACCOUNT), blockPublicAccess()]);
             assert.deepStrictEqual(diagnostics.map(detail), [
                 `this image is in ${HOME_REGION} of account ${PROD_ACCOUNT}, but the stack has no aws.ec2.ImageBlockPublicAccess with state ` +
-                `"block-new-sharing" there, so nothing shows the image stays private: add one (with a provider that deploys into account ${PROD_ACCOUNT} ` +
-                `in ${HOME_REGION}), or, if an organization policy keeps it on, say so in this policy's config (enforcedByOrganization or exemptRegions).`,
+                    `"block-new-sharing" there, so nothing shows the image stays private: add one (with a provider that deploys into account ${PROD_ACCOUNT} ` +
+                    `in ${HOME_REGION}), or, if an organization policy keeps it on, say so in this policy's config (enforcedByOrganization or exemptRegions).`,
             ]);
         });
 
@@ -60,24 +72,30 @@ describe("image-regions-block-public-sharing", () => {
             const distribution = distributionConfiguration();
             distribution.props.distributions[0].amiDistributionConfiguration.targetAccountIds = [PROD_ACCOUNT];
             const diagnostics = await runPolicy(imageRegionsBlockPublicSharing, [image(), distribution, blockPublicAccess()]);
-            assert.deepStrictEqual(diagnostics.map(detail).map(message => message.split(", but")[0]),
-                [`distributions[0] (targetAccountIds ${PROD_ACCOUNT}) is in ${HOME_REGION} of account ${PROD_ACCOUNT}`]);
-            assert.deepStrictEqual(await runPolicy(imageRegionsBlockPublicSharing, [image(), distribution, blockPublicAccess(), inAccount(blockPublicAccess(), PROD_ACCOUNT)]), []);
+            assert.deepStrictEqual(
+                diagnostics.map(detail).map(message => message.split(", but")[0]),
+                [`distributions[0] (targetAccountIds ${PROD_ACCOUNT}) is in ${HOME_REGION} of account ${PROD_ACCOUNT}`],
+            );
+            assert.deepStrictEqual(
+                await runPolicy(imageRegionsBlockPublicSharing, [image(), distribution, blockPublicAccess(), inAccount(blockPublicAccess(), PROD_ACCOUNT)]),
+                [],
+            );
         });
 
         it("knows the deploying account's id when its providers pin it with allowedAccountIds", async () => {
             const distribution = distributionConfiguration();
             distribution.props.distributions[0].amiDistributionConfiguration.targetAccountIds = ["111111111111"];
-            const pinned = (resource: ResourceFixture) => ({ ...resource, provider: regionalProvider(HOME_REGION, { allowedAccountIds: JSON.stringify(["111111111111"]) }) });
+            const pinned = (resource: ResourceFixture) => ({
+                ...resource,
+                provider: regionalProvider(HOME_REGION, { allowedAccountIds: JSON.stringify(["111111111111"]) }),
+            });
             assert.deepStrictEqual(await runPolicy(imageRegionsBlockPublicSharing, [pinned(image()), pinned(distribution), pinned(blockPublicAccess())]), []);
         });
 
         it("fails an image in a region without image block public access, at that image's URN", async () => {
             const resources = [amiCopy("us-west-2"), blockPublicAccess(HOME_REGION)];
             const diagnostics = await runPolicy(imageRegionsBlockPublicSharing, resources);
-            assert.deepStrictEqual(diagnostics.map(detail), [
-                noBlock("this image", "us-west-2"),
-            ]);
+            assert.deepStrictEqual(diagnostics.map(detail), [noBlock("this image", "us-west-2")]);
             assert.match(diagnostics[0].urn!, /AmiCopy::al2023-base-us-west-2-copy$/);
         });
 
@@ -104,9 +122,7 @@ describe("image-regions-block-public-sharing", () => {
             const distribution = distributionConfiguration();
             distribution.props.distributions.push({ region: "eu-west-1", amiDistributionConfiguration: { kmsKeyId: "k" } });
             const diagnostics = await runPolicy(imageRegionsBlockPublicSharing, [image(), distribution, blockPublicAccess(HOME_REGION)]);
-            assert.deepStrictEqual(diagnostics.map(detail), [
-                noBlock("distributions[1]", "eu-west-1"),
-            ]);
+            assert.deepStrictEqual(diagnostics.map(detail), [noBlock("distributions[1]", "eu-west-1")]);
         });
 
         it("fails an image whose region cannot be told", async () => {
@@ -115,7 +131,7 @@ describe("image-regions-block-public-sharing", () => {
             const diagnostics = await runPolicy(imageRegionsBlockPublicSharing, [copy, blockPublicAccess()]);
             assert.deepStrictEqual(diagnostics.map(detail), [
                 "cannot tell which region this image is in: neither its region nor its provider's region is set; " +
-                "set region on the resource or on its provider.",
+                    "set region on the resource or on its provider.",
             ]);
         });
     });
@@ -149,11 +165,15 @@ describe("image-regions-block-public-sharing", () => {
         it("says when the provider's account is unknown at preview, and blocks once it resolves to an account without a block", async () => {
             const copy = amiCopy();
             copy.provider = { ...regionalProvider(HOME_REGION, { assumeRoles: UNKNOWN }), name: "aws-pending" };
-            assert.deepStrictEqual((await runPolicy(imageRegionsBlockPublicSharing, [copy, blockPublicAccess()])).map(d => [d.level, unknownDetail(d)]), [
-                ["advisory", "could not check the account of al2023-base-us-east-1-copy's provider: value unknown until apply"],
-            ]);
+            assert.deepStrictEqual(
+                (await runPolicy(imageRegionsBlockPublicSharing, [copy, blockPublicAccess()])).map(d => [d.level, unknownDetail(d)]),
+                [["advisory", "could not check the account of al2023-base-us-east-1-copy's provider: value unknown until apply"]],
+            );
             copy.provider = providerIn(PROD_ACCOUNT);
-            assert.deepStrictEqual((await runPolicy(imageRegionsBlockPublicSharing, [copy, blockPublicAccess()])).map(d => d.level), ["mandatory"]);
+            assert.deepStrictEqual(
+                (await runPolicy(imageRegionsBlockPublicSharing, [copy, blockPublicAccess()])).map(d => d.level),
+                ["mandatory"],
+            );
         });
 
         it("says plainly when a region or a block's state is unknown until apply", async () => {
@@ -162,18 +182,20 @@ describe("image-regions-block-public-sharing", () => {
             const setting = blockPublicAccess(HOME_REGION);
             setting.props.state = UNKNOWN;
             const diagnostics = await runPolicy(imageRegionsBlockPublicSharing, [copy, amiCopy(HOME_REGION), setting]);
-            assert.deepStrictEqual(diagnostics.map(d => [d.level, unknownDetail(d)]), [
-                ["advisory", "could not check al2023-base-us-east-1-sharing.state, the region of al2023-base-us-west-2-copy: values unknown until apply"],
-            ]);
+            assert.deepStrictEqual(
+                diagnostics.map(d => [d.level, unknownDetail(d)]),
+                [["advisory", "could not check al2023-base-us-east-1-sharing.state, the region of al2023-base-us-west-2-copy: values unknown until apply"]],
+            );
         });
 
         it("reads the provider's region when it is unknown as unknown, not as missing", async () => {
             const copy = amiCopy();
             copy.provider = regionalProvider(UNKNOWN);
             const diagnostics = await runPolicy(imageRegionsBlockPublicSharing, [copy, blockPublicAccess()]);
-            assert.deepStrictEqual(diagnostics.map(d => [d.level, unknownDetail(d)]), [
-                ["advisory", "could not check the region of al2023-base-us-east-1-copy: value unknown until apply"],
-            ]);
+            assert.deepStrictEqual(
+                diagnostics.map(d => [d.level, unknownDetail(d)]),
+                [["advisory", "could not check the region of al2023-base-us-east-1-copy: value unknown until apply"]],
+            );
         });
     });
 });

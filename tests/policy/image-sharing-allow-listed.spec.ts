@@ -1,15 +1,39 @@
 // image-sharing-allow-listed: what it blocks, what still passes and what it says it could not check; every red-team case is filed here under its rule.
 import * as assert from "assert";
 import {
-    imageBuildsUseStackDistributions, imagesEncryptedWithCmk, imageSharingAllowListed, imagesTagged, instanceLaunchesHardened,
+    imageBuildsUseStackDistributions,
+    imagesEncryptedWithCmk,
+    imageSharingAllowListed,
+    imagesTagged,
+    instanceLaunchesHardened,
     noPublicImages,
 } from "../../policy/policies";
 import {
-    ALLOW, ALLOW_LIST, assertOne, DEV_ALLOW_LIST, distribute, dlmPolicy, findings, good, modify, notAllowListed, ORGANIZATION, OU, OUTSIDER,
-    PROD_ALLOW_LIST, sharingFindings, workflow,
+    ALLOW,
+    ALLOW_LIST,
+    assertOne,
+    DEV_ALLOW_LIST,
+    distribute,
+    dlmPolicy,
+    findings,
+    good,
+    modify,
+    notAllowListed,
+    ORGANIZATION,
+    OU,
+    OUTSIDER,
+    PROD_ALLOW_LIST,
+    sharingFindings,
+    workflow,
 } from "./cases";
 import {
-    DEV_SHARED_ACCOUNT, distributionConfiguration, image, KEY_ARN, launchPermission, PROD_PRINCIPALS, ramPrincipalAssociation,
+    DEV_SHARED_ACCOUNT,
+    distributionConfiguration,
+    image,
+    KEY_ARN,
+    launchPermission,
+    PROD_PRINCIPALS,
+    ramPrincipalAssociation,
     snapshotPermission,
 } from "./fixtures";
 import { detail, ResourceFixture, runPolicy, UNKNOWN, unknownDetail } from "./harness";
@@ -19,8 +43,11 @@ describe("image-sharing-allow-listed", () => {
         it("refuses a workflow document given by uri, and a DistributeImage key or amiTags set from a workflow parameter it cannot resolve", async () => {
             const fetched = workflow(good);
             fetched.props.uri = "s3://workflows-bucket/distribute.yaml";
-            assertOne(await findings(imageSharingAllowListed, [fetched], ALLOW_LIST), /^uri is "s3:\/\/workflows-bucket\/distribute\.yaml": a workflow document the pack cannot read/);
-            const keyByParameter = workflow(distribute("          kmsKeyId.$: \"$.parameters.key\"\n          targetAccountIds: [\"222222222222\"]\n"));
+            assertOne(
+                await findings(imageSharingAllowListed, [fetched], ALLOW_LIST),
+                /^uri is "s3:\/\/workflows-bucket\/distribute\.yaml": a workflow document the pack cannot read/,
+            );
+            const keyByParameter = workflow(distribute('          kmsKeyId.$: "$.parameters.key"\n          targetAccountIds: ["222222222222"]\n'));
             assertOne(await findings(imagesEncryptedWithCmk, [keyByParameter]), /kmsKeyId\.\$ sets the key at run time from a workflow parameter/);
         });
 
@@ -34,7 +61,10 @@ describe("image-sharing-allow-listed", () => {
             for (const schedule of variants) {
                 const found = await findings(imageSharingAllowListed, [dlmPolicy(schedule)], ALLOW_LIST);
                 assert.strictEqual(found.length, 1, JSON.stringify(found));
-                assert.match(found[0], /^policyDetails\.schedules\[0\]\.shareRules?\[0\]\.targetAccounts\[\d\] is "999999999999", which is not allow-listed: share only with the principals in this policy's allowedAccounts config/);
+                assert.match(
+                    found[0],
+                    /^policyDetails\.schedules\[0\]\.shareRules?\[0\]\.targetAccounts\[\d\] is "999999999999", which is not allow-listed: share only with the principals in this policy's allowedAccounts config/,
+                );
             }
         });
 
@@ -43,18 +73,30 @@ describe("image-sharing-allow-listed", () => {
             distribution.props.distributions[0].amiDistributionConfiguration.launchPermission = { userIds: "999999999999" };
             distribution.props.distributions[0].amiDistributionConfiguration.targetAccountIds = "888888888888";
             const found = await findings(imageSharingAllowListed, [distribution], ALLOW_LIST);
-            assert.deepStrictEqual(found.map(finding => finding.split(", which")[0]), [
-                'distributions[0].amiDistributionConfiguration.launchPermission.userIds[0] is "999999999999"',
-                'distributions[0].amiDistributionConfiguration.targetAccountIds[0] is "888888888888"',
-            ]);
+            assert.deepStrictEqual(
+                found.map(finding => finding.split(", which")[0]),
+                [
+                    'distributions[0].amiDistributionConfiguration.launchPermission.userIds[0] is "999999999999"',
+                    'distributions[0].amiDistributionConfiguration.targetAccountIds[0] is "888888888888"',
+                ],
+            );
         });
 
         it("image-sharing-allow-listed holds a workflow's launch permissions and DistributeImage targetAccountIds to the allow-lists (class: sharing by other means)", async () => {
             const cases: Array<[string, RegExp]> = [
-                [modify("            userIds: [\"999999999999\"]\n"), /^data: steps\[0\]\.inputs\.attributes\[0\]\.launchPermission\.userIds\[0\] is "999999999999", which is not allow-listed/],
+                [
+                    modify('            userIds: ["999999999999"]\n'),
+                    /^data: steps\[0\]\.inputs\.attributes\[0\]\.launchPermission\.userIds\[0\] is "999999999999", which is not allow-listed/,
+                ],
                 [modify("            userIds:\n              - 999999999999\n"), /userIds\[0\] is "999999999999", which is not allow-listed/],
-                [modify("            organizationArns: [\"arn:aws:organizations::999999999999:organization/o-zzzzzzzzzz\"]\n"), /organizationArns\[0\] is .*, which is not allow-listed: .*allowedOrganizationArns/],
-                [distribute(`          kmsKeyId: ${KEY_ARN}\n          targetAccountIds:\n            - "999999999999"\n`), /^data: steps\[0\]\.inputs\.distributions\[0\]\.targetAccountIds\[0\] is "999999999999"/],
+                [
+                    modify('            organizationArns: ["arn:aws:organizations::999999999999:organization/o-zzzzzzzzzz"]\n'),
+                    /organizationArns\[0\] is .*, which is not allow-listed: .*allowedOrganizationArns/,
+                ],
+                [
+                    distribute(`          kmsKeyId: ${KEY_ARN}\n          targetAccountIds:\n            - "999999999999"\n`),
+                    /^data: steps\[0\]\.inputs\.distributions\[0\]\.targetAccountIds\[0\] is "999999999999"/,
+                ],
                 [modify("            userIds.$: $.parameters.accounts\n"), /userIds\.\$ sets who gets the image at run time/],
             ];
             for (const [steps, expected] of cases) assertOne(await findings(imageSharingAllowListed, [workflow(steps)], ALLOW_LIST), expected, steps);
@@ -65,7 +107,7 @@ describe("image-sharing-allow-listed", () => {
             const diagnostics = await runPolicy(imageSharingAllowListed, [launchPermission()]);
             assert.deepStrictEqual(diagnostics.map(detail), [
                 'accountId is "222222222222", which is not allow-listed: share only with the principals in this policy\'s ' +
-                "allowedAccounts config (none yet), or add it there once it has been approved.",
+                    "allowedAccounts config (none yet), or add it there once it has been approved.",
             ]);
         });
 
@@ -73,19 +115,22 @@ describe("image-sharing-allow-listed", () => {
             const diagnostics = await runPolicy(imageSharingAllowListed, [launchPermission({ accountId: "999999999999" })], PROD_ALLOW_LIST);
             assert.deepStrictEqual(diagnostics.map(detail), [
                 'accountId is "999999999999", which is not allow-listed: share only with the principals in this policy\'s ' +
-                "allowedAccounts config (333333333333, 444444444444), or add it there once it has been approved.",
+                    "allowedAccounts config (333333333333, 444444444444), or add it there once it has been approved.",
             ]);
             assert.strictEqual(diagnostics[0].level, "mandatory");
         });
 
         it("fails an organization or OU that is not allow-listed", async () => {
-            const diagnostics = await runPolicy(imageSharingAllowListed,
-                [launchPermission({ organizationArn: ORGANIZATION }), launchPermission({ organizationalUnitArn: OU })], DEV_ALLOW_LIST);
+            const diagnostics = await runPolicy(
+                imageSharingAllowListed,
+                [launchPermission({ organizationArn: ORGANIZATION }), launchPermission({ organizationalUnitArn: OU })],
+                DEV_ALLOW_LIST,
+            );
             assert.deepStrictEqual(diagnostics.map(detail), [
                 `organizationArn is "${ORGANIZATION}", which is not allow-listed: share only with the principals in this policy's ` +
-                "allowedOrganizationArns config (none yet), or add it there once it has been approved.",
+                    "allowedOrganizationArns config (none yet), or add it there once it has been approved.",
                 `organizationalUnitArn is "${OU}", which is not allow-listed: share only with the principals in this policy's ` +
-                "allowedOrganizationalUnitArns config (none yet), or add it there once it has been approved.",
+                    "allowedOrganizationalUnitArns config (none yet), or add it there once it has been approved.",
             ]);
         });
 
@@ -96,23 +141,27 @@ describe("image-sharing-allow-listed", () => {
             ami.targetAccountIds = ["888888888888"];
             const diagnostics = await runPolicy(imageSharingAllowListed, [distribution], DEV_ALLOW_LIST);
             const at = "distributions[0].amiDistributionConfiguration";
-            assert.deepStrictEqual(diagnostics.map(detail).map(message => message.slice(0, message.indexOf(", which"))), [
-                `${at}.launchPermission.userIds[1] is "999999999999"`,
-                `${at}.launchPermission.organizationArns[0] is "${ORGANIZATION}"`,
-                `${at}.launchPermission.organizationalUnitArns[0] is "${OU}"`,
-                `${at}.targetAccountIds[0] is "888888888888"`,
-            ]);
+            assert.deepStrictEqual(
+                diagnostics.map(detail).map(message => message.slice(0, message.indexOf(", which"))),
+                [
+                    `${at}.launchPermission.userIds[1] is "999999999999"`,
+                    `${at}.launchPermission.organizationArns[0] is "${ORGANIZATION}"`,
+                    `${at}.launchPermission.organizationalUnitArns[0] is "${OU}"`,
+                    `${at}.targetAccountIds[0] is "888888888888"`,
+                ],
+            );
         });
 
         it("fails RAM shares with an account, organization, OU or IAM principal that is not allow-listed", async () => {
             const organization = "arn:aws:organizations::555555555555:organization/o-a1b2c3d4e5";
             assert.deepStrictEqual(await sharingFindings(ramPrincipalAssociation(OUTSIDER)), [notAllowListed("principal", OUTSIDER)]);
-            assert.deepStrictEqual(await sharingFindings(ramPrincipalAssociation(organization)),
-                [notAllowListed("principal", organization, "allowedOrganizationArns", "none yet")]);
+            assert.deepStrictEqual(await sharingFindings(ramPrincipalAssociation(organization)), [
+                notAllowListed("principal", organization, "allowedOrganizationArns", "none yet"),
+            ]);
             const role = `arn:aws:iam::${OUTSIDER}:role/outsider`;
             assert.deepStrictEqual(await sharingFindings(ramPrincipalAssociation(role)), [
                 `principal is "${role}", which is not an allow-listed principal: share the image's Image Builder resources only with an account, ` +
-                "organization or OU on this policy's allow-lists (an IAM principal counts as its account).",
+                    "organization or OU on this policy's allow-lists (an IAM principal counts as its account).",
             ]);
             const exclusive: ResourceFixture = {
                 type: "aws:ram/resourceShareAssociationsExclusive:ResourceShareAssociationsExclusive",
@@ -124,11 +173,36 @@ describe("image-sharing-allow-listed", () => {
 
         it("fails a distribution that reaches another account through target accounts, launch templates, fast launch or SSM parameters", async () => {
             const variants: Array<[string, (target: any) => void]> = [
-                ["distributions[0].amiDistributionConfiguration.targetAccountIds[0]", target => { target.amiDistributionConfiguration.targetAccountIds = [OUTSIDER]; }],
-                ["distributions[0].launchTemplateConfigurations[0].accountId", target => { target.launchTemplateConfigurations = [{ launchTemplateId: "lt-1", accountId: OUTSIDER }]; }],
-                ["distributions[0].fastLaunchConfigurations[0].accountId", target => { target.fastLaunchConfigurations = [{ accountId: OUTSIDER, enabled: true }]; }],
-                ["distributions[0].ssmParameterConfigurations[0].amiAccountId", target => { target.ssmParameterConfigurations = [{ parameterName: "/ami", amiAccountId: OUTSIDER }]; }],
-                ["distributions[0].amiDistributionConfiguration.launchPermission.userIds[1]", target => { target.amiDistributionConfiguration.launchPermission.userIds.push(OUTSIDER); }],
+                [
+                    "distributions[0].amiDistributionConfiguration.targetAccountIds[0]",
+                    target => {
+                        target.amiDistributionConfiguration.targetAccountIds = [OUTSIDER];
+                    },
+                ],
+                [
+                    "distributions[0].launchTemplateConfigurations[0].accountId",
+                    target => {
+                        target.launchTemplateConfigurations = [{ launchTemplateId: "lt-1", accountId: OUTSIDER }];
+                    },
+                ],
+                [
+                    "distributions[0].fastLaunchConfigurations[0].accountId",
+                    target => {
+                        target.fastLaunchConfigurations = [{ accountId: OUTSIDER, enabled: true }];
+                    },
+                ],
+                [
+                    "distributions[0].ssmParameterConfigurations[0].amiAccountId",
+                    target => {
+                        target.ssmParameterConfigurations = [{ parameterName: "/ami", amiAccountId: OUTSIDER }];
+                    },
+                ],
+                [
+                    "distributions[0].amiDistributionConfiguration.launchPermission.userIds[1]",
+                    target => {
+                        target.amiDistributionConfiguration.launchPermission.userIds.push(OUTSIDER);
+                    },
+                ],
             ];
             for (const [field, change] of variants) {
                 const distribution = distributionConfiguration();
@@ -142,7 +216,7 @@ describe("image-sharing-allow-listed", () => {
             distribution.props.distributions[0].s3ExportConfiguration = { s3Bucket: "disk-images", roleName: "export", diskImageFormat: "VMDK" };
             assert.deepStrictEqual(await sharingFindings(distribution), [
                 'distributions[0].s3ExportConfiguration.s3Bucket is "disk-images", which is not allow-listed: export disk images only to the buckets ' +
-                "in this policy's allowedExportBuckets config (none yet), or add it there once it has been approved.",
+                    "in this policy's allowedExportBuckets config (none yet), or add it there once it has been approved.",
             ]);
             assert.deepStrictEqual(await sharingFindings(distribution, { ...ALLOW, allowedExportBuckets: ["disk-images"] }), []);
         });
@@ -159,7 +233,14 @@ describe("image-sharing-allow-listed", () => {
 
         it("passes launch permissions for allow-listed accounts and OUs", async () => {
             assert.deepStrictEqual(await runPolicy(imageSharingAllowListed, [launchPermission()], DEV_ALLOW_LIST), []);
-            assert.deepStrictEqual(await runPolicy(imageSharingAllowListed, PROD_PRINCIPALS.map(grant => launchPermission(grant)), PROD_ALLOW_LIST), []);
+            assert.deepStrictEqual(
+                await runPolicy(
+                    imageSharingAllowListed,
+                    PROD_PRINCIPALS.map(grant => launchPermission(grant)),
+                    PROD_ALLOW_LIST,
+                ),
+                [],
+            );
         });
 
         it("passes a distribution shared with allow-listed principals", async () => {
@@ -170,37 +251,54 @@ describe("image-sharing-allow-listed", () => {
     describe("says what it could not check until apply", () => {
         it("says plainly when the account is unknown until apply", async () => {
             const diagnostics = await runPolicy(imageSharingAllowListed, [launchPermission({ accountId: UNKNOWN })], DEV_ALLOW_LIST);
-            assert.deepStrictEqual(diagnostics.map(d => [d.level, unknownDetail(d)]), [
-                ["advisory", "could not check accountId: value unknown until apply"],
-            ]);
+            assert.deepStrictEqual(
+                diagnostics.map(d => [d.level, unknownDetail(d)]),
+                [["advisory", "could not check accountId: value unknown until apply"]],
+            );
         });
 
         it("says plainly which list entry is unknown until apply, and still checks the rest", async () => {
             const distribution = distributionConfiguration();
             distribution.props.distributions[0].amiDistributionConfiguration.launchPermission.userIds = [UNKNOWN, "999999999999"];
             const diagnostics = await runPolicy(imageSharingAllowListed, [distribution], DEV_ALLOW_LIST);
-            assert.deepStrictEqual(diagnostics.map(d => [d.level, d.level === "advisory" ? unknownDetail(d) : detail(d)]), [
-                ["mandatory", 'distributions[0].amiDistributionConfiguration.launchPermission.userIds[1] is "999999999999", which is not allow-listed: ' +
-                    "share only with the principals in this policy's allowedAccounts config (222222222222), or add it there once it has been approved."],
-                ["advisory", "could not check distributions[0].amiDistributionConfiguration.launchPermission.userIds[0]: value unknown until apply"],
-            ]);
+            assert.deepStrictEqual(
+                diagnostics.map(d => [d.level, d.level === "advisory" ? unknownDetail(d) : detail(d)]),
+                [
+                    [
+                        "mandatory",
+                        'distributions[0].amiDistributionConfiguration.launchPermission.userIds[1] is "999999999999", which is not allow-listed: ' +
+                            "share only with the principals in this policy's allowedAccounts config (222222222222), or add it there once it has been approved.",
+                    ],
+                    ["advisory", "could not check distributions[0].amiDistributionConfiguration.launchPermission.userIds[0]: value unknown until apply"],
+                ],
+            );
         });
 
         it("says which share is unknown at preview, and blocks the same field once it resolves to an outsider", async () => {
             const permission = snapshotPermission();
             permission.props.accountId = UNKNOWN;
-            assert.deepStrictEqual((await runPolicy(imageSharingAllowListed, [permission], ALLOW)).map(d => [d.level, unknownDetail(d)]), [
-                ["advisory", "could not check accountId: value unknown until apply"],
-            ]);
+            assert.deepStrictEqual(
+                (await runPolicy(imageSharingAllowListed, [permission], ALLOW)).map(d => [d.level, unknownDetail(d)]),
+                [["advisory", "could not check accountId: value unknown until apply"]],
+            );
             permission.props.accountId = OUTSIDER;
-            assert.deepStrictEqual((await runPolicy(imageSharingAllowListed, [permission], ALLOW)).map(d => d.level), ["mandatory"]);
+            assert.deepStrictEqual(
+                (await runPolicy(imageSharingAllowListed, [permission], ALLOW)).map(d => d.level),
+                ["mandatory"],
+            );
 
             const pending = distributionConfiguration();
             pending.outputs = { arn: UNKNOWN };
             const build = image();
-            assert.deepStrictEqual((await runPolicy(imageBuildsUseStackDistributions, [build, pending])).map(d => [d.level, unknownDetail(d)]), [
-                ["advisory", "could not check whether al2023-base-image.distributionConfigurationArn is one of the stack's distribution configurations: value unknown until apply"],
-            ]);
+            assert.deepStrictEqual(
+                (await runPolicy(imageBuildsUseStackDistributions, [build, pending])).map(d => [d.level, unknownDetail(d)]),
+                [
+                    [
+                        "advisory",
+                        "could not check whether al2023-base-image.distributionConfigurationArn is one of the stack's distribution configurations: value unknown until apply",
+                    ],
+                ],
+            );
         });
     });
 });

@@ -23,8 +23,10 @@ describe("images-deprecate", () => {
                 assert.deepStrictEqual(await runPolicy(imagesDeprecate, [image], { maxDeprecationDays: 90 }), []);
                 image.props.deprecationTime = inDays(120);
                 assert.deepStrictEqual(await runPolicy(imagesDeprecate, [image]), [], "within the two-year default");
-                assert.match((await runPolicy(imagesDeprecate, [image], { maxDeprecationDays: 90 })).map(detail)[0],
-                    /^deprecationTime is ".*", 119 days from now, beyond this stack's 90-day horizon, which is no deprecation: set it to an RFC 3339 time at most 90 days ahead/);
+                assert.match(
+                    (await runPolicy(imagesDeprecate, [image], { maxDeprecationDays: 90 })).map(detail)[0],
+                    /^deprecationTime is ".*", 119 days from now, beyond this stack's 90-day horizon, which is no deprecation: set it to an RFC 3339 time at most 90 days ahead/,
+                );
             }
             const farOff = amiCopy();
             for (const time of [inDays(800), "2099-12-31T23:59:00Z", "2999-01-01T00:00:00+02:00"]) {
@@ -37,13 +39,17 @@ describe("images-deprecate", () => {
             for (const time of ["next year", "2027-01-22", "1798761600", "2027-13-45T00:00:00Z"]) {
                 const copy = amiCopy();
                 copy.props.deprecationTime = time;
-                assert.deepStrictEqual((await runPolicy(imagesDeprecate, [copy])).map(detail),
-                    [`deprecationTime is ${JSON.stringify(time)}, which is not an RFC 3339 time: set it to an RFC 3339 time at most 730 days ahead (e.g. the build time plus the stack's lifecycle.deprecateAfterDays).`]);
+                assert.deepStrictEqual((await runPolicy(imagesDeprecate, [copy])).map(detail), [
+                    `deprecationTime is ${JSON.stringify(time)}, which is not an RFC 3339 time: set it to an RFC 3339 time at most 730 days ahead (e.g. the build time plus the stack's lifecycle.deprecateAfterDays).`,
+                ]);
             }
         });
 
         it("rejects a horizon beyond two years, as the CLI validates config", async () => {
-            await assert.rejects(runPolicy(imagesDeprecate, [amiCopy()], { maxDeprecationDays: 3650 }), /images-deprecate: maxDeprecationDays: Must be less than or equal to 730/);
+            await assert.rejects(
+                runPolicy(imagesDeprecate, [amiCopy()], { maxDeprecationDays: 3650 }),
+                /images-deprecate: maxDeprecationDays: Must be less than or equal to 730/,
+            );
         });
     });
 
@@ -51,9 +57,10 @@ describe("images-deprecate", () => {
         it("says plainly when deprecationTime is unknown until apply", async () => {
             const copy = amiCopy();
             copy.props.deprecationTime = UNKNOWN;
-            assert.deepStrictEqual((await runPolicy(imagesDeprecate, [copy])).map(d => [d.level, unknownDetail(d)]), [
-                ["advisory", "could not check deprecationTime: value unknown until apply"],
-            ]);
+            assert.deepStrictEqual(
+                (await runPolicy(imagesDeprecate, [copy])).map(d => [d.level, unknownDetail(d)]),
+                [["advisory", "could not check deprecationTime: value unknown until apply"]],
+            );
         });
     });
 

@@ -3,25 +3,29 @@ import * as assert from "assert";
 import * as fixtures from "./fixtures";
 import { imageBlockPublicAccessOn, imagesTagged, noPublicImages } from "../../policy/policies";
 import { assertOne, distribute, findings, good, INVISIBLE, taggedResources, TAGS_FIX, workflow } from "./cases";
-import {
-    amiCopy, blockPublicAccess, distributionConfiguration, image, imagePipeline, imageRecipe, imageTags, KEY_ARN, regionalProvider,
-} from "./fixtures";
+import { amiCopy, blockPublicAccess, distributionConfiguration, image, imagePipeline, imageRecipe, imageTags, KEY_ARN, regionalProvider } from "./fixtures";
 import { detail, loadPackConfig, ResourceFixture, runPolicies, runPolicy, UNKNOWN, unknownDetail } from "./harness";
 
 describe("images-tagged", () => {
     describe("blocks", () => {
         it("fails an aws.ec2.Tag that blanks a required tag, and passes the program's keep tag, which shares nothing", async () => {
             const tag = (key: string, value: string): ResourceFixture => ({
-                type: "aws:ec2/tag:Tag", name: `tag-${key}`, provider: regionalProvider(), props: { resourceId: fixtures.SOURCE_AMI, key, value },
+                type: "aws:ec2/tag:Tag",
+                name: `tag-${key}`,
+                provider: regionalProvider(),
+                props: { resourceId: fixtures.SOURCE_AMI, key, value },
             });
             for (const blank of ["", "  "]) {
                 assert.deepStrictEqual(await findings(imagesTagged, [tag("Owner", blank)]), [
                     "value is blank, so this tag strips the required tag Owner from the resource it tags: give it a non-blank value, " +
-                    "or remove this aws.ec2.Tag and set Owner on the image itself.",
+                        "or remove this aws.ec2.Tag and set Owner on the image itself.",
                 ]);
             }
             const keep = tag("GoldenAmiKeep", "true");
-            assert.deepStrictEqual((await runPolicies([keep], loadPackConfig("prod"))).filter(d => d.level === "mandatory"), []);
+            assert.deepStrictEqual(
+                (await runPolicies([keep], loadPackConfig("prod"))).filter(d => d.level === "mandatory"),
+                [],
+            );
             assert.deepStrictEqual(await findings(noPublicImages, [tag("group", "all")]), []);
         });
 
@@ -34,10 +38,14 @@ describe("images-tagged", () => {
             for (const [props, tags] of variants) {
                 const copy = amiCopy();
                 copy.provider = regionalProvider(undefined, props);
-                assert.deepStrictEqual(await findings(imagesTagged, [copy]), [
-                    `the provider's ignoreTags matches ${tags}, so the provider never sets, updates or restores ${tags.includes(",") ? "those tags" : "that tag"} on this image: ` +
-                    "remove the required tags from the provider's ignoreTags.keys and keyPrefixes.",
-                ], JSON.stringify(props));
+                assert.deepStrictEqual(
+                    await findings(imagesTagged, [copy]),
+                    [
+                        `the provider's ignoreTags matches ${tags}, so the provider never sets, updates or restores ${tags.includes(",") ? "those tags" : "that tag"} on this image: ` +
+                            "remove the required tags from the provider's ignoreTags.keys and keyPrefixes.",
+                    ],
+                    JSON.stringify(props),
+                );
             }
             const harmless = image();
             harmless.provider = regionalProvider(undefined, { ignoreTags: { keys: ["LastScanned"], keyPrefixes: ["kubernetes.io/"] } });
@@ -45,8 +53,10 @@ describe("images-tagged", () => {
         });
 
         it("images-tagged requires each DistributeImage distribution's amiTags to carry the required tags (class: untagged images)", async () => {
-            assertOne(await findings(imagesTagged, [workflow(distribute(`          kmsKeyId: ${KEY_ARN}\n`, "            Name: al2023-base\n"))]),
-                /^data: steps\[0\]\.inputs\.distributions\[0\]\.amiTags is missing Owner, Environment, Version/);
+            assertOne(
+                await findings(imagesTagged, [workflow(distribute(`          kmsKeyId: ${KEY_ARN}\n`, "            Name: al2023-base\n"))]),
+                /^data: steps\[0\]\.inputs\.distributions\[0\]\.amiTags is missing Owner, Environment, Version/,
+            );
             assert.deepStrictEqual(await findings(imagesTagged, [workflow(good)]), []);
         });
 
@@ -63,7 +73,12 @@ describe("images-tagged", () => {
                 const distribution = fixtures.distributionConfiguration();
                 distribution.props.distributions[0].amiDistributionConfiguration.amiTags = { ...imageTags(), Version: blank };
                 assertOne(await findings(imagesTagged, [distribution]), /amiTags is missing Version/, `amiTags ${label}`);
-                const tag: ResourceFixture = { type: "aws:ec2/tag:Tag", name: "owner", provider: regionalProvider(), props: { resourceId: fixtures.SOURCE_AMI, key: "Owner", value: blank } };
+                const tag: ResourceFixture = {
+                    type: "aws:ec2/tag:Tag",
+                    name: "owner",
+                    provider: regionalProvider(),
+                    props: { resourceId: fixtures.SOURCE_AMI, key: "Owner", value: blank },
+                };
                 assertOne(await findings(imagesTagged, [tag]), /^value is blank, so this tag strips the required tag Owner/, `aws.ec2.Tag ${label}`);
             }
         });
@@ -72,9 +87,16 @@ describe("images-tagged", () => {
             for (const build of [image(), imagePipeline()]) {
                 delete build.props.distributionConfigurationArn;
                 const diagnostics = (await runPolicies([build], loadPackConfig("dev"))).filter(d => d.policy === "images-tagged");
-                assert.deepStrictEqual(diagnostics.map(d => [d.level, detail(d)]), [["mandatory",
-                    "distributionConfigurationArn is not set, so the AMI this build makes carries no tags: set it to an aws.imagebuilder.DistributionConfiguration " +
-                    "whose amiDistributionConfiguration.amiTags carry Name, Owner, Environment, Version."]]);
+                assert.deepStrictEqual(
+                    diagnostics.map(d => [d.level, detail(d)]),
+                    [
+                        [
+                            "mandatory",
+                            "distributionConfigurationArn is not set, so the AMI this build makes carries no tags: set it to an aws.imagebuilder.DistributionConfiguration " +
+                                "whose amiDistributionConfiguration.amiTags carry Name, Owner, Environment, Version.",
+                        ],
+                    ],
+                );
             }
             const container: ResourceFixture = image();
             delete container.props.distributionConfigurationArn;
@@ -84,12 +106,21 @@ describe("images-tagged", () => {
         });
 
         it("blocks a copy with a blank or missing required tag under dev.json", async () => {
-            for (const change of [(tags: any) => { delete tags.Owner; }, (tags: any) => { tags.Owner = " "; }]) {
+            for (const change of [
+                (tags: any) => {
+                    delete tags.Owner;
+                },
+                (tags: any) => {
+                    tags.Owner = " ";
+                },
+            ]) {
                 const copy = amiCopy();
                 change(copy.props.tags);
                 const diagnostics = (await runPolicies([copy], loadPackConfig("dev"))).filter(d => d.policy === "images-tagged");
-                assert.deepStrictEqual(diagnostics.map(d => [d.level, detail(d)]), [["mandatory",
-                    "tags is missing Owner (blank values count as missing): add them to the resource's tags or to its provider's defaultTags."]]);
+                assert.deepStrictEqual(
+                    diagnostics.map(d => [d.level, detail(d)]),
+                    [["mandatory", "tags is missing Owner (blank values count as missing): add them to the resource's tags or to its provider's defaultTags."]],
+                );
             }
         });
 
@@ -138,7 +169,7 @@ describe("images-tagged", () => {
             const diagnostics = await runPolicy(imagesTagged, [distribution]);
             assert.deepStrictEqual(diagnostics.map(detail), [
                 "distributions[0].amiDistributionConfiguration.amiTags is missing Version (blank values count as missing): " +
-                "add them to amiTags; the provider's defaultTags do not apply to the AMIs Image Builder distributes.",
+                    "add them to amiTags; the provider's defaultTags do not apply to the AMIs Image Builder distributes.",
             ]);
         });
 
@@ -161,7 +192,12 @@ describe("images-tagged", () => {
             const copy = amiCopy();
             copy.props.tags = { ...imageTags(), Name: "al2023\u200b-base", Owner: "プラットフォーム", Environment: "dév" };
             assert.deepStrictEqual(await findings(imagesTagged, [copy]), []);
-            const tag: ResourceFixture = { type: "aws:ec2/tag:Tag", name: "keep", provider: regionalProvider(), props: { resourceId: fixtures.SOURCE_AMI, key: "Owner", value: "platform\u200dteam" } };
+            const tag: ResourceFixture = {
+                type: "aws:ec2/tag:Tag",
+                name: "keep",
+                provider: regionalProvider(),
+                props: { resourceId: fixtures.SOURCE_AMI, key: "Owner", value: "platform\u200dteam" },
+            };
             assert.deepStrictEqual(await findings(imagesTagged, [tag]), []);
         });
 
@@ -190,7 +226,10 @@ describe("images-tagged", () => {
             const copy = amiCopy();
             copy.props.tags = UNKNOWN;
             const diagnostics = await runPolicy(imagesTagged, [copy]);
-            assert.deepStrictEqual(diagnostics.map(d => [d.level, unknownDetail(d)]), [["advisory", "could not check tags: value unknown until apply"]]);
+            assert.deepStrictEqual(
+                diagnostics.map(d => [d.level, unknownDetail(d)]),
+                [["advisory", "could not check tags: value unknown until apply"]],
+            );
         });
 
         it("says plainly when a required tag's value is unknown, and still reports the missing ones", async () => {
@@ -198,10 +237,13 @@ describe("images-tagged", () => {
             copy.props.tags.Version = UNKNOWN;
             delete copy.props.tags.Owner;
             const diagnostics = await runPolicy(imagesTagged, [copy]);
-            assert.deepStrictEqual(diagnostics.map(d => [d.level, d.level === "advisory" ? unknownDetail(d) : detail(d)]), [
-                ["mandatory", `tags is missing Owner (blank values count as missing): ${TAGS_FIX}`],
-                ["advisory", "could not check tags.Version: value unknown until apply"],
-            ]);
+            assert.deepStrictEqual(
+                diagnostics.map(d => [d.level, d.level === "advisory" ? unknownDetail(d) : detail(d)]),
+                [
+                    ["mandatory", `tags is missing Owner (blank values count as missing): ${TAGS_FIX}`],
+                    ["advisory", "could not check tags.Version: value unknown until apply"],
+                ],
+            );
         });
 
         it("says plainly when the provider's defaultTags are unknown and a required tag would come from them", async () => {
@@ -209,9 +251,10 @@ describe("images-tagged", () => {
             delete copy.props.tags.Owner;
             copy.provider = regionalProvider(undefined, { defaultTags: UNKNOWN });
             const diagnostics = await runPolicy(imagesTagged, [copy]);
-            assert.deepStrictEqual(diagnostics.map(d => [d.level, unknownDetail(d)]), [
-                ["advisory", "could not check the provider's defaultTags: value unknown until apply"],
-            ]);
+            assert.deepStrictEqual(
+                diagnostics.map(d => [d.level, unknownDetail(d)]),
+                [["advisory", "could not check the provider's defaultTags: value unknown until apply"]],
+            );
         });
     });
 });

@@ -18,7 +18,7 @@ describe("instances-get-no-public-ip", () => {
             delete template.props.networkInterfaces;
             assert.deepStrictEqual(await findings(instancesGetNoPublicIp, [template, nodeGroup(), subnet(true)]), [
                 `launchTemplate.id (web's networkInterfaces[0].associatePublicIpAddress) is not set and subnet fleet-${SUBNET_ID} has mapPublicIpOnLaunch true, ` +
-                'so instances get a public IP: set the template\'s networkInterfaces[0].associatePublicIpAddress to "false".',
+                    'so instances get a public IP: set the template\'s networkInterfaces[0].associatePublicIpAddress to "false".',
             ]);
         });
 
@@ -27,11 +27,15 @@ describe("instances-get-no-public-ip", () => {
             delete template.props.networkInterfaces;
             const publicSubnet = subnet(true);
             publicSubnet.props.mapPublicIpOnLaunch = secret(true);
-            assertOne(await findings(instancesGetNoPublicIp, [template, autoScalingGroup(), publicSubnet]), /has mapPublicIpOnLaunch true, so instances get a public IP/);
+            assertOne(
+                await findings(instancesGetNoPublicIp, [template, autoScalingGroup(), publicSubnet]),
+                /has mapPublicIpOnLaunch true, so instances get a public IP/,
+            );
         });
 
         it("instances-get-no-public-ip blocks launches into a subnet that assigns IPv6 addresses, even with associatePublicIpAddress false", async () => {
-            const expected = /launches into subnet fleet-subnet-0123456789abcdef0, which has (assignIpv6AddressOnCreation|ipv6Native) true, so instances get a global IPv6 address/;
+            const expected =
+                /launches into subnet fleet-subnet-0123456789abcdef0, which has (assignIpv6AddressOnCreation|ipv6Native) true, so instances get a global IPv6 address/;
             // Template-based launches: an Auto Scaling group, an EC2 Fleet, a Spot Fleet (the template says "false" for IPv4).
             for (const launcher of [autoScalingGroup(), ec2Fleet(), spotFleetRequest()]) {
                 for (const dualStack of [ipv6Subnet(), ipv6Subnet("assignIpv6AddressOnCreation", "true"), ipv6Subnet("ipv6Native")]) {
@@ -47,16 +51,30 @@ describe("instances-get-no-public-ip", () => {
             // A fleet override into the dual-stack subnet next to a private one.
             const fleet = ec2Fleet();
             fleet.props.launchTemplateConfigs[0].overrides.push({ subnetId: "subnet-dualstack" });
-            assertOne(await findings(instancesGetNoPublicIp, [launchTemplate(), fleet, subnet(), ipv6Subnet("assignIpv6AddressOnCreation", true, "subnet-dualstack")]),
-                /launches into subnet fleet-subnet-dualstack, which has assignIpv6AddressOnCreation true/, "fleet override");
+            assertOne(
+                await findings(instancesGetNoPublicIp, [
+                    launchTemplate(),
+                    fleet,
+                    subnet(),
+                    ipv6Subnet("assignIpv6AddressOnCreation", true, "subnet-dualstack"),
+                ]),
+                /launches into subnet fleet-subnet-dualstack, which has assignIpv6AddressOnCreation true/,
+                "fleet override",
+            );
         });
 
         it("fails an instance, launch configuration or Spot Fleet specification with no public IP setting in a public, unseen or default subnet", async () => {
             const open = instance();
             delete open.props.associatePublicIpAddress;
-            assert.match((await runPolicy(instancesGetNoPublicIp, [open, subnet(true)])).map(detail)[0], /^associatePublicIpAddress is not set and subnet .* has mapPublicIpOnLaunch true/);
+            assert.match(
+                (await runPolicy(instancesGetNoPublicIp, [open, subnet(true)])).map(detail)[0],
+                /^associatePublicIpAddress is not set and subnet .* has mapPublicIpOnLaunch true/,
+            );
             delete open.props.subnetId;
-            assert.match((await runPolicy(instancesGetNoPublicIp, [open])).map(detail)[0], /^associatePublicIpAddress is not set and the pack cannot see the subnet it launches into \(a default subnet assigns public IPs\)/);
+            assert.match(
+                (await runPolicy(instancesGetNoPublicIp, [open])).map(detail)[0],
+                /^associatePublicIpAddress is not set and the pack cannot see the subnet it launches into \(a default subnet assigns public IPs\)/,
+            );
             open.props.associatePublicIpAddress = false;
             assert.deepStrictEqual(await runPolicy(instancesGetNoPublicIp, [open]), []);
 
@@ -65,11 +83,17 @@ describe("instances-get-no-public-ip", () => {
             const group = autoScalingGroup();
             delete group.props.launchTemplate;
             group.props.launchConfiguration = "legacy";
-            assert.match((await runPolicy(instancesGetNoPublicIp, [configuration, group, subnet(true)])).map(detail)[0], /^launchConfiguration \(legacy\) is not set and subnet/);
+            assert.match(
+                (await runPolicy(instancesGetNoPublicIp, [configuration, group, subnet(true)])).map(detail)[0],
+                /^launchConfiguration \(legacy\) is not set and subnet/,
+            );
 
             const fleet = spotFleetRequest();
             fleet.props.launchSpecifications = [{ ami: "ami-1", instanceType: "t3.small", subnetId: SUBNET_ID }];
-            assert.match((await runPolicy(instancesGetNoPublicIp, [launchTemplate(), fleet, subnet(true)])).map(detail)[0], /^launchSpecifications\[0\]\.associatePublicIpAddress is not set and subnet/);
+            assert.match(
+                (await runPolicy(instancesGetNoPublicIp, [launchTemplate(), fleet, subnet(true)])).map(detail)[0],
+                /^launchSpecifications\[0\]\.associatePublicIpAddress is not set and subnet/,
+            );
         });
     });
 
@@ -82,11 +106,11 @@ describe("instances-get-no-public-ip", () => {
             const findings = (await runPolicy(instancesGetNoPublicIp, [template, group, subnet(true)])).map(detail);
             assert.deepStrictEqual(findings, [
                 `launchTemplate.id (web's networkInterfaces[0].associatePublicIpAddress) is not set and subnet fleet-${SUBNET_ID} has mapPublicIpOnLaunch true, ` +
-                'so instances get a public IP: set the template\'s networkInterfaces[0].associatePublicIpAddress to "false".',
+                    'so instances get a public IP: set the template\'s networkInterfaces[0].associatePublicIpAddress to "false".',
             ]);
             assert.deepStrictEqual((await runPolicy(instancesGetNoPublicIp, [template, group])).map(detail), [
                 `launchTemplate.id (web's networkInterfaces[0].associatePublicIpAddress) is not set, so whether instances get a public IP depends on subnet ` +
-                `${SUBNET_ID}, which this stack does not declare: set the template's networkInterfaces[0].associatePublicIpAddress to "false".`,
+                    `${SUBNET_ID}, which this stack does not declare: set the template's networkInterfaces[0].associatePublicIpAddress to "false".`,
             ]);
         });
     });
@@ -97,15 +121,20 @@ describe("instances-get-no-public-ip", () => {
             delete open.props.associatePublicIpAddress;
             const pending = subnet(true);
             pending.outputs = { id: UNKNOWN, arn: UNKNOWN };
-            assert.deepStrictEqual((await runPolicy(instancesGetNoPublicIp, [open, pending])).map(d => [d.level, unknownDetail(d)]), [
-                ["advisory", `could not check whether subnet ${SUBNET_ID} is one the stack declares: value unknown until apply`],
-            ]);
-            assert.deepStrictEqual((await runPolicy(instancesGetNoPublicIp, [open, subnet(true)])).map(d => d.level), ["mandatory"]);
+            assert.deepStrictEqual(
+                (await runPolicy(instancesGetNoPublicIp, [open, pending])).map(d => [d.level, unknownDetail(d)]),
+                [["advisory", `could not check whether subnet ${SUBNET_ID} is one the stack declares: value unknown until apply`]],
+            );
+            assert.deepStrictEqual(
+                (await runPolicy(instancesGetNoPublicIp, [open, subnet(true)])).map(d => d.level),
+                ["mandatory"],
+            );
             const unknownTokens = instance();
             unknownTokens.props.metadataOptions.httpTokens = UNKNOWN;
-            assert.deepStrictEqual((await runPolicy(instanceLaunchesHardened, [unknownTokens])).map(d => [d.level, unknownDetail(d)]), [
-                ["advisory", "could not check metadataOptions.httpTokens: value unknown until apply"],
-            ]);
+            assert.deepStrictEqual(
+                (await runPolicy(instanceLaunchesHardened, [unknownTokens])).map(d => [d.level, unknownDetail(d)]),
+                [["advisory", "could not check metadataOptions.httpTokens: value unknown until apply"]],
+            );
         });
     });
 });

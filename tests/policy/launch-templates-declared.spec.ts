@@ -4,8 +4,18 @@ import * as fixtures from "./fixtures";
 import { instancesGetNoPublicIp, launchTemplatesDeclared } from "../../policy/policies";
 import { computeEnvironment, findings, nodeGroup, spotInstanceRequest, UNDECLARED_TEMPLATE } from "./cases";
 import {
-    autoScalingGroup, distributionConfiguration, ec2Fleet, instance, launchConfiguration, launchTemplate, regionalProvider, SOURCE_AMI,
-    spotFleetRequest, subnet, SUBNET_ID, TEMPLATE_ID,
+    autoScalingGroup,
+    distributionConfiguration,
+    ec2Fleet,
+    instance,
+    launchConfiguration,
+    launchTemplate,
+    regionalProvider,
+    SOURCE_AMI,
+    spotFleetRequest,
+    subnet,
+    SUBNET_ID,
+    TEMPLATE_ID,
 } from "./fixtures";
 import { detail, loadPackConfig, ResourceFixture, runPolicies, runPolicy } from "./harness";
 
@@ -23,14 +33,26 @@ describe("launch-templates-declared", () => {
             const cases: Array<[ResourceFixture, string]> = [
                 [{ ...spotInstanceRequest(), props: { ...spotInstanceRequest().props, launchTemplate: { id: UNDECLARED_TEMPLATE } } }, "launchTemplate.id"],
                 [{ ...nodeGroup(), props: { ...nodeGroup().props, launchTemplate: { id: UNDECLARED_TEMPLATE, version: "1" } } }, "launchTemplate.id"],
-                [{ ...computeEnvironment(), props: { ...computeEnvironment().props, computeResources: { ...computeEnvironment().props.computeResources, launchTemplate: { launchTemplateId: UNDECLARED_TEMPLATE } } } },
-                    "computeResources.launchTemplate.launchTemplateId"],
+                [
+                    {
+                        ...computeEnvironment(),
+                        props: {
+                            ...computeEnvironment().props,
+                            computeResources: { ...computeEnvironment().props.computeResources, launchTemplate: { launchTemplateId: UNDECLARED_TEMPLATE } },
+                        },
+                    },
+                    "computeResources.launchTemplate.launchTemplateId",
+                ],
             ];
             for (const [launcher, field] of cases) {
-                assert.deepStrictEqual(await findings(launchTemplatesDeclared, [...stack(), launcher]), [
-                    `${field} is "${UNDECLARED_TEMPLATE}", a launch template this stack does not declare, so the pack cannot check its metadata options, ` +
-                    "volumes, public IP, user data or image: declare the aws.ec2.LaunchTemplate in this stack and pass its id.",
-                ], launcher.type);
+                assert.deepStrictEqual(
+                    await findings(launchTemplatesDeclared, [...stack(), launcher]),
+                    [
+                        `${field} is "${UNDECLARED_TEMPLATE}", a launch template this stack does not declare, so the pack cannot check its metadata options, ` +
+                            "volumes, public IP, user data or image: declare the aws.ec2.LaunchTemplate in this stack and pass its id.",
+                    ],
+                    launcher.type,
+                );
             }
         });
 
@@ -38,10 +60,19 @@ describe("launch-templates-declared", () => {
             const group = autoScalingGroup();
             delete group.props.launchTemplate;
             group.props.launchConfiguration = "someone-elses";
-            const diagnostics = (await runPolicies([group, launchTemplate(), subnet()], loadPackConfig("dev"))).filter(d => d.policy === "launch-templates-declared");
-            assert.deepStrictEqual(diagnostics.map(d => [d.level, detail(d)]), [["mandatory",
-                'launchConfiguration is "someone-elses", a launch configuration this stack does not declare, so the pack cannot check its metadata options, ' +
-                "volumes, public IP or user data: use launchTemplate { id, version } with an aws.ec2.LaunchTemplate declared in this stack."]]);
+            const diagnostics = (await runPolicies([group, launchTemplate(), subnet()], loadPackConfig("dev"))).filter(
+                d => d.policy === "launch-templates-declared",
+            );
+            assert.deepStrictEqual(
+                diagnostics.map(d => [d.level, detail(d)]),
+                [
+                    [
+                        "mandatory",
+                        'launchConfiguration is "someone-elses", a launch configuration this stack does not declare, so the pack cannot check its metadata options, ' +
+                            "volumes, public IP or user data: use launchTemplate { id, version } with an aws.ec2.LaunchTemplate declared in this stack.",
+                    ],
+                ],
+            );
             group.props.launchConfiguration = "legacy";
             assert.deepStrictEqual(await findings(launchTemplatesDeclared, [group, launchConfiguration()]), []);
         });
@@ -53,20 +84,34 @@ describe("launch-templates-declared", () => {
             distribution.props.distributions[0].launchTemplateConfigurations.push({ launchTemplateId: UNDECLARED_TEMPLATE });
             assert.deepStrictEqual(await findings(launchTemplatesDeclared, [launchTemplate(), distribution]), [
                 `distributions[0].launchTemplateConfigurations[1].launchTemplateId is "${UNDECLARED_TEMPLATE}", a launch template this stack does not declare, ` +
-                "so the pack cannot check the instances it launches from each new image: declare the aws.ec2.LaunchTemplate in this stack and pass its id.",
+                    "so the pack cannot check the instances it launches from each new image: declare the aws.ec2.LaunchTemplate in this stack and pass its id.",
             ]);
         });
 
         it("launch-templates-declared blocks a Batch compute environment that launches an image without a launch template", async () => {
             const environment = (computeResources: Record<string, unknown>): ResourceFixture => ({
-                type: "aws:batch/computeEnvironment:ComputeEnvironment", name: "jobs", provider: regionalProvider(),
-                props: { type: "MANAGED", computeResources: { type: "EC2", maxVcpus: 16, subnets: [SUBNET_ID], securityGroupIds: ["sg-0123456789abcdef0"], ...computeResources } },
+                type: "aws:batch/computeEnvironment:ComputeEnvironment",
+                name: "jobs",
+                provider: regionalProvider(),
+                props: {
+                    type: "MANAGED",
+                    computeResources: { type: "EC2", maxVcpus: 16, subnets: [SUBNET_ID], securityGroupIds: ["sg-0123456789abcdef0"], ...computeResources },
+                },
             });
             const stack = (...more: ResourceFixture[]) => [launchTemplate(), fixtures.subnet(), ...more];
             assert.deepStrictEqual(await findings(launchTemplatesDeclared, stack(environment({}))), []);
-            assert.deepStrictEqual(await findings(launchTemplatesDeclared, stack(environment({
-                ec2Configurations: [{ imageType: "ECS_AL2", imageIdOverride: SOURCE_AMI }], launchTemplate: { launchTemplateId: TEMPLATE_ID, version: "3" },
-            }))), []);
+            assert.deepStrictEqual(
+                await findings(
+                    launchTemplatesDeclared,
+                    stack(
+                        environment({
+                            ec2Configurations: [{ imageType: "ECS_AL2", imageIdOverride: SOURCE_AMI }],
+                            launchTemplate: { launchTemplateId: TEMPLATE_ID, version: "3" },
+                        }),
+                    ),
+                ),
+                [],
+            );
             const cases: Array<[Record<string, unknown>, string]> = [
                 [{ ec2Configurations: [{ imageType: "ECS_AL2023", imageIdOverride: SOURCE_AMI }] }, "computeResources.ec2Configurations[0].imageIdOverride"],
                 [{ imageId: SOURCE_AMI }, "computeResources.imageId"],
@@ -74,7 +119,7 @@ describe("launch-templates-declared", () => {
             for (const [computeResources, field] of cases) {
                 assert.deepStrictEqual(await findings(launchTemplatesDeclared, stack(environment(computeResources))), [
                     `${field} is "${SOURCE_AMI}" but computeResources.launchTemplate is not set, so Batch launches the image with its own metadata options ` +
-                    "(IMDSv1 allowed), volumes and network settings, which no rule sees: set computeResources.launchTemplate to an aws.ec2.LaunchTemplate declared in this stack.",
+                        "(IMDSv1 allowed), volumes and network settings, which no rule sees: set computeResources.launchTemplate to an aws.ec2.LaunchTemplate declared in this stack.",
                 ]);
             }
         });
@@ -88,10 +133,14 @@ describe("launch-templates-declared", () => {
             const fleet = ec2Fleet();
             fleet.props.launchTemplateConfigs[0].launchTemplateSpecification.launchTemplateId = "lt-0fedcba9876543210";
             const findings = (await runPolicy(launchTemplatesDeclared, [launchTemplate(), group, fromTemplate, fleet])).map(detail);
-            assert.deepStrictEqual(findings.map(finding => finding.split(", a launch template")[0]), [
-                'launchTemplate.name is "hand-made"', 'launchTemplate.id is "lt-0fedcba9876543210"',
-                'launchTemplateConfigs[0].launchTemplateSpecification.launchTemplateId is "lt-0fedcba9876543210"',
-            ]);
+            assert.deepStrictEqual(
+                findings.map(finding => finding.split(", a launch template")[0]),
+                [
+                    'launchTemplate.name is "hand-made"',
+                    'launchTemplate.id is "lt-0fedcba9876543210"',
+                    'launchTemplateConfigs[0].launchTemplateSpecification.launchTemplateId is "lt-0fedcba9876543210"',
+                ],
+            );
             assert.ok(findings[0].endsWith("declare the aws.ec2.LaunchTemplate in this stack and pass its id."));
         });
     });

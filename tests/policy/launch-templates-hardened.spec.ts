@@ -3,11 +3,17 @@ import * as assert from "assert";
 import * as fixtures from "./fixtures";
 import * as zlib from "zlib";
 import { instanceLaunchesHardened, instancesGetNoPublicIp, launchTemplatesHardened } from "../../policy/policies";
+import { assertOne, awsManaged, base64, encodedSecrets, findings, hiddenSecrets, ipv6Subnet, mime, passwordCommands, secret, SECRETS_FIX, wrap } from "./cases";
 import {
-    assertOne, awsManaged, base64, encodedSecrets, findings, hiddenSecrets, ipv6Subnet, mime, passwordCommands, secret, SECRETS_FIX, wrap,
-} from "./cases";
-import {
-    autoScalingGroup, imageRecipe, infrastructureConfiguration, instance, KEY_ARN, launchConfiguration, launchTemplate, subnet, SUBNET_ID,
+    autoScalingGroup,
+    imageRecipe,
+    infrastructureConfiguration,
+    instance,
+    KEY_ARN,
+    launchConfiguration,
+    launchTemplate,
+    subnet,
+    SUBNET_ID,
 } from "./fixtures";
 import { detail, ResourceFixture, runPolicy, UNKNOWN, unknownDetail } from "./harness";
 
@@ -22,14 +28,17 @@ describe("launch-templates-hardened", () => {
                 ["export DATADOG_API_KEY=4f9a8c7e2b1d4e6f8a9b0c1d2e3f4a5b", "an API token"],
                 ["export SENTRY_AUTH_TOKEN='sntrys_9fK2mQ7xLp4Rz8Vb1Nc6'", "an API token"],
                 ["export GH_TOKEN=ghp_abcdefghijklmnopqrstuvwxyz0123456789", "an API token"],
-                ["<powershell>\n$env:NEWRELIC_LICENSE_KEY_SECRET = \"a8F3kL9mQ2xZ7pR4tV6wY1bN5cD0eG8h\"\n</powershell>", "an API token"],
+                ['<powershell>\n$env:NEWRELIC_LICENSE_KEY_SECRET = "a8F3kL9mQ2xZ7pR4tV6wY1bN5cD0eG8h"\n</powershell>', "an API token"],
             ];
             assert.strictEqual(cases.length, 8);
             for (const [script, what] of cases) {
                 const template = launchTemplate();
                 template.props.userData = base64(`#!/bin/bash\n${script}\n`);
-                assert.deepStrictEqual((await runPolicy(launchTemplatesHardened, [template])).map(detail),
-                    [`userData contains ${what} in plain text, readable by anyone who can describe the instance or template: ${SECRETS_FIX}`], script);
+                assert.deepStrictEqual(
+                    (await runPolicy(launchTemplatesHardened, [template])).map(detail),
+                    [`userData contains ${what} in plain text, readable by anyone who can describe the instance or template: ${SECRETS_FIX}`],
+                    script,
+                );
             }
         });
 
@@ -39,12 +48,17 @@ describe("launch-templates-hardened", () => {
                 ["net user /add svc-app P@ssw0rd123", "a password"],
                 ["net.exe user Administrator N3wAdminPass", "a password"],
                 ["$s = ConvertTo-SecureString -String 'P@ssw0rd123' -AsPlainText -Force", "a password"],
-                ["$s = ConvertTo-SecureString -AsPlainText -Force -String \"P@ssw0rd123\"", "a password"],
+                ['$s = ConvertTo-SecureString -AsPlainText -Force -String "P@ssw0rd123"', "a password"],
                 ["$s = 'P@ssw0rd123' | ConvertTo-SecureString -AsPlainText -Force", "a password"],
-                ["reg add \"HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon\" /v DefaultPassword /t REG_SZ /d Autolog0n! /f", "a password"],
-                ["Set-ItemProperty -Path 'HKLM:\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon' -Name DefaultPassword -Value 'Autolog0n!'", "a password"],
-                ["Set-ItemProperty -Path 'HKLM:\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon' -Name AutoAdminLogon -Value 1",
-                    "Windows automatic logon (its password is kept in the registry in plain text)"],
+                ['reg add "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon" /v DefaultPassword /t REG_SZ /d Autolog0n! /f', "a password"],
+                [
+                    "Set-ItemProperty -Path 'HKLM:\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon' -Name DefaultPassword -Value 'Autolog0n!'",
+                    "a password",
+                ],
+                [
+                    "Set-ItemProperty -Path 'HKLM:\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon' -Name AutoAdminLogon -Value 1",
+                    "Windows automatic logon (its password is kept in the registry in plain text)",
+                ],
             ];
             assert.strictEqual(cases.length, 9);
             for (const [line, what] of cases) {
@@ -64,7 +78,7 @@ describe("launch-templates-hardened", () => {
             ];
             assert.deepStrictEqual(await findings(instancesGetNoPublicIp, [template, autoScalingGroup(), subnet(true)]), [
                 `launchTemplate.id (web's networkInterfaces[1].associatePublicIpAddress) is not set and subnet fleet-${SUBNET_ID} has mapPublicIpOnLaunch true, ` +
-                'so instances get a public IP: set the template\'s networkInterfaces[1].associatePublicIpAddress to "false".',
+                    'so instances get a public IP: set the template\'s networkInterfaces[1].associatePublicIpAddress to "false".',
             ]);
             template.props.networkInterfaces[1].associatePublicIpAddress = "false";
             assert.deepStrictEqual(await findings(instancesGetNoPublicIp, [template, autoScalingGroup(), subnet(true)]), []);
@@ -89,7 +103,10 @@ describe("launch-templates-hardened", () => {
         it("launch-templates-hardened finds a key in base64 wrapped over lines, wherever the line breaks fall", async () => {
             for (let pad = 0; pad < 60; pad++) {
                 const script = `#!/bin/bash\n#${"-".repeat(pad)}\nexport AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\n`;
-                for (const userData of [mime("base64", wrap(base64(script))), `#cloud-config\nwrite_files:\n  - encoding: b64\n    path: /etc/profile.d/aws.sh\n    content: |\n      ${wrap(base64(script), 60).split("\n").join("\n      ")}\n`]) {
+                for (const userData of [
+                    mime("base64", wrap(base64(script))),
+                    `#cloud-config\nwrite_files:\n  - encoding: b64\n    path: /etc/profile.d/aws.sh\n    content: |\n      ${wrap(base64(script), 60).split("\n").join("\n      ")}\n`,
+                ]) {
                     const template = launchTemplate();
                     template.props.userData = base64(userData);
                     const found = await findings(launchTemplatesHardened, [template]);
@@ -110,7 +127,7 @@ describe("launch-templates-hardened", () => {
         }
 
         it("launch-templates-hardened and instance-launches-hardened see through secret user data, metadata options and public IPs (class: instances launched from the image)", async () => {
-            const changes: Array<[string, ResourceFixture, (typeof launchTemplatesHardened), RegExp]> = [];
+            const changes: Array<[string, ResourceFixture, typeof launchTemplatesHardened, RegExp]> = [];
             const withUserData = launchTemplate();
             withUserData.props.userData = secret(base64("#!/bin/bash\nexport AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\n"));
             changes.push(["template userData", withUserData, launchTemplatesHardened, /^userData contains an AWS access key id in plain text/]);
@@ -129,16 +146,24 @@ describe("launch-templates-hardened", () => {
             for (const [label, resource, policy, expected] of changes) assertOne(await findings(policy, [resource]), expected, label);
         });
 
-        it("launch-templates-hardened and instances-get-no-public-ip read \"1\", \"t\", \"T\" and 1 as true (class: no public IP)", async () => {
+        it('launch-templates-hardened and instances-get-no-public-ip read "1", "t", "T" and 1 as true (class: no public IP)', async () => {
             for (const yes of ["1", "t", "T", " True ", 1]) {
                 const template = launchTemplate();
                 template.props.networkInterfaces[0].associatePublicIpAddress = yes;
-                assertOne(await findings(launchTemplatesHardened, [template]), /^networkInterfaces\[0\]\.associatePublicIpAddress is .*: set it to "false"/, JSON.stringify(yes));
+                assertOne(
+                    await findings(launchTemplatesHardened, [template]),
+                    /^networkInterfaces\[0\]\.associatePublicIpAddress is .*: set it to "false"/,
+                    JSON.stringify(yes),
+                );
                 const unset = launchTemplate();
                 delete unset.props.networkInterfaces;
                 const publicSubnet = subnet(true);
                 publicSubnet.props.mapPublicIpOnLaunch = yes;
-                assertOne(await findings(instancesGetNoPublicIp, [unset, autoScalingGroup(), publicSubnet]), /has mapPublicIpOnLaunch true/, JSON.stringify(yes));
+                assertOne(
+                    await findings(instancesGetNoPublicIp, [unset, autoScalingGroup(), publicSubnet]),
+                    /has mapPublicIpOnLaunch true/,
+                    JSON.stringify(yes),
+                );
             }
         });
 
@@ -175,13 +200,24 @@ describe("launch-templates-hardened", () => {
 
         it("launch-templates-hardened blocks any network interface that asks for IPv6 addresses or prefixes, however given", async () => {
             const cases: Array<[string, unknown]> = [
-                ["ipv6AddressCount", 1], ["ipv6AddressCount", "2"], ["ipv6Addresses", ["2600:1f18:1234:5600::10"]], ["ipv6Addresses", "2600:1f18:1234:5600::10"],
-                ["ipv6PrefixCount", 1], ["ipv6Prefixes", ["2600:1f18:1234:5600:1::/80"]], ["primaryIpv6", "true"], ["primaryIpv6", "T"], ["primaryIpv6", true],
+                ["ipv6AddressCount", 1],
+                ["ipv6AddressCount", "2"],
+                ["ipv6Addresses", ["2600:1f18:1234:5600::10"]],
+                ["ipv6Addresses", "2600:1f18:1234:5600::10"],
+                ["ipv6PrefixCount", 1],
+                ["ipv6Prefixes", ["2600:1f18:1234:5600:1::/80"]],
+                ["primaryIpv6", "true"],
+                ["primaryIpv6", "T"],
+                ["primaryIpv6", true],
             ];
             for (const [field, value] of cases) {
                 const template = launchTemplate();
                 template.props.networkInterfaces[0][field] = value;
-                assertOne(await findings(launchTemplatesHardened, [template]), new RegExp(`^networkInterfaces\\[0\\]\\.${field} is .*global IPv6 address`), `${field} ${JSON.stringify(value)}`);
+                assertOne(
+                    await findings(launchTemplatesHardened, [template]),
+                    new RegExp(`^networkInterfaces\\[0\\]\\.${field} is .*global IPv6 address`),
+                    `${field} ${JSON.stringify(value)}`,
+                );
             }
             // A secondary interface's address is as reachable as the primary's.
             const secondary = launchTemplate();
@@ -189,17 +225,29 @@ describe("launch-templates-hardened", () => {
             assertOne(await findings(launchTemplatesHardened, [secondary]), /^networkInterfaces\[1\]\.ipv6AddressCount is 1/);
         });
 
-        it("launch-templates-hardened and instance-launches-hardened block a hop limit of 0, \"\" or below 1, which the provider does not send", async () => {
+        it('launch-templates-hardened and instance-launches-hardened block a hop limit of 0, "" or below 1, which the provider does not send', async () => {
             for (const hopLimit of [0, "0", "", " ", -1]) {
                 const template = launchTemplate();
                 template.props.metadataOptions.httpPutResponseHopLimit = hopLimit;
-                assertOne(await findings(launchTemplatesHardened, [template]), /^metadataOptions\.httpPutResponseHopLimit is .*not a hop limit of 1 or more/, `template ${JSON.stringify(hopLimit)}`);
+                assertOne(
+                    await findings(launchTemplatesHardened, [template]),
+                    /^metadataOptions\.httpPutResponseHopLimit is .*not a hop limit of 1 or more/,
+                    `template ${JSON.stringify(hopLimit)}`,
+                );
                 const launch = instance();
                 launch.props.metadataOptions.httpPutResponseHopLimit = hopLimit;
-                assertOne(await findings(instanceLaunchesHardened, [launch]), /^metadataOptions\.httpPutResponseHopLimit is .*not a hop limit of 1 or more/, `instance ${JSON.stringify(hopLimit)}`);
+                assertOne(
+                    await findings(instanceLaunchesHardened, [launch]),
+                    /^metadataOptions\.httpPutResponseHopLimit is .*not a hop limit of 1 or more/,
+                    `instance ${JSON.stringify(hopLimit)}`,
+                );
                 const infrastructure = infrastructureConfiguration();
                 infrastructure.props.instanceMetadataOptions.httpPutResponseHopLimit = hopLimit;
-                assertOne(await findings(instanceLaunchesHardened, [infrastructure]), /^instanceMetadataOptions\.httpPutResponseHopLimit is .*not a hop limit of 1 or more/, `build ${JSON.stringify(hopLimit)}`);
+                assertOne(
+                    await findings(instanceLaunchesHardened, [infrastructure]),
+                    /^instanceMetadataOptions\.httpPutResponseHopLimit is .*not a hop limit of 1 or more/,
+                    `build ${JSON.stringify(hopLimit)}`,
+                );
             }
         });
 
@@ -225,15 +273,26 @@ describe("launch-templates-hardened", () => {
                     ...(await runPolicy(launchTemplatesHardened, [template])).map(detail),
                     ...(await runPolicy(instanceLaunchesHardened, [plain, gzipped, recipe])).map(detail),
                 ];
-                assert.deepStrictEqual(findings.map(finding => finding.split(" contains ")[0]), ["userData", "userData", "userDataBase64", "userDataBase64"], what);
-                assert.ok(findings.every(finding => finding.endsWith(`${what} in plain text, readable by anyone who can describe the instance or template: ${SECRETS_FIX}`)), findings.join("\n"));
+                assert.deepStrictEqual(
+                    findings.map(finding => finding.split(" contains ")[0]),
+                    ["userData", "userData", "userDataBase64", "userDataBase64"],
+                    what,
+                );
+                assert.ok(
+                    findings.every(finding =>
+                        finding.endsWith(`${what} in plain text, readable by anyone who can describe the instance or template: ${SECRETS_FIX}`),
+                    ),
+                    findings.join("\n"),
+                );
             }
             const references = launchTemplate();
-            references.props.userData = base64('#!/bin/bash\nPASSWORD=$(aws secretsmanager get-secret-value --secret-id db --query SecretString --output text)\nmysql --password="$PASSWORD"\n');
+            references.props.userData = base64(
+                '#!/bin/bash\nPASSWORD=$(aws secretsmanager get-secret-value --secret-id db --query SecretString --output text)\nmysql --password="$PASSWORD"\n',
+            );
             assert.deepStrictEqual(await runPolicy(launchTemplatesHardened, [references]), []);
         });
 
-        it("fails httpTokens other than \"required\", and a template with no metadataOptions", async () => {
+        it('fails httpTokens other than "required", and a template with no metadataOptions', async () => {
             const optional = launchTemplate();
             optional.props.metadataOptions.httpTokens = "optional";
             assert.deepStrictEqual((await runPolicy(launchTemplatesHardened, [optional])).map(detail), [
@@ -261,7 +320,7 @@ describe("launch-templates-hardened", () => {
             ]);
         });
 
-        it("fails an EBS volume whose encrypted is not \"true\" (strings or booleans)", async () => {
+        it('fails an EBS volume whose encrypted is not "true" (strings or booleans)', async () => {
             for (const encrypted of ["false", false, undefined]) {
                 const template = launchTemplate();
                 template.props.blockDeviceMappings[0].ebs.encrypted = encrypted;
@@ -280,14 +339,16 @@ describe("launch-templates-hardened", () => {
                 template.props.networkInterfaces[0].associatePublicIpAddress = associatePublicIpAddress;
                 assert.deepStrictEqual((await runPolicy(launchTemplatesHardened, [template])).map(detail), [
                     `networkInterfaces[0].associatePublicIpAddress is ${JSON.stringify(associatePublicIpAddress)}: set it to "false" ` +
-                    "and reach instances through a load balancer or Systems Manager.",
+                        "and reach instances through a load balancer or Systems Manager.",
                 ]);
             }
         });
 
         it("rejects a maxHopLimit config outside 1..64, as the CLI validates config against the schema", async () => {
-            await assert.rejects(runPolicy(launchTemplatesHardened, [launchTemplate()], { maxHopLimit: 0 }),
-                /launch-templates-hardened: maxHopLimit: Must be greater than or equal to 1/);
+            await assert.rejects(
+                runPolicy(launchTemplatesHardened, [launchTemplate()], { maxHopLimit: 0 }),
+                /launch-templates-hardened: maxHopLimit: Must be greater than or equal to 1/,
+            );
         });
     });
 
@@ -297,7 +358,7 @@ describe("launch-templates-hardened", () => {
                 "#!/bin/bash",
                 "set -euo pipefail",
                 "export DB_PASSWORD=$(aws secretsmanager get-secret-value --secret-id prod/app/db --query SecretString --output text)",
-                "export DATADOG_API_KEY=\"$(aws ssm get-parameter --name /app/datadog/api-key --with-decryption --query Parameter.Value --output text)\"",
+                'export DATADOG_API_KEY="$(aws ssm get-parameter --name /app/datadog/api-key --with-decryption --query Parameter.Value --output text)"',
                 "GITHUB_TOKEN=${GITHUB_TOKEN:-}",
                 "curl -fsSL https://artifacts.example.com/app.tgz -o /tmp/app.tgz",
                 "psql \"postgres://app:${DB_PASSWORD}@db.internal:5432/app\" -c 'select 1'",
@@ -329,14 +390,17 @@ describe("launch-templates-hardened", () => {
 
         it("passes user data that only refers to secrets or carries public keys", async () => {
             const template = launchTemplate();
-            template.props.userData = base64("#!/bin/bash\nexport PASSWORD=$(aws secretsmanager get-secret-value --secret-id db --query SecretString --output text)\n" +
-                "echo $PASSWORD | passwd --stdin ec2-user\nnet user admin * /add\n" +
-                "echo 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx3d0p5c2VjcmV0a2V5bm90aGVyZWF0YWxsMTIzNDU2 ops' >> /home/ec2-user/.ssh/authorized_keys\n");
+            template.props.userData = base64(
+                "#!/bin/bash\nexport PASSWORD=$(aws secretsmanager get-secret-value --secret-id db --query SecretString --output text)\n" +
+                    "echo $PASSWORD | passwd --stdin ec2-user\nnet user admin * /add\n" +
+                    "echo 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx3d0p5c2VjcmV0a2V5bm90aGVyZWF0YWxsMTIzNDU2 ops' >> /home/ec2-user/.ssh/authorized_keys\n",
+            );
             assert.deepStrictEqual(await findings(launchTemplatesHardened, [template]), []);
         });
 
         it("passes wrapped base64 and MIME parts that carry no secret (no false positives)", async () => {
-            const script = "#!/bin/bash\ndnf -y update\nsystemctl enable --now amazon-ssm-agent\necho 'export PASSWORD=$(aws ssm get-parameter --name db --with-decryption --query Parameter.Value --output text)' >> /etc/profile\n";
+            const script =
+                "#!/bin/bash\ndnf -y update\nsystemctl enable --now amazon-ssm-agent\necho 'export PASSWORD=$(aws ssm get-parameter --name db --with-decryption --query Parameter.Value --output text)' >> /etc/profile\n";
             for (const userData of [mime("base64", wrap(base64(script))), mime("quoted-printable", script.replace(/=/g, "=3D")), script]) {
                 const template = launchTemplate();
                 template.props.userData = base64(userData);
@@ -344,8 +408,12 @@ describe("launch-templates-hardened", () => {
             }
         });
 
-        it("still passes volumes encrypted with \"1\" or \"T\" and public IPs turned off with \"0\" or \"f\"", async () => {
-            for (const [yes, no] of [["1", "0"], ["T", "f"], ["TRUE", "False"]]) {
+        it('still passes volumes encrypted with "1" or "T" and public IPs turned off with "0" or "f"', async () => {
+            for (const [yes, no] of [
+                ["1", "0"],
+                ["T", "f"],
+                ["TRUE", "False"],
+            ]) {
                 const template = launchTemplate();
                 template.props.blockDeviceMappings[0].ebs.encrypted = yes;
                 template.props.networkInterfaces[0].associatePublicIpAddress = no;
@@ -367,19 +435,30 @@ describe("launch-templates-hardened", () => {
 
         it("still passes commands that take the password from elsewhere", async () => {
             const template = launchTemplate();
-            template.props.userData = base64("#!/bin/bash\nPW=$(aws secretsmanager get-secret-value --secret-id root --query SecretString --output text)\n" +
-                "echo \"root:$PW\" | chpasswd\nprintf '%s' \"$PW\" | passwd --stdin ec2-user\nopenssl passwd -6 -stdin < /run/pw > /run/pw.hash\nchpasswd <<< \"root:$PW\"\n");
+            template.props.userData = base64(
+                "#!/bin/bash\nPW=$(aws secretsmanager get-secret-value --secret-id root --query SecretString --output text)\n" +
+                    'echo "root:$PW" | chpasswd\nprintf \'%s\' "$PW" | passwd --stdin ec2-user\nopenssl passwd -6 -stdin < /run/pw > /run/pw.hash\nchpasswd <<< "root:$PW"\n',
+            );
             assert.deepStrictEqual(await findings(launchTemplatesHardened, [template]), []);
         });
 
         it("still passes IPv6 turned off or left out, and an existing interface in a dual-stack subnet", async () => {
             const template = launchTemplate();
-            Object.assign(template.props.networkInterfaces[0], { ipv6AddressCount: 0, ipv6Addresses: [], ipv6Prefixes: [], ipv6PrefixCount: 0, primaryIpv6: "false" });
+            Object.assign(template.props.networkInterfaces[0], {
+                ipv6AddressCount: 0,
+                ipv6Addresses: [],
+                ipv6Prefixes: [],
+                ipv6PrefixCount: 0,
+                primaryIpv6: "false",
+            });
             assert.deepStrictEqual(await findings(launchTemplatesHardened, [template]), []);
             const quiet = instance();
             Object.assign(quiet.props, { ipv6AddressCount: 0, ipv6Addresses: [], enablePrimaryIpv6: false });
             assert.deepStrictEqual(await findings(instanceLaunchesHardened, [quiet]), []);
-            assert.deepStrictEqual(await findings(instancesGetNoPublicIp, [launchTemplate(), autoScalingGroup(), ipv6Subnet("assignIpv6AddressOnCreation", false)]), []);
+            assert.deepStrictEqual(
+                await findings(instancesGetNoPublicIp, [launchTemplate(), autoScalingGroup(), ipv6Subnet("assignIpv6AddressOnCreation", false)]),
+                [],
+            );
             const attached = instance();
             delete attached.props.associatePublicIpAddress;
             delete attached.props.subnetId;
@@ -392,7 +471,10 @@ describe("launch-templates-hardened", () => {
             fromTemplate.props.launchTemplate = { id: fixtures.TEMPLATE_ID, version: "3" };
             fromTemplate.props.metadataOptions = { httpPutResponseHopLimit: 0 };
             assert.deepStrictEqual(await findings(instanceLaunchesHardened, [fromTemplate]), []);
-            for (const [hopLimit, maxHopLimit] of [["1", 1], [" 2 ", 2]] as const) {
+            for (const [hopLimit, maxHopLimit] of [
+                ["1", 1],
+                [" 2 ", 2],
+            ] as const) {
                 const template = launchTemplate();
                 template.props.metadataOptions.httpPutResponseHopLimit = hopLimit;
                 assert.deepStrictEqual(await findings(launchTemplatesHardened, [template], { maxHopLimit }), [], hopLimit);
@@ -416,9 +498,10 @@ describe("launch-templates-hardened", () => {
             template.props.metadataOptions.httpTokens = UNKNOWN;
             template.props.networkInterfaces[0].associatePublicIpAddress = UNKNOWN;
             const diagnostics = await runPolicy(launchTemplatesHardened, [template]);
-            assert.deepStrictEqual(diagnostics.map(d => [d.level, unknownDetail(d)]), [
-                ["advisory", "could not check metadataOptions.httpTokens, networkInterfaces[0].associatePublicIpAddress: values unknown until apply"],
-            ]);
+            assert.deepStrictEqual(
+                diagnostics.map(d => [d.level, unknownDetail(d)]),
+                [["advisory", "could not check metadataOptions.httpTokens, networkInterfaces[0].associatePublicIpAddress: values unknown until apply"]],
+            );
         });
     });
 });

@@ -30,7 +30,12 @@ function levels(stack: "dev" | "prod"): Record<string, string> {
     return Object.fromEntries([...reconcileConfig(policies, loadPackConfig(stack))].map(([name, settings]) => [name, settings.enforcementLevel]));
 }
 
-interface StackSharing { accounts?: string[]; promotingAccounts?: string[]; organizationArns?: string[]; organizationalUnitArns?: string[] }
+interface StackSharing {
+    accounts?: string[];
+    promotingAccounts?: string[];
+    organizationArns?: string[];
+    organizationalUnitArns?: string[];
+}
 
 function stackSharing(stack: "dev" | "prod"): StackSharing {
     const file = parse(fs.readFileSync(path.join(POLICY_DIR, "..", `Pulumi.${stack}.yaml`), "utf8"));
@@ -42,7 +47,7 @@ function policyProperties(stack: "dev" | "prod", policy: string): Record<string,
 }
 
 describe("the golden-ami policy pack", () => {
-    it("names every policy once, none \"all\" (reserved), and keeps enforcementLevel out of config schemas", () => {
+    it('names every policy once, none "all" (reserved), and keeps enforcementLevel out of config schemas', () => {
         const names = policies.map(policy => policy.name);
         assert.strictEqual(new Set(names).size, names.length);
         assert.ok(!names.includes("all"));
@@ -72,8 +77,14 @@ describe("the golden-ami policy pack", () => {
 
     it("keeps every security rule mandatory in dev and warns on hygiene rules only", () => {
         const dev = levels("dev");
-        assert.deepStrictEqual(SECURITY_POLICIES.map(name => dev[name]), SECURITY_POLICIES.map(() => "mandatory"));
-        assert.deepStrictEqual(DEV_WARNINGS.map(name => dev[name]), DEV_WARNINGS.map(() => "advisory"));
+        assert.deepStrictEqual(
+            SECURITY_POLICIES.map(name => dev[name]),
+            SECURITY_POLICIES.map(() => "mandatory"),
+        );
+        assert.deepStrictEqual(
+            DEV_WARNINGS.map(name => dev[name]),
+            DEV_WARNINGS.map(() => "advisory"),
+        );
         assert.strictEqual(SECURITY_POLICIES.length + DEV_WARNINGS.length, policies.length);
     });
 
@@ -82,12 +93,16 @@ describe("the golden-ami policy pack", () => {
             const sharing = stackSharing(stack);
             // Promoting accounts copy the image into their own account: they get launch and snapshot access.
             const accounts = [...new Set([...(sharing.accounts ?? []), ...(sharing.promotingAccounts ?? [])])];
-            assert.deepStrictEqual(policyProperties(stack, "image-sharing-allow-listed"), {
-                allowedAccounts: accounts,
-                allowedOrganizationArns: sharing.organizationArns ?? [],
-                allowedOrganizationalUnitArns: sharing.organizationalUnitArns ?? [],
-                allowedExportBuckets: [],
-            }, stack);
+            assert.deepStrictEqual(
+                policyProperties(stack, "image-sharing-allow-listed"),
+                {
+                    allowedAccounts: accounts,
+                    allowedOrganizationArns: sharing.organizationArns ?? [],
+                    allowedOrganizationalUnitArns: sharing.organizationalUnitArns ?? [],
+                    allowedExportBuckets: [],
+                },
+                stack,
+            );
         }
     });
 
@@ -114,29 +129,45 @@ describe("the golden-ami policy pack", () => {
         for (const stack of ["dev", "prod"] as const) {
             const program = stack === "dev" ? devProgram() : prodProgram();
             const diagnostics = await runPolicies([...program, launchPermission({ group: "all" })], loadPackConfig(stack), { stack });
-            assert.deepStrictEqual(diagnostics.map(d => [d.policy, d.level]), [["no-public-images", "mandatory"]], stack);
+            assert.deepStrictEqual(
+                diagnostics.map(d => [d.policy, d.level]),
+                [["no-public-images", "mandatory"]],
+                stack,
+            );
         }
     });
 
     it("fails a PR that leaves an image untagged, blocking in every stack", async () => {
-        for (const [stack, level] of [["dev", "mandatory"], ["prod", "mandatory"]] as const) {
+        for (const [stack, level] of [
+            ["dev", "mandatory"],
+            ["prod", "mandatory"],
+        ] as const) {
             const program = stack === "dev" ? devProgram() : prodProgram();
             const copy = program.find(resource => resource.type === "aws:ec2/amiCopy:AmiCopy")!;
             delete copy.props.tags.Owner;
             const diagnostics = await runPolicies(program, loadPackConfig(stack), { stack });
-            assert.deepStrictEqual(diagnostics.map(d => [d.policy, d.level, detail(d).split(" (")[0]]), [["images-tagged", level, "tags is missing Owner"]], stack);
+            assert.deepStrictEqual(
+                diagnostics.map(d => [d.policy, d.level, detail(d).split(" (")[0]]),
+                [["images-tagged", level, "tags is missing Owner"]],
+                stack,
+            );
         }
     });
 
     it("fails sharing prod's image with dev's consumer: each stack's allow-list is its own", async () => {
-        const diagnostics = await runPolicies([...prodProgram(), launchPermission({ accountId: DEV_SHARED_ACCOUNT })], loadPackConfig("prod"), { stack: "prod" });
-        assert.deepStrictEqual(diagnostics.map(d => [d.policy, d.level]), [["image-sharing-allow-listed", "mandatory"]]);
+        const diagnostics = await runPolicies([...prodProgram(), launchPermission({ accountId: DEV_SHARED_ACCOUNT })], loadPackConfig("prod"), {
+            stack: "prod",
+        });
+        assert.deepStrictEqual(
+            diagnostics.map(d => [d.policy, d.level]),
+            [["image-sharing-allow-listed", "mandatory"]],
+        );
     });
 });
 
 describe("policy pack config, reconciled as the CLI does", () => {
-    it("fills in schema defaults, lets \"all\" set every level and a policy's own entry override it", () => {
-        const settings = reconcileConfig(policies, { "all": "advisory", "images-tagged": { enforcementLevel: "disabled" } });
+    it('fills in schema defaults, lets "all" set every level and a policy\'s own entry override it', () => {
+        const settings = reconcileConfig(policies, { all: "advisory", "images-tagged": { enforcementLevel: "disabled" } });
         assert.strictEqual(settings.get("no-public-images")!.enforcementLevel, "advisory");
         assert.strictEqual(settings.get("images-tagged")!.enforcementLevel, "disabled");
         assert.deepStrictEqual(settings.get("images-tagged")!.properties, { requiredTags: ["Name", "Owner", "Environment", "Version"] });
@@ -145,14 +176,21 @@ describe("policy pack config, reconciled as the CLI does", () => {
 
     it("rejects an invalid level or a property that breaks its schema", () => {
         assert.throws(() => reconcileConfig(policies, { "images-tagged": "strict" }), /"strict" is not a valid enforcement level/);
-        assert.throws(() => reconcileConfig(policies, { "image-sharing-allow-listed": { allowedAccounts: ["12345"] } }),
-            /image-sharing-allow-listed: allowedAccounts\.0: Does not match pattern/);
-        assert.throws(() => reconcileConfig(policies, { "images-tagged": { requiredTags: "Owner" } }),
-            /images-tagged: requiredTags: Invalid type\. Expected: array, given: string/);
+        assert.throws(
+            () => reconcileConfig(policies, { "image-sharing-allow-listed": { allowedAccounts: ["12345"] } }),
+            /image-sharing-allow-listed: allowedAccounts\.0: Does not match pattern/,
+        );
+        assert.throws(
+            () => reconcileConfig(policies, { "images-tagged": { requiredTags: "Owner" } }),
+            /images-tagged: requiredTags: Invalid type\. Expected: array, given: string/,
+        );
     });
 
     it("runs nothing for a disabled policy", async () => {
-        const diagnostics = await runPolicies([launchPermission({ group: "all" })], { "no-public-images": "disabled", "image-sharing-allow-listed": "disabled" });
+        const diagnostics = await runPolicies([launchPermission({ group: "all" })], {
+            "no-public-images": "disabled",
+            "image-sharing-allow-listed": "disabled",
+        });
         assert.deepStrictEqual(diagnostics, []);
     });
 });

@@ -10,20 +10,32 @@ import { loadPackConfig, runPolicies } from "./harness";
 
 /** A verdict per policy: a check over the verdicts cannot pass for want of any. */
 function assertEveryPolicyJudged(verdicts: PolicyVerdict[]): void {
-    assert.deepStrictEqual(verdicts.map(verdict => verdict.policy), policies.map(policy => policy.name));
+    assert.deepStrictEqual(
+        verdicts.map(verdict => verdict.policy),
+        policies.map(policy => policy.name),
+    );
 }
 
 for (const stack of ["dev", "prod"] as const) {
     describe(`the policy pack over the ${stack} program`, () => {
         let run: ProgramRun;
-        before(async () => { run = await runStack(stack, { preview: true }); });
+        before(async () => {
+            run = await runStack(stack, { preview: true });
+        });
 
         it("finds no mandatory violation in what the stack declares", async () => {
             const verdicts = await runPackOverProgram(run, stack);
             assertEveryPolicyJudged(verdicts);
             const failing = verdicts.filter(verdict => verdict.level === "mandatory" && verdict.violations.length > 0);
             assert.deepStrictEqual(failing, []);
-            assert.ok(verdicts.every(verdict => verdict.violations.length === 0), JSON.stringify(verdicts.filter(v => v.violations.length), null, 2));
+            assert.ok(
+                verdicts.every(verdict => verdict.violations.length === 0),
+                JSON.stringify(
+                    verdicts.filter(v => v.violations.length),
+                    null,
+                    2,
+                ),
+            );
         });
 
         it("blocks the same program with a public launch permission added", async () => {
@@ -54,7 +66,7 @@ for (const stack of ["dev", "prod"] as const) {
 function configFor(stack: "dev" | "prod", raw: RawStackConfig): Record<string, unknown> {
     const parsed = parseStackConfig(raw, stack);
     const config = loadPackConfig(stack) as Record<string, any>;
-    const promoting = ((raw.sharing as { promotingAccounts?: string[] } | undefined)?.promotingAccounts) ?? [];
+    const promoting = (raw.sharing as { promotingAccounts?: string[] } | undefined)?.promotingAccounts ?? [];
     return {
         ...config,
         "image-sharing-allow-listed": {
@@ -77,22 +89,65 @@ describe("the policy pack over realistic variations of the stacks", () => {
     const arm64 = devImages["al2023-base-arm64"];
     const variations: Array<[string, "dev" | "prod", RawStackConfig]> = [
         ["one region, no fleet", "dev", { regions: [], fleets: undefined }],
-        ["many regions with a fleet in every one, containers on", "dev", { regions: MANY, fleets: { "al2023-base": { ...devFleet, regions: ["us-east-1", ...MANY], containers: true } } }],
+        [
+            "many regions with a fleet in every one, containers on",
+            "dev",
+            { regions: MANY, fleets: { "al2023-base": { ...devFleet, regions: ["us-east-1", ...MANY], containers: true } } },
+        ],
         ["organization-only sharing", "dev", { sharing: { organizationArns: [ORGANIZATION] } }],
         ["no sharing", "prod", { sharing: {} }],
         ["no fleet", "prod", { fleets: undefined }],
         ["a build network", "dev", { build: { subnetId: "subnet-0123456789abcdef0" } }],
-        ["organization and OU sharing in many regions", "prod", {
-            regions: MANY, sharing: { organizationArns: [ORGANIZATION], organizationalUnitArns: ["arn:aws:organizations::555555555555:ou/o-a1b2c3d4e5/ou-ab12-workload1"] },
-        }],
+        [
+            "organization and OU sharing in many regions",
+            "prod",
+            {
+                regions: MANY,
+                sharing: {
+                    organizationArns: [ORGANIZATION],
+                    organizationalUnitArns: ["arn:aws:organizations::555555555555:ou/o-a1b2c3d4e5/ou-ab12-workload1"],
+                },
+            },
+        ],
         // The catalog: another family, arm64 alone, a fleet per image, a layered application image.
-        ["a second family", "dev", { images: { ...devImages, "ubuntu-2404": { version: "1.0.0", baseImage: "ssm:/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id", rootDeviceName: "/dev/sda1" } } }],
-        ["arm64 alone, with its fleet", "dev", { images: { "al2023-base-arm64": arm64 }, fleets: { arm: { image: "al2023-base-arm64", regions: ["us-east-1"], instanceTypes: ["t4g.small", "m7g.large"] } } }],
+        [
+            "a second family",
+            "dev",
+            {
+                images: {
+                    ...devImages,
+                    "ubuntu-2404": {
+                        version: "1.0.0",
+                        baseImage: "ssm:/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id",
+                        rootDeviceName: "/dev/sda1",
+                    },
+                },
+            },
+        ],
+        [
+            "arm64 alone, with its fleet",
+            "dev",
+            {
+                images: { "al2023-base-arm64": arm64 },
+                fleets: { arm: { image: "al2023-base-arm64", regions: ["us-east-1"], instanceTypes: ["t4g.small", "m7g.large"] } },
+            },
+        ],
         ["a fleet per image", "dev", { fleets: { "al2023-base": devFleet, arm: { image: "al2023-base-arm64", regions: ["us-east-1", "us-west-2"] } } }],
-        ["a layered application image that reads its artifact from S3", "dev", { images: { ...devImages, "web-app": {
-            version: "1.0.0", baseImage: "image:al2023-base", artifacts: ["s3://team-artifacts/web-app/"],
-            buildSteps: [{ document: "components/documents/build.yaml" }, { managed: "amazon-cloudwatch-agent-linux", version: "1.x.x" }],
-        } } }],
+        [
+            "a layered application image that reads its artifact from S3",
+            "dev",
+            {
+                images: {
+                    ...devImages,
+                    "web-app": {
+                        version: "1.0.0",
+                        baseImage: "image:al2023-base",
+                        artifacts: ["s3://team-artifacts/web-app/"],
+                        buildSteps: [{ document: "components/documents/build.yaml" }, { managed: "amazon-cloudwatch-agent-linux", version: "1.x.x" }],
+                    },
+                },
+            },
+        ],
     ];
     for (const [what, stack, change] of variations) {
         it(`passes ${stack} with ${what}: no mandatory violation`, async () => {
@@ -100,7 +155,10 @@ describe("the policy pack over realistic variations of the stacks", () => {
             const run = await runStack(stack, { config: change, preview: true, versionLock: generatedVersionLock(raw, stack === "prod" ? "dev" : stack) });
             const verdicts = await runPackOverProgram(run, stack, configFor(stack, raw));
             assertEveryPolicyJudged(verdicts);
-            assert.deepStrictEqual(verdicts.filter(verdict => verdict.level === "mandatory" && verdict.violations.length > 0), []);
+            assert.deepStrictEqual(
+                verdicts.filter(verdict => verdict.level === "mandatory" && verdict.violations.length > 0),
+                [],
+            );
         });
     }
 
@@ -111,9 +169,14 @@ describe("the policy pack over realistic variations of the stacks", () => {
         assert.strictEqual((config["image-regions-block-public-sharing"] as { enforcedByOrganization: boolean }).enforcedByOrganization, true);
         const verdicts = await runPackOverProgram(run, "prod", config);
         assertEveryPolicyJudged(verdicts);
-        assert.deepStrictEqual(verdicts.filter(verdict => verdict.violations.length > 0), []);
+        assert.deepStrictEqual(
+            verdicts.filter(verdict => verdict.violations.length > 0),
+            [],
+        );
         const unconfigured = await runPackOverProgram(run, "prod");
-        assert.deepStrictEqual(unconfigured.filter(verdict => verdict.violations.length > 0).map(verdict => [verdict.policy, verdict.level]),
-            [["image-regions-block-public-sharing", "mandatory"]]);
+        assert.deepStrictEqual(
+            unconfigured.filter(verdict => verdict.violations.length > 0).map(verdict => [verdict.policy, verdict.level]),
+            [["image-regions-block-public-sharing", "mandatory"]],
+        );
     });
 });

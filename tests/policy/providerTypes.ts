@@ -7,14 +7,42 @@ import * as path from "path";
 const PROVIDER_DIR = path.dirname(require.resolve("@pulumi/aws/package.json"));
 
 /** Inputs that take an image id, a snapshot id, a launch template, or image and snapshot sharing settings. */
-export const IMAGE_INPUTS = new RegExp("^(" + [
-    "ami", "amiId", "amiType", "customAmiId", "imageId", "imageIds", "imageIdOverride", "sourceAmiId", "parentImage", "imageLocation",
-    "snapshotId", "snapshotIds", "sourceSnapshotId",
-    "launchTemplate", "launchTemplateId", "launchTemplateName", "launchTemplateConfigs", "launchTemplateSpecification", "instanceLaunchTemplate",
-    "launchTemplateConfigurations",
-    "launchPermission", "createVolumePermission", "targetAccountIds", "shareRule", "shareRules", "crossRegionCopyRule", "crossRegionCopyRules",
-    "crossRegionCopies", "copyAction", "copyActions",
-].join("|") + ")$");
+export const IMAGE_INPUTS = new RegExp(
+    "^(" +
+        [
+            "ami",
+            "amiId",
+            "amiType",
+            "customAmiId",
+            "imageId",
+            "imageIds",
+            "imageIdOverride",
+            "sourceAmiId",
+            "parentImage",
+            "imageLocation",
+            "snapshotId",
+            "snapshotIds",
+            "sourceSnapshotId",
+            "launchTemplate",
+            "launchTemplateId",
+            "launchTemplateName",
+            "launchTemplateConfigs",
+            "launchTemplateSpecification",
+            "instanceLaunchTemplate",
+            "launchTemplateConfigurations",
+            "launchPermission",
+            "createVolumePermission",
+            "targetAccountIds",
+            "shareRule",
+            "shareRules",
+            "crossRegionCopyRule",
+            "crossRegionCopyRules",
+            "crossRegionCopies",
+            "copyAction",
+            "copyActions",
+        ].join("|") +
+        ")$",
+);
 
 export interface ProviderType {
     type: string;

@@ -2,12 +2,26 @@
 import * as assert from "assert";
 import * as fixtures from "./fixtures";
 import {
-    imageKeysCustomerManaged, imageRegionsBlockPublicSharing, imagesEncryptedWithCmk, imageSharingAllowListed, imagesTagged,
+    imageKeysCustomerManaged,
+    imageRegionsBlockPublicSharing,
+    imagesEncryptedWithCmk,
+    imageSharingAllowListed,
+    imagesTagged,
     launchTemplatesHardened,
 } from "../../policy/policies";
 import { ALLOW_LIST, base64, findings, ipv6Subnet, secret } from "./cases";
 import {
-    amiCopy, autoScalingGroup, blockPublicAccess, catalogProgram, imageTags, KEY_ARN, kmsKey, launchPermission, launchTemplate, regionalProvider, subnet,
+    amiCopy,
+    autoScalingGroup,
+    blockPublicAccess,
+    catalogProgram,
+    imageTags,
+    KEY_ARN,
+    kmsKey,
+    launchPermission,
+    launchTemplate,
+    regionalProvider,
+    subnet,
 } from "./fixtures";
 import { detail, loadPackConfig, ResourceFixture, runPolicies } from "./harness";
 
@@ -29,7 +43,9 @@ describe("realistic-stacks", () => {
             const catalog = catalogProgram();
             const armDistribution = catalog.find(resource => resource.name === "al2023-arm64-distribution")!;
             delete armDistribution.props.distributions[0].amiDistributionConfiguration.amiTags.Owner;
-            const windowsTemplate = catalog.find(resource => resource.name === "windows-2022-fleet" && resource.type === "aws:ec2/launchTemplate:LaunchTemplate")!;
+            const windowsTemplate = catalog.find(
+                resource => resource.name === "windows-2022-fleet" && resource.type === "aws:ec2/launchTemplate:LaunchTemplate",
+            )!;
             windowsTemplate.props.networkInterfaces[0].associatePublicIpAddress = "true";
             const found = (await runPolicies(catalog, loadPackConfig("dev"))).filter(diagnostic => diagnostic.level === "mandatory");
             assert.deepStrictEqual(found.map(diagnostic => [diagnostic.policy, diagnostic.urn?.split("::").pop()]).sort(), [
@@ -41,9 +57,17 @@ describe("realistic-stacks", () => {
         it("passes dev's and prod's fixture programs under their configs, with a NAT gateway's Elastic IP and hardened account defaults added", async () => {
             const extras: ResourceFixture[] = [
                 { type: "aws:ec2/eip:Eip", name: "nat", provider: regionalProvider(), props: { domain: "vpc" } },
-                { type: "aws:ec2/instanceMetadataDefaults:InstanceMetadataDefaults", name: "imds", provider: regionalProvider(), props: { httpTokens: "required", httpPutResponseHopLimit: 1 } },
+                {
+                    type: "aws:ec2/instanceMetadataDefaults:InstanceMetadataDefaults",
+                    name: "imds",
+                    provider: regionalProvider(),
+                    props: { httpTokens: "required", httpPutResponseHopLimit: 1 },
+                },
             ];
-            for (const [stack, program] of [["dev", fixtures.devProgram()], ["prod", fixtures.prodProgram()]] as const) {
+            for (const [stack, program] of [
+                ["dev", fixtures.devProgram()],
+                ["prod", fixtures.prodProgram()],
+            ] as const) {
                 const mandatory = (await runPolicies([...program, ...extras], loadPackConfig(stack), { stack })).filter(d => d.level === "mandatory");
                 assert.deepStrictEqual(mandatory.map(detail), [], stack);
             }
@@ -72,14 +96,23 @@ describe("realistic-stacks", () => {
                 { type: "aws:ebs/encryptionByDefault:EncryptionByDefault", name: "ebs-default", provider: regionalProvider(), props: { enabled: true } },
                 { type: "aws:ebs/defaultKmsKey:DefaultKmsKey", name: "ebs-key", provider: regionalProvider(), props: { keyArn: KEY_ARN } },
             ];
-            for (const [stack, program] of [["dev", fixtures.devProgram()], ["prod", fixtures.prodProgram()]] as const) {
+            for (const [stack, program] of [
+                ["dev", fixtures.devProgram()],
+                ["prod", fixtures.prodProgram()],
+            ] as const) {
                 const shared = stack === "dev" ? "222222222222" : "333333333333";
                 const environment = stack === "dev" ? "dev" : "prod";
                 const workflow: ResourceFixture = {
-                    type: "aws:imagebuilder/workflow:Workflow", name: "distribute", provider: regionalProvider(),
+                    type: "aws:imagebuilder/workflow:Workflow",
+                    name: "distribute",
+                    provider: regionalProvider(),
                     props: {
-                        name: "distribute", version: "1.0.0", type: "DISTRIBUTION", tags: { ...imageTags(), Environment: environment },
-                        data: "name: distribute\nschemaVersion: 1.0\nsteps:\n  - name: Distribute\n    action: DistributeImage\n    onFailure: Abort\n    inputs:\n" +
+                        name: "distribute",
+                        version: "1.0.0",
+                        type: "DISTRIBUTION",
+                        tags: { ...imageTags(), Environment: environment },
+                        data:
+                            "name: distribute\nschemaVersion: 1.0\nsteps:\n  - name: Distribute\n    action: DistributeImage\n    onFailure: Abort\n    inputs:\n" +
                             `      distributions:\n        - region: us-east-1\n          kmsKeyId: ${KEY_ARN}\n          amiTags: { Name: al2023-base, Owner: platform-team, Environment: ${environment}, Version: 1.4.0 }\n` +
                             "  - name: Share\n    action: ModifyImageAttributes\n    onFailure: Abort\n    inputs:\n      distributedImages.$: $.stepOutputs.Distribute.distributedImages\n" +
                             `      attributes:\n        - region: us-east-1\n          launchPermission: { userIds: ["${shared}"] }\n`,
@@ -92,13 +125,21 @@ describe("realistic-stacks", () => {
 
         it("passes dev's and prod's fixture programs with a fleet in declared private subnets, one of them dual-stack without IPv6 assignment", async () => {
             const privateDualStack = ipv6Subnet("assignIpv6AddressOnCreation", false, "subnet-0fedcba9876543210");
-            for (const [stack, program] of [["dev", fixtures.devProgram()], ["prod", fixtures.prodProgram()]] as const) {
-                const extras = [subnet(), privateDualStack, launchTemplate(), (() => {
-                    const group = autoScalingGroup();
-                    group.name = "web-dual";
-                    group.props.vpcZoneIdentifiers = [fixtures.SUBNET_ID, "subnet-0fedcba9876543210"];
-                    return group;
-                })()];
+            for (const [stack, program] of [
+                ["dev", fixtures.devProgram()],
+                ["prod", fixtures.prodProgram()],
+            ] as const) {
+                const extras = [
+                    subnet(),
+                    privateDualStack,
+                    launchTemplate(),
+                    (() => {
+                        const group = autoScalingGroup();
+                        group.name = "web-dual";
+                        group.props.vpcZoneIdentifiers = [fixtures.SUBNET_ID, "subnet-0fedcba9876543210"];
+                        return group;
+                    })(),
+                ];
                 const resources = stack === "dev" ? [...program, extras[0], extras[1], extras[3]] : [...program, ...extras];
                 const mandatory = (await runPolicies(resources, loadPackConfig(stack), { stack })).filter(d => d.level === "mandatory");
                 assert.deepStrictEqual(mandatory.map(detail), [], stack);

@@ -57,13 +57,41 @@ function brokenProgram(): ResourceFixture[] {
     spot.type = "aws:ec2/spotInstanceRequest:SpotInstanceRequest";
     spot.name = "spot-builder";
     spot.props.metadataOptions.httpTokens = "optional";
-    const blankOwner: ResourceFixture = { type: "aws:ec2/tag:Tag", name: "blank-owner", provider: fixtures.regionalProvider(), props: { resourceId: fixtures.SOURCE_AMI, key: "Owner", value: " " } };
-    const beanstalk: ResourceFixture = { type: "aws:elasticbeanstalk/environment:Environment", name: "web", provider: fixtures.regionalProvider(), props: { application: "web" } };
+    const blankOwner: ResourceFixture = {
+        type: "aws:ec2/tag:Tag",
+        name: "blank-owner",
+        provider: fixtures.regionalProvider(),
+        props: { resourceId: fixtures.SOURCE_AMI, key: "Owner", value: " " },
+    };
+    const beanstalk: ResourceFixture = {
+        type: "aws:elasticbeanstalk/environment:Environment",
+        name: "web",
+        provider: fixtures.regionalProvider(),
+        props: { application: "web" },
+    };
     return [
-        ...fixtures.devProgram(), beanstalk, copy, taggedByDefault, template, group, captured, unblocked, snapshotsUnblocked, distribution, westImage,
-        externalKey, openInstance, fixtures.subnet(true), elsewhere, lifecycle, spot, blankOwner,
-        fixtures.launchPermission({ group: "all" }), fixtures.launchPermission({ accountId: "999999999999" }),
-        fixtures.snapshotPermission("999999999999"), fixtures.ramPrincipalAssociation("arn:aws:iam::999999999999:role/outsider"),
+        ...fixtures.devProgram(),
+        beanstalk,
+        copy,
+        taggedByDefault,
+        template,
+        group,
+        captured,
+        unblocked,
+        snapshotsUnblocked,
+        distribution,
+        westImage,
+        externalKey,
+        openInstance,
+        fixtures.subnet(true),
+        elsewhere,
+        lifecycle,
+        spot,
+        blankOwner,
+        fixtures.launchPermission({ group: "all" }),
+        fixtures.launchPermission({ accountId: "999999999999" }),
+        fixtures.snapshotPermission("999999999999"),
+        fixtures.ramPrincipalAssociation("arn:aws:iam::999999999999:role/outsider"),
     ].filter(resource => resource.type !== "aws:imagebuilder/lifecyclePolicy:LifecyclePolicy" || resource === lifecycle);
 }
 
@@ -75,15 +103,19 @@ describe("the harness matches @pulumi/policy's analyzer serving policy/index.ts"
     this.timeout(30000);
     let session: AnalyzerSession;
 
-    before(async () => { session = await AnalyzerSession.start(); });
+    before(async () => {
+        session = await AnalyzerSession.start();
+    });
     after(() => session?.stop());
 
     it("serves the pack's name, version and every policy at its default level", async () => {
         const info = await session.info();
         assert.strictEqual(info.getName(), "golden-ami");
         assert.strictEqual(info.getVersion(), PACK_VERSION);
-        assert.deepStrictEqual(info.getPoliciesList().map(policy => [policy.getName(), policy.getEnforcementlevel()]),
-            policies.map(policy => [policy.name, EnforcementLevel.MANDATORY]));
+        assert.deepStrictEqual(
+            info.getPoliciesList().map(policy => [policy.getName(), policy.getEnforcementlevel()]),
+            policies.map(policy => [policy.name, EnforcementLevel.MANDATORY]),
+        );
     });
 
     for (const stack of ["dev", "prod"] as const) {

@@ -42,8 +42,11 @@ async function measureFloor(resources: number, regions: number): Promise<{ resou
 }
 
 function measureFloorInChildProcess(resources: number, regions: number): { resources: number; seconds: number } {
-    const output = execFileSync(process.execPath, [...process.execArgv, __filename, "--floor", `${resources},${regions}`],
-        { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 16 * 1024 * 1024 });
+    const output = execFileSync(process.execPath, [...process.execArgv, __filename, "--floor", `${resources},${regions}`], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "inherit"],
+        maxBuffer: 16 * 1024 * 1024,
+    });
     return JSON.parse(output.trim().split("\n").pop()!);
 }
 
@@ -59,15 +62,22 @@ async function measure(regions: number, principals: number, images = 1): Promise
     if (run.error) throw run.error;
     const custom = run.resources.filter(resource => resource.custom && !resource.type.startsWith("pulumi:providers:"));
     return {
-        regions, principals, images, resources: custom.length, seconds,
+        regions,
+        principals,
+        images,
+        resources: custom.length,
+        seconds,
         peakMemoryMiB: process.resourceUsage().maxRSS / 1024,
         longestChain: longestDependencyChain(run.resources).map(resource => resource.type.split(":").pop()!),
     };
 }
 
 function measureInChildProcess(regions: number, principals: number, images = 1): Measurement {
-    const output = execFileSync(process.execPath, [...process.execArgv, __filename, "--case", `${regions},${principals},${images}`],
-        { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 16 * 1024 * 1024 });
+    const output = execFileSync(process.execPath, [...process.execArgv, __filename, "--case", `${regions},${principals},${images}`], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "inherit"],
+        maxBuffer: 16 * 1024 * 1024,
+    });
     return JSON.parse(output.trim().split("\n").pop()!);
 }
 
@@ -79,10 +89,11 @@ export function growthProblems(measurements: Measurement[]): string[] {
     if (chainLengths.size > 1) problems.push(`the longest dependency chain grows with the regions: ${[...chainLengths].join(", ")}`);
     const smallest = measurements.reduce((a, b) => (b.resources < a.resources ? b : a));
     for (const m of measurements) {
-        const timeGrowth = (m.seconds / m.resources) / (smallest.seconds / smallest.resources);
-        const memoryGrowth = (m.peakMemoryMiB / m.resources) / (smallest.peakMemoryMiB / smallest.resources);
+        const timeGrowth = m.seconds / m.resources / (smallest.seconds / smallest.resources);
+        const memoryGrowth = m.peakMemoryMiB / m.resources / (smallest.peakMemoryMiB / smallest.resources);
         if (timeGrowth > GROWTH_TOLERANCE) problems.push(`${m.regions}×${m.principals}: time per resource is ${timeGrowth.toFixed(1)}× the smallest case's`);
-        if (memoryGrowth > GROWTH_TOLERANCE) problems.push(`${m.regions}×${m.principals}: memory per resource is ${memoryGrowth.toFixed(1)}× the smallest case's`);
+        if (memoryGrowth > GROWTH_TOLERANCE)
+            problems.push(`${m.regions}×${m.principals}: memory per resource is ${memoryGrowth.toFixed(1)}× the smallest case's`);
     }
     return problems;
 }
@@ -132,8 +143,10 @@ export function median(values: number[]): number {
 /** Problems with the pack's cost; empty when it stays within POLICY_COST_LIMIT of the no-op pack. */
 export function policyCostProblems(cost: PolicyCost): string[] {
     return cost.ratio > POLICY_COST_LIMIT
-        ? [`the policy pack costs ${cost.ratio.toFixed(2)}× the no-op pack per resource (median of ${cost.rounds} paired rounds, ` +
-            `spread ${cost.spread.min.toFixed(2)}–${cost.spread.max.toFixed(2)}×; ${cost.packMs.toFixed(3)} against ${cost.noopMs.toFixed(3)} ms; limit ${POLICY_COST_LIMIT}×)`]
+        ? [
+              `the policy pack costs ${cost.ratio.toFixed(2)}× the no-op pack per resource (median of ${cost.rounds} paired rounds, ` +
+                  `spread ${cost.spread.min.toFixed(2)}–${cost.spread.max.toFixed(2)}×; ${cost.packMs.toFixed(3)} against ${cost.noopMs.toFixed(3)} ms; limit ${POLICY_COST_LIMIT}×)`,
+          ]
         : [];
 }
 
@@ -141,7 +154,13 @@ export function policyCostProblems(cost: PolicyCost): string[] {
 export function pairedCost(packTimes: number[], noopTimes: number[]): Pick<PolicyCost, "packMs" | "noopMs" | "rounds" | "ratio" | "spread"> {
     if (packTimes.length === 0 || packTimes.length !== noopTimes.length) throw new Error("pairedCost needs one no-op time per pack time");
     const ratios = packTimes.map((pack, round) => pack / noopTimes[round]);
-    return { packMs: median(packTimes), noopMs: median(noopTimes), rounds: ratios.length, ratio: median(ratios), spread: { min: Math.min(...ratios), max: Math.max(...ratios) } };
+    return {
+        packMs: median(packTimes),
+        noopMs: median(noopTimes),
+        rounds: ratios.length,
+        ratio: median(ratios),
+        spread: { min: Math.min(...ratios), max: Math.max(...ratios) },
+    };
 }
 
 /** Times the pack and the no-op pack through the analyzer protocol, alternating rounds so both see the same machine. */
@@ -153,8 +172,15 @@ export async function measurePolicyCost(regions: number, principals: number, rou
     const sharing = parseStackConfig(raw, "dev").sharing;
     const base = loadPackConfig("dev") as Record<string, any>;
     // The generated stack's principals are allow-listed, as its team would list them: a passing run.
-    const config = { ...base, "image-sharing-allow-listed": { ...base["image-sharing-allow-listed"], allowedAccounts: sharing.accounts,
-        allowedOrganizationArns: sharing.organizationArns, allowedOrganizationalUnitArns: sharing.organizationalUnitArns } };
+    const config = {
+        ...base,
+        "image-sharing-allow-listed": {
+            ...base["image-sharing-allow-listed"],
+            allowedAccounts: sharing.accounts,
+            allowedOrganizationArns: sharing.organizationArns,
+            allowedOrganizationalUnitArns: sharing.organizationalUnitArns,
+        },
+    };
     const requests = resources.map(analyzeRequest);
     const stackResources = resources.map(analyzerStackResource);
     const [pack, noop] = await Promise.all([AnalyzerSession.start(), AnalyzerSession.start({ eval: NOOP_PACK })]);
@@ -247,24 +273,40 @@ async function runBench(options: FlagValues<typeof BENCH_FLAGS>, output: { stdou
     } else {
         output.stdout("images  regions  principals  resources  seconds  ms/resource  peak MiB  longest chain");
         for (const m of measurements) {
-            output.stdout([
-                String(m.images ?? 1).padStart(6), String(m.regions).padStart(9), String(m.principals).padStart(11), String(m.resources).padStart(10),
-                m.seconds.toFixed(1).padStart(8), (1000 * m.seconds / m.resources).toFixed(1).padStart(12),
-                m.peakMemoryMiB.toFixed(0).padStart(9), `  ${m.longestChain.length}: ${m.longestChain.join(" > ")}`,
-            ].join(""));
+            output.stdout(
+                [
+                    String(m.images ?? 1).padStart(6),
+                    String(m.regions).padStart(9),
+                    String(m.principals).padStart(11),
+                    String(m.resources).padStart(10),
+                    m.seconds.toFixed(1).padStart(8),
+                    ((1000 * m.seconds) / m.resources).toFixed(1).padStart(12),
+                    m.peakMemoryMiB.toFixed(0).padStart(9),
+                    `  ${m.longestChain.length}: ${m.longestChain.join(" > ")}`,
+                ].join(""),
+            );
         }
         if (floor) {
-            output.stdout(`\ncatalog ${floor.of.images} images × ${floor.of.regions} regions × ${floor.of.principals} principals: ${floor.of.seconds.toFixed(1)} s for ${floor.of.resources} resources; ` +
-                `bare-SDK floor, same run, ${floor.resources} plain resources: ${floor.seconds.toFixed(1)} s (${(floor.of.seconds / floor.seconds).toFixed(1)}× the floor)`);
+            output.stdout(
+                `\ncatalog ${floor.of.images} images × ${floor.of.regions} regions × ${floor.of.principals} principals: ${floor.of.seconds.toFixed(1)} s for ${floor.of.resources} resources; ` +
+                    `bare-SDK floor, same run, ${floor.resources} plain resources: ${floor.seconds.toFixed(1)} s (${(floor.of.seconds / floor.seconds).toFixed(1)}× the floor)`,
+            );
         }
         if (policyCost) {
             const { regions, principals, resources, packMs, noopMs, rounds, ratio, spread } = policyCost;
-            output.stdout(`\npolicy pack through the analyzer, ${regions} regions × ${principals} principals, ${resources} resources, ${rounds} paired rounds:`);
+            output.stdout(
+                `\npolicy pack through the analyzer, ${regions} regions × ${principals} principals, ${resources} resources, ${rounds} paired rounds:`,
+            );
             output.stdout(`  pack ${packMs.toFixed(3)} ms/resource, no-op pack ${noopMs.toFixed(3)} ms/resource (medians)`);
-            output.stdout(`  median of the round ratios ${ratio.toFixed(2)}× (spread ${spread.min.toFixed(2)}–${spread.max.toFixed(2)}×, limit ${POLICY_COST_LIMIT}×)`);
+            output.stdout(
+                `  median of the round ratios ${ratio.toFixed(2)}× (spread ${spread.min.toFixed(2)}–${spread.max.toFixed(2)}×, limit ${POLICY_COST_LIMIT}×)`,
+            );
         }
-        output.stdout(problems.length === 0 ? "\nScales: the chain is flat across regions; time and memory grow with the resources, no faster; the pack stays within its cost."
-            : `\nDoes not scale:\n${problems.map(problem => `  - ${problem}`).join("\n")}`);
+        output.stdout(
+            problems.length === 0
+                ? "\nScales: the chain is flat across regions; time and memory grow with the resources, no faster; the pack stays within its cost."
+                : `\nDoes not scale:\n${problems.map(problem => `  - ${problem}`).join("\n")}`,
+        );
     }
     return problems.length === 0 ? 0 : 1;
 }
@@ -272,9 +314,11 @@ async function runBench(options: FlagValues<typeof BENCH_FLAGS>, output: { stdou
 /** `npm run bench`, declared once (tools/cli). */
 export const benchCommandLine = defineCommand({
     name: "npm run bench --",
-    summary: "How the program scales: resources declared, wall time, peak memory and the longest dependency chain for R regions × P principals, " +
+    summary:
+        "How the program scales: resources declared, wall time, peak memory and the longest dependency chain for R regions × P principals, " +
         "then what the policy pack costs per resource against a no-op pack.",
-    description: "Each case runs in a fresh process. Fails when the chain grows with the regions, time or memory per resource grows " +
+    description:
+        "Each case runs in a fresh process. Fails when the chain grows with the regions, time or memory per resource grows " +
         `more than ${GROWTH_TOLERANCE}× the smallest case's, or the pack costs more than ${POLICY_COST_LIMIT}× the no-op pack.`,
     footer: "Exit codes: 0 scales, 1 does not scale (the problems are listed), 2 bad flags.",
     flags: BENCH_FLAGS,

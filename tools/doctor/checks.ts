@@ -5,8 +5,15 @@ import { Architecture, DoctorTarget } from "./target";
 export type Status = "pass" | "warn" | "fail";
 
 export const CHECKS = [
-    "credentials", "regions", "inspector", "build-network", "service-linked-roles", "deploy-role",
-    "base-image", "image-block-public-access", "promotion-source",
+    "credentials",
+    "regions",
+    "inspector",
+    "build-network",
+    "service-linked-roles",
+    "deploy-role",
+    "base-image",
+    "image-block-public-access",
+    "promotion-source",
 ] as const;
 export type CheckName = (typeof CHECKS)[number];
 
@@ -49,7 +56,16 @@ export type NetworkFacts =
     | { kind: "subnet"; subnetId: string; found: false }
     | { kind: "subnet"; subnetId: string; found: true; vpcId: string; mapsPublicIp: boolean; routeTableId?: string; routes: Route[]; endpoints: VpcEndpoint[] }
     | { kind: "default-vpc"; found: false }
-    | { kind: "default-vpc"; found: true; vpcId: string; subnetCount: number; mapsPublicIp: boolean; routeTableId?: string; routes: Route[]; endpoints: VpcEndpoint[] };
+    | {
+          kind: "default-vpc";
+          found: true;
+          vpcId: string;
+          subnetCount: number;
+          mapsPublicIp: boolean;
+          routeTableId?: string;
+          routes: Route[];
+          endpoints: VpcEndpoint[];
+      };
 
 export interface ServiceLinkedRoleFacts {
     role: ServiceLinkedRole;
@@ -141,14 +157,19 @@ function unread(check: CheckName, subject: string, error: string, fix?: string):
 function judgeIdentity(target: DoctorTarget, facts: DoctorFacts): Finding {
     if ("error" in facts.identity) {
         return {
-            check: "credentials", status: "fail", subject: target.homeRegion, message: `no usable AWS identity: ${facts.identity.error}`,
+            check: "credentials",
+            status: "fail",
+            subject: target.homeRegion,
+            message: `no usable AWS identity: ${facts.identity.error}`,
             fix: "aws sts get-caller-identity   # must answer with the account the stack deploys into; then run doctor again",
         };
     }
     const { account, arn } = facts.identity.value;
     if (target.promoteFrom?.account === account) {
         return {
-            check: "credentials", status: "fail", subject: account,
+            check: "credentials",
+            status: "fail",
+            subject: account,
             message: `these credentials are for ${account}, the account stack ${target.stack} promotes from; ${target.stack} deploys into its own account`,
             fix: `use the credentials of ${target.stack}'s account (AWS_PROFILE=…) and run doctor again`,
         };
@@ -165,10 +186,18 @@ function judgeRegions(target: DoctorTarget, optIn: Read<Record<string, string>>)
             return { check: "regions", status: "pass", subject: region, message: `enabled (${status})` };
         }
         if (status === undefined) {
-            return { check: "regions", status: "fail", subject: region, message: `${region} is not a region of this account's partition`, fix: `correct the region in Pulumi.${target.stack}.yaml` };
+            return {
+                check: "regions",
+                status: "fail",
+                subject: region,
+                message: `${region} is not a region of this account's partition`,
+                fix: `correct the region in Pulumi.${target.stack}.yaml`,
+            };
         }
         return {
-            check: "regions", status: "fail", subject: region,
+            check: "regions",
+            status: "fail",
+            subject: region,
             message: `${region} is an opt-in region and is ${status} in this account: every AWS call there fails`,
             fix: `aws account enable-region --region-name ${region}   # then wait until get-region-opt-status says ENABLED`,
         };
@@ -180,10 +209,25 @@ function judgeInspector(target: DoctorTarget, account: string, inspector: Read<{
     const enable = `aws inspector2 enable --resource-types EC2 --account-ids ${account} --region ${target.homeRegion}`;
     if ("error" in inspector) return unread("inspector", subject, inspector.error, enable);
     const status = inspector.value.ec2Status ?? "DISABLED";
-    if (status === "ENABLED") return { check: "inspector", status: "pass", subject, message: "Amazon Inspector scans EC2: the build's image scan and the gate have findings to read" };
-    if (status === "ENABLING") return { check: "inspector", status: "warn", subject, message: "Amazon Inspector EC2 scanning is being enabled; run doctor again in a few minutes", fix: DOCS.prerequisites };
+    if (status === "ENABLED")
+        return {
+            check: "inspector",
+            status: "pass",
+            subject,
+            message: "Amazon Inspector scans EC2: the build's image scan and the gate have findings to read",
+        };
+    if (status === "ENABLING")
+        return {
+            check: "inspector",
+            status: "warn",
+            subject,
+            message: "Amazon Inspector EC2 scanning is being enabled; run doctor again in a few minutes",
+            fix: DOCS.prerequisites,
+        };
     return {
-        check: "inspector", status: "fail", subject,
+        check: "inspector",
+        status: "fail",
+        subject,
         message: `Amazon Inspector EC2 scanning is ${status}: the build's image scan finds nothing and the gate fails every version`,
         fix: enable,
     };
@@ -195,24 +239,41 @@ function judgeNetwork(target: DoctorTarget, network: Read<NetworkFacts>): Findin
     const facts = network.value;
     if (!facts.found) {
         return facts.kind === "subnet"
-            ? { check: "build-network", status: "fail", subject, message: `golden-ami:build.subnetId ${facts.subnetId} does not exist in ${target.homeRegion}`, fix: `set golden-ami:build.subnetId to a subnet of ${target.homeRegion} (${DOCS.buildNetwork})` }
+            ? {
+                  check: "build-network",
+                  status: "fail",
+                  subject,
+                  message: `golden-ami:build.subnetId ${facts.subnetId} does not exist in ${target.homeRegion}`,
+                  fix: `set golden-ami:build.subnetId to a subnet of ${target.homeRegion} (${DOCS.buildNetwork})`,
+              }
             : {
-                check: "build-network", status: "fail", subject,
-                message: `no default VPC in ${target.homeRegion} and no golden-ami:build: Image Builder has no subnet to launch the build into`,
-                fix: `aws ec2 create-default-vpc --region ${target.homeRegion}   # or set golden-ami:build (${DOCS.buildNetwork})`,
-            };
+                  check: "build-network",
+                  status: "fail",
+                  subject,
+                  message: `no default VPC in ${target.homeRegion} and no golden-ami:build: Image Builder has no subnet to launch the build into`,
+                  fix: `aws ec2 create-default-vpc --region ${target.homeRegion}   # or set golden-ami:build (${DOCS.buildNetwork})`,
+              };
     }
     if (facts.kind === "default-vpc" && facts.subnetCount === 0) {
-        return { check: "build-network", status: "fail", subject, message: `the default VPC ${facts.vpcId} has no default subnets`, fix: `aws ec2 create-default-subnet --availability-zone ${target.homeRegion}a   # or set golden-ami:build (${DOCS.buildNetwork})` };
+        return {
+            check: "build-network",
+            status: "fail",
+            subject,
+            message: `the default VPC ${facts.vpcId} has no default subnets`,
+            fix: `aws ec2 create-default-subnet --availability-zone ${target.homeRegion}a   # or set golden-ami:build (${DOCS.buildNetwork})`,
+        };
     }
     const where = facts.kind === "subnet" ? `subnet ${facts.subnetId}` : `the default VPC ${facts.vpcId}`;
     const egress = egressOf(facts.routes, facts.mapsPublicIp);
     if (egress.reaches) return { check: "build-network", status: "pass", subject, message: `${where} ${egress.how}` };
     const missing = missingEndpoints(facts.endpoints, facts.routeTableId);
-    if (missing.length === 0) return { check: "build-network", status: "pass", subject, message: `${where} reaches Systems Manager, Image Builder and S3 through VPC endpoints` };
+    if (missing.length === 0)
+        return { check: "build-network", status: "pass", subject, message: `${where} reaches Systems Manager, Image Builder and S3 through VPC endpoints` };
     const partial = egress.how ? `; ${egress.how}` : "";
     return {
-        check: "build-network", status: egress.uncertain ? "warn" : "fail", subject,
+        check: "build-network",
+        status: egress.uncertain ? "warn" : "fail",
+        subject,
         message: `${where} has no route to a NAT gateway and lacks VPC endpoints for ${missing.join(", ")}${partial}: the build cannot reach Systems Manager, Image Builder and S3`,
         fix: `add a NAT route, or the endpoints (${DOCS.buildNetwork})`,
     };
@@ -236,9 +297,13 @@ export function egressOf(routes: Route[], mapsPublicIp: boolean): { reaches: boo
 /** The endpoints a subnet without a way out still needs; the S3 gateway endpoint must serve its route table. */
 export function missingEndpoints(endpoints: VpcEndpoint[], routeTableId: string | undefined): string[] {
     const usable = endpoints.filter(endpoint => endpoint.state === undefined || endpoint.state.toLowerCase() === "available");
-    const missing: string[] = INTERFACE_ENDPOINTS.filter(service => !usable.some(endpoint => endpoint.service === service && endpoint.type === "Interface" && endpoint.privateDns));
-    const s3 = usable.some(endpoint => endpoint.service === "s3" &&
-        (endpoint.type === "Interface" || (routeTableId !== undefined && endpoint.routeTableIds.includes(routeTableId))));
+    const missing: string[] = INTERFACE_ENDPOINTS.filter(
+        service => !usable.some(endpoint => endpoint.service === service && endpoint.type === "Interface" && endpoint.privateDns),
+    );
+    const s3 = usable.some(
+        endpoint =>
+            endpoint.service === "s3" && (endpoint.type === "Interface" || (routeTableId !== undefined && endpoint.routeTableIds.includes(routeTableId))),
+    );
     if (!s3) missing.push("s3");
     return missing;
 }
@@ -250,15 +315,29 @@ function judgeServiceLinkedRole({ role, present, creatable }: ServiceLinkedRoleF
     if (present.value) return { check: "service-linked-roles", status: "pass", subject: name, message: "exists" };
     if (creatable === undefined || "error" in creatable) {
         return {
-            check: "service-linked-roles", status: "warn", subject: name,
-            message: `does not exist yet; ${service.split(".")[0]} creates it on first use only if the deploy role may iam:CreateServiceLinkedRole` +
+            check: "service-linked-roles",
+            status: "warn",
+            subject: name,
+            message:
+                `does not exist yet; ${service.split(".")[0]} creates it on first use only if the deploy role may iam:CreateServiceLinkedRole` +
                 (creatable && "error" in creatable ? ` (could not ask IAM's policy simulator: ${creatable.error})` : ""),
             fix: create,
         };
     }
     return creatable.value
-        ? { check: "service-linked-roles", status: "pass", subject: name, message: "does not exist yet; the deploy role may create it, and the first `up` will" }
-        : { check: "service-linked-roles", status: "fail", subject: name, message: "does not exist, and the deploy role may not create it (iam:CreateServiceLinkedRole is denied)", fix: create };
+        ? {
+              check: "service-linked-roles",
+              status: "pass",
+              subject: name,
+              message: "does not exist yet; the deploy role may create it, and the first `up` will",
+          }
+        : {
+              check: "service-linked-roles",
+              status: "fail",
+              subject: name,
+              message: "does not exist, and the deploy role may not create it (iam:CreateServiceLinkedRole is denied)",
+              fix: create,
+          };
 }
 
 function judgeDeployRole(target: DoctorTarget, role: Read<{ name: string; maxSessionDuration: number } | undefined>): Finding {
@@ -267,17 +346,26 @@ function judgeDeployRole(target: DoctorTarget, role: Read<{ name: string; maxSes
     if ("error" in role) return unread("deploy-role", subject, role.error, DOCS.roles);
     if (role.value === undefined) {
         return {
-            check: "deploy-role", status: "fail", subject,
+            check: "deploy-role",
+            status: "fail",
+            subject,
             message: `no role ${target.deployRole} in this account: CI's \`up\` assumes it`,
             fix: `create it (${DOCS.roles}), or name yours with --deploy-role <name>`,
         };
     }
     const { name, maxSessionDuration } = role.value;
     if (maxSessionDuration >= needed) {
-        return { check: "deploy-role", status: "pass", subject, message: `MaxSessionDuration ${hours(maxSessionDuration)} covers the ${hours(needed)} session \`up\` asks for` };
+        return {
+            check: "deploy-role",
+            status: "pass",
+            subject,
+            message: `MaxSessionDuration ${hours(maxSessionDuration)} covers the ${hours(needed)} session \`up\` asks for`,
+        };
     }
     return {
-        check: "deploy-role", status: "fail", subject,
+        check: "deploy-role",
+        status: "fail",
+        subject,
         message: `MaxSessionDuration is ${hours(maxSessionDuration)}, but ${target.building ? "a build" : "`up`"} asks for a ${hours(needed)} session: CI would get no credentials`,
         fix: `aws iam update-role --role-name ${name} --max-session-duration ${needed}`,
     };
@@ -295,20 +383,32 @@ function judgeBaseImage(target: DoctorTarget, image: string, declared: Architect
     const source = parameter ? `SSM parameter ${parameter}` : `base image ${amiId}`;
     if (parameter && amiId === undefined) {
         return {
-            check: "base-image", status: "fail", subject, message: `SSM parameter ${parameter} does not exist in ${target.homeRegion}: the recipe cannot resolve its parent image`,
+            check: "base-image",
+            status: "fail",
+            subject,
+            message: `SSM parameter ${parameter} does not exist in ${target.homeRegion}: the recipe cannot resolve its parent image`,
             fix: `aws ssm get-parameters-by-path --path ${parameter.slice(0, parameter.lastIndexOf("/"))} --region ${target.homeRegion} --query 'Parameters[].Name'   # pick one, set image.baseImage`,
         };
     }
     if (architecture === undefined) {
-        return { check: "base-image", status: "fail", subject, message: `${source} names ${amiId}, which this account cannot see in ${target.homeRegion}`, fix: `aws ec2 describe-images --image-ids ${amiId} --region ${target.homeRegion}` };
+        return {
+            check: "base-image",
+            status: "fail",
+            subject,
+            message: `${source} names ${amiId}, which this account cannot see in ${target.homeRegion}`,
+            fix: `aws ec2 describe-images --image-ids ${amiId} --region ${target.homeRegion}`,
+        };
     }
     if (architecture !== declared) {
         return {
-            check: "base-image", status: "fail", subject,
+            check: "base-image",
+            status: "fail",
+            subject,
             message: `${source} resolves to ${amiId}, a ${architecture} image, but ${image} is declared ${declared}: the build would launch the wrong instances`,
-            fix: parameter && /(x86_64|arm64)$/.test(parameter)
-                ? `set image.baseImage to ssm:${parameter.replace(/(x86_64|arm64)$/, declared)}`
-                : `set image.baseImage to a ${declared} image, or declare the image ${architecture}`,
+            fix:
+                parameter && /(x86_64|arm64)$/.test(parameter)
+                    ? `set image.baseImage to ssm:${parameter.replace(/(x86_64|arm64)$/, declared)}`
+                    : `set image.baseImage to a ${declared} image, or declare the image ${architecture}`,
         };
     }
     return { check: "base-image", status: "pass", subject, message: `${source} resolves to ${amiId} (${architecture})` };
@@ -318,22 +418,33 @@ function judgeImageBlockPublicAccess(target: DoctorTarget, region: string, facts
     const enable = `aws ec2 enable-image-block-public-access --image-block-public-access-state block-new-sharing --region ${region}`;
     if ("error" in facts) return unread("image-block-public-access", region, facts.error, enable);
     const { state = "unblocked", managedBy = "account" } = facts.value;
-    if (state === "block-new-sharing") return { check: "image-block-public-access", status: "pass", subject: region, message: `block-new-sharing (managed by ${managedBy})` };
+    if (state === "block-new-sharing")
+        return { check: "image-block-public-access", status: "pass", subject: region, message: `block-new-sharing (managed by ${managedBy})` };
     if (!target.blockPublicSharing) {
         return {
-            check: "image-block-public-access", status: "fail", subject: region,
-            message: "unblocked, and golden-ami:blockPublicSharing is false, which is meant only where an organization policy blocks public sharing: nothing does here",
+            check: "image-block-public-access",
+            status: "fail",
+            subject: region,
+            message:
+                "unblocked, and golden-ami:blockPublicSharing is false, which is meant only where an organization policy blocks public sharing: nothing does here",
             fix: `${enable}   # or set golden-ami:blockPublicSharing: true`,
         };
     }
     if (managedBy === "declarative-policy") {
         return {
-            check: "image-block-public-access", status: "fail", subject: region,
+            check: "image-block-public-access",
+            status: "fail",
+            subject: region,
             message: "unblocked by an organization declarative policy: `up` cannot turn block-new-sharing on",
             fix: "change the organization's declarative policy for EC2 (image block public access), or set golden-ami:blockPublicSharing: false",
         };
     }
-    return { check: "image-block-public-access", status: "pass", subject: region, message: "unblocked now; `up` turns on block-new-sharing (golden-ami:blockPublicSharing)" };
+    return {
+        check: "image-block-public-access",
+        status: "pass",
+        subject: region,
+        message: "unblocked now; `up` turns on block-new-sharing (golden-ami:blockPublicSharing)",
+    };
 }
 
 function judgePromotingAccount(target: DoctorTarget, account: string): Finding[] {
@@ -342,11 +453,15 @@ function judgePromotingAccount(target: DoctorTarget, account: string): Finding[]
     const subject = `${source.stack}'s promotingAccounts`;
     return target.sourcePromotingAccounts.includes(account)
         ? [{ check: "promotion-source", status: "pass", subject, message: `stack ${source.stack} shares its images and snapshots with ${account}` }]
-        : [{
-            check: "promotion-source", status: "fail", subject,
-            message: `stack ${source.stack} does not list ${account} under golden-ami:sharing.promotingAccounts: its images are not shared with this account`,
-            fix: `add "${account}" to golden-ami:sharing.promotingAccounts in Pulumi.${source.stack}.yaml and run ${source.stack}'s up (${DOCS.promotion})`,
-        }];
+        : [
+              {
+                  check: "promotion-source",
+                  status: "fail",
+                  subject,
+                  message: `stack ${source.stack} does not list ${account} under golden-ami:sharing.promotingAccounts: its images are not shared with this account`,
+                  fix: `add "${account}" to golden-ami:sharing.promotingAccounts in Pulumi.${source.stack}.yaml and run ${source.stack}'s up (${DOCS.promotion})`,
+              },
+          ];
 }
 
 function judgePinnedImage(target: DoctorTarget, account: string, pinned: { image: string; amiId: string; facts: Read<PinnedImageFacts> }): Finding {
@@ -356,21 +471,38 @@ function judgePinnedImage(target: DoctorTarget, account: string, pinned: { image
     const facts = pinned.facts.value;
     const share = `list ${account} in the building stack's golden-ami:sharing.promotingAccounts and run its up (${DOCS.promotion})`;
     if (!facts.found) {
-        return { check: "promotion-source", status: "fail", subject, message: `this account cannot see ${pinned.amiId} in ${source.region}: it is not shared with ${account}, or was deregistered`, fix: share };
+        return {
+            check: "promotion-source",
+            status: "fail",
+            subject,
+            message: `this account cannot see ${pinned.amiId} in ${source.region}: it is not shared with ${account}, or was deregistered`,
+            fix: share,
+        };
     }
     if (facts.ownerId !== source.account) {
         return {
-            check: "promotion-source", status: "fail", subject, message: `${pinned.amiId} belongs to ${facts.ownerId}, not to ${source.account} (golden-ami:promoteFrom.account)`,
+            check: "promotion-source",
+            status: "fail",
+            subject,
+            message: `${pinned.amiId} belongs to ${facts.ownerId}, not to ${source.account} (golden-ami:promoteFrom.account)`,
             fix: `npm run images -- promote --from <building stack> --version <version> --stack ${target.stack}   # pins the building account's AMI`,
         };
     }
     if (facts.state !== "available") {
-        return { check: "promotion-source", status: "fail", subject, message: `${pinned.amiId} is ${facts.state ?? "in an unknown state"}, not available`, fix: `promote a version whose build is available (${DOCS.promotion})` };
+        return {
+            check: "promotion-source",
+            status: "fail",
+            subject,
+            message: `${pinned.amiId} is ${facts.state ?? "in an unknown state"}, not available`,
+            fix: `promote a version whose build is available (${DOCS.promotion})`,
+        };
     }
     const unreadable = facts.snapshotIds.filter(snapshot => !facts.readableSnapshotIds.includes(snapshot));
     if (unreadable.length > 0) {
         return {
-            check: "promotion-source", status: "fail", subject,
+            check: "promotion-source",
+            status: "fail",
+            subject,
             message: `${pinned.amiId} is shared, but not its snapshot${unreadable.length === 1 ? "" : "s"} ${unreadable.join(", ")}: CopyImage fails ("You do not have permission to access the storage of this ami")`,
             fix: share,
         };

@@ -10,7 +10,8 @@ import { DEFAULT_DEPLOY_ROLE, doctorTargetOf, DoctorTarget, readWorkflow } from 
 
 const SUMMARY = "Checks, read-only, that the account and regions of a stack are ready for its first `pulumi up` (docs/setup.md).";
 
-const DESCRIPTION = "The credentials' account, every stack region enabled (opt-in regions), Amazon Inspector EC2 scanning, the build network " +
+const DESCRIPTION =
+    "The credentials' account, every stack region enabled (opt-in regions), Amazon Inspector EC2 scanning, the build network " +
     "(a default VPC, or golden-ami:build's subnet with a NAT route or VPC endpoints), the service-linked roles, the deploy role's " +
     "MaxSessionDuration, each image's base (its SSM parameter resolves, to the declared architecture), image block public access, " +
     "and for a promoting stack that the pinned AMIs and their snapshots are shared with this account. Each finding passes, warns or " +
@@ -28,7 +29,9 @@ export const doctorCommandLine = defineCommand({
     description: DESCRIPTION,
     footer: "Exit codes: 0 no failure (warnings allowed), 1 a check failed, 2 bad flags or stack config.",
     flags: {
-        stack: flags.text("<name>", "read Pulumi.<name>.yaml: the stack whose account and regions to check").required("the stack whose account and regions to check, e.g. --stack dev"),
+        stack: flags
+            .text("<name>", "read Pulumi.<name>.yaml: the stack whose account and regions to check")
+            .required("the stack whose account and regions to check, e.g. --stack dev"),
         json: flags.boolean("print the findings as JSON"),
         deployRole: flags.text("<role>", `the role CI's \`up\` assumes, a name or an ARN (default ${DEFAULT_DEPLOY_ROLE})`),
     },
@@ -70,7 +73,10 @@ function loadOrExplain(stack: string, loadStack: StackLoader) {
 const MARK: Record<Finding["status"], string> = { pass: "PASS", warn: "WARN", fail: "FAIL" };
 
 export function renderFindings(target: DoctorTarget, findings: Finding[]): string {
-    const lines = [`doctor: stack ${target.stack} (${target.building ? "builds" : `promotes from ${target.promoteFrom!.account}`}), regions ${target.regions.join(", ")}`, ""];
+    const lines = [
+        `doctor: stack ${target.stack} (${target.building ? "builds" : `promotes from ${target.promoteFrom!.account}`}), regions ${target.regions.join(", ")}`,
+        "",
+    ];
     for (const check of CHECKS) {
         for (const finding of findings.filter(candidate => candidate.check === check)) {
             lines.push(`${MARK[finding.status]}  ${finding.check.padEnd(26)} ${finding.subject}: ${oneLine(finding.message)}`);
@@ -100,7 +106,9 @@ if (require.main === module) {
         loadStack: loadStackFile,
         workflowText: readWorkflow(REPO_ROOT),
     }).then(
-        code => { process.exitCode = code; },
+        code => {
+            process.exitCode = code;
+        },
         error => {
             process.stderr.write(`doctor failed: ${error instanceof Error ? error.message : String(error)}\n`);
             process.exitCode = 1;

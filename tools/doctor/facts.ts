@@ -1,8 +1,16 @@
 // The preflight's AWS adapters: read-only calls that gather what checks.ts judges. A call that fails
 // becomes `{ error }` with the explained AWS error, so one denied action costs one finding, not the run.
 import {
-    DescribeImagesCommand, DescribeRegionsCommand, DescribeRouteTablesCommand, DescribeSnapshotsCommand, DescribeSubnetsCommand,
-    DescribeVpcEndpointsCommand, DescribeVpcsCommand, EC2Client, GetImageBlockPublicAccessStateCommand, RouteTable,
+    DescribeImagesCommand,
+    DescribeRegionsCommand,
+    DescribeRouteTablesCommand,
+    DescribeSnapshotsCommand,
+    DescribeSubnetsCommand,
+    DescribeVpcEndpointsCommand,
+    DescribeVpcsCommand,
+    EC2Client,
+    GetImageBlockPublicAccessStateCommand,
+    RouteTable,
 } from "@aws-sdk/client-ec2";
 import { GetRoleCommand, IAMClient, SimulatePrincipalPolicyCommand } from "@aws-sdk/client-iam";
 import { BatchGetAccountStatusCommand } from "@aws-sdk/client-inspector2";
@@ -10,8 +18,17 @@ import { GetParameterCommand } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { awsErrorCode, explainAwsError } from "../images/aws/awsErrors";
 import {
-    BaseImageFacts, DoctorFacts, NetworkFacts, PinnedImageFacts, Read, Route, SERVICE_LINKED_ROLES, ServiceLinkedRole,
-    ServiceLinkedRoleFacts, VpcEndpoint, serviceLinkedRolesFor,
+    BaseImageFacts,
+    DoctorFacts,
+    NetworkFacts,
+    PinnedImageFacts,
+    Read,
+    Route,
+    SERVICE_LINKED_ROLES,
+    ServiceLinkedRole,
+    ServiceLinkedRoleFacts,
+    VpcEndpoint,
+    serviceLinkedRolesFor,
 } from "./checks";
 import { DoctorClientFactory } from "./clients";
 import { DoctorTarget } from "./target";
@@ -47,11 +64,24 @@ export async function readFacts(target: DoctorTarget, clientsFor: DoctorClientFa
         target.building ? readNetwork(home.ec2, target) : Promise.resolve(undefined),
         deployRole,
         deployRole.then(role => Promise.all(serviceLinkedRolesFor(target).map(name => readServiceLinkedRole(home.iam, name, account, partition, role)))),
-        target.building ? Promise.all(target.images.map(image => readBaseImage(clientsFor(target.homeRegion), image.baseImage).then(facts => ({ image: image.name, facts })))) : Promise.resolve([]),
+        target.building
+            ? Promise.all(
+                  target.images.map(image => readBaseImage(clientsFor(target.homeRegion), image.baseImage).then(facts => ({ image: image.name, facts }))),
+              )
+            : Promise.resolve([]),
         Promise.all(target.regions.map(region => readImageBlockPublicAccess(clientsFor(region).ec2).then(facts => ({ region, facts })))),
         target.promoteFrom
-            ? Promise.all(target.images.filter(image => image.pinnedAmiId).map(image =>
-                readPinnedImage(clientsFor(target.promoteFrom!.region).ec2, image.pinnedAmiId!).then(facts => ({ image: image.name, amiId: image.pinnedAmiId!, facts }))))
+            ? Promise.all(
+                  target.images
+                      .filter(image => image.pinnedAmiId)
+                      .map(image =>
+                          readPinnedImage(clientsFor(target.promoteFrom!.region).ec2, image.pinnedAmiId!).then(facts => ({
+                              image: image.name,
+                              amiId: image.pinnedAmiId!,
+                              facts,
+                          })),
+                      ),
+              )
             : Promise.resolve([]),
     ]);
     return {
@@ -99,19 +129,41 @@ export async function readNetwork(ec2: EC2Client, target: DoctorTarget): Promise
             if (!subnet?.VpcId) return { kind: "subnet", subnetId, found: false };
             const table = await routeTableOf(ec2, subnet.VpcId, subnetId);
             return {
-                kind: "subnet", subnetId, found: true, vpcId: subnet.VpcId, mapsPublicIp: subnet.MapPublicIpOnLaunch === true,
-                ...(table?.RouteTableId && { routeTableId: table.RouteTableId }), routes: routesOf(table), endpoints: await endpointsOf(ec2, subnet.VpcId),
+                kind: "subnet",
+                subnetId,
+                found: true,
+                vpcId: subnet.VpcId,
+                mapsPublicIp: subnet.MapPublicIpOnLaunch === true,
+                ...(table?.RouteTableId && { routeTableId: table.RouteTableId }),
+                routes: routesOf(table),
+                endpoints: await endpointsOf(ec2, subnet.VpcId),
             };
         });
     }
     return read("ec2:DescribeVpcs", async (): Promise<NetworkFacts> => {
         const vpc = (await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: "is-default", Values: ["true"] }] }))).Vpcs?.[0];
         if (!vpc?.VpcId) return { kind: "default-vpc", found: false };
-        const subnets = (await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: "vpc-id", Values: [vpc.VpcId] }, { Name: "default-for-az", Values: ["true"] }] }))).Subnets ?? [];
+        const subnets =
+            (
+                await ec2.send(
+                    new DescribeSubnetsCommand({
+                        Filters: [
+                            { Name: "vpc-id", Values: [vpc.VpcId] },
+                            { Name: "default-for-az", Values: ["true"] },
+                        ],
+                    }),
+                )
+            ).Subnets ?? [];
         const table = await routeTableOf(ec2, vpc.VpcId, undefined);
         return {
-            kind: "default-vpc", found: true, vpcId: vpc.VpcId, subnetCount: subnets.length, mapsPublicIp: subnets.some(subnet => subnet.MapPublicIpOnLaunch === true),
-            ...(table?.RouteTableId && { routeTableId: table.RouteTableId }), routes: routesOf(table), endpoints: await endpointsOf(ec2, vpc.VpcId),
+            kind: "default-vpc",
+            found: true,
+            vpcId: vpc.VpcId,
+            subnetCount: subnets.length,
+            mapsPublicIp: subnets.some(subnet => subnet.MapPublicIpOnLaunch === true),
+            ...(table?.RouteTableId && { routeTableId: table.RouteTableId }),
+            routes: routesOf(table),
+            endpoints: await endpointsOf(ec2, vpc.VpcId),
         };
     });
 }
@@ -122,14 +174,33 @@ async function routeTableOf(ec2: EC2Client, vpcId: string, subnetId: string | un
         const own = (await ec2.send(new DescribeRouteTablesCommand({ Filters: [{ Name: "association.subnet-id", Values: [subnetId] }] }))).RouteTables?.[0];
         if (own) return own;
     }
-    return (await ec2.send(new DescribeRouteTablesCommand({ Filters: [{ Name: "vpc-id", Values: [vpcId] }, { Name: "association.main", Values: ["true"] }] }))).RouteTables?.[0];
+    return (
+        await ec2.send(
+            new DescribeRouteTablesCommand({
+                Filters: [
+                    { Name: "vpc-id", Values: [vpcId] },
+                    { Name: "association.main", Values: ["true"] },
+                ],
+            }),
+        )
+    ).RouteTables?.[0];
 }
 
 function routesOf(table: RouteTable | undefined): Route[] {
-    return (table?.Routes ?? []).filter(route => route.State !== "blackhole").map(route => ({
-        destination: route.DestinationCidrBlock ?? route.DestinationIpv6CidrBlock ?? route.DestinationPrefixListId ?? "",
-        target: route.NatGatewayId ?? route.GatewayId ?? route.TransitGatewayId ?? route.VpcPeeringConnectionId ?? route.NetworkInterfaceId ?? route.InstanceId ?? route.LocalGatewayId ?? "unknown",
-    }));
+    return (table?.Routes ?? [])
+        .filter(route => route.State !== "blackhole")
+        .map(route => ({
+            destination: route.DestinationCidrBlock ?? route.DestinationIpv6CidrBlock ?? route.DestinationPrefixListId ?? "",
+            target:
+                route.NatGatewayId ??
+                route.GatewayId ??
+                route.TransitGatewayId ??
+                route.VpcPeeringConnectionId ??
+                route.NetworkInterfaceId ??
+                route.InstanceId ??
+                route.LocalGatewayId ??
+                "unknown",
+        }));
 }
 
 async function endpointsOf(ec2: EC2Client, vpcId: string): Promise<VpcEndpoint[]> {
@@ -163,7 +234,13 @@ async function readDeployRole(iam: IAMClient, role: string): Promise<{ facts: Re
     return { facts, ...(arn && { arn }) };
 }
 
-export async function readServiceLinkedRole(iam: IAMClient, role: ServiceLinkedRole, account: string, partition: string, deployRole: { arn?: string }): Promise<ServiceLinkedRoleFacts> {
+export async function readServiceLinkedRole(
+    iam: IAMClient,
+    role: ServiceLinkedRole,
+    account: string,
+    partition: string,
+    deployRole: { arn?: string },
+): Promise<ServiceLinkedRoleFacts> {
     const { name, service } = SERVICE_LINKED_ROLES[role];
     const present = await read("iam:GetRole", async () => {
         try {
@@ -176,12 +253,14 @@ export async function readServiceLinkedRole(iam: IAMClient, role: ServiceLinkedR
     });
     if (!("value" in present) || present.value || deployRole.arn === undefined) return { role, present };
     const creatable = await read("iam:SimulatePrincipalPolicy", async () => {
-        const answer = await iam.send(new SimulatePrincipalPolicyCommand({
-            PolicySourceArn: deployRole.arn,
-            ActionNames: ["iam:CreateServiceLinkedRole"],
-            ResourceArns: [`arn:${partition}:iam::${account}:role/aws-service-role/${service}/${name}`],
-            ContextEntries: [{ ContextKeyName: "iam:AWSServiceName", ContextKeyType: "string", ContextKeyValues: [service] }],
-        }));
+        const answer = await iam.send(
+            new SimulatePrincipalPolicyCommand({
+                PolicySourceArn: deployRole.arn,
+                ActionNames: ["iam:CreateServiceLinkedRole"],
+                ResourceArns: [`arn:${partition}:iam::${account}:role/aws-service-role/${service}/${name}`],
+                ContextEntries: [{ ContextKeyName: "iam:AWSServiceName", ContextKeyType: "string", ContextKeyValues: [service] }],
+            }),
+        );
         const results = answer.EvaluationResults ?? [];
         if (results.length === 0) throw new Error("the simulator gave no result");
         return results.every(result => result.EvalDecision === "allowed");
@@ -200,10 +279,10 @@ export async function readBaseImage(clients: ReturnType<DoctorClientFactory>, ba
                 if (isNotFound(error, "ParameterNotFound")) return { parameter };
                 throw error;
             }
-            return { parameter, amiId, ...await architectureOf(clients.ec2, amiId) };
+            return { parameter, amiId, ...(await architectureOf(clients.ec2, amiId)) };
         });
     }
-    if (baseImage.startsWith("ami-")) return read("ec2:DescribeImages", async () => ({ amiId: baseImage, ...await architectureOf(clients.ec2, baseImage) }));
+    if (baseImage.startsWith("ami-")) return read("ec2:DescribeImages", async () => ({ amiId: baseImage, ...(await architectureOf(clients.ec2, baseImage)) }));
     // image:<name>: built on another image of the stack, which the same `up` builds first.
     return { value: { amiId: baseImage } };
 }
@@ -222,7 +301,10 @@ async function architectureOf(ec2: EC2Client, amiId: string | undefined): Promis
 export async function readImageBlockPublicAccess(ec2: EC2Client): Promise<Read<{ state?: string; managedBy?: string }>> {
     return read("ec2:GetImageBlockPublicAccessState", async () => {
         const answer = await ec2.send(new GetImageBlockPublicAccessStateCommand({}));
-        return { ...(answer.ImageBlockPublicAccessState && { state: answer.ImageBlockPublicAccessState }), ...(answer.ManagedBy && { managedBy: answer.ManagedBy }) };
+        return {
+            ...(answer.ImageBlockPublicAccessState && { state: answer.ImageBlockPublicAccessState }),
+            ...(answer.ManagedBy && { managedBy: answer.ManagedBy }),
+        };
     });
 }
 
@@ -232,7 +314,8 @@ export async function readPinnedImage(ec2: EC2Client, amiId: string): Promise<Re
         try {
             image = (await ec2.send(new DescribeImagesCommand({ ImageIds: [amiId], IncludeDeprecated: true }))).Images?.[0];
         } catch (error) {
-            if (isNotFound(error, "InvalidAMIID.NotFound", "InvalidAMIID.Malformed", "InvalidAMIID.Unavailable")) return { found: false, snapshotIds: [], readableSnapshotIds: [] };
+            if (isNotFound(error, "InvalidAMIID.NotFound", "InvalidAMIID.Malformed", "InvalidAMIID.Unavailable"))
+                return { found: false, snapshotIds: [], readableSnapshotIds: [] };
             throw error;
         }
         if (!image) return { found: false, snapshotIds: [], readableSnapshotIds: [] };

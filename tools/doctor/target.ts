@@ -99,7 +99,11 @@ export function doctorTargetOf({ config, sourceConfig, deployRole, workflowText 
         blockPublicSharing: config.blockPublicSharing,
         hasFleet: hasFleet(config),
         ...(config.promoteFrom && {
-            promoteFrom: { account: config.promoteFrom.account, region: config.promoteFrom.region, ...(config.promoteFrom.stack && { stack: config.promoteFrom.stack }) },
+            promoteFrom: {
+                account: config.promoteFrom.account,
+                region: config.promoteFrom.region,
+                ...(config.promoteFrom.stack && { stack: config.promoteFrom.stack }),
+            },
         }),
         ...(sourceConfig && { sourcePromotingAccounts: sourceConfig.sharing.promotingAccounts }),
         deployRole: deployRole ?? DEFAULT_DEPLOY_ROLE,

@@ -25,8 +25,13 @@ export function generatedStackConfig(regionCount: number, principalCount: number
     const regions = OTHER_REGIONS.slice(0, regionCount - 1);
     const devImages = Object.entries(dev.images as Record<string, Record<string, unknown>>);
     const [firstName, first] = devImages[0];
-    const images = Object.fromEntries(Array.from({ length: imageCount }, (_, index) => index < devImages.length ? devImages[index]
-        : [`app-${index - devImages.length + 1}`, { ...first, version: "1.0.0", ...(layered && { baseImage: `image:${firstName}` }) }]));
+    const images = Object.fromEntries(
+        Array.from({ length: imageCount }, (_, index) =>
+            index < devImages.length
+                ? devImages[index]
+                : [`app-${index - devImages.length + 1}`, { ...first, version: "1.0.0", ...(layered && { baseImage: `image:${firstName}` }) }],
+        ),
+    );
     const [fleetName, fleet] = Object.entries(dev.fleets as Record<string, object>)[0];
     return {
         ...dev,
@@ -34,8 +39,14 @@ export function generatedStackConfig(regionCount: number, principalCount: number
         regions,
         sharing: {
             accounts: Array.from({ length: accounts }, (_, index) => String(210000000000 + index)),
-            organizationArns: Array.from({ length: organizations }, (_, index) => `arn:aws:organizations::999999999999:organization/o-benchorg${String(index).padStart(3, "0")}`),
-            organizationalUnitArns: Array.from({ length: units }, (_, index) => `arn:aws:organizations::999999999999:ou/o-benchorg000/ou-ab12-workload${String(index).padStart(2, "0")}`),
+            organizationArns: Array.from(
+                { length: organizations },
+                (_, index) => `arn:aws:organizations::999999999999:organization/o-benchorg${String(index).padStart(3, "0")}`,
+            ),
+            organizationalUnitArns: Array.from(
+                { length: units },
+                (_, index) => `arn:aws:organizations::999999999999:ou/o-benchorg000/ou-ab12-workload${String(index).padStart(2, "0")}`,
+            ),
         },
         fleets: { [fleetName]: { ...fleet, regions: ["us-east-1", ...regions] } },
     };
@@ -44,5 +55,7 @@ export function generatedStackConfig(regionCount: number, principalCount: number
 /** A version lock holding every image of `raw` as it is now: what `npm run lock` would write for each. */
 export function generatedVersionLock(raw: RawStackConfig, stack = "dev"): VersionLock {
     const { images } = parseStackConfig(raw, stack);
-    return Object.fromEntries(images.map(image => [lockKey(image), { recipe: recipeInputs(image, parentOf(image, images)), lockedAt: "2026-11-23T00:00:00Z" }]));
+    return Object.fromEntries(
+        images.map(image => [lockKey(image), { recipe: recipeInputs(image, parentOf(image, images)), lockedAt: "2026-11-23T00:00:00Z" }]),
+    );
 }

@@ -111,43 +111,65 @@ export async function runProgram(stack: string, options: RunOptions = {}): Promi
         return name && providerInputs.has(name) ? { name, inputs: providerInputs.get(name)! } : undefined;
     };
 
-    await pulumi.runtime.setMocks({
-        newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
-            args = { ...args, inputs: revealSecrets(args.inputs) };
-            const provider = providerOf(args.provider);
-            const region: string | undefined = args.inputs.region ?? provider?.inputs.region;
-            if (args.type === "pulumi:providers:aws") providerInputs.set(args.name, args.inputs);
-            const { urn, options: declaredOptions } = declared.get(`${args.type}::${args.name}`) ?? { urn: urnOf(stack, [], args.type, args.name), options: {} };
-            const before = earlier.get(urn);
-            const storedRegion = args.type === "pulumi:providers:aws" ? args.inputs.region : region;
-            const replaced = before !== undefined && (options.replace?.includes(args.name)
-                || replaceReasons(args.type, changedInputs(before.inputs, args.inputs)).length > 0
-                || movesRegion(before.region, storedRegion));
-            const generation = before === undefined ? 0 : before.generation + (replaced ? 1 : 0);
-            const createdAt = before && !replaced ? before.createdAt : now.toISOString().replace(".000Z", "Z");
-            const made = before && !replaced
-                ? keptState(before, args.inputs)
-                : mockState(args, region ?? "us-east-1", accountId, generation, createdAt);
-            resources.push({
-                type: args.type, name: args.name, custom: args.custom ?? true, inputs: args.inputs, ...made,
-                region: storedRegion, provider,
-                urn, options: declaredOptions, generation, createdAt,
-            });
-            return { id: made.id, state: made.state };
+    await pulumi.runtime.setMocks(
+        {
+            newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
+                args = { ...args, inputs: revealSecrets(args.inputs) };
+                const provider = providerOf(args.provider);
+                const region: string | undefined = args.inputs.region ?? provider?.inputs.region;
+                if (args.type === "pulumi:providers:aws") providerInputs.set(args.name, args.inputs);
+                const { urn, options: declaredOptions } = declared.get(`${args.type}::${args.name}`) ?? {
+                    urn: urnOf(stack, [], args.type, args.name),
+                    options: {},
+                };
+                const before = earlier.get(urn);
+                const storedRegion = args.type === "pulumi:providers:aws" ? args.inputs.region : region;
+                const replaced =
+                    before !== undefined &&
+                    (options.replace?.includes(args.name) ||
+                        replaceReasons(args.type, changedInputs(before.inputs, args.inputs)).length > 0 ||
+                        movesRegion(before.region, storedRegion));
+                const generation = before === undefined ? 0 : before.generation + (replaced ? 1 : 0);
+                const createdAt = before && !replaced ? before.createdAt : now.toISOString().replace(".000Z", "Z");
+                const made = before && !replaced ? keptState(before, args.inputs) : mockState(args, region ?? "us-east-1", accountId, generation, createdAt);
+                resources.push({
+                    type: args.type,
+                    name: args.name,
+                    custom: args.custom ?? true,
+                    inputs: args.inputs,
+                    ...made,
+                    region: storedRegion,
+                    provider,
+                    urn,
+                    options: declaredOptions,
+                    generation,
+                    createdAt,
+                });
+                return { id: made.id, state: made.state };
+            },
+            call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
+                const region: string | undefined = args.inputs.region ?? providerOf(args.provider)?.inputs.region;
+                dataSources.push({ token: args.token, inputs: args.inputs, region });
+                return mockDataSource(args.token, args.inputs, { accountId, region: region ?? "us-east-1", now });
+            },
         },
-        call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
-            const region: string | undefined = args.inputs.region ?? providerOf(args.provider)?.inputs.region;
-            dataSources.push({ token: args.token, inputs: args.inputs, region });
-            return mockDataSource(args.token, args.inputs, { accountId, region: region ?? "us-east-1", now });
-        },
-    }, PROJECT, stack, options.preview ?? false);
+        PROJECT,
+        stack,
+        options.preview ?? false,
+    );
     pulumi.runtime.setAllConfig(toEngineConfig(raw));
 
     const outputs: Record<string, unknown> = {};
     let error: Error | undefined;
     // A failure inside an Output surfaces as an unhandled rejection, as it would end a real `pulumi up`.
     let failed!: (caught: unknown) => void;
-    const failure = new Promise<void>(resolve => { failed = caught => { error ??= asError(caught); rememberFailure(caught); resolve(); }; });
+    const failure = new Promise<void>(resolve => {
+        failed = caught => {
+            error ??= asError(caught);
+            rememberFailure(caught);
+            resolve();
+        };
+    });
     process.on("unhandledRejection", failed);
     const lockFile = options.versionLock && path.join(fs.mkdtempSync(path.join(os.tmpdir(), "golden-ami-lock-")), "lock.json");
     if (lockFile) {
@@ -307,18 +329,31 @@ function placeholder(prefix: string, seed: string, length = 17): string {
     return `${prefix}${crypto.createHash("sha256").update(seed).digest("hex").slice(0, length)}`;
 }
 
-function mockState(args: pulumi.runtime.MockResourceArgs, region: string, accountId: string, generation: number, createdAt: string): { id: string; state: Record<string, any>; computed: string[] } {
+function mockState(
+    args: pulumi.runtime.MockResourceArgs,
+    region: string,
+    accountId: string,
+    generation: number,
+    createdAt: string,
+): { id: string; state: Record<string, any>; computed: string[] } {
     // A replacement is a new resource: new ids and ARNs, so what refers to it changes too, as in AWS.
     const seed = generation === 0 ? args.name : `${args.name}#${generation}`;
     const service = args.type.split(":")[1]?.split("/")[0] ?? "resource";
     // Resources of different types may share a name; their made-up values must not.
     const kind = (args.type.split(":").pop() ?? "resource").toLowerCase();
     const computed: string[] = [];
-    const made = <T extends string | string[]>(value: T): T => { computed.push(...[value].flat()); return value; };
+    const made = <T extends string | string[]>(value: T): T => {
+        computed.push(...[value].flat());
+        return value;
+    };
     // An image's id follows its inputs: a new version or source is a new AMI, as in AWS.
-    const id = made(args.type === "aws:ec2/amiCopy:AmiCopy" ? placeholder("ami-", seed + JSON.stringify(args.inputs))
-        : args.type === "aws:ec2/launchTemplate:LaunchTemplate" ? placeholder("lt-", seed)
-        : `${seed}-${kind}-id`);
+    const id = made(
+        args.type === "aws:ec2/amiCopy:AmiCopy"
+            ? placeholder("ami-", seed + JSON.stringify(args.inputs))
+            : args.type === "aws:ec2/launchTemplate:LaunchTemplate"
+              ? placeholder("lt-", seed)
+              : `${seed}-${kind}-id`,
+    );
     const state: Record<string, any> = { ...args.inputs, id, arn: made(`arn:aws:${service}:${region}:${accountId}:${kind}/${seed}`) };
     switch (args.type) {
         case "aws:kms/key:Key":
@@ -366,7 +401,12 @@ function mockDataSource(token: string, inputs: Record<string, any>, context: { a
         case "aws:ec2/getAmi:getAmi": {
             // The image's own snapshots, one per EBS mapping, named after the image.
             const imageId: string = inputs.filters?.find((filter: { name: string }) => filter.name === "image-id")?.values?.[0] ?? "ami-unknown";
-            const mapping = (deviceName: string) => ({ deviceName, ebs: { snapshot_id: placeholder("snap-", `${imageId}${deviceName}`), encrypted: "true" }, noDevice: "", virtualName: "" });
+            const mapping = (deviceName: string) => ({
+                deviceName,
+                ebs: { snapshot_id: placeholder("snap-", `${imageId}${deviceName}`), encrypted: "true" },
+                noDevice: "",
+                virtualName: "",
+            });
             return { id: imageId, imageId, rootDeviceName: "/dev/xvda", creationDate: context.now.toISOString(), blockDeviceMappings: [mapping("/dev/xvda")] };
         }
         case "aws:ec2/getSubnet:getSubnet":

@@ -16,8 +16,16 @@ import { JavaScriptValue, Struct } from "google-protobuf/google/protobuf/struct_
 import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb";
 import {
-    EnforcementLevel, Policies, PolicyConfigSchema, PolicyResource, PolicyResourceOptions, ReportViolation,
-    ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy,
+    EnforcementLevel,
+    Policies,
+    PolicyConfigSchema,
+    PolicyResource,
+    PolicyResourceOptions,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
 } from "@pulumi/policy";
 import { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { PACK_NAME, policies as packPolicies } from "../../policy/policies";
@@ -95,11 +103,7 @@ export function unknownDetail(diagnostic: Diagnostic): string {
 }
 
 /** Runs the pack (or `options.policies`) over `resources` with a --policy-pack-config file's contents. */
-export async function runPolicies(
-    resources: ResourceFixture[],
-    config: Record<string, unknown> = {},
-    options: RunOptions = {},
-): Promise<Diagnostic[]> {
+export async function runPolicies(resources: ResourceFixture[], config: Record<string, unknown> = {}, options: RunOptions = {}): Promise<Diagnostic[]> {
     const policies = options.policies ?? packPolicies;
     return runWithSettings(resources, policies, reconcileConfig(policies, config), options);
 }
@@ -117,8 +121,8 @@ async function runWithSettings(
         for (const policy of policies.filter(isResourcePolicy)) {
             const level = effectiveLevel(policy, settings);
             if (level === "disabled") continue;
-            const validations = policy.validateResource === undefined ? [] :
-                Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
+            const validations =
+                policy.validateResource === undefined ? [] : Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
             const urn = resource.urn ?? urnOf(resource.type, resource.name, options.stack);
             if (validations.length === 1 && pulumiTypeOf(validations[0]) && pulumiTypeOf(validations[0]) !== resource.type) continue;
             const report: ReportViolation = (message: string) =>
@@ -180,9 +184,9 @@ export function reconcileConfig(policies: Policies, config: Record<string, unkno
         if (entry.enforcementLevel) setting.enforcementLevel = entry.enforcementLevel;
         Object.assign(setting.properties, entry.properties);
     }
-    const errors = policies.flatMap(policy => policy.configSchema
-        ? validateConfig(policy.configSchema, settings.get(policy.name)!.properties).map(error => `${policy.name}: ${error}`)
-        : []);
+    const errors = policies.flatMap(policy =>
+        policy.configSchema ? validateConfig(policy.configSchema, settings.get(policy.name)!.properties).map(error => `${policy.name}: ${error}`) : [],
+    );
     if (errors.length > 0) throw new Error(`policy pack configuration is invalid:\n${errors.join("\n")}`);
     return settings;
 }
@@ -219,15 +223,18 @@ export function validateConfig(schema: PolicyConfigSchema, properties: Record<st
 
 function validateValue(schema: PolicyConfigJSONSchema, value: unknown, at: string): string[] {
     const types = schema.type === undefined ? [] : Array.isArray(schema.type) ? schema.type : [schema.type];
-    if (types.length > 0 && !types.some(type => hasType(value, type))) return [`${at}: Invalid type. Expected: ${types.join(" or ")}, given: ${typeName(value)}`];
+    if (types.length > 0 && !types.some(type => hasType(value, type)))
+        return [`${at}: Invalid type. Expected: ${types.join(" or ")}, given: ${typeName(value)}`];
     const errors: string[] = [];
-    if (schema.enum && !schema.enum.some(allowed => JSON.stringify(allowed) === JSON.stringify(value))) errors.push(`${at}: must be one of ${JSON.stringify(schema.enum)}`);
+    if (schema.enum && !schema.enum.some(allowed => JSON.stringify(allowed) === JSON.stringify(value)))
+        errors.push(`${at}: must be one of ${JSON.stringify(schema.enum)}`);
     if (typeof value === "number") {
         if (schema.minimum !== undefined && value < schema.minimum) errors.push(`${at}: Must be greater than or equal to ${schema.minimum}`);
         if (schema.maximum !== undefined && value > schema.maximum) errors.push(`${at}: Must be less than or equal to ${schema.maximum}`);
     }
     if (typeof value === "string") {
-        if (schema.minLength !== undefined && value.length < schema.minLength) errors.push(`${at}: String length must be greater than or equal to ${schema.minLength}`);
+        if (schema.minLength !== undefined && value.length < schema.minLength)
+            errors.push(`${at}: String length must be greater than or equal to ${schema.minLength}`);
         if (schema.pattern !== undefined && !new RegExp(schema.pattern).test(value)) errors.push(`${at}: Does not match pattern '${schema.pattern}'`);
     }
     if (Array.isArray(value)) {
@@ -242,12 +249,18 @@ function validateValue(schema: PolicyConfigJSONSchema, value: unknown, at: strin
 
 function hasType(value: unknown, type: string): boolean {
     switch (type) {
-        case "integer": return Number.isInteger(value);
-        case "number": return typeof value === "number";
-        case "array": return Array.isArray(value);
-        case "object": return value !== null && typeof value === "object" && !Array.isArray(value);
-        case "null": return value === null;
-        default: return typeof value === type;
+        case "integer":
+            return Number.isInteger(value);
+        case "number":
+            return typeof value === "number";
+        case "array":
+            return Array.isArray(value);
+        case "object":
+            return value !== null && typeof value === "object" && !Array.isArray(value);
+        case "null":
+            return value === null;
+        default:
+            return typeof value === type;
     }
 }
 
@@ -333,7 +346,11 @@ function providerOf(resource: ResourceFixture, stack?: string): ResourceValidati
 }
 
 function resourceArgs(
-    resource: ResourceFixture, urn: string, stackTags: ReadonlyMap<string, string>, properties: Record<string, unknown>, stack?: string,
+    resource: ResourceFixture,
+    urn: string,
+    stackTags: ReadonlyMap<string, string>,
+    properties: Record<string, unknown>,
+    stack?: string,
 ): ResourceValidationArgs {
     const props = unknownCheckingProxy(structuredClone(resource.props));
     const args: ResourceValidationArgs = {
@@ -344,7 +361,7 @@ function resourceArgs(
         opts: defaultOptions(resource.opts),
         stackTags,
         isType: resourceClass => isTypeOf(resource.type, resourceClass),
-        asType: resourceClass => (isTypeOf(resource.type, resourceClass) ? props as any : undefined),
+        asType: resourceClass => (isTypeOf(resource.type, resourceClass) ? (props as any) : undefined),
         getConfig: <T extends object>() => ({ ...properties }) as T,
         notApplicable: throwNotApplicable,
     };
@@ -364,7 +381,7 @@ function policyResource(resource: ResourceFixture, stack?: string): PolicyResour
         dependencies: [],
         propertyDependencies: {},
         isType: resourceClass => isTypeOf(resource.type, resourceClass),
-        asType: resourceClass => (isTypeOf(resource.type, resourceClass) ? props as any : undefined),
+        asType: resourceClass => (isTypeOf(resource.type, resourceClass) ? (props as any) : undefined),
     };
     const provider = providerOf(resource, stack);
     if (provider) policyResource.provider = provider;
@@ -405,7 +422,8 @@ export async function runPackOverProgram(run: ProgramRun, stack: string, config?
     return packPolicies.map(policy => ({
         policy: policy.name,
         level: settings.get(policy.name)!.enforcementLevel,
-        violations: diagnostics.filter(diagnostic => diagnostic.policy === policy.name)
+        violations: diagnostics
+            .filter(diagnostic => diagnostic.policy === policy.name)
             .map(diagnostic => ({ resource: diagnostic.urn?.split("::").pop(), message: detail(diagnostic) })),
     }));
 }
@@ -421,7 +439,10 @@ const ANALYZER_LEVELS: Record<analyzer.EnforcementLevel, EnforcementLevel> = {
     [analyzer.EnforcementLevel.DISABLED]: "disabled",
     [analyzer.EnforcementLevel.REMEDIATE]: "remediate",
 };
-const LEVEL_CODES = Object.fromEntries(Object.entries(ANALYZER_LEVELS).map(([code, level]) => [level, Number(code)])) as Record<EnforcementLevel, analyzer.EnforcementLevel>;
+const LEVEL_CODES = Object.fromEntries(Object.entries(ANALYZER_LEVELS).map(([code, level]) => [level, Number(code)])) as Record<
+    EnforcementLevel,
+    analyzer.EnforcementLevel
+>;
 
 function struct(value: Record<string, unknown>): Struct {
     // Properties reach the analyzer as JSON: undefined values are simply absent.
@@ -432,15 +453,21 @@ function analyzerProvider(resource: ResourceFixture): analyzer.AnalyzerProviderR
     if (!resource.provider) return undefined;
     const type = resource.provider.type ?? "pulumi:providers:aws";
     const name = resource.provider.name ?? "default";
-    return new analyzer.AnalyzerProviderResource().setType(type).setName(name).setUrn(resource.provider.urn ?? urnOf(type, name))
+    return new analyzer.AnalyzerProviderResource()
+        .setType(type)
+        .setName(name)
+        .setUrn(resource.provider.urn ?? urnOf(type, name))
         .setProperties(struct(resource.provider.props));
 }
 
 /** What the engine sends to check one resource's inputs. */
 export function analyzeRequest(resource: ResourceFixture): analyzer.AnalyzeRequest {
     const request = new analyzer.AnalyzeRequest()
-        .setType(resource.type).setName(resource.name).setUrn(resource.urn ?? urnOf(resource.type, resource.name))
-        .setProperties(struct(resource.props)).setOptions(new analyzer.AnalyzerResourceOptions());
+        .setType(resource.type)
+        .setName(resource.name)
+        .setUrn(resource.urn ?? urnOf(resource.type, resource.name))
+        .setProperties(struct(resource.props))
+        .setOptions(new analyzer.AnalyzerResourceOptions());
     const provider = analyzerProvider(resource);
     if (provider) request.setProvider(provider);
     return request;
@@ -449,8 +476,11 @@ export function analyzeRequest(resource: ResourceFixture): analyzer.AnalyzeReque
 /** What the engine sends for each resource when it checks the stack: its outputs. */
 export function analyzerStackResource(resource: ResourceFixture): analyzer.AnalyzerResource {
     const stackResource = new analyzer.AnalyzerResource()
-        .setType(resource.type).setName(resource.name).setUrn(resource.urn ?? urnOf(resource.type, resource.name))
-        .setProperties(struct({ ...resource.props, ...resource.outputs })).setOptions(new analyzer.AnalyzerResourceOptions());
+        .setType(resource.type)
+        .setName(resource.name)
+        .setUrn(resource.urn ?? urnOf(resource.type, resource.name))
+        .setProperties(struct({ ...resource.props, ...resource.outputs }))
+        .setOptions(new analyzer.AnalyzerResourceOptions());
     const provider = analyzerProvider(resource);
     if (provider) stackResource.setProvider(provider);
     return stackResource;
@@ -466,13 +496,19 @@ function diagnosticsOf(response: analyzer.AnalyzeResponse, urn?: string): Diagno
     }));
 }
 
-function call<Request, Response>(method: (request: Request, callback: (error: grpc.ServiceError | null, response: Response) => void) => unknown, request: Request): Promise<Response> {
+function call<Request, Response>(
+    method: (request: Request, callback: (error: grpc.ServiceError | null, response: Response) => void) => unknown,
+    request: Request,
+): Promise<Response> {
     return new Promise((resolve, reject) => method(request, (error, response) => (error ? reject(error) : resolve(response))));
 }
 
 /** A policy pack process serving the analyzer protocol, and a client connected to it. */
 export class AnalyzerSession {
-    private constructor(private readonly process: ChildProcess, readonly client: AnalyzerClient) {}
+    private constructor(
+        private readonly process: ChildProcess,
+        readonly client: AnalyzerClient,
+    ) {}
 
     /**
      * Starts a pack as the CLI does: `entry` is a file in `cwd` (policy/index.ts) or, with `eval`, a
@@ -493,7 +529,9 @@ export class AnalyzerSession {
                 const match = /^(\d+)\s*$/m.exec(stdout);
                 if (match) resolve(match[1]);
             });
-            child.stderr!.on("data", chunk => { stderr += chunk; });
+            child.stderr!.on("data", chunk => {
+                stderr += chunk;
+            });
             child.on("exit", code => reject(new Error(`the policy pack exited (${code}) before serving:\n${stderr}`)));
         });
         return new AnalyzerSession(child, new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure()));
@@ -507,16 +545,20 @@ export class AnalyzerSession {
     async configure(policies: Policies, config: Record<string, unknown>): Promise<void> {
         const request = new analyzer.ConfigureAnalyzerRequest();
         for (const [name, settings] of reconcileConfig(policies, config)) {
-            request.getPolicyconfigMap().set(name, new analyzer.PolicyConfig()
-                .setEnforcementlevel(LEVEL_CODES[settings.enforcementLevel])
-                .setProperties(struct(settings.properties)));
+            request
+                .getPolicyconfigMap()
+                .set(name, new analyzer.PolicyConfig().setEnforcementlevel(LEVEL_CODES[settings.enforcementLevel]).setProperties(struct(settings.properties)));
         }
         await call<analyzer.ConfigureAnalyzerRequest, Empty>(this.client.configure.bind(this.client), request);
     }
 
     /** Checks each resource, then the stack, as a preview does; returns every diagnostic. */
     async analyze(resources: ResourceFixture[]): Promise<Diagnostic[]> {
-        return this.analyzePrepared(resources.map(analyzeRequest), resources.map(analyzerStackResource), resources.map(resource => resource.urn ?? urnOf(resource.type, resource.name)));
+        return this.analyzePrepared(
+            resources.map(analyzeRequest),
+            resources.map(analyzerStackResource),
+            resources.map(resource => resource.urn ?? urnOf(resource.type, resource.name)),
+        );
     }
 
     /** The same, with the requests already built (the bench times only the round trips). */
@@ -526,8 +568,10 @@ export class AnalyzerSession {
             const response = await call<analyzer.AnalyzeRequest, analyzer.AnalyzeResponse>(this.client.analyze.bind(this.client), requests[index]);
             served.push(...diagnosticsOf(response, urns[index]));
         }
-        const stackResponse = await call<analyzer.AnalyzeStackRequest, analyzer.AnalyzeResponse>(this.client.analyzeStack.bind(this.client),
-            new analyzer.AnalyzeStackRequest().setResourcesList(stackResources));
+        const stackResponse = await call<analyzer.AnalyzeStackRequest, analyzer.AnalyzeResponse>(
+            this.client.analyzeStack.bind(this.client),
+            new analyzer.AnalyzeStackRequest().setResourcesList(stackResources),
+        );
         served.push(...diagnosticsOf(stackResponse));
         return served;
     }

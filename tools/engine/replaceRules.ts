@@ -6,7 +6,16 @@
 
 /** Top-level inputs whose change replaces a resource of the type. `"*"`: every input except `tags`. */
 export const FORCE_NEW_INPUTS: Record<string, readonly string[]> = {
-    "aws:ec2/amiCopy:AmiCopy": ["name", "sourceAmiId", "sourceAmiRegion", "encrypted", "kmsKeyId", "destinationOutpostArn", "ebsBlockDevices", "ephemeralBlockDevices"],
+    "aws:ec2/amiCopy:AmiCopy": [
+        "name",
+        "sourceAmiId",
+        "sourceAmiRegion",
+        "encrypted",
+        "kmsKeyId",
+        "destinationOutpostArn",
+        "ebsBlockDevices",
+        "ephemeralBlockDevices",
+    ],
     "aws:ec2/amiLaunchPermission:AmiLaunchPermission": ["imageId", "accountId", "group", "organizationArn", "organizationalUnitArn"],
     "aws:ec2/snapshotCreateVolumePermission:SnapshotCreateVolumePermission": ["snapshotId", "accountId"],
     // Image Builder components, recipes and images are immutable: any change but tags is a new one.

@@ -37,16 +37,22 @@ export function readStackConfig(stack: string, root: string = REPO_ROOT): RawSta
 
 /** The `config:` map of a stack file; a file without one, or with it misspelt or of another shape, says so. */
 function stackValues(document: unknown, file: string): Record<string, unknown> {
-    const top = document !== null && typeof document === "object" && !Array.isArray(document) ? document as Record<string, unknown> : undefined;
+    const top = document !== null && typeof document === "object" && !Array.isArray(document) ? (document as Record<string, unknown>) : undefined;
     const config = top?.config;
     if (config !== undefined && config !== null && typeof config === "object" && !Array.isArray(config)) return config as Record<string, unknown>;
     if (config !== undefined) {
-        throw new StackFileError(`${file}: config must be a map of keys (aws:region, golden-ami:images, ...), got ${config === null ? "nothing" : JSON.stringify(config).slice(0, 60)}`);
+        throw new StackFileError(
+            `${file}: config must be a map of keys (aws:region, golden-ami:images, ...), got ${config === null ? "nothing" : JSON.stringify(config).slice(0, 60)}`,
+        );
     }
-    const misspelt = Object.keys(top ?? {}).find(key => key !== "config" && key.toLowerCase().replace(/[^a-z]/g, "").length <= 8 && /^c[a-z]*n[a-z]*f|^conf|config/i.test(key));
-    throw new StackFileError(misspelt
-        ? `${file} has "${misspelt}:" at the top, not "config:": rename it to config (its keys are aws:region, golden-ami:images, ...)`
-        : `${file} has no config: section; write one with at least aws:region, golden-ami:images and golden-ami:tags (see Pulumi.dev.yaml)`);
+    const misspelt = Object.keys(top ?? {}).find(
+        key => key !== "config" && key.toLowerCase().replace(/[^a-z]/g, "").length <= 8 && /^c[a-z]*n[a-z]*f|^conf|config/i.test(key),
+    );
+    throw new StackFileError(
+        misspelt
+            ? `${file} has "${misspelt}:" at the top, not "config:": rename it to config (its keys are aws:region, golden-ami:images, ...)`
+            : `${file} has no config: section; write one with at least aws:region, golden-ami:images and golden-ami:tags (see Pulumi.dev.yaml)`,
+    );
 }
 
 /**
@@ -62,19 +68,25 @@ export function readYamlFile(file: string): any {
         const sourceLine = text.split(/\r?\n/)[line - 1] ?? "";
         // The parser's message repeats the position and a code frame; keep its first sentence.
         const reason = error.message.split(/ at line \d+, column \d+/)[0].split("\n")[0];
-        throw new StackFileError(`${displayPath(file)}:${line}:${col}: ${reason}\n    ${sourceLine}\n    ${" ".repeat(Math.max(col - 1, 0))}^\n` +
-            `Fix the YAML at line ${line} of ${displayPath(file)}.${hintFor(error.code)}`);
+        throw new StackFileError(
+            `${displayPath(file)}:${line}:${col}: ${reason}\n    ${sourceLine}\n    ${" ".repeat(Math.max(col - 1, 0))}^\n` +
+                `Fix the YAML at line ${line} of ${displayPath(file)}.${hintFor(error.code)}`,
+        );
     }
     return document.toJS();
 }
 
 function hintFor(code: string): string {
     switch (code) {
-        case "TAB_AS_INDENT": return " YAML indents with spaces, never tabs.";
-        case "DUPLICATE_KEY": return " Each key may appear once in a map: merge the two entries.";
+        case "TAB_AS_INDENT":
+            return " YAML indents with spaces, never tabs.";
+        case "DUPLICATE_KEY":
+            return " Each key may appear once in a map: merge the two entries.";
         case "BAD_INDENT":
-        case "MISSING_CHAR": return " Check the indentation and that every [ or { is closed.";
-        default: return "";
+        case "MISSING_CHAR":
+            return " Check the indentation and that every [ or { is closed.";
+        default:
+            return "";
     }
 }
 
@@ -91,10 +103,12 @@ function displayPath(file: string): string {
 export function missingPolicyConfig(stack: string, root: string = REPO_ROOT): string | undefined {
     const file = path.join(root, "policy", `${stack}.json`);
     if (fs.existsSync(file)) return undefined;
-    return `No policy config for stack "${stack}": ${displayPath(file)} does not exist. ` +
+    return (
+        `No policy config for stack "${stack}": ${displayPath(file)} does not exist. ` +
         `Create it from the dev stack's (cp policy/dev.json policy/${stack}.json), then set its allow-lists ` +
         `(the accounts, organizations and OUs this stack may share with) and levels; ` +
-        `pulumi preview --policy-pack policy --policy-pack-config policy/${stack}.json reads the same file.`;
+        `pulumi preview --policy-pack policy --policy-pack-config policy/${stack}.json reads the same file.`
+    );
 }
 
 /** The same values as the engine hands them to a program: `"project:key": "string or JSON"`. */

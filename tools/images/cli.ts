@@ -22,7 +22,16 @@ export const imagesProgram: CommandSpec<ImagesEnvironment> = defineProgram({
     name: "npm run images --",
     summary: IMAGES_SUMMARY,
     footer: IMAGES_FOOTER,
-    commands: [listCommandLine, verifyCommandLine, pruneCommandLine, revokeCommandLine, gateCommandLine, manifestCommandLine, promoteCommandLine, watchCommandLine],
+    commands: [
+        listCommandLine,
+        verifyCommandLine,
+        pruneCommandLine,
+        revokeCommandLine,
+        gateCommandLine,
+        manifestCommandLine,
+        promoteCommandLine,
+        watchCommandLine,
+    ],
 });
 
 export async function runCli(argv: string[], context: CommandContext, loadStack: StackLoader = loadStackFile): Promise<number> {
@@ -42,7 +51,9 @@ export function terminalContext(streams: TerminalStreams = process): CommandCont
         clientsFor: awsClientsFor,
         stdout: text => streams.stdout.write(`${text}\n`),
         stderr: line => streams.stderr.write(`${line}\n`),
-        progress: line => { if (showProgress) streams.stderr.write(`${line}\n`); },
+        progress: line => {
+            if (showProgress) streams.stderr.write(`${line}\n`);
+        },
         now: () => new Date(),
         sleep: milliseconds => new Promise(resolve => setTimeout(resolve, milliseconds)),
         writeReport: (file, contents) => {

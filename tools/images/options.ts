@@ -38,14 +38,22 @@ export const imageFlag = flags.text("<name>", "the stack's image (a key of golde
 export const regionsFlag = flags.list("<a,b>", "regions to look in (default: the stack's, home region first)");
 export const nameFlag = flags.text("<image>", "image family name (default: the stack's image.name)");
 export const jsonFlag = flags.boolean("print JSON on stdout instead of text (progress and warnings stay on stderr)");
-export const launchedWithinFlag = flags.wholeNumber("<days>", "count an image launched this recently as in use " +
-    "(default: lifecycle.keepIfLaunchedWithinDays, else 30; 0 turns it off)", 0);
-export const ssmPathFlag = flags.list("<p>", "also protect images named in this SSM parameter or under this path " +
-    "(repeat or comma-separate; /golden-ami is always searched)");
+export const launchedWithinFlag = flags.wholeNumber(
+    "<days>",
+    "count an image launched this recently as in use " + "(default: lifecycle.keepIfLaunchedWithinDays, else 30; 0 turns it off)",
+    0,
+);
+export const ssmPathFlag = flags.list(
+    "<p>",
+    "also protect images named in this SSM parameter or under this path " + "(repeat or comma-separate; /golden-ami is always searched)",
+);
 export const buildVersionFlag = flags.value("<x.y.z>", "the build's version (default: the stack's image.version)", semver);
-export const maxSeverityFlag = flags.oneOf("<level>", `findings at or above it fail the gate (default ${DEFAULT_THRESHOLD}); ` +
-    `one of ${SEVERITIES.join(", ")}; UNTRIAGED findings fail at every level`, SEVERITIES,
-{ ignoreCase: true, note: "(UNTRIAGED findings fail the gate at every level)" });
+export const maxSeverityFlag = flags.oneOf(
+    "<level>",
+    `findings at or above it fail the gate (default ${DEFAULT_THRESHOLD}); ` + `one of ${SEVERITIES.join(", ")}; UNTRIAGED findings fail at every level`,
+    SEVERITIES,
+    { ignoreCase: true, note: "(UNTRIAGED findings fail the gate at every level)" },
+);
 
 export const IMAGES_SUMMARY = "Golden images in AWS: list, verify, prune, revoke, gate, read manifests, promote and watch a build.";
 

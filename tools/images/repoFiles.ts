@@ -29,7 +29,11 @@ export function repoFilesAt(root: string): RepoFiles {
         list: repoDirectory => {
             const directory = path.join(root, repoDirectory);
             if (!fs.existsSync(directory)) return [];
-            return fs.readdirSync(directory, { withFileTypes: true }).filter(entry => entry.isFile()).map(entry => entry.name).sort();
+            return fs
+                .readdirSync(directory, { withFileTypes: true })
+                .filter(entry => entry.isFile())
+                .map(entry => entry.name)
+                .sort();
         },
     };
 }

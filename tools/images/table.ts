@@ -3,7 +3,11 @@
 /** Left-aligned columns, two spaces apart, under a header row. */
 export function renderTable(header: string[], rows: string[][]): string {
     const widths = header.map((title, column) => Math.max(title.length, ...rows.map(row => (row[column] ?? "").length)));
-    const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column])).join("  ").trimEnd();
+    const line = (cells: string[]) =>
+        cells
+            .map((cell, column) => cell.padEnd(widths[column]))
+            .join("  ")
+            .trimEnd();
     return [line(header), ...rows.map(line)].join("\n");
 }
 

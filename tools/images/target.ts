@@ -47,7 +47,10 @@ export function parseStackFile(stack: string, root?: string, options?: { unpinne
     // Images nothing was promoted into yet: a placeholder pin, which the promotion replaces.
     const images = typeof raw.images === "object" && raw.images !== null ? Object.keys(raw.images) : [];
     const given = (promoteFrom as { amiIds?: unknown }).amiIds;
-    const amiIds = { ...Object.fromEntries(images.map(name => [name, NOT_YET_PINNED])), ...(typeof given === "object" && given !== null ? Object.fromEntries(Object.entries(given).filter(([, amiId]) => isAmiId(amiId))) : {}) };
+    const amiIds = {
+        ...Object.fromEntries(images.map(name => [name, NOT_YET_PINNED])),
+        ...(typeof given === "object" && given !== null ? Object.fromEntries(Object.entries(given).filter(([, amiId]) => isAmiId(amiId))) : {}),
+    };
     return parseStackConfig({ ...raw, promoteFrom: { ...promoteFrom, amiIds } }, stack);
 }
 
@@ -100,7 +103,9 @@ function readStack(stack: string, loadStack: StackLoader, image: string | undefi
 function checkRegions(regions: string[]): void {
     const unknown = regions.filter(region => !KNOWN_REGIONS.has(region));
     if (unknown.length > 0) {
-        throw new UsageError(`--regions: ${unknown.map(region => `"${region}"`).join(", ")} ${unknown.length === 1 ? "is not an AWS region" : "are not AWS regions"}; expected names like us-east-1 or eu-west-1`);
+        throw new UsageError(
+            `--regions: ${unknown.map(region => `"${region}"`).join(", ")} ${unknown.length === 1 ? "is not an AWS region" : "are not AWS regions"}; expected names like us-east-1 or eu-west-1`,
+        );
     }
 }
 
@@ -123,9 +128,11 @@ export function resolveBuildTarget(options: CliOptions, loadStack: StackLoader =
     }
     const config = readStack(options.stack, loadStack, options.image);
     if (config.promoteFrom !== undefined) {
-        throw new UsageError(`${options.command}: stack ${options.stack} promotes (golden-ami:promoteFrom) and never builds; ` +
-            `pass the building stack it promotes from, e.g. --stack dev` +
-            (options.command === "manifest" ? `; promote writes ${options.stack}'s manifests to promotions/${options.stack}/` : ""));
+        throw new UsageError(
+            `${options.command}: stack ${options.stack} promotes (golden-ami:promoteFrom) and never builds; ` +
+                `pass the building stack it promotes from, e.g. --stack dev` +
+                (options.command === "manifest" ? `; promote writes ${options.stack}'s manifests to promotions/${options.stack}/` : ""),
+        );
     }
     const pinned = options.pinnedBy === undefined ? undefined : readPin(options, config, loadStack);
     return {
@@ -162,15 +169,19 @@ export function loadPromotionStacks(options: CliOptions, loadStack: StackLoader 
     const source = readStack(options.from!, loadStack, options.image);
     const target = readStack(options.stack!, loadStack, source.image.name, { unpinned: true });
     if (target.promoteFrom === undefined) {
-        throw new UsageError(`stack ${options.stack} has no golden-ami:promoteFrom, so it builds its own image and cannot be promoted into; ` +
-            `promote into a promoting stack (one with promoteFrom: { account, region, amiIds })`);
+        throw new UsageError(
+            `stack ${options.stack} has no golden-ami:promoteFrom, so it builds its own image and cannot be promoted into; ` +
+                `promote into a promoting stack (one with promoteFrom: { account, region, amiIds })`,
+        );
     }
     if (source.promoteFrom !== undefined) {
         throw new UsageError(`--from ${options.from}: that stack promotes too (golden-ami:promoteFrom); promote from the stack that builds the image`);
     }
     if (source.image.name !== target.image.name) {
-        throw new UsageError(`--from ${options.from} builds ${source.image.name} but ${options.stack} holds ${target.image.name}; ` +
-            `the image must have the same name in both stack files' golden-ami:images`);
+        throw new UsageError(
+            `--from ${options.from} builds ${source.image.name} but ${options.stack} holds ${target.image.name}; ` +
+                `the image must have the same name in both stack files' golden-ami:images`,
+        );
     }
     return { source, target };
 }
@@ -199,7 +210,9 @@ export function watchTargetOf(stack: string, loadStack: StackLoader = loadStackF
         throw new UsageError(`--stack ${stack}: ${error instanceof Error ? error.message : String(error)}`);
     }
     if (config.promoteFrom !== undefined) {
-        throw new UsageError(`watch: stack ${stack} promotes (golden-ami:promoteFrom) and never builds; watch the building stack it promotes from, e.g. --stack dev`);
+        throw new UsageError(
+            `watch: stack ${stack} promotes (golden-ami:promoteFrom) and never builds; watch the building stack it promotes from, e.g. --stack dev`,
+        );
     }
     return {
         stack,

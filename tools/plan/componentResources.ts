@@ -21,10 +21,19 @@ export function isPulumiInternal(type: string): boolean {
 }
 
 /** The components of the run whose children the mocks do not see, with those children counted. */
-export function componentResourcesOf(resources: DeclaredResource[], regionOf: (resource: DeclaredResource) => string | undefined = resource => resource.region): ComponentResources[] {
-    return resources.filter(resource => resource.type === AWSX_VPC).map(vpc => ({
-        type: vpc.type, name: vpc.name, ...(regionOf(vpc) && { region: regionOf(vpc) }), title: "fleet VPC", resources: awsxVpcResources(vpc.inputs),
-    }));
+export function componentResourcesOf(
+    resources: DeclaredResource[],
+    regionOf: (resource: DeclaredResource) => string | undefined = resource => resource.region,
+): ComponentResources[] {
+    return resources
+        .filter(resource => resource.type === AWSX_VPC)
+        .map(vpc => ({
+            type: vpc.type,
+            name: vpc.name,
+            ...(regionOf(vpc) && { region: regionOf(vpc) }),
+            title: "fleet VPC",
+            resources: awsxVpcResources(vpc.inputs),
+        }));
 }
 
 /**
@@ -53,7 +62,11 @@ export function awsxVpcResources(inputs: Record<string, any>): Record<string, nu
         "aws:ec2/natGateway:NatGateway": natGateways,
         "aws:ec2/eip:Eip": natGateways,
     };
-    return Object.fromEntries(Object.entries(counts).filter(([, count]) => count > 0).sort(([a], [b]) => a.localeCompare(b)));
+    return Object.fromEntries(
+        Object.entries(counts)
+            .filter(([, count]) => count > 0)
+            .sort(([a], [b]) => a.localeCompare(b)),
+    );
 }
 
 export function totalOf(counts: Record<string, number>): number {
@@ -72,5 +85,7 @@ export function describeChildren(counts: Record<string, number>): string {
         "aws:ec2/natGateway:NatGateway": ["NAT gateway", "NAT gateways"],
         "aws:ec2/eip:Eip": ["Elastic IP", "Elastic IPs"],
     };
-    return Object.entries(counts).map(([type, count]) => `${count} ${(nouns[type] ?? [type, type])[count === 1 ? 0 : 1]}`).join(", ");
+    return Object.entries(counts)
+        .map(([type, count]) => `${count} ${(nouns[type] ?? [type, type])[count === 1 ? 0 : 1]}`)
+        .join(", ");
 }

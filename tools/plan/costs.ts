@@ -44,8 +44,9 @@ export interface CostEstimate {
 const VPC_TYPE = "awsx:ec2:Vpc";
 
 export function estimateCosts(run: ProgramRun, prices: PriceTable = PRICES): CostEstimate {
-    const lines = [...natGatewayLines(run, prices), ...instanceLines(run, prices), ...kmsKeyLines(run, prices)]
-        .sort((a, b) => a.region.localeCompare(b.region) || a.item.localeCompare(b.item) || a.resource.localeCompare(b.resource));
+    const lines = [...natGatewayLines(run, prices), ...instanceLines(run, prices), ...kmsKeyLines(run, prices)].sort(
+        (a, b) => a.region.localeCompare(b.region) || a.item.localeCompare(b.item) || a.resource.localeCompare(b.resource),
+    );
     return {
         lines,
         knownMonthly: round(lines.reduce((sum, line) => sum + (line.monthly ?? 0), 0)),
@@ -56,47 +57,55 @@ export function estimateCosts(run: ProgramRun, prices: PriceTable = PRICES): Cos
 }
 
 function natGatewayLines(run: ProgramRun, prices: PriceTable): CostLine[] {
-    return run.resources.filter(resource => resource.type === VPC_TYPE).flatMap(vpc => {
-        const strategy: string = vpc.inputs.natGateways?.strategy ?? "OnePerAz";
-        const zones: number = vpc.inputs.numberOfAvailabilityZones ?? 3;
-        const count = strategy === "Single" ? 1 : strategy === "None" ? 0 : zones;
-        if (count === 0) return [];
-        const region = regionOfVpc(run, vpc);
-        const hourly = region === undefined ? undefined : prices.natGatewayHourly[region];
-        return [{
-            region: region ?? "unknown region",
-            item: "NAT gateway",
-            resource: vpc.name,
-            quantity: count,
-            basis: `${count} × (NAT gateway + its public IPv4 address), ${strategy}; data processed is extra`,
-            monthly: hourly === undefined ? undefined : round(count * (hourly + prices.publicIpv4Hourly) * prices.hoursPerMonth),
-        }];
-    });
+    return run.resources
+        .filter(resource => resource.type === VPC_TYPE)
+        .flatMap(vpc => {
+            const strategy: string = vpc.inputs.natGateways?.strategy ?? "OnePerAz";
+            const zones: number = vpc.inputs.numberOfAvailabilityZones ?? 3;
+            const count = strategy === "Single" ? 1 : strategy === "None" ? 0 : zones;
+            if (count === 0) return [];
+            const region = regionOfVpc(run, vpc);
+            const hourly = region === undefined ? undefined : prices.natGatewayHourly[region];
+            return [
+                {
+                    region: region ?? "unknown region",
+                    item: "NAT gateway",
+                    resource: vpc.name,
+                    quantity: count,
+                    basis: `${count} × (NAT gateway + its public IPv4 address), ${strategy}; data processed is extra`,
+                    monthly: hourly === undefined ? undefined : round(count * (hourly + prices.publicIpv4Hourly) * prices.hoursPerMonth),
+                },
+            ];
+        });
 }
 
 /** awsx's VPC is a component without a provider of its own: find the region of the group in its subnets. */
 function regionOfVpc(run: ProgramRun, vpc: DeclaredResource): string | undefined {
     const subnets = new Set<string>([...(vpc.state.privateSubnetIds ?? []), ...(vpc.state.publicSubnetIds ?? [])]);
-    const group = run.resources.find(resource => resource.type === RESOURCE_TYPES.autoScalingGroup
-        && (resource.inputs.vpcZoneIdentifiers ?? []).some((subnet: string) => subnets.has(subnet)));
+    const group = run.resources.find(
+        resource =>
+            resource.type === RESOURCE_TYPES.autoScalingGroup && (resource.inputs.vpcZoneIdentifiers ?? []).some((subnet: string) => subnets.has(subnet)),
+    );
     return group?.region ?? vpc.region;
 }
 
 function instanceLines(run: ProgramRun, prices: PriceTable): CostLine[] {
-    return run.resources.filter(resource => resource.type === RESOURCE_TYPES.autoScalingGroup).map(group => {
-        const region = group.region ?? "unknown region";
-        const instanceType = firstInstanceType(run, group);
-        const desired: number = group.inputs.desiredCapacity ?? group.inputs.minSize ?? 0;
-        const hourly = instanceType === undefined ? undefined : prices.instanceHourly[region]?.[instanceType];
-        return {
-            region,
-            item: "instances",
-            resource: group.name,
-            quantity: desired,
-            basis: `${desired} × ${instanceType ?? "unknown type"} on demand (desired capacity; spot or savings plans cost less)`,
-            monthly: hourly === undefined ? undefined : round(desired * hourly * prices.hoursPerMonth),
-        };
-    });
+    return run.resources
+        .filter(resource => resource.type === RESOURCE_TYPES.autoScalingGroup)
+        .map(group => {
+            const region = group.region ?? "unknown region";
+            const instanceType = firstInstanceType(run, group);
+            const desired: number = group.inputs.desiredCapacity ?? group.inputs.minSize ?? 0;
+            const hourly = instanceType === undefined ? undefined : prices.instanceHourly[region]?.[instanceType];
+            return {
+                region,
+                item: "instances",
+                resource: group.name,
+                quantity: desired,
+                basis: `${desired} × ${instanceType ?? "unknown type"} on demand (desired capacity; spot or savings plans cost less)`,
+                monthly: hourly === undefined ? undefined : round(desired * hourly * prices.hoursPerMonth),
+            };
+        });
 }
 
 /** A mixed instances group's first override, else the launch template's type. */
@@ -109,14 +118,16 @@ function firstInstanceType(run: ProgramRun, group: DeclaredResource): string | u
 }
 
 function kmsKeyLines(run: ProgramRun, prices: PriceTable): CostLine[] {
-    return run.resources.filter(resource => resource.type === RESOURCE_TYPES.kmsKey).map(key => ({
-        region: key.region ?? "unknown region",
-        item: "KMS key",
-        resource: key.name,
-        quantity: 1,
-        basis: "1 customer managed key; requests and rotations are extra",
-        monthly: prices.kmsKeyMonthly,
-    }));
+    return run.resources
+        .filter(resource => resource.type === RESOURCE_TYPES.kmsKey)
+        .map(key => ({
+            region: key.region ?? "unknown region",
+            item: "KMS key",
+            resource: key.name,
+            quantity: 1,
+            basis: "1 customer managed key; requests and rotations are extra",
+            monthly: prices.kmsKeyMonthly,
+        }));
 }
 
 function round(amount: number): number {
@@ -131,10 +142,14 @@ export function money(amount: number | undefined, currency: string = PRICES.curr
 /** The estimate as lines of text, for the plan and the diff. */
 export function renderCosts(estimate: CostEstimate, indent = "  "): string[] {
     if (estimate.lines.length === 0) return [`${indent}nothing here costs money by the month before it is used`];
-    const lines = estimate.lines.map(line =>
-        `${indent}${line.region.padEnd(15)} ${line.item.padEnd(12)} ${money(line.monthly, estimate.currency).padStart(14)}  ${line.resource}: ${line.basis}`);
+    const lines = estimate.lines.map(
+        line =>
+            `${indent}${line.region.padEnd(15)} ${line.item.padEnd(12)} ${money(line.monthly, estimate.currency).padStart(14)}  ${line.resource}: ${line.basis}`,
+    );
     const unpriced = estimate.unpriced === 0 ? "" : ` + ${estimate.unpriced} without a price in tools/plan/prices.json`;
-    lines.push(`${indent}${"total".padEnd(28)} ${money(estimate.knownMonthly, estimate.currency).padStart(14)}${unpriced}`,
-        `${indent}(list prices as of ${estimate.pricesAsOf}, tools/plan/prices.json; a month is ${PRICES.hoursPerMonth} hours)`);
+    lines.push(
+        `${indent}${"total".padEnd(28)} ${money(estimate.knownMonthly, estimate.currency).padStart(14)}${unpriced}`,
+        `${indent}(list prices as of ${estimate.pricesAsOf}, tools/plan/prices.json; a month is ${PRICES.hoursPerMonth} hours)`,
+    );
     return lines;
 }

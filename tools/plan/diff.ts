@@ -30,9 +30,15 @@ export function diffRuns(before: ProgramRun, after: ProgramRun): ResourceChange[
     const earlier = new Map(before.resources.map(resource => [resource.urn, resource]));
     const later = new Set(after.resources.map(resource => resource.urn));
     const changes = after.resources.map(resource => changeOf(earlier.get(resource.urn), resource));
-    const deleted = before.resources.filter(resource => !later.has(resource.urn)).map(resource => ({
-        ...identity(resource), op: "delete" as const, changed: [], replaceReasons: [], ...retention(resource),
-    }));
+    const deleted = before.resources
+        .filter(resource => !later.has(resource.urn))
+        .map(resource => ({
+            ...identity(resource),
+            op: "delete" as const,
+            changed: [],
+            replaceReasons: [],
+            ...retention(resource),
+        }));
     return [...changes, ...deleted];
 }
 
@@ -47,7 +53,13 @@ function changeOf(before: DeclaredResource | undefined, after: DeclaredResource)
     const reasons = [...replaceReasons(after.type, names), ...(moved ? ["region"] : [])];
     const replaced = reasons.length > 0 || after.generation > before.generation;
     const op: ChangeOp = replaced ? "replace" : names.length > 0 ? "update" : "same";
-    return { ...identity(after), op, changed, replaceReasons: replaced && reasons.length === 0 ? ["--replace"] : reasons, ...(replaced ? retention(before) : {}) };
+    return {
+        ...identity(after),
+        op,
+        changed,
+        replaceReasons: replaced && reasons.length === 0 ? ["--replace"] : reasons,
+        ...(replaced ? retention(before) : {}),
+    };
 }
 
 function identity(resource: DeclaredResource): Pick<ResourceChange, "urn" | "type" | "name" | "region"> {

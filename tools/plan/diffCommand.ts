@@ -43,7 +43,9 @@ function versionsHeld(before: Snapshot): string[] | undefined {
     const current = before.outputs.imageVersion;
     if (typeof name !== "string" || typeof current !== "string") return undefined;
     try {
-        return Object.keys(readVersionLock()).filter(key => key.startsWith(`${name}@`)).map(key => key.slice(name.length + 1))
+        return Object.keys(readVersionLock())
+            .filter(key => key.startsWith(`${name}@`))
+            .map(key => key.slice(name.length + 1))
             .filter(version => compareVersions(version, current) <= 0);
     } catch {
         return undefined;
@@ -54,6 +56,8 @@ function versionsHeld(before: Snapshot): string[] | undefined {
 function checkComparable(before: Snapshot, ref: string): void {
     if (before.error) throw new GitRefError(`the program at ${ref} did not run (${before.error.message.split("\n")[0]}): compare with another ref`);
     if (before.resources.length > 0 && before.resources.some(resource => typeof resource.urn !== "string")) {
-        throw new GitRefError(`the program at ${ref} predates resource URNs in tools/engine/mockRun.ts, so its resources cannot be matched: compare with a later ref`);
+        throw new GitRefError(
+            `the program at ${ref} predates resource URNs in tools/engine/mockRun.ts, so its resources cannot be matched: compare with a later ref`,
+        );
     }
 }

@@ -82,15 +82,20 @@ function childrenOf(change: ResourceChange, before: ProgramRun, after: ProgramRu
 
 export function buildPlanDiff(inputs: DiffInputs): PlanDiff {
     const { stack, base, clock, before, after, policies } = inputs;
-    const changes = after.error ? [] : diffRuns(before, after).filter(change => change.op !== "same" && reachesAws(change))
-        .map(change => {
-            const children = childrenOf(change, before, after);
-            return { ...change, region: change.region ?? regionFromRun(after, change) ?? regionFromRun(before, change), ...(children && { children }) };
-        });
+    const changes = after.error
+        ? []
+        : diffRuns(before, after)
+              .filter(change => change.op !== "same" && reachesAws(change))
+              .map(change => {
+                  const children = childrenOf(change, before, after);
+                  return { ...change, region: change.region ?? regionFromRun(after, change) ?? regionFromRun(before, change), ...(children && { children }) };
+              });
     const counts = { create: 0, update: 0, replace: 0, delete: 0 };
     for (const change of changes) counts[change.op as keyof typeof counts]++;
     const images = imageVersions(before, after);
-    const regionOrder = Object.keys(Object.values((after.outputs.images ?? before.outputs.images ?? {}) as Record<string, { amiIds: Record<string, string> }>)[0]?.amiIds ?? {});
+    const regionOrder = Object.keys(
+        Object.values((after.outputs.images ?? before.outputs.images ?? {}) as Record<string, { amiIds: Record<string, string> }>)[0]?.amiIds ?? {},
+    );
     const byImage = changesByImage(before, after, changes);
     // The image the change is about: the first one that changes (for tools that read one).
     const image = images.find(candidate => (byImage.get(candidate.name!) ?? []).length > 0) ?? images[0] ?? {};
@@ -100,9 +105,19 @@ export function buildPlanDiff(inputs: DiffInputs): PlanDiff {
         note: DIFF_NOTE,
         base,
         clock,
-        summary: after.error ? "the program refused to run"
-            : [...images.map(candidate => summarize(candidate, regionOrder.length, byImage.get(candidate.name!) ?? [], before.absent === true)),
-                ...(byImage.get(SHARED)?.length ? [summarize({ name: "shared by the catalog" }, regionOrder.length, byImage.get(SHARED)!, false).replace(/^shared by the catalog undefined/, "shared by the catalog")] : [])].join("; "),
+        summary: after.error
+            ? "the program refused to run"
+            : [
+                  ...images.map(candidate => summarize(candidate, regionOrder.length, byImage.get(candidate.name!) ?? [], before.absent === true)),
+                  ...(byImage.get(SHARED)?.length
+                      ? [
+                            summarize({ name: "shared by the catalog" }, regionOrder.length, byImage.get(SHARED)!, false).replace(
+                                /^shared by the catalog undefined/,
+                                "shared by the catalog",
+                            ),
+                        ]
+                      : []),
+              ].join("; "),
         image,
         images,
         counts,
@@ -111,7 +126,10 @@ export function buildPlanDiff(inputs: DiffInputs): PlanDiff {
         policies,
         mandatoryFailures: after.error ? mandatoryFailures + 1 : mandatoryFailures,
         revokes: after.error ? [] : revocations(before, after, inputs.versionsHeld),
-        removedImages: after.error || before.absent ? [] : images.filter(candidate => candidate.before !== undefined && candidate.after === undefined).map(candidate => candidate.name!),
+        removedImages:
+            after.error || before.absent
+                ? []
+                : images.filter(candidate => candidate.before !== undefined && candidate.after === undefined).map(candidate => candidate.name!),
         ...(after.error && { error: after.error.message }),
     };
 }
@@ -120,8 +138,15 @@ export function buildPlanDiff(inputs: DiffInputs): PlanDiff {
 function grantee(resource: ProgramRun["resources"][number]): { principal: string; access: string } | undefined {
     const inputs = resource.inputs;
     if (resource.type === T.launchPermission) {
-        const principal = inputs.accountId ? `account ${inputs.accountId}` : inputs.organizationArn ? `organization ${inputs.organizationArn}`
-            : inputs.organizationalUnitArn ? `OU ${inputs.organizationalUnitArn}` : inputs.group ? `group ${inputs.group}` : undefined;
+        const principal = inputs.accountId
+            ? `account ${inputs.accountId}`
+            : inputs.organizationArn
+              ? `organization ${inputs.organizationArn}`
+              : inputs.organizationalUnitArn
+                ? `OU ${inputs.organizationalUnitArn}`
+                : inputs.group
+                  ? `group ${inputs.group}`
+                  : undefined;
         return principal ? { principal, access: "launch" } : undefined;
     }
     if (resource.type === SNAPSHOT_PERMISSION && inputs.accountId) return { principal: `account ${inputs.accountId}`, access: "copy (snapshot read)" };
@@ -149,10 +174,11 @@ export function revocations(before: ProgramRun, after: ProgramRun, versionsHeld?
     };
     const [was, now] = [granted(before), granted(after)];
     const versions = Math.max(versionsHeld?.length ?? 1, 1);
-    const basis = versionsHeld && versionsHeld.length > 0
-        ? `${versions} version(s) in image-versions.lock.json up to ${before.outputs.imageVersion ?? "the current one"} × regions; ` +
-            "an upper bound: the lifecycle and prune may have deleted some, and a promoting stack holds only the versions it promoted"
-        : "the current version × regions";
+    const basis =
+        versionsHeld && versionsHeld.length > 0
+            ? `${versions} version(s) in image-versions.lock.json up to ${before.outputs.imageVersion ?? "the current one"} × regions; ` +
+              "an upper bound: the lifecycle and prune may have deleted some, and a promoting stack holds only the versions it promoted"
+            : "the current version × regions";
     const revoked: Revocation[] = [];
     for (const [principal, { access, regions }] of was) {
         const kept = now.get(principal);
@@ -170,8 +196,11 @@ export function describeRevocations(diff: Pick<PlanDiff, "revokes" | "stack">): 
     if (diff.revokes.length === 0) return [];
     return [
         "Revokes access:",
-        ...diff.revokes.map(revocation => `  ${revocation.principal} loses ${revocation.access.join(" and ")} access to up to ${revocation.images} image(s) ` +
-            `in ${revocation.regions.join(", ")} (${revocation.basis})`),
+        ...diff.revokes.map(
+            revocation =>
+                `  ${revocation.principal} loses ${revocation.access.join(" and ")} access to up to ${revocation.images} image(s) ` +
+                `in ${revocation.regions.join(", ")} (${revocation.basis})`,
+        ),
         `  pulumi up keeps these grants in AWS (retained for rollbacks): \`npm run images -- revoke --stack ${diff.stack} --apply\` takes them back ` +
             "on every version and the consumers' KMS grants too; CI runs it after up",
     ];
@@ -199,8 +228,9 @@ function regionFromRun(run: ProgramRun, change: ResourceChange): string | undefi
     if (!resource) return undefined;
     const subnets = new Set<string>([...(resource.state.privateSubnetIds ?? []), ...(resource.state.publicSubnetIds ?? [])]);
     if (subnets.size === 0) return undefined;
-    return run.resources.find(group => group.type === T.autoScalingGroup
-        && (group.inputs.vpcZoneIdentifiers ?? []).some((subnet: string) => subnets.has(subnet)))?.region;
+    return run.resources.find(
+        group => group.type === T.autoScalingGroup && (group.inputs.vpcZoneIdentifiers ?? []).some((subnet: string) => subnets.has(subnet)),
+    )?.region;
 }
 
 function groupByRegion(changes: ResourceChange[], regionOrder: string[]): RegionChanges[] {
@@ -231,11 +261,14 @@ function imageVersions(before: ProgramRun, after: ProgramRun): PlanDiff["images"
 /** Each change under the image it belongs to (a fleet's under the image it runs); the regions' keys and blocks under SHARED. */
 function changesByImage(before: ProgramRun, after: ProgramRun, changes: ResourceChange[]): Map<string, ResourceChange[]> {
     const names = [...new Set([...Object.keys((after.outputs.images ?? {}) as object), ...Object.keys((before.outputs.images ?? {}) as object)])];
-    const fleets = { ...(before.outputs.fleets ?? {}) as Record<string, { image: string }>, ...(after.outputs.fleets ?? {}) as Record<string, { image: string }> };
+    const fleets = {
+        ...((before.outputs.fleets ?? {}) as Record<string, { image: string }>),
+        ...((after.outputs.fleets ?? {}) as Record<string, { image: string }>),
+    };
     const grouped = new Map<string, ResourceChange[]>();
     for (const change of changes) {
         const fleet = Object.keys(fleets).find(name => change.name.startsWith(`${name}-fleet-`) || change.name === `${name}-fleet`);
-        const owner = fleet ? fleets[fleet].image : names.filter(name => change.name.startsWith(`${name}-`)).sort((a, b) => b.length - a.length)[0] ?? SHARED;
+        const owner = fleet ? fleets[fleet].image : (names.filter(name => change.name.startsWith(`${name}-`)).sort((a, b) => b.length - a.length)[0] ?? SHARED);
         grouped.set(owner, [...(grouped.get(owner) ?? []), change]);
     }
     return grouped;
@@ -256,29 +289,46 @@ const NOUNS: Record<string, [string, string]> = {
 };
 
 /** The types the summary names; every other change is counted as "other". */
-const HEADLINE = [T.image, T.amiCopy, T.launchPermission, "aws:ec2/snapshotCreateVolumePermission:SnapshotCreateVolumePermission",
-    T.autoScalingGroup, "awsx:ec2:Vpc", T.kmsKey];
+const HEADLINE = [
+    T.image,
+    T.amiCopy,
+    T.launchPermission,
+    "aws:ec2/snapshotCreateVolumePermission:SnapshotCreateVolumePermission",
+    T.autoScalingGroup,
+    "awsx:ec2:Vpc",
+    T.kmsKey,
+];
 
 /** A group whose launch template version moves starts an instance refresh. */
 function isRefresh(change: ResourceChange): boolean {
-    return change.type === T.autoScalingGroup && change.op === "update"
-        && change.changed.some(input => input.path === "launchTemplate" || input.path === "mixedInstancesPolicy");
+    return (
+        change.type === T.autoScalingGroup &&
+        change.op === "update" &&
+        change.changed.some(input => input.path === "launchTemplate" || input.path === "mixedInstancesPolicy")
+    );
 }
 
 function verbOf(change: ResourceChange): string {
     if (isRefresh(change)) return "refreshed";
     if (change.type === T.image && (change.op === "create" || change.op === "replace")) return "started";
     switch (change.op) {
-        case "create": return "added";
-        case "update": return "updated";
-        case "replace": return change.retained ? "replaced (old kept in AWS)" : "replaced";
-        default: return change.retained ? "dropped from the stack (kept in AWS)" : "deleted";
+        case "create":
+            return "added";
+        case "update":
+            return "updated";
+        case "replace":
+            return change.retained ? "replaced (old kept in AWS)" : "replaced";
+        default:
+            return change.retained ? "dropped from the stack (kept in AWS)" : "deleted";
     }
 }
 
 function summarize(image: PlanDiff["image"], regionCount: number, changes: ResourceChange[], newStack: boolean): string {
-    const version = newStack ? `${image.after} (a new stack)`
-        : image.before === image.after ? `${image.after}` : `${image.before ?? "?"} → ${image.after ?? "?"}`;
+    const version = newStack
+        ? `${image.after} (a new stack)`
+        : image.before === image.after
+          ? `${image.after}`
+          : `${image.before ?? "?"} → ${image.after ?? "?"}`;
     const head = `${image.name ?? "golden image"} ${version}, ${regionCount} ${regionCount === 1 ? "region" : "regions"}`;
     if (changes.length === 0) return `${head}: no changes`;
     const phrases: string[] = [];
@@ -321,8 +371,11 @@ export function renderPlanDiff(diff: PlanDiff, renderPolicies: (policies: Policy
         lines.push("");
     }
     const { before, after } = diff.costs;
-    lines.push(`Monthly costs that are easy to miss: ${money(before.knownMonthly, before.currency)} → ${money(after.knownMonthly, after.currency)}`,
-        ...renderCosts(after), "");
+    lines.push(
+        `Monthly costs that are easy to miss: ${money(before.knownMonthly, before.currency)} → ${money(after.knownMonthly, after.currency)}`,
+        ...renderCosts(after),
+        "",
+    );
     lines.push(...renderPolicies(diff.policies));
     return lines.join("\n");
 }
@@ -335,11 +388,15 @@ function describeChange(change: ResourceChange & { children?: Record<string, num
     if (change.retained) notes.push(change.op === "delete" ? "retained, not deleted in AWS" : "the old one is retained, not deleted in AWS");
     if (isRefresh(change)) notes.push("instance refresh to the new launch template version");
     const lines = [`  ${SYMBOL[change.op]} ${kind} ${change.name}${notes.length ? `  (${notes.join("; ")})` : ""}`];
-    const leaves = change.changed.flatMap(input => leafChanges(input.path, input.before, input.after)
-        .map(leaf => ({ ...leaf, forces: change.replaceReasons.includes(input.path) })));
+    const leaves = change.changed.flatMap(input =>
+        leafChanges(input.path, input.before, input.after).map(leaf => ({ ...leaf, forces: change.replaceReasons.includes(input.path) })),
+    );
     for (const leaf of leaves.slice(0, MAX_LEAVES)) {
         if (isMultiline(leaf.before) || isMultiline(leaf.after)) {
-            lines.push(`        ${leaf.path}:${leaf.forces ? "   [forces replacement]" : ""}`, ...lineDiff(textOf(leaf.before), textOf(leaf.after)).map(line => `          ${line}`));
+            lines.push(
+                `        ${leaf.path}:${leaf.forces ? "   [forces replacement]" : ""}`,
+                ...lineDiff(textOf(leaf.before), textOf(leaf.after)).map(line => `          ${line}`),
+            );
             continue;
         }
         const [before, after] = showPair(leaf.before, leaf.after);
@@ -366,8 +423,13 @@ function describeRetagged(changes: ResourceChange[]): string[] {
         }
     }
     const what = [...tags].map(([tag, change]) => `${tag} ${change}`).join(", ");
-    return [`  ${SYMBOL.update} tags only (${what}) on ${changes.length} ${changes.length === 1 ? "resource" : "resources"}:`,
-        ...wrap(changes.map(change => `${change.type.split(":").pop()} ${change.name}`), "        ")];
+    return [
+        `  ${SYMBOL.update} tags only (${what}) on ${changes.length} ${changes.length === 1 ? "resource" : "resources"}:`,
+        ...wrap(
+            changes.map(change => `${change.type.split(":").pop()} ${change.name}`),
+            "        ",
+        ),
+    ];
 }
 
 function wrap(items: string[], indent: string, width = 100): string[] {
@@ -430,11 +492,15 @@ export function lineDiff(before: string, after: string): string[] {
     let j = 0;
     while (i < left.length || j < right.length) {
         if (i < left.length && j < right.length && left[i] === right[j]) {
-            script.push({ mark: " ", text: left[i] }); i++; j++;
+            script.push({ mark: " ", text: left[i] });
+            i++;
+            j++;
         } else if (j < right.length && (i === left.length || common[i][j + 1] >= common[i + 1][j])) {
-            script.push({ mark: "+", text: right[j] }); j++;
+            script.push({ mark: "+", text: right[j] });
+            j++;
         } else {
-            script.push({ mark: "-", text: left[i] }); i++;
+            script.push({ mark: "-", text: left[i] });
+            i++;
         }
     }
     const near = script.map((_, index) => script.slice(Math.max(0, index - CONTEXT_LINES), index + CONTEXT_LINES + 1).some(entry => entry.mark !== " "));
@@ -458,7 +524,7 @@ function showPair(before: unknown, after: unknown): [string, string] {
     let common = 0;
     while (common < before.length && before[common] === after[common]) common++;
     const start = Math.max(0, common - 24);
-    const cut = (text: string) => show(text.slice(start)).replace(/^"/, start > 0 ? "\"…" : "\"");
+    const cut = (text: string) => show(text.slice(start)).replace(/^"/, start > 0 ? '"…' : '"');
     return [cut(before), cut(after)];
 }
 
@@ -489,24 +555,36 @@ export function renderPlanDiffMarkdown(diff: PlanDiff): string {
         }
         lines.push("");
     }
-    const notable = diff.regions.flatMap(({ region, changes }) => changes
-        .filter(change => change.op === "replace" || change.op === "delete")
-        .map(change => `- ${change.op === "replace" ? "**replace**" : "**delete**"} \`${change.name}\` (${change.type.split(":").pop()}, ${region})` +
-            (change.op === "replace" ? `: forced by \`${change.replaceReasons.join("`, `")}\`` : "") +
-            (change.retained ? " — retained, not deleted in AWS" : "")));
+    const notable = diff.regions.flatMap(({ region, changes }) =>
+        changes
+            .filter(change => change.op === "replace" || change.op === "delete")
+            .map(
+                change =>
+                    `- ${change.op === "replace" ? "**replace**" : "**delete**"} \`${change.name}\` (${change.type.split(":").pop()}, ${region})` +
+                    (change.op === "replace" ? `: forced by \`${change.replaceReasons.join("`, `")}\`` : "") +
+                    (change.retained ? " — retained, not deleted in AWS" : ""),
+            ),
+    );
     if (notable.length > 0) {
         const shown = notable.slice(0, 15);
         lines.push(...shown, ...(notable.length > shown.length ? [`- … and ${notable.length - shown.length} more`] : []), "");
     }
     const failing = diff.policies.filter(verdict => verdict.violations.length > 0);
-    lines.push(failing.length === 0
-        ? `Policies: all ${diff.policies.length} pass.`
-        : `Policies: ${failing.map(verdict => `${verdict.level === "mandatory" ? "**FAIL**" : "warn"} \`${verdict.policy}\``).join(", ")}.`);
+    lines.push(
+        failing.length === 0
+            ? `Policies: all ${diff.policies.length} pass.`
+            : `Policies: ${failing.map(verdict => `${verdict.level === "mandatory" ? "**FAIL**" : "warn"} \`${verdict.policy}\``).join(", ")}.`,
+    );
     const { before, after } = diff.costs;
-    lines.push(`Monthly cost of NAT gateways, instances and KMS keys: ${money(before.knownMonthly, before.currency)} → ${money(after.knownMonthly, after.currency)}` +
-        `${after.unpriced ? ` (+ ${after.unpriced} without a list price)` : ""}, list prices of ${after.pricesAsOf}.`, "");
-    lines.push(`<sub>Offline, against \`${diff.base.ref}\` (${diff.base.commit.slice(0, 12)}); ids are placeholders. ` +
-        `Full detail: \`npm run plan -- --diff ${diff.base.commit.slice(0, 12)} --stack ${diff.stack}\`.</sub>`);
+    lines.push(
+        `Monthly cost of NAT gateways, instances and KMS keys: ${money(before.knownMonthly, before.currency)} → ${money(after.knownMonthly, after.currency)}` +
+            `${after.unpriced ? ` (+ ${after.unpriced} without a list price)` : ""}, list prices of ${after.pricesAsOf}.`,
+        "",
+    );
+    lines.push(
+        `<sub>Offline, against \`${diff.base.ref}\` (${diff.base.commit.slice(0, 12)}); ids are placeholders. ` +
+            `Full detail: \`npm run plan -- --diff ${diff.base.commit.slice(0, 12)} --stack ${diff.stack}\`.</sub>`,
+    );
     return lines.join("\n");
 }
 

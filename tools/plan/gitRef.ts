@@ -30,8 +30,10 @@ function tryGit(args: string[], cwd = REPO_ROOT): string | undefined {
 export function resolveCommit(ref: string): string {
     const commit = tryGit(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
     if (!commit) {
-        throw new GitRefError(`"${ref}" is not a commit in this repository: pass a branch, tag or commit id to --diff ` +
-            "(in CI, check out with fetch-depth: 0 so the base branch is there)");
+        throw new GitRefError(
+            `"${ref}" is not a commit in this repository: pass a branch, tag or commit id to --diff ` +
+                "(in CI, check out with fetch-depth: 0 so the base branch is there)",
+        );
     }
     return commit;
 }
@@ -48,12 +50,14 @@ export function defaultBase(root: string = REPO_ROOT): { ref: string; commit: st
     if (present.length > 0) {
         // A shallow clone (CI's default fetch-depth: 1) holds the tips, not the history that joins them.
         const shallow = tryGit(["rev-parse", "--is-shallow-repository"], root) === "true";
-        throw new GitRefError(`no merge base with ${present[present.length - 1]}: ` +
-            (shallow ? "fetch more history (git fetch --deepen=50, or git fetch --unshallow; in CI, check out with fetch-depth: 0)"
-                : "HEAD and main share no commit; pass --diff <git-ref> to compare with another commit"));
+        throw new GitRefError(
+            `no merge base with ${present[present.length - 1]}: ` +
+                (shallow
+                    ? "fetch more history (git fetch --deepen=50, or git fetch --unshallow; in CI, check out with fetch-depth: 0)"
+                    : "HEAD and main share no commit; pass --diff <git-ref> to compare with another commit"),
+        );
     }
-    throw new GitRefError("no branch main or origin/main to compare with: pass --diff <git-ref> " +
-        "(in CI, check out with fetch-depth: 0)");
+    throw new GitRefError("no branch main or origin/main to compare with: pass --diff <git-ref> " + "(in CI, check out with fetch-depth: 0)");
 }
 
 /** The committer time of HEAD, ISO 8601 in UTC: the default clock of a reproducible plan. */

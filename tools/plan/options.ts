@@ -11,8 +11,8 @@ export interface PlanOptions {
     now?: string;
 }
 
-export const PLAN_SUMMARY = "What `pulumi up` would declare for a stack, worked out offline (no cloud, no Pulumi CLI), " +
-    "with every policy of the pack run over it.";
+export const PLAN_SUMMARY =
+    "What `pulumi up` would declare for a stack, worked out offline (no cloud, no Pulumi CLI), " + "with every policy of the pack run over it.";
 
 export const PLAN_DESCRIPTION = "Pipe it with `npm run -s plan -- ...` so npm prints nothing else.";
 
@@ -20,23 +20,31 @@ export const PLAN_FOOTER = `Exit codes: 0 no mandatory policy fails, 1 a mandato
             2 bad flags, a stack file that cannot be read, a missing policy config, or a git problem.`;
 
 export const PLAN_FLAGS = {
-    stack: flags.value("<name>", "the stack: Pulumi.<name>.yaml and policy/<name>.json (default dev)", (text, flag) => {
-        if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(text)) throw new UsageError(`${flag} needs a stack name like dev or prod, got "${text}"`);
-        return text;
-    }).default("dev"),
-    diff: flags.optionalValue("<git-ref>", "what `pulumi preview` would change: runs the program at <git-ref> (default: the merge base " +
-        "with main) and at the working tree, and prints creates, updates, replacements (and the input that forces each) and deletes, per region",
-    text => {
-        if (text === "") throw new UsageError("--diff= needs a git ref, like --diff=main; or leave out the = for the merge base with main");
-        return text;
-    }),
+    stack: flags
+        .value("<name>", "the stack: Pulumi.<name>.yaml and policy/<name>.json (default dev)", (text, flag) => {
+            if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(text)) throw new UsageError(`${flag} needs a stack name like dev or prod, got "${text}"`);
+            return text;
+        })
+        .default("dev"),
+    diff: flags.optionalValue(
+        "<git-ref>",
+        "what `pulumi preview` would change: runs the program at <git-ref> (default: the merge base " +
+            "with main) and at the working tree, and prints creates, updates, replacements (and the input that forces each) and deletes, per region",
+        text => {
+            if (text === "") throw new UsageError("--diff= needs a git ref, like --diff=main; or leave out the = for the merge base with main");
+            return text;
+        },
+    ),
     json: flags.boolean("print JSON, for tools"),
     markdown: flags.boolean("with --diff: a short Markdown summary, for a pull request comment"),
-    now: flags.value("<time>", "the clock the program sees, ISO 8601 (default: the commit time of HEAD), so two runs of the same " +
-        "program and config print the same bytes", (text, flag) => {
-        if (!isIsoTime(text)) throw new UsageError(`${flag} must be an ISO 8601 time like 2026-11-23T00:00:00Z, got "${text}"`);
-        return text;
-    }),
+    now: flags.value(
+        "<time>",
+        "the clock the program sees, ISO 8601 (default: the commit time of HEAD), so two runs of the same " + "program and config print the same bytes",
+        (text, flag) => {
+            if (!isIsoTime(text)) throw new UsageError(`${flag} must be an ISO 8601 time like 2026-11-23T00:00:00Z, got "${text}"`);
+            return text;
+        },
+    ),
 };
 
 /** Rules between the flags. */

@@ -63,7 +63,17 @@ export interface Plan {
 export async function planStack(stack: string, options: Pick<RunOptions, "config" | "now"> = {}): Promise<Plan> {
     const run = await runProgram(stack, { ...options, preview: true });
     if (run.error) {
-        return { stack, note: PLACEHOLDER_NOTE, images: [], resourceCounts: {}, componentResources: [], internalResources: 0, policies: [], mandatoryFailures: 1, error: run.error.message };
+        return {
+            stack,
+            note: PLACEHOLDER_NOTE,
+            images: [],
+            resourceCounts: {},
+            componentResources: [],
+            internalResources: 0,
+            policies: [],
+            mandatoryFailures: 1,
+            error: run.error.message,
+        };
     }
     const policies = await runPackOverProgram(run, stack);
     const costs = estimateCosts(run);
@@ -93,12 +103,18 @@ function describeImages(run: ProgramRun): ImagePlan[] {
     const fleets = (run.outputs.fleets ?? {}) as Record<string, { image: string }>;
     const names = Object.keys(images);
     return names.map(name => {
-        const ownFleets = Object.entries(fleets).filter(([, fleet]) => fleet.image === name).map(([fleet]) => `${fleet}-fleet-`);
+        const ownFleets = Object.entries(fleets)
+            .filter(([, fleet]) => fleet.image === name)
+            .map(([fleet]) => `${fleet}-fleet-`);
         const view: ProgramRun = {
             ...run,
-            resources: run.resources.filter(resource => ownerOf(resource.name, names) === name
-                || ownFleets.some(prefix => resource.name.startsWith(prefix))
-                || resource.type === T.kmsKey || resource.type === T.blockPublicAccess),
+            resources: run.resources.filter(
+                resource =>
+                    ownerOf(resource.name, names) === name ||
+                    ownFleets.some(prefix => resource.name.startsWith(prefix)) ||
+                    resource.type === T.kmsKey ||
+                    resource.type === T.blockPublicAccess,
+            ),
         };
         const outputs = images[name];
         const pinned = run.outputs.promotedFrom as { account: string; region: string; amiIds: Record<string, string>; stack?: string } | undefined;
@@ -107,7 +123,13 @@ function describeImages(run: ProgramRun): ImagePlan[] {
             version: outputs.version,
             architecture: outputs.architecture,
             build: describeBuild(view),
-            promotedFrom: pinned && { version: outputs.version, account: pinned.account, region: pinned.region, amiId: pinned.amiIds[name], ...(pinned.stack && { stack: pinned.stack }) },
+            promotedFrom: pinned && {
+                version: outputs.version,
+                account: pinned.account,
+                region: pinned.region,
+                amiId: pinned.amiIds[name],
+                ...(pinned.stack && { stack: pinned.stack }),
+            },
             regions: Object.keys(outputs.amiIds).map(region => describeRegion(view, region, outputs.amiIds[region])),
         };
     });
@@ -119,7 +141,7 @@ function costsByImage(run: ProgramRun, costs: CostEstimate): Record<string, numb
     const totals: Record<string, number> = Object.fromEntries([...images, "shared"].map(name => [name, 0]));
     for (const line of costs.lines.filter(line => line.monthly !== undefined)) {
         const fleet = Object.keys(fleets).find(name => line.resource.startsWith(`${name}-fleet-`));
-        const owner = fleet ? fleets[fleet].image : ownerOf(line.resource, images) ?? "shared";
+        const owner = fleet ? fleets[fleet].image : (ownerOf(line.resource, images) ?? "shared");
         totals[owner] = (totals[owner] ?? 0) + line.monthly!;
     }
     return totals;
@@ -139,8 +161,10 @@ function describeBuild(run: ProgramRun): ImagePlan["build"] {
     const image = run.resources.find(resource => resource.type === T.image);
     const lifecycle = run.resources.find(resource => resource.type === T.lifecycle);
     if (!recipe || !image) return undefined;
-    const componentNames = recipe.inputs.components.map((entry: { componentArn: string }) =>
-        run.resources.find(resource => resource.type === T.component && resource.state.arn === entry.componentArn)?.inputs.name ?? entry.componentArn);
+    const componentNames = recipe.inputs.components.map(
+        (entry: { componentArn: string }) =>
+            run.resources.find(resource => resource.type === T.component && resource.state.arn === entry.componentArn)?.inputs.name ?? entry.componentArn,
+    );
     const [deprecate, remove] = lifecycle?.inputs.policyDetails ?? [];
     const infrastructure = run.resources.find(resource => resource.type === T.infrastructure);
     const groups: string[] = infrastructure?.inputs.securityGroupIds ?? [];
@@ -148,16 +172,19 @@ function describeBuild(run: ProgramRun): ImagePlan["build"] {
     const topic = run.resources.find(resource => resource.type === "aws:sns/topic:Topic" && resource.state.arn === infrastructure?.inputs.snsTopicArn);
     return {
         network: infrastructure?.inputs.subnetId
-            ? `subnet ${infrastructure.inputs.subnetId}, security groups ${groups.map((id, index) => madeGroups[index] ? `${madeGroups[index]!.name} (made here, no inbound rules)` : id).join(", ")}`
+            ? `subnet ${infrastructure.inputs.subnetId}, security groups ${groups.map((id, index) => (madeGroups[index] ? `${madeGroups[index]!.name} (made here, no inbound rules)` : id)).join(", ")}`
             : "the account's default VPC in the home region (set golden-ami:build to use a subnet of yours)",
-        notifications: topic ? `SNS topic ${topic.name} (stack output images.<image>.buildNotificationsTopicArn): subscribe to hear how each build ends` : "none",
+        notifications: topic
+            ? `SNS topic ${topic.name} (stack output images.<image>.buildNotificationsTopicArn): subscribe to hear how each build ends`
+            : "none",
         recipe: `${recipe.inputs.name} ${recipe.inputs.version}`,
         baseImage: recipe.inputs.parentImage,
         components: componentNames,
         cadence: `once per version, during pulumi up (no pipeline, no schedule), tests ${on(image.inputs.imageTestsConfiguration.imageTestsEnabled)}, Inspector scanning ${on(image.inputs.imageScanningConfiguration.imageScanningEnabled)}`,
-        lifecycle: deprecate && remove
-            ? `deprecate after ${deprecate.filter.value} days; delete AMIs${remove.action.includeResources.snapshots ? " and snapshots" : ""} after ${remove.filter.value} days, keeping at least ${remove.filter.retainAtLeast} and any launched within ${remove.exclusionRules.amis.lastLaunched.value} days`
-            : "none",
+        lifecycle:
+            deprecate && remove
+                ? `deprecate after ${deprecate.filter.value} days; delete AMIs${remove.action.includeResources.snapshots ? " and snapshots" : ""} after ${remove.filter.value} days, keeping at least ${remove.filter.retainAtLeast} and any launched within ${remove.exclusionRules.amis.lastLaunched.value} days`
+                : "none",
     };
 }
 
@@ -172,8 +199,13 @@ function describeRegion(run: ProgramRun, region: string, amiId: string): RegionP
         image: { amiId, madeBy: copy ? `copied from ${copy.inputs.sourceAmiId} in ${copy.inputs.sourceAmiRegion}` : "built here by EC2 Image Builder" },
         kmsKey: key?.state.arn,
         ssmParameter: inRegion(run, T.ssmParameter, region)[0]?.inputs.name,
-        launchableBy: inRegion(run, T.launchPermission, region).map(permission =>
-            permission.inputs.accountId ?? permission.inputs.organizationArn ?? permission.inputs.organizationalUnitArn ?? `group ${permission.inputs.group}`),
+        launchableBy: inRegion(run, T.launchPermission, region).map(
+            permission =>
+                permission.inputs.accountId ??
+                permission.inputs.organizationArn ??
+                permission.inputs.organizationalUnitArn ??
+                `group ${permission.inputs.group}`,
+        ),
         publicSharingBlocked: inRegion(run, T.blockPublicAccess, region).some(block => block.inputs.state === "block-new-sharing"),
         launchTemplate: template && {
             id: template.id,
@@ -185,7 +217,9 @@ function describeRegion(run: ProgramRun, region: string, amiId: string): RegionP
             minSize: group.inputs.minSize,
             maxSize: group.inputs.maxSize,
             desiredCapacity: group.inputs.desiredCapacity,
-            instanceTypes: mixed ? mixed.launchTemplate.overrides.map((override: { instanceType: string }) => override.instanceType) : [template?.inputs.instanceType],
+            instanceTypes: mixed
+                ? mixed.launchTemplate.overrides.map((override: { instanceType: string }) => override.instanceType)
+                : [template?.inputs.instanceType],
             refresh: `${group.inputs.instanceRefresh.strategy}, ≥${group.inputs.instanceRefresh.preferences.minHealthyPercentage}% healthy, checkpoints ${group.inputs.instanceRefresh.preferences.checkpointPercentages.join("/")}%`,
         },
     };
@@ -194,8 +228,9 @@ function describeRegion(run: ProgramRun, region: string, amiId: string): RegionP
 /** A fleet VPC is in the region of the group that runs in its subnets. */
 function fleetRegionOf(run: ProgramRun, vpc: DeclaredResource): string | undefined {
     const subnets = new Set<string>([...(vpc.state.privateSubnetIds ?? []), ...(vpc.state.publicSubnetIds ?? [])]);
-    return run.resources.find(group => group.type === T.autoScalingGroup
-        && (group.inputs.vpcZoneIdentifiers ?? []).some((subnet: string) => subnets.has(subnet)))?.region;
+    return run.resources.find(
+        group => group.type === T.autoScalingGroup && (group.inputs.vpcZoneIdentifiers ?? []).some((subnet: string) => subnets.has(subnet)),
+    )?.region;
 }
 
 function countByType(resources: DeclaredResource[]): Record<string, number> {
@@ -215,18 +250,26 @@ export function renderPlan(plan: Plan): string {
     for (const image of plan.images) lines.push(...renderImage(image));
     const own = totalOf(plan.resourceCounts);
     const inComponents = plan.componentResources.reduce((sum, component) => sum + totalOf(component.resources), 0);
-    lines.push(`${own + inComponents} resources in AWS${inComponents ? ` (${own} declared by the program, ${inComponents} by the components it uses)` : ""}:`,
-        ...Object.entries(plan.resourceCounts).map(([type, count]) => `  ${String(count).padStart(4)}  ${type}`));
+    lines.push(
+        `${own + inComponents} resources in AWS${inComponents ? ` (${own} declared by the program, ${inComponents} by the components it uses)` : ""}:`,
+        ...Object.entries(plan.resourceCounts).map(([type, count]) => `  ${String(count).padStart(4)}  ${type}`),
+    );
     for (const component of plan.componentResources) {
-        lines.push(`  ${String(totalOf(component.resources)).padStart(4)}  ▸ ${component.title} ${component.name} (${component.type}${component.region ? `, ${component.region}` : ""}):`,
-            ...Object.entries(component.resources).map(([type, count]) => `        ${String(count).padStart(4)}  ${type}`));
+        lines.push(
+            `  ${String(totalOf(component.resources)).padStart(4)}  ▸ ${component.title} ${component.name} (${component.type}${component.region ? `, ${component.region}` : ""}):`,
+            ...Object.entries(component.resources).map(([type, count]) => `        ${String(count).padStart(4)}  ${type}`),
+        );
     }
     if (plan.internalResources > 0) lines.push(`  plus ${plan.internalResources} of Pulumi's own (providers, creation timestamps), which make nothing in AWS`);
     lines.push("");
     if (plan.costs) {
         lines.push("Monthly costs that are easy to miss:", ...renderCosts(plan.costs));
         if (plan.costsByImage) {
-            lines.push(`  by image: ${Object.entries(plan.costsByImage).map(([name, amount]) => `${name} ${money(amount, plan.costs!.currency)}`).join(", ")}`);
+            lines.push(
+                `  by image: ${Object.entries(plan.costsByImage)
+                    .map(([name, amount]) => `${name} ${money(amount, plan.costs!.currency)}`)
+                    .join(", ")}`,
+            );
         }
         lines.push("");
     }
@@ -238,28 +281,36 @@ export function renderPlan(plan: Plan): string {
 function renderImage(image: ImagePlan): string[] {
     const lines = [`Image ${image.name} ${image.version} (${image.architecture})`];
     if (image.build) {
-        lines.push(`  Builds ${image.build.recipe} with EC2 Image Builder on ${image.build.baseImage}`,
+        lines.push(
+            `  Builds ${image.build.recipe} with EC2 Image Builder on ${image.build.baseImage}`,
             `    components  ${image.build.components.join(", ")}`,
             `    builds      ${image.build.cadence}`,
             `    lifecycle   ${image.build.lifecycle}`,
             `    network     ${image.build.network}`,
-            `    notifies    ${image.build.notifications}`);
+            `    notifies    ${image.build.notifications}`,
+        );
     }
     if (image.promotedFrom) {
         const from = image.promotedFrom;
-        lines.push(`  Promotes ${from.version}: ${from.amiId} of account ${from.account}${from.stack ? ` (stack ${from.stack})` : ""} in ${from.region}, pinned in the stack file (never rebuilt)`);
+        lines.push(
+            `  Promotes ${from.version}: ${from.amiId} of account ${from.account}${from.stack ? ` (stack ${from.stack})` : ""} in ${from.region}, pinned in the stack file (never rebuilt)`,
+        );
     }
     for (const region of image.regions) {
-        lines.push(`  Region ${region.region}`,
+        lines.push(
+            `  Region ${region.region}`,
             `    image          ${region.image.amiId}, ${region.image.madeBy}`,
             `    encrypted with ${region.kmsKey ?? "?"}`,
             `    published at   ${region.ssmParameter ?? "(not published)"}`,
             `    launchable by  ${region.launchableBy.length ? region.launchableBy.join(", ") : "this account only"}`,
-            `    public sharing ${region.publicSharingBlocked ? "blocked" : "not blocked here (left to the organization)"}`);
+            `    public sharing ${region.publicSharingBlocked ? "blocked" : "not blocked here (left to the organization)"}`,
+        );
         if (region.launchTemplate && region.autoScalingGroup) {
             const { launchTemplate: template, autoScalingGroup: group } = region;
-            lines.push(`    fleet          template ${template.id}: ${group.instanceTypes.join("/")}, IMDSv2 ${template.imdsV2 ? "required" : "OPTIONAL"}, hop limit ${template.hopLimit}`,
-                `                   group ${group.minSize}..${group.maxSize} (desired ${group.desiredCapacity}), refresh ${group.refresh}`);
+            lines.push(
+                `    fleet          template ${template.id}: ${group.instanceTypes.join("/")}, IMDSv2 ${template.imdsV2 ? "required" : "OPTIONAL"}, hop limit ${template.hopLimit}`,
+                `                   group ${group.minSize}..${group.maxSize} (desired ${group.desiredCapacity}), refresh ${group.refresh}`,
+            );
         }
     }
     return [...lines, ""];

@@ -31,21 +31,33 @@ export async function snapshot(root: string, stack: string, options: SnapshotOpt
     const previousFile = path.join(workDir, "previous.json");
     if (options.previous) fs.writeFileSync(previousFile, JSON.stringify(options.previous));
     const tsNode = require.resolve("ts-node/dist/bin", { paths: [REPO_ROOT] });
-    const request = JSON.stringify({ root, stack, now: options.now, preview: options.preview, previousFile: options.previous ? previousFile : undefined, outFile });
+    const request = JSON.stringify({
+        root,
+        stack,
+        now: options.now,
+        preview: options.preview,
+        previousFile: options.previous ? previousFile : undefined,
+        outFile,
+    });
     try {
         await new Promise<void>((resolve, reject) => {
-            execFile(process.execPath, [tsNode, "--transpile-only", __filename, request], {
-                cwd: root,
-                timeout: SNAPSHOT_TIMEOUT_MS,
-                maxBuffer: 16 * 1024 * 1024,
-                env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
-            }, (error, _stdout, stderr) => {
-                // A program that refused its config leaves Pulumi's runtime with promises it never settled, and
-                // the runtime's exit hook then fails the child with "N promises were still active". The run,
-                // with the program's own refusal in it, was written before that: it is the answer.
-                if (error && !fs.existsSync(outFile)) reject(new Error(`the program at ${root} could not run: ${stderr.trim() || error.message}`));
-                else resolve();
-            });
+            execFile(
+                process.execPath,
+                [tsNode, "--transpile-only", __filename, request],
+                {
+                    cwd: root,
+                    timeout: SNAPSHOT_TIMEOUT_MS,
+                    maxBuffer: 16 * 1024 * 1024,
+                    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
+                },
+                (error, _stdout, stderr) => {
+                    // A program that refused its config leaves Pulumi's runtime with promises it never settled, and
+                    // the runtime's exit hook then fails the child with "N promises were still active". The run,
+                    // with the program's own refusal in it, was written before that: it is the answer.
+                    if (error && !fs.existsSync(outFile)) reject(new Error(`the program at ${root} could not run: ${stderr.trim() || error.message}`));
+                    else resolve();
+                },
+            );
         });
         const written = JSON.parse(fs.readFileSync(outFile, "utf8"));
         return { ...written, error: written.error ? new Error(written.error.message) : undefined };
@@ -84,8 +96,11 @@ function engineOf(root: string): string {
 }
 
 if (require.main === module) {
-    runInChild(JSON.parse(process.argv[2])).then(() => process.exit(0), (error: Error) => {
-        process.stderr.write(`${error.stack ?? error.message}\n`);
-        process.exit(1);
-    });
+    runInChild(JSON.parse(process.argv[2])).then(
+        () => process.exit(0),
+        (error: Error) => {
+            process.stderr.write(`${error.stack ?? error.message}\n`);
+            process.exit(1);
+        },
+    );
 }

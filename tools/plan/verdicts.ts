@@ -6,10 +6,16 @@ export function renderPolicies(stack: string, policies: PolicyVerdict[]): string
     for (const verdict of policies) {
         const mark = verdict.violations.length === 0 ? "pass" : verdict.level === "mandatory" ? "FAIL" : "warn";
         lines.push(`  ${mark.padEnd(4)}  ${verdict.policy} (${verdict.level})`);
-        for (const violation of verdict.violations) lines.push(`          ${violation.resource ? `${violation.resource}: ` : ""}${violation.message.replace(/\n/g, "\n          ")}`);
+        for (const violation of verdict.violations)
+            lines.push(`          ${violation.resource ? `${violation.resource}: ` : ""}${violation.message.replace(/\n/g, "\n          ")}`);
     }
     const failures = policies.filter(verdict => verdict.level === "mandatory" && verdict.violations.length > 0).length;
-    lines.push("", failures === 0 ? "No mandatory policy fails." : `${failures} mandatory ${failures === 1 ? "policy fails" : "policies fail"}: pulumi preview would stop here.`);
+    lines.push(
+        "",
+        failures === 0
+            ? "No mandatory policy fails."
+            : `${failures} mandatory ${failures === 1 ? "policy fails" : "policies fail"}: pulumi preview would stop here.`,
+    );
     return lines;
 }
 

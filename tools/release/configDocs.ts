@@ -14,10 +14,12 @@ export const GENERATED_FILES: Record<string, () => string> = {
 
 /** The generated files whose committed text differs from what the schema makes now. */
 export function staleFiles(root: string = REPO_ROOT): string[] {
-    return Object.entries(GENERATED_FILES).filter(([file, make]) => {
-        const target = path.join(root, file);
-        return !fs.existsSync(target) || fs.readFileSync(target, "utf8") !== make();
-    }).map(([file]) => file);
+    return Object.entries(GENERATED_FILES)
+        .filter(([file, make]) => {
+            const target = path.join(root, file);
+            return !fs.existsSync(target) || fs.readFileSync(target, "utf8") !== make();
+        })
+        .map(([file]) => file);
 }
 
 /** `npm run config-docs`, declared once (tools/cli). */

@@ -13,7 +13,17 @@ import { AwsCallError, collectPages } from "../images/aws/awsErrors";
 import { clientFactory } from "../images/aws/clients";
 import { parseDocument } from "yaml";
 import { ConfigError, parseStackConfig, PROJECT, RawStackConfig, StackImage, stackImage } from "../../components/config";
-import { checkLockedVersion, lockKey, LockedVersion, parentOf, readVersionLock, recipeInputs, VERSION_LOCK_FILE, VersionLock, writeVersionLock } from "../../components/versionLock";
+import {
+    checkLockedVersion,
+    lockKey,
+    LockedVersion,
+    parentOf,
+    readVersionLock,
+    recipeInputs,
+    VERSION_LOCK_FILE,
+    VersionLock,
+    writeVersionLock,
+} from "../../components/versionLock";
 import { readStackConfig, REPO_ROOT } from "../engine/stackFile";
 import { defineCommand, ExitCode, flags, parseCommandLine, runMain, UsageError } from "../cli";
 import { explainAwsError } from "../images/aws/awsErrors";
@@ -44,7 +54,11 @@ export const LockUsageError = UsageError;
 export const LOCK_FLAGS = {
     stack: flags.text("<stack>", "the building stack whose image.version to lock").required("the building stack whose image.version to lock"),
     image: flags.text("<name>", "the image of golden-ami:images to lock (required when the stack has more than one)"),
-    bump: flags.oneOf("<part>", "first raise image.version in Pulumi.<stack>.yaml (comments are kept): patch, minor or major", ["patch", "minor", "major"] as const),
+    bump: flags.oneOf("<part>", "first raise image.version in Pulumi.<stack>.yaml (comments are kept): patch, minor or major", [
+        "patch",
+        "minor",
+        "major",
+    ] as const),
     baseImageId: flags.value("<ami>", "the base image's AMI, instead of resolving image.baseImage's SSM parameter", (text, flag) => {
         if (!/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/.test(text)) throw new UsageError(`${flag} must be an AMI id like ami-0123456789abcdef0, got "${text}"`);
         return text;
@@ -68,7 +82,10 @@ export function bumpVersion(version: string, part: BumpPart): string {
  * the stack file written (each through a temporary file and a rename). A failure before that (no credentials,
  * no answer from SSM, a lock conflict) leaves both files as they were.
  */
-export async function lockVersion(options: LockOptions, deps: LockDependencies): Promise<{ key: string; entry: LockedVersion; written: boolean; version: string }> {
+export async function lockVersion(
+    options: LockOptions,
+    deps: LockDependencies,
+): Promise<{ key: string; entry: LockedVersion; written: boolean; version: string }> {
     const raw = readStackConfig(options.stack, deps.root);
     let config = configOf(options.stack, raw, options.image);
     let bumpedStackFile: string | undefined;
@@ -92,16 +109,21 @@ export async function lockVersion(options: LockOptions, deps: LockDependencies):
         }
         const built = await deps.builtImages(config.image.name, config.image.version, options.stack, config.homeRegion);
         if (built.length > 0) {
-            throw new LockUsageError(`${key} is locked already with other contents: ${problems.join("; ")}. ` +
-                `It was built (${built.join(", ")}), so its lock is final: bump the version (--bump patch)`);
+            throw new LockUsageError(
+                `${key} is locked already with other contents: ${problems.join("; ")}. ` +
+                    `It was built (${built.join(", ")}), so its lock is final: bump the version (--bump patch)`,
+            );
         }
         // Never built: no AMI carries the version, so the lock may still change.
     }
     const entry: LockedVersion = {
         recipe: recipeInputs(config.image, parentOf(config.image, config.images)),
         // A layered image builds on its parent's build, whatever AMI that is.
-        ...(config.image.parentImage === undefined && { baseImageId: options.baseImageId ?? await baseImageIdOf(config, deps) }),
-        lockedAt: deps.now().toISOString().replace(/\.\d{3}Z$/, "Z"),
+        ...(config.image.parentImage === undefined && { baseImageId: options.baseImageId ?? (await baseImageIdOf(config, deps)) }),
+        lockedAt: deps
+            .now()
+            .toISOString()
+            .replace(/\.\d{3}Z$/, "Z"),
         ...(deps.commit() && { commit: deps.commit() }),
     };
     writeVersionLock({ ...lock, [key]: entry }, `${lockFile}.tmp`);
@@ -155,9 +177,11 @@ const awsDependencies: LockDependencies = {
     builtImages: async (imageName, version, stack, region) => {
         const ec2 = clientFactory()(region).ec2;
         const prefix = `${imageName}-${version}-${stack}-`;
-        const images = await collectPages("ec2:DescribeImages",
+        const images = await collectPages(
+            "ec2:DescribeImages",
             paginateDescribeImages({ client: ec2 }, { Owners: ["self"], IncludeDeprecated: true, Filters: [{ Name: "name", Values: [`${prefix}*`] }] }),
-            page => page.Images);
+            page => page.Images,
+        );
         // The build date right after the stack keeps `dev-review`'s images out of `dev`'s.
         return images.filter(image => /^\d{4}-\d{2}-\d{2}T/.test((image.Name ?? "").slice(prefix.length))).map(image => image.ImageId ?? "?");
     },
@@ -177,7 +201,8 @@ export const lockCommandLine = defineCommand({
     name: "npm run lock --",
     summary: `Records what the stack's image.version is made of (component documents, base image and the AMI it resolves to now, root volume) in ${VERSION_LOCK_FILE}.`,
     description: "Commit the file with the stack file. A locked version is never rewritten with other contents.",
-    footer: "Exit codes: 0 locked (or locked already), 1 the lock could not be written, 2 bad flags or a stack that cannot be locked,\n" +
+    footer:
+        "Exit codes: 0 locked (or locked already), 1 the lock could not be written, 2 bad flags or a stack that cannot be locked,\n" +
         "            3 the base image's SSM parameter could not be read (credentials, permissions, network).",
     flags: LOCK_FLAGS,
     run: async (options, dependencies: LockDependencies, output) => {
@@ -198,14 +223,22 @@ export const lockCommandLine = defineCommand({
             output.stdout(JSON.stringify({ key, version: result.version, written, entry }, null, 2));
             return ExitCode.ok;
         }
-        output.stdout(written ? `locked ${key} on ${entry.baseImageId}` : `${key} is locked already (on ${entry.baseImageId ?? "the base image resolved at build"}); nothing to do`);
+        output.stdout(
+            written
+                ? `locked ${key} on ${entry.baseImageId}`
+                : `${key} is locked already (on ${entry.baseImageId ?? "the base image resolved at build"}); nothing to do`,
+        );
         return ExitCode.ok;
     },
 });
 
 /** Errors of the SDK (they carry $metadata) or of the network, as opposed to files that could not be written. */
 function isAwsFailure(error: unknown): boolean {
-    return typeof error === "object" && error !== null && ("$metadata" in error || (error as Error).name === "TimeoutError" || (error as Error).name === "CredentialsProviderError");
+    return (
+        typeof error === "object" &&
+        error !== null &&
+        ("$metadata" in error || (error as Error).name === "TimeoutError" || (error as Error).name === "CredentialsProviderError")
+    );
 }
 
 if (require.main === module) {

@@ -50,7 +50,14 @@ export function loadStack(stack: string, root: string = REPO_ROOT): GoldenAmiCon
 }
 
 /** Each image of the stack (or only `imageName`), decided on its own; due when any one is, with the reasons named by image. */
-export async function patchDue(stack: string, maxAgeDays: number, ssm: Pick<SSMClient, "send">, now: Date, root: string = REPO_ROOT, imageName?: string): Promise<PatchDue> {
+export async function patchDue(
+    stack: string,
+    maxAgeDays: number,
+    ssm: Pick<SSMClient, "send">,
+    now: Date,
+    root: string = REPO_ROOT,
+    imageName?: string,
+): Promise<PatchDue> {
     const config = loadStack(stack, root);
     const images = imageName === undefined ? config.images : [imageNamed(config, imageName)];
     const lock = readVersionLock(path.join(root, VERSION_LOCK_FILE));
@@ -59,7 +66,9 @@ export async function patchDue(stack: string, maxAgeDays: number, ssm: Pick<SSMC
     for (const image of images) {
         const locked = lock[lockKey(image)];
         if (!locked) {
-            throw new StackFileError(`${lockKey(image)} (golden-ami:images.${image.name}.version in Pulumi.${stack}.yaml) is not in ${VERSION_LOCK_FILE}: run \`npm run lock -- --stack ${stack} --image ${image.name}\` and commit it`);
+            throw new StackFileError(
+                `${lockKey(image)} (golden-ami:images.${image.name}.version in Pulumi.${stack}.yaml) is not in ${VERSION_LOCK_FILE}: run \`npm run lock -- --stack ${stack} --image ${image.name}\` and commit it`,
+            );
         }
         let current: string | undefined;
         if (image.baseImage.startsWith("ssm:")) {
@@ -70,9 +79,18 @@ export async function patchDue(stack: string, maxAgeDays: number, ssm: Pick<SSMC
         }
         const decided = decide(image.version, locked, current, now, maxAgeDays);
         if (decided.due) dueImages.push(image.name);
-        results.push(images.length === 1 ? decided : { ...decided, version: `${image.name} ${image.version}`, reasons: decided.reasons.map(reason => `${image.name}: ${reason}`) });
+        results.push(
+            images.length === 1
+                ? decided
+                : { ...decided, version: `${image.name} ${image.version}`, reasons: decided.reasons.map(reason => `${image.name}: ${reason}`) },
+        );
     }
-    return { due: results.some(result => result.due), version: results.map(result => result.version).join(", "), reasons: results.flatMap(result => result.reasons), dueImages };
+    return {
+        due: results.some(result => result.due),
+        version: results.map(result => result.version).join(", "),
+        reasons: results.flatMap(result => result.reasons),
+        dueImages,
+    };
 }
 
 /** Where the answer goes besides stdout: $GITHUB_OUTPUT in a workflow. */
@@ -86,7 +104,8 @@ export interface PatchDueEnvironment {
 /** `npm run patch-due`, declared once (tools/cli). */
 export const patchDueCommandLine = defineCommand({
     name: "npm run -s patch-due --",
-    summary: "Is a patch build due? Yes when the base image's SSM parameter names another AMI than the stack's image.version was locked on, " +
+    summary:
+        "Is a patch build due? Yes when the base image's SSM parameter names another AMI than the stack's image.version was locked on, " +
         "or that version was locked --max-age-days ago or more.",
     description: "Prints the answer; in a workflow also writes due=true|false and reason=… to $GITHUB_OUTPUT.",
     footer: "Exit codes: 0 answered (due or not), 2 bad flags, stack file or lock file, 3 the SSM parameter could not be read.",
@@ -105,10 +124,18 @@ export const patchDueCommandLine = defineCommand({
             output.stderr(`patch-due: could not read the base image's SSM parameter: ${explainAwsError("ssm:GetParameter", error)}`);
             return ExitCode.unreachable;
         }
-        output.stdout(json ? JSON.stringify(result, null, 2)
-            : result.due ? `A patch build of ${result.version} is due: ${result.reasons.join("; ")}` : `No patch build due: ${result.version} is on the current base image and recent enough.`);
+        output.stdout(
+            json
+                ? JSON.stringify(result, null, 2)
+                : result.due
+                  ? `A patch build of ${result.version} is due: ${result.reasons.join("; ")}`
+                  : `No patch build due: ${result.version} is on the current base image and recent enough.`,
+        );
         if (environment.githubOutput) {
-            fs.appendFileSync(environment.githubOutput, `due=${result.due}\nimages=${(result.dueImages ?? []).join(" ")}\nreason=${result.reasons.join("; ").replace(/\n/g, " ")}\n`);
+            fs.appendFileSync(
+                environment.githubOutput,
+                `due=${result.due}\nimages=${(result.dueImages ?? []).join(" ")}\nreason=${result.reasons.join("; ").replace(/\n/g, " ")}\n`,
+            );
         }
         return ExitCode.ok;
     },

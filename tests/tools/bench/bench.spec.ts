@@ -17,8 +17,15 @@ describe("bench: how the program scales", () => {
         assert.deepStrictEqual(two, ["Key", "Component", "ImageRecipe", "Image", "AmiCopy", "LaunchTemplate", "Group"]);
     });
 
-    const measurement = (regions: number, resources: number, seconds: number, peakMemoryMiB: number, chain = 7): Measurement =>
-        ({ regions, principals: 1, images: 1, resources, seconds, peakMemoryMiB, longestChain: Array(chain).fill("X") });
+    const measurement = (regions: number, resources: number, seconds: number, peakMemoryMiB: number, chain = 7): Measurement => ({
+        regions,
+        principals: 1,
+        images: 1,
+        resources,
+        seconds,
+        peakMemoryMiB,
+        longestChain: Array(chain).fill("X"),
+    });
 
     it("passes figures that grow with the resources and no faster", () => {
         assert.deepStrictEqual(growthProblems([measurement(2, 100, 2, 200), measurement(8, 400, 7, 400)]), []);
@@ -32,7 +39,12 @@ describe("bench: how the program scales", () => {
 });
 
 describe("bench: what the policy pack costs through the analyzer", () => {
-    const cost = (packTimes: number[], noopTimes: number[]): PolicyCost => ({ regions: 17, principals: 100, resources: 1860, ...pairedCost(packTimes, noopTimes) });
+    const cost = (packTimes: number[], noopTimes: number[]): PolicyCost => ({
+        regions: 17,
+        principals: 100,
+        resources: 1860,
+        ...pairedCost(packTimes, noopTimes),
+    });
 
     it("takes the median round, whatever the order", () => {
         assert.strictEqual(median([5, 1, 3]), 3);

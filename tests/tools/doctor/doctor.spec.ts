@@ -2,29 +2,78 @@
 // image block public access — which moto does not implement — mocked.
 import * as assert from "assert";
 import {
-    AllocateAddressCommand, AttachInternetGatewayCommand, CreateInternetGatewayCommand, CreateNatGatewayCommand, CreateRouteCommand,
-    CreateRouteTableCommand, AssociateRouteTableCommand, CreateSubnetCommand, CreateVpcCommand, CreateVpcEndpointCommand, DeleteSubnetCommand, DeleteVpcCommand,
-    DescribeRouteTablesCommand, DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client, GetImageBlockPublicAccessStateCommand,
-    ModifySubnetAttributeCommand, RegisterImageCommand, CreateSnapshotCommand, CreateVolumeCommand,
+    AllocateAddressCommand,
+    AttachInternetGatewayCommand,
+    CreateInternetGatewayCommand,
+    CreateNatGatewayCommand,
+    CreateRouteCommand,
+    CreateRouteTableCommand,
+    AssociateRouteTableCommand,
+    CreateSubnetCommand,
+    CreateVpcCommand,
+    CreateVpcEndpointCommand,
+    DeleteSubnetCommand,
+    DeleteVpcCommand,
+    DescribeRouteTablesCommand,
+    DescribeSubnetsCommand,
+    DescribeVpcsCommand,
+    EC2Client,
+    GetImageBlockPublicAccessStateCommand,
+    ModifySubnetAttributeCommand,
+    RegisterImageCommand,
+    CreateSnapshotCommand,
+    CreateVolumeCommand,
 } from "@aws-sdk/client-ec2";
-import { CreateRoleCommand, CreateServiceLinkedRoleCommand, GetRoleCommand, IAMClient, NoSuchEntityException, SimulatePrincipalPolicyCommand } from "@aws-sdk/client-iam";
+import {
+    CreateRoleCommand,
+    CreateServiceLinkedRoleCommand,
+    GetRoleCommand,
+    IAMClient,
+    NoSuchEntityException,
+    SimulatePrincipalPolicyCommand,
+} from "@aws-sdk/client-iam";
 import { BatchGetAccountStatusCommand, Inspector2Client } from "@aws-sdk/client-inspector2";
 import { mockClient } from "aws-sdk-client-mock";
 import { DoctorFacts, judge } from "../../../tools/doctor/checks";
 import { DoctorClientFactory, doctorClientFactory } from "../../../tools/doctor/clients";
 import { runDoctor } from "../../../tools/doctor/doctor";
-import { readFacts, readImageBlockPublicAccess, readInspector, readNetwork, readPinnedImage, readRegionOptIn, readServiceLinkedRole } from "../../../tools/doctor/facts";
+import {
+    readFacts,
+    readImageBlockPublicAccess,
+    readInspector,
+    readNetwork,
+    readPinnedImage,
+    readRegionOptIn,
+    readServiceLinkedRole,
+} from "../../../tools/doctor/facts";
 import { DoctorTarget, workflowSessionSeconds } from "../../../tools/doctor/target";
 import { parseStackFile } from "../../../tools/images/target";
 import { MOTO_ACCOUNT, MotoServer, startMoto } from "../../emulator/motoServer";
 
-const TRUST = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] });
+const TRUST = JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+});
 
 function target(overrides: Partial<DoctorTarget> = {}): DoctorTarget {
     return {
-        stack: "dev", building: true, homeRegion: "us-east-1", regions: ["us-east-1"],
-        images: [{ name: "al2023-base", version: "1.4.1", baseImage: "ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64", architecture: "x86_64" }],
-        blockPublicSharing: true, hasFleet: false, deployRole: "golden-ami-deploy", requiredSessionSeconds: 18000, ...overrides,
+        stack: "dev",
+        building: true,
+        homeRegion: "us-east-1",
+        regions: ["us-east-1"],
+        images: [
+            {
+                name: "al2023-base",
+                version: "1.4.1",
+                baseImage: "ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
+                architecture: "x86_64",
+            },
+        ],
+        blockPublicSharing: true,
+        hasFleet: false,
+        deployRole: "golden-ami-deploy",
+        requiredSessionSeconds: 18000,
+        ...overrides,
     };
 }
 
@@ -38,15 +87,30 @@ describe("doctor against the EC2 emulator", function () {
         moto = await startMoto();
         clientsFor = doctorClientFactory({
             // moto loads a service's data on its first call: generous on a loaded machine.
-            maxAttempts: 1, retryMode: "standard", connectionTimeoutMs: 5_000, requestTimeoutMs: 45_000,
-            endpoint: moto.endpoint, credentials: { accessKeyId: "AKIATESTONLY", secretAccessKey: "test-only" },
+            maxAttempts: 1,
+            retryMode: "standard",
+            connectionTimeoutMs: 5_000,
+            requestTimeoutMs: 45_000,
+            endpoint: moto.endpoint,
+            credentials: { accessKeyId: "AKIATESTONLY", secretAccessKey: "test-only" },
         });
     });
-    after(async () => { inspector.restore(); await moto?.stop(); });
+    after(async () => {
+        inspector.restore();
+        await moto?.stop();
+    });
     beforeEach(async () => {
         await moto.reset();
         inspector.reset();
-        inspector.on(BatchGetAccountStatusCommand).resolves({ accounts: [{ accountId: MOTO_ACCOUNT, state: { status: "ENABLED", errorCode: undefined, errorMessage: undefined }, resourceState: { ec2: { status: "ENABLED", errorCode: undefined, errorMessage: undefined }, ecr: undefined } }] });
+        inspector.on(BatchGetAccountStatusCommand).resolves({
+            accounts: [
+                {
+                    accountId: MOTO_ACCOUNT,
+                    state: { status: "ENABLED", errorCode: undefined, errorMessage: undefined },
+                    resourceState: { ec2: { status: "ENABLED", errorCode: undefined, errorMessage: undefined }, ecr: undefined },
+                },
+            ],
+        });
     });
 
     const ec2 = () => clientsFor("us-east-1").ec2;
@@ -57,7 +121,16 @@ describe("doctor against the EC2 emulator", function () {
         const vpcId = (await ec2().send(new DescribeVpcsCommand({ Filters: [{ Name: "is-default", Values: ["true"] }] }))).Vpcs![0].VpcId!;
         const gateway = (await ec2().send(new CreateInternetGatewayCommand({}))).InternetGateway!.InternetGatewayId!;
         await ec2().send(new AttachInternetGatewayCommand({ InternetGatewayId: gateway, VpcId: vpcId }));
-        const main = (await ec2().send(new DescribeRouteTablesCommand({ Filters: [{ Name: "vpc-id", Values: [vpcId] }, { Name: "association.main", Values: ["true"] }] }))).RouteTables![0];
+        const main = (
+            await ec2().send(
+                new DescribeRouteTablesCommand({
+                    Filters: [
+                        { Name: "vpc-id", Values: [vpcId] },
+                        { Name: "association.main", Values: ["true"] },
+                    ],
+                }),
+            )
+        ).RouteTables![0];
         await ec2().send(new CreateRouteCommand({ RouteTableId: main.RouteTableId, DestinationCidrBlock: "0.0.0.0/0", GatewayId: gateway }));
     }
 
@@ -78,7 +151,14 @@ describe("doctor against the EC2 emulator", function () {
     }
 
     function networkFinding(facts: Pick<DoctorFacts, "network">, doctorTarget: DoctorTarget) {
-        const findings = judge(doctorTarget, { identity: { value: { account: MOTO_ACCOUNT, arn: "arn:aws:iam::123456789012:user/me" } }, serviceLinkedRoles: [], baseImages: [], imageBlockPublicAccess: [], pinnedImages: [], ...facts });
+        const findings = judge(doctorTarget, {
+            identity: { value: { account: MOTO_ACCOUNT, arn: "arn:aws:iam::123456789012:user/me" } },
+            serviceLinkedRoles: [],
+            baseImages: [],
+            imageBlockPublicAccess: [],
+            pinnedImages: [],
+            ...facts,
+        });
         const network = findings.filter(finding => finding.check === "build-network");
         assert.strictEqual(network.length, 1);
         return network[0];
@@ -115,13 +195,36 @@ describe("doctor against the EC2 emulator", function () {
             const { subnetId, routeTableId, vpcId } = await privateSubnet();
             const doctorTarget = target({ build: { subnetId, securityGroupIds: [] } });
             for (const service of ["ssm", "ssmmessages", "ec2messages"]) {
-                await ec2().send(new CreateVpcEndpointCommand({ VpcId: vpcId, ServiceName: `com.amazonaws.us-east-1.${service}`, VpcEndpointType: "Interface", SubnetIds: [subnetId], PrivateDnsEnabled: true }));
+                await ec2().send(
+                    new CreateVpcEndpointCommand({
+                        VpcId: vpcId,
+                        ServiceName: `com.amazonaws.us-east-1.${service}`,
+                        VpcEndpointType: "Interface",
+                        SubnetIds: [subnetId],
+                        PrivateDnsEnabled: true,
+                    }),
+                );
             }
             const missing = networkFinding({ network: await readNetwork(ec2(), doctorTarget) }, doctorTarget);
             assert.strictEqual(missing.status, "fail");
             assert.match(missing.message, /lacks VPC endpoints for imagebuilder, s3:/);
-            await ec2().send(new CreateVpcEndpointCommand({ VpcId: vpcId, ServiceName: "com.amazonaws.us-east-1.imagebuilder", VpcEndpointType: "Interface", SubnetIds: [subnetId], PrivateDnsEnabled: true }));
-            await ec2().send(new CreateVpcEndpointCommand({ VpcId: vpcId, ServiceName: "com.amazonaws.us-east-1.s3", VpcEndpointType: "Gateway", RouteTableIds: [routeTableId] }));
+            await ec2().send(
+                new CreateVpcEndpointCommand({
+                    VpcId: vpcId,
+                    ServiceName: "com.amazonaws.us-east-1.imagebuilder",
+                    VpcEndpointType: "Interface",
+                    SubnetIds: [subnetId],
+                    PrivateDnsEnabled: true,
+                }),
+            );
+            await ec2().send(
+                new CreateVpcEndpointCommand({
+                    VpcId: vpcId,
+                    ServiceName: "com.amazonaws.us-east-1.s3",
+                    VpcEndpointType: "Gateway",
+                    RouteTableIds: [routeTableId],
+                }),
+            );
             const complete = networkFinding({ network: await readNetwork(ec2(), doctorTarget) }, doctorTarget);
             assert.strictEqual(complete.status, "pass", complete.message);
         });
@@ -155,10 +258,16 @@ describe("doctor against the EC2 emulator", function () {
     it("reads the pinned AMI and which of its snapshots this account may read; an unknown AMI is not found", async () => {
         const volume = (await ec2().send(new CreateVolumeCommand({ AvailabilityZone: "us-east-1a", Size: 8 }))).VolumeId!;
         const snapshot = (await ec2().send(new CreateSnapshotCommand({ VolumeId: volume }))).SnapshotId!;
-        const amiId = (await ec2().send(new RegisterImageCommand({
-            Name: "al2023-base-1.4.1-dev-2026-11-23T04-00-12.345Z", Architecture: "x86_64", RootDeviceName: "/dev/xvda",
-            BlockDeviceMappings: [{ DeviceName: "/dev/xvda", Ebs: { SnapshotId: snapshot } }],
-        }))).ImageId!;
+        const amiId = (
+            await ec2().send(
+                new RegisterImageCommand({
+                    Name: "al2023-base-1.4.1-dev-2026-11-23T04-00-12.345Z",
+                    Architecture: "x86_64",
+                    RootDeviceName: "/dev/xvda",
+                    BlockDeviceMappings: [{ DeviceName: "/dev/xvda", Ebs: { SnapshotId: snapshot } }],
+                }),
+            )
+        ).ImageId!;
         const pinned = await readPinnedImage(ec2(), amiId);
         assert.ok("value" in pinned, JSON.stringify(pinned));
         const { found, ownerId, snapshotIds, readableSnapshotIds } = pinned.value;
@@ -172,7 +281,9 @@ describe("doctor against the EC2 emulator", function () {
     describe("what moto does not hold, mocked", () => {
         it("reads Inspector's EC2 status for the account, and turns a failed account into an error", async () => {
             assert.deepStrictEqual(await readInspector(clientsFor("us-east-1").inspector, MOTO_ACCOUNT), { value: { ec2Status: "ENABLED" } });
-            inspector.on(BatchGetAccountStatusCommand).resolves({ accounts: [], failedAccounts: [{ accountId: MOTO_ACCOUNT, errorCode: "ACCESS_DENIED", errorMessage: "not allowed" }] });
+            inspector
+                .on(BatchGetAccountStatusCommand)
+                .resolves({ accounts: [], failedAccounts: [{ accountId: MOTO_ACCOUNT, errorCode: "ACCESS_DENIED", errorMessage: "not allowed" }] });
             const failed = await readInspector(clientsFor("us-east-1").inspector, MOTO_ACCOUNT);
             assert.ok("error" in failed);
             assert.match(failed.error, /inspector2:BatchGetAccountStatus failed \(ACCESS_DENIED\): not allowed/);
@@ -182,15 +293,25 @@ describe("doctor against the EC2 emulator", function () {
             const client = new IAMClient({ region: "us-east-1" });
             const mocked = mockClient(client);
             try {
-                mocked.on(GetRoleCommand, { RoleName: "AWSServiceRoleForImageBuilder" }).rejects(new NoSuchEntityException({ message: "not found", $metadata: {} }));
-                mocked.on(SimulatePrincipalPolicyCommand).resolves({ EvaluationResults: [{ EvalActionName: "iam:CreateServiceLinkedRole", EvalDecision: "implicitDeny" }] });
-                const facts = await readServiceLinkedRole(client, "imageBuilder", "111111111111", "aws", { arn: "arn:aws:iam::111111111111:role/golden-ami-deploy" });
+                mocked
+                    .on(GetRoleCommand, { RoleName: "AWSServiceRoleForImageBuilder" })
+                    .rejects(new NoSuchEntityException({ message: "not found", $metadata: {} }));
+                mocked
+                    .on(SimulatePrincipalPolicyCommand)
+                    .resolves({ EvaluationResults: [{ EvalActionName: "iam:CreateServiceLinkedRole", EvalDecision: "implicitDeny" }] });
+                const facts = await readServiceLinkedRole(client, "imageBuilder", "111111111111", "aws", {
+                    arn: "arn:aws:iam::111111111111:role/golden-ami-deploy",
+                });
                 assert.deepStrictEqual(facts, { role: "imageBuilder", present: { value: false }, creatable: { value: false } });
                 const asked = mocked.commandCalls(SimulatePrincipalPolicyCommand);
                 assert.strictEqual(asked.length, 1);
-                assert.deepStrictEqual([asked[0].args[0].input.PolicySourceArn, asked[0].args[0].input.ResourceArns], [
-                    "arn:aws:iam::111111111111:role/golden-ami-deploy", ["arn:aws:iam::111111111111:role/aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder"],
-                ]);
+                assert.deepStrictEqual(
+                    [asked[0].args[0].input.PolicySourceArn, asked[0].args[0].input.ResourceArns],
+                    [
+                        "arn:aws:iam::111111111111:role/golden-ami-deploy",
+                        ["arn:aws:iam::111111111111:role/aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder"],
+                    ],
+                );
             } finally {
                 mocked.restore();
             }
@@ -217,25 +338,38 @@ describe("doctor against the EC2 emulator", function () {
             const ec2Client = clients.ec2;
             if (!(ec2Client as any).blockStateMocked) {
                 const send = ec2Client.send.bind(ec2Client) as (command: unknown) => Promise<unknown>;
-                (ec2Client as any).send = (command: unknown) => command instanceof GetImageBlockPublicAccessStateCommand
-                    ? Promise.resolve({ ImageBlockPublicAccessState: "unblocked", ManagedBy: "account" })
-                    : send(command);
+                (ec2Client as any).send = (command: unknown) =>
+                    command instanceof GetImageBlockPublicAccessStateCommand
+                        ? Promise.resolve({ ImageBlockPublicAccessState: "unblocked", ManagedBy: "account" })
+                        : send(command);
                 (ec2Client as any).blockStateMocked = true;
             }
             return clients;
         };
         const context = () => ({
-            clientsFor: withBlockState, stdout: (text: string) => output.push(text), stderr: (line: string) => errors.push(line),
+            clientsFor: withBlockState,
+            stdout: (text: string) => output.push(text),
+            stderr: (line: string) => errors.push(line),
             loadStack: (stack: string) => parseStackFile(stack),
-            workflowText: "jobs:\n  up-dev:\n    steps:\n      - uses: aws-actions/configure-aws-credentials@v4\n        with:\n          role-duration-seconds: 18000\n",
+            workflowText:
+                "jobs:\n  up-dev:\n    steps:\n      - uses: aws-actions/configure-aws-credentials@v4\n        with:\n          role-duration-seconds: 18000\n",
         });
-        beforeEach(() => { output.length = 0; errors.length = 0; });
+        beforeEach(() => {
+            output.length = 0;
+            errors.length = 0;
+        });
 
         async function readyAccount(maxSessionDuration = 18000): Promise<void> {
             await routeDefaultVpcToInternet();
             await iam().send(new CreateRoleCommand({ RoleName: "golden-ami-deploy", AssumeRolePolicyDocument: TRUST, MaxSessionDuration: maxSessionDuration }));
             // moto would name Image Builder's role AWSServiceRoleForimagebuilder; AWS names it as the role below.
-            await iam().send(new CreateRoleCommand({ RoleName: "AWSServiceRoleForImageBuilder", Path: "/aws-service-role/imagebuilder.amazonaws.com/", AssumeRolePolicyDocument: TRUST }));
+            await iam().send(
+                new CreateRoleCommand({
+                    RoleName: "AWSServiceRoleForImageBuilder",
+                    Path: "/aws-service-role/imagebuilder.amazonaws.com/",
+                    AssumeRolePolicyDocument: TRUST,
+                }),
+            );
             await iam().send(new CreateServiceLinkedRoleCommand({ AWSServiceName: "autoscaling.amazonaws.com" }));
         }
 
@@ -245,7 +379,10 @@ describe("doctor against the EC2 emulator", function () {
             assert.strictEqual(code, 0, output.join("\n"));
             const text = output.join("\n");
             assert.doesNotMatch(text, /^(WARN|FAIL)/m);
-            assert.match(text, /^PASS  base-image +al2023-base: SSM parameter \/aws\/service\/ami-amazon-linux-latest\/al2023-ami-kernel-default-x86_64 resolves to ami-/m);
+            assert.match(
+                text,
+                /^PASS  base-image +al2023-base: SSM parameter \/aws\/service\/ami-amazon-linux-latest\/al2023-ami-kernel-default-x86_64 resolves to ami-/m,
+            );
             assert.match(text, /^PASS  regions +us-west-2/m);
         });
 
@@ -256,14 +393,20 @@ describe("doctor against the EC2 emulator", function () {
             const report = JSON.parse(output.join("\n"));
             assert.strictEqual(report.ok, false);
             const failures = report.findings.filter((finding: any) => finding.status === "fail");
-            assert.deepStrictEqual(failures.map((finding: any) => [finding.check, finding.fix]), [["deploy-role", "aws iam update-role --role-name golden-ami-deploy --max-session-duration 18000"]]);
+            assert.deepStrictEqual(
+                failures.map((finding: any) => [finding.check, finding.fix]),
+                [["deploy-role", "aws iam update-role --role-name golden-ami-deploy --max-session-duration 18000"]],
+            );
         });
 
         it("checks that each AMI prod pins is visible to prod's account: the emulator's account cannot see dev's example pin", async () => {
             await iam().send(new CreateRoleCommand({ RoleName: "golden-ami-deploy", AssumeRolePolicyDocument: TRUST, MaxSessionDuration: 10800 }));
             const code = await runDoctor(["--stack", "prod"], context());
             assert.strictEqual(code, 1);
-            assert.match(output.join("\n"), /^FAIL  promotion-source +al2023-base ami-0a3c6e2d9b8f71452: this account cannot see ami-0a3c6e2d9b8f71452 in us-east-1/m);
+            assert.match(
+                output.join("\n"),
+                /^FAIL  promotion-source +al2023-base ami-0a3c6e2d9b8f71452: this account cannot see ami-0a3c6e2d9b8f71452 in us-east-1/m,
+            );
         });
 
         it("exits 2 without --stack, with an unknown flag, or an unknown stack, before reading AWS", async () => {
@@ -285,7 +428,8 @@ describe("doctor against the EC2 emulator", function () {
 
 describe("doctor: the session the deploy job asks for", () => {
     it("is the up-<stack> job's role-duration-seconds in the main workflow, so doctor and CI agree", () => {
-        const workflow = "jobs:\n  up-dev:\n    steps:\n      - run: npm ci\n      - with:\n          role-duration-seconds: 18000\n  up-prod:\n    steps:\n      - with:\n          role-duration-seconds: 10800\n";
+        const workflow =
+            "jobs:\n  up-dev:\n    steps:\n      - run: npm ci\n      - with:\n          role-duration-seconds: 18000\n  up-prod:\n    steps:\n      - with:\n          role-duration-seconds: 10800\n";
         assert.strictEqual(workflowSessionSeconds(workflow, "dev"), 18000);
         assert.strictEqual(workflowSessionSeconds(workflow, "prod"), 10800);
         assert.strictEqual(workflowSessionSeconds(workflow, "staging"), undefined);

@@ -2,7 +2,8 @@ import * as assert from "assert";
 import { FORCE_NEW_INPUTS, replaceReasons } from "../../../tools/engine/replaceRules";
 import { runStack } from "../../helpers";
 
-const pinning = "config:\n  golden-ami:promoteFrom:\n    account: \"111111111111\"\n    region: us-east-1\n    amiIds:\n      al2023-base: ami-0aaaaaaaaaaaaaaa1\n    stack: dev\n";
+const pinning =
+    'config:\n  golden-ami:promoteFrom:\n    account: "111111111111"\n    region: us-east-1\n    amiIds:\n      al2023-base: ami-0aaaaaaaaaaaaaaa1\n    stack: dev\n';
 
 describe("replace rules: what plan --diff and the sequence runs call a replacement", () => {
     it("know every resource type the dev and prod programs declare, so no replacement is shown as an update", async () => {

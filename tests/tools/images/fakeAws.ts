@@ -111,8 +111,13 @@ function fakeRegion(region: string, fixture: RegionWorld, pageSize: number): Fak
     const world: Required<RegionWorld> = {
         images: [...images],
         launchPermissions: fixture.launchPermissions ?? {},
-        snapshots: fixture.snapshots ?? images.flatMap(image => (image.BlockDeviceMappings ?? [])
-            .flatMap(mapping => mapping.Ebs?.SnapshotId ? [{ SnapshotId: mapping.Ebs.SnapshotId, Encrypted: true }] : [])),
+        snapshots:
+            fixture.snapshots ??
+            images.flatMap(image =>
+                (image.BlockDeviceMappings ?? []).flatMap(mapping =>
+                    mapping.Ebs?.SnapshotId ? [{ SnapshotId: mapping.Ebs.SnapshotId, Encrypted: true }] : [],
+                ),
+            ),
         launchTemplates: fixture.launchTemplates ?? [],
         autoScalingGroups: fixture.autoScalingGroups ?? [],
         launchConfigurations: fixture.launchConfigurations ?? [],
@@ -139,7 +144,10 @@ function fakeRegion(region: string, fixture: RegionWorld, pageSize: number): Fak
     };
 
     ec2.on(DescribeImagesCommand).callsFake(input => {
-        const { items, NextToken } = page(world.images.filter(image => matchesFilters(input.Filters, imageFilterValue(image))), input.NextToken);
+        const { items, NextToken } = page(
+            world.images.filter(image => matchesFilters(input.Filters, imageFilterValue(image))),
+            input.NextToken,
+        );
         return { Images: items, NextToken };
     });
     ec2.on(DescribeImageAttributeCommand).callsFake(input => {
@@ -156,23 +164,34 @@ function fakeRegion(region: string, fixture: RegionWorld, pageSize: number): Fak
         return { SnapshotId: input.SnapshotId, CreateVolumePermissions: world.volumePermissions[input.SnapshotId] ?? [] };
     });
     ec2.on(DescribeLaunchTemplatesCommand).callsFake(input => {
-        const { items, NextToken } = page(world.launchTemplates.map(entry => entry.template), input.NextToken);
+        const { items, NextToken } = page(
+            world.launchTemplates.map(entry => entry.template),
+            input.NextToken,
+        );
         return { LaunchTemplates: items, NextToken };
     });
     ec2.on(DescribeLaunchTemplateVersionsCommand).callsFake(input => {
         const entry = world.launchTemplates.find(candidate => candidate.template.LaunchTemplateId === input.LaunchTemplateId);
         if (!entry) throw awsError("InvalidLaunchTemplateId.NotFound");
         const latest = Math.max(...entry.versions.map(version => version.VersionNumber ?? 0));
-        const selected = entry.versions.filter(version => (input.Versions as string[]).some(wanted =>
-            wanted === "$Default" ? version.DefaultVersion === true
-                : wanted === "$Latest" ? version.VersionNumber === latest
-                    : version.VersionNumber === Number(wanted)));
+        const selected = entry.versions.filter(version =>
+            (input.Versions as string[]).some(wanted =>
+                wanted === "$Default"
+                    ? version.DefaultVersion === true
+                    : wanted === "$Latest"
+                      ? version.VersionNumber === latest
+                      : version.VersionNumber === Number(wanted),
+            ),
+        );
         const { items, NextToken } = page(selected, input.NextToken);
         return { LaunchTemplateVersions: items, NextToken };
     });
     ec2.on(DescribeInstancesCommand).callsFake(input => {
-        const matching = world.instances.filter(instance => matchesFilters(input.Filters, name =>
-            name === "image-id" ? [instance.ImageId ?? ""] : name === "instance-state-name" ? [instance.State?.Name ?? ""] : []));
+        const matching = world.instances.filter(instance =>
+            matchesFilters(input.Filters, name =>
+                name === "image-id" ? [instance.ImageId ?? ""] : name === "instance-state-name" ? [instance.State?.Name ?? ""] : [],
+            ),
+        );
         const { items, NextToken } = page(matching, input.NextToken);
         return { Reservations: items.map(instance => ({ Instances: [instance] })), NextToken };
     });
@@ -197,8 +216,9 @@ function fakeRegion(region: string, fixture: RegionWorld, pageSize: number): Fak
     });
     ssm.on(GetParametersByPathCommand).callsFake(input => {
         const prefix = `${String(input.Path).replace(/\/$/, "")}/`;
-        const below = world.parameters.filter(parameter => (parameter.Name ?? "").startsWith(prefix)
-            && (input.Recursive || !(parameter.Name ?? "").slice(prefix.length).includes("/")));
+        const below = world.parameters.filter(
+            parameter => (parameter.Name ?? "").startsWith(prefix) && (input.Recursive || !(parameter.Name ?? "").slice(prefix.length).includes("/")),
+        );
         const { items, NextToken } = page(below, input.NextToken);
         return { Parameters: items, NextToken };
     });
@@ -224,20 +244,21 @@ function fakeImageBuilder(
         if (!build) throw new ResourceNotFoundException({ message: `no build ${arn}`, $metadata: {} });
         return build;
     };
-    const filterValue = (filters: { name?: string; values?: string[] }[] | undefined, name: string) =>
-        filters?.find(filter => filter.name === name)?.values;
+    const filterValue = (filters: { name?: string; values?: string[] }[] | undefined, name: string) => filters?.find(filter => filter.name === name)?.values;
 
     imageBuilder.on(ListImagesCommand).callsFake(input => {
         const names = filterValue(input.filters, "name");
         const versions = filterValue(input.filters, "version");
         const versionArns = [...new Set(world.builds.map(versionArnOf))];
-        const listed = versionArns.map(arn => ({ arn, name: arn.split("/")[1], version: arn.split("/")[2] }))
+        const listed = versionArns
+            .map(arn => ({ arn, name: arn.split("/")[1], version: arn.split("/")[2] }))
             .filter(version => (!names || names.includes(version.name)) && (!versions || versions.includes(version.version)));
         const { items, NextToken } = page(listed, input.nextToken);
         return { imageVersionList: items, nextToken: NextToken };
     });
     imageBuilder.on(ListImageBuildVersionsCommand).callsFake(input => {
-        const builds = world.builds.filter(build => versionArnOf(build) === input.imageVersionArn)
+        const builds = world.builds
+            .filter(build => versionArnOf(build) === input.imageVersionArn)
             .map(build => ({ arn: build.arn, state: { status: build.status }, outputResources: outputOf(build) }));
         const { items, NextToken } = page(builds, input.nextToken);
         return { imageSummaryList: items, nextToken: NextToken };

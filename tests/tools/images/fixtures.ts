@@ -49,7 +49,7 @@ export function goldenAmi(imageId: string, options: AmiOptions): Image {
         CreationDate: options.created,
         State: (options.state ?? "available") as Image["State"],
         Public: options.public ?? false,
-        DeprecationTime: options.deprecationTime === null ? undefined : options.deprecationTime ?? "2027-01-01T00:00:00.000Z",
+        DeprecationTime: options.deprecationTime === null ? undefined : (options.deprecationTime ?? "2027-01-01T00:00:00.000Z"),
         LastLaunchedTime: options.lastLaunchedTime,
         OwnerId: "111111111111",
         Tags: Object.entries(tags).flatMap(([Key, Value]) => (Value === undefined ? [] : [{ Key, Value }])),
@@ -97,11 +97,15 @@ export function memoryFiles(initial: Record<string, string> = {}): RepoFiles & {
         root: "(test repository)",
         contents,
         read: repoPath => contents[repoPath],
-        write: (repoPath, text) => { contents[repoPath] = text; },
+        write: (repoPath, text) => {
+            contents[repoPath] = text;
+        },
         list: directory => {
             const prefix = directory === "" ? "" : `${directory.replace(/\/$/, "")}/`;
-            return Object.keys(contents).filter(file => file.startsWith(prefix) && !file.slice(prefix.length).includes("/"))
-                .map(file => file.slice(prefix.length)).sort();
+            return Object.keys(contents)
+                .filter(file => file.startsWith(prefix) && !file.slice(prefix.length).includes("/"))
+                .map(file => file.slice(prefix.length))
+                .sort();
         },
     };
 }
@@ -119,8 +123,12 @@ export function recordingContext(clientsFor: ClientFactory, files: RepoFiles = m
             stderr: line => recording.stderr.push(line),
             progress: line => recording.progress.push(line),
             now: () => NOW,
-            sleep: async milliseconds => { recording.slept.push(milliseconds); },
-            writeReport: (file, contents) => { recording.reports[file] = JSON.parse(contents); },
+            sleep: async milliseconds => {
+                recording.slept.push(milliseconds);
+            },
+            writeReport: (file, contents) => {
+                recording.reports[file] = JSON.parse(contents);
+            },
             files,
         },
     };

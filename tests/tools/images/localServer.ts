@@ -31,7 +31,11 @@ export async function stalledServer(): Promise<LocalServer> {
     return {
         endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
         received: () => connections,
-        close: () => new Promise<void>(resolve => { sockets.forEach(socket => socket.destroy()); server.close(() => resolve()); }),
+        close: () =>
+            new Promise<void>(resolve => {
+                sockets.forEach(socket => socket.destroy());
+                server.close(() => resolve());
+            }),
     };
 }
 
@@ -42,10 +46,12 @@ export async function jsonServer(answer: (path: string, body: Record<string, unk
     let requests = 0;
     const server = http.createServer((request, response) => {
         let text = "";
-        request.on("data", chunk => { text += chunk; });
+        request.on("data", chunk => {
+            text += chunk;
+        });
         request.on("end", () => {
             requests += 1;
-            const { status, headers, body } = answer((request.url ?? "").split("?")[0], text ? JSON.parse(text) as Record<string, unknown> : {});
+            const { status, headers, body } = answer((request.url ?? "").split("?")[0], text ? (JSON.parse(text) as Record<string, unknown>) : {});
             response.writeHead(status, { "content-type": "application/json", ...headers });
             response.end(JSON.stringify(body));
         });
@@ -54,6 +60,10 @@ export async function jsonServer(answer: (path: string, body: Record<string, unk
     return {
         endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
         received: () => requests,
-        close: () => new Promise<void>(resolve => { server.closeAllConnections(); server.close(() => resolve()); }),
+        close: () =>
+            new Promise<void>(resolve => {
+                server.closeAllConnections();
+                server.close(() => resolve());
+            }),
     };
 }

@@ -12,8 +12,17 @@ function region(): RegionWorld {
 async function inTerminal(stderrIsTTY: boolean, flags: string[]) {
     const written = { stdout: "", stderr: "" };
     const streams: TerminalStreams = {
-        stdout: { write: text => { written.stdout += text; } },
-        stderr: { isTTY: stderrIsTTY, write: text => { written.stderr += text; } },
+        stdout: {
+            write: text => {
+                written.stdout += text;
+            },
+        },
+        stderr: {
+            isTTY: stderrIsTTY,
+            write: text => {
+                written.stderr += text;
+            },
+        },
     };
     const aws = fakeAws({ "us-east-1": region(), "us-west-2": region() });
     const exitCode = await runCli(["list", "--stack", "dev", ...flags], { ...terminalContext(streams), clientsFor: aws.clientsFor }, loadDevStack);
@@ -27,7 +36,10 @@ describe("images: progress on long runs", () => {
         await runCli(["list", "--stack", "dev"], recording.context, loadDevStack);
         for (const name of ["us-east-1", "us-west-2"]) {
             assert.ok(recording.progress.includes(`${name}: reading al2023-base images… 2 so far`), recording.progress.join("\n"));
-            assert.ok(recording.progress.includes(`${name}: 5 images; reading launch permissions, snapshots and what uses them…`), recording.progress.join("\n"));
+            assert.ok(
+                recording.progress.includes(`${name}: 5 images; reading launch permissions, snapshots and what uses them…`),
+                recording.progress.join("\n"),
+            );
         }
     });
 

@@ -41,8 +41,12 @@ describe("npm run plan -- --diff", () => {
         this.timeout(180_000);
         const dev = readStackConfig("dev");
         const fleets = dev.fleets as Record<string, object>;
-        regionMove = await diffOf("dev", { config: { "aws:region": "us-east-2",
-            fleets: Object.fromEntries(Object.entries(fleets).map(([name, fleet]) => [name, { ...fleet, regions: ["us-east-2"] }])) } });
+        regionMove = await diffOf("dev", {
+            config: {
+                "aws:region": "us-east-2",
+                fleets: Object.fromEntries(Object.entries(fleets).map(([name, fleet]) => [name, { ...fleet, regions: ["us-east-2"] }])),
+            },
+        });
         const prod = readStackConfig("prod");
         // dev's next patch version, locked as `npm run lock -- --stack dev --bump patch` would lock it.
         const lock = readVersionLock();
@@ -50,16 +54,24 @@ describe("npm run plan -- --diff", () => {
         const devImages = dev.images as Record<string, object>;
         const prodImages = prod.images as Record<string, object>;
         const prodFrom = prod.promoteFrom as { amiIds: object };
-        versionBump = await diffOf("dev", { config: { images: { ...devImages, "al2023-base": { ...devImages["al2023-base"], version: "1.4.2" } } }, versionLock: next });
-        promotion = await diffOf("prod", { config: {
-            images: { ...prodImages, "al2023-base": { ...prodImages["al2023-base"], version: "1.4.1" } },
-            promoteFrom: { ...prodFrom, amiIds: { ...prodFrom.amiIds, "al2023-base": "ami-0b4d7f3e1a2c95e60" } },
-        } });
+        versionBump = await diffOf("dev", {
+            config: { images: { ...devImages, "al2023-base": { ...devImages["al2023-base"], version: "1.4.2" } } },
+            versionLock: next,
+        });
+        promotion = await diffOf("prod", {
+            config: {
+                images: { ...prodImages, "al2023-base": { ...prodImages["al2023-base"], version: "1.4.1" } },
+                promoteFrom: { ...prodFrom, amiIds: { ...prodFrom.amiIds, "al2023-base": "ami-0b4d7f3e1a2c95e60" } },
+            },
+        });
         rebuild = await diffOf("dev", { replace: ["al2023-base-image"] });
     });
 
     it("a version bump in dev is summed up first: one build started, the copy and its launch permissions replaced, the fleet refreshed", () => {
-        assert.match(versionBump.summary, /^al2023-base 1\.4\.1 → 1\.4\.2, 2 regions: 1 image build started, 1 copy replaced \(old kept in AWS\), 2 launch permissions replaced \(old kept in AWS\), .*1 fleet refreshed/);
+        assert.match(
+            versionBump.summary,
+            /^al2023-base 1\.4\.1 → 1\.4\.2, 2 regions: 1 image build started, 1 copy replaced \(old kept in AWS\), 2 launch permissions replaced \(old kept in AWS\), .*1 fleet refreshed/,
+        );
         assert.match(versionBump.summary, /; al2023-base-arm64 1\.0\.0, 2 regions: no changes$/, "the other image is unchanged");
         const text = renderPlanDiff(versionBump, () => []);
         assert.match(text, /^al2023-base 1\.4\.1 → 1\.4\.2/m);
@@ -73,28 +85,44 @@ describe("npm run plan -- --diff", () => {
     });
 
     it("a replacement names the inputs that force it and says the old resource is kept in AWS", () => {
-        assert.match(renderPlanDiff(versionBump, () => []),
-            /\+-replace AmiCopy al2023-base-us-west-2-copy {2}\(forced by name, sourceAmiId; the old one is retained, not deleted in AWS\)\n {8}description: .*\n {8}name: .*1\.4\.1.* → .*1\.4\.2.* {3}\[forces replacement\]/);
+        assert.match(
+            renderPlanDiff(versionBump, () => []),
+            /\+-replace AmiCopy al2023-base-us-west-2-copy {2}\(forced by name, sourceAmiId; the old one is retained, not deleted in AWS\)\n {8}description: .*\n {8}name: .*1\.4\.1.* → .*1\.4\.2.* {3}\[forces replacement\]/,
+        );
     });
 
     it("a version bump updates the launch template's image in place, and the group refreshes to the template's new version", () => {
         const template = find(versionBump, "LaunchTemplate", "al2023-base-fleet-us-east-1");
         assert.strictEqual(template.op, "update");
-        assert.ok(template.changed.some(input => input.path === "imageId"), "the launch template takes the new image in place");
-        assert.match(renderPlanDiff(versionBump, () => []),
-            /~ update {2}Group al2023-base-fleet-us-east-1 {2}\(instance refresh to the new launch template version\)\n {8}launchTemplate\.version: "1" → "2"/);
+        assert.ok(
+            template.changed.some(input => input.path === "imageId"),
+            "the launch template takes the new image in place",
+        );
+        assert.match(
+            renderPlanDiff(versionBump, () => []),
+            /~ update {2}Group al2023-base-fleet-us-east-1 {2}\(instance refresh to the new launch template version\)\n {8}launchTemplate\.version: "1" → "2"/,
+        );
     });
 
     it("a promotion in prod: every region's copy replaced for its new source, every principal's launch permission with it, both fleets refreshed", () => {
-        assert.match(promotion.summary, /^al2023-base 1\.4\.0 → 1\.4\.1, 4 regions: 4 copies replaced \(old kept in AWS\), 12 launch permissions replaced \(old kept in AWS\), 2 fleets refreshed/);
+        assert.match(
+            promotion.summary,
+            /^al2023-base 1\.4\.0 → 1\.4\.1, 4 regions: 4 copies replaced \(old kept in AWS\), 12 launch permissions replaced \(old kept in AWS\), 2 fleets refreshed/,
+        );
         for (const region of ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2"]) {
             const copy = find(promotion, "AmiCopy", `al2023-base-${region}-copy`);
-            assert.deepStrictEqual([copy.region, copy.replaceReasons, copy.retained], [region, ["name", "sourceAmiId"], true],
-                "the old copy stays for rollback until the lifecycle or images prune removes it");
+            assert.deepStrictEqual(
+                [copy.region, copy.replaceReasons, copy.retained],
+                [region, ["name", "sourceAmiId"], true],
+                "the old copy stays for rollback until the lifecycle or images prune removes it",
+            );
             assert.deepStrictEqual(find(promotion, "AmiLaunchPermission", `al2023-base-${region}-sharing-333333333333`).replaceReasons, ["imageId"]);
         }
-        assert.deepStrictEqual(promotion.regions.map(region => region.region).filter(region => region !== "no region"),
-            ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2"], "home region first, as the stack lists them");
+        assert.deepStrictEqual(
+            promotion.regions.map(region => region.region).filter(region => region !== "no region"),
+            ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2"],
+            "home region first, as the stack lists them",
+        );
         assert.ok(!changesOf(promotion).some(change => change.type.startsWith("aws:imagebuilder/")), "prod builds nothing");
     });
 
@@ -114,10 +142,17 @@ describe("npm run plan -- --diff", () => {
         const after = await runProgram("prod", { preview: true, now: new Date(CLOCK), previous: before, config: { sharing: { ...sharing, accounts: stays } } });
         const diff = buildPlanDiff({ stack: "prod", base: BASE, clock: CLOCK, before, after, policies: [], versionsHeld: ["1.3.0", "1.4.0"] });
         const regions = (prod.regions as string[]).length + 1;
-        assert.deepStrictEqual(diff.revokes.map(revocation => [revocation.principal, revocation.access, revocation.regions.length, revocation.images]),
-            [[`account ${removed}`, ["launch"], regions, 2 * regions]]);
+        assert.deepStrictEqual(
+            diff.revokes.map(revocation => [revocation.principal, revocation.access, revocation.regions.length, revocation.images]),
+            [[`account ${removed}`, ["launch"], regions, 2 * regions]],
+        );
         const text = renderPlanDiff(diff, () => []);
-        assert.match(text, new RegExp(`Revokes access:\\n  account ${removed} loses launch access to up to ${2 * regions} image\\(s\\) in .*2 version\\(s\\) in image-versions\\.lock\\.json`));
+        assert.match(
+            text,
+            new RegExp(
+                `Revokes access:\\n  account ${removed} loses launch access to up to ${2 * regions} image\\(s\\) in .*2 version\\(s\\) in image-versions\\.lock\\.json`,
+            ),
+        );
         assert.match(text, /npm run images -- revoke --stack prod --apply/);
         assert.match(renderPlanDiffMarkdown(diff), /\*\*Revokes access:\*\*/);
         assert.deepStrictEqual(versionBump.revokes, [], "a version bump revokes nothing");
@@ -125,13 +160,22 @@ describe("npm run plan -- --diff", () => {
 
     // The infrastructure configuration does change: its resourceTags tag the build instances with the version they build.
     it("a version bump re-tags only what belongs to the image: no key, role, bucket, topic, lifecycle policy or security group changes", () => {
-        const lasting = ["aws:kms/key:Key", "aws:iam/role:Role", "aws:s3/bucket:Bucket", "aws:sns/topic:Topic",
+        const lasting = [
+            "aws:kms/key:Key",
+            "aws:iam/role:Role",
+            "aws:s3/bucket:Bucket",
+            "aws:sns/topic:Topic",
             "aws:imagebuilder/lifecyclePolicy:LifecyclePolicy",
-            "aws:iam/instanceProfile:InstanceProfile", "aws:ec2/securityGroup:SecurityGroup"];
+            "aws:iam/instanceProfile:InstanceProfile",
+            "aws:ec2/securityGroup:SecurityGroup",
+        ];
         const changes = changesOf(versionBump);
         assert.ok(changes.length > 0);
         const noise = changes.filter(change => lasting.includes(change.type));
-        assert.deepStrictEqual(noise.map(change => `${change.op} ${change.name}`), []);
+        assert.deepStrictEqual(
+            noise.map(change => `${change.op} ${change.name}`),
+            [],
+        );
     });
 
     it("warns that renaming an image replaces all of it, and names what else must change with the name", async () => {
@@ -150,9 +194,21 @@ describe("npm run plan -- --diff", () => {
     });
 
     it("says a retained resource is kept in AWS, not deleted", () => {
-        const retained: ResourceChange = { urn: "urn:x", type: "aws:ec2/amiLaunchPermission:AmiLaunchPermission", name: "old-share", region: "us-east-1", op: "delete", changed: [], replaceReasons: [], retained: true };
+        const retained: ResourceChange = {
+            urn: "urn:x",
+            type: "aws:ec2/amiLaunchPermission:AmiLaunchPermission",
+            name: "old-share",
+            region: "us-east-1",
+            op: "delete",
+            changed: [],
+            replaceReasons: [],
+            retained: true,
+        };
         const diff: PlanDiff = { ...versionBump, regions: [{ region: "us-east-1", changes: [retained] }] };
-        assert.match(renderPlanDiff(diff, () => []), /- delete {2}AmiLaunchPermission old-share {2}\(retained, not deleted in AWS\)/);
+        assert.match(
+            renderPlanDiff(diff, () => []),
+            /- delete {2}AmiLaunchPermission old-share {2}\(retained, not deleted in AWS\)/,
+        );
         assert.match(renderPlanDiffMarkdown(diff), /\*\*delete\*\* `old-share` \(AmiLaunchPermission, us-east-1\) — retained, not deleted in AWS/);
     });
 
@@ -164,59 +220,117 @@ describe("npm run plan -- --diff", () => {
         assert.ok(markdown.split("\n").length <= 40, `a comment, not a report: ${markdown.split("\n").length} lines`);
     });
 
-
     it("moving aws:region replaces what lived in the old home region: components, recipes, every image (a build each), roles and buckets", () => {
-        for (const [type, name] of [["Component", "al2023-base-hygiene"], ["ImageRecipe", "al2023-base-recipe"], ["Image", "al2023-base-image"],
-            ["Image", "al2023-base-arm64-image"], ["Bucket", "al2023-base-logs"], ["Role", "al2023-base-build"]]) {
+        for (const [type, name] of [
+            ["Component", "al2023-base-hygiene"],
+            ["ImageRecipe", "al2023-base-recipe"],
+            ["Image", "al2023-base-image"],
+            ["Image", "al2023-base-arm64-image"],
+            ["Bucket", "al2023-base-logs"],
+            ["Role", "al2023-base-build"],
+        ]) {
             const change = find(regionMove, type, name);
             assert.strictEqual(change.op, "replace", `${type} ${name}`);
             assert.ok(change.replaceReasons.includes("region"), `${type} ${name} is replaced for its region: ${change.replaceReasons}`);
             assert.strictEqual(change.region, "us-east-2");
         }
-        assert.match(regionMove.summary, /^al2023-base 1\.4\.1, 2 regions: 1 image build started.*; al2023-base-arm64 1\.0\.0, 2 regions: 1 image build started/);
-        assert.match(renderPlanDiff(regionMove, () => []), /\+-replace Bucket al2023-base-logs {2}\(forced by region; the old one is retained, not deleted in AWS\)\n {8}region: "us-east-1" → "us-east-2" {3}\[forces replacement\]/);
+        assert.match(
+            regionMove.summary,
+            /^al2023-base 1\.4\.1, 2 regions: 1 image build started.*; al2023-base-arm64 1\.0\.0, 2 regions: 1 image build started/,
+        );
+        assert.match(
+            renderPlanDiff(regionMove, () => []),
+            /\+-replace Bucket al2023-base-logs {2}\(forced by region; the old one is retained, not deleted in AWS\)\n {8}region: "us-east-1" → "us-east-2" {3}\[forces replacement\]/,
+        );
     });
 
     it("a region that stays keeps its resources: us-west-2's key is not replaced by the home region's move", () => {
-        assert.ok(changesOf(regionMove).some(change => change.region === "us-west-2"), "us-west-2 has changes (its copies' new source)");
+        assert.ok(
+            changesOf(regionMove).some(change => change.region === "us-west-2"),
+            "us-west-2 has changes (its copies' new source)",
+        );
         assert.ok(!changesOf(regionMove).some(change => change.type.endsWith(":Key") && change.region === "us-west-2"), "us-west-2's key stays");
     });
 
     it("lists no internal helper as 'Region no region': the creation timestamps make nothing in AWS", () => {
         for (const diff of [regionMove, versionBump]) {
             assert.ok(diff.regions.length > 0);
-            assert.deepStrictEqual(diff.regions.filter(region => region.region === "no region").map(region => region.changes.map(change => change.name)), []);
+            assert.deepStrictEqual(
+                diff.regions.filter(region => region.region === "no region").map(region => region.changes.map(change => change.name)),
+                [],
+            );
             assert.ok(!changesOf(diff).some(change => change.type.startsWith("pulumi-nodejs:")));
-            assert.doesNotMatch(renderPlanDiff(diff, () => []), /^Region no region$/m);
+            assert.doesNotMatch(
+                renderPlanDiff(diff, () => []),
+                /^Region no region$/m,
+            );
         }
     });
 
     it("shows what a fleet VPC makes next to it: subnets, route tables, the NAT gateway and its address", () => {
         const created = find(regionMove, "Vpc", "al2023-base-fleet-us-east-2");
         assert.strictEqual(created.op, "create");
-        assert.match(renderPlanDiff(regionMove, () => []),
-            /\+ create {2}Vpc al2023-base-fleet-us-east-2 {2}\(20 resources: 1 Elastic IP, 1 internet gateway, 1 NAT gateway, 4 routes, 4 route tables, 4 route table associations, 4 subnets, 1 VPC\)/);
+        assert.match(
+            renderPlanDiff(regionMove, () => []),
+            /\+ create {2}Vpc al2023-base-fleet-us-east-2 {2}\(20 resources: 1 Elastic IP, 1 internet gateway, 1 NAT gateway, 4 routes, 4 route tables, 4 route table associations, 4 subnets, 1 VPC\)/,
+        );
     });
 
     it("diffs a component document line by line, not as a count of characters", () => {
-        const before = "name: hygiene\nphases:\n  - name: build\n    steps:\n      - name: Scrub\n        action: ExecuteBash\n        inputs:\n          commands:\n            - rm -f /root/.bash_history\n            - cloud-init clean --logs\n";
-        const after = before.replace("            - cloud-init clean --logs\n", "            - cloud-init clean --logs\n            - truncate -s 0 /etc/machine-id\n");
-        const change: ResourceChange = { urn: "urn:c", type: "aws:imagebuilder/component:Component", name: "al2023-base-hygiene", region: "us-east-1", op: "replace",
-            changed: [{ path: "data", before, after }], replaceReasons: ["data"] };
+        const before =
+            "name: hygiene\nphases:\n  - name: build\n    steps:\n      - name: Scrub\n        action: ExecuteBash\n        inputs:\n          commands:\n            - rm -f /root/.bash_history\n            - cloud-init clean --logs\n";
+        const after = before.replace(
+            "            - cloud-init clean --logs\n",
+            "            - cloud-init clean --logs\n            - truncate -s 0 /etc/machine-id\n",
+        );
+        const change: ResourceChange = {
+            urn: "urn:c",
+            type: "aws:imagebuilder/component:Component",
+            name: "al2023-base-hygiene",
+            region: "us-east-1",
+            op: "replace",
+            changed: [{ path: "data", before, after }],
+            replaceReasons: ["data"],
+        };
         const text = renderPlanDiff({ ...versionBump, regions: [{ region: "us-east-1", changes: [change] }] }, () => []);
         assert.doesNotMatch(text, /chars\)/);
         const indent = " ".repeat(10);
-        assert.ok(text.includes(["        data:   [forces replacement]", `${indent}  …`, `${indent}              - rm -f /root/.bash_history`,
-            `${indent}              - cloud-init clean --logs`, `${indent}+             - truncate -s 0 /etc/machine-id`, ""].join("\n")), text);
+        assert.ok(
+            text.includes(
+                [
+                    "        data:   [forces replacement]",
+                    `${indent}  …`,
+                    `${indent}              - rm -f /root/.bash_history`,
+                    `${indent}              - cloud-init clean --logs`,
+                    `${indent}+             - truncate -s 0 /etc/machine-id`,
+                    "",
+                ].join("\n"),
+            ),
+            text,
+        );
     });
 });
 
 describe("npm run plan -- --diff, the command", () => {
     /** The real command in its own process: the one smoke test of `--diff`. */
-    const command = () => new Promise<string>((resolve, reject) => execFile(process.execPath,
-        [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(REPO_ROOT, "tools", "plan", "plan.ts"), "--diff", "HEAD", "--stack", "dev", "--json"],
-        { cwd: REPO_ROOT, encoding: "utf8", maxBuffer: 32 * 1024 * 1024 },
-        (error, stdout, stderr) => error && error.code !== 1 ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)));
+    const command = () =>
+        new Promise<string>((resolve, reject) =>
+            execFile(
+                process.execPath,
+                [
+                    require.resolve("ts-node/dist/bin"),
+                    "--transpile-only",
+                    path.join(REPO_ROOT, "tools", "plan", "plan.ts"),
+                    "--diff",
+                    "HEAD",
+                    "--stack",
+                    "dev",
+                    "--json",
+                ],
+                { cwd: REPO_ROOT, encoding: "utf8", maxBuffer: 32 * 1024 * 1024 },
+                (error, stdout, stderr) => (error && error.code !== 1 ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)),
+            ),
+        );
 
     it("prints byte-identical output in two runs of the same program and config (the command and in-process), against the commit it names", async function () {
         this.timeout(120_000);
@@ -247,7 +361,9 @@ describe("npm run plan -- --diff, when the program refuses its config", () => {
 
 describe("monthly costs of what is easy to miss", () => {
     let prod: ProgramRun;
-    before(async () => { prod = await runProgram("prod", { preview: true }); });
+    before(async () => {
+        prod = await runProgram("prod", { preview: true });
+    });
 
     it("prices instances as desired capacity × the first instance type's on-demand price, NAT gateways and KMS keys per region", () => {
         const costs = estimateCosts(prod);

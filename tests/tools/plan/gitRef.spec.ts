@@ -6,7 +6,11 @@ import * as path from "path";
 import { defaultBase, GitRefError } from "../../../tools/plan/gitRef";
 
 function git(cwd: string, ...args: string[]): string {
-    return execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "init.defaultBranch=main", ...args], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+    return execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "init.defaultBranch=main", ...args], {
+        cwd,
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+    }).trim();
 }
 
 function commit(cwd: string, file: string): void {
@@ -43,7 +47,11 @@ describe("plan --diff: the base to compare with", () => {
         const shallow = path.join(scratch, "shallow");
         git(scratch, "clone", "-q", "--depth", "1", "--no-single-branch", `file://${path.join(scratch, "origin")}`, shallow);
         git(shallow, "checkout", "-q", "feature");
-        assert.throws(() => defaultBase(shallow), (error: Error) => error instanceof GitRefError
-            && /^no merge base with origin\/main: fetch more history \(git fetch --deepen=50, or git fetch --unshallow/.test(error.message));
+        assert.throws(
+            () => defaultBase(shallow),
+            (error: Error) =>
+                error instanceof GitRefError &&
+                /^no merge base with origin\/main: fetch more history \(git fetch --deepen=50, or git fetch --unshallow/.test(error.message),
+        );
     });
 });

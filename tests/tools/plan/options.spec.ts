@@ -12,7 +12,11 @@ import { recordingContext } from "../images/fixtures";
 async function plan(argv: string[]) {
     const out: string[] = [];
     const err: string[] = [];
-    const exitCode = await runPlanCli(argv, text => out.push(text), text => err.push(text));
+    const exitCode = await runPlanCli(
+        argv,
+        text => out.push(text),
+        text => err.push(text),
+    );
     return { exitCode, stdout: out.join("\n"), stderr: err.join("\n") };
 }
 
@@ -32,7 +36,8 @@ describe("npm run plan command line", () => {
         const { exitCode, stdout } = await plan(["--help"]);
         assert.strictEqual(exitCode, 0);
         assert.match(stdout, /^Usage: npm run plan -- \[flags\]/);
-        for (const flag of ["--stack <name>", "--diff [git-ref]", "--json", "--markdown", "--now <time>", "--help"]) assert.ok(stdout.includes(`  ${flag}`), `--help lists ${flag}`);
+        for (const flag of ["--stack <name>", "--diff [git-ref]", "--json", "--markdown", "--now <time>", "--help"])
+            assert.ok(stdout.includes(`  ${flag}`), `--help lists ${flag}`);
     });
 
     const refusals: [string, string[], RegExp][] = [
@@ -64,7 +69,13 @@ describe("npm run plan command line", () => {
     });
 
     it("takes the word after --diff as its ref unless it is a flag, and the merge base otherwise", () => {
-        assert.deepStrictEqual(parsePlanOptions(["--diff", "v1.2", "--stack", "prod"]), { stack: "prod", json: false, markdown: false, diff: "v1.2", now: undefined });
+        assert.deepStrictEqual(parsePlanOptions(["--diff", "v1.2", "--stack", "prod"]), {
+            stack: "prod",
+            json: false,
+            markdown: false,
+            diff: "v1.2",
+            now: undefined,
+        });
         assert.deepStrictEqual(parsePlanOptions(["--diff=main", "--json"]), { stack: "dev", json: true, markdown: false, diff: "main", now: undefined });
         assert.strictEqual((parsePlanOptions(["--diff", "--markdown"]) as { diff?: string }).diff, "");
         assert.strictEqual((parsePlanOptions(["--stack", "dev"]) as { diff?: string }).diff, undefined);
@@ -73,11 +84,31 @@ describe("npm run plan command line", () => {
 
 describe("stack files that cannot be read", () => {
     const brokenFiles: [string, string, RegExp][] = [
-        ["an unclosed list", DEV_FILE.replace("      instanceTypes:\n        - t3.medium", "      instanceTypes: [t3.medium"), /^Pulumi\.broken\.yaml:\d+:\d+: /],
-        ["a tab for indentation", DEV_FILE.replace("      rootVolumeGiB: 20", "\trootVolumeGiB: 20"), /Pulumi\.broken\.yaml:15:1: Tabs are not allowed as indentation[\s\S]*never tabs/],
-        ["a key given twice", DEV_FILE.replace("      rootVolumeGiB: 20", "      rootVolumeGiB: 20\n      rootVolumeGiB: 30"), /Pulumi\.broken\.yaml:16:7: Map keys must be unique[\s\S]*merge the two entries/],
-        ["a misspelt config section, not \"aws:region is required\"", DEV_FILE.replace("\nconfig:\n", "\nconfg:\n"), /Pulumi\.broken\.yaml has "confg:" at the top, not "config:": rename it to config/],
-        ["no config section at all", "encryptionsalt: v1:abc\n", /Pulumi\.broken\.yaml has no config: section; write one with at least aws:region, golden-ami:images and golden-ami:tags/],
+        [
+            "an unclosed list",
+            DEV_FILE.replace("      instanceTypes:\n        - t3.medium", "      instanceTypes: [t3.medium"),
+            /^Pulumi\.broken\.yaml:\d+:\d+: /,
+        ],
+        [
+            "a tab for indentation",
+            DEV_FILE.replace("      rootVolumeGiB: 20", "\trootVolumeGiB: 20"),
+            /Pulumi\.broken\.yaml:15:1: Tabs are not allowed as indentation[\s\S]*never tabs/,
+        ],
+        [
+            "a key given twice",
+            DEV_FILE.replace("      rootVolumeGiB: 20", "      rootVolumeGiB: 20\n      rootVolumeGiB: 30"),
+            /Pulumi\.broken\.yaml:16:7: Map keys must be unique[\s\S]*merge the two entries/,
+        ],
+        [
+            'a misspelt config section, not "aws:region is required"',
+            DEV_FILE.replace("\nconfig:\n", "\nconfg:\n"),
+            /Pulumi\.broken\.yaml has "confg:" at the top, not "config:": rename it to config/,
+        ],
+        [
+            "no config section at all",
+            "encryptionsalt: v1:abc\n",
+            /Pulumi\.broken\.yaml has no config: section; write one with at least aws:region, golden-ami:images and golden-ami:tags/,
+        ],
         ["a config section that is not a map", "config:\n  - aws:region\n", /Pulumi\.broken\.yaml: config must be a map of keys/],
     ];
     for (const [what, text, message] of brokenFiles) {
@@ -86,12 +117,15 @@ describe("stack files that cannot be read", () => {
             const cwd = process.cwd();
             process.chdir(root);
             try {
-                assert.throws(() => readStackConfig("broken", root), (error: Error) => {
-                    assert.ok(error instanceof StackFileError, String(error));
-                    assert.match(error.message, message);
-                    assert.doesNotMatch(error.message, /\n\s+at /, "a stack trace leaked into the message");
-                    return true;
-                });
+                assert.throws(
+                    () => readStackConfig("broken", root),
+                    (error: Error) => {
+                        assert.ok(error instanceof StackFileError, String(error));
+                        assert.match(error.message, message);
+                        assert.doesNotMatch(error.message, /\n\s+at /, "a stack trace leaked into the message");
+                        return true;
+                    },
+                );
             } finally {
                 process.chdir(cwd);
             }
@@ -105,7 +139,9 @@ describe("stack files that cannot be read", () => {
 
     it("are reported by the images CLI with the file and line, exit 2", async () => {
         const root = projectWith({ "Pulumi.broken.yaml": DEV_FILE.replace("      rootVolumeGiB: 20", "\trootVolumeGiB: 20") });
-        const recording = recordingContext(() => { throw new Error("no AWS call for a broken stack file"); });
+        const recording = recordingContext(() => {
+            throw new Error("no AWS call for a broken stack file");
+        });
         const exitCode = await runCli(["list", "--stack", "broken"], recording.context, stack => parseStackConfig(readStackConfig(stack, root), stack));
         assert.strictEqual(exitCode, ExitCode.badInput);
         assert.match(recording.stderr.join("\n"), /--stack broken: .*Pulumi\.broken\.yaml:15:1: Tabs are not allowed as indentation/);
@@ -113,8 +149,10 @@ describe("stack files that cannot be read", () => {
 
     it("a stack without policy/<stack>.json gets one message saying how to create it", () => {
         const root = projectWith({ "Pulumi.staging.yaml": DEV_FILE });
-        assert.match(stackProblem("staging", root) ?? "",
-            /^No policy config for stack "staging": .*policy\/staging\.json does not exist\. Create it from the dev stack's \(cp policy\/dev\.json policy\/staging\.json\)/);
+        assert.match(
+            stackProblem("staging", root) ?? "",
+            /^No policy config for stack "staging": .*policy\/staging\.json does not exist\. Create it from the dev stack's \(cp policy\/dev\.json policy\/staging\.json\)/,
+        );
         fs.writeFileSync(path.join(root, "policy", "staging.json"), "{}");
         assert.strictEqual(stackProblem("staging", root), undefined, "with the file in place there is nothing to say");
     });

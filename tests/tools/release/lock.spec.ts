@@ -16,7 +16,10 @@ function scratchRepository(): string {
 
 function dependencies(root: string, resolved: string[] = [], built: string[] = []): LockDependencies {
     return {
-        resolveBaseImage: async (parameter, region) => { resolved.push(`${region} ${parameter}`); return "ami-0abcdef1234567890"; },
+        resolveBaseImage: async (parameter, region) => {
+            resolved.push(`${region} ${parameter}`);
+            return "ami-0abcdef1234567890";
+        },
         builtImages: async () => built,
         now: () => new Date("2026-12-07T06:00:00.123Z"),
         commit: () => "feedc0de",
@@ -34,8 +37,16 @@ describe("npm run lock", () => {
         const after = fs.readFileSync(path.join(root, "Pulumi.dev.yaml"), "utf8");
         assert.strictEqual(result.version, bumpVersion(version, "patch"));
         assert.ok(after.includes(`version: ${result.version}`), "the stack file has the new version");
-        assert.deepStrictEqual(after.split("\n").filter(line => !before.split("\n").includes(line)), [`      version: ${result.version}`], "only that image's version changes");
-        assert.deepStrictEqual(before.split("\n").filter(line => line.trim().startsWith("#")), after.split("\n").filter(line => line.trim().startsWith("#")), "comments are kept");
+        assert.deepStrictEqual(
+            after.split("\n").filter(line => !before.split("\n").includes(line)),
+            [`      version: ${result.version}`],
+            "only that image's version changes",
+        );
+        assert.deepStrictEqual(
+            before.split("\n").filter(line => line.trim().startsWith("#")),
+            after.split("\n").filter(line => line.trim().startsWith("#")),
+            "comments are kept",
+        );
         assert.deepStrictEqual(resolved, ["us-east-1 /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"]);
         const entry = readVersionLock(path.join(root, VERSION_LOCK_FILE))[`al2023-base@${result.version}`];
         assert.strictEqual(entry.baseImageId, "ami-0abcdef1234567890");
@@ -50,11 +61,20 @@ describe("npm run lock", () => {
         const before = files.map(file => fs.readFileSync(path.join(root, file), "utf8"));
         const noCredentials: LockDependencies = {
             ...dependencies(root),
-            resolveBaseImage: async () => { throw new Error("Could not load credentials from any providers"); },
+            resolveBaseImage: async () => {
+                throw new Error("Could not load credentials from any providers");
+            },
         };
         await assert.rejects(lockVersion({ stack: "dev", image: "al2023-base", bump: "minor" }, noCredentials), /Could not load credentials/);
-        assert.deepStrictEqual(files.map(file => fs.readFileSync(path.join(root, file), "utf8")), before);
-        assert.deepStrictEqual(fs.readdirSync(root).filter(file => file.endsWith(".tmp")), [], "no temporary file is left behind");
+        assert.deepStrictEqual(
+            files.map(file => fs.readFileSync(path.join(root, file), "utf8")),
+            before,
+        );
+        assert.deepStrictEqual(
+            fs.readdirSync(root).filter(file => file.endsWith(".tmp")),
+            [],
+            "no temporary file is left behind",
+        );
     });
 
     it("never rewrites the lock of a version that was built (an AMI carries it) with other contents", async () => {
@@ -65,8 +85,14 @@ describe("npm run lock", () => {
         const key = "al2023-base@1.4.1";
         lock[key].recipe.rootVolumeGiB = 8;
         fs.writeFileSync(lockFile, JSON.stringify(lock));
-        await assert.rejects(lockVersion({ stack: "dev", image: "al2023-base" }, dependencies(root, [], ["ami-0000000000000a412"])), (error: Error) =>
-            error instanceof LockUsageError && /is locked already with other contents: golden-ami:images\.al2023-base\.rootVolumeGiB changed.*It was built \(ami-0000000000000a412\), so its lock is final: bump the version/.test(error.message));
+        await assert.rejects(
+            lockVersion({ stack: "dev", image: "al2023-base" }, dependencies(root, [], ["ami-0000000000000a412"])),
+            (error: Error) =>
+                error instanceof LockUsageError &&
+                /is locked already with other contents: golden-ami:images\.al2023-base\.rootVolumeGiB changed.*It was built \(ami-0000000000000a412\), so its lock is final: bump the version/.test(
+                    error.message,
+                ),
+        );
         assert.strictEqual(readVersionLock(lockFile)[key].recipe.rootVolumeGiB, 8, "the lock file is left as it was");
     });
 
@@ -85,12 +111,18 @@ describe("npm run lock", () => {
     });
 
     it("asks which image when the stack has several, naming them", async () => {
-        await assert.rejects(lockVersion({ stack: "dev" }, dependencies(scratchRepository())), (error: Error) =>
-            error instanceof LockUsageError && /stack dev has 2 images \(al2023-base, al2023-base-arm64\): pass --image <name>/.test(error.message));
+        await assert.rejects(
+            lockVersion({ stack: "dev" }, dependencies(scratchRepository())),
+            (error: Error) =>
+                error instanceof LockUsageError && /stack dev has 2 images \(al2023-base, al2023-base-arm64\): pass --image <name>/.test(error.message),
+        );
     });
 
     it("locks only building stacks and refuses bad flags", async () => {
-        await assert.rejects(lockVersion({ stack: "prod", image: "al2023-base" }, dependencies(scratchRepository())), /only a building stack's versions are locked/);
+        await assert.rejects(
+            lockVersion({ stack: "prod", image: "al2023-base" }, dependencies(scratchRepository())),
+            /only a building stack's versions are locked/,
+        );
         assert.throws(() => parseLockOptions(["--stack", "dev", "--bump", "tiny"]), /--bump must be one of patch, minor, major, got "tiny"/);
         assert.throws(() => parseLockOptions(["--stack", "dev", "--base-image-id", "amazon-linux"]), /--base-image-id must be an AMI id/);
         assert.throws(() => parseLockOptions(["--stak", "dev"]), LockUsageError);
@@ -102,7 +134,11 @@ describe("npm run lock", () => {
         const out: string[] = [];
         const err: string[] = [];
         const output = { stdout: (text: string) => out.push(text), stderr: (text: string) => err.push(text) };
-        assert.strictEqual(await runCommandLine(lockCommandLine, ["--stack", "dev", "--image", "al2023-base", "--json"], output, dependencies(root)), 0, err.join("\n"));
+        assert.strictEqual(
+            await runCommandLine(lockCommandLine, ["--stack", "dev", "--image", "al2023-base", "--json"], output, dependencies(root)),
+            0,
+            err.join("\n"),
+        );
         const printed = JSON.parse(out.join("\n"));
         assert.deepStrictEqual([printed.written, printed.entry.baseImageId], [true, "ami-0abcdef1234567890"]);
         assert.match(printed.key, /^al2023-base@\d+\.\d+\.\d+$/);
@@ -111,6 +147,9 @@ describe("npm run lock", () => {
     });
 
     it("bumps semantic versions by part", () => {
-        assert.deepStrictEqual(["patch", "minor", "major"].map(part => bumpVersion("1.4.9", part as "patch")), ["1.4.10", "1.5.0", "2.0.0"]);
+        assert.deepStrictEqual(
+            ["patch", "minor", "major"].map(part => bumpVersion("1.4.9", part as "patch")),
+            ["1.4.10", "1.5.0", "2.0.0"],
+        );
     });
 });

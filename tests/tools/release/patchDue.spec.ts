@@ -12,8 +12,11 @@ const LOCKED = { baseImageId: "ami-0aaaaaaaaaaaaaaaa", lockedAt: "2026-11-01T10:
 
 describe("patch cadence: is a patch build due", () => {
     it("is due when the base image's parameter names another AMI than the version was locked on", () => {
-        assert.deepStrictEqual(decide("1.4.0", LOCKED, "ami-0bbbbbbbbbbbbbbbb", NOW, 30),
-            { due: true, version: "1.4.0", reasons: ["the base image moved: ami-0aaaaaaaaaaaaaaaa → ami-0bbbbbbbbbbbbbbbb"] });
+        assert.deepStrictEqual(decide("1.4.0", LOCKED, "ami-0bbbbbbbbbbbbbbbb", NOW, 30), {
+            due: true,
+            version: "1.4.0",
+            reasons: ["the base image moved: ami-0aaaaaaaaaaaaaaaa → ami-0bbbbbbbbbbbbbbbb"],
+        });
     });
 
     it("is due when the version is as old as --max-age-days, not a day before", () => {
@@ -33,13 +36,17 @@ describe("patch cadence: is a patch build due", () => {
         const version = (readStackConfig("dev").images as Record<string, { version: string }>)["al2023-base"].version;
         fs.writeFileSync(path.join(root, "image-versions.lock.json"), JSON.stringify({ [`al2023-base@${version}`]: LOCKED }));
         const ssm = mockClient(SSMClient);
-        ssm.on(GetParameterCommand, { Name: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64" })
-            .resolves({ Parameter: { Value: "ami-0ccccccccccccccccc" } });
+        ssm.on(GetParameterCommand, { Name: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64" }).resolves({
+            Parameter: { Value: "ami-0ccccccccccccccccc" },
+        });
         try {
             const result = await patchDue("dev", 30, new SSMClient({ region: "us-east-1" }), NOW, root, "al2023-base");
             assert.deepStrictEqual(result.reasons, ["the base image moved: ami-0aaaaaaaaaaaaaaaa → ami-0ccccccccccccccccc"]);
             fs.writeFileSync(path.join(root, "image-versions.lock.json"), "{}");
-            await assert.rejects(patchDue("dev", 30, new SSMClient({ region: "us-east-1" }), NOW, root), /al2023-base@\d+\.\d+\.\d+ .* is not in image-versions\.lock\.json: run `npm run lock -- --stack dev --image al2023-base`/);
+            await assert.rejects(
+                patchDue("dev", 30, new SSMClient({ region: "us-east-1" }), NOW, root),
+                /al2023-base@\d+\.\d+\.\d+ .* is not in image-versions\.lock\.json: run `npm run lock -- --stack dev --image al2023-base`/,
+            );
         } finally {
             ssm.restore();
         }

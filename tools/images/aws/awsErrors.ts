@@ -4,7 +4,10 @@
 
 /** A failed AWS call, labelled with the IAM action it needed (`ec2:DescribeImages`). */
 export class AwsCallError extends Error {
-    constructor(readonly action: string, readonly awsError: unknown) {
+    constructor(
+        readonly action: string,
+        readonly awsError: unknown,
+    ) {
         super(explainAwsError(action, awsError));
         this.name = "AwsCallError";
     }
@@ -56,19 +59,25 @@ export function explainAwsError(action: string, error: unknown): string {
     const name = errorName(error);
     const detail = errorMessage(error);
     if (CREDENTIALS_MISSING.has(name)) {
-        return "no AWS credentials: set AWS_PROFILE (run `aws sso login --profile <name>` for an SSO profile), " +
-            "or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where an instance or task role is available";
+        return (
+            "no AWS credentials: set AWS_PROFILE (run `aws sso login --profile <name>` for an SSO profile), " +
+            "or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where an instance or task role is available"
+        );
     }
     if (CREDENTIALS_EXPIRED.has(name)) {
         return `the AWS credentials have expired (${name}): refresh the session (for SSO: aws sso login) and run again`;
     }
     if (ACCESS_DENIED.has(name)) {
-        return `${action} was denied (${name}): allow it for the identity running the tool ` +
-            `(docs/images.md lists every action the tool needs)${detail ? ` — AWS said: ${detail}` : ""}`;
+        return (
+            `${action} was denied (${name}): allow it for the identity running the tool ` +
+            `(docs/images.md lists every action the tool needs)${detail ? ` — AWS said: ${detail}` : ""}`
+        );
     }
     if (NOT_ACCEPTED_HERE.has(name)) {
-        return `AWS did not accept the credentials for ${action} (${name}): check that the region is enabled ` +
-            `for this account (opt-in regions) and that the credentials belong to the intended account`;
+        return (
+            `AWS did not accept the credentials for ${action} (${name}): check that the region is enabled ` +
+            `for this account (opt-in regions) and that the credentials belong to the intended account`
+        );
     }
     if (THROTTLED.has(name)) {
         return `${action} was still throttled after the SDK's retries (${name}): run again later or with fewer regions (--regions)`;
@@ -76,8 +85,10 @@ export function explainAwsError(action: string, error: unknown): string {
     if (name === "TimeoutError") {
         const waited = timeoutOf(detail);
         const connecting = /establish a connection/.test(detail);
-        return `${action}: ${connecting ? "could not connect" : "no answer"}${waited ? ` within ${waited}` : " in time"}${attemptsOf(error)}: ` +
-            "check the network, proxy settings (HTTPS_PROXY) and region name, then run again";
+        return (
+            `${action}: ${connecting ? "could not connect" : "no answer"}${waited ? ` within ${waited}` : " in time"}${attemptsOf(error)}: ` +
+            "check the network, proxy settings (HTTPS_PROXY) and region name, then run again"
+        );
     }
     if (UNREACHABLE.has(name) || UNREACHABLE.has(errorCode(error))) {
         return `${action} could not reach AWS (${errorCode(error) || name}): check the network, proxy settings and region name`;

@@ -1,9 +1,7 @@
 // Reads a build's progress for `images watch`: Image Builder's image, its workflow executions and
 // their steps, and — when a step failed — the last lines of the build's log in S3 or CloudWatch Logs.
 import { CloudWatchLogsClient, GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
-import {
-    GetImageCommand, ImagebuilderClient, Image, paginateListWorkflowExecutions, paginateListWorkflowStepExecutions,
-} from "@aws-sdk/client-imagebuilder";
+import { GetImageCommand, ImagebuilderClient, Image, paginateListWorkflowExecutions, paginateListWorkflowStepExecutions } from "@aws-sdk/client-imagebuilder";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { awsCall, collectPages, explainAwsError } from "./awsErrors";
 import { CLIENT_SETTINGS, ClientSettings, sdkClientConfig } from "./clients";
@@ -66,12 +64,21 @@ export async function readBuildView(imageBuilder: ImagebuilderClient, watched: W
     if (!newest?.arn) return base;
     const buildArn = newest.arn;
     const image = (await awsCall("imagebuilder:GetImage", () => imageBuilder.send(new GetImageCommand({ imageBuildVersionArn: buildArn })))).image;
-    const executions = await collectPages("imagebuilder:ListWorkflowExecutions",
-        paginateListWorkflowExecutions({ client: imageBuilder }, { imageBuildVersionArn: buildArn }), page => page.workflowExecutions);
+    const executions = await collectPages(
+        "imagebuilder:ListWorkflowExecutions",
+        paginateListWorkflowExecutions({ client: imageBuilder }, { imageBuildVersionArn: buildArn }),
+        page => page.workflowExecutions,
+    );
     const phases: PhaseView[] = [];
     for (const execution of executions) {
-        const steps = execution.workflowExecutionId === undefined ? [] : await collectPages("imagebuilder:ListWorkflowStepExecutions",
-            paginateListWorkflowStepExecutions({ client: imageBuilder }, { workflowExecutionId: execution.workflowExecutionId }), page => page.steps);
+        const steps =
+            execution.workflowExecutionId === undefined
+                ? []
+                : await collectPages(
+                      "imagebuilder:ListWorkflowStepExecutions",
+                      paginateListWorkflowStepExecutions({ client: imageBuilder }, { workflowExecutionId: execution.workflowExecutionId }),
+                      page => page.steps,
+                  );
         phases.push({
             phase: execution.type ?? "WORKFLOW",
             status: execution.status ?? "PENDING",
@@ -91,7 +98,9 @@ export async function readBuildView(imageBuilder: ImagebuilderClient, watched: W
         phases.push({ phase: "SCAN", status: scanStatus(scan), steps: [] });
     }
     return {
-        ...base, buildArn, phases,
+        ...base,
+        buildArn,
+        phases,
         ...(image?.state?.status && { status: image.state.status }),
         ...(image?.state?.reason && { reason: image.state.reason }),
         ...(image && { raw: image }),
@@ -101,10 +110,17 @@ export async function readBuildView(imageBuilder: ImagebuilderClient, watched: W
 /** Inspector's scan of the build as a phase status. */
 function scanStatus(status: string | undefined): string {
     switch (status) {
-        case "COMPLETED": return "COMPLETED";
-        case "FAILED": case "TIMED_OUT": case "ABANDONED": return "FAILED";
-        case "SCANNING": case "COLLECTING": return "RUNNING";
-        default: return "PENDING";
+        case "COMPLETED":
+            return "COMPLETED";
+        case "FAILED":
+        case "TIMED_OUT":
+        case "ABANDONED":
+            return "FAILED";
+        case "SCANNING":
+        case "COLLECTING":
+            return "RUNNING";
+        default:
+            return "PENDING";
     }
 }
 
@@ -116,9 +132,16 @@ export async function withFailureLog(clients: WatchClients, build: BuildView & {
     const parts = view.buildArn ? parseBuildArn(view.buildArn) : undefined;
     const s3Logs = raw?.infrastructureConfiguration?.logging?.s3Logs;
     try {
-        const log = s3Logs?.s3BucketName && parts
-            ? await s3Tail(clients.s3, s3Logs.s3BucketName, [s3Logs.s3KeyPrefix, parts.recipe, parts.version, String(parts.buildNumber)].filter(Boolean).join("/") + "/")
-            : parts ? await cloudWatchTail(clients.logs, `/aws/imagebuilder/${parts.recipe}`, `${parts.version}/${parts.buildNumber}`) : undefined;
+        const log =
+            s3Logs?.s3BucketName && parts
+                ? await s3Tail(
+                      clients.s3,
+                      s3Logs.s3BucketName,
+                      [s3Logs.s3KeyPrefix, parts.recipe, parts.version, String(parts.buildNumber)].filter(Boolean).join("/") + "/",
+                  )
+                : parts
+                  ? await cloudWatchTail(clients.logs, `/aws/imagebuilder/${parts.recipe}`, `${parts.version}/${parts.buildNumber}`)
+                  : undefined;
         return { ...view, failure: { ...step, ...(log ? { log } : { logProblem: "no log found for this build" }) } };
     } catch (error) {
         return { ...view, failure: { ...step, logProblem: error instanceof Error ? error.message : String(error) } };
@@ -128,7 +151,8 @@ export async function withFailureLog(clients: WatchClients, build: BuildView & {
 /** The newest `.log` object under the build's prefix, its last lines. */
 async function s3Tail(s3: S3Client, bucket: string, prefix: string): Promise<FailedStepLog | undefined> {
     const objects = (await awsCall("s3:ListBucket", () => s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix })))).Contents ?? [];
-    const logs = objects.filter(object => object.Key?.endsWith(".log"))
+    const logs = objects
+        .filter(object => object.Key?.endsWith(".log"))
         .sort((left, right) => (right.LastModified?.getTime() ?? 0) - (left.LastModified?.getTime() ?? 0) || (left.Key ?? "").localeCompare(right.Key ?? ""));
     const newest = logs.find(object => /application\.log$/.test(object.Key ?? "")) ?? logs[0];
     if (!newest?.Key) return undefined;

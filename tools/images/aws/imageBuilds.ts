@@ -47,9 +47,7 @@ export function parseBuildArn(arn: string): BuildArnParts | undefined {
 }
 
 /** The first build of a version, or why there is none to judge. */
-export type FirstBuild =
-    | { found: true; build: ImageSummary & { arn: string } }
-    | { found: false; problem: string };
+export type FirstBuild = { found: true; build: ImageSummary & { arn: string } } | { found: false; problem: string };
 
 /** The lowest-numbered build that made its image: the one the stack's `pulumi up` made, and the one prod promotes. */
 export function firstBuildOf(builds: ImageSummary[], describe: string): FirstBuild {
@@ -72,11 +70,17 @@ export function firstBuildOf(builds: ImageSummary[], describe: string): FirstBui
 export async function findImageVersionArn(imageBuilder: ImagebuilderClient, recipeName: string, version: string): Promise<string | undefined> {
     const versions = await collectPages(
         "imagebuilder:ListImages",
-        paginateListImages({ client: imageBuilder }, {
-            owner: "Self",
-            includeDeprecated: true,
-            filters: [{ name: "name", values: [recipeName] }, { name: "version", values: [version] }],
-        }),
+        paginateListImages(
+            { client: imageBuilder },
+            {
+                owner: "Self",
+                includeDeprecated: true,
+                filters: [
+                    { name: "name", values: [recipeName] },
+                    { name: "version", values: [version] },
+                ],
+            },
+        ),
         page => page.imageVersionList,
     );
     return versions.find(candidate => candidate.name?.toLowerCase() === recipeName.toLowerCase() && candidate.version === version)?.arn;
@@ -95,7 +99,10 @@ export async function findFirstBuild(imageBuilder: ImagebuilderClient, recipeNam
     const describe = `${recipeName} ${version} in ${where}`;
     const versionArn = await findImageVersionArn(imageBuilder, recipeName, version);
     if (versionArn === undefined) {
-        return { found: false, problem: `Image Builder has no image ${recipeName} at version ${version} in ${where}: has the building stack's \`pulumi up\` built it? (check --version, and that the credentials are the building account's)` };
+        return {
+            found: false,
+            problem: `Image Builder has no image ${recipeName} at version ${version} in ${where}: has the building stack's \`pulumi up\` built it? (check --version, and that the credentials are the building account's)`,
+        };
     }
     return firstBuildOf(await listBuilds(imageBuilder, versionArn), describe);
 }

@@ -45,7 +45,11 @@ export interface UsageCheck extends UsageOptions {
 
 /** Everything that keeps the images from being pruned: what uses them here, and recent launches anywhere. */
 export async function findUsage(clients: RegionalClients, images: GoldenImage[], check: UsageCheck): Promise<ImageUsage> {
-    const inUse = await findImagesInUse(clients, images.map(image => image.imageId), check);
+    const inUse = await findImagesInUse(
+        clients,
+        images.map(image => image.imageId),
+        check,
+    );
     return mergeUsage(inUse, recentlyLaunched(images, check.now, check.launchedWithinDays), keptByTag(images));
 }
 
@@ -55,10 +59,16 @@ export async function findImagesInUse(clients: RegionalClients, imageIds: string
     if (imageIds.length === 0) return usage.result;
     const [templates, groups, launchConfigurations] = await Promise.all([
         collectPages("ec2:DescribeLaunchTemplates", paginateDescribeLaunchTemplates({ client: clients.ec2 }, {}), page => page.LaunchTemplates),
-        collectPages("autoscaling:DescribeAutoScalingGroups",
-            paginateDescribeAutoScalingGroups({ client: clients.autoScaling }, {}), page => page.AutoScalingGroups),
-        collectPages("autoscaling:DescribeLaunchConfigurations",
-            paginateDescribeLaunchConfigurations({ client: clients.autoScaling }, {}), page => page.LaunchConfigurations),
+        collectPages(
+            "autoscaling:DescribeAutoScalingGroups",
+            paginateDescribeAutoScalingGroups({ client: clients.autoScaling }, {}),
+            page => page.AutoScalingGroups,
+        ),
+        collectPages(
+            "autoscaling:DescribeLaunchConfigurations",
+            paginateDescribeLaunchConfigurations({ client: clients.autoScaling }, {}),
+            page => page.LaunchConfigurations,
+        ),
     ]);
     recordLaunchConfigurations(launchConfigurations, groups, usage);
     await Promise.all([
@@ -102,43 +112,45 @@ function templateReferencesOf(group: AutoScalingGroup): TemplateReference[] {
         mixed?.LaunchTemplateSpecification,
         ...(mixed?.Overrides ?? []).map(override => override.LaunchTemplateSpecification),
     ];
-    return specifications.flatMap(specification => specification ? [{
-        groupName: group.AutoScalingGroupName ?? "",
-        templateId: specification.LaunchTemplateId,
-        templateName: specification.LaunchTemplateName,
-        version: specification.Version ?? "$Default",
-    }] : []);
+    return specifications.flatMap(specification =>
+        specification
+            ? [
+                  {
+                      groupName: group.AutoScalingGroupName ?? "",
+                      templateId: specification.LaunchTemplateId,
+                      templateName: specification.LaunchTemplateName,
+                      version: specification.Version ?? "$Default",
+                  },
+              ]
+            : [],
+    );
 }
 
 /**
  * Reads, per template, its $Default and $Latest versions plus every version a group names, with
  * `ResolveAlias` so a template whose ImageId is `resolve:ssm:...` reports the image it resolves to.
  */
-async function recordLaunchTemplates(
-    ec2: EC2Client,
-    templates: LaunchTemplate[],
-    groups: AutoScalingGroup[],
-    usage: UsageRecorder,
-): Promise<void> {
+async function recordLaunchTemplates(ec2: EC2Client, templates: LaunchTemplate[], groups: AutoScalingGroup[], usage: UsageRecorder): Promise<void> {
     const references = groups.flatMap(templateReferencesOf);
     await mapWithLimit(templates, TEMPLATE_CALLS_IN_FLIGHT, async template => {
         const label = `launch template ${template.LaunchTemplateName} (${template.LaunchTemplateId})`;
-        const referencing = references.filter(reference => reference.templateId
-            ? reference.templateId === template.LaunchTemplateId
-            : reference.templateName === template.LaunchTemplateName);
+        const referencing = references.filter(reference =>
+            reference.templateId ? reference.templateId === template.LaunchTemplateId : reference.templateName === template.LaunchTemplateName,
+        );
         const versions = await collectPages(
             "ec2:DescribeLaunchTemplateVersions",
-            paginateDescribeLaunchTemplateVersions({ client: ec2 }, {
-                LaunchTemplateId: template.LaunchTemplateId,
-                Versions: [...new Set(["$Default", "$Latest", ...referencing.map(reference => reference.version)])],
-                ResolveAlias: true,
-            }),
+            paginateDescribeLaunchTemplateVersions(
+                { client: ec2 },
+                {
+                    LaunchTemplateId: template.LaunchTemplateId,
+                    Versions: [...new Set(["$Default", "$Latest", ...referencing.map(reference => reference.version)])],
+                    ResolveAlias: true,
+                },
+            ),
             page => page.LaunchTemplateVersions,
         );
         const versionNumber = (version: string): number | undefined =>
-            version === "$Default" ? template.DefaultVersionNumber
-                : version === "$Latest" ? template.LatestVersionNumber
-                    : Number(version);
+            version === "$Default" ? template.DefaultVersionNumber : version === "$Latest" ? template.LatestVersionNumber : Number(version);
         for (const version of versions) {
             const imageId = version.LaunchTemplateData?.ImageId;
             const reasons: string[] = [];
@@ -170,9 +182,15 @@ async function recordInstances(ec2: EC2Client, imageIds: string[], usage: UsageR
     for (const ids of chunks(imageIds, MAX_FILTER_VALUES)) {
         const reservations = await collectPages(
             "ec2:DescribeInstances",
-            paginateDescribeInstances({ client: ec2 }, {
-                Filters: [{ Name: "image-id", Values: ids }, { Name: "instance-state-name", Values: LIVE_INSTANCE_STATES }],
-            }),
+            paginateDescribeInstances(
+                { client: ec2 },
+                {
+                    Filters: [
+                        { Name: "image-id", Values: ids },
+                        { Name: "instance-state-name", Values: LIVE_INSTANCE_STATES },
+                    ],
+                },
+            ),
             page => page.Reservations,
         );
         for (const instance of reservations.flatMap(reservation => reservation.Instances ?? [])) {
@@ -183,12 +201,12 @@ async function recordInstances(ec2: EC2Client, imageIds: string[], usage: UsageR
 
 /** Parameters under the published path, plus each `--ssm-path` read both as a name and as a path. */
 async function recordParameters(ssm: SSMClient, options: UsageOptions, usage: UsageRecorder): Promise<void> {
-    const byPath = (path: string) => collectPages("ssm:GetParametersByPath",
-        paginateGetParametersByPath({ client: ssm }, { Path: path, Recursive: true }), page => page.Parameters);
+    const byPath = (path: string) =>
+        collectPages("ssm:GetParametersByPath", paginateGetParametersByPath({ client: ssm }, { Path: path, Recursive: true }), page => page.Parameters);
     const extraPaths = [...new Set(options.ssmPaths)];
     const [published, underExtraPaths, byName] = await Promise.all([
         byPath(PUBLISHED_IDS_PATH),
-        Promise.all(extraPaths.map(path => path.startsWith("/") ? byPath(path) : Promise.resolve([]))),
+        Promise.all(extraPaths.map(path => (path.startsWith("/") ? byPath(path) : Promise.resolve([])))),
         parametersNamed(ssm, extraPaths),
     ]);
     extraPaths.forEach((path, index) => {

@@ -32,15 +32,16 @@ const ATTRIBUTE_CALLS_IN_FLIGHT = 4;
  */
 export async function findGoldenImages(ec2: EC2Client, region: string, family: string, progress?: (line: string) => void): Promise<GoldenImage[]> {
     const pagesRead = { byName: 0, byTag: 0 };
-    const query = (filter: { Name: string; Values: string[] }, which: keyof typeof pagesRead) => collectPages(
-        "ec2:DescribeImages",
-        paginateDescribeImages({ client: ec2 }, { Owners: ["self"], IncludeDeprecated: true, IncludeDisabled: true, Filters: [filter] }),
-        page => page.Images,
-        soFar => {
-            pagesRead[which] = soFar;
-            progress?.(`${region}: reading ${family} images… ${pagesRead.byName + pagesRead.byTag} so far`);
-        },
-    );
+    const query = (filter: { Name: string; Values: string[] }, which: keyof typeof pagesRead) =>
+        collectPages(
+            "ec2:DescribeImages",
+            paginateDescribeImages({ client: ec2 }, { Owners: ["self"], IncludeDeprecated: true, IncludeDisabled: true, Filters: [filter] }),
+            page => page.Images,
+            soFar => {
+                pagesRead[which] = soFar;
+                progress?.(`${region}: reading ${family} images… ${pagesRead.byName + pagesRead.byTag} so far`);
+            },
+        );
     const [byName, byTag] = await Promise.all([
         query({ Name: "name", Values: [`${family}-*`] }, "byName"),
         query({ Name: "tag:Name", Values: [family] }, "byTag"),
@@ -54,7 +55,8 @@ export async function findGoldenImages(ec2: EC2Client, region: string, family: s
 
 export async function readLaunchPermissions(ec2: EC2Client, imageId: string): Promise<LaunchPermissions> {
     const attribute = await awsCall("ec2:DescribeImageAttribute", () =>
-        ec2.send(new DescribeImageAttributeCommand({ ImageId: imageId, Attribute: "launchPermission" })));
+        ec2.send(new DescribeImageAttributeCommand({ ImageId: imageId, Attribute: "launchPermission" })),
+    );
     const permissions: LaunchPermissions = { accounts: [], organizationArns: [], organizationalUnitArns: [], groups: [] };
     for (const permission of attribute.LaunchPermissions ?? []) {
         if (permission.UserId) permissions.accounts.push(permission.UserId);
@@ -87,7 +89,8 @@ export async function readVolumePermissions(ec2: EC2Client, snapshotIds: string[
     const ids = [...new Set(snapshotIds)];
     const permissions = await mapWithLimit(ids, ATTRIBUTE_CALLS_IN_FLIGHT, async id => {
         const attribute = await awsCall("ec2:DescribeSnapshotAttribute", () =>
-            ec2.send(new DescribeSnapshotAttributeCommand({ SnapshotId: id, Attribute: "createVolumePermission" })));
+            ec2.send(new DescribeSnapshotAttributeCommand({ SnapshotId: id, Attribute: "createVolumePermission" })),
+        );
         const readers: VolumePermissions = { accounts: [], groups: [] };
         for (const permission of attribute.CreateVolumePermissions ?? []) {
             if (permission.UserId) readers.accounts.push(permission.UserId);
@@ -104,9 +107,11 @@ export async function inspectImages(ec2: EC2Client, images: GoldenImage[]): Prom
     return images.map((image, index) => ({
         image,
         launchPermissions: permissions[index],
-        snapshotEncryption: Object.fromEntries(snapshotIdsOf(image)
-            .filter(id => id in snapshotEncryption)
-            .map(id => [id, snapshotEncryption[id]])),
+        snapshotEncryption: Object.fromEntries(
+            snapshotIdsOf(image)
+                .filter(id => id in snapshotEncryption)
+                .map(id => [id, snapshotEncryption[id]]),
+        ),
     }));
 }
 

@@ -1,9 +1,7 @@
 // Runs a command's work in every region at once; one region failing never stops the others.
 import { isCredentialsProblem } from "./awsErrors";
 
-export type RegionOutcome<T> =
-    | { region: string; ok: true; value: T }
-    | { region: string; ok: false; error: string; credentialsProblem: boolean };
+export type RegionOutcome<T> = { region: string; ok: true; value: T } | { region: string; ok: false; error: string; credentialsProblem: boolean };
 
 export async function acrossRegions<T>(regions: string[], work: (region: string) => Promise<T>): Promise<RegionOutcome<T>[]> {
     const settled = await Promise.allSettled(regions.map(region => work(region)));
@@ -31,11 +29,7 @@ export function describeFailures(outcomes: RegionOutcome<unknown>[]): string[] {
 }
 
 /** `work` over `items` with at most `limit` calls in flight, results in the order of `items`. */
-export async function mapWithLimit<Item, Result>(
-    items: Item[],
-    limit: number,
-    work: (item: Item) => Promise<Result>,
-): Promise<Result[]> {
+export async function mapWithLimit<Item, Result>(items: Item[], limit: number, work: (item: Item) => Promise<Result>): Promise<Result[]> {
     const results: Result[] = new Array(items.length);
     let next = 0;
     const worker = async () => {

@@ -30,7 +30,8 @@ export async function findSourceImage(
         soFar => progress(`reading ${pattern} images… ${soFar} so far`),
     );
     // The build date right after the stack keeps a stack named `dev-review` out of `dev`'s builds.
-    const builds = images.filter(image => BUILD_DATE.test((image.Name ?? "").slice(prefix.length)))
+    const builds = images
+        .filter(image => BUILD_DATE.test((image.Name ?? "").slice(prefix.length)))
         .sort((left, right) => timeOf(left.CreationDate) - timeOf(right.CreationDate) || (left.ImageId ?? "").localeCompare(right.ImageId ?? ""));
     return {
         pattern,

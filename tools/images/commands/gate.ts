@@ -32,9 +32,14 @@ export async function gateBuild(
     const status = image?.state?.status;
     if (image !== undefined && !madeItsImage(status)) {
         return {
-            ...unjudged(image.scanState?.status ?? "NONE", `the build ${buildArn} is ${status ?? "in an unknown state"}, not AVAILABLE: ` +
-                `only a build that passed its tests and made its image may be promoted`, settings.threshold),
-            buildArn, amiId,
+            ...unjudged(
+                image.scanState?.status ?? "NONE",
+                `the build ${buildArn} is ${status ?? "in an unknown state"}, not AVAILABLE: ` +
+                    `only a build that passed its tests and made its image may be promoted`,
+                settings.threshold,
+            ),
+            buildArn,
+            amiId,
         };
     }
     const scan = scanProblem(image);
@@ -59,10 +64,15 @@ export async function gateCommand(build: BuildTarget, settings: { threshold: Sev
             // What the promoting stack's `up` copies is its pinned AMI: judge the build that made it.
             progress(`${build.region}: looking for the build of ${subject} that made ${build.pin.amiId}…`);
             const buildArn = await findBuildOfAmi(imageBuilder, { imageId: build.pin.amiId, tags: {} }, build.recipeName, build.version);
-            result = buildArn === undefined
-                ? unjudged("NONE", `${build.pin.stack} pins ${build.pin.amiId} at ${build.version}, but no build of ${subject} in ${build.region} made it: ` +
-                    `promote again (npm run images -- promote --from ${build.stack} --version ${build.version} --stack ${build.pin.stack})`, settings.threshold)
-                : await gateBuild(imageBuilder, buildArn, build.region, judge);
+            result =
+                buildArn === undefined
+                    ? unjudged(
+                          "NONE",
+                          `${build.pin.stack} pins ${build.pin.amiId} at ${build.version}, but no build of ${subject} in ${build.region} made it: ` +
+                              `promote again (npm run images -- promote --from ${build.stack} --version ${build.version} --stack ${build.pin.stack})`,
+                          settings.threshold,
+                      )
+                    : await gateBuild(imageBuilder, buildArn, build.region, judge);
             if (!result.passed) {
                 const forced = forcedPromotion(context, build.pin.stack, build.imageName, build.version, build.pin.amiId);
                 if (forced !== undefined) result = { ...result, forced };
@@ -85,12 +95,15 @@ export function forcedPromotion(context: CommandContext, stack: string, image: s
     const record = readPromotionRecord(context.files, stack, image, version);
     const reason = record?.forced?.reason;
     return typeof reason === "string" && reason.trim() !== "" && record?.amiId === amiId && record.version === version
-        ? { reason, record: promotionRecordPath(stack, image, version) } : undefined;
+        ? { reason, record: promotionRecordPath(stack, image, version) }
+        : undefined;
 }
 
 export function renderGate(subject: string, result: GateResult): string[] {
-    const lines = [`gate ${subject}${result.buildArn ? ` (build ${result.buildArn}${result.amiId ? `, ${result.amiId}` : ""})` : ""}: ` +
-        `scan ${result.scanStatus}, threshold ${result.threshold}`];
+    const lines = [
+        `gate ${subject}${result.buildArn ? ` (build ${result.buildArn}${result.amiId ? `, ${result.amiId}` : ""})` : ""}: ` +
+            `scan ${result.scanStatus}, threshold ${result.threshold}`,
+    ];
     if (result.problem !== undefined) return withForced([...lines, `FAIL: ${result.problem}`], result);
     lines.push(`findings: ${REPORT_ORDER.map(severity => `${severity} ${result.counts[severity]}`).join(", ")}`);
     if (result.worst.length > 0) {
@@ -98,17 +111,23 @@ export function renderGate(subject: string, result: GateResult): string[] {
         lines.push(...result.worst.map(finding => `  ${describeFinding(finding)}`));
     }
     for (const entry of result.expiredEntries) {
-        lines.push(`allow-list: the entry for ${entry.id} expired on ${entry.expires} ("${entry.reason}"): it no longer counts; renew it with a new date and reason, or fix the finding`);
+        lines.push(
+            `allow-list: the entry for ${entry.id} expired on ${entry.expires} ("${entry.reason}"): it no longer counts; renew it with a new date and reason, or fix the finding`,
+        );
     }
     if (result.allowListed.length > 0) {
-        lines.push(`allow-listed: ${result.allowListed.map(finding => `${finding.id} (${finding.severity}, until ${finding.allowListed!.expires})`).join(", ")}`);
+        lines.push(
+            `allow-listed: ${result.allowListed.map(finding => `${finding.id} (${finding.severity}, until ${finding.allowListed!.expires})`).join(", ")}`,
+        );
     }
     if (result.passed) {
         lines.push(`PASS: no finding at or above ${result.threshold} outside the allow-list`);
     } else {
-        lines.push(`FAIL: ${result.blocking.length} finding(s) at or above ${result.threshold} are not allow-listed: ` +
-            `${result.blocking.map(finding => `${finding.id ?? finding.title ?? "(no id)"} (${finding.severity})`).join(", ")}. ` +
-            `Rebuild with the fixes (bump the image's version), or accept a finding in promotions/findings-allowlist.json with an expiry date and a reason`);
+        lines.push(
+            `FAIL: ${result.blocking.length} finding(s) at or above ${result.threshold} are not allow-listed: ` +
+                `${result.blocking.map(finding => `${finding.id ?? finding.title ?? "(no id)"} (${finding.severity})`).join(", ")}. ` +
+                `Rebuild with the fixes (bump the image's version), or accept a finding in promotions/findings-allowlist.json with an expiry date and a reason`,
+        );
     }
     return withForced(lines, result);
 }
@@ -129,20 +148,37 @@ export const gateCommandLine = defineCommand({
     summary: "judge a build's vulnerability scan: exit 1 when a finding at or above --max-severity is not allow-listed, or the scan is missing or unfinished",
     description: "The allow-list is promotions/findings-allowlist.json.",
     flags: {
-        stack: stackFlag, image: imageFlag, version: buildVersionFlag, maxSeverity: maxSeverityFlag, json: jsonFlag,
-        pinnedBy: flags.text("<stack>", "judge the build of the AMI that promoting stack pins (promoteFrom.amiId), at its image.version; " +
-            "a forced promotion of that AMI (its promotion record) passes with a warning; re-judges today's findings and allow-list"),
-        recorded: flags.boolean("judge the promoting --stack's committed promotion record instead (its verdict, or a reviewed --force), " +
-            "offline: what CI runs before prod's `up`. Exit 0 with \"nothing to deploy\" before the first promotion"),
+        stack: stackFlag,
+        image: imageFlag,
+        version: buildVersionFlag,
+        maxSeverity: maxSeverityFlag,
+        json: jsonFlag,
+        pinnedBy: flags.text(
+            "<stack>",
+            "judge the build of the AMI that promoting stack pins (promoteFrom.amiId), at its image.version; " +
+                "a forced promotion of that AMI (its promotion record) passes with a warning; re-judges today's findings and allow-list",
+        ),
+        recorded: flags.boolean(
+            "judge the promoting --stack's committed promotion record instead (its verdict, or a reviewed --force), " +
+                'offline: what CI runs before prod\'s `up`. Exit 0 with "nothing to deploy" before the first promotion',
+        ),
     },
     run: (flags, { context, loadStack }: ImagesEnvironment) => {
         if (flags.recorded) {
-            const extra = [["--version", flags.version], ["--pinned-by", flags.pinnedBy], ["--max-severity", flags.maxSeverity]].filter(([, value]) => value !== undefined);
-            if (extra.length > 0) throw new UsageError(`gate --recorded judges the promotion as recorded; ${extra.map(([flag]) => flag).join(", ")} do(es) not apply`);
+            const extra = [
+                ["--version", flags.version],
+                ["--pinned-by", flags.pinnedBy],
+                ["--max-severity", flags.maxSeverity],
+            ].filter(([, value]) => value !== undefined);
+            if (extra.length > 0)
+                throw new UsageError(`gate --recorded judges the promotion as recorded; ${extra.map(([flag]) => flag).join(", ")} do(es) not apply`);
             if (flags.stack === undefined) throw new UsageError("gate --recorded needs the promoting stack: --stack prod");
             return recordedGateCommand(loadPromotingStack(flags.stack, loadStack), { json: flags.json }, context);
         }
-        return gateCommand(resolveBuildTarget({ command: "gate", ...flags }, loadStack),
-            { threshold: flags.maxSeverity ?? DEFAULT_THRESHOLD, json: flags.json }, context);
+        return gateCommand(
+            resolveBuildTarget({ command: "gate", ...flags }, loadStack),
+            { threshold: flags.maxSeverity ?? DEFAULT_THRESHOLD, json: flags.json },
+            context,
+        );
     },
 });

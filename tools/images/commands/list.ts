@@ -79,8 +79,7 @@ function renderListing(images: ListedImage[]): string {
             image.inUse.length > 0 ? "yes" : "no",
         ]),
     );
-    const usedBy = images.filter(image => image.inUse.length > 0)
-        .map(image => `  ${image.region} ${image.imageId}: ${image.inUse.join("; ")}`);
+    const usedBy = images.filter(image => image.inUse.length > 0).map(image => `  ${image.region} ${image.imageId}: ${image.inUse.join("; ")}`);
     return usedBy.length > 0 ? `${table}\n\nIn use:\n${usedBy.join("\n")}` : table;
 }
 
@@ -97,7 +96,15 @@ function launchersOf(permissions: LaunchPermissions): string {
 export const listCommandLine = defineCommand({
     name: "list",
     summary: "every golden image of the family in each region: version, dates, state, encryption, who may launch it and what uses it",
-    flags: { stack: stackFlag, image: imageFlag, regions: regionsFlag, name: nameFlag, json: jsonFlag, launchedWithin: launchedWithinFlag, ssmPath: ssmPathFlag },
-    run: (flags, { context, loadStack }: ImagesEnvironment) => listCommand(
-        resolveTarget({ command: "list", ...flags }, loadStack), { json: flags.json }, context),
+    flags: {
+        stack: stackFlag,
+        image: imageFlag,
+        regions: regionsFlag,
+        name: nameFlag,
+        json: jsonFlag,
+        launchedWithin: launchedWithinFlag,
+        ssmPath: ssmPathFlag,
+    },
+    run: (flags, { context, loadStack }: ImagesEnvironment) =>
+        listCommand(resolveTarget({ command: "list", ...flags }, loadStack), { json: flags.json }, context),
 });

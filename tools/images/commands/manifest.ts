@@ -19,12 +19,22 @@ export async function readManifest(
 ): Promise<Manifest> {
     const amiId = build.amiId ?? amiOfBuild(await getBuild(imageBuilder, build.buildArn), build.region);
     const packages = await listPackages(imageBuilder, build.buildArn, soFar => progress(`${build.region}: reading packages… ${soFar} so far`));
-    return { image: build.image, version: build.version, buildArn: build.buildArn, region: build.region, amiId, recordedAt: now.toISOString(), packages: packageVersions(packages) };
+    return {
+        image: build.image,
+        version: build.version,
+        buildArn: build.buildArn,
+        region: build.region,
+        amiId,
+        recordedAt: now.toISOString(),
+        packages: packageVersions(packages),
+    };
 }
 
 export function noPackagesMessage(buildArn: string): string {
-    return `Image Builder recorded no packages for ${buildArn}: it records them only for builds with enhanced image metadata ` +
-        "(enhancedImageMetadataEnabled, on by default) on a platform whose packages the SSM agent can inventory";
+    return (
+        `Image Builder recorded no packages for ${buildArn}: it records them only for builds with enhanced image metadata ` +
+        "(enhancedImageMetadataEnabled, on by default) on a platform whose packages the SSM agent can inventory"
+    );
 }
 
 export async function manifestCommand(build: BuildTarget, settings: { json: boolean; write: boolean }, context: CommandContext): Promise<number> {
@@ -37,17 +47,25 @@ export async function manifestCommand(build: BuildTarget, settings: { json: bool
             context.stderr(`error: ${first.problem}`);
             return ExitCode.problemsFound;
         }
-        const manifest = await readManifest(imageBuilder,
+        const manifest = await readManifest(
+            imageBuilder,
             { image: build.recipeName, version: build.version, buildArn: first.build.arn, region: build.region, amiId: amiOfBuild(first.build, build.region) },
-            context.now(), progress);
+            context.now(),
+            progress,
+        );
         const file = manifestPath(build.stack, build.imageName, build.version);
         if (settings.json) {
             context.stdout(JSON.stringify(manifest, null, 2));
         } else {
-            context.stdout([
-                `manifest ${build.recipeName} ${build.version} (build ${manifest.buildArn}${manifest.amiId ? `, ${manifest.amiId}` : ""}): ${manifest.packages.length} packages`,
-                renderTable(["PACKAGE", "VERSION"], manifest.packages.map(pkg => [pkg.name, pkg.version])),
-            ].join("\n"));
+            context.stdout(
+                [
+                    `manifest ${build.recipeName} ${build.version} (build ${manifest.buildArn}${manifest.amiId ? `, ${manifest.amiId}` : ""}): ${manifest.packages.length} packages`,
+                    renderTable(
+                        ["PACKAGE", "VERSION"],
+                        manifest.packages.map(pkg => [pkg.name, pkg.version]),
+                    ),
+                ].join("\n"),
+            );
         }
         if (manifest.packages.length === 0) {
             context.stderr(`error: ${noPackagesMessage(manifest.buildArn)}`);
@@ -65,9 +83,12 @@ export const manifestCommandLine = defineCommand({
     name: "manifest",
     summary: "the packages Image Builder recorded for a build, with versions",
     flags: {
-        stack: stackFlag, image: imageFlag, version: buildVersionFlag, json: jsonFlag,
+        stack: stackFlag,
+        image: imageFlag,
+        version: buildVersionFlag,
+        json: jsonFlag,
         write: flags.boolean("also write promotions/<stack>/<version>.manifest.json"),
     },
-    run: (flags, { context, loadStack }: ImagesEnvironment) => manifestCommand(resolveBuildTarget({ command: "manifest", ...flags }, loadStack),
-        { json: flags.json, write: flags.write }, context),
+    run: (flags, { context, loadStack }: ImagesEnvironment) =>
+        manifestCommand(resolveBuildTarget({ command: "manifest", ...flags }, loadStack), { json: flags.json, write: flags.write }, context),
 });

@@ -43,15 +43,24 @@ export async function promoteCommand(settings: PromoteSettings, context: Command
     return reportAwsFailure(region, context, async () => {
         const clients = context.clientsFor(region);
         const progress = (line: string) => progressFor(context, settings.json === true)(`${region}: ${line}`);
-        const say = (text: string) => { if (!settings.json) context.stdout(text); };
-        const json = (result: object) => { if (settings.json) context.stdout(JSON.stringify({ stack: target.stack, from: source.stack, version, ...result }, null, 2)); };
-        const lookup = await findSourceImage(clients.ec2,
-            { account: promoteFrom.account, imageName: source.image.name, version, stack: source.stack }, progress);
+        const say = (text: string) => {
+            if (!settings.json) context.stdout(text);
+        };
+        const json = (result: object) => {
+            if (settings.json) context.stdout(JSON.stringify({ stack: target.stack, from: source.stack, version, ...result }, null, 2));
+        };
+        const lookup = await findSourceImage(
+            clients.ec2,
+            { account: promoteFrom.account, imageName: source.image.name, version, stack: source.stack },
+            progress,
+        );
         if (lookup.first === undefined) {
             const others = lookup.unavailable.map(image => `${image.ImageId} (${image.State})`);
-            context.stderr(`error: no available build of ${source.image.name} ${version} by stack ${source.stack} in ${where} ` +
-                `(looked for AMIs named ${lookup.pattern}${others.length > 0 ? `; found only ${others.join(", ")}` : ""}): ` +
-                `build it with ${source.stack}'s \`pulumi up\` at image.version ${version}, or check --version and the credentials' account`);
+            context.stderr(
+                `error: no available build of ${source.image.name} ${version} by stack ${source.stack} in ${where} ` +
+                    `(looked for AMIs named ${lookup.pattern}${others.length > 0 ? `; found only ${others.join(", ")}` : ""}): ` +
+                    `build it with ${source.stack}'s \`pulumi up\` at image.version ${version}, or check --version and the credentials' account`,
+            );
             return ExitCode.problemsFound;
         }
         const ami = lookup.first;
@@ -59,19 +68,28 @@ export async function promoteCommand(settings: PromoteSettings, context: Command
         const recipeName = recipeNameOf(source.image.name, source.stack);
         progress(`finding the Image Builder build of ${amiId}…`);
         const buildArn = await findBuildOfAmi(clients.imageBuilder, { imageId: amiId, tags: tagsOf(ami) }, recipeName, version);
-        const gate: GateResult = buildArn === undefined
-            ? unjudged("NONE", `cannot tell which Image Builder build made ${amiId}: it has no Ec2ImageBuilderArn tag and no build of ${recipeName} ${version} lists it ` +
-                `(run promote with credentials of the building account ${promoteFrom.account}: only the owner sees that tag and its builds)`, settings.threshold)
-            : await gateBuild(clients.imageBuilder, buildArn, region, { threshold: settings.threshold, allowlist, now: context.now(), progress });
+        const gate: GateResult =
+            buildArn === undefined
+                ? unjudged(
+                      "NONE",
+                      `cannot tell which Image Builder build made ${amiId}: it has no Ec2ImageBuilderArn tag and no build of ${recipeName} ${version} lists it ` +
+                          `(run promote with credentials of the building account ${promoteFrom.account}: only the owner sees that tag and its builds)`,
+                      settings.threshold,
+                  )
+                : await gateBuild(clients.imageBuilder, buildArn, region, { threshold: settings.threshold, allowlist, now: context.now(), progress });
         say(renderGate(`${recipeName} ${version}`, gate).join("\n"));
         if (!gate.passed && settings.forceReason === undefined) {
             json({ promoted: false, amiId, gate });
-            context.stderr(`error: refusing to promote ${amiId} into ${target.stack}: it fails the gate. ` +
-                `Fix the image, or pin it anyway with --force --reason "<why>" (the reason is recorded in ${promotionRecordPath(target.stack, source.image.name, version)})`);
+            context.stderr(
+                `error: refusing to promote ${amiId} into ${target.stack}: it fails the gate. ` +
+                    `Fix the image, or pin it anyway with --force --reason "<why>" (the reason is recorded in ${promotionRecordPath(target.stack, source.image.name, version)})`,
+            );
             return ExitCode.problemsFound;
         }
-        const manifest = buildArn === undefined ? undefined
-            : await readManifest(clients.imageBuilder, { image: recipeName, version, buildArn, region, amiId }, context.now(), progress);
+        const manifest =
+            buildArn === undefined
+                ? undefined
+                : await readManifest(clients.imageBuilder, { image: recipeName, version, buildArn, region, amiId }, context.now(), progress);
 
         const record = promotionRecord(settings, ami, gate, manifest, context.now());
         const files: [string, string][] = [
@@ -83,18 +101,26 @@ export async function promoteCommand(settings: PromoteSettings, context: Command
         if (manifest === undefined) context.stderr(`warning: no manifest written: the Image Builder build of ${amiId} is unknown`);
         if (settings.dryRun) {
             json({ promoted: false, dryRun: true, amiId, gate, files: files.map(([file, contents]) => ({ file, contents })) });
-            say([`dry run: would pin ${target.stack} to ${amiId} (${version}) and write:`,
-                ...files.map(([file, contents]) => `--- ${file}\n${file === stackFile ? changedLines(stackText, contents) : contents.trimEnd()}`)].join("\n"));
+            say(
+                [
+                    `dry run: would pin ${target.stack} to ${amiId} (${version}) and write:`,
+                    ...files.map(([file, contents]) => `--- ${file}\n${file === stackFile ? changedLines(stackText, contents) : contents.trimEnd()}`),
+                ].join("\n"),
+            );
             return ExitCode.ok;
         }
         for (const [file, contents] of files) context.files.write(file, contents);
         json({ promoted: true, amiId, gate, files: files.map(([file]) => file), record });
-        say([
-            `promoted ${source.image.name} ${version} (${amiId}, ${ami.Name}) into ${target.stack}${settings.forceReason ? " although it fails the gate (forced)" : ""}:`,
-            ...files.map(([file]) => `  wrote ${file}`),
-            `Next: commit these files and open a pull request; ${target.stack}'s \`pulumi up\` copies the image.`,
-            ...(record.previous ? [`Roll back: npm run images -- promote --from ${source.stack} --version ${record.previous.version} --stack ${target.stack}`] : []),
-        ].join("\n"));
+        say(
+            [
+                `promoted ${source.image.name} ${version} (${amiId}, ${ami.Name}) into ${target.stack}${settings.forceReason ? " although it fails the gate (forced)" : ""}:`,
+                ...files.map(([file]) => `  wrote ${file}`),
+                `Next: commit these files and open a pull request; ${target.stack}'s \`pulumi up\` copies the image.`,
+                ...(record.previous
+                    ? [`Roll back: npm run images -- promote --from ${source.stack} --version ${record.previous.version} --stack ${target.stack}`]
+                    : []),
+            ].join("\n"),
+        );
         return ExitCode.ok;
     });
 }
@@ -132,7 +158,8 @@ function changedLines(before: string, after: string): string {
 export const promoteCommandLine = defineCommand({
     name: "promote",
     summary: "pin a promoting stack (prod) to the first available build of --version of the --from stack",
-    description: "Edits Pulumi.<stack>.yaml, writes promotions/<stack>/<version>.json and the manifest. Runs the gate first.\n" +
+    description:
+        "Edits Pulumi.<stack>.yaml, writes promotions/<stack>/<version>.json and the manifest. Runs the gate first.\n" +
         "Roll back by promoting an earlier version.",
     footer: "Example: npm run images -- promote --from dev --version 1.4.1 --stack prod",
     flags: {
@@ -147,8 +174,13 @@ export const promoteCommandLine = defineCommand({
         reason: flags.text("<text>", "with --force: why this image may go out although it fails the gate (recorded)"),
     },
     check: options => {
-        const missing = [["--from", options.from], ["--version", options.version], ["--stack", options.stack]]
-            .filter(([, value]) => value === undefined).map(([flag]) => flag);
+        const missing = [
+            ["--from", options.from],
+            ["--version", options.version],
+            ["--stack", options.stack],
+        ]
+            .filter(([, value]) => value === undefined)
+            .map(([flag]) => flag);
         if (missing.length > 0) {
             throw new UsageError(`promote needs ${missing.join(", ")}: e.g. promote --from dev --version 1.4.1 --stack prod`);
         }
@@ -156,18 +188,22 @@ export const promoteCommandLine = defineCommand({
             throw new UsageError(`--from and --stack are both "${options.stack}": promote from the building stack (e.g. dev) into a promoting one (e.g. prod)`);
         }
         if (options.force && options.reason === undefined) {
-            throw new UsageError("--force needs --reason \"<why this image may go out although it fails the gate>\"; the reason is recorded with the promotion");
+            throw new UsageError('--force needs --reason "<why this image may go out although it fails the gate>"; the reason is recorded with the promotion');
         }
         if (options.reason !== undefined && !options.force) {
             throw new UsageError("--reason only goes with --force (pinning an image that fails the gate)");
         }
     },
-    run: (flags, { context, loadStack }: ImagesEnvironment) => promoteCommand({
-        ...loadPromotionStacks({ command: "promote", ...flags }, loadStack),
-        version: flags.version!,
-        threshold: flags.maxSeverity ?? DEFAULT_THRESHOLD,
-        dryRun: flags.dryRun,
-        forceReason: flags.reason,
-        json: flags.json,
-    }, context),
+    run: (flags, { context, loadStack }: ImagesEnvironment) =>
+        promoteCommand(
+            {
+                ...loadPromotionStacks({ command: "promote", ...flags }, loadStack),
+                version: flags.version!,
+                threshold: flags.maxSeverity ?? DEFAULT_THRESHOLD,
+                dryRun: flags.dryRun,
+                forceReason: flags.reason,
+                json: flags.json,
+            },
+            context,
+        ),
 });

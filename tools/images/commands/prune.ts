@@ -81,7 +81,11 @@ export async function pruneCommand(target: ImageTarget, settings: PruneSettings,
     };
     context.writeReport(reportFile, JSON.stringify(report, null, 2));
 
-    context.stdout(settings.json ? JSON.stringify({ ...report, reportFile }, null, 2) : [...renderPrune(target, settings.apply, reports), `Report: ${reportFile}`].join("\n"));
+    context.stdout(
+        settings.json
+            ? JSON.stringify({ ...report, reportFile }, null, 2)
+            : [...renderPrune(target, settings.apply, reports), `Report: ${reportFile}`].join("\n"),
+    );
     const failures = describeFailures(outcomes);
     failures.forEach(context.stderr);
     if (reports.some(report => report.pruned.some(pruned => pruned.errors.length > 0))) return ExitCode.problemsFound;
@@ -109,12 +113,21 @@ async function pruneRegion(
         warn: message => context.stderr(`${region}: warning: ${message}`),
     });
     const current = target.stack !== undefined && target.version !== undefined ? atStackVersion(images, target.stack, target.version) : {};
-    const pinnedOrRecorded = keptForRollback(images.map(image => image.imageId), rollback);
-    const plan = planPrune(images, mergeUsage(usage, current, pinnedOrRecorded), target.keep, family.filter(image => !images.includes(image)), {
-        include: settings.includeImageBuilder === true,
-        deleteAfterDays: target.deleteAfterDays,
-        now: context.now(),
-    });
+    const pinnedOrRecorded = keptForRollback(
+        images.map(image => image.imageId),
+        rollback,
+    );
+    const plan = planPrune(
+        images,
+        mergeUsage(usage, current, pinnedOrRecorded),
+        target.keep,
+        family.filter(image => !images.includes(image)),
+        {
+            include: settings.includeImageBuilder === true,
+            deleteAfterDays: target.deleteAfterDays,
+            now: context.now(),
+        },
+    );
     const pruned: PrunedRecord[] = [];
     // One image at a time: deletes are few, and a slow steady pace keeps clear of EC2's rate limits.
     for (const [index, candidate] of plan.prune.entries()) {
@@ -147,10 +160,11 @@ async function removeImage(ec2: EC2Client, region: string, candidate: PrunedImag
             record.deletedSnapshots.push(snapshotId);
             context.stderr(`${region}: deleted ${snapshotId}`);
         } catch (error) {
-            const stillInUse = awsErrorCode(error) === SNAPSHOT_IN_USE
-                ? ` (still in use ${SNAPSHOT_IN_USE_WAITS_MS.reduce((sum, wait) => sum + wait, 0) / 1000} s after ${imageId} was deregistered: ` +
-                    "another image was registered from it, or EC2 has not caught up; delete it later)"
-                : "";
+            const stillInUse =
+                awsErrorCode(error) === SNAPSHOT_IN_USE
+                    ? ` (still in use ${SNAPSHOT_IN_USE_WAITS_MS.reduce((sum, wait) => sum + wait, 0) / 1000} s after ${imageId} was deregistered: ` +
+                      "another image was registered from it, or EC2 has not caught up; delete it later)"
+                    : "";
             record.errors.push(`${snapshotId}: ${messageOf(error)}${stillInUse}`);
         }
     }
@@ -185,13 +199,17 @@ function recordOf({ imageId, name, version, createdAt, state }: GoldenImage): Im
 }
 
 function renderPrune(target: ImageTarget, apply: boolean, reports: RegionPruneReport[]): string[] {
-    const lines = [apply
-        ? `prune ${target.name}: keeping the ${target.keep} newest available images per stack, every image in use, pinned or named by a current promotion record.`
-        : `prune ${target.name} (dry run, nothing changed; add --apply to act): keeping the ${target.keep} newest available images per stack, every image in use, pinned or named by a current promotion record.`];
+    const lines = [
+        apply
+            ? `prune ${target.name}: keeping the ${target.keep} newest available images per stack, every image in use, pinned or named by a current promotion record.`
+            : `prune ${target.name} (dry run, nothing changed; add --apply to act): keeping the ${target.keep} newest available images per stack, every image in use, pinned or named by a current promotion record.`,
+    ];
     for (const report of reports) {
         const removed = apply ? "deregistered" : "would deregister";
-        lines.push(`${report.region}: keeps ${report.kept.length}, ${removed} ${report.pruned.filter(p => !apply || p.deregistered).length}` +
-            (report.otherStacksImages > 0 ? ` (${report.otherStacksImages} images of other stacks left alone)` : ""));
+        lines.push(
+            `${report.region}: keeps ${report.kept.length}, ${removed} ${report.pruned.filter(p => !apply || p.deregistered).length}` +
+                (report.otherStacksImages > 0 ? ` (${report.otherStacksImages} images of other stacks left alone)` : ""),
+        );
         for (const kept of report.kept) {
             lines.push(`  ${"keep".padEnd(10)}${kept.imageId}  ${kept.version ?? "?"}  ${shortDate(kept.createdAt)}  ${kept.reasons.join("; ")}`);
         }
@@ -211,21 +229,30 @@ function messageOf(error: unknown): string {
 
 export const pruneCommandLine = defineCommand({
     name: "prune",
-    summary: "deregister images beyond the newest --keep per stack, and their snapshots; never an image in use, pinned by a stack, " +
+    summary:
+        "deregister images beyond the newest --keep per stack, and their snapshots; never an image in use, pinned by a stack, " +
         "or named by a current promotion record (the promoted AMI and the previous one, the rollback target). Dry run unless --apply",
     flags: {
-        stack: stackFlag, image: imageFlag, regions: regionsFlag, name: nameFlag,
+        stack: stackFlag,
+        image: imageFlag,
+        regions: regionsFlag,
+        name: nameFlag,
         keep: flags.wholeNumber("<n>", "newest available images kept per stack (default: lifecycle.keepAtLeast, else 3)", 1),
-        launchedWithin: launchedWithinFlag, ssmPath: ssmPathFlag,
-        includeImageBuilder: flags.boolean("also Image Builder's own builds (the lifecycle policy's otherwise), only those beyond --keep " +
-            "and older than lifecycle.deleteAfterDays"),
+        launchedWithin: launchedWithinFlag,
+        ssmPath: ssmPathFlag,
+        includeImageBuilder: flags.boolean(
+            "also Image Builder's own builds (the lifecycle policy's otherwise), only those beyond --keep " + "and older than lifecycle.deleteAfterDays",
+        ),
         apply: flags.boolean("really deregister and delete (default: dry run)"),
         report: flags.value("<file>", "where to write the JSON report (default reports/prune-<timestamp>.json)", reportPath),
         json: jsonFlag,
     },
-    run: (flags, { context, loadStack }: ImagesEnvironment) => pruneCommand(
-        resolveTarget({ command: "prune", ...flags }, loadStack),
-        { apply: flags.apply, includeImageBuilder: flags.includeImageBuilder, reportFile: flags.report, json: flags.json }, context),
+    run: (flags, { context, loadStack }: ImagesEnvironment) =>
+        pruneCommand(
+            resolveTarget({ command: "prune", ...flags }, loadStack),
+            { apply: flags.apply, includeImageBuilder: flags.includeImageBuilder, reportFile: flags.report, json: flags.json },
+            context,
+        ),
 });
 
 /** A report path that can be written: not a directory, so the run does not fail after its deletions. */

@@ -299,7 +299,11 @@ export const revokeCommandLine = defineCommand({
         let exitCode: number = ExitCode.ok;
         for (const image of images) {
             const reportFile = flags.report === undefined || images.length === 1 ? flags.report : flags.report.replace(/(\.json)?$/, `-${image}$1`);
-            const code = await revokeCommand(resolveTarget({ command: "revoke", ...flags, image }, loadStack), { apply: flags.apply, json: flags.json, reportFile }, context);
+            const code = await revokeCommand(
+                resolveTarget({ command: "revoke", ...flags, image }, loadStack),
+                { apply: flags.apply, json: flags.json, reportFile },
+                context,
+            );
             exitCode = Math.max(exitCode, code);
         }
         return exitCode;

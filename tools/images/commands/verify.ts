@@ -21,7 +21,10 @@ export interface RegionVerdict {
 
 export async function verifyCommand(
     target: ImageTarget,
-    output: { json: boolean; /** `pulumi stack output --json`: its amiIds are what each region's parameter must hold. */ stackOutputs?: { amiIds?: Record<string, string> } },
+    output: {
+        json: boolean;
+        /** `pulumi stack output --json`: its amiIds are what each region's parameter must hold. */ stackOutputs?: { amiIds?: Record<string, string> };
+    },
     context: CommandContext,
 ): Promise<number> {
     const { stack, version, sharing } = target;
@@ -43,17 +46,24 @@ export async function verifyCommand(
             inspected.volumePermissions = await readVolumePermissions(ec2, snapshotIdsOf(inspected.image));
         }
         const otherStacksAtVersion = image ? [] : family.filter(candidate => candidate.version === version && !madeByStack(candidate, target.name, stack));
-        const drift = findDrift({ region, stack, name: target.name, version, sharing, requiredTags: target.requiredTags, homeRegion, otherStacksAtVersion }, inspected);
+        const drift = findDrift(
+            { region, stack, name: target.name, version, sharing, requiredTags: target.requiredTags, homeRegion, otherStacksAtVersion },
+            inspected,
+        );
         const expectedAmi = output.stackOutputs?.amiIds?.[region] ?? image?.imageId;
         if (expectedAmi !== undefined) {
             // The program's name for it (components/RegionalImage.ts imageParameterName).
             const parameter = `${PUBLISHED_IDS_PATH}/${target.name}/${stack}/ami-id`;
             const published = await publishedImage(context.clientsFor(region).ssm, parameter);
-            const source = output.stackOutputs?.amiIds?.[region] !== undefined ? "the stack output amiIds says" : "verify judged the stack's image at its version";
+            const source =
+                output.stackOutputs?.amiIds?.[region] !== undefined ? "the stack output amiIds says" : "verify judged the stack's image at its version";
             if (published !== expectedAmi) {
                 drift.push({
-                    region, imageId: expectedAmi, kind: "ssm-parameter",
-                    detail: `SSM parameter ${parameter} holds ${published ?? "nothing (it does not exist)"}, but ${source} ${expectedAmi}. ` +
+                    region,
+                    imageId: expectedAmi,
+                    kind: "ssm-parameter",
+                    detail:
+                        `SSM parameter ${parameter} holds ${published ?? "nothing (it does not exist)"}, but ${source} ${expectedAmi}. ` +
                         "AWS validates aws:ec2:image parameters asynchronously: just after an update the old value can still be read, so run verify " +
                         `again in a minute; if it stays, a new value failed validation (aws ssm get-parameter-history --name ${parameter} --region ${region}): run the stack's pulumi up`,
                 });
@@ -87,7 +97,8 @@ function renderVerdicts(target: ImageTarget, version: string, verdicts: RegionVe
         return [`DRIFT  ${subject}:`, ...drift.map(item => `         - ${item.kind}: ${item.detail}`)].join("\n");
     });
     const drifted = verdicts.filter(verdict => verdict.drift.length > 0).length;
-    const summary = `verify ${target.stack} (${target.name} ${version}): ${verdicts.length - drifted} region(s) match, ` +
+    const summary =
+        `verify ${target.stack} (${target.name} ${version}): ${verdicts.length - drifted} region(s) match, ` +
         `${drifted} drifted, ${unchecked} could not be checked`;
     return [...lines, summary].join("\n");
 }
@@ -96,13 +107,20 @@ export const verifyCommandLine = defineCommand({
     name: "verify",
     summary: "compare each region's image at the stack's version with the stack (exit 1 on drift)",
     flags: {
-        stack: stackFlag, image: imageFlag, regions: regionsFlag, name: nameFlag, json: jsonFlag,
+        stack: stackFlag,
+        image: imageFlag,
+        regions: regionsFlag,
+        name: nameFlag,
+        json: jsonFlag,
         requireTags: flags.list("<a,b>", "tags that must be present and non-empty (default Name,Owner,Environment,Version)"),
-        outputs: flags.value("<file>", "`pulumi stack output --json` saved to a file: each region's SSM parameter must hold its amiIds entry " +
-            "(default: the image verify judges)", readStackOutputs),
+        outputs: flags.value(
+            "<file>",
+            "`pulumi stack output --json` saved to a file: each region's SSM parameter must hold its amiIds entry " + "(default: the image verify judges)",
+            readStackOutputs,
+        ),
     },
-    run: (flags, { context, loadStack }: ImagesEnvironment) => verifyCommand(resolveTarget({ command: "verify", ...flags }, loadStack),
-        { json: flags.json, stackOutputs: flags.outputs }, context),
+    run: (flags, { context, loadStack }: ImagesEnvironment) =>
+        verifyCommand(resolveTarget({ command: "verify", ...flags }, loadStack), { json: flags.json, stackOutputs: flags.outputs }, context),
 });
 
 /** `pulumi stack output --json` saved to a file, checked before any AWS call. */

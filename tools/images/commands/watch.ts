@@ -53,7 +53,12 @@ export async function watchCommand(target: WatchTarget, options: WatchOptions, c
             context.write(`${summaryOf(verdict, target)}\n`);
             return exitCodeOfVerdict(verdict);
         }
-        show(renderBuilds(builds.map(({ raw: _raw, ...view }: BuildView & { raw?: unknown }) => view), context.now()));
+        show(
+            renderBuilds(
+                builds.map(({ raw: _raw, ...view }: BuildView & { raw?: unknown }) => view),
+                context.now(),
+            ),
+        );
         const left = deadline - context.now().getTime();
         if (left <= 0) break;
         await context.sleep(Math.min(options.intervalSeconds * 1000, left), context.signal);
@@ -62,16 +67,21 @@ export async function watchCommand(target: WatchTarget, options: WatchOptions, c
         context.write(`interrupted: the build goes on in Image Builder; run \`npm run images -- watch --stack ${target.stack}\` again to follow it\n`);
         return INTERRUPTED;
     }
-    context.write(`gave up after ${options.timeoutMinutes} minutes: the build is still ${verdict === "missing" ? "not started" : "running"} (--timeout <minutes> to wait longer)\n`);
+    context.write(
+        `gave up after ${options.timeoutMinutes} minutes: the build is still ${verdict === "missing" ? "not started" : "running"} (--timeout <minutes> to wait longer)\n`,
+    );
     return exitCodeOfVerdict(verdict);
 }
 
 function summaryOf(verdict: Verdict, target: WatchTarget): string {
     const images = target.images.map(image => `${image.image} ${image.version}`).join(", ");
     switch (verdict) {
-        case "available": return `AVAILABLE: ${images}`;
-        case "cancelled": return `CANCELLED: a build of ${images} was cancelled`;
-        default: return `FAILED: a build of ${images} failed; the failing step and its log are above`;
+        case "available":
+            return `AVAILABLE: ${images}`;
+        case "cancelled":
+            return `CANCELLED: a build of ${images} was cancelled`;
+        default:
+            return `FAILED: a build of ${images} failed; the failing step and its log are above`;
     }
 }
 
@@ -79,8 +89,14 @@ function summaryOf(verdict: Verdict, target: WatchTarget): string {
 export function abortableSleep(milliseconds: number, signal: AbortSignal): Promise<void> {
     return new Promise(resolve => {
         if (signal.aborted) return resolve();
-        const timer = setTimeout(() => { signal.removeEventListener("abort", done); resolve(); }, milliseconds);
-        const done = () => { clearTimeout(timer); resolve(); };
+        const timer = setTimeout(() => {
+            signal.removeEventListener("abort", done);
+            resolve();
+        }, milliseconds);
+        const done = () => {
+            clearTimeout(timer);
+            resolve();
+        };
         signal.addEventListener("abort", done, { once: true });
     });
 }
@@ -101,15 +117,21 @@ export function terminalWatchContext(): WatchContext {
 
 export const watchCommandLine = defineCommand({
     name: "watch",
-    summary: "follow the running build of every image of a building stack: each phase and step with its elapsed time, " +
+    summary:
+        "follow the running build of every image of a building stack: each phase and step with its elapsed time, " +
         "and on failure the failing step's log and its last lines",
-    description: "Build, test, distribution and the Inspector scan, polled every 15 s. On a terminal the status redraws in place; " +
+    description:
+        "Build, test, distribution and the Inspector scan, polled every 15 s. On a terminal the status redraws in place; " +
         "otherwise lines that changed are printed one by one. Ctrl-C stops watching (exit 130); the build goes on.",
     footer: "Exit codes: 0 AVAILABLE, 1 FAILED or CANCELLED, 2 bad flags or stack, 3 AWS could not be read or --timeout passed, 130 interrupted.",
     flags: {
         stack: stackFlag.required("the building stack whose build to follow, e.g. --stack dev"),
         timeout: flags.wholeNumber("<minutes>", `give up after this long (default ${WATCH_DEFAULTS.timeoutMinutes})`, 1),
     },
-    run: (values, { loadStack, watch }: ImagesEnvironment) => watchCommand(watchTargetOf(values.stack, loadStack),
-        { ...WATCH_DEFAULTS, ...(values.timeout !== undefined && { timeoutMinutes: values.timeout }) }, (watch ?? terminalWatchContext)()),
+    run: (values, { loadStack, watch }: ImagesEnvironment) =>
+        watchCommand(
+            watchTargetOf(values.stack, loadStack),
+            { ...WATCH_DEFAULTS, ...(values.timeout !== undefined && { timeoutMinutes: values.timeout }) },
+            (watch ?? terminalWatchContext)(),
+        ),
 });

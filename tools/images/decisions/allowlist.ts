@@ -22,11 +22,15 @@ export function parseAllowlist(text: string | undefined): AllowlistEntry[] {
     try {
         document = JSON.parse(text);
     } catch (error) {
-        throw new UsageError(`${ALLOWLIST_PATH} is not valid JSON (${error instanceof Error ? error.message : String(error)}); expected { "entries": [ { "id", "expires", "reason" } ] }`);
+        throw new UsageError(
+            `${ALLOWLIST_PATH} is not valid JSON (${error instanceof Error ? error.message : String(error)}); expected { "entries": [ { "id", "expires", "reason" } ] }`,
+        );
     }
     const entries = (document as { entries?: unknown } | null)?.entries;
     if (typeof document !== "object" || document === null || Array.isArray(document) || !Array.isArray(entries)) {
-        throw new UsageError(`${ALLOWLIST_PATH} must be an object with an "entries" list: { "entries": [ { "id": "CVE-…", "expires": "YYYY-MM-DD", "reason": "…" } ] }`);
+        throw new UsageError(
+            `${ALLOWLIST_PATH} must be an object with an "entries" list: { "entries": [ { "id": "CVE-…", "expires": "YYYY-MM-DD", "reason": "…" } ] }`,
+        );
     }
     const problems: string[] = [];
     const seen = new Set<string>();

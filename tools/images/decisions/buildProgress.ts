@@ -91,15 +91,23 @@ export function renderBuilds(builds: BuildView[], now: Date): string[] {
             lines.push(`${build.image} ${build.version}: no build yet (waiting for pulumi up to start one)`);
             continue;
         }
-        lines.push(`${build.image} ${build.version} build ${build.buildArn.split("/").pop()}: ${build.status ?? "unknown"}${build.reason ? ` — ${build.reason}` : ""}`);
+        lines.push(
+            `${build.image} ${build.version} build ${build.buildArn.split("/").pop()}: ${build.status ?? "unknown"}${build.reason ? ` — ${build.reason}` : ""}`,
+        );
         for (const phase of build.phases) {
-            lines.push(`  ${MARK[phase.status] ?? "?"} ${phase.phase.toLowerCase().padEnd(13)} ${phase.status.padEnd(10)} ${elapsed(phase.startTime, phase.endTime, now)}`.trimEnd());
+            lines.push(
+                `  ${MARK[phase.status] ?? "?"} ${phase.phase.toLowerCase().padEnd(13)} ${phase.status.padEnd(10)} ${elapsed(phase.startTime, phase.endTime, now)}`.trimEnd(),
+            );
             for (const step of phase.steps) {
-                lines.push(`      ${MARK[step.status] ?? "?"} ${step.name.padEnd(32)} ${step.status.padEnd(10)} ${elapsed(step.startTime, step.endTime, now)}`.trimEnd());
+                lines.push(
+                    `      ${MARK[step.status] ?? "?"} ${step.name.padEnd(32)} ${step.status.padEnd(10)} ${elapsed(step.startTime, step.endTime, now)}`.trimEnd(),
+                );
             }
         }
         if (build.failure) {
-            lines.push(`  failed at ${build.failure.phase.toLowerCase()} step ${build.failure.step}${build.failure.message ? `: ${build.failure.message}` : ""}`);
+            lines.push(
+                `  failed at ${build.failure.phase.toLowerCase()} step ${build.failure.step}${build.failure.message ? `: ${build.failure.message}` : ""}`,
+            );
             if (build.failure.log) {
                 lines.push(`  log: ${build.failure.log.location}`, ...build.failure.log.lastLines.map(line => `    | ${line}`));
             } else if (build.failure.logProblem) {

@@ -54,14 +54,17 @@ export function imageAtVersion(images: GoldenImage[], family: string, stack: str
 
 export function findDrift(expected: ExpectedImage, inspected: InspectedImage | undefined): Drift[] {
     if (!inspected) {
-        return [{
-            region: expected.region,
-            kind: "missing",
-            detail: `no image of ${expected.name} at version ${expected.version} made by stack ${expected.stack} ` +
-                `(looked for this account's images named ${expected.name}-* or tagged Name=${expected.name}, and of those the ones ` +
-                `tagged Environment=${expected.stack}, or untagged and named ${expected.name}-<version>-${expected.stack}-<date>)` +
-                otherStacksNote(expected.otherStacksAtVersion ?? []),
-        }];
+        return [
+            {
+                region: expected.region,
+                kind: "missing",
+                detail:
+                    `no image of ${expected.name} at version ${expected.version} made by stack ${expected.stack} ` +
+                    `(looked for this account's images named ${expected.name}-* or tagged Name=${expected.name}, and of those the ones ` +
+                    `tagged Environment=${expected.stack}, or untagged and named ${expected.name}-<version>-${expected.stack}-<date>)` +
+                    otherStacksNote(expected.otherStacksAtVersion ?? []),
+            },
+        ];
     }
     const { image } = inspected;
     const drift = (kind: DriftKind, detail: string): Drift => ({ region: expected.region, imageId: image.imageId, kind, detail });
@@ -102,13 +105,21 @@ function volumePermissionDrift(sharing: SharingConfig, homeRegion: boolean, { im
             ...(permissions.groups.includes("all")
                 ? [["public", `${snapshot} is public (createVolumePermission group all): anyone can read it`] as [DriftKind, string]]
                 : []),
-            ...readers.filter(account => !permissions.accounts.includes(account)).map((account): [DriftKind, string] =>
-                ["missing-volume-permission", `sharing.promotingAccounts lists ${account} but it cannot read ${snapshot} ` +
-                    "(no createVolumePermission), so it cannot copy the image; run the building stack's `pulumi up`"]),
-            ...permissions.accounts.filter(account => !readers.includes(account)).map((account): [DriftKind, string] =>
-                ["extra-principal", `account ${account} may read ${snapshot} (createVolumePermission) but ` +
-                    (homeRegion ? "is not in sharing.promotingAccounts" : "only the home region's build is read by promoting accounts") +
-                    `: remove it with aws ec2 modify-snapshot-attribute --snapshot-id ${volume.snapshotId} --attribute createVolumePermission --operation-type remove --user-ids ${account}`]),
+            ...readers
+                .filter(account => !permissions.accounts.includes(account))
+                .map((account): [DriftKind, string] => [
+                    "missing-volume-permission",
+                    `sharing.promotingAccounts lists ${account} but it cannot read ${snapshot} ` +
+                        "(no createVolumePermission), so it cannot copy the image; run the building stack's `pulumi up`",
+                ]),
+            ...permissions.accounts
+                .filter(account => !readers.includes(account))
+                .map((account): [DriftKind, string] => [
+                    "extra-principal",
+                    `account ${account} may read ${snapshot} (createVolumePermission) but ` +
+                        (homeRegion ? "is not in sharing.promotingAccounts" : "only the home region's build is read by promoting accounts") +
+                        `: remove it with aws ec2 modify-snapshot-attribute --snapshot-id ${volume.snapshotId} --attribute createVolumePermission --operation-type remove --user-ids ${account}`,
+                ]),
         ];
     });
 }
@@ -137,10 +148,14 @@ function principalDrift(sharing: SharingConfig, { launchPermissions }: Inspected
         const actual = new Set(launchPermissions[permission]);
         const where = fields.map(field => `sharing.${field}`).join(" or ");
         return [
-            ...[...actual].filter(principal => !expected.has(principal)).map((principal): [DriftKind, string] =>
-                ["extra-principal", `${label} ${principal} may launch it but is not in ${where}`]),
-            ...fields.flatMap(field => sharing[field].filter(principal => !actual.has(principal)).map((principal): [DriftKind, string] =>
-                ["missing-principal", `sharing.${field} lists ${principal} but it has no launch permission`])),
+            ...[...actual]
+                .filter(principal => !expected.has(principal))
+                .map((principal): [DriftKind, string] => ["extra-principal", `${label} ${principal} may launch it but is not in ${where}`]),
+            ...fields.flatMap(field =>
+                sharing[field]
+                    .filter(principal => !actual.has(principal))
+                    .map((principal): [DriftKind, string] => ["missing-principal", `sharing.${field} lists ${principal} but it has no launch permission`]),
+            ),
         ];
     });
 }

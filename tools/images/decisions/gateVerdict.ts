@@ -63,35 +63,35 @@ export function scanProblem(image: Image | undefined): { status: string; problem
     if (status === "COMPLETED") return { status };
     if (UNFINISHED.has(status)) return { status, problem: `the scan is not finished (${status}): run the gate again when it is COMPLETED` };
     const reason = image.scanState?.reason ? ` — ${image.scanState.reason}` : "";
-    return { status, problem: `the scan did not complete (${status}${reason}): there are no results to judge; rebuild the image (or rescan it) and gate again` };
+    return {
+        status,
+        problem: `the scan did not complete (${status}${reason}): there are no results to judge; rebuild the image (or rescan it) and gate again`,
+    };
 }
 
-export function judgeFindings(
-    scanStatus: string,
-    findings: ImageScanFinding[],
-    threshold: Severity,
-    allowlist: AllowlistEntry[],
-    now: Date,
-): GateVerdict {
+export function judgeFindings(scanStatus: string, findings: ImageScanFinding[], threshold: Severity, allowlist: AllowlistEntry[], now: Date): GateVerdict {
     const counts = Object.fromEntries(REPORT_ORDER.map(severity => [severity, 0]));
     const expired = new Map<string, AllowlistEntry>();
-    const judged = findings.map((finding): JudgedFinding => {
-        const severity = normalSeverity(finding.severity);
-        counts[severity] += 1;
-        const id = finding.packageVulnerabilityDetails?.vulnerabilityId;
-        const entry = id === undefined ? undefined : allowlist.find(candidate => candidate.id === id);
-        if (entry && !isCurrent(entry, now)) expired.set(entry.id, entry);
-        return {
-            id,
-            severity,
-            title: finding.title,
-            packages: (finding.packageVulnerabilityDetails?.vulnerablePackages ?? []).map(pkg =>
-                `${pkg.name ?? "?"} ${pkg.version ?? ""}${pkg.release ? `-${pkg.release}` : ""}${pkg.fixedInVersion ? ` (fixed in ${pkg.fixedInVersion})` : ""}`.trim()),
-            inspectorScore: finding.inspectorScore,
-            atOrAboveThreshold: blocksAt(severity, threshold),
-            allowListed: entry && isCurrent(entry, now) ? entry : undefined,
-        };
-    }).sort(worstFirst);
+    const judged = findings
+        .map((finding): JudgedFinding => {
+            const severity = normalSeverity(finding.severity);
+            counts[severity] += 1;
+            const id = finding.packageVulnerabilityDetails?.vulnerabilityId;
+            const entry = id === undefined ? undefined : allowlist.find(candidate => candidate.id === id);
+            if (entry && !isCurrent(entry, now)) expired.set(entry.id, entry);
+            return {
+                id,
+                severity,
+                title: finding.title,
+                packages: (finding.packageVulnerabilityDetails?.vulnerablePackages ?? []).map(pkg =>
+                    `${pkg.name ?? "?"} ${pkg.version ?? ""}${pkg.release ? `-${pkg.release}` : ""}${pkg.fixedInVersion ? ` (fixed in ${pkg.fixedInVersion})` : ""}`.trim(),
+                ),
+                inspectorScore: finding.inspectorScore,
+                atOrAboveThreshold: blocksAt(severity, threshold),
+                allowListed: entry && isCurrent(entry, now) ? entry : undefined,
+            };
+        })
+        .sort(worstFirst);
     const atOrAbove = judged.filter(finding => finding.atOrAboveThreshold);
     const blocking = atOrAbove.filter(finding => finding.allowListed === undefined);
     return {
@@ -125,9 +125,11 @@ export function unjudged(scanStatus: string, problem: string, threshold: Severit
 
 /** Severity first, then Inspector's score, then the id, so every run lists them in the same order. */
 function worstFirst(left: JudgedFinding, right: JudgedFinding): number {
-    return severityWeight(right.severity) - severityWeight(left.severity)
-        || (right.inspectorScore ?? 0) - (left.inspectorScore ?? 0)
-        || (left.id ?? "").localeCompare(right.id ?? "");
+    return (
+        severityWeight(right.severity) - severityWeight(left.severity) ||
+        (right.inspectorScore ?? 0) - (left.inspectorScore ?? 0) ||
+        (left.id ?? "").localeCompare(right.id ?? "")
+    );
 }
 
 /** A judged build, as gate reports it and promotion records keep it. */

@@ -96,14 +96,15 @@ export function environmentOf(image: GoldenImage): string {
  * first, then by image id, so every run orders them the same way.
  */
 export function newestFirst(left: GoldenImage, right: GoldenImage): number {
-    return timeOf(right.createdAt) - timeOf(left.createdAt)
-        || compareVersions(right.version, left.version)
-        || left.imageId.localeCompare(right.imageId);
+    return timeOf(right.createdAt) - timeOf(left.createdAt) || compareVersions(right.version, left.version) || left.imageId.localeCompare(right.imageId);
 }
 
 /** Semantic versions by number (`1.10.0` after `1.9.0`); a missing or unreadable version sorts first. */
 export function compareVersions(left: string | undefined, right: string | undefined): number {
-    const parts = (version: string | undefined) => SEMVER_AT_START.exec(version ?? "")?.slice(1, 4).map(Number) ?? [];
+    const parts = (version: string | undefined) =>
+        SEMVER_AT_START.exec(version ?? "")
+            ?.slice(1, 4)
+            .map(Number) ?? [];
     const [a, b] = [parts(left), parts(right)];
     if (a.length === 0 || b.length === 0) return a.length - b.length;
     return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
@@ -153,6 +154,10 @@ export function isPublic(inspected: InspectedImage): boolean {
 
 /** Every EBS mapping says encrypted and every snapshot behind it really is. */
 export function isFullyEncrypted(inspected: InspectedImage): boolean {
-    return inspected.image.ebsVolumes.length > 0 && inspected.image.ebsVolumes.every(volume =>
-        volume.encrypted && volume.snapshotId !== undefined && inspected.snapshotEncryption[volume.snapshotId] === true);
+    return (
+        inspected.image.ebsVolumes.length > 0 &&
+        inspected.image.ebsVolumes.every(
+            volume => volume.encrypted && volume.snapshotId !== undefined && inspected.snapshotEncryption[volume.snapshotId] === true,
+        )
+    );
 }

@@ -75,7 +75,9 @@ export function planPrune(
             if (reasons.length === 0 && build) {
                 const ageDays = Math.floor((imageBuilder.now.getTime() - timeOf(image.createdAt)) / DAY_MS);
                 if (ageDays < imageBuilder.deleteAfterDays) {
-                    reasons.push(`Image Builder's build, ${ageDays} days old: like the lifecycle, kept until ${imageBuilder.deleteAfterDays} days (lifecycle.deleteAfterDays)`);
+                    reasons.push(
+                        `Image Builder's build, ${ageDays} days old: like the lifecycle, kept until ${imageBuilder.deleteAfterDays} days (lifecycle.deleteAfterDays)`,
+                    );
                 }
             }
             if (reasons.length > 0) plan.keep.push({ image, reasons });

@@ -24,7 +24,9 @@ export function pinPromotion(text: string, pin: Pin, fileName: string): string {
     const promoteFrom = [`config`, `${PROJECT}:promoteFrom`];
     for (const path of [image, promoteFrom]) {
         if (!isMap(document.getIn(path, true))) {
-            throw new UsageError(`${fileName} has no ${path.slice(1).join(".")} map under config; add it (see the committed Pulumi.prod.yaml) and promote again`);
+            throw new UsageError(
+                `${fileName} has no ${path.slice(1).join(".")} map under config; add it (see the committed Pulumi.prod.yaml) and promote again`,
+            );
         }
     }
     setScalar(document, [...image, "version"], pin.version);

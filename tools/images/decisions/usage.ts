@@ -38,7 +38,8 @@ export function keptByTag(images: GoldenImage[]): ImageUsage {
 export function atStackVersion(images: GoldenImage[], stack: string, version: string): ImageUsage {
     const usage: ImageUsage = {};
     for (const image of images) {
-        if (image.tags.Environment === stack && image.version === version) usage[image.imageId] = [`${stack}'s image.version ${version}: its pulumi up manages it`];
+        if (image.tags.Environment === stack && image.version === version)
+            usage[image.imageId] = [`${stack}'s image.version ${version}: its pulumi up manages it`];
     }
     return usage;
 }

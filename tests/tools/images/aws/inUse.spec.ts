@@ -55,16 +55,22 @@ describe("images: what counts as in use", () => {
         const { usage } = await usageIn({
             launchTemplates: [
                 webTemplate([version(1, "ami-0fffffff", true)], 1),
-                { template: { LaunchTemplateId: "lt-0old", LaunchTemplateName: "old", DefaultVersionNumber: 3, LatestVersionNumber: 5 },
-                    versions: [version(3, "ami-0bbbbbbb", true), version(4, CURRENT), version(5, "ami-0aaaaaaa")] },
+                {
+                    template: { LaunchTemplateId: "lt-0old", LaunchTemplateName: "old", DefaultVersionNumber: 3, LatestVersionNumber: 5 },
+                    versions: [version(3, "ami-0bbbbbbb", true), version(4, CURRENT), version(5, "ami-0aaaaaaa")],
+                },
             ],
-            autoScalingGroups: [{
-                AutoScalingGroupName: "mixed-asg",
-                MixedInstancesPolicy: { LaunchTemplate: {
-                    LaunchTemplateSpecification: { LaunchTemplateId: "lt-0web" },
-                    Overrides: [{ InstanceType: "m7g.large", LaunchTemplateSpecification: { LaunchTemplateId: "lt-0old", Version: "4" } }],
-                } },
-            } as never],
+            autoScalingGroups: [
+                {
+                    AutoScalingGroupName: "mixed-asg",
+                    MixedInstancesPolicy: {
+                        LaunchTemplate: {
+                            LaunchTemplateSpecification: { LaunchTemplateId: "lt-0web" },
+                            Overrides: [{ InstanceType: "m7g.large", LaunchTemplateSpecification: { LaunchTemplateId: "lt-0old", Version: "4" } }],
+                        },
+                    },
+                } as never,
+            ],
         });
         assert.deepStrictEqual(usage, { [CURRENT]: ["Auto Scaling group mixed-asg (launch template old (lt-0old) version 4)"] });
     });
@@ -84,29 +90,39 @@ describe("images: what counts as in use", () => {
     });
 
     it("an image a running or stopped instance was launched from, but not a terminated one", async () => {
-        const { usage } = await usageIn({ instances: [
-            { InstanceId: "i-0running", ImageId: CURRENT, State: { Name: "running" } },
-            { InstanceId: "i-0stopped", ImageId: CURRENT, State: { Name: "stopped" } },
-            { InstanceId: "i-0gone", ImageId: OLD, State: { Name: "terminated" } },
-        ] });
+        const { usage } = await usageIn({
+            instances: [
+                { InstanceId: "i-0running", ImageId: CURRENT, State: { Name: "running" } },
+                { InstanceId: "i-0stopped", ImageId: CURRENT, State: { Name: "stopped" } },
+                { InstanceId: "i-0gone", ImageId: OLD, State: { Name: "terminated" } },
+            ],
+        });
         assert.deepStrictEqual(usage, { [CURRENT]: ["instance i-0running (running)", "instance i-0stopped (stopped)"] });
     });
 
     it("an image published in an SSM parameter under /golden-ami, however deep", async () => {
-        const { usage } = await usageIn({ parameters: [
-            { Name: "/golden-ami/al2023-base/dev/ami-id", Value: CURRENT, DataType: "aws:ec2:image" },
-            { Name: "/golden-ami/al2023-base/prod/ami-id", Value: "ami-0fffffff", DataType: "aws:ec2:image" },
-            { Name: "/elsewhere/ami-id", Value: OLD },
-        ] });
+        const { usage } = await usageIn({
+            parameters: [
+                { Name: "/golden-ami/al2023-base/dev/ami-id", Value: CURRENT, DataType: "aws:ec2:image" },
+                { Name: "/golden-ami/al2023-base/prod/ami-id", Value: "ami-0fffffff", DataType: "aws:ec2:image" },
+                { Name: "/elsewhere/ami-id", Value: OLD },
+            ],
+        });
         assert.deepStrictEqual(usage, { [CURRENT]: ["SSM parameter /golden-ami/al2023-base/dev/ami-id"] });
     });
 
     it("an image in a parameter passed with --ssm-path, by name or by path, and warns of one that matches nothing", async () => {
         const warnings: string[] = [];
-        const { usage } = await usageIn({ parameters: [
-            { Name: "/apps/web/ami", Value: OLD },
-            { Name: "/fleet/batch/images", Value: `ami-0fffffff,${CURRENT}` },
-        ] }, ["/apps/web/ami", "/fleet", "/typo"], warnings);
+        const { usage } = await usageIn(
+            {
+                parameters: [
+                    { Name: "/apps/web/ami", Value: OLD },
+                    { Name: "/fleet/batch/images", Value: `ami-0fffffff,${CURRENT}` },
+                ],
+            },
+            ["/apps/web/ami", "/fleet", "/typo"],
+            warnings,
+        );
         assert.deepStrictEqual(usage, {
             [OLD]: ["SSM parameter /apps/web/ami"],
             [CURRENT]: ["SSM parameter /fleet/batch/images"],
@@ -123,14 +139,23 @@ describe("images: what counts as in use", () => {
         assert.deepStrictEqual(usage, { [OLD]: ["launch template t4 (lt-04) $Default version 1", "launch template t4 (lt-04) $Latest version 1"] });
         const versionCalls = aws.regions["us-east-1"].ec2.commandCalls(DescribeLaunchTemplateVersionsCommand);
         assert.strictEqual(new Set(versionCalls.map(call => call.args[0].input.LaunchTemplateId)).size, 5);
-        assert.ok(versionCalls.every(call => call.args[0].input.ResolveAlias === true), "templates using resolve:ssm: must be resolved to the image");
+        assert.ok(
+            versionCalls.every(call => call.args[0].input.ResolveAlias === true),
+            "templates using resolve:ssm: must be resolved to the image",
+        );
     });
 
     it("sees groups, instances and parameters on the last of several pages", async () => {
         const { usage } = await usageIn({
             launchTemplates: [webTemplate([version(1, "ami-0fffffff", true), version(2, OLD), version(3, "ami-0eeeeeee")], 1)],
-            autoScalingGroups: ["a", "b", "c"].map(name => ({ AutoScalingGroupName: name, LaunchTemplate: { LaunchTemplateId: "lt-0web", Version: name === "c" ? "2" : "3" } } as never)),
-            instances: ["a", "b", "c"].map(name => ({ InstanceId: `i-0${name}`, ImageId: name === "c" ? CURRENT : "ami-0fffffff", State: { Name: "running" as const } })),
+            autoScalingGroups: ["a", "b", "c"].map(
+                name => ({ AutoScalingGroupName: name, LaunchTemplate: { LaunchTemplateId: "lt-0web", Version: name === "c" ? "2" : "3" } }) as never,
+            ),
+            instances: ["a", "b", "c"].map(name => ({
+                InstanceId: `i-0${name}`,
+                ImageId: name === "c" ? CURRENT : "ami-0fffffff",
+                State: { Name: "running" as const },
+            })),
             parameters: ["a", "b", "c"].map(name => ({ Name: `/golden-ami/${name}/dev/ami-id`, Value: name === "c" ? CURRENT : "ami-0fffffff" })),
         });
         assert.deepStrictEqual(usage, {
@@ -142,7 +167,9 @@ describe("images: what counts as in use", () => {
     it("fails rather than answer when one of the reads is denied", async () => {
         const aws = fakeAws({ "us-east-1": {} });
         aws.regions["us-east-1"].ssm.on(GetParametersByPathCommand).rejects(awsError("AccessDeniedException"));
-        await assert.rejects(findImagesInUse(aws.clientsFor("us-east-1"), OURS, { ssmPaths: [], warn: () => undefined }),
-            /ssm:GetParametersByPath was denied \(AccessDeniedException\)/);
+        await assert.rejects(
+            findImagesInUse(aws.clientsFor("us-east-1"), OURS, { ssmPaths: [], warn: () => undefined }),
+            /ssm:GetParametersByPath was denied \(AccessDeniedException\)/,
+        );
     });
 });

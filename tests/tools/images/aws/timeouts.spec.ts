@@ -21,8 +21,12 @@ describe("images: a stalled endpoint never hangs the CLI", () => {
             // 3 attempts of 0.3 s plus the SDK's backoff between them (at most 0.2 s, then 0.4 s).
             assert.ok(elapsed < 3000, `took ${elapsed} ms`);
             for (const region of ["us-east-1", "us-west-2"]) {
-                assert.ok(recording.stderr.some(line => line.startsWith(`error: ${region}: ec2:DescribeImages: no answer within 0.3 s (3 attempts): check the network`)),
-                    recording.stderr.join("\n"));
+                assert.ok(
+                    recording.stderr.some(line =>
+                        line.startsWith(`error: ${region}: ec2:DescribeImages: no answer within 0.3 s (3 attempts): check the network`),
+                    ),
+                    recording.stderr.join("\n"),
+                );
             }
             assert.ok(server.received() >= 6, `expected every attempt to reach the local server, saw ${server.received()} connections`);
         } finally {
@@ -36,8 +40,12 @@ describe("images: a stalled endpoint never hangs the CLI", () => {
             const recording = recordingContext(clientFactory(localSettings(server.endpoint, SHORT)));
             const exitCode = await runCli(["gate", "--stack", "dev", "--version", "1.4.1"], recording.context, loadDevStack);
             assert.strictEqual(exitCode, ExitCode.regionFailed);
-            assert.deepStrictEqual(recording.stderr.filter(line => line.startsWith("error:")),
-                ["error: us-east-1: imagebuilder:ListImages: no answer within 0.3 s (3 attempts): check the network, proxy settings (HTTPS_PROXY) and region name, then run again"]);
+            assert.deepStrictEqual(
+                recording.stderr.filter(line => line.startsWith("error:")),
+                [
+                    "error: us-east-1: imagebuilder:ListImages: no answer within 0.3 s (3 attempts): check the network, proxy settings (HTTPS_PROXY) and region name, then run again",
+                ],
+            );
         } finally {
             await server.close();
         }
@@ -50,7 +58,7 @@ describe("images: a stalled endpoint never hangs the CLI", () => {
             assert.strictEqual(((await client.config.retryStrategy()) as { mode?: string }).mode, "adaptive");
             assert.strictEqual(client.config.requestHandler.constructor.name, "NodeHttpHandler");
         }
-        const worstCaseSeconds = CLIENT_SETTINGS.maxAttempts * (CLIENT_SETTINGS.connectionTimeoutMs + CLIENT_SETTINGS.requestTimeoutMs) / 1000;
+        const worstCaseSeconds = (CLIENT_SETTINGS.maxAttempts * (CLIENT_SETTINGS.connectionTimeoutMs + CLIENT_SETTINGS.requestTimeoutMs)) / 1000;
         assert.ok(worstCaseSeconds <= 75, `a stalled call could take ${worstCaseSeconds} s`);
     });
 });
@@ -61,16 +69,21 @@ describe("images gate through the SDK's own retries", () => {
         const findings = ["CRITICAL", "HIGH", "LOW"].map((severity, index) => scanFinding(`CVE-2026-000${index}`, severity, { build }));
         let throttled = false;
         const server = await jsonServer((path, body) => {
-            if (path === "/ListImages") return { status: 200, body: { imageVersionList: [{ arn: build.replace(/\/1$/, ""), name: "al2023-base-dev", version: "1.4.1" }] } };
+            if (path === "/ListImages")
+                return { status: 200, body: { imageVersionList: [{ arn: build.replace(/\/1$/, ""), name: "al2023-base-dev", version: "1.4.1" }] } };
             if (path === "/ListImageBuildVersions") return { status: 200, body: { imageSummaryList: [{ arn: build, state: { status: "AVAILABLE" } }] } };
-            if (path === "/GetImage") return { status: 200, body: { image: { arn: build, state: { status: "AVAILABLE" }, scanState: { status: "COMPLETED" } } } };
+            if (path === "/GetImage")
+                return { status: 200, body: { image: { arn: build, state: { status: "AVAILABLE" }, scanState: { status: "COMPLETED" } } } };
             if (path === "/ListImageScanFindings") {
                 if (!throttled) {
                     throttled = true;
                     return { status: 429, headers: { "x-amzn-errortype": "ThrottlingException" }, body: { message: "Rate exceeded" } };
                 }
                 const start = Number(body.nextToken ?? 0);
-                return { status: 200, body: { findings: findings.slice(start, start + 2), nextToken: start + 2 < findings.length ? String(start + 2) : undefined } };
+                return {
+                    status: 200,
+                    body: { findings: findings.slice(start, start + 2), nextToken: start + 2 < findings.length ? String(start + 2) : undefined },
+                };
             }
             return { status: 404, body: { message: `no ${path}` } };
         });

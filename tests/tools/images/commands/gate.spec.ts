@@ -13,7 +13,10 @@ function builds(stackBuild: Partial<FakeBuild> = {}): FakeBuild[] {
     return [
         { arn: buildArn(1), status: "FAILED" },
         {
-            arn: buildArn(2), status: "AVAILABLE", amiId: "ami-0000000000000a412", scanStatus: "COMPLETED",
+            arn: buildArn(2),
+            status: "AVAILABLE",
+            amiId: "ami-0000000000000a412",
+            scanStatus: "COMPLETED",
             findings: [
                 scanFinding("CVE-2026-0001", "MEDIUM", { build: buildArn(2) }),
                 scanFinding("CVE-2026-0002", "LOW", { build: buildArn(2) }),
@@ -24,7 +27,10 @@ function builds(stackBuild: Partial<FakeBuild> = {}): FakeBuild[] {
             ...stackBuild,
         },
         {
-            arn: buildArn(3), status: "AVAILABLE", amiId: "ami-0000000000000a413", scanStatus: "COMPLETED",
+            arn: buildArn(3),
+            status: "AVAILABLE",
+            amiId: "ami-0000000000000a413",
+            scanStatus: "COMPLETED",
             findings: [scanFinding("CVE-2026-0999", "CRITICAL", { build: buildArn(3) })],
         },
     ];
@@ -34,7 +40,11 @@ async function gate(world: RegionWorld, flags: string[] = [], allowlist?: unknow
     const aws = fakeAws({ "us-east-1": world });
     const files = memoryFiles(allowlist === undefined ? {} : { "promotions/findings-allowlist.json": JSON.stringify(allowlist) });
     const recording = recordingContext(aws.clientsFor, files);
-    const exitCode = await runCli(["gate", "--stack", "dev", ...(flags.includes("--version") ? [] : ["--version", "1.4.1"]), ...flags], recording.context, loadDevStack);
+    const exitCode = await runCli(
+        ["gate", "--stack", "dev", ...(flags.includes("--version") ? [] : ["--version", "1.4.1"]), ...flags],
+        recording.context,
+        loadDevStack,
+    );
     return { exitCode, aws, ...recording, output: recording.stdout.join("\n"), errors: recording.stderr.join("\n") };
 }
 
@@ -42,7 +52,10 @@ describe("images gate", () => {
     it("judges the first build that made an image (not a failed one, not a later rebuild), reading every findings page", async () => {
         const { exitCode, output } = await gate({ builds: builds() });
         assert.strictEqual(exitCode, ExitCode.ok, output);
-        assert.match(output, /gate al2023-base-dev 1\.4\.1 \(build .*image\/al2023-base-dev\/1\.4\.1\/2, ami-0000000000000a412\): scan COMPLETED, threshold HIGH/);
+        assert.match(
+            output,
+            /gate al2023-base-dev 1\.4\.1 \(build .*image\/al2023-base-dev\/1\.4\.1\/2, ami-0000000000000a412\): scan COMPLETED, threshold HIGH/,
+        );
         assert.match(output, /findings: CRITICAL 0, HIGH 0, MEDIUM 2, LOW 2, INFORMATIONAL 1, UNTRIAGED 0/);
         assert.match(output, /PASS: no finding at or above HIGH outside the allow-list/);
     });
@@ -51,14 +64,19 @@ describe("images gate", () => {
         const { exitCode, output } = await gate({ builds: builds() }, ["--max-severity", "medium"]);
         assert.strictEqual(exitCode, ExitCode.problemsFound);
         assert.match(output, /MEDIUM\s+CVE-2026-0001\s+openssl 3\.0\.8-1\.amzn2023 \(fixed in 3\.0\.9\).*\[blocks\]/);
-        assert.match(output, /FAIL: 2 finding\(s\) at or above MEDIUM are not allow-listed: CVE-2026-0001 \(MEDIUM\), CVE-2026-0005 \(MEDIUM\)\. Rebuild with the fixes/);
+        assert.match(
+            output,
+            /FAIL: 2 finding\(s\) at or above MEDIUM are not allow-listed: CVE-2026-0001 \(MEDIUM\), CVE-2026-0005 \(MEDIUM\)\. Rebuild with the fixes/,
+        );
     });
 
     it("lets a finding through that the repository's allow-list accepts, and says so", async () => {
-        const allowlist = { entries: [
-            { id: "CVE-2026-0001", expires: "2026-07-01", reason: "fixed in 1.4.2" },
-            { id: "CVE-2026-0005", expires: "2026-07-01", reason: "curl is only used at build time" },
-        ] };
+        const allowlist = {
+            entries: [
+                { id: "CVE-2026-0001", expires: "2026-07-01", reason: "fixed in 1.4.2" },
+                { id: "CVE-2026-0005", expires: "2026-07-01", reason: "curl is only used at build time" },
+            ],
+        };
         const { exitCode, output } = await gate({ builds: builds() }, ["--max-severity", "MEDIUM"], allowlist);
         assert.strictEqual(exitCode, ExitCode.ok, output);
         assert.match(output, /allow-listed: CVE-2026-0001 \(MEDIUM, until 2026-07-01\), CVE-2026-0005 \(MEDIUM, until 2026-07-01\)/);
@@ -72,7 +90,11 @@ describe("images gate", () => {
     });
 
     const unjudged: [string, Partial<FakeBuild>, RegExp][] = [
-        ["a build that was never scanned", { scanStatus: undefined, scanningEnabled: false, findings: [] }, /scan NONE.*\nFAIL: the build has no scan results: image scanning was not enabled/],
+        [
+            "a build that was never scanned",
+            { scanStatus: undefined, scanningEnabled: false, findings: [] },
+            /scan NONE.*\nFAIL: the build has no scan results: image scanning was not enabled/,
+        ],
         ["a scan still collecting", { scanStatus: "COLLECTING" }, /FAIL: the scan is not finished \(COLLECTING\)/],
         ["a scan that was abandoned", { scanStatus: "ABANDONED" }, /FAIL: the scan did not complete \(ABANDONED\)/],
     ];
@@ -111,8 +133,14 @@ describe("images gate", () => {
     });
 
     it("refuses a promoting stack, and a broken allow-list, with exit 2 before calling AWS", async () => {
-        const noAws = () => { throw new Error("bad input must be refused before any AWS client is made"); };
-        const prodLoader = (stack: string) => ({ ...loadDevStack("dev"), stack, promoteFrom: { account: "111111111111", region: "us-east-1", amiIds: { [FAMILY]: "ami-0123456789abcdef0" } } });
+        const noAws = () => {
+            throw new Error("bad input must be refused before any AWS client is made");
+        };
+        const prodLoader = (stack: string) => ({
+            ...loadDevStack("dev"),
+            stack,
+            promoteFrom: { account: "111111111111", region: "us-east-1", amiIds: { [FAMILY]: "ami-0123456789abcdef0" } },
+        });
         const promoting = recordingContext(noAws);
         assert.strictEqual(await runCli(["gate", "--stack", "prod"], promoting.context, prodLoader), ExitCode.badInput);
         assert.match(promoting.stderr.join("\n"), /stack prod promotes \(golden-ami:promoteFrom\) and never builds; pass the building stack/);
@@ -123,16 +151,31 @@ describe("images gate", () => {
     });
 
     describe("--pinned-by: the AMI the promoting stack really pins (what CI runs before prod's up)", () => {
-        const pinning = (amiId: string, version = "1.4.1"): StackLoader => stack => stack === "dev"
-            ? loadDevStack("dev")
-            : { ...loadDevStack("dev"), stack, images: [{ ...loadDevStack("dev").images[0], version }], promoteFrom: { account: "111111111111", region: "us-east-1", amiIds: { [FAMILY]: amiId }, stack: "dev" } };
+        const pinning =
+            (amiId: string, version = "1.4.1"): StackLoader =>
+            stack =>
+                stack === "dev"
+                    ? loadDevStack("dev")
+                    : {
+                          ...loadDevStack("dev"),
+                          stack,
+                          images: [{ ...loadDevStack("dev").images[0], version }],
+                          promoteFrom: { account: "111111111111", region: "us-east-1", amiIds: { [FAMILY]: amiId }, stack: "dev" },
+                      };
         async function gatePinned(world: RegionWorld, amiId: string, files: Record<string, string> = {}, flags: string[] = []) {
             const aws = fakeAws({ "us-east-1": world });
             const recording = recordingContext(aws.clientsFor, memoryFiles(files));
             const exitCode = await runCli(["gate", "--stack", "dev", "--pinned-by", "prod", ...flags], recording.context, pinning(amiId));
             return { exitCode, output: recording.stdout.join("\n"), errors: recording.stderr.join("\n") };
         }
-        const forcedRecord = (amiId: string) => ({ "promotions/prod/al2023-base/1.4.1.json": JSON.stringify({ stack: "prod", version: "1.4.1", amiId, forced: { reason: "CVE-2026-0999 is in a package removed at boot" } }) });
+        const forcedRecord = (amiId: string) => ({
+            "promotions/prod/al2023-base/1.4.1.json": JSON.stringify({
+                stack: "prod",
+                version: "1.4.1",
+                amiId,
+                forced: { reason: "CVE-2026-0999 is in a package removed at boot" },
+            }),
+        });
 
         it("judges the build that made the pinned AMI at prod's version, not the version's first build", async () => {
             const { exitCode, output } = await gatePinned({ builds: builds() }, "ami-0000000000000a413");
@@ -145,7 +188,10 @@ describe("images gate", () => {
             const forced = await gatePinned({ builds: builds() }, "ami-0000000000000a413", forcedRecord("ami-0000000000000a413"));
             assert.strictEqual(forced.exitCode, ExitCode.ok, forced.output);
             assert.match(forced.output, /FAIL: 1 finding/);
-            assert.match(forced.output, /FORCED: the image was promoted although it fails the gate \(promotions\/prod\/al2023-base\/1\.4\.1\.json: "CVE-2026-0999 is in a package removed at boot"\); not blocking/);
+            assert.match(
+                forced.output,
+                /FORCED: the image was promoted although it fails the gate \(promotions\/prod\/al2023-base\/1\.4\.1\.json: "CVE-2026-0999 is in a package removed at boot"\); not blocking/,
+            );
             // A record forcing another AMI does not cover this one.
             const other = await gatePinned({ builds: builds() }, "ami-0000000000000a413", forcedRecord("ami-0000000000000a412"));
             assert.strictEqual(other.exitCode, ExitCode.problemsFound);
@@ -166,8 +212,12 @@ describe("images gate", () => {
         failed[0] = { arn: buildArn(1), status: "FAILED", amiId: "ami-0000000000000a411", scanStatus: "COMPLETED", findings: [] };
         const aws = fakeAws({ "us-east-1": { builds: failed } });
         const recording = recordingContext(aws.clientsFor);
-        const result = await gateBuild(aws.clientsFor("us-east-1").imageBuilder, buildArn(1), "us-east-1",
-            { threshold: "HIGH", allowlist: [], now: new Date("2026-06-01T00:00:00Z"), progress: () => undefined });
+        const result = await gateBuild(aws.clientsFor("us-east-1").imageBuilder, buildArn(1), "us-east-1", {
+            threshold: "HIGH",
+            allowlist: [],
+            now: new Date("2026-06-01T00:00:00Z"),
+            progress: () => undefined,
+        });
         assert.strictEqual(result.passed, false);
         assert.match(result.problem ?? "", /is FAILED, not AVAILABLE: only a build that passed its tests/);
         assert.strictEqual(aws.regions["us-east-1"].imageBuilder.commandCalls(ListImageScanFindingsCommand).length, 0);

@@ -11,8 +11,12 @@ const OU = "arn:aws:organizations::555555555555:ou/o-a1b2c3d4e5/ou-ab12-workload
 function region(): RegionWorld {
     return {
         images: [
-            goldenAmi("ami-00000001", { created: "2026-03-01T04:00:00.000Z", version: "1.3.0", public: true,
-                volumes: [{ device: "/dev/xvda", snapshotId: "snap-00000001", encrypted: false }] }),
+            goldenAmi("ami-00000001", {
+                created: "2026-03-01T04:00:00.000Z",
+                version: "1.3.0",
+                public: true,
+                volumes: [{ device: "/dev/xvda", snapshotId: "snap-00000001", encrypted: false }],
+            }),
             goldenAmi("ami-00000002", { created: "2026-05-01T04:00:00.000Z", version: "1.4.0" }),
         ],
         launchPermissions: { "ami-00000002": [{ UserId: PROD_ACCOUNT }, { OrganizationalUnitArn: OU }] },
@@ -31,11 +35,36 @@ describe("images list", () => {
     it("shows every image of every region with version, state, encryption, publicity, launchers and use", async () => {
         const { exitCode, output } = await list({ "us-east-1": region(), "us-west-2": region() });
         assert.strictEqual(exitCode, ExitCode.ok);
-        const rows = output.split("\n").filter(line => /^us-/.test(line)).map(line => line.split(/\s{2,}/));
+        const rows = output
+            .split("\n")
+            .filter(line => /^us-/.test(line))
+            .map(line => line.split(/\s{2,}/));
         assert.deepStrictEqual(rows, [
-            ["us-east-1", "ami-00000002", "1.4.0", "2026-05-01 04:00", "available", "2027-01-01 00:00", "yes", "no", `${PROD_ACCOUNT}, ou-ab12-workload1`, "yes"],
+            [
+                "us-east-1",
+                "ami-00000002",
+                "1.4.0",
+                "2026-05-01 04:00",
+                "available",
+                "2027-01-01 00:00",
+                "yes",
+                "no",
+                `${PROD_ACCOUNT}, ou-ab12-workload1`,
+                "yes",
+            ],
             ["us-east-1", "ami-00000001", "1.3.0", "2026-03-01 04:00", "available", "2027-01-01 00:00", "NO", "YES", "owner only", "no"],
-            ["us-west-2", "ami-00000002", "1.4.0", "2026-05-01 04:00", "available", "2027-01-01 00:00", "yes", "no", `${PROD_ACCOUNT}, ou-ab12-workload1`, "yes"],
+            [
+                "us-west-2",
+                "ami-00000002",
+                "1.4.0",
+                "2026-05-01 04:00",
+                "available",
+                "2027-01-01 00:00",
+                "yes",
+                "no",
+                `${PROD_ACCOUNT}, ou-ab12-workload1`,
+                "yes",
+            ],
             ["us-west-2", "ami-00000001", "1.3.0", "2026-03-01 04:00", "available", "2027-01-01 00:00", "NO", "YES", "owner only", "no"],
         ]);
         assert.match(output, /us-east-1 ami-00000002: instance i-0web \(running\)/);
@@ -47,7 +76,13 @@ describe("images list", () => {
         const current = images.find(image => image.imageId === "ami-00000002");
         assert.deepStrictEqual(current?.launchPermissions, { accounts: [PROD_ACCOUNT], organizationArns: [], organizationalUnitArns: [OU], groups: [] });
         assert.deepStrictEqual(current?.inUse, ["instance i-0web (running)"]);
-        assert.deepStrictEqual(images.map(image => [image.imageId, image.encrypted, image.public]), [["ami-00000002", true, false], ["ami-00000001", false, true]]);
+        assert.deepStrictEqual(
+            images.map(image => [image.imageId, image.encrypted, image.public]),
+            [
+                ["ami-00000002", true, false],
+                ["ami-00000001", false, true],
+            ],
+        );
     });
 
     it("lists the regions it can read, names the one it cannot, and exits 3", async () => {
@@ -60,7 +95,9 @@ describe("images list", () => {
         assert.strictEqual(exitCode, ExitCode.regionFailed);
         assert.match(recording.stdout.join("\n"), /us-west-2\s+ami-00000002/);
         assert.doesNotMatch(recording.stdout.join("\n"), /us-east-1\s+ami-/);
-        assert.ok(recording.stderr.some(line => /^error: us-east-1: ec2:DescribeImages was still throttled after the SDK's retries/.test(line)),
-            recording.stderr.join("\n"));
+        assert.ok(
+            recording.stderr.some(line => /^error: us-east-1: ec2:DescribeImages was still throttled after the SDK's retries/.test(line)),
+            recording.stderr.join("\n"),
+        );
     });
 });

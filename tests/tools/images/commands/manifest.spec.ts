@@ -33,7 +33,10 @@ describe("images manifest", () => {
         const { exitCode, output, files } = await manifest([]);
         assert.strictEqual(exitCode, ExitCode.ok);
         assert.match(output, /^manifest al2023-base-dev 1\.4\.1 \(build .*\/1\.4\.1\/1, ami-0000000000000a411\): 5 packages/);
-        const rows = output.split("\n").slice(2).map(line => line.split(/\s{2,}/)[0]);
+        const rows = output
+            .split("\n")
+            .slice(2)
+            .map(line => line.split(/\s{2,}/)[0]);
         assert.deepStrictEqual(rows, ["amazon-ssm-agent", "bash", "curl-minimal", "kernel", "openssl-libs"]);
         assert.deepStrictEqual(files, {}, "nothing is written without --write");
     });
@@ -42,7 +45,10 @@ describe("images manifest", () => {
         const { output } = await manifest(["--json"]);
         const parsed = JSON.parse(output) as Manifest;
         assert.deepStrictEqual(parsed.packages[0], { name: "amazon-ssm-agent", version: "3.3.1142.0-1.amzn2023" });
-        assert.deepStrictEqual([parsed.image, parsed.version, parsed.buildArn, parsed.amiId], ["al2023-base-dev", "1.4.1", buildArn(1), "ami-0000000000000a411"]);
+        assert.deepStrictEqual(
+            [parsed.image, parsed.version, parsed.buildArn, parsed.amiId],
+            ["al2023-base-dev", "1.4.1", buildArn(1), "ami-0000000000000a411"],
+        );
     });
 
     it("writes promotions/<stack>/<version>.manifest.json with --write", async () => {

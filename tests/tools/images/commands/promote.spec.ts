@@ -53,7 +53,9 @@ const AMI_140 = "ami-0000000000000a401";
 
 function devAmi(imageId: string, version: string, created: string, options: { state?: string; stack?: string; build?: string } = {}) {
     return goldenAmi(imageId, {
-        created, version, state: options.state,
+        created,
+        version,
+        state: options.state,
         name: `${FAMILY}-${version}-${options.stack ?? "dev"}-${created.replace(/:/g, "-")}`,
         tags: options.build ? { Ec2ImageBuilderArn: options.build } : {},
     });
@@ -74,13 +76,25 @@ function buildingAccount(stackBuild: Partial<FakeBuild> = {}, options: { tagged?
         builds: [
             { arn: buildArn(1), status: "FAILED" },
             {
-                arn: buildArn(2), status: "AVAILABLE", amiId: AMI_141, scanStatus: "COMPLETED",
+                arn: buildArn(2),
+                status: "AVAILABLE",
+                amiId: AMI_141,
+                scanStatus: "COMPLETED",
                 findings: [scanFinding("CVE-2026-0001", "MEDIUM", { build: buildArn(2) })],
-                packages: [{ packageName: "openssl-libs", packageVersion: "3.0.8-1.amzn2023.0.14" }, { packageName: "bash", packageVersion: "5.2.15" }],
+                packages: [
+                    { packageName: "openssl-libs", packageVersion: "3.0.8-1.amzn2023.0.14" },
+                    { packageName: "bash", packageVersion: "5.2.15" },
+                ],
                 ...stackBuild,
             },
             { arn: buildArn(3), status: "AVAILABLE", amiId: "ami-0000000000000a413", scanStatus: "COMPLETED" },
-            { arn: buildArn(1, "1.4.0"), status: "AVAILABLE", amiId: AMI_140, scanStatus: "COMPLETED", packages: [{ packageName: "bash", packageVersion: "5.2.14" }] },
+            {
+                arn: buildArn(1, "1.4.0"),
+                status: "AVAILABLE",
+                amiId: AMI_140,
+                scanStatus: "COMPLETED",
+                packages: [{ packageName: "bash", packageVersion: "5.2.14" }],
+            },
         ],
     };
 }
@@ -109,43 +123,73 @@ const PROMOTE_141 = ["--from", "dev", "--version", "1.4.1", "--stack", "prod"];
 
 describe("images promote", () => {
     let roots: string[] = [];
-    afterEach(() => { roots.forEach(root => fs.rmSync(root, { recursive: true, force: true })); roots = []; });
-    const track = <T extends { repo: { root: string } }>(result: T): T => { roots.push(result.repo.root); return result; };
+    afterEach(() => {
+        roots.forEach(root => fs.rmSync(root, { recursive: true, force: true }));
+        roots = [];
+    });
+    const track = <T extends { repo: { root: string } }>(result: T): T => {
+        roots.push(result.repo.root);
+        return result;
+    };
 
     it("pins the building stack's first available build of the version, editing only version and amiId, comments kept", async () => {
         const { exitCode, repo, output, aws } = track(await promote(PROMOTE_141));
         assert.strictEqual(exitCode, ExitCode.ok, output);
-        assert.strictEqual(repo.read("Pulumi.prod.yaml"), PROD_FILE
-            .replace("version: 1.4.0 # the version prod runs", "version: 1.4.1 # the version prod runs")
-            .replace(`al2023-base: ${AMI_140}`, `al2023-base: ${AMI_141}`));
+        assert.strictEqual(
+            repo.read("Pulumi.prod.yaml"),
+            PROD_FILE.replace("version: 1.4.0 # the version prod runs", "version: 1.4.1 # the version prod runs").replace(
+                `al2023-base: ${AMI_140}`,
+                `al2023-base: ${AMI_141}`,
+            ),
+        );
         const prod = parseStackConfig(readStackConfig("prod", repo.root), "prod");
-        assert.deepStrictEqual([prod.images[0].version, prod.promoteFrom], ["1.4.1", { account: BUILD_ACCOUNT, region: "us-east-1", amiIds: { [FAMILY]: AMI_141 }, stack: "dev" }]);
+        assert.deepStrictEqual(
+            [prod.images[0].version, prod.promoteFrom],
+            ["1.4.1", { account: BUILD_ACCOUNT, region: "us-east-1", amiIds: { [FAMILY]: AMI_141 }, stack: "dev" }],
+        );
         const { Owners, IncludeDeprecated, Filters } = aws.regions["us-east-1"].ec2.commandCalls(DescribeImagesCommand)[0].args[0].input;
-        assert.deepStrictEqual({ Owners, IncludeDeprecated, Filters }, {
-            Owners: [BUILD_ACCOUNT], IncludeDeprecated: true, Filters: [{ Name: "name", Values: ["al2023-base-1.4.1-dev-*"] }],
-        });
+        assert.deepStrictEqual(
+            { Owners, IncludeDeprecated, Filters },
+            {
+                Owners: [BUILD_ACCOUNT],
+                IncludeDeprecated: true,
+                Filters: [{ Name: "name", Values: ["al2023-base-1.4.1-dev-*"] }],
+            },
+        );
         assert.match(output, /Roll back: npm run images -- promote --from dev --version 1\.4\.0 --stack prod/);
     });
 
     it("records the promotion and the image's packages in promotions/<stack>/", async () => {
         const { repo } = track(await promote(PROMOTE_141));
         const record = JSON.parse(repo.read("promotions/prod/al2023-base/1.4.1.json")) as PromotionRecord;
-        assert.deepStrictEqual({ ...record, gate: undefined }, {
-            stack: "prod",
-            version: "1.4.1",
-            amiId: AMI_141,
-            source: { stack: "dev", account: BUILD_ACCOUNT, region: "us-east-1" },
-            imageName: FAMILY,
-            ami: { name: "al2023-base-1.4.1-dev-2026-05-02T04-00-00.000Z", createdAt: "2026-05-02T04:00:00.000Z" },
-            buildArn: buildArn(2),
-            promotedAt: "2026-06-01T12:00:00.000Z",
-            previous: { version: "1.4.0", amiId: AMI_140 },
-            gate: undefined,
-            manifest: "promotions/prod/al2023-base/1.4.1.manifest.json",
-        });
+        assert.deepStrictEqual(
+            { ...record, gate: undefined },
+            {
+                stack: "prod",
+                version: "1.4.1",
+                amiId: AMI_141,
+                source: { stack: "dev", account: BUILD_ACCOUNT, region: "us-east-1" },
+                imageName: FAMILY,
+                ami: { name: "al2023-base-1.4.1-dev-2026-05-02T04-00-00.000Z", createdAt: "2026-05-02T04:00:00.000Z" },
+                buildArn: buildArn(2),
+                promotedAt: "2026-06-01T12:00:00.000Z",
+                previous: { version: "1.4.0", amiId: AMI_140 },
+                gate: undefined,
+                manifest: "promotions/prod/al2023-base/1.4.1.manifest.json",
+            },
+        );
         assert.deepStrictEqual([record.gate.passed, record.gate.threshold, record.gate.counts.MEDIUM], [true, "HIGH", 1]);
         const manifest = JSON.parse(repo.read("promotions/prod/al2023-base/1.4.1.manifest.json")) as { packages: unknown[]; amiId: string };
-        assert.deepStrictEqual([manifest.amiId, manifest.packages], [AMI_141, [{ name: "bash", version: "5.2.15" }, { name: "openssl-libs", version: "3.0.8-1.amzn2023.0.14" }]]);
+        assert.deepStrictEqual(
+            [manifest.amiId, manifest.packages],
+            [
+                AMI_141,
+                [
+                    { name: "bash", version: "5.2.15" },
+                    { name: "openssl-libs", version: "3.0.8-1.amzn2023.0.14" },
+                ],
+            ],
+        );
     });
 
     it("prints one JSON document with --json: what was pinned, the gate's verdict and the files written", async () => {
@@ -154,7 +198,10 @@ describe("images promote", () => {
         assert.deepStrictEqual(progress, [], "no progress lines in --json mode");
         assert.strictEqual(stdout.length, 1, "one JSON document, nothing else on stdout");
         const printed = JSON.parse(stdout[0]);
-        assert.deepStrictEqual([printed.promoted, printed.stack, printed.from, printed.version, printed.amiId, printed.gate.passed], [true, "prod", "dev", "1.4.1", AMI_141, true]);
+        assert.deepStrictEqual(
+            [printed.promoted, printed.stack, printed.from, printed.version, printed.amiId, printed.gate.passed],
+            [true, "prod", "dev", "1.4.1", AMI_141, true],
+        );
         assert.ok(printed.files.includes("promotions/prod/al2023-base/1.4.1.json") && repo.exists("promotions/prod/al2023-base/1.4.1.json"));
     });
 
@@ -163,7 +210,10 @@ describe("images promote", () => {
         assert.strictEqual(exitCode, ExitCode.ok);
         assert.strictEqual(repo.read("Pulumi.prod.yaml"), PROD_FILE);
         assert.strictEqual(repo.exists("promotions"), false);
-        assert.match(output, /--- Pulumi\.prod\.yaml\n- {7}version: 1\.4\.0 # the version prod runs\n\+ {7}version: 1\.4\.1 # the version prod runs\n- {7}al2023-base: ami-0000000000000a401\n\+ {7}al2023-base: ami-0000000000000a412/);
+        assert.match(
+            output,
+            /--- Pulumi\.prod\.yaml\n- {7}version: 1\.4\.0 # the version prod runs\n\+ {7}version: 1\.4\.1 # the version prod runs\n- {7}al2023-base: ami-0000000000000a401\n\+ {7}al2023-base: ami-0000000000000a412/,
+        );
         assert.match(output, /--- promotions\/prod\/al2023-base\/1\.4\.1\.json\n\{\n {2}"stack": "prod"/);
     });
 
@@ -200,8 +250,15 @@ describe("images promote", () => {
         assert.strictEqual(exitCode, ExitCode.ok);
         // main.yml's gate job, on the merged files.
         const ci = recordingContext(fakeAws({ "us-east-1": failing }).clientsFor, repoFilesAt(repo.root));
-        assert.strictEqual(await runCli(["gate", "--stack", "dev", "--pinned-by", "prod", "--max-severity", "HIGH"], ci.context, repo.loadStack), ExitCode.ok, ci.stdout.join("\n"));
-        assert.match(ci.stdout.join("\n"), /build .*\/1\.4\.1\/2, ami-0000000000000a412.*\n[\s\S]*FORCED: .*promotions\/prod\/al2023-base\/1\.4\.1\.json: "INC-4711/);
+        assert.strictEqual(
+            await runCli(["gate", "--stack", "dev", "--pinned-by", "prod", "--max-severity", "HIGH"], ci.context, repo.loadStack),
+            ExitCode.ok,
+            ci.stdout.join("\n"),
+        );
+        assert.match(
+            ci.stdout.join("\n"),
+            /build .*\/1\.4\.1\/2, ami-0000000000000a412.*\n[\s\S]*FORCED: .*promotions\/prod\/al2023-base\/1\.4\.1\.json: "INC-4711/,
+        );
         // Without --pinned-by, as the workflow ran it before, the gate blocks prod's up for good.
         const before = recordingContext(fakeAws({ "us-east-1": failing }).clientsFor, repoFilesAt(repo.root));
         assert.strictEqual(await runCli(["gate", "--stack", "dev", "--version", "1.4.1"], before.context, repo.loadStack), ExitCode.problemsFound);
@@ -209,8 +266,11 @@ describe("images promote", () => {
 
     it("refuses the AMI of a build that failed its tests, even when EC2 still lists it as available", async () => {
         const world = buildingAccount();
-        world.images = world.images!.map(image => image.ImageId === "ami-0000000000000a411"
-            ? { ...image, State: "available", Tags: [...(image.Tags ?? []), { Key: "Ec2ImageBuilderArn", Value: buildArn(1) }] } : image);
+        world.images = world.images!.map(image =>
+            image.ImageId === "ami-0000000000000a411"
+                ? { ...image, State: "available", Tags: [...(image.Tags ?? []), { Key: "Ec2ImageBuilderArn", Value: buildArn(1) }] }
+                : image,
+        );
         world.builds![0] = { arn: buildArn(1), status: "FAILED", amiId: "ami-0000000000000a411", scanStatus: "COMPLETED", findings: [] };
         const { exitCode, repo, output } = track(await promote(PROMOTE_141, world));
         assert.strictEqual(exitCode, ExitCode.problemsFound, output);
@@ -226,7 +286,10 @@ describe("images promote", () => {
         assert.strictEqual(exitCode, ExitCode.ok);
         const prod = parseStackConfig(readStackConfig("prod", repo.root), "prod");
         assert.deepStrictEqual([prod.images[0].version, prod.promoteFrom?.amiIds[FAMILY]], ["1.4.0", AMI_140]);
-        assert.deepStrictEqual((JSON.parse(repo.read("promotions/prod/al2023-base/1.4.0.json")) as PromotionRecord).previous, { version: "1.4.1", amiId: AMI_141 });
+        assert.deepStrictEqual((JSON.parse(repo.read("promotions/prod/al2023-base/1.4.0.json")) as PromotionRecord).previous, {
+            version: "1.4.1",
+            amiId: AMI_141,
+        });
     });
 
     it("sets promoteFrom.region to the building stack's home region when it differs", async () => {
@@ -241,15 +304,25 @@ describe("images promote", () => {
         world.images = world.images!.filter(image => image.ImageId !== AMI_141 && image.ImageId !== "ami-0000000000000a413");
         const { exitCode, errors, repo } = track(await promote(PROMOTE_141, world));
         assert.strictEqual(exitCode, ExitCode.problemsFound);
-        assert.match(errors, /no available build of al2023-base 1\.4\.1 by stack dev in account 111111111111, region us-east-1 \(looked for AMIs named al2023-base-1\.4\.1-dev-\*; found only ami-0000000000000a411 \(failed\)\)/);
+        assert.match(
+            errors,
+            /no available build of al2023-base 1\.4\.1 by stack dev in account 111111111111, region us-east-1 \(looked for AMIs named al2023-base-1\.4\.1-dev-\*; found only ami-0000000000000a411 \(failed\)\)/,
+        );
         assert.strictEqual(repo.read("Pulumi.prod.yaml"), PROD_FILE);
     });
 
     const refusals: [string, string[], RegExp][] = [
-        ["a target stack without promoteFrom", ["--from", "dev", "--version", "1.4.1", "--stack", "review"],
-            /stack review has no golden-ami:promoteFrom, so it builds its own image/],
+        [
+            "a target stack without promoteFrom",
+            ["--from", "dev", "--version", "1.4.1", "--stack", "review"],
+            /stack review has no golden-ami:promoteFrom, so it builds its own image/,
+        ],
         ["a source stack that promotes itself", ["--from", "prod", "--version", "1.4.1", "--stack", "prod2"], /--from prod: that stack promotes too/],
-        ["a version that is not semver", ["--from", "dev", "--version", "1.4", "--stack", "prod"], /--version must be a semantic version major\.minor\.patch like 1\.4\.1, got "1\.4"/],
+        [
+            "a version that is not semver",
+            ["--from", "dev", "--version", "1.4", "--stack", "prod"],
+            /--version must be a semantic version major\.minor\.patch like 1\.4\.1, got "1\.4"/,
+        ],
         ["--force without a reason", [...PROMOTE_141, "--force"], /--force needs --reason/],
         ["a missing --from", ["--version", "1.4.1", "--stack", "prod"], /promote needs --from: e\.g\. promote --from dev --version 1\.4\.1 --stack prod/],
     ];
@@ -257,7 +330,9 @@ describe("images promote", () => {
         it(`refuses ${what} with exit 2, before calling AWS`, async () => {
             const repo = repository(PROD_FILE, { "Pulumi.review.yaml": DEV_FILE, "Pulumi.prod2.yaml": PROD_FILE });
             roots.push(repo.root);
-            const recording = recordingContext(() => { throw new Error("bad input must be refused before any AWS client is made"); }, repoFilesAt(repo.root));
+            const recording = recordingContext(() => {
+                throw new Error("bad input must be refused before any AWS client is made");
+            }, repoFilesAt(repo.root));
             const exitCode = await runCli(["promote", ...flags], recording.context, repo.loadStack);
             assert.strictEqual(exitCode, ExitCode.badInput, recording.stderr.join("\n"));
             assert.match(recording.stderr.join("\n"), message);
@@ -267,7 +342,17 @@ describe("images promote", () => {
     it("changes the committed Pulumi.prod.yaml by one line when pinning the values it already has: the building stack's name", () => {
         const committed = fs.readFileSync(path.join(__dirname, "../../../../Pulumi.prod.yaml"), "utf8");
         const prod = parseStackConfig(readStackConfig("prod"), "prod");
-        const pinned = pinPromotion(committed, { image: prod.images[0].name, version: prod.images[0].version, amiId: prod.promoteFrom!.amiIds[prod.images[0].name], region: prod.promoteFrom!.region, stack: "dev" }, "Pulumi.prod.yaml");
+        const pinned = pinPromotion(
+            committed,
+            {
+                image: prod.images[0].name,
+                version: prod.images[0].version,
+                amiId: prod.promoteFrom!.amiIds[prod.images[0].name],
+                region: prod.promoteFrom!.region,
+                stack: "dev",
+            },
+            "Pulumi.prod.yaml",
+        );
         const added = pinned.split("\n").filter(line => !committed.split("\n").includes(line));
         assert.deepStrictEqual(added, ["    stack: dev"]);
         assert.strictEqual(pinned.split("\n").length, committed.split("\n").length + 1, "nothing else changes, comments included");
@@ -285,14 +370,24 @@ describe("images promote: the first promotion", () => {
         assert.strictEqual(record.previous, undefined, "nothing was pinned before");
     });
 
-    for (const [what, value] of [["a malformed AMI id", "ami-12345"], ["a number", "12345"], ["an empty value", ""]] as const) {
+    for (const [what, value] of [
+        ["a malformed AMI id", "ami-12345"],
+        ["a number", "12345"],
+        ["an empty value", ""],
+    ] as const) {
         it(`overwrites a malformed pin (${what}) and keeps its neighbours`, async () => {
             const repo = repository();
-            fs.writeFileSync(path.join(repo.root, "Pulumi.prod.yaml"), PROD_FILE.replace(/\n      al2023-base: ami-.*\n/, `\n      al2023-base:${value ? ` ${value}` : ""}\n`));
+            fs.writeFileSync(
+                path.join(repo.root, "Pulumi.prod.yaml"),
+                PROD_FILE.replace(/\n      al2023-base: ami-.*\n/, `\n      al2023-base:${value ? ` ${value}` : ""}\n`),
+            );
             const { exitCode, output, errors } = await promote(PROMOTE_141, buildingAccount(), repo);
             assert.strictEqual(exitCode, ExitCode.ok, `${output}\n${errors}`);
             const pinned = parseStackFile("prod", repo.root);
-            assert.deepStrictEqual([pinned.promoteFrom?.amiIds[FAMILY], pinned.promoteFrom?.account, pinned.images[0].version], [AMI_141, "111111111111", "1.4.1"]);
+            assert.deepStrictEqual(
+                [pinned.promoteFrom?.amiIds[FAMILY], pinned.promoteFrom?.account, pinned.images[0].version],
+                [AMI_141, "111111111111", "1.4.1"],
+            );
             assert.strictEqual(JSON.parse(repo.read("promotions/prod/al2023-base/1.4.1.json")).previous, undefined, "a malformed pin is no previous promotion");
         });
     }

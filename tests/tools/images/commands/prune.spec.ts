@@ -56,10 +56,25 @@ describe("images prune", () => {
         assert.match(stdout.join("\n"), /dry run, nothing changed/);
         const report = reports[REPORT] as { mode: string; regions: { region: string; pruned: { imageId: string; snapshotIds: string[] }[] }[] };
         assert.strictEqual(report.mode, "dry-run");
-        assert.deepStrictEqual(report.regions.map(region => [region.region, region.pruned.map(pruned => [pruned.imageId, pruned.snapshotIds])]), [
-            ["us-east-1", [["ami-00000002", ["snap-00000002"]], ["ami-00000001", ["snap-00000001"]]]],
-            ["us-west-2", [["ami-00000002", ["snap-00000002"]], ["ami-00000001", ["snap-00000001"]]]],
-        ]);
+        assert.deepStrictEqual(
+            report.regions.map(region => [region.region, region.pruned.map(pruned => [pruned.imageId, pruned.snapshotIds])]),
+            [
+                [
+                    "us-east-1",
+                    [
+                        ["ami-00000002", ["snap-00000002"]],
+                        ["ami-00000001", ["snap-00000001"]],
+                    ],
+                ],
+                [
+                    "us-west-2",
+                    [
+                        ["ami-00000002", ["snap-00000002"]],
+                        ["ami-00000001", ["snap-00000001"]],
+                    ],
+                ],
+            ],
+        );
     });
 
     it("with --apply deregisters the images beyond the newest N and deletes each one's snapshots only after its deregistration", async () => {
@@ -82,15 +97,26 @@ describe("images prune", () => {
             goldenAmi("ami-00000007", { created: "2026-05-20T04:00:00.000Z", version: "1.3.7" }),
             goldenAmi("ami-00000009", { created: "2025-12-01T04:00:00.000Z", version: "1.3.9" }),
         ];
-        const { exitCode, aws, reports } = await prune({ "us-east-1": {
-            images,
-            launchTemplates: [{ template: { LaunchTemplateId: "lt-0web", LaunchTemplateName: "web", DefaultVersionNumber: 1, LatestVersionNumber: 2 },
-                versions: [{ VersionNumber: 1, DefaultVersion: true, LaunchTemplateData: { ImageId: "ami-00000001" } },
-                    { VersionNumber: 2, DefaultVersion: false, LaunchTemplateData: { ImageId: "ami-00000002" } }] }],
-            launchConfigurations: [{ LaunchConfigurationName: "legacy", ImageId: "ami-00000003" } as never],
-            instances: [{ InstanceId: "i-0stopped", ImageId: "ami-00000004", State: { Name: "stopped" } }],
-            parameters: [{ Name: "/golden-ami/al2023-base/dev/ami-id", Value: "ami-00000005", DataType: "aws:ec2:image" }],
-        } }, ["--regions", "us-east-1", "--keep", "1", "--apply"]);
+        const { exitCode, aws, reports } = await prune(
+            {
+                "us-east-1": {
+                    images,
+                    launchTemplates: [
+                        {
+                            template: { LaunchTemplateId: "lt-0web", LaunchTemplateName: "web", DefaultVersionNumber: 1, LatestVersionNumber: 2 },
+                            versions: [
+                                { VersionNumber: 1, DefaultVersion: true, LaunchTemplateData: { ImageId: "ami-00000001" } },
+                                { VersionNumber: 2, DefaultVersion: false, LaunchTemplateData: { ImageId: "ami-00000002" } },
+                            ],
+                        },
+                    ],
+                    launchConfigurations: [{ LaunchConfigurationName: "legacy", ImageId: "ami-00000003" } as never],
+                    instances: [{ InstanceId: "i-0stopped", ImageId: "ami-00000004", State: { Name: "stopped" } }],
+                    parameters: [{ Name: "/golden-ami/al2023-base/dev/ami-id", Value: "ami-00000005", DataType: "aws:ec2:image" }],
+                },
+            },
+            ["--regions", "us-east-1", "--keep", "1", "--apply"],
+        );
         assert.strictEqual(exitCode, ExitCode.ok);
         assert.deepStrictEqual(changes(aws.regions["us-east-1"]), ["deregister ami-00000009", "delete snap-00000009"]);
         const kept = (reports[REPORT] as { regions: { kept: { imageId: string; reasons: string[] }[] }[] }).regions[0].kept;
@@ -103,7 +129,10 @@ describe("images prune", () => {
             ["ami-00000002", /^in use: launch template web \(lt-0web\) \$Latest version 2$/],
             ["ami-00000001", /^in use: launch template web \(lt-0web\) \$Default version 1$/],
         ];
-        assert.deepStrictEqual(kept.map(entry => entry.imageId), expectedReasons.map(([imageId]) => imageId));
+        assert.deepStrictEqual(
+            kept.map(entry => entry.imageId),
+            expectedReasons.map(([imageId]) => imageId),
+        );
         expectedReasons.forEach(([imageId, reason], index) => assert.match(kept[index].reasons.join("; "), reason, `reason for keeping ${imageId}`));
     });
 
@@ -117,8 +146,12 @@ describe("images prune", () => {
 
         assert.strictEqual(exitCode, ExitCode.problemsFound);
         assert.deepStrictEqual(changes(region), ["deregister ami-00000002", "deregister ami-00000001", "delete snap-00000001"]);
-        assert.ok(region.world.snapshots.some(snapshot => snapshot.SnapshotId === "snap-00000002"), "the snapshot of an image still registered must stay");
-        const pruned = (recording.reports[REPORT] as { regions: { pruned: { imageId: string; deregistered: boolean; errors: string[] }[] }[] }).regions[0].pruned;
+        assert.ok(
+            region.world.snapshots.some(snapshot => snapshot.SnapshotId === "snap-00000002"),
+            "the snapshot of an image still registered must stay",
+        );
+        const pruned = (recording.reports[REPORT] as { regions: { pruned: { imageId: string; deregistered: boolean; errors: string[] }[] }[] }).regions[0]
+            .pruned;
         assert.strictEqual(pruned[0].deregistered, false);
         assert.match(pruned[0].errors[0], /ami-00000002: ec2:DeregisterImage was denied \(UnauthorizedOperation\)/);
         assert.match(recording.stdout.join("\n"), /FAILED\s+ami-00000002/);
@@ -129,7 +162,10 @@ describe("images prune", () => {
         const recording = recordingContext(aws.clientsFor);
         assert.strictEqual(await runCli(["prune", "--stack", "dev", "--regions", "us-east-1", "--apply"], recording.context, loadDevStack), ExitCode.ok);
         const removing = recording.progress.filter(line => /^us-east-1: removing ami-\S+ and its snapshots \(\d+ of \d+\)…$/.test(line));
-        assert.deepStrictEqual(removing.map(line => /\((\d+ of \d+)\)/.exec(line)![1]), ["1 of 2", "2 of 2"]);
+        assert.deepStrictEqual(
+            removing.map(line => /\((\d+ of \d+)\)/.exec(line)![1]),
+            ["1 of 2", "2 of 2"],
+        );
     });
 
     /** DeleteSnapshot refusing `snapshotId` as still in use by its just-deregistered image, `times` times, then acting as EC2 does. */
@@ -154,14 +190,24 @@ describe("images prune", () => {
 
         assert.strictEqual(exitCode, ExitCode.ok, recording.stdout.join("\n"));
         assert.deepStrictEqual(changes(region), [
-            "deregister ami-00000002", "delete snap-00000002", "delete snap-00000002", "delete snap-00000002",
-            "deregister ami-00000001", "delete snap-00000001",
+            "deregister ami-00000002",
+            "delete snap-00000002",
+            "delete snap-00000002",
+            "delete snap-00000002",
+            "deregister ami-00000001",
+            "delete snap-00000001",
         ]);
         assert.deepStrictEqual(recording.slept, [2_000, 4_000]);
         assert.deepStrictEqual(region.world.snapshots.map(snapshot => snapshot.SnapshotId).sort(), ["snap-00000003", "snap-00000004"]);
-        const pruned = (recording.reports[REPORT] as { regions: { pruned: { imageId: string; deletedSnapshots: string[]; errors: string[] }[] }[] }).regions[0].pruned;
-        assert.deepStrictEqual(pruned.map(entry => [entry.imageId, entry.deletedSnapshots, entry.errors]),
-            [["ami-00000002", ["snap-00000002"], []], ["ami-00000001", ["snap-00000001"], []]]);
+        const pruned = (recording.reports[REPORT] as { regions: { pruned: { imageId: string; deletedSnapshots: string[]; errors: string[] }[] }[] }).regions[0]
+            .pruned;
+        assert.deepStrictEqual(
+            pruned.map(entry => [entry.imageId, entry.deletedSnapshots, entry.errors]),
+            [
+                ["ami-00000002", ["snap-00000002"], []],
+                ["ami-00000001", ["snap-00000001"], []],
+            ],
+        );
     });
 
     it("gives up on a snapshot still in use 30 s after its image was deregistered, says so, goes on and exits 1", async () => {
@@ -176,9 +222,13 @@ describe("images prune", () => {
         assert.deepStrictEqual(recording.slept, [2_000, 4_000, 8_000, 16_000]);
         assert.strictEqual(region.ec2.commandCalls(DeleteSnapshotCommand, { SnapshotId: "snap-00000002" }).length, 5);
         assert.ok(!region.world.snapshots.some(snapshot => snapshot.SnapshotId === "snap-00000001"), "the next image's snapshot is still deleted");
-        const pruned = (recording.reports[REPORT] as { regions: { pruned: { imageId: string; deregistered: boolean; errors: string[] }[] }[] }).regions[0].pruned;
+        const pruned = (recording.reports[REPORT] as { regions: { pruned: { imageId: string; deregistered: boolean; errors: string[] }[] }[] }).regions[0]
+            .pruned;
         assert.strictEqual(pruned[0].deregistered, true);
-        assert.match(pruned[0].errors.join("\n"), /^snap-00000002: ec2:DeleteSnapshot failed \(InvalidSnapshot\.InUse\): .* \(still in use 30 s after ami-00000002 was deregistered: /);
+        assert.match(
+            pruned[0].errors.join("\n"),
+            /^snap-00000002: ec2:DeleteSnapshot failed \(InvalidSnapshot\.InUse\): .* \(still in use 30 s after ami-00000002 was deregistered: /,
+        );
         assert.match(recording.stdout.join("\n"), /FAILED\s+ami-00000002/);
     });
 
@@ -192,10 +242,15 @@ describe("images prune", () => {
         assert.strictEqual(exitCode, ExitCode.regionFailed);
         assert.deepStrictEqual(changes(aws.regions["us-west-2"]), []);
         assert.strictEqual(aws.regions["us-east-1"].ec2.commandCalls(DeregisterImageCommand).length, 2);
-        assert.ok(recording.stderr.some(line => /^error: us-west-2: ec2:DescribeLaunchTemplates was denied \(UnauthorizedOperation\)/.test(line)),
-            `expected the failed region and action on stderr, got:\n${recording.stderr.join("\n")}`);
+        assert.ok(
+            recording.stderr.some(line => /^error: us-west-2: ec2:DescribeLaunchTemplates was denied \(UnauthorizedOperation\)/.test(line)),
+            `expected the failed region and action on stderr, got:\n${recording.stderr.join("\n")}`,
+        );
         const report = recording.reports[REPORT] as { failedRegions: { region: string }[] };
-        assert.deepStrictEqual(report.failedRegions.map(failed => failed.region), ["us-west-2"]);
+        assert.deepStrictEqual(
+            report.failedRegions.map(failed => failed.region),
+            ["us-west-2"],
+        );
     });
 
     it("says once that there are no AWS credentials, touches nothing, and exits non-zero", async () => {
@@ -217,9 +272,14 @@ describe("images prune", () => {
         const world = fourMonths();
         world.images!.push(goldenAmi("ami-0000000a", { created: "2025-01-01T04:00:00.000Z", environment: "prod" }));
         const { aws } = await prune({ "us-east-1": world }, ["--regions", "us-east-1", "--apply"]);
-        assert.ok(aws.regions["us-east-1"].world.images.some(image => image.ImageId === "ami-0000000a"), "the prod image must stay");
-        assert.deepStrictEqual(changes(aws.regions["us-east-1"]).filter(change => change.startsWith("deregister")),
-            ["deregister ami-00000002", "deregister ami-00000001"]);
+        assert.ok(
+            aws.regions["us-east-1"].world.images.some(image => image.ImageId === "ami-0000000a"),
+            "the prod image must stay",
+        );
+        assert.deepStrictEqual(
+            changes(aws.regions["us-east-1"]).filter(change => change.startsWith("deregister")),
+            ["deregister ami-00000002", "deregister ami-00000001"],
+        );
     });
 
     it("never removes the stack's own image.version, even with nothing in the account pointing at it", async () => {
@@ -231,7 +291,10 @@ describe("images prune", () => {
             goldenAmi("ami-00000004", { created: "2026-04-01T04:00:00.000Z", version: "1.3.9" }),
         ];
         const { aws, reports } = await prune({ "us-east-1": { images } }, ["--regions", "us-east-1", "--keep", "1", "--apply"]);
-        assert.deepStrictEqual(changes(aws.regions["us-east-1"]).filter(change => change.startsWith("deregister")), ["deregister ami-00000003"]);
+        assert.deepStrictEqual(
+            changes(aws.regions["us-east-1"]).filter(change => change.startsWith("deregister")),
+            ["deregister ami-00000003"],
+        );
         const kept = (reports[REPORT] as { regions: { kept: { imageId: string; reasons: string[] }[] }[] }).regions[0].kept;
         assert.match(kept.find(entry => entry.imageId === "ami-00000001")!.reasons.join("; "), /dev's image\.version 1\.4\.0/);
     });

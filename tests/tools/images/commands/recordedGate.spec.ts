@@ -49,13 +49,17 @@ describe("images gate --recorded (what CI runs before prod's up)", () => {
     });
 
     it("passes a reviewed forced promotion and says why it went out", async () => {
-        const { exitCode, output } = await gate({ [`promotions/prod/${FAMILY}/1.4.1.json`]: record({ gate: { passed: false }, forced: { reason: "hotfix for INC-42" } }) });
+        const { exitCode, output } = await gate({
+            [`promotions/prod/${FAMILY}/1.4.1.json`]: record({ gate: { passed: false }, forced: { reason: "hotfix for INC-42" } }),
+        });
         assert.strictEqual(exitCode, ExitCode.ok);
         assert.match(output, /failed the gate but was promoted with --force, reviewed with the record: "hotfix for INC-42"/);
     });
 
     it("fails a record of a failed gate without --force", async () => {
-        const { exitCode, output } = await gate({ [`promotions/prod/${FAMILY}/1.4.1.json`]: record({ gate: { passed: false, blocking: ["CVE-2026-9999 (CRITICAL)"] } }) });
+        const { exitCode, output } = await gate({
+            [`promotions/prod/${FAMILY}/1.4.1.json`]: record({ gate: { passed: false, blocking: ["CVE-2026-9999 (CRITICAL)"] } }),
+        });
         assert.strictEqual(exitCode, ExitCode.problemsFound);
         assert.match(output, /FAIL: .*records a failed gate and no --force reason: blocking CVE-2026-9999 \(CRITICAL\)/);
     });

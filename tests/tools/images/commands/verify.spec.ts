@@ -38,7 +38,10 @@ describe("images verify", () => {
         fs.writeFileSync(file, JSON.stringify({ amiIds: { "us-east-1": "ami-00000002", "us-west-2": "ami-00000009" } }));
         const { exitCode, output } = await verify({ "us-east-1": matchingRegion(), "us-west-2": matchingRegion() }, ["--outputs", file]);
         assert.strictEqual(exitCode, ExitCode.problemsFound);
-        assert.match(output, /DRIFT {2}us-west-2 .*\n\s+- ssm-parameter: SSM parameter \/golden-ami\/al2023-base\/dev\/ami-id holds ami-00000002, but the stack output amiIds says ami-00000009/);
+        assert.match(
+            output,
+            /DRIFT {2}us-west-2 .*\n\s+- ssm-parameter: SSM parameter \/golden-ami\/al2023-base\/dev\/ami-id holds ami-00000002, but the stack output amiIds says ami-00000009/,
+        );
         assert.match(output, /ok {5}us-east-1 /);
     });
 
@@ -50,30 +53,89 @@ describe("images verify", () => {
     });
 
     const drifts: [string, (world: RegionWorld) => void, RegExp][] = [
-        ["no image at the configured version", world => { world.images = world.images!.slice(0, 1); },
-            /DRIFT {2}us-west-2:\n\s+- missing: no image of al2023-base at version 1\.4\.0/],
-        ["an SSM parameter that still holds the previous image (aws:ec2:image values are validated asynchronously)",
-            world => { world.parameters = [{ Name: PARAMETER, Value: "ami-00000001" }]; },
-            /- ssm-parameter: SSM parameter \/golden-ami\/al2023-base\/dev\/ami-id holds ami-00000001, but verify judged the stack's image at its version ami-00000002\. AWS validates aws:ec2:image parameters asynchronously/],
-        ["no SSM parameter at all", world => { world.parameters = []; },
-            /- ssm-parameter: SSM parameter \/golden-ami\/al2023-base\/dev\/ami-id holds nothing \(it does not exist\)/],
-        ["an image that is not available", world => { world.images![1] = goldenAmi("ami-00000002", { created: CREATED, state: "failed" }); },
-            /- not-available: state is failed, expected available/],
-        ["an unencrypted EBS mapping", world => {
-            world.images![1] = goldenAmi("ami-00000002", { created: CREATED, volumes: [{ device: "/dev/xvda", snapshotId: "snap-00000002", encrypted: false }] });
-        }, /- unencrypted: EBS volume \/dev\/xvda is not encrypted/],
-        ["an unencrypted snapshot behind an encrypted mapping", world => {
-            world.snapshots = [{ SnapshotId: "snap-00000001", Encrypted: true }, { SnapshotId: "snap-00000002", Encrypted: false }];
-        }, /- unencrypted: snapshot snap-00000002 of \/dev\/xvda is not encrypted/],
-        ["a public image", world => { world.launchPermissions!["ami-00000002"].push({ Group: "all" }); }, /- public: is public/],
-        ["an extra principal", world => { world.launchPermissions!["ami-00000002"].push({ UserId: "999999999999" }); },
-            /- extra-principal: account 999999999999 may launch it but is not in sharing\.accounts/],
-        ["a missing principal", world => { world.launchPermissions!["ami-00000002"] = []; },
-            /- missing-principal: sharing\.accounts lists 222222222222 but it has no launch permission/],
-        ["a missing required tag", world => { world.images![1] = goldenAmi("ami-00000002", { created: CREATED, tags: { Owner: undefined } }); },
-            /- missing-tag: tag Owner is missing/],
-        ["no deprecation time", world => { world.images![1] = goldenAmi("ami-00000002", { created: CREATED, deprecationTime: null }); },
-            /- no-deprecation: has no deprecation time/],
+        [
+            "no image at the configured version",
+            world => {
+                world.images = world.images!.slice(0, 1);
+            },
+            /DRIFT {2}us-west-2:\n\s+- missing: no image of al2023-base at version 1\.4\.0/,
+        ],
+        [
+            "an SSM parameter that still holds the previous image (aws:ec2:image values are validated asynchronously)",
+            world => {
+                world.parameters = [{ Name: PARAMETER, Value: "ami-00000001" }];
+            },
+            /- ssm-parameter: SSM parameter \/golden-ami\/al2023-base\/dev\/ami-id holds ami-00000001, but verify judged the stack's image at its version ami-00000002\. AWS validates aws:ec2:image parameters asynchronously/,
+        ],
+        [
+            "no SSM parameter at all",
+            world => {
+                world.parameters = [];
+            },
+            /- ssm-parameter: SSM parameter \/golden-ami\/al2023-base\/dev\/ami-id holds nothing \(it does not exist\)/,
+        ],
+        [
+            "an image that is not available",
+            world => {
+                world.images![1] = goldenAmi("ami-00000002", { created: CREATED, state: "failed" });
+            },
+            /- not-available: state is failed, expected available/,
+        ],
+        [
+            "an unencrypted EBS mapping",
+            world => {
+                world.images![1] = goldenAmi("ami-00000002", {
+                    created: CREATED,
+                    volumes: [{ device: "/dev/xvda", snapshotId: "snap-00000002", encrypted: false }],
+                });
+            },
+            /- unencrypted: EBS volume \/dev\/xvda is not encrypted/,
+        ],
+        [
+            "an unencrypted snapshot behind an encrypted mapping",
+            world => {
+                world.snapshots = [
+                    { SnapshotId: "snap-00000001", Encrypted: true },
+                    { SnapshotId: "snap-00000002", Encrypted: false },
+                ];
+            },
+            /- unencrypted: snapshot snap-00000002 of \/dev\/xvda is not encrypted/,
+        ],
+        [
+            "a public image",
+            world => {
+                world.launchPermissions!["ami-00000002"].push({ Group: "all" });
+            },
+            /- public: is public/,
+        ],
+        [
+            "an extra principal",
+            world => {
+                world.launchPermissions!["ami-00000002"].push({ UserId: "999999999999" });
+            },
+            /- extra-principal: account 999999999999 may launch it but is not in sharing\.accounts/,
+        ],
+        [
+            "a missing principal",
+            world => {
+                world.launchPermissions!["ami-00000002"] = [];
+            },
+            /- missing-principal: sharing\.accounts lists 222222222222 but it has no launch permission/,
+        ],
+        [
+            "a missing required tag",
+            world => {
+                world.images![1] = goldenAmi("ami-00000002", { created: CREATED, tags: { Owner: undefined } });
+            },
+            /- missing-tag: tag Owner is missing/,
+        ],
+        [
+            "no deprecation time",
+            world => {
+                world.images![1] = goldenAmi("ami-00000002", { created: CREATED, deprecationTime: null });
+            },
+            /- no-deprecation: has no deprecation time/,
+        ],
     ];
     for (const [what, change, reported] of drifts) {
         it(`catches ${what}, names region, image and difference, and exits 1`, async () => {
@@ -97,7 +159,10 @@ describe("images verify", () => {
         const { exitCode, output } = await verify({ "us-east-1": withProd(matchingRegion()), "us-west-2": withProd({ images: [] }) });
         assert.strictEqual(exitCode, ExitCode.problemsFound, output);
         assert.match(output, /ok {5}us-east-1 ami-00000002 .*matches the stack/);
-        assert.match(output, /DRIFT {2}us-west-2:\n\s+- missing: no image of al2023-base at version 1\.4\.0 made by stack dev .*; at that version only other stacks' images: ami-0000000f \(Environment=prod\)/);
+        assert.match(
+            output,
+            /DRIFT {2}us-west-2:\n\s+- missing: no image of al2023-base at version 1\.4\.0 made by stack dev .*; at that version only other stacks' images: ami-0000000f \(Environment=prod\)/,
+        );
     });
 
     it("requires the tags --require-tags names instead of the default ones", async () => {
@@ -116,8 +181,10 @@ describe("images verify", () => {
         assert.strictEqual(exitCode, ExitCode.regionFailed);
         assert.match(recording.stdout.join("\n"), /ok {5}us-east-1 ami-00000002/);
         assert.match(recording.stdout.join("\n"), /1 region\(s\) match, 0 drifted, 1 could not be checked/);
-        assert.ok(recording.stderr.some(line => /^error: us-west-2: ec2:DescribeImages was denied \(UnauthorizedOperation\)/.test(line)),
-            recording.stderr.join("\n"));
+        assert.ok(
+            recording.stderr.some(line => /^error: us-west-2: ec2:DescribeImages was denied \(UnauthorizedOperation\)/.test(line)),
+            recording.stderr.join("\n"),
+        );
     });
 
     it("prints the verdicts as JSON with --json", async () => {
@@ -125,8 +192,10 @@ describe("images verify", () => {
         const { output } = await verify({ "us-east-1": drifted }, ["--regions", "us-east-1", "--json"]);
         const verdicts = JSON.parse(output) as { version: string; regions: { region: string; image: { imageId: string }; drift: { kind: string }[] }[] };
         assert.strictEqual(verdicts.version, "1.4.0");
-        assert.deepStrictEqual(verdicts.regions.map(verdict => [verdict.region, verdict.image.imageId, verdict.drift.map(item => item.kind)]),
-            [["us-east-1", "ami-00000002", ["no-deprecation"]]]);
+        assert.deepStrictEqual(
+            verdicts.regions.map(verdict => [verdict.region, verdict.image.imageId, verdict.drift.map(item => item.kind)]),
+            [["us-east-1", "ami-00000002", ["no-deprecation"]]],
+        );
     });
 
     it("checks that promoting accounts can read the home region's snapshots (and only there), reporting the ones they cannot", async () => {
@@ -138,7 +207,10 @@ describe("images verify", () => {
 
         const output = recording.stdout.join("\n");
         assert.strictEqual(exitCode, ExitCode.problemsFound, output);
-        assert.match(output, /DRIFT {2}us-east-1 ami-00000002 .*:\n\s+- missing-volume-permission: sharing\.promotingAccounts lists 222222222222 but it cannot read snapshot snap-00000002/);
+        assert.match(
+            output,
+            /DRIFT {2}us-east-1 ami-00000002 .*:\n\s+- missing-volume-permission: sharing\.promotingAccounts lists 222222222222 but it cannot read snapshot snap-00000002/,
+        );
         assert.match(output, /ok {5}us-west-2 ami-00000002/);
 
         aws.regions["us-east-1"].world.volumePermissions["snap-00000002"] = [{ UserId: PROD_ACCOUNT }];

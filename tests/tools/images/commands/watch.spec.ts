@@ -1,8 +1,15 @@
 import * as assert from "assert";
 import { CloudWatchLogsClient, GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import {
-    GetImageCommand, Image, ImagebuilderClient, ListImageBuildVersionsCommand, ListImagesCommand, ListWorkflowExecutionsCommand,
-    ListWorkflowStepExecutionsCommand, WorkflowExecutionMetadata, WorkflowStepMetadata,
+    GetImageCommand,
+    Image,
+    ImagebuilderClient,
+    ListImageBuildVersionsCommand,
+    ListImagesCommand,
+    ListWorkflowExecutionsCommand,
+    ListWorkflowStepExecutionsCommand,
+    WorkflowExecutionMetadata,
+    WorkflowStepMetadata,
 } from "@aws-sdk/client-imagebuilder";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
@@ -38,37 +45,65 @@ function playBuild(frames: Frame[], logsTo: "s3" | "cloudwatch" = "s3"): void {
     imageBuilder.on(GetImageCommand).callsFake(() => {
         poll++;
         const image: Image = {
-            arn: BUILD_ARN, state: { status: frame().status as any, reason: frame().reason },
-            imageScanningConfiguration: { imageScanningEnabled: true }, ...(frame().scan && { scanState: { status: frame().scan as any } }),
+            arn: BUILD_ARN,
+            state: { status: frame().status as any, reason: frame().reason },
+            imageScanningConfiguration: { imageScanningEnabled: true },
+            ...(frame().scan && { scanState: { status: frame().scan as any } }),
             ...(logsTo === "s3" && { infrastructureConfiguration: { logging: { s3Logs: { s3BucketName: "al2023-base-logs", s3KeyPrefix: "builds" } } } }),
         };
         return { image };
     });
-    imageBuilder.on(ListWorkflowExecutionsCommand).callsFake(() => ({ workflowExecutions: frame().workflows.map(({ steps: _steps, ...execution }) => execution) }));
-    imageBuilder.on(ListWorkflowStepExecutionsCommand).callsFake(input => ({ steps: frame().workflows.find(workflow => workflow.workflowExecutionId === input.workflowExecutionId)!.steps }));
+    imageBuilder
+        .on(ListWorkflowExecutionsCommand)
+        .callsFake(() => ({ workflowExecutions: frame().workflows.map(({ steps: _steps, ...execution }) => execution) }));
+    imageBuilder
+        .on(ListWorkflowStepExecutionsCommand)
+        .callsFake(input => ({ steps: frame().workflows.find(workflow => workflow.workflowExecutionId === input.workflowExecutionId)!.steps }));
 }
 
 const buildRunning: Frame = {
     status: "BUILDING",
-    workflows: [{ workflowExecutionId: "wf-build", type: "BUILD", status: "RUNNING", startTime: at(0), steps: [
-        { name: "LaunchBuildInstance", status: "COMPLETED", startTime: at(0), endTime: at(2) },
-        { name: "ApplyBuildComponents", status: "RUNNING", startTime: at(2) },
-    ] }],
+    workflows: [
+        {
+            workflowExecutionId: "wf-build",
+            type: "BUILD",
+            status: "RUNNING",
+            startTime: at(0),
+            steps: [
+                { name: "LaunchBuildInstance", status: "COMPLETED", startTime: at(0), endTime: at(2) },
+                { name: "ApplyBuildComponents", status: "RUNNING", startTime: at(2) },
+            ],
+        },
+    ],
 };
 const testFailed: Frame = {
-    status: "FAILED", reason: "Workflow Execution failed",
+    status: "FAILED",
+    reason: "Workflow Execution failed",
     workflows: [
-        { workflowExecutionId: "wf-build", type: "BUILD", status: "COMPLETED", startTime: at(0), endTime: at(20), steps: [
-            { name: "LaunchBuildInstance", status: "COMPLETED", startTime: at(0), endTime: at(2) },
-            { name: "ApplyBuildComponents", status: "COMPLETED", startTime: at(2), endTime: at(20) },
-        ] },
-        { workflowExecutionId: "wf-test", type: "TEST", status: "FAILED", startTime: at(21), endTime: at(30), steps: [
-            { name: "RunTestComponents", status: "FAILED", startTime: at(21), endTime: at(30), message: "boot-test failed: sshd is running" },
-        ] },
+        {
+            workflowExecutionId: "wf-build",
+            type: "BUILD",
+            status: "COMPLETED",
+            startTime: at(0),
+            endTime: at(20),
+            steps: [
+                { name: "LaunchBuildInstance", status: "COMPLETED", startTime: at(0), endTime: at(2) },
+                { name: "ApplyBuildComponents", status: "COMPLETED", startTime: at(2), endTime: at(20) },
+            ],
+        },
+        {
+            workflowExecutionId: "wf-test",
+            type: "TEST",
+            status: "FAILED",
+            startTime: at(21),
+            endTime: at(30),
+            steps: [{ name: "RunTestComponents", status: "FAILED", startTime: at(21), endTime: at(30), message: "boot-test failed: sshd is running" }],
+        },
     ],
 };
 const available: Frame = {
-    status: "AVAILABLE", scan: "COMPLETED",
+    status: "AVAILABLE",
+    scan: "COMPLETED",
     workflows: [{ workflowExecutionId: "wf-build", type: "BUILD", status: "COMPLETED", startTime: at(0), endTime: at(20), steps: [] }],
 };
 
@@ -86,22 +121,39 @@ function harness(isTTY = false): Harness {
     const sleeps: number[] = [];
     const interrupt = new AbortController();
     return {
-        written, sleeps, interrupt,
+        written,
+        sleeps,
+        interrupt,
         context: {
-            clientsFor: region => ({ imageBuilder: new ImagebuilderClient({ region }), s3: new S3Client({ region }), logs: new CloudWatchLogsClient({ region }) }),
+            clientsFor: region => ({
+                imageBuilder: new ImagebuilderClient({ region }),
+                s3: new S3Client({ region }),
+                logs: new CloudWatchLogsClient({ region }),
+            }),
             write: text => written.push(text),
             isTTY,
             now: () => new Date(clock),
             // No real waiting: the clock moves by the time slept.
-            sleep: async milliseconds => { sleeps.push(milliseconds); clock += milliseconds; },
+            sleep: async milliseconds => {
+                sleeps.push(milliseconds);
+                clock += milliseconds;
+            },
             signal: interrupt.signal,
         },
     };
 }
 
 describe("images watch", () => {
-    beforeEach(() => { imageBuilder.reset(); s3.reset(); logs.reset(); });
-    after(() => { imageBuilder.restore(); s3.restore(); logs.restore(); });
+    beforeEach(() => {
+        imageBuilder.reset();
+        s3.reset();
+        logs.reset();
+    });
+    after(() => {
+        imageBuilder.restore();
+        s3.restore();
+        logs.restore();
+    });
 
     it("follows the build to AVAILABLE and exits 0", async () => {
         playBuild([buildRunning, available]);
@@ -114,13 +166,18 @@ describe("images watch", () => {
 
     it("on FAILED exits 1, naming the failing step, where its log is in S3 and the log's last lines", async () => {
         playBuild([buildRunning, testFailed]);
-        s3.on(ListObjectsV2Command, { Bucket: "al2023-base-logs", Prefix: "builds/al2023-base-dev/1.4.2/1/" }).resolves({ Contents: [
-            { Key: "builds/al2023-base-dev/1.4.2/1/TOE_2026-12-04_10-21-00/console.log", LastModified: new Date(at(22)) },
-            { Key: "builds/al2023-base-dev/1.4.2/1/TOE_2026-12-04_10-21-00/application.log", LastModified: new Date(at(22)) },
-        ] });
-        const log = Array.from({ length: 30 }, (_, index) => `line ${index + 1}`).concat("Step BootTest failed: sshd is running").join("\n");
-        s3.on(GetObjectCommand, { Key: "builds/al2023-base-dev/1.4.2/1/TOE_2026-12-04_10-21-00/application.log" })
-            .resolves({ Body: { transformToString: async () => log } as any });
+        s3.on(ListObjectsV2Command, { Bucket: "al2023-base-logs", Prefix: "builds/al2023-base-dev/1.4.2/1/" }).resolves({
+            Contents: [
+                { Key: "builds/al2023-base-dev/1.4.2/1/TOE_2026-12-04_10-21-00/console.log", LastModified: new Date(at(22)) },
+                { Key: "builds/al2023-base-dev/1.4.2/1/TOE_2026-12-04_10-21-00/application.log", LastModified: new Date(at(22)) },
+            ],
+        });
+        const log = Array.from({ length: 30 }, (_, index) => `line ${index + 1}`)
+            .concat("Step BootTest failed: sshd is running")
+            .join("\n");
+        s3.on(GetObjectCommand, { Key: "builds/al2023-base-dev/1.4.2/1/TOE_2026-12-04_10-21-00/application.log" }).resolves({
+            Body: { transformToString: async () => log } as any,
+        });
         const { context, written } = harness();
         assert.strictEqual(await watchCommand(TARGET, { timeoutMinutes: 60, intervalSeconds: 15 }, context), 1);
         const text = written.join("");
@@ -133,7 +190,9 @@ describe("images watch", () => {
 
     it("reads the log from CloudWatch Logs when the build does not log to S3", async () => {
         playBuild([testFailed], "cloudwatch");
-        logs.on(GetLogEventsCommand, { logGroupName: "/aws/imagebuilder/al2023-base-dev", logStreamName: "1.4.2/1" }).resolves({ events: [{ message: "stdout: sshd is running" }] });
+        logs.on(GetLogEventsCommand, { logGroupName: "/aws/imagebuilder/al2023-base-dev", logStreamName: "1.4.2/1" }).resolves({
+            events: [{ message: "stdout: sshd is running" }],
+        });
         const { context, written } = harness();
         assert.strictEqual(await watchCommand(TARGET, { timeoutMinutes: 60, intervalSeconds: 15 }, context), 1);
         assert.match(written.join(""), /log: CloudWatch Logs \/aws\/imagebuilder\/al2023-base-dev 1\.4\.2\/1\n[0-9:]+ {5}\| stdout: sshd is running/);
@@ -150,7 +209,10 @@ describe("images watch", () => {
         playBuild([buildRunning]);
         const { context, written, sleeps } = harness();
         assert.strictEqual(await watchCommand(TARGET, { timeoutMinutes: 2, intervalSeconds: 15 }, context), 3);
-        assert.strictEqual(sleeps.reduce((sum, slept) => sum + slept, 0), 120_000);
+        assert.strictEqual(
+            sleeps.reduce((sum, slept) => sum + slept, 0),
+            120_000,
+        );
         assert.strictEqual(sleeps.length, 8);
         assert.match(written.join(""), /gave up after 2 minutes: the build is still running/);
     });
@@ -158,7 +220,9 @@ describe("images watch", () => {
     it("stops at Ctrl-C with exit 130 and says the build goes on", async () => {
         playBuild([buildRunning]);
         const run = harness();
-        run.context.sleep = async () => { run.interrupt.abort(); };
+        run.context.sleep = async () => {
+            run.interrupt.abort();
+        };
         assert.strictEqual(await watchCommand(TARGET, { timeoutMinutes: 60, intervalSeconds: 15 }, run.context), INTERRUPTED);
         assert.match(run.written.join(""), /interrupted: the build goes on in Image Builder/);
     });
@@ -175,17 +239,36 @@ describe("images watch", () => {
         playBuild([buildRunning, buildRunning, available]);
         await watchCommand(TARGET, { timeoutMinutes: 60, intervalSeconds: 15 }, pipe.context);
         assert.ok(!pipe.written.join("").includes("\x1b["), "no escape codes in a pipe");
-        const applyLines = pipe.written.join("").split("\n").filter(line => line.includes("ApplyBuildComponents"));
+        const applyLines = pipe.written
+            .join("")
+            .split("\n")
+            .filter(line => line.includes("ApplyBuildComponents"));
         assert.strictEqual(applyLines.length, 2, `printed when its elapsed time changed: ${applyLines.join(" | ")}`);
     });
 });
 
 describe("images watch: the rendering", () => {
     it("shows each phase and step with the time it took, or has taken so far", () => {
-        const lines = renderBuilds([{ image: "al2023-base", version: "1.4.2", buildArn: BUILD_ARN, status: "BUILDING", phases: [
-            { phase: "BUILD", status: "RUNNING", startTime: at(0), steps: [{ name: "LaunchBuildInstance", status: "COMPLETED", startTime: at(0), endTime: at(2) }] },
-            { phase: "SCAN", status: "PENDING", steps: [] },
-        ] }], new Date(at(75)));
+        const lines = renderBuilds(
+            [
+                {
+                    image: "al2023-base",
+                    version: "1.4.2",
+                    buildArn: BUILD_ARN,
+                    status: "BUILDING",
+                    phases: [
+                        {
+                            phase: "BUILD",
+                            status: "RUNNING",
+                            startTime: at(0),
+                            steps: [{ name: "LaunchBuildInstance", status: "COMPLETED", startTime: at(0), endTime: at(2) }],
+                        },
+                        { phase: "SCAN", status: "PENDING", steps: [] },
+                    ],
+                },
+            ],
+            new Date(at(75)),
+        );
         assert.deepStrictEqual(lines, [
             "al2023-base 1.4.2 build 1: BUILDING",
             "  ▶ build         RUNNING    1h15m",
@@ -196,6 +279,8 @@ describe("images watch: the rendering", () => {
     });
 
     it("says when no build of the version has started yet", () => {
-        assert.deepStrictEqual(renderBuilds([{ image: "al2023-base", version: "1.4.2", phases: [] }], START), ["al2023-base 1.4.2: no build yet (waiting for pulumi up to start one)"]);
+        assert.deepStrictEqual(renderBuilds([{ image: "al2023-base", version: "1.4.2", phases: [] }], START), [
+            "al2023-base 1.4.2: no build yet (waiting for pulumi up to start one)",
+        ]);
     });
 });

@@ -28,7 +28,10 @@ describe("images gate: the findings allow-list", () => {
     ];
     for (const [what, document, message] of refused) {
         it(`refuses ${what}, naming the entry and the fix`, () => {
-            assert.throws(() => parseAllowlist(JSON.stringify(document)), (error: Error) => error instanceof UsageError && message.test(error.message));
+            assert.throws(
+                () => parseAllowlist(JSON.stringify(document)),
+                (error: Error) => error instanceof UsageError && message.test(error.message),
+            );
         });
     }
 

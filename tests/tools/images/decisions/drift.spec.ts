@@ -38,24 +38,65 @@ describe("images: what verify calls drift", () => {
 
     const cases: [string, DriftKind, () => InspectedImage, RegExp][] = [
         ["an image that is not available", "not-available", () => passing({ state: "failed" }), /state is failed, expected available/],
-        ["an EBS mapping that is not encrypted", "unencrypted",
-            () => passing({ volumes: [{ device: "/dev/xvda", snapshotId: "snap-00000001", encrypted: false }] }), /EBS volume \/dev\/xvda is not encrypted/],
-        ["a snapshot that is not encrypted although the mapping says so", "unencrypted",
-            () => ({ ...passing(), snapshotEncryption: { "snap-00000001": false } }), /snapshot snap-00000001 of \/dev\/xvda is not encrypted/],
-        ["a snapshot that cannot be found", "unencrypted",
-            () => ({ ...passing(), snapshotEncryption: {} }), /snapshot snap-00000001 of \/dev\/xvda was not found/],
+        [
+            "an EBS mapping that is not encrypted",
+            "unencrypted",
+            () => passing({ volumes: [{ device: "/dev/xvda", snapshotId: "snap-00000001", encrypted: false }] }),
+            /EBS volume \/dev\/xvda is not encrypted/,
+        ],
+        [
+            "a snapshot that is not encrypted although the mapping says so",
+            "unencrypted",
+            () => ({ ...passing(), snapshotEncryption: { "snap-00000001": false } }),
+            /snapshot snap-00000001 of \/dev\/xvda is not encrypted/,
+        ],
+        [
+            "a snapshot that cannot be found",
+            "unencrypted",
+            () => ({ ...passing(), snapshotEncryption: {} }),
+            /snapshot snap-00000001 of \/dev\/xvda was not found/,
+        ],
         ["a public image (Public flag)", "public", () => passing({ public: true }), /is public/],
-        ["a public image (launch permission group all)", "public",
-            () => { const inspected = passing(); inspected.launchPermissions.groups.push("all"); return inspected; }, /group all/],
-        ["an account that may launch it but is not configured", "extra-principal",
-            () => { const inspected = passing(); inspected.launchPermissions.accounts.push("999999999999"); return inspected; },
-            /account 999999999999 may launch it but is not in sharing\.accounts/],
-        ["an organization that may launch it but is not configured", "extra-principal",
-            () => { const inspected = passing(); inspected.launchPermissions.organizationArns.push("arn:aws:organizations::555555555555:organization/o-a1b2c3d4e5"); return inspected; },
-            /organization arn:aws:organizations::555555555555:organization\/o-a1b2c3d4e5 may launch it but is not in sharing\.organizationArns/],
-        ["a configured OU without launch permission", "missing-principal",
-            () => { const inspected = passing(); inspected.launchPermissions.organizationalUnitArns = []; return inspected; },
-            /sharing\.organizationalUnitArns lists .*ou-ab12-workload1 but it has no launch permission/],
+        [
+            "a public image (launch permission group all)",
+            "public",
+            () => {
+                const inspected = passing();
+                inspected.launchPermissions.groups.push("all");
+                return inspected;
+            },
+            /group all/,
+        ],
+        [
+            "an account that may launch it but is not configured",
+            "extra-principal",
+            () => {
+                const inspected = passing();
+                inspected.launchPermissions.accounts.push("999999999999");
+                return inspected;
+            },
+            /account 999999999999 may launch it but is not in sharing\.accounts/,
+        ],
+        [
+            "an organization that may launch it but is not configured",
+            "extra-principal",
+            () => {
+                const inspected = passing();
+                inspected.launchPermissions.organizationArns.push("arn:aws:organizations::555555555555:organization/o-a1b2c3d4e5");
+                return inspected;
+            },
+            /organization arn:aws:organizations::555555555555:organization\/o-a1b2c3d4e5 may launch it but is not in sharing\.organizationArns/,
+        ],
+        [
+            "a configured OU without launch permission",
+            "missing-principal",
+            () => {
+                const inspected = passing();
+                inspected.launchPermissions.organizationalUnitArns = [];
+                return inspected;
+            },
+            /sharing\.organizationalUnitArns lists .*ou-ab12-workload1 but it has no launch permission/,
+        ],
         ["a required tag that is missing", "missing-tag", () => passing({ tags: { Owner: undefined } }), /tag Owner is missing/],
         ["a required tag that is empty", "missing-tag", () => passing({ tags: { Environment: " " } }), /tag Environment is empty/],
         ["no deprecation time", "no-deprecation", () => passing({ deprecationTime: null }), /has no deprecation time/],
@@ -63,7 +104,10 @@ describe("images: what verify calls drift", () => {
     for (const [what, kind, inspected, detail] of cases) {
         it(`reports ${what} as ${kind}, naming region and image`, () => {
             const drift = findDrift(expected, inspected());
-            assert.deepStrictEqual(drift.map(item => item.kind), [kind]);
+            assert.deepStrictEqual(
+                drift.map(item => item.kind),
+                [kind],
+            );
             assert.strictEqual(drift[0].region, "us-east-1");
             assert.strictEqual(drift[0].imageId, "ami-00000001");
             assert.match(drift[0].detail, detail);
@@ -71,7 +115,10 @@ describe("images: what verify calls drift", () => {
     }
 
     it("expects no deprecation time on Image Builder's own build (its lifecycle deprecates it later), only on copies", () => {
-        const build = passing({ deprecationTime: null, tags: { Ec2ImageBuilderArn: "arn:aws:imagebuilder:us-east-1:111111111111:image/al2023-base-dev/1.4.0/1" } });
+        const build = passing({
+            deprecationTime: null,
+            tags: { Ec2ImageBuilderArn: "arn:aws:imagebuilder:us-east-1:111111111111:image/al2023-base-dev/1.4.0/1" },
+        });
         assert.deepStrictEqual(kinds(build), []);
         assert.deepStrictEqual(kinds(passing({ deprecationTime: null })), ["no-deprecation"], "a copy carries no Ec2ImageBuilderArn tag");
     });
@@ -116,12 +163,21 @@ describe("images: which image verify judges", () => {
     it("counts an image whose Environment tag is missing or empty as the stack's when the program named it for the stack, so the tag is reported, not the image", () => {
         const untagged = (imageId: string, name: string, environment?: string) =>
             goldenImage(imageId, { created: "2026-03-01T04:00:00.000Z", version: "1.4.0", name, tags: { Environment: environment } });
-        assert.strictEqual(imageAtVersion([untagged("ami-0000000c", "al2023-base-1.4.0-dev-2026-03-01T04-00-00.000Z")], FAMILY, "dev", "1.4.0")?.imageId,
-            "ami-0000000c", "a build, Image Builder's date after the stack");
-        assert.strictEqual(imageAtVersion([untagged("ami-0000000d", "al2023-base-1.4.0-dev-20260301T040000Z", " ")], FAMILY, "dev", "1.4.0")?.imageId,
-            "ami-0000000d", "a copy, its compact timestamp after the stack; an empty tag is no tag");
-        assert.strictEqual(imageAtVersion([untagged("ami-0000000e", "al2023-base-1.4.0-dev-review-20260301T040000Z")], FAMILY, "dev", "1.4.0"), undefined,
-            "a stack whose name starts like dev's is not dev");
+        assert.strictEqual(
+            imageAtVersion([untagged("ami-0000000c", "al2023-base-1.4.0-dev-2026-03-01T04-00-00.000Z")], FAMILY, "dev", "1.4.0")?.imageId,
+            "ami-0000000c",
+            "a build, Image Builder's date after the stack",
+        );
+        assert.strictEqual(
+            imageAtVersion([untagged("ami-0000000d", "al2023-base-1.4.0-dev-20260301T040000Z", " ")], FAMILY, "dev", "1.4.0")?.imageId,
+            "ami-0000000d",
+            "a copy, its compact timestamp after the stack; an empty tag is no tag",
+        );
+        assert.strictEqual(
+            imageAtVersion([untagged("ami-0000000e", "al2023-base-1.4.0-dev-review-20260301T040000Z")], FAMILY, "dev", "1.4.0"),
+            undefined,
+            "a stack whose name starts like dev's is not dev",
+        );
         assert.strictEqual(imageAtVersion([untagged("ami-0000000f", "al2023-base-1.4.0-prod-20260301T040000Z")], FAMILY, "dev", "1.4.0"), undefined);
     });
 });
@@ -143,19 +199,28 @@ describe("images: what verify expects of promoting accounts", () => {
     it("reports a promoting account without a launch permission as a missing principal", () => {
         const inspected = { ...passing(), volumePermissions: readable };
         const drift = findDrift(promoting, inspected);
-        assert.deepStrictEqual(drift.map(item => item.kind), ["missing-principal"]);
+        assert.deepStrictEqual(
+            drift.map(item => item.kind),
+            ["missing-principal"],
+        );
         assert.match(drift[0].detail, /sharing\.promotingAccounts lists 666666666666 but it has no launch permission/);
     });
 
     it("reports a snapshot of the home region's build a promoting account cannot read, since it then cannot copy the image", () => {
         const drift = findDrift(promoting, shared({ "snap-00000001": { accounts: [], groups: [] } }));
-        assert.deepStrictEqual(drift.map(item => item.kind), ["missing-volume-permission"]);
+        assert.deepStrictEqual(
+            drift.map(item => item.kind),
+            ["missing-volume-permission"],
+        );
         assert.match(drift[0].detail, /666666666666 but it cannot read snapshot snap-00000001 of \/dev\/xvda \(no createVolumePermission\)/);
     });
 
     it("reports a public snapshot", () => {
         const drift = findDrift(promoting, shared({ "snap-00000001": { accounts: [PROMOTING], groups: ["all"] } }));
-        assert.deepStrictEqual(drift.map(item => item.kind), ["public"]);
+        assert.deepStrictEqual(
+            drift.map(item => item.kind),
+            ["public"],
+        );
     });
 
     it("does not ask for snapshot access in the other regions, which hold copies nobody promotes from", () => {
@@ -165,21 +230,37 @@ describe("images: what verify expects of promoting accounts", () => {
 
 describe("images: who else may read an image's snapshots", () => {
     const OUTSIDER = "999999999999";
-    const readableBy = (accounts: string[], groups: string[] = []): InspectedImage => ({ ...passing(), volumePermissions: { "snap-00000001": { accounts, groups } } });
+    const readableBy = (accounts: string[], groups: string[] = []): InspectedImage => ({
+        ...passing(),
+        volumePermissions: { "snap-00000001": { accounts, groups } },
+    });
 
     it("reports an account that may read a snapshot of a copy in any region, with the command that removes it", () => {
         for (const homeRegion of [false, true]) {
             const drift = findDrift({ ...expected, region: "us-west-2", homeRegion }, readableBy([OUTSIDER]));
-            assert.deepStrictEqual(drift.map(item => item.kind), ["extra-principal"], `homeRegion ${homeRegion}`);
+            assert.deepStrictEqual(
+                drift.map(item => item.kind),
+                ["extra-principal"],
+                `homeRegion ${homeRegion}`,
+            );
             assert.match(drift[0].detail, /account 999999999999 may read snapshot snap-00000001 of \/dev\/xvda \(createVolumePermission\)/);
-            assert.match(drift[0].detail, /aws ec2 modify-snapshot-attribute --snapshot-id snap-00000001 --attribute createVolumePermission --operation-type remove --user-ids 999999999999$/);
+            assert.match(
+                drift[0].detail,
+                /aws ec2 modify-snapshot-attribute --snapshot-id snap-00000001 --attribute createVolumePermission --operation-type remove --user-ids 999999999999$/,
+            );
         }
     });
 
     it("reports a public snapshot in a region no account promotes from, and a promoting account's read access outside the home region", () => {
-        assert.deepStrictEqual(findDrift({ ...expected, homeRegion: false }, readableBy([], ["all"])).map(item => item.kind), ["public"]);
+        assert.deepStrictEqual(
+            findDrift({ ...expected, homeRegion: false }, readableBy([], ["all"])).map(item => item.kind),
+            ["public"],
+        );
         const promotingElsewhere = { ...expected, sharing: { ...expected.sharing, promotingAccounts: [PROD_ACCOUNT] }, homeRegion: false };
-        assert.deepStrictEqual(findDrift(promotingElsewhere, readableBy([PROD_ACCOUNT])).map(item => item.kind), ["extra-principal"]);
+        assert.deepStrictEqual(
+            findDrift(promotingElsewhere, readableBy([PROD_ACCOUNT])).map(item => item.kind),
+            ["extra-principal"],
+        );
     });
 
     it("judges nothing about snapshots it did not read", () => {

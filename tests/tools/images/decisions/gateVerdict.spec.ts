@@ -18,12 +18,18 @@ describe("images gate: which findings fail a build", () => {
         const verdict = judgeFindings("COMPLETED", findings, "HIGH", [], NOW);
         assert.strictEqual(verdict.passed, false);
         assert.deepStrictEqual(verdict.counts, { CRITICAL: 0, HIGH: 1, MEDIUM: 1, LOW: 1, INFORMATIONAL: 1, UNTRIAGED: 0 });
-        assert.deepStrictEqual(verdict.blocking.map(finding => finding.id), ["CVE-2026-0002"]);
+        assert.deepStrictEqual(
+            verdict.blocking.map(finding => finding.id),
+            ["CVE-2026-0002"],
+        );
     });
 
     it("passes the same findings at a higher threshold, and fails them at a lower one", () => {
         assert.strictEqual(judgeFindings("COMPLETED", findings, "CRITICAL", [], NOW).passed, true);
-        assert.deepStrictEqual(judgeFindings("COMPLETED", findings, "MEDIUM", [], NOW).blocking.map(finding => finding.id), ["CVE-2026-0002", "CVE-2026-0001"]);
+        assert.deepStrictEqual(
+            judgeFindings("COMPLETED", findings, "MEDIUM", [], NOW).blocking.map(finding => finding.id),
+            ["CVE-2026-0002", "CVE-2026-0001"],
+        );
     });
 
     it("fails an UNTRIAGED finding at every threshold, and counts an unknown severity as UNTRIAGED", () => {
@@ -36,15 +42,24 @@ describe("images gate: which findings fail a build", () => {
     it("accepts a finding a current allow-list entry names, through the entry's expiry day", () => {
         const verdict = judgeFindings("COMPLETED", findings, "HIGH", [allowed("CVE-2026-0002", NOW.toISOString().slice(0, 10))], NOW);
         assert.strictEqual(verdict.passed, true);
-        assert.deepStrictEqual(verdict.allowListed.map(finding => finding.id), ["CVE-2026-0002"]);
+        assert.deepStrictEqual(
+            verdict.allowListed.map(finding => finding.id),
+            ["CVE-2026-0002"],
+        );
         assert.deepStrictEqual(verdict.expiredEntries, []);
     });
 
     it("no longer accepts a finding once its entry has expired, and names the expired entry", () => {
         const verdict = judgeFindings("COMPLETED", findings, "HIGH", [allowed("CVE-2026-0002", "2026-05-31")], NOW);
         assert.strictEqual(verdict.passed, false);
-        assert.deepStrictEqual(verdict.blocking.map(finding => finding.id), ["CVE-2026-0002"]);
-        assert.deepStrictEqual(verdict.expiredEntries.map(entry => entry.id), ["CVE-2026-0002"]);
+        assert.deepStrictEqual(
+            verdict.blocking.map(finding => finding.id),
+            ["CVE-2026-0002"],
+        );
+        assert.deepStrictEqual(
+            verdict.expiredEntries.map(entry => entry.id),
+            ["CVE-2026-0002"],
+        );
     });
 
     it("lists the worst findings first (severity, then Inspector score), at most ten", () => {
@@ -56,7 +71,10 @@ describe("images gate: which findings fail a build", () => {
         ];
         const verdict = judgeFindings("COMPLETED", many, "HIGH", [], NOW);
         assert.strictEqual(verdict.worst.length, WORST_SHOWN);
-        assert.deepStrictEqual(verdict.worst.slice(0, 4).map(finding => finding.id), ["CVE-2026-0201", "CVE-2026-0200", "CVE-2026-0202", "CVE-2026-0100"]);
+        assert.deepStrictEqual(
+            verdict.worst.slice(0, 4).map(finding => finding.id),
+            ["CVE-2026-0201", "CVE-2026-0200", "CVE-2026-0202", "CVE-2026-0100"],
+        );
         assert.strictEqual(verdict.total, 15);
     });
 });
@@ -72,7 +90,11 @@ describe("images gate: a scan that cannot be judged fails the gate", () => {
         ["a build made with scanning off", { imageScanningConfiguration: { imageScanningEnabled: false } }, /scanning was not enabled .*enable it and rebuild/],
         ["a scanned build Inspector has not reported on", { imageScanningConfiguration: { imageScanningEnabled: true } }, /no scan results yet/],
         ["a scan still running", { scanState: { status: "SCANNING" } }, /not finished \(SCANNING\): run the gate again/],
-        ["a scan that timed out", { scanState: { status: "TIMED_OUT", reason: "Inspector did not answer" } }, /did not complete \(TIMED_OUT — Inspector did not answer\)/],
+        [
+            "a scan that timed out",
+            { scanState: { status: "TIMED_OUT", reason: "Inspector did not answer" } },
+            /did not complete \(TIMED_OUT — Inspector did not answer\)/,
+        ],
     ];
     for (const [what, scan, message] of unjudgeable) {
         it(`refuses to judge ${what}, saying what to do`, () => {

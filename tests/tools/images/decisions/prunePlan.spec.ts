@@ -91,34 +91,56 @@ describe("images: which images prune removes", () => {
     it("deletes a pruned image's snapshots, except one a kept image also uses", () => {
         const shared = { device: "/dev/xvdb", snapshotId: "snap-0000shared", encrypted: true };
         const images = [
-            goldenImage("ami-00000001", { created: "2026-01-01T04:00:00.000Z",
-                volumes: [{ device: "/dev/xvda", snapshotId: "snap-00000001", encrypted: true }, shared] }),
-            goldenImage("ami-00000002", { created: "2026-02-01T04:00:00.000Z",
-                volumes: [{ device: "/dev/xvda", snapshotId: "snap-00000002", encrypted: true }, shared] }),
+            goldenImage("ami-00000001", {
+                created: "2026-01-01T04:00:00.000Z",
+                volumes: [{ device: "/dev/xvda", snapshotId: "snap-00000001", encrypted: true }, shared],
+            }),
+            goldenImage("ami-00000002", {
+                created: "2026-02-01T04:00:00.000Z",
+                volumes: [{ device: "/dev/xvda", snapshotId: "snap-00000002", encrypted: true }, shared],
+            }),
         ];
         const plan = planPrune(images, {}, 1);
-        assert.deepStrictEqual(plan.prune.map(entry => entry.snapshotIds), [["snap-00000001"]]);
+        assert.deepStrictEqual(
+            plan.prune.map(entry => entry.snapshotIds),
+            [["snap-00000001"]],
+        );
     });
 
     it("deletes a snapshot several pruned images share with the last of them to be deregistered, not before", () => {
         const shared = { device: "/dev/xvdb", snapshotId: "snap-0000shared", encrypted: true };
-        const images = [1, 2, 3].map(month => goldenImage(`ami-0000000${month}`, { created: `2026-0${month}-01T04:00:00.000Z`,
-            volumes: [{ device: "/dev/xvda", snapshotId: `snap-0000000${month}`, encrypted: true }, ...(month < 3 ? [shared] : [])] }));
+        const images = [1, 2, 3].map(month =>
+            goldenImage(`ami-0000000${month}`, {
+                created: `2026-0${month}-01T04:00:00.000Z`,
+                volumes: [{ device: "/dev/xvda", snapshotId: `snap-0000000${month}`, encrypted: true }, ...(month < 3 ? [shared] : [])],
+            }),
+        );
         const plan = planPrune(images, {}, 1);
-        assert.deepStrictEqual(plan.prune.map(entry => [entry.image.imageId, entry.snapshotIds]),
-            [["ami-00000002", ["snap-00000002"]], ["ami-00000001", ["snap-00000001", "snap-0000shared"]]]);
+        assert.deepStrictEqual(
+            plan.prune.map(entry => [entry.image.imageId, entry.snapshotIds]),
+            [
+                ["ami-00000002", ["snap-00000002"]],
+                ["ami-00000001", ["snap-00000001", "snap-0000shared"]],
+            ],
+        );
     });
 
     it("never deletes a snapshot an image it was not asked to consider (another stack's) also uses", () => {
         const shared = { device: "/dev/xvda", snapshotId: "snap-0000shared", encrypted: true };
         const images = [
-            goldenImage("ami-00000001", { created: "2026-01-01T04:00:00.000Z", volumes: [shared, { device: "/dev/xvdb", snapshotId: "snap-00000001", encrypted: true }] }),
+            goldenImage("ami-00000001", {
+                created: "2026-01-01T04:00:00.000Z",
+                volumes: [shared, { device: "/dev/xvdb", snapshotId: "snap-00000001", encrypted: true }],
+            }),
             goldenImage("ami-00000002", { created: "2026-02-01T04:00:00.000Z" }),
         ];
         const prods = [goldenImage("ami-0000000a", { created: "2025-01-01T04:00:00.000Z", environment: "prod", volumes: [shared] })];
         const plan = planPrune(images, {}, 1, prods);
         assert.deepStrictEqual(pruned(plan), ["ami-00000001"]);
-        assert.deepStrictEqual(plan.prune.map(entry => entry.snapshotIds), [["snap-00000001"]]);
+        assert.deepStrictEqual(
+            plan.prune.map(entry => entry.snapshotIds),
+            [["snap-00000001"]],
+        );
         assert.ok(!kept(plan).includes("ami-0000000a"), "left alone, not planned");
     });
 
@@ -148,13 +170,18 @@ describe("images: recent launches count as use", () => {
     });
 
     it("merges reasons for the same image from several sources", () => {
-        assert.deepStrictEqual(mergeUsage({ "ami-00000001": ["a"] }, { "ami-00000001": ["b"], "ami-00000002": ["c"] }),
-            { "ami-00000001": ["a", "b"], "ami-00000002": ["c"] });
+        assert.deepStrictEqual(mergeUsage({ "ami-00000001": ["a"] }, { "ami-00000001": ["b"], "ami-00000002": ["c"] }), {
+            "ami-00000001": ["a", "b"],
+            "ami-00000002": ["c"],
+        });
     });
 
     describe("Image Builder's own builds", () => {
         const build = (imageId: string, created: string) =>
-            goldenImage(imageId, { created, tags: { Ec2ImageBuilderArn: `arn:aws:imagebuilder:us-east-1:111111111111:image/al2023-base-dev/1.4.0/${imageId.slice(-1)}` } });
+            goldenImage(imageId, {
+                created,
+                tags: { Ec2ImageBuilderArn: `arn:aws:imagebuilder:us-east-1:111111111111:image/al2023-base-dev/1.4.0/${imageId.slice(-1)}` },
+            });
         const builds = [
             build("ami-00000001", "2026-01-01T04:00:00.000Z"),
             build("ami-00000002", "2026-02-01T04:00:00.000Z"),
@@ -172,7 +199,10 @@ describe("images: recent launches count as use", () => {
             const plan = planPrune(builds, {}, 1, [], { include: true, deleteAfterDays: 90, now: NOW });
             // 2026-06-01: January's and February's are past 90 days; May 20th's is beyond the newest 1 but only 12 days old.
             assert.deepStrictEqual(pruned(plan), ["ami-00000001", "ami-00000002"]);
-            assert.match(plan.keep.find(entry => entry.image.imageId === "ami-00000003")!.reasons.join("; "), /12 days old: like the lifecycle, kept until 90 days/);
+            assert.match(
+                plan.keep.find(entry => entry.image.imageId === "ami-00000003")!.reasons.join("; "),
+                /12 days old: like the lifecycle, kept until 90 days/,
+            );
         });
     });
 });
