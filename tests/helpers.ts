@@ -63,3 +63,9 @@ export function nonEmpty<T>(items: readonly T[], what: string): readonly T[] {
     assert.ok(items.length > 0, `expected at least one ${what}, found none: the checks over them would pass without checking anything`);
     return items;
 }
+
+/** The version an image of a stack file holds now, so a test follows the stack's own version bumps. */
+export function stackVersion(stack: string, image: string): string {
+    const images = readStackConfig(stack).images as Record<string, { version: string }>;
+    return images[image].version;
+}

@@ -7,7 +7,10 @@ import { longestDependencyChain } from "../../tools/engine/dependencyGraph";
 import { generatedStackConfig, generatedVersionLock } from "../../tools/engine/generatedConfig";
 import { readStackConfig } from "../../tools/engine/stackFile";
 import { changesOf, diffRuns } from "../../tools/plan/diff";
-import { DeclaredResource, imageOutput, ofType, ProgramRun, referencedBy, runStack, TYPES } from "../helpers";
+import { DeclaredResource, imageOutput, ofType, ProgramRun, referencedBy, runStack, stackVersion, TYPES } from "../helpers";
+import { bumpVersion } from "../../tools/release/lock";
+
+const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 const devImages = () => readStackConfig("dev").images as Record<string, Record<string, unknown>>;
 
@@ -90,8 +93,8 @@ describe("the catalog (dev: x86_64 and arm64 of one family)", () => {
         const distributions = ofType(run, TYPES.distribution);
         const amiNames = distributions.map(distribution => distribution.inputs.distributions[0].amiDistributionConfiguration.name);
         assert.deepStrictEqual(amiNames.sort(), [
-            "al2023-base-1.4.1-dev-{{ imagebuilder:buildDate }}",
-            "al2023-base-arm64-1.0.0-dev-{{ imagebuilder:buildDate }}",
+            `al2023-base-${stackVersion("dev", "al2023-base")}-dev-{{ imagebuilder:buildDate }}`,
+            `al2023-base-arm64-${stackVersion("dev", "al2023-base-arm64")}-dev-{{ imagebuilder:buildDate }}`,
         ]);
         const components = ofType(run, TYPES.component).map(component => `${component.inputs.name}/${component.inputs.version}`);
         assert.strictEqual(new Set(components).size, components.length, `component names are unique: ${components.join(", ")}`);
@@ -151,14 +154,18 @@ describe("layered images", () => {
 
     it("records the parent's version in the child's lock entry, so a new parent version needs a new child version", async () => {
         const lock = generatedVersionLock({ ...readStackConfig("dev"), images: { ...devImages(), "web-app": WEB_APP } });
-        assert.strictEqual(lock["web-app@1.0.0"].recipe.parentImage, "al2023-base@1.4.1");
+        const parentVersion = stackVersion("dev", "al2023-base");
+        assert.strictEqual(lock["web-app@1.0.0"].recipe.parentImage, `al2023-base@${parentVersion}`);
         const images = devImages();
-        const bumped = { ...images, "al2023-base": { ...images["al2023-base"], version: "1.4.2" }, "web-app": WEB_APP };
+        const bumped = { ...images, "al2023-base": { ...images["al2023-base"], version: bumpVersion(parentVersion, "patch") }, "web-app": WEB_APP };
         const stale = { ...lock, ...generatedVersionLock({ ...readStackConfig("dev"), images: { ...images, "al2023-base": bumped["al2023-base"] } }) };
         const refused = await (await import("../helpers")).runProgram("dev", { config: { images: bumped }, versionLock: stale });
         assert.match(
             refused.error?.message ?? "",
-            /the parent image \(al2023-base@1\.4\.1 → al2023-base@1\.4\.2: a new parent version rebuilds its children\) changed since web-app 1\.0\.0 was locked.*bump golden-ami:images\.web-app\.version/,
+            new RegExp(
+                `the parent image \\(al2023-base@${escaped(parentVersion)} → al2023-base@${escaped(bumpVersion(parentVersion, "patch"))}: ` +
+                    "a new parent version rebuilds its children\\) changed since web-app 1\\.0\\.0 was locked.*bump golden-ami:images\\.web-app\\.version",
+            ),
         );
     });
 });
@@ -167,7 +174,8 @@ describe("one image's change touches that image only", () => {
     it("a version bump of one image rebuilds it alone; the other images are unchanged", async () => {
         const images = devImages();
         const before = await runDev(images);
-        const after = await runDev({ ...images, "al2023-base-arm64": { ...images["al2023-base-arm64"], version: "1.0.1" } }, {}, before);
+        const bumped = bumpVersion(stackVersion("dev", "al2023-base-arm64"), "patch");
+        const after = await runDev({ ...images, "al2023-base-arm64": { ...images["al2023-base-arm64"], version: bumped } }, {}, before);
         const changes = diffRuns(before, after).filter(change => change.op !== "same");
         assert.ok(changes.length > 0);
         const names = Object.keys(images);

@@ -11,6 +11,8 @@ import { readVersionLock, VersionLock } from "../../../components/versionLock";
 import * as fs from "fs";
 import { withWorktree } from "../../../tools/plan/gitRef";
 import { snapshot } from "../../../tools/plan/snapshot";
+import { bumpVersion } from "../../../tools/release/lock";
+import { stackVersion } from "../../helpers";
 
 const BASE = { ref: "main", commit: "0123456789abcdef0123456789abcdef01234567" };
 const CLOCK = "2026-11-23T04:00:00Z";
@@ -31,6 +33,12 @@ const find = (diff: PlanDiff, type: string, name: string): ResourceChange => {
     return change;
 };
 
+// dev's version now and its next patch: the tests follow the stack file's own bumps.
+const CURRENT = stackVersion("dev", "al2023-base");
+const NEXT = bumpVersion(CURRENT, "patch");
+const ARM64 = stackVersion("dev", "al2023-base-arm64");
+const shown = (version: string) => version.replace(/\./g, "\\.");
+
 describe("npm run plan -- --diff", () => {
     let versionBump: PlanDiff;
     let promotion: PlanDiff;
@@ -50,12 +58,12 @@ describe("npm run plan -- --diff", () => {
         const prod = readStackConfig("prod");
         // dev's next patch version, locked as `npm run lock -- --stack dev --bump patch` would lock it.
         const lock = readVersionLock();
-        const next = { ...lock, "al2023-base@1.4.2": lock["al2023-base@1.4.1"] };
+        const next = { ...lock, [`al2023-base@${NEXT}`]: lock[`al2023-base@${CURRENT}`] };
         const devImages = dev.images as Record<string, object>;
         const prodImages = prod.images as Record<string, object>;
         const prodFrom = prod.promoteFrom as { amiIds: object };
         versionBump = await diffOf("dev", {
-            config: { images: { ...devImages, "al2023-base": { ...devImages["al2023-base"], version: "1.4.2" } } },
+            config: { images: { ...devImages, "al2023-base": { ...devImages["al2023-base"], version: NEXT } } },
             versionLock: next,
         });
         promotion = await diffOf("prod", {
@@ -70,12 +78,15 @@ describe("npm run plan -- --diff", () => {
     it("a version bump in dev is summed up first: one build started, the copy and its launch permissions replaced, the fleet refreshed", () => {
         assert.match(
             versionBump.summary,
-            /^al2023-base 1\.4\.1 → 1\.4\.2, 2 regions: 1 image build started, 1 copy replaced \(old kept in AWS\), 2 launch permissions replaced \(old kept in AWS\), .*1 fleet refreshed/,
+            new RegExp(
+                `^al2023-base ${shown(CURRENT)} → ${shown(NEXT)}, 2 regions: 1 image build started, 1 copy replaced \\(old kept in AWS\\), ` +
+                    "2 launch permissions replaced \\(old kept in AWS\\), .*1 fleet refreshed",
+            ),
         );
-        assert.match(versionBump.summary, /; al2023-base-arm64 1\.0\.0, 2 regions: no changes$/, "the other image is unchanged");
+        assert.match(versionBump.summary, new RegExp(`; al2023-base-arm64 ${shown(ARM64)}, 2 regions: no changes$`), "the other image is unchanged");
         const text = renderPlanDiff(versionBump, () => []);
-        assert.match(text, /^al2023-base 1\.4\.1 → 1\.4\.2/m);
-        assert.ok(text.indexOf("al2023-base 1.4.1 → 1.4.2") < text.indexOf("Region us-east-1"), "the summary comes before the regions");
+        assert.match(text, new RegExp(`^al2023-base ${shown(CURRENT)} → ${shown(NEXT)}`, "m"));
+        assert.ok(text.indexOf(`al2023-base ${CURRENT} → ${NEXT}`) < text.indexOf("Region us-east-1"), "the summary comes before the regions");
     });
 
     it("a version bump replaces the recipe for its components and version, the image for its recipe, and the copy for its name and source", () => {
@@ -87,7 +98,10 @@ describe("npm run plan -- --diff", () => {
     it("a replacement names the inputs that force it and says the old resource is kept in AWS", () => {
         assert.match(
             renderPlanDiff(versionBump, () => []),
-            /\+-replace AmiCopy al2023-base-us-west-2-copy {2}\(forced by name, sourceAmiId; the old one is retained, not deleted in AWS\)\n {8}description: .*\n {8}name: .*1\.4\.1.* → .*1\.4\.2.* {3}\[forces replacement\]/,
+            new RegExp(
+                "\\+-replace AmiCopy al2023-base-us-west-2-copy {2}\\(forced by name, sourceAmiId; the old one is retained, not deleted in AWS\\)\\n" +
+                    ` {8}description: .*\\n {8}name: .*${shown(CURRENT)}.* → .*${shown(NEXT)}.* {3}\\[forces replacement\\]`,
+            ),
         );
     });
 
@@ -127,7 +141,7 @@ describe("npm run plan -- --diff", () => {
     });
 
     it("a rebuild at the same version: the image replaced by --replace, the copy for its source, nothing for the version", () => {
-        assert.match(rebuild.summary, /^al2023-base 1\.4\.1, 2 regions: 1 image build started, 1 copy replaced/);
+        assert.match(rebuild.summary, new RegExp(`^al2023-base ${shown(CURRENT)}, 2 regions: 1 image build started, 1 copy replaced`));
         assert.deepStrictEqual(find(rebuild, "Image", "al2023-base-image").replaceReasons, ["--replace"]);
         assert.deepStrictEqual(find(rebuild, "AmiCopy", "al2023-base-us-west-2-copy").replaceReasons, ["sourceAmiId"]);
         assert.ok(!changesOf(rebuild).some(change => change.type.endsWith(":Component")), "the components stay: same version, same documents");
@@ -184,7 +198,7 @@ describe("npm run plan -- --diff", () => {
         const lock = readVersionLock();
         const renamed = await diffOf("dev", {
             config: { images: { ...others, "al2023-graviton": arm64 } },
-            versionLock: { ...lock, "al2023-graviton@1.0.0": lock["al2023-base-arm64@1.0.0"] },
+            versionLock: { ...lock, [`al2023-graviton@${ARM64}`]: lock[`al2023-base-arm64@${ARM64}`] },
         });
         assert.deepStrictEqual(renamed.removedImages, ["al2023-base-arm64"]);
         const text = renderPlanDiff(renamed, () => []);
@@ -236,7 +250,9 @@ describe("npm run plan -- --diff", () => {
         }
         assert.match(
             regionMove.summary,
-            /^al2023-base 1\.4\.1, 2 regions: 1 image build started.*; al2023-base-arm64 1\.0\.0, 2 regions: 1 image build started/,
+            new RegExp(
+                `^al2023-base ${shown(CURRENT)}, 2 regions: 1 image build started.*; al2023-base-arm64 ${shown(ARM64)}, 2 regions: 1 image build started`,
+            ),
         );
         assert.match(
             renderPlanDiff(regionMove, () => []),

@@ -6,6 +6,7 @@ import { readVersionLock, VERSION_LOCK_FILE } from "../../../components/versionL
 import { runCommandLine } from "../../../tools/cli";
 import { bumpVersion, lockCommandLine, lockVersion, LockDependencies, LockUsageError, parseLockOptions } from "../../../tools/release/lock";
 import { REPO_ROOT } from "../../../tools/engine/stackFile";
+import { stackVersion } from "../../helpers";
 
 /** A copy of the repository's stack files in a temporary folder, so the lock tool can edit them. */
 function scratchRepository(): string {
@@ -82,7 +83,7 @@ describe("npm run lock", () => {
         await lockVersion({ stack: "dev", image: "al2023-base" }, dependencies(root));
         const lockFile = path.join(root, VERSION_LOCK_FILE);
         const lock = readVersionLock(lockFile);
-        const key = "al2023-base@1.4.1";
+        const key = `al2023-base@${stackVersion("dev", "al2023-base")}`;
         lock[key].recipe.rootVolumeGiB = 8;
         fs.writeFileSync(lockFile, JSON.stringify(lock));
         await assert.rejects(
