@@ -10,6 +10,7 @@ import { imageBlockPublicAccessOn, imageRegionsBlockPublicSharing, noPublicImage
 import { imageBuildsUseStackDistributions, imageSharingAllowListed } from "./sharing";
 import { amiFromInstanceReboots } from "./snapshots";
 import { imagesTagged } from "./tags";
+import { outsideDisksEncryptedByDefault } from "./volumes";
 
 export * from "./autoScaling";
 export * from "./coverage";
@@ -21,6 +22,7 @@ export * from "./publicSharing";
 export * from "./sharing";
 export * from "./snapshots";
 export * from "./tags";
+export * from "./volumes";
 
 /** The pack's name, as the CLI shows it next to every violation. */
 export const PACK_NAME = "golden-ami";
@@ -34,6 +36,7 @@ export const policies: Policies = [
     imageBuildsUseStackDistributions,
     imagesEncryptedWithCmk,
     imageKeysCustomerManaged,
+    outsideDisksEncryptedByDefault,
     imagesTagged,
     launchTemplatesHardened,
     instanceLaunchesHardened,
