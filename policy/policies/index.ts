@@ -6,6 +6,7 @@ import { imageBuilderImagesDeprecate, imagesDeprecate } from "./deprecation";
 import { imageKeysCustomerManaged, imagesEncryptedWithCmk } from "./encryption";
 import { instanceLaunchesHardened, launchTemplatesHardened } from "./launchHardening";
 import { instancesGetNoPublicIp, launchTemplatesDeclared } from "./launchPaths";
+import { exportBucketsNotPublic } from "./exports";
 import { imageBlockPublicAccessOn, imageRegionsBlockPublicSharing, noPublicImages } from "./publicSharing";
 import { imageBuildsUseStackDistributions, imageSharingAllowListed } from "./sharing";
 import { amiFromInstanceReboots } from "./snapshots";
@@ -16,6 +17,7 @@ export * from "./autoScaling";
 export * from "./coverage";
 export * from "./deprecation";
 export * from "./encryption";
+export * from "./exports";
 export * from "./launchHardening";
 export * from "./launchPaths";
 export * from "./publicSharing";
@@ -34,6 +36,7 @@ export const policies: Policies = [
     imageRegionsBlockPublicSharing,
     imageSharingAllowListed,
     imageBuildsUseStackDistributions,
+    exportBucketsNotPublic,
     imagesEncryptedWithCmk,
     imageKeysCustomerManaged,
     outsideDisksEncryptedByDefault,

@@ -166,6 +166,25 @@ export const imageSharingAllowListed: ResourceValidationPolicy = {
                 ["launchPermission", "organizationalUnitArns", "allowedOrganizationalUnitArns"],
                 ["distributions", "targetAccountIds", "allowedAccounts"],
             ];
+            // A document that exports the disk image (an s3ExportConfiguration block, as in a distribution) is held to the same bucket list.
+            for (const { at, value } of workflowBlocks(check, () => workflow.data, "s3ExportConfiguration")) {
+                const bucket = blockField(value, "s3Bucket");
+                if (bucket.dynamic) {
+                    check.violation(
+                        `${at}.${bucket.dynamic} sets the export bucket at run time, which the pack cannot check against this policy's ` +
+                            "allowedExportBuckets config: write the bucket out in the document instead.",
+                    );
+                } else {
+                    checkPrincipal(
+                        check,
+                        allowed,
+                        "allowedExportBuckets",
+                        `${at}.s3Bucket`,
+                        isBlank(bucket.value) ? "(none)" : bucket.value,
+                        "export disk images only to the buckets in",
+                    );
+                }
+            }
             for (const [block, list, allowList] of lists) {
                 for (const { at, value } of blocks[block]) {
                     const field = blockField(value, list);

@@ -16,6 +16,7 @@ const SECURITY_POLICIES = [
     "image-regions-block-public-sharing",
     "image-sharing-allow-listed",
     "image-builds-use-stack-distributions",
+    "export-buckets-not-public",
     "images-encrypted-with-cmk",
     "image-keys-customer-managed",
     "outside-disks-encrypted-by-default",

@@ -69,9 +69,20 @@ function brokenProgram(): ResourceFixture[] {
         provider: fixtures.regionalProvider(),
         props: { application: "web" },
     };
+    // The export bucket opened to the world by a bucket policy.
+    const publicExports: ResourceFixture = {
+        type: "aws:s3/bucketPolicy:BucketPolicy",
+        name: "exports-policy",
+        provider: fixtures.regionalProvider(),
+        props: {
+            bucket: "exports",
+            policy: JSON.stringify({ Statement: [{ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::exports/*" }] }),
+        },
+    };
     return [
         ...fixtures.devProgram(),
         beanstalk,
+        publicExports,
         copy,
         taggedByDefault,
         template,
