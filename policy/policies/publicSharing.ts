@@ -4,7 +4,7 @@ import * as aws from "@pulumi/aws";
 import { PolicyConfigSchema, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { Account, deployingAccountId, providerAccount } from "../lib/accounts";
 import { configWithDefaults } from "../lib/config";
-import { eachAmiDistribution, launchPermissionList } from "../lib/distributions";
+import { eachAmiDistribution, eachDlmSchedule, launchPermissionList } from "../lib/distributions";
 import { IMAGE_TYPES, imagePlacements } from "../lib/placements";
 import { regionOf } from "../lib/region";
 import { on, validateResourceOfTypes, validateStackWithCheck } from "../lib/validation";
@@ -58,6 +58,13 @@ export const noPublicImages: ResourceValidationPolicy = {
                             "remove it and share with userIds, organizationArns or organizationalUnitArns instead.",
                     );
                 }
+                const ids = blockField(value, "userIds");
+                if (itemsOf(ids.value).some(isPublicGroup)) {
+                    check.violation(
+                        `${at}.userIds is ${show(ids.value)}, and "all" there means everyone: every image this workflow distributes would be public; ` +
+                            "share with allow-listed account ids, organizationArns or organizationalUnitArns instead.",
+                    );
+                }
                 if (groups.dynamic) {
                     check.violation(
                         `${at}.${groups.dynamic} sets the launch permission's groups at run time, which may be "all" (public): ` +
@@ -65,6 +72,34 @@ export const noPublicImages: ResourceValidationPolicy = {
                     );
                 }
             }
+        }),
+        on(aws.dlm.LifecyclePolicy, (lifecycle, _args, check) => {
+            // A Data Lifecycle Manager schedule shares each AMI or snapshot it makes with its targetAccounts.
+            eachDlmSchedule(
+                check,
+                () => lifecycle.policyDetails,
+                (schedule, at) => {
+                    for (const key of ["shareRule", "shareRules"]) {
+                        check.each(
+                            `${at}.${key}`,
+                            () => schedule[key],
+                            (rule: any, ruleAt) =>
+                                check.each(
+                                    `${ruleAt}.targetAccounts`,
+                                    () => rule.targetAccounts,
+                                    (account, accountAt) => {
+                                        if (isPublicGroup(account)) {
+                                            check.violation(
+                                                `${accountAt} is ${show(account)}, which shares every image and snapshot this policy makes with everyone: ` +
+                                                    "share with allow-listed account ids only.",
+                                            );
+                                        }
+                                    },
+                                ),
+                        );
+                    }
+                },
+            );
         }),
         on(aws.imagebuilder.DistributionConfiguration, (distribution, _args, check) => {
             eachAmiDistribution(
