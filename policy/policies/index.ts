@@ -12,6 +12,7 @@ import { imageBuildsUseStackDistributions, imageSharingAllowListed } from "./sha
 import { amiFromInstanceReboots } from "./snapshots";
 import { imagesTagged } from "./tags";
 import { outsideDisksEncryptedByDefault } from "./volumes";
+import { workflowParametersResolved } from "./workflows";
 
 export * from "./autoScaling";
 export * from "./coverage";
@@ -25,6 +26,7 @@ export * from "./sharing";
 export * from "./snapshots";
 export * from "./tags";
 export * from "./volumes";
+export * from "./workflows";
 
 /** The pack's name, as the CLI shows it next to every violation. */
 export const PACK_NAME = "golden-ami";
@@ -36,6 +38,7 @@ export const policies: Policies = [
     imageRegionsBlockPublicSharing,
     imageSharingAllowListed,
     imageBuildsUseStackDistributions,
+    workflowParametersResolved,
     exportBucketsNotPublic,
     imagesEncryptedWithCmk,
     imageKeysCustomerManaged,

@@ -9,7 +9,9 @@ import { IMAGE_TYPES, imagePlacements } from "../lib/placements";
 import { regionOf } from "../lib/region";
 import { on, validateResourceOfTypes, validateStackWithCheck } from "../lib/validation";
 import { isWord, itemsOf, show } from "../lib/values";
-import { blockField, workflowBlocks } from "../lib/workflows";
+import { blockField, workflowBlocks, workflowDocument } from "../lib/workflows";
+import { resolveDocument, usesParameters, WorkflowRuns } from "../lib/workflowParameters";
+import { read } from "../lib/unknowns";
 
 export const BLOCK_NEW_SHARING = "block-new-sharing";
 /** EBS snapshot block public access states that keep snapshots private. */
@@ -215,11 +217,22 @@ export const imageRegionsBlockPublicSharing: StackValidationPolicy = {
             else if (state.value === BLOCK_NEW_SHARING) blocked.add(place);
         }
 
+        // A DistributeImage region taken from a workflow parameter is the value each of the stack's builds passes.
+        let runs: WorkflowRuns | undefined;
+        const resolved = (workflow: PolicyResource): unknown[] | undefined => {
+            const data = read(() => workflow.props.data as unknown);
+            if (!data.known) return undefined;
+            const document = workflowDocument(data.value);
+            if (!usesParameters(document)) return undefined;
+            runs ??= new WorkflowRuns(args.resources);
+            const found = runs.runsOf(workflow, document);
+            return found.length > 0 ? found.map(run => resolveDocument(document, run).document) : undefined;
+        };
         const exempt = new Set(config.exemptRegions);
         for (const holder of holders) {
             const owner = accountOf(holder);
             if (!owner) continue;
-            for (const { account, region, what } of imagePlacements(holder, owner, check)) {
+            for (const { account, region, what } of imagePlacements(holder, owner, check, resolved)) {
                 if (!region) {
                     check.violation(
                         `cannot tell which region ${what} is in: neither its region nor its provider's region is set; ` +

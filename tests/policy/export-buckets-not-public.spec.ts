@@ -127,7 +127,7 @@ describe("export-buckets-not-public", () => {
                 other[0],
                 /s3ExportConfiguration\.s3Bucket is "somebody-elses-bucket", which is not allow-listed: export disk images only to the buckets in/,
             );
-            const dynamic = await findings(imageSharingAllowListed, [workflow(document('s3Bucket.$: "$.parameters.bucket"'))], allowed);
+            const dynamic = await findings(imageSharingAllowListed, [workflow(document('s3Bucket.$: "$.stepOutputs.Pick.bucket"'))], allowed);
             assert.strictEqual(dynamic.length, 1);
             assert.match(dynamic[0], /s3Bucket\.\$ sets the export bucket at run time/);
         });

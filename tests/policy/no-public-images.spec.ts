@@ -80,7 +80,7 @@ describe("no-public-images", () => {
                 );
             }
             assertOne(
-                await findings(noPublicImages, [workflow(modify("            userGroups.$: $.parameters.groups\n"))]),
+                await findings(noPublicImages, [workflow(modify("            userGroups.$: $.stepOutputs.Pick.groups\n"))]),
                 /^data: steps\[0\]\.inputs\.attributes\[0\]\.launchPermission\.userGroups\.\$ sets the launch permission's groups at run time/,
             );
             assert.deepStrictEqual(await findings(noPublicImages, [workflow(good)]), []);

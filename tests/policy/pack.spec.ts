@@ -16,6 +16,7 @@ const SECURITY_POLICIES = [
     "image-regions-block-public-sharing",
     "image-sharing-allow-listed",
     "image-builds-use-stack-distributions",
+    "workflow-parameters-resolved",
     "export-buckets-not-public",
     "images-encrypted-with-cmk",
     "image-keys-customer-managed",
@@ -119,6 +120,13 @@ describe("the golden-ami policy pack", () => {
                 assert.deepStrictEqual(policyProperties(stack, policy), { maxDeprecationDays: config.lifecycle.deleteAfterDays }, `${stack} ${policy}`);
             }
             assert.strictEqual(policyProperties(stack, "image-regions-block-public-sharing").enforcedByOrganization, !config.blockPublicSharing, stack);
+            // workflow-parameters-resolved replays the sharing, tag and key rules over resolved documents, with their settings.
+            const replayed = policyProperties(stack, "workflow-parameters-resolved");
+            assert.deepStrictEqual(replayed, {
+                ...policyProperties(stack, "image-sharing-allow-listed"),
+                ...policyProperties(stack, "images-tagged"),
+                ...policyProperties(stack, "image-keys-customer-managed"),
+            });
             // Two rules judge where keys come from: they must trust the same outside keys.
             assert.deepStrictEqual(
                 policyProperties(stack, "outside-disks-encrypted-by-default").externalKeyArns,
