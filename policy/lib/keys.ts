@@ -5,6 +5,7 @@ import { eachDlmCopy } from "./distributions";
 import { References } from "./stack";
 import { Check, read } from "./unknowns";
 import { isBlank, keyIdOf, keyReference } from "./values";
+import { blockField, workflowBlocks } from "./workflows";
 
 /** A path noted for a stack check (`name.field[0]`) as the resource's own field (`field[0]`), for messages. */
 export function local(resource: PolicyResource, path: string): string {
@@ -35,6 +36,15 @@ export function keyFields(resource: PolicyResource, check: Check): Array<{ field
             () => props.policyDetails,
             (at, copy) => add(`${at}.cmkArn`, () => copy.cmkArn),
         );
+        scoped.unchecked.forEach(field => check.unknown(`${resource.name}.${field}`));
+    }
+    if (resource.isType(aws.imagebuilder.Workflow)) {
+        // A DistributeImage step's keys replace the distribution configuration's (a key from a parameter: workflow-parameters-resolved).
+        const scoped = new Check(() => undefined, "stack");
+        for (const { at, value } of workflowBlocks(scoped, () => props.data, "distributions")) {
+            const keyId = blockField(value, "kmsKeyId").value;
+            if (typeof keyId === "string") fields.push({ field: `${at}.kmsKeyId`, keyId });
+        }
         scoped.unchecked.forEach(field => check.unknown(`${resource.name}.${field}`));
     }
     if (resource.isType(aws.imagebuilder.DistributionConfiguration)) {

@@ -6,7 +6,7 @@ import { Account, accountById } from "./accounts";
 import { regionOf } from "./region";
 import { Check } from "./unknowns";
 import { strings } from "./values";
-import { blockField, workflowBlocks } from "./workflows";
+import { blockField, findBlocks, workflowBlocks } from "./workflows";
 
 /** Resource types that hold an image in their own account and region. */
 export const IMAGE_TYPES: Array<new (...rest: any[]) => Resource> = [
@@ -25,11 +25,24 @@ export interface ImagePlacement {
     what: string;
 }
 
-export function imagePlacements(resource: PolicyResource, owner: Account, check: Check): ImagePlacement[] {
+/**
+ * Where a resource puts images. A workflow's document may take values from its parameters: `resolved` gives the document as
+ * each of the stack's builds runs it (undefined: as written, where a parameter's value cannot be told).
+ */
+export function imagePlacements(
+    resource: PolicyResource,
+    owner: Account,
+    check: Check,
+    resolved?: (workflow: PolicyResource) => unknown[] | undefined,
+): ImagePlacement[] {
     if (resource.isType(aws.imagebuilder.Workflow)) {
         // A DistributeImage step's distributions put the image in their regions (and target accounts), as a distribution configuration's do.
         const placements: ImagePlacement[] = [];
-        for (const { at, value } of workflowBlocks(check, () => resource.props.data, "distributions")) {
+        const documents = resolved?.(resource);
+        const blocks = documents
+            ? documents.flatMap(document => findBlocks(document, "distributions").map(({ at, value }) => ({ at: `data: ${at}`, value })))
+            : workflowBlocks(check, () => resource.props.data, "distributions");
+        for (const { at, value } of blocks) {
             const region = blockField(value, "region");
             const where = region.dynamic || typeof region.value !== "string" ? undefined : region.value.trim();
             placements.push({ account: owner, region: where, what: `${at} of workflow ${resource.name}` });

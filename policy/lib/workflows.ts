@@ -61,16 +61,29 @@ export function findBlocks(document: unknown, key: string): Found[] {
  * A field of a block, matched case-insensitively: its value, or that it is set at run time from a JSONPath
  * (`userIds.$: "$.parameters.accounts"`), which the pack cannot read.
  */
-export function blockField(block: Record<string, unknown>, field: string): { value: unknown; dynamic?: string } {
+export function blockField(block: Record<string, unknown>, field: string): { value: unknown; dynamic?: string; reference?: unknown; parameter?: string } {
     const wanted = field.toLowerCase();
     let value: unknown;
     let dynamic: string | undefined;
+    let reference: unknown;
     for (const [name, item] of Object.entries(block)) {
         const lower = name.toLowerCase();
         if (lower === wanted) value = item;
-        else if (lower === `${wanted}.$`) dynamic = name;
+        else if (lower === `${wanted}.$`) {
+            dynamic = name;
+            reference = item;
+        }
     }
-    return { value, dynamic };
+    // A value taken from a workflow parameter is resolved, with the stack, from what its builds pass (workflow-parameters-resolved).
+    const parameter = dynamic ? parameterName(reference) : undefined;
+    return { value, dynamic: parameter ? undefined : dynamic, reference, parameter };
+}
+
+/** The parameter a JSONPath names (`$.parameters.kmsKey`, `$.parameters['kmsKey']`), if it names one. */
+export function parameterName(reference: unknown): string | undefined {
+    if (typeof reference !== "string") return undefined;
+    const match = /^\s*\$\.parameters(?:\.([A-Za-z0-9_-]+)|\[\s*['"]([^'"]+)['"]\s*\])\s*$/.exec(reference);
+    return match ? (match[1] ?? match[2]) : undefined;
 }
 
 /**
@@ -86,4 +99,27 @@ export function workflowBlocks(check: Check, data: () => unknown, key: string): 
 /** `arn:<partition>:imagebuilder:<region>:aws:workflow/...`: AWS's own build, test and distribution workflows. */
 export function isAwsOwnedWorkflow(arn: string): boolean {
     return /^arn:[a-z-]+:imagebuilder:[a-z0-9-]*:aws:workflow\//i.test(arn.trim());
+}
+
+/** Blocks a workflow may take whole from a JSONPath (`distributions.$: ...`): each holds what the pack judges. */
+export const JUDGED_BLOCKS = ["distributions", "launchPermission", "attributes", "s3ExportConfiguration", "amiTags"];
+
+/** Every `<block>.$` key in the document for one of `blocks` (any case), with its path and the JSONPath it names. */
+export function dynamicBlocks(document: unknown, blocks: readonly string[] = JUDGED_BLOCKS): Array<{ at: string; key: string; reference: unknown }> {
+    const wanted = new Set(blocks.map(block => `${block.toLowerCase()}.$`));
+    const found: Array<{ at: string; key: string; reference: unknown }> = [];
+    const stack: Array<{ node: unknown; at: string }> = [{ node: document, at: "" }];
+    let visited = 0;
+    while (stack.length > 0 && visited++ < MAX_NODES) {
+        const { node, at } = stack.pop()!;
+        if (Array.isArray(node)) node.forEach((item, index) => stack.push({ node: item, at: `${at}[${index}]` }));
+        else if (node !== null && typeof node === "object") {
+            for (const [name, value] of Object.entries(node as Record<string, unknown>)) {
+                const path = at === "" ? name : `${at}.${name}`;
+                if (wanted.has(name.toLowerCase())) found.push({ at: path, key: name, reference: value });
+                stack.push({ node: value, at: path });
+            }
+        }
+    }
+    return found;
 }

@@ -108,9 +108,11 @@ export const imagesEncryptedWithCmk: ResourceValidationPolicy = {
             // A DistributeImage step's distributions replace the attached configuration's, key included: each must name a customer-managed key.
             for (const { at, value } of workflowBlocks(check, () => workflow.data, "distributions")) {
                 const key = blockField(value, "kmsKeyId");
+                // A parameter's value is judged with the stack, where the builds that pass it are seen.
+                if (key.parameter) continue;
                 if (key.dynamic) {
                     check.violation(
-                        `${at}.${key.dynamic} sets the key at run time from a workflow parameter, which the pack cannot resolve: ` +
+                        `${at}.${key.dynamic} sets the key at run time from a JSONPath that is not a workflow parameter (a step's output), which the pack cannot resolve: ` +
                             "write the customer-managed key's ARN out in the document.",
                     );
                     continue;

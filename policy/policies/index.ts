@@ -6,21 +6,27 @@ import { imageBuilderImagesDeprecate, imagesDeprecate } from "./deprecation";
 import { imageKeysCustomerManaged, imagesEncryptedWithCmk } from "./encryption";
 import { instanceLaunchesHardened, launchTemplatesHardened } from "./launchHardening";
 import { instancesGetNoPublicIp, launchTemplatesDeclared } from "./launchPaths";
+import { exportBucketsNotPublic } from "./exports";
 import { imageBlockPublicAccessOn, imageRegionsBlockPublicSharing, noPublicImages } from "./publicSharing";
 import { imageBuildsUseStackDistributions, imageSharingAllowListed } from "./sharing";
 import { amiFromInstanceReboots } from "./snapshots";
 import { imagesTagged } from "./tags";
+import { outsideDisksEncryptedByDefault } from "./volumes";
+import { workflowParametersResolved } from "./workflows";
 
 export * from "./autoScaling";
 export * from "./coverage";
 export * from "./deprecation";
 export * from "./encryption";
+export * from "./exports";
 export * from "./launchHardening";
 export * from "./launchPaths";
 export * from "./publicSharing";
 export * from "./sharing";
 export * from "./snapshots";
 export * from "./tags";
+export * from "./volumes";
+export * from "./workflows";
 
 /** The pack's name, as the CLI shows it next to every violation. */
 export const PACK_NAME = "golden-ami";
@@ -32,8 +38,11 @@ export const policies: Policies = [
     imageRegionsBlockPublicSharing,
     imageSharingAllowListed,
     imageBuildsUseStackDistributions,
+    workflowParametersResolved,
+    exportBucketsNotPublic,
     imagesEncryptedWithCmk,
     imageKeysCustomerManaged,
+    outsideDisksEncryptedByDefault,
     imagesTagged,
     launchTemplatesHardened,
     instanceLaunchesHardened,

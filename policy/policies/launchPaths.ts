@@ -121,13 +121,26 @@ export const instancesGetNoPublicIp: StackValidationPolicy = {
         const templates = resources.filter(resource => resource.isType(aws.ec2.LaunchTemplate));
         const configurations = resources.filter(resource => resource.isType(aws.ec2.LaunchConfiguration));
         const users = launchers(resources);
-        if (templates.length + configurations.length + users.length === 0) args.notApplicable("Nothing in the stack launches instances.");
+        const builds = resources.filter(resource => resource.isType(aws.imagebuilder.InfrastructureConfiguration));
+        if (templates.length + configurations.length + users.length + builds.length === 0) args.notApplicable("Nothing in the stack launches instances.");
         const templateRefs = new References(templates, ["id", "arn", "name"]);
         const configurationRefs = new References(configurations, ["id", "arn", "name"]);
+        // A default subnet adopted into the stack keeps mapping public IPv4 addresses unless it says false.
         const subnetRefs = new References(
-            resources.filter(resource => resource.isType(aws.ec2.Subnet)),
+            resources.filter(resource => resource.isType(aws.ec2.Subnet) || resource.isType(aws.ec2.DefaultSubnet)),
             ["id", "arn"],
         );
+        const mapsPublicIp = (subnet: PolicyResource) => {
+            const maps = check.read(`${subnet.name}.mapPublicIpOnLaunch`, () => subnet.props.mapPublicIpOnLaunch as unknown);
+            if (!maps.known) return false;
+            return isTrue(maps.value) || (subnet.isType(aws.ec2.DefaultSubnet) && isBlank(maps.value));
+        };
+        /** The setting by which a subnet gives every new interface a global IPv6 address, if it does. */
+        const assignsIpv6 = (subnet: PolicyResource) =>
+            ["assignIpv6AddressOnCreation", "ipv6Native"].find(setting => {
+                const assigns = check.read(`${subnet.name}.${setting}`, () => subnet.props[setting] as unknown);
+                return assigns.known && isTrue(assigns.value);
+            });
         const used = new Set<PolicyResource>();
         const launches: Launch[] = [];
         const read = <T>(resource: PolicyResource, field: string, get: () => T) => check.read(`${resource.name}.${field}`, get);
@@ -242,17 +255,14 @@ export const instancesGetNoPublicIp: StackValidationPolicy = {
                 for (const subnetId of subnets.flatMap(id => id.split(",")).map(id => id.trim())) {
                     const subnet = subnetRefs.find(subnetId);
                     if (!subnet) continue;
-                    for (const setting of ["assignIpv6AddressOnCreation", "ipv6Native"]) {
-                        const assigns = check.read(`${subnet.name}.${setting}`, () => subnet.props[setting] as unknown);
-                        if (assigns.known && isTrue(assigns.value)) {
-                            check.violation(
-                                `${launch.field} launches into subnet ${subnet.name}, which has ${setting} true, so instances get a global IPv6 ` +
-                                    "address, reachable from the internet like a public IP: launch into a subnet that assigns no IPv6 addresses " +
-                                    "(assignIpv6AddressOnCreation false, not IPv6-native).",
-                                launch.at.urn,
-                            );
-                            break;
-                        }
+                    const setting = assignsIpv6(subnet);
+                    if (setting) {
+                        check.violation(
+                            `${launch.field} launches into subnet ${subnet.name}, which has ${setting} true, so instances get a global IPv6 ` +
+                                "address, reachable from the internet like a public IP: launch into a subnet that assigns no IPv6 addresses " +
+                                "(assignIpv6AddressOnCreation false, not IPv6-native).",
+                            launch.at.urn,
+                        );
                     }
                 }
             }
@@ -278,13 +288,43 @@ export const instancesGetNoPublicIp: StackValidationPolicy = {
                         );
                     continue;
                 }
-                const mapsPublicIp = check.read(`${subnet.name}.mapPublicIpOnLaunch`, () => subnet.props.mapPublicIpOnLaunch as unknown);
-                if (mapsPublicIp.known && isTrue(mapsPublicIp.value)) {
+                if (mapsPublicIp(subnet)) {
                     check.violation(
                         `${field} is not set and subnet ${subnet.name} has mapPublicIpOnLaunch true, so instances get a public IP: ${fix}.`,
                         launch.at.urn,
                     );
                 }
+            }
+        }
+
+        // Image Builder's build and test instances take whatever address their subnet hands out: the configuration has no
+        // public IP setting. A subnet outside the stack is the team's build network, configured, and trusted; no subnet is the
+        // default VPC (which policy/README.md lists as what the pack cannot see).
+        for (const build of builds) {
+            const subnetId = read(build, "subnetId", () => build.props.subnetId as unknown);
+            if (!subnetId.known || typeof subnetId.value !== "string" || isBlank(subnetId.value)) continue;
+            const subnet = subnetRefs.find(subnetId.value);
+            if (!subnet) {
+                if (subnetRefs.incomplete) check.unknown(`whether ${build.name}.subnetId is a subnet the stack declares`);
+                continue;
+            }
+            const fix =
+                "build in a private subnet (mapPublicIpOnLaunch false, no IPv6 assignment) that reaches Systems Manager, S3 and Image Builder " +
+                "through a NAT gateway or VPC endpoints";
+            if (mapsPublicIp(subnet)) {
+                check.violation(
+                    `subnetId is ${subnet.name}, which ${subnet.isType(aws.ec2.DefaultSubnet) ? "is a default subnet that maps public IPv4 addresses (mapPublicIpOnLaunch is not false)" : "has mapPublicIpOnLaunch true"}, ` +
+                        `so every build and test instance gets a public IP (an infrastructure configuration cannot refuse one): ${fix}.`,
+                    build.urn,
+                );
+            }
+            const setting = assignsIpv6(subnet);
+            if (setting) {
+                check.violation(
+                    `subnetId is ${subnet.name}, which has ${setting} true, so every build and test instance gets a global IPv6 address, ` +
+                        `reachable from the internet like a public IP: ${fix}.`,
+                    build.urn,
+                );
             }
         }
     }),

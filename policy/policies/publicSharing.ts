@@ -4,12 +4,14 @@ import * as aws from "@pulumi/aws";
 import { PolicyConfigSchema, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { Account, deployingAccountId, providerAccount } from "../lib/accounts";
 import { configWithDefaults } from "../lib/config";
-import { eachAmiDistribution, launchPermissionList } from "../lib/distributions";
+import { eachAmiDistribution, eachDlmSchedule, launchPermissionList } from "../lib/distributions";
 import { IMAGE_TYPES, imagePlacements } from "../lib/placements";
 import { regionOf } from "../lib/region";
 import { on, validateResourceOfTypes, validateStackWithCheck } from "../lib/validation";
 import { isWord, itemsOf, show } from "../lib/values";
-import { blockField, workflowBlocks } from "../lib/workflows";
+import { blockField, workflowBlocks, workflowDocument } from "../lib/workflows";
+import { resolveDocument, usesParameters, WorkflowRuns } from "../lib/workflowParameters";
+import { read } from "../lib/unknowns";
 
 export const BLOCK_NEW_SHARING = "block-new-sharing";
 /** EBS snapshot block public access states that keep snapshots private. */
@@ -58,6 +60,13 @@ export const noPublicImages: ResourceValidationPolicy = {
                             "remove it and share with userIds, organizationArns or organizationalUnitArns instead.",
                     );
                 }
+                const ids = blockField(value, "userIds");
+                if (itemsOf(ids.value).some(isPublicGroup)) {
+                    check.violation(
+                        `${at}.userIds is ${show(ids.value)}, and "all" there means everyone: every image this workflow distributes would be public; ` +
+                            "share with allow-listed account ids, organizationArns or organizationalUnitArns instead.",
+                    );
+                }
                 if (groups.dynamic) {
                     check.violation(
                         `${at}.${groups.dynamic} sets the launch permission's groups at run time, which may be "all" (public): ` +
@@ -65,6 +74,34 @@ export const noPublicImages: ResourceValidationPolicy = {
                     );
                 }
             }
+        }),
+        on(aws.dlm.LifecyclePolicy, (lifecycle, _args, check) => {
+            // A Data Lifecycle Manager schedule shares each AMI or snapshot it makes with its targetAccounts.
+            eachDlmSchedule(
+                check,
+                () => lifecycle.policyDetails,
+                (schedule, at) => {
+                    for (const key of ["shareRule", "shareRules"]) {
+                        check.each(
+                            `${at}.${key}`,
+                            () => schedule[key],
+                            (rule: any, ruleAt) =>
+                                check.each(
+                                    `${ruleAt}.targetAccounts`,
+                                    () => rule.targetAccounts,
+                                    (account, accountAt) => {
+                                        if (isPublicGroup(account)) {
+                                            check.violation(
+                                                `${accountAt} is ${show(account)}, which shares every image and snapshot this policy makes with everyone: ` +
+                                                    "share with allow-listed account ids only.",
+                                            );
+                                        }
+                                    },
+                                ),
+                        );
+                    }
+                },
+            );
         }),
         on(aws.imagebuilder.DistributionConfiguration, (distribution, _args, check) => {
             eachAmiDistribution(
@@ -180,11 +217,22 @@ export const imageRegionsBlockPublicSharing: StackValidationPolicy = {
             else if (state.value === BLOCK_NEW_SHARING) blocked.add(place);
         }
 
+        // A DistributeImage region taken from a workflow parameter is the value each of the stack's builds passes.
+        let runs: WorkflowRuns | undefined;
+        const resolved = (workflow: PolicyResource): unknown[] | undefined => {
+            const data = read(() => workflow.props.data as unknown);
+            if (!data.known) return undefined;
+            const document = workflowDocument(data.value);
+            if (!usesParameters(document)) return undefined;
+            runs ??= new WorkflowRuns(args.resources);
+            const found = runs.runsOf(workflow, document);
+            return found.length > 0 ? found.map(run => resolveDocument(document, run).document) : undefined;
+        };
         const exempt = new Set(config.exemptRegions);
         for (const holder of holders) {
             const owner = accountOf(holder);
             if (!owner) continue;
-            for (const { account, region, what } of imagePlacements(holder, owner, check)) {
+            for (const { account, region, what } of imagePlacements(holder, owner, check, resolved)) {
                 if (!region) {
                     check.violation(
                         `cannot tell which region ${what} is in: neither its region nor its provider's region is set; ` +

@@ -9,7 +9,7 @@ import { References } from "../lib/stack";
 import { Check } from "../lib/unknowns";
 import { on, validateResourceOfTypes, validateStackWithCheck } from "../lib/validation";
 import { accountOfArn, isBlank, itemsOf, show } from "../lib/values";
-import { blockField, isAwsOwnedWorkflow, workflowBlocks } from "../lib/workflows";
+import { blockField, dynamicBlocks, isAwsOwnedWorkflow, parameterName, workflowBlocks, workflowDocument } from "../lib/workflows";
 
 export interface SharingAllowListConfig {
     allowedAccounts: string[];
@@ -156,6 +156,17 @@ export const imageSharingAllowListed: ResourceValidationPolicy = {
                         "so it is not trusted; give the document inline in data, where every rule reads it.",
                 );
             }
+            // A whole block taken from a step's output (not a parameter the stack's builds pass) cannot be read.
+            const data = check.read("data", () => workflow.data);
+            if (data.known) {
+                for (const { at, reference } of dynamicBlocks(workflowDocument(data.value))) {
+                    if (parameterName(reference) !== undefined) continue;
+                    check.violation(
+                        `data: ${at} is ${show(reference)}, which sets that whole block at run time from something other than a workflow parameter, ` +
+                            "so the pack cannot see where it sends, shares or exports the image, under which key or with which tags: write the block out in the document.",
+                    );
+                }
+            }
             const blocks = {
                 launchPermission: workflowBlocks(check, () => workflow.data, "launchPermission"),
                 distributions: workflowBlocks(check, () => workflow.data, "distributions"),
@@ -166,6 +177,26 @@ export const imageSharingAllowListed: ResourceValidationPolicy = {
                 ["launchPermission", "organizationalUnitArns", "allowedOrganizationalUnitArns"],
                 ["distributions", "targetAccountIds", "allowedAccounts"],
             ];
+            // A document that exports the disk image (an s3ExportConfiguration block, as in a distribution) is held to the same bucket list.
+            for (const { at, value } of workflowBlocks(check, () => workflow.data, "s3ExportConfiguration")) {
+                const bucket = blockField(value, "s3Bucket");
+                if (bucket.parameter) continue;
+                if (bucket.dynamic) {
+                    check.violation(
+                        `${at}.${bucket.dynamic} sets the export bucket at run time, which the pack cannot check against this policy's ` +
+                            "allowedExportBuckets config: write the bucket out in the document instead.",
+                    );
+                } else {
+                    checkPrincipal(
+                        check,
+                        allowed,
+                        "allowedExportBuckets",
+                        `${at}.s3Bucket`,
+                        isBlank(bucket.value) ? "(none)" : bucket.value,
+                        "export disk images only to the buckets in",
+                    );
+                }
+            }
             for (const [block, list, allowList] of lists) {
                 for (const { at, value } of blocks[block]) {
                     const field = blockField(value, list);

@@ -129,9 +129,10 @@ export const imagesTagged: ResourceValidationPolicy = {
             const { requiredTags } = configWithDefaults<ImagesTaggedConfig>(configSchema, args.getConfig<ImagesTaggedConfig>());
             for (const { at, value } of distributions) {
                 const amiTags = blockField(value, "amiTags");
+                if (amiTags.parameter) continue;
                 if (amiTags.dynamic) {
                     check.violation(
-                        `${at}.${amiTags.dynamic} sets the AMIs' tags at run time from a workflow parameter, which the pack cannot resolve: ` +
+                        `${at}.${amiTags.dynamic} sets the AMIs' tags at run time from a JSONPath that is not a workflow parameter (a step's output), which the pack cannot resolve: ` +
                             "write the tags out in the document.",
                     );
                     continue;

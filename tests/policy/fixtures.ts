@@ -5,6 +5,8 @@ import { ProviderFixture, ResourceFixture } from "./harness";
 export const HOME_REGION = "us-east-1";
 export const KEY_ARN = "arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 export const SOURCE_AMI = "ami-0123456789abcdef0";
+/** The stack's own golden image in the home region: what its build distributes there, or its copy there. */
+export const GOLDEN_AMI = "ami-0a0b0c0d0e0f00001";
 export const DEV_SHARED_ACCOUNT = "222222222222";
 export const SUBNET_ID = "subnet-0123456789abcdef0";
 export const TEMPLATE_ID = "lt-0123456789abcdef0";
@@ -59,6 +61,7 @@ export function amiCopy(region = HOME_REGION): ResourceFixture {
             deprecationTime: inDays(30),
             tags: imageTags(),
         },
+        outputs: { id: region === HOME_REGION ? GOLDEN_AMI : `ami-0a0b0c0d0e0f${region.replace(/\W/g, "").slice(-5)}` },
     };
 }
 
@@ -183,6 +186,7 @@ export function image(): ResourceFixture {
         name: "al2023-base-image",
         provider: regionalProvider(),
         props: { ...BUILD_SETTINGS, tags: { ...imageTags(), GoldenAmiFamily: "al2023-base" } },
+        outputs: { outputResources: [{ amis: [{ image: GOLDEN_AMI, region: HOME_REGION, accountId: "111111111111" }] }] },
     };
 }
 
@@ -210,7 +214,7 @@ export function launchTemplate(): ResourceFixture {
         name: "web",
         provider: regionalProvider(),
         props: {
-            imageId: SOURCE_AMI,
+            imageId: GOLDEN_AMI,
             instanceType: "t3.medium",
             metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
             blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { encrypted: "true", kmsKeyId: KEY_ARN, volumeSize: 20 } }],

@@ -2,7 +2,7 @@
 import * as assert from "assert";
 import * as fixtures from "./fixtures";
 import { imageKeysCustomerManaged, imagesEncryptedWithCmk } from "../../policy/policies";
-import { attachment, findings, registeredAmi, RESOLVED_AWS_KEY, volume } from "./cases";
+import { attachment, findings, registeredAmi, RESOLVED_AWS_KEY, volume, workflow } from "./cases";
 import {
     amiCopy,
     amiFromInstance,
@@ -58,6 +58,19 @@ describe("image-keys-customer-managed", () => {
                 assert.strictEqual(found.length, 1, JSON.stringify(found));
                 assert.match(found[0], expected);
             }
+        });
+
+        it("image-keys-customer-managed holds a workflow document's DistributeImage kmsKeyId to the keys the stack declares (class: where a key comes from)", async () => {
+            const outside = "arn:aws:kms:us-east-1:999999999999:key/0b9f4c1e-0000-4000-8000-000000000000";
+            const steps = (keyId: string) =>
+                `  - name: Distribute\n    action: DistributeImage\n    onFailure: Abort\n    inputs:\n      distributions:\n        - region: us-east-1\n          kmsKeyId: ${keyId}\n`;
+            assert.deepStrictEqual(await findings(imageKeysCustomerManaged, [kmsKey(), workflow(steps(KEY_ARN))]), []);
+            const found = await findings(imageKeysCustomerManaged, [kmsKey(), workflow(steps(outside))]);
+            assert.strictEqual(found.length, 1);
+            assert.match(
+                found[0],
+                /^data: steps\[0\]\.inputs\.distributions\[0\]\.kmsKeyId is "arn:aws:kms:us-east-1:999999999999:key\/.*", a key this stack does not declare/,
+            );
         });
 
         it("fails a key ARN the stack does not declare (what getAlias returns for aws/ebs) unless externalKeyArns vouches for it", async () => {

@@ -40,15 +40,26 @@ import { detail, ResourceFixture, runPolicy, UNKNOWN, unknownDetail } from "./ha
 
 describe("image-sharing-allow-listed", () => {
     describe("blocks", () => {
-        it("refuses a workflow document given by uri, and a DistributeImage key or amiTags set from a workflow parameter it cannot resolve", async () => {
+        it("refuses a workflow document given by uri, and a DistributeImage key set from a JSONPath that is not a workflow parameter", async () => {
             const fetched = workflow(good);
             fetched.props.uri = "s3://workflows-bucket/distribute.yaml";
             assertOne(
                 await findings(imageSharingAllowListed, [fetched], ALLOW_LIST),
                 /^uri is "s3:\/\/workflows-bucket\/distribute\.yaml": a workflow document the pack cannot read/,
             );
-            const keyByParameter = workflow(distribute('          kmsKeyId.$: "$.parameters.key"\n          targetAccountIds: ["222222222222"]\n'));
-            assertOne(await findings(imagesEncryptedWithCmk, [keyByParameter]), /kmsKeyId\.\$ sets the key at run time from a workflow parameter/);
+            const keyFromOutput = workflow(distribute('          kmsKeyId.$: "$.stepOutputs.PickKey.keyArn"\n          targetAccountIds: ["222222222222"]\n'));
+            assertOne(
+                await findings(imagesEncryptedWithCmk, [keyFromOutput]),
+                /kmsKeyId\.\$ sets the key at run time from a JSONPath that is not a workflow parameter/,
+            );
+            // A whole block taken from a step's output is not read either.
+            const blockFromOutput = workflow(
+                "  - name: Distribute\n    action: DistributeImage\n    onFailure: Abort\n    inputs:\n      distributions.$: $.stepOutputs.Plan.distributions\n",
+            );
+            assertOne(
+                await findings(imageSharingAllowListed, [blockFromOutput], ALLOW_LIST),
+                /^data: steps\[0\]\.inputs\.distributions\.\$ is "\$\.stepOutputs\.Plan\.distributions", which sets that whole block at run time/,
+            );
         });
 
         it("image-sharing-allow-listed holds a Data Lifecycle Manager share rule's targetAccounts to the allow-list (object or list, one or many)", async () => {
@@ -97,7 +108,7 @@ describe("image-sharing-allow-listed", () => {
                     distribute(`          kmsKeyId: ${KEY_ARN}\n          targetAccountIds:\n            - "999999999999"\n`),
                     /^data: steps\[0\]\.inputs\.distributions\[0\]\.targetAccountIds\[0\] is "999999999999"/,
                 ],
-                [modify("            userIds.$: $.parameters.accounts\n"), /userIds\.\$ sets who gets the image at run time/],
+                [modify("            userIds.$: $.stepOutputs.Pick.accounts\n"), /userIds\.\$ sets who gets the image at run time/],
             ];
             for (const [steps, expected] of cases) assertOne(await findings(imageSharingAllowListed, [workflow(steps)], ALLOW_LIST), expected, steps);
             assert.deepStrictEqual(await findings(imageSharingAllowListed, [workflow(good)], ALLOW_LIST), []);

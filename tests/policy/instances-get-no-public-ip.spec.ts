@@ -95,9 +95,43 @@ describe("instances-get-no-public-ip", () => {
                 /^launchSpecifications\[0\]\.associatePublicIpAddress is not set and subnet/,
             );
         });
+        it("instances-get-no-public-ip blocks Image Builder builds in a declared subnet that maps public IPv4, assigns IPv6, or is an adopted default subnet (class: launch paths)", async () => {
+            const build = () => {
+                const infrastructure = fixtures.infrastructureConfiguration();
+                infrastructure.props.subnetId = SUBNET_ID;
+                infrastructure.props.securityGroupIds = ["sg-0123456789abcdef0"];
+                return infrastructure;
+            };
+            assertOne(
+                await findings(instancesGetNoPublicIp, [build(), subnet(true)]),
+                /^subnetId is fleet-subnet-0123456789abcdef0, which has mapPublicIpOnLaunch true, so every build and test instance gets a public IP \(an infrastructure configuration cannot refuse one\): build in a private subnet/,
+            );
+            assertOne(
+                await findings(instancesGetNoPublicIp, [build(), ipv6Subnet("ipv6Native")]),
+                /^subnetId is fleet-subnet-0123456789abcdef0, which has ipv6Native true, so every build and test instance gets a global IPv6 address/,
+            );
+            const adopted = { ...subnet(false), type: "aws:ec2/defaultSubnet:DefaultSubnet", name: "default-a", props: { availabilityZone: "us-east-1a" } };
+            assertOne(
+                await findings(instancesGetNoPublicIp, [build(), adopted]),
+                /^subnetId is default-a, which is a default subnet that maps public IPv4 addresses/,
+            );
+            // The same default subnet turned private passes.
+            assert.deepStrictEqual(
+                await findings(instancesGetNoPublicIp, [build(), { ...adopted, props: { ...adopted.props, mapPublicIpOnLaunch: false } }]),
+                [],
+            );
+        });
     });
 
     describe("still passes", () => {
+        it("passes Image Builder builds in a declared private subnet, in the team's subnet outside the stack, or with no subnet (the program's default VPC)", async () => {
+            const infrastructure = fixtures.infrastructureConfiguration();
+            infrastructure.props.subnetId = SUBNET_ID;
+            assert.deepStrictEqual(await findings(instancesGetNoPublicIp, [infrastructure, subnet(false)]), []);
+            assert.deepStrictEqual(await findings(instancesGetNoPublicIp, [infrastructure]), []);
+            assert.deepStrictEqual(await findings(instancesGetNoPublicIp, [fixtures.infrastructureConfiguration(), subnet(true)]), []);
+        });
+
         it("passes an unset public IP only in a subnet the stack declares without mapPublicIpOnLaunch", async () => {
             const template = launchTemplate();
             delete template.props.networkInterfaces;

@@ -2,7 +2,21 @@
 import * as assert from "assert";
 import * as fixtures from "./fixtures";
 import { imagesEncryptedWithCmk, imageSharingAllowListed, noPublicImages } from "../../policy/policies";
-import { ALLOW_LIST, assertOne, distribute, findings, good, modify, notAllowListed, OUTSIDER, secret, sharingFindings, UNTIL_APPLY, workflow } from "./cases";
+import {
+    ALLOW_LIST,
+    assertOne,
+    distribute,
+    dlmPolicy,
+    findings,
+    good,
+    modify,
+    notAllowListed,
+    OUTSIDER,
+    secret,
+    sharingFindings,
+    UNTIL_APPLY,
+    workflow,
+} from "./cases";
 import {
     amiCopy,
     DEV_SHARED_ACCOUNT,
@@ -66,10 +80,23 @@ describe("no-public-images", () => {
                 );
             }
             assertOne(
-                await findings(noPublicImages, [workflow(modify("            userGroups.$: $.parameters.groups\n"))]),
+                await findings(noPublicImages, [workflow(modify("            userGroups.$: $.stepOutputs.Pick.groups\n"))]),
                 /^data: steps\[0\]\.inputs\.attributes\[0\]\.launchPermission\.userGroups\.\$ sets the launch permission's groups at run time/,
             );
             assert.deepStrictEqual(await findings(noPublicImages, [workflow(good)]), []);
+        });
+
+        it("no-public-images blocks \"all\" as an account: a workflow's launchPermission.userIds, a DLM share rule's targetAccounts (class: public destination)", async () => {
+            assertOne(
+                await findings(noPublicImages, [workflow(modify("            userIds: [ALL]\n"))]),
+                /^data: steps\[0\]\.inputs\.attributes\[0\]\.launchPermission\.userIds is \["ALL"\], and "all" there means everyone/,
+            );
+            const shared = dlmPolicy({ shareRule: [{ targetAccounts: ["222222222222", "all"] }] }, { policyType: "EBS_SNAPSHOT_MANAGEMENT" });
+            assertOne(
+                await findings(noPublicImages, [shared]),
+                /^policyDetails\.schedules\[0\]\.shareRule\[0\]\.targetAccounts\[1\] is "all", which shares every image and snapshot this policy makes with everyone/,
+            );
+            assert.deepStrictEqual(await findings(noPublicImages, [dlmPolicy({ shareRule: [{ targetAccounts: ["222222222222"] }] })]), []);
         });
 
         it('fails a launch permission for the group "all", naming the field and the fix', async () => {

@@ -16,8 +16,11 @@ const SECURITY_POLICIES = [
     "image-regions-block-public-sharing",
     "image-sharing-allow-listed",
     "image-builds-use-stack-distributions",
+    "workflow-parameters-resolved",
+    "export-buckets-not-public",
     "images-encrypted-with-cmk",
     "image-keys-customer-managed",
+    "outside-disks-encrypted-by-default",
     "images-tagged",
     "launch-templates-hardened",
     "instance-launches-hardened",
@@ -61,7 +64,7 @@ describe("the golden-ami policy pack", () => {
         const entry = fs.readFileSync(path.join(POLICY_DIR, "index.ts"), "utf8");
         assert.match(entry, /new PolicyPack\(PACK_NAME, \{ policies \}\);/);
         assert.match(fs.readFileSync(path.join(POLICY_DIR, "PulumiPolicy.yaml"), "utf8"), /^runtime: nodejs$/m);
-        assert.strictEqual(JSON.parse(fs.readFileSync(path.join(POLICY_DIR, "package.json"), "utf8")).version, "0.7.0");
+        assert.strictEqual(JSON.parse(fs.readFileSync(path.join(POLICY_DIR, "package.json"), "utf8")).version, "0.8.0");
     });
 
     it("configures every policy, and only real policies, in both stacks' config files", () => {
@@ -117,6 +120,19 @@ describe("the golden-ami policy pack", () => {
                 assert.deepStrictEqual(policyProperties(stack, policy), { maxDeprecationDays: config.lifecycle.deleteAfterDays }, `${stack} ${policy}`);
             }
             assert.strictEqual(policyProperties(stack, "image-regions-block-public-sharing").enforcedByOrganization, !config.blockPublicSharing, stack);
+            // workflow-parameters-resolved replays the sharing, tag and key rules over resolved documents, with their settings.
+            const replayed = policyProperties(stack, "workflow-parameters-resolved");
+            assert.deepStrictEqual(replayed, {
+                ...policyProperties(stack, "image-sharing-allow-listed"),
+                ...policyProperties(stack, "images-tagged"),
+                ...policyProperties(stack, "image-keys-customer-managed"),
+            });
+            // Two rules judge where keys come from: they must trust the same outside keys.
+            assert.deepStrictEqual(
+                policyProperties(stack, "outside-disks-encrypted-by-default").externalKeyArns,
+                policyProperties(stack, "image-keys-customer-managed").externalKeyArns,
+                stack,
+            );
         }
     });
 

@@ -69,9 +69,34 @@ function brokenProgram(): ResourceFixture[] {
         provider: fixtures.regionalProvider(),
         props: { application: "web" },
     };
+    // The export bucket opened to the world by a bucket policy.
+    const publicExports: ResourceFixture = {
+        type: "aws:s3/bucketPolicy:BucketPolicy",
+        name: "exports-policy",
+        provider: fixtures.regionalProvider(),
+        props: {
+            bucket: "exports",
+            policy: JSON.stringify({ Statement: [{ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::exports/*" }] }),
+        },
+    };
+    // A workflow whose key comes from a parameter no build of the stack passes.
+    const parameterised: ResourceFixture = {
+        type: "aws:imagebuilder/workflow:Workflow",
+        name: "parameterised",
+        provider: fixtures.regionalProvider(),
+        props: {
+            name: "parameterised",
+            version: "1.0.0",
+            type: "DISTRIBUTION",
+            tags: fixtures.imageTags(),
+            data: "name: parameterised\nschemaVersion: 1.0\nparameters:\n  - name: key\n    type: string\nsteps:\n  - name: Distribute\n    action: DistributeImage\n    onFailure: Abort\n    inputs:\n      distributions:\n        - region: us-east-1\n          kmsKeyId.$: $.parameters.key\n",
+        },
+    };
     return [
         ...fixtures.devProgram(),
         beanstalk,
+        publicExports,
+        parameterised,
         copy,
         taggedByDefault,
         template,
