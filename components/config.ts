@@ -660,7 +660,8 @@ function parseExpectedServices(check: Checker, key: string, value: unknown, plat
         return undefined;
     }
     if (!testSteps.some(step => step.kind === "document" && step.path === WINDOWS_BOOT_TEST)) {
-        check.fail(`${key} is read by ${WINDOWS_BOOT_TEST}, which is not among the image's testSteps: add it, or remove ${key}`);
+        const stepsKey = key.replace(/\.expectedServices$/, ".testSteps");
+        check.fail(`${stepsKey} does not run ${WINDOWS_BOOT_TEST}, the test that reads ${key}: add it to ${stepsKey}, or remove ${key}`);
     }
     const services = check.list(key, value, (itemKey, item) =>
         check.matching(itemKey, item, /^[A-Za-z0-9_.$-]{1,256}$/, "a Windows service name as Get-Service shows it, like AmazonSSMAgent or W32Time"),

@@ -133,7 +133,7 @@ describe("config", () => {
         [
             "a layered image on an image not in the catalog",
             withImage({ baseImage: "image:al2023-bas" }),
-            /golden-ami:images.al2023-base.baseImage is image:al2023-bas, which is not in golden-ami:images \(images: al2023-base, al2023-base-arm64\)/,
+            /golden-ami:images.al2023-base.baseImage is image:al2023-bas, which is not in golden-ami:images \(images: al2023-base, al2023-base-arm64, windows-2022\)/,
         ],
         [
             "a layered image on a parent of another architecture",
@@ -699,7 +699,7 @@ describe("config: Windows Server images", () => {
         [
             "expected services without the Windows boot test",
             withWindows({ expectedServices: ["AmazonSSMAgent"], testSteps: [{ managed: "reboot-test-windows" }] }),
-            /golden-ami:images.windows.expectedServices is read by components\/documents\/windows\/boot-test.yaml, which is not among the image's testSteps/,
+            /golden-ami:images.windows.testSteps does not run components\/documents\/windows\/boot-test.yaml, the test that reads golden-ami:images.windows.expectedServices/,
         ],
         [
             "a service name that is not one",

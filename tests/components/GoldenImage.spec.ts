@@ -366,7 +366,7 @@ describe("GoldenImage: immutable versions", () => {
     });
 
     it("keeps the committed lock in step with the documents: the stack's version is locked as it is now", () => {
-        assert.strictEqual(dev.images.length, 2);
+        assert.strictEqual(dev.images.length, 3);
         for (const image of dev.images) assert.deepStrictEqual(checkLockedVersion(image, "dev", readVersionLock()).problems, [], image.name);
     });
 

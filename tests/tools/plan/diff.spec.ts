@@ -72,7 +72,11 @@ describe("npm run plan -- --diff", () => {
             versionBump.summary,
             /^al2023-base 1\.4\.1 → 1\.4\.2, 2 regions: 1 image build started, 1 copy replaced \(old kept in AWS\), 2 launch permissions replaced \(old kept in AWS\), .*1 fleet refreshed/,
         );
-        assert.match(versionBump.summary, /; al2023-base-arm64 1\.0\.0, 2 regions: no changes$/, "the other image is unchanged");
+        assert.match(
+            versionBump.summary,
+            /; al2023-base-arm64 1\.0\.0, 2 regions: no changes; windows-2022 1\.0\.0, 2 regions: no changes$/,
+            "the other images are unchanged",
+        );
         const text = renderPlanDiff(versionBump, () => []);
         assert.match(text, /^al2023-base 1\.4\.1 → 1\.4\.2/m);
         assert.ok(text.indexOf("al2023-base 1.4.1 → 1.4.2") < text.indexOf("Region us-east-1"), "the summary comes before the regions");
