@@ -2,11 +2,11 @@ import * as fs from "fs";
 import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { amiNameTemplate, BuildNetworkConfig, ImageConfig, LifecycleConfig, recipeSteps, StepConfig, stepId } from "./config";
+import { amiNameTemplate, BuildNetworkConfig, ImageConfig, LifecycleConfig, recipeSteps, StepConfig, stepId, WINDOWS_BOOT_TEST } from "./config";
 import { BuildLogsBucket } from "./BuildLogsBucket";
 import { instanceProfile } from "./iam";
 import { ImageLifecycle, LIFECYCLE_SELECTION_TAG } from "./ImageLifecycle";
-import { PLATFORM_DEFAULTS } from "./platforms";
+import { Platform, PLATFORM_DEFAULTS } from "./platforms";
 import { KEEP_TAG, stackResourceTags } from "./tags";
 
 /** The default Linux documents, in recipe order: the hygiene step is always the last build step. */
@@ -16,15 +16,20 @@ export type ComponentDocument = (typeof COMPONENT_DOCUMENTS)[number];
 /** Real Linux builds with tests and scanning take 30–90 minutes; the provider's 60-minute default is too short. */
 export const BUILD_TIMEOUT = PLATFORM_DEFAULTS.linux.buildTimeout;
 
-/**
- * Recipe settings that are not config. AWSTOE works in the recipe's working directory (default /tmp),
- * which the hygiene step empties: it works elsewhere.
- */
-export const RECIPE_SETTINGS = {
-    workingDirectory: "/var/lib/golden-ami-build",
-    volumeType: "gp3",
-    uninstallSsmAgentAfterBuild: false,
-} as const;
+export interface RecipeSettings {
+    workingDirectory: string;
+    volumeType: "gp3";
+    uninstallSsmAgentAfterBuild: boolean;
+}
+
+/** The recipe settings of a platform: what the lock records besides the config. */
+export function recipeSettings(platform: Platform): RecipeSettings {
+    // AWSTOE works in the recipe's working directory (default /tmp on Linux), which the hygiene step empties: it works elsewhere.
+    return { workingDirectory: PLATFORM_DEFAULTS[platform].workingDirectory, volumeType: "gp3", uninstallSsmAgentAfterBuild: false };
+}
+
+/** Recipe settings that are not config, of a Linux image. */
+export const RECIPE_SETTINGS = recipeSettings("linux");
 
 /** What the version was locked from: recorded on every AMI it builds. */
 export interface BuildOrigin {
@@ -81,6 +86,8 @@ export class GoldenImage extends pulumi.ComponentResource {
         const partition = aws.getPartitionOutput({}, child).partition;
         const region = aws.getRegionOutput({}, child).region;
 
+        // Build steps, test steps, then the hygiene step, last. On Windows, Image Builder's own build workflow runs Sysprep
+        // after the last component (its RunSysPrep step, through EC2Launch v2), so no component may: see docs/windows.md.
         const components = recipeSteps(image).map(step =>
             componentArn(
                 `${name}-${stepId(step)}`,
@@ -97,13 +104,14 @@ export class GoldenImage extends pulumi.ComponentResource {
             ),
         );
 
+        const settings = recipeSettings(image.platform);
         const recipe = new aws.imagebuilder.ImageRecipe(
             `${name}-recipe`,
             {
                 name: builderName,
                 version: image.version,
                 parentImage: args.parentAmiId ?? args.origin.baseImageId ?? image.baseImage,
-                components: components.map(componentArn => ({ componentArn })),
+                components: recipeSteps(image).map((step, index) => ({ componentArn: components[index], ...componentParameters(image, step) })),
                 blockDeviceMappings: [
                     {
                         deviceName: image.rootDeviceName,
@@ -111,13 +119,13 @@ export class GoldenImage extends pulumi.ComponentResource {
                             encrypted: "true",
                             kmsKeyId: args.kmsKeyArn,
                             volumeSize: image.rootVolumeGiB,
-                            volumeType: RECIPE_SETTINGS.volumeType,
+                            volumeType: settings.volumeType,
                             deleteOnTermination: "true",
                         },
                     },
                 ],
-                workingDirectory: RECIPE_SETTINGS.workingDirectory,
-                systemsManagerAgent: { uninstallAfterBuild: RECIPE_SETTINGS.uninstallSsmAgentAfterBuild },
+                workingDirectory: settings.workingDirectory,
+                systemsManagerAgent: { uninstallAfterBuild: settings.uninstallSsmAgentAfterBuild },
                 tags,
             },
             versioned,
@@ -127,7 +135,7 @@ export class GoldenImage extends pulumi.ComponentResource {
         const notifications = new aws.sns.Topic(`${name}-builds`, { kmsMasterKeyId: args.kmsKeyArn, tags: lasting }, child);
         const { profile: instanceProfile, grants: profileGrants } = buildInstanceProfile(
             `${name}-build`,
-            { logsBucketArn: logs.arn, artifacts: image.artifacts, partition, tags: lasting },
+            { logsBucketArn: logs.arn, artifacts: image.artifacts, partition, tags: lasting, readVolumes: image.platform === "windows" },
             child,
         );
 
@@ -292,6 +300,12 @@ function componentArn(name: string, step: StepConfig, args: ComponentArgs, opts:
     ).arn;
 }
 
+/** Parameters the recipe passes to a component: the Windows boot test's services, when the image lists them. */
+export function componentParameters(image: Pick<ImageConfig, "expectedServices">, step: StepConfig): { parameters?: { name: string; value: string }[] } {
+    if (step.kind !== "document" || step.path !== WINDOWS_BOOT_TEST || !image.expectedServices) return {};
+    return { parameters: [{ name: "ExpectedServices", value: image.expectedServices.join(",") }] };
+}
+
 /**
  * The AMI Image Builder distributed to the home region (the only distribution). A build that failed stays
  * in the state without one, and an update does not build again: only a replacement does.
@@ -310,6 +324,8 @@ export function firstAmiId(outputResources: aws.types.output.imagebuilder.ImageO
 
 interface BuildInstanceProfileArgs {
     logsBucketArn: pulumi.Input<string>;
+    /** The Windows boot test reads its own volumes' encryption (ec2:DescribeVolumes: read-only, no resource-level scoping). */
+    readVolumes: boolean;
     /** `s3://bucket/prefix/` the build may read artifacts from: exactly those prefixes, nothing else. */
     artifacts: string[];
     partition: pulumi.Input<string>;
@@ -365,5 +381,20 @@ function buildInstanceProfile(
                       opts,
                   ),
               ];
-    return { profile, grants: [...attachments, writeLogs, ...readArtifacts] };
+    const readVolumes = args.readVolumes
+        ? [
+              new aws.iam.RolePolicy(
+                  `${name}-read-volumes`,
+                  {
+                      role: role.id,
+                      policy: pulumi.jsonStringify({
+                          Version: "2012-10-17",
+                          Statement: [{ Effect: "Allow", Action: "ec2:DescribeVolumes", Resource: "*" }],
+                      }),
+                  },
+                  opts,
+              ),
+          ]
+        : [];
+    return { profile, grants: [...attachments, writeLogs, ...readArtifacts, ...readVolumes] };
 }

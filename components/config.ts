@@ -6,6 +6,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { Region } from "@pulumi/aws/types/enums";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { windowsDocumentProblems } from "./awstoe";
 import { Architecture, ARCHITECTURES, architectureOf, exampleInstanceTypes, Platform, PLATFORM_DEFAULTS, PLATFORMS } from "./platforms";
 
 export const PROJECT = "golden-ami";
@@ -88,6 +89,8 @@ export interface ImageConfig {
     testSteps: StepConfig[];
     /** S3 prefixes (`s3://bucket/prefix/`) the build instances may read artifacts from. */
     artifacts: string[];
+    /** Windows only: the services the boot test expects running; absent, the document's default list. */
+    expectedServices?: string[];
 }
 
 export interface LifecycleConfig {
@@ -235,6 +238,7 @@ const IMAGE_FIELDS = [
     "buildSteps",
     "testSteps",
     "artifacts",
+    "expectedServices",
     "schedule",
     "scheduleTimezone",
 ];
@@ -509,8 +513,6 @@ function parseImage(check: Checker, name: string, value: unknown, stack: string,
     }
     const platform = check.oneOf(`${key}.platform`, or(image.platform, IMAGE_DEFAULTS.platform), PLATFORMS, "the operating system the image runs");
     const defaults = PLATFORM_DEFAULTS[platform];
-    if (check.valid(`${key}.platform`) && defaults.notYet)
-        check.refuse(`${key}.platform`, `${key}.platform is ${platform}: ${defaults.notYet}; use linux for now`);
     const architecture = check.oneOf(
         `${key}.architecture`,
         or(image.architecture, IMAGE_DEFAULTS.architecture),
@@ -552,33 +554,37 @@ function parseImage(check: Checker, name: string, value: unknown, stack: string,
             );
         }
     }
+    if (check.valid(`${key}.platform`, `${key}.baseImage`)) checkBasePlatform(check, `${key}.baseImage`, baseImage, platform, `${key}.platform`);
     const instanceTypes = check.instanceTypes(`${key}.instanceTypes`, or(image.instanceTypes, [...(defaults.instanceTypes[architecture] ?? [])]));
+    if (platform === "windows")
+        instanceTypes.forEach((instanceType, index) => {
+            // Windows is licensed per instance and needs memory for its updates: no burstable nano, micro or small.
+            if (/\.(nano|micro|small)$/.test(instanceType))
+                check.fail(
+                    `${key}.instanceTypes[${index}] "${instanceType}" is too small to build Windows Server (updates and Sysprep need 4 GiB or more): use m7i.large, t3.large or larger`,
+                );
+        });
     if (check.valid(`${key}.architecture`)) checkArchitecture(check, `${key}.instanceTypes`, instanceTypes, architecture, `${key}.architecture`);
-    const rootVolumeGiB = check.integer(`${key}.rootVolumeGiB`, or(image.rootVolumeGiB, defaults.defaultRootVolumeGiB), defaults.minRootVolumeGiB, 16384);
+    const rootVolume = or(image.rootVolumeGiB, defaults.defaultRootVolumeGiB);
+    let rootVolumeGiB: number;
+    if (platform === "windows" && typeof rootVolume === "number" && Number.isInteger(rootVolume) && rootVolume > 0 && rootVolume < defaults.minRootVolumeGiB) {
+        check.refuse(
+            `${key}.rootVolumeGiB`,
+            `${key}.rootVolumeGiB must be at least ${defaults.minRootVolumeGiB} for windows, got ${rootVolume}: AWS's Windows Server base images have a ${defaults.minRootVolumeGiB} GiB root snapshot, ` +
+                `and a volume cannot be smaller than its snapshot (${defaults.defaultRootVolumeGiB}, the default, leaves room for updates)`,
+        );
+        rootVolumeGiB = defaults.minRootVolumeGiB;
+    } else {
+        rootVolumeGiB = check.integer(`${key}.rootVolumeGiB`, rootVolume, defaults.minRootVolumeGiB, 16384);
+    }
     const rootDeviceName = check.matching(
         `${key}.rootDeviceName`,
         or(image.rootDeviceName, defaults.rootDeviceName),
         /^\/dev\/[a-z0-9]+$/,
         `the base image's root device name like ${defaults.rootDeviceName}`,
     );
-    const buildSteps = parseSteps(
-        check,
-        `${key}.buildSteps`,
-        or(
-            image.buildSteps,
-            defaults.buildSteps.map(document => ({ document })),
-        ),
-        defaults.hygieneDocument,
-    );
-    const testSteps = parseSteps(
-        check,
-        `${key}.testSteps`,
-        or(
-            image.testSteps,
-            defaults.testSteps.map(document => ({ document })),
-        ),
-        defaults.hygieneDocument,
-    );
+    const buildSteps = parseSteps(check, `${key}.buildSteps`, or(image.buildSteps, defaults.buildSteps), platform);
+    const testSteps = parseSteps(check, `${key}.testSteps`, or(image.testSteps, defaults.testSteps), platform);
     const stems = [...buildSteps, ...testSteps].map(stepId);
     stems.forEach((stem, index) => {
         if (stems.indexOf(stem) !== index)
@@ -593,6 +599,7 @@ function parseImage(check: Checker, name: string, value: unknown, stack: string,
         ),
     );
     check.unique(`${key}.artifacts`, artifacts);
+    const expectedServices = parseExpectedServices(check, `${key}.expectedServices`, image.expectedServices, platform, testSteps);
     for (const retired of ["schedule", "scheduleTimezone"]) {
         if (image[retired] !== undefined) {
             check.fail(
@@ -613,8 +620,59 @@ function parseImage(check: Checker, name: string, value: unknown, stack: string,
         buildSteps,
         testSteps,
         artifacts,
+        ...(expectedServices && { expectedServices }),
     };
 }
+
+/**
+ * AWS's public parameters name the platform in their path: a Linux parameter under a Windows image (or the other way)
+ * builds a recipe Image Builder refuses, or an image that fails every step. AMI ids and other parameters cannot be told apart here.
+ */
+function checkBasePlatform(check: Checker, key: string, baseImage: string, platform: Platform, platformKey: string): void {
+    if (!baseImage.startsWith("ssm:/aws/service/")) return;
+    const path = baseImage.slice("ssm:".length);
+    const other = PLATFORMS.find(candidate => candidate !== platform && path.startsWith(PLATFORM_DEFAULTS[candidate].baseImageParameterPrefix));
+    if (other) {
+        const example =
+            platform === "windows"
+                ? "ssm:/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base (or -2025-, -Core-Base)"
+                : "ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
+        check.fail(`${key} ${baseImage} is a ${other} base image, but ${platformKey} is ${platform}: use a ${platform} parameter like ${example}`);
+        return;
+    }
+    const windowsPrefix = PLATFORM_DEFAULTS.windows.baseImageParameterPrefix;
+    if (platform === "windows" && path.startsWith(windowsPrefix) && !WINDOWS_SERVER_PARAMETER.test(path.slice(windowsPrefix.length))) {
+        check.fail(
+            `${key} ${baseImage} is not a Windows Server ${WINDOWS_SERVER_VERSIONS.join(" or ")} base image in English: use Windows_Server-<version>-English-Full-Base or -Core-Base, like ssm:${windowsPrefix}Windows_Server-2022-English-Full-Base`,
+        );
+    }
+}
+
+/** Windows Server releases Image Builder builds and this program tests: 2022 and 2025, Full (desktop experience) or Core. */
+const WINDOWS_SERVER_VERSIONS = ["2022", "2025"];
+const WINDOWS_SERVER_PARAMETER = new RegExp(`^Windows_Server-(${WINDOWS_SERVER_VERSIONS.join("|")})-English-(Full|Core)-Base$`);
+
+/** The Windows boot test's services: names Get-Service knows (letters, digits, `_`, `-`, `.`, `$`), each once. */
+function parseExpectedServices(check: Checker, key: string, value: unknown, platform: Platform, testSteps: StepConfig[]): string[] | undefined {
+    if (value === undefined) return undefined;
+    if (platform !== "windows") {
+        check.refuse(key, `${key} applies to windows images (the Windows boot test's services); the Linux boot test lists its services in its document`);
+        return undefined;
+    }
+    if (!testSteps.some(step => step.kind === "document" && step.path === WINDOWS_BOOT_TEST)) {
+        const stepsKey = key.replace(/\.expectedServices$/, ".testSteps");
+        check.fail(`${stepsKey} does not run ${WINDOWS_BOOT_TEST}, the test that reads ${key}: add it to ${stepsKey}, or remove ${key}`);
+    }
+    const services = check.list(key, value, (itemKey, item) =>
+        check.matching(itemKey, item, /^[A-Za-z0-9_.$-]{1,256}$/, "a Windows service name as Get-Service shows it, like AmazonSSMAgent or W32Time"),
+    );
+    if (Array.isArray(value) && value.length === 0) check.refuse(key, `${key} must list at least one service, got []: leave the key out for the default list`);
+    check.unique(key, services);
+    return services;
+}
+
+/** The Windows boot test document: its ExpectedServices parameter comes from the image's `expectedServices`. */
+export const WINDOWS_BOOT_TEST = "components/documents/windows/boot-test.yaml";
 
 /** Refuses instance types of the other architecture, naming the key and giving valid examples. */
 function checkArchitecture(check: Checker, key: string, instanceTypes: string[], architecture: Architecture, architectureKey: string): void {
@@ -627,7 +685,8 @@ function checkArchitecture(check: Checker, key: string, instanceTypes: string[],
     });
 }
 
-function parseSteps(check: Checker, key: string, value: unknown, hygieneDocument: string): StepConfig[] {
+function parseSteps(check: Checker, key: string, value: unknown, platform: Platform): StepConfig[] {
+    const { hygieneDocument } = PLATFORM_DEFAULTS[platform];
     const steps = check.list(key, value, (itemKey, item): StepConfig | undefined => {
         const step = check.object(itemKey, item, true, STEP_FIELDS);
         if (!isPlainObject(item)) return undefined;
@@ -648,14 +707,26 @@ function parseSteps(check: Checker, key: string, value: unknown, hygieneDocument
                 "a YAML document's path in the repository, like components/documents/build.yaml",
             );
             const content = check.file(`${itemKey}.document`, documentPath);
+            if (content && platform === "windows") {
+                for (const problem of windowsDocumentProblems(content)) check.fail(`${itemKey}.document ${documentPath} ${problem}`);
+            }
             return documentPath && content ? { kind: "document", path: path.posix.normalize(documentPath), content } : undefined;
         }
         const name = check.matching(
             `${itemKey}.managed`,
             step.managed,
             MANAGED_COMPONENT,
-            "an AWS-managed Image Builder component's name, like update-linux or amazon-cloudwatch-agent-linux",
+            `an AWS-managed Image Builder component's name, like ${platform === "windows" ? "update-windows or reboot-test-windows" : "update-linux or amazon-cloudwatch-agent-linux"}`,
         );
+        // AWS names its components after their platform; one of the other platform's fails the build (Image Builder refuses the recipe).
+        const otherPlatform = PLATFORMS.find(candidate => candidate !== platform && name.endsWith(PLATFORM_DEFAULTS[candidate].managedComponentSuffix));
+        if (otherPlatform) {
+            check.refuse(
+                `${itemKey}.managed`,
+                `${itemKey}.managed "${name}" is a ${otherPlatform} component, but the image is ${platform}: use its ${platform} counterpart (…${PLATFORM_DEFAULTS[platform].managedComponentSuffix})`,
+            );
+            return undefined;
+        }
         const version = check.matching(
             `${itemKey}.version`,
             or(step.version, "x.x.x"),
@@ -837,6 +908,8 @@ function parseFleet(check: Checker, name: string, value: unknown, imageRegions: 
         );
     }
     const architecture = image?.architecture ?? "x86_64";
+    const platform = image?.platform ?? "linux";
+    const platformFleet = PLATFORM_DEFAULTS[platform].fleet;
     const regions = fleet.regions === undefined ? imageRegions : check.list(`${key}.regions`, fleet.regions, (itemKey, item) => check.region(itemKey, item));
     if (Array.isArray(fleet.regions) && fleet.regions.length === 0) {
         check.refuse(
@@ -908,8 +981,9 @@ function parseFleet(check: Checker, name: string, value: unknown, imageRegions: 
     }
     const imageRootGiB = image?.rootVolumeGiB ?? PLATFORM_DEFAULTS.linux.minRootVolumeGiB;
     const rootVolumeGiB = count("rootVolumeGiB", imageRootGiB, imageRootGiB, 16384);
-    const userDataFile = check.matching(`${key}.userDataFile`, or(fleet.userDataFile, FLEET_DEFAULTS.userDataFile), /^[\w./-]+$/, "a path in the repository");
+    const userDataFile = check.matching(`${key}.userDataFile`, or(fleet.userDataFile, platformFleet.userDataFile), /^[\w./-]+$/, "a path in the repository");
     const userData = check.file(`${key}.userDataFile`, userDataFile);
+    if (userData && image) checkUserDataPlatform(check, `${key}.userDataFile`, userDataFile, userData, platform, image.name);
     const subnetsKey = `${key}.subnetIds`;
     const subnetIds: Record<string, string[]> = {};
     for (const [region, subnets] of Object.entries(check.object(subnetsKey, or(fleet.subnetIds, {}), false))) {
@@ -936,13 +1010,13 @@ function parseFleet(check: Checker, name: string, value: unknown, imageRegions: 
             ["EC2", "ELB"] as const,
             "the group's health check",
         ),
-        healthCheckGracePeriodSeconds: count("healthCheckGracePeriodSeconds", FLEET_DEFAULTS.healthCheckGracePeriodSeconds, 0, 7200),
+        healthCheckGracePeriodSeconds: count("healthCheckGracePeriodSeconds", platformFleet.healthCheckGracePeriodSeconds, 0, 7200),
         instanceRefresh: {
             minHealthyPercentage,
             maxHealthyPercentage,
             instanceWarmupSeconds: check.integer(
                 `${refreshKey}.instanceWarmupSeconds`,
-                or(refresh.instanceWarmupSeconds, refreshDefaults.instanceWarmupSeconds),
+                or(refresh.instanceWarmupSeconds, platformFleet.instanceWarmupSeconds),
                 0,
                 3600,
             ),
@@ -967,6 +1041,23 @@ function parseFleet(check: Checker, name: string, value: unknown, imageRegions: 
         ),
         vpcCidr: vpcCidr(check, `${key}.vpcCidr`, or(fleet.vpcCidr, FLEET_DEFAULTS.vpcCidr)),
     };
+}
+
+/**
+ * EC2Launch v2 runs user data only inside `<powershell>…</powershell>` (or `<script>`) tags, and cloud-init ignores them:
+ * a script for the other platform would launch instances that never run it.
+ */
+function checkUserDataPlatform(check: Checker, key: string, file: string, userData: string, platform: Platform, image: string): void {
+    const tagged = /^\s*<powershell>[\s\S]*<\/powershell>/i.test(userData);
+    if (platform === "windows" && !tagged) {
+        check.fail(
+            `${key} ${file} is not a PowerShell user data script, but the fleet's image ${image} is windows: EC2Launch v2 runs user data between <powershell> and </powershell> (see ${PLATFORM_DEFAULTS.windows.fleet.userDataFile})`,
+        );
+    } else if (platform === "linux" && tagged) {
+        check.fail(
+            `${key} ${file} is a <powershell> script, but the fleet's image ${image} is linux: cloud-init runs a shell script (see ${PLATFORM_DEFAULTS.linux.fleet.userDataFile})`,
+        );
+    }
 }
 
 /** The VPC range: its network address (no host bits set), octets 0 to 255, a prefix AWS takes for a VPC. */

@@ -3,7 +3,7 @@
 // enums, patterns); config.ts stays the validator, with messages a schema cannot give (did-you-mean,
 // cross-key rules, values shown). tests/configSchema.spec.ts keeps the committed files in step with it.
 import { AWS_CONFIG_KEYS, CONFIG_KEYS, FLEET_DEFAULTS, IMAGE_DEFAULTS, LIFECYCLE_DEFAULTS } from "./config";
-import { ARCHITECTURES, PLATFORM_DEFAULTS, PLATFORMS } from "./platforms";
+import { ARCHITECTURES, DefaultStep, PLATFORM_DEFAULTS, PLATFORMS } from "./platforms";
 
 type Schema = Record<string, unknown>;
 
@@ -55,6 +55,9 @@ const STEP: Schema = {
 };
 
 const linux = PLATFORM_DEFAULTS.linux;
+const windows = PLATFORM_DEFAULTS.windows;
+/** Default steps as the docs show them. */
+const stepsText = (steps: DefaultStep[]) => steps.map(step => ("document" in step ? step.document : `managed ${step.managed}`)).join(", ");
 
 const IMAGE: Schema = object(
     "One image of the catalog",
@@ -67,20 +70,41 @@ const IMAGE: Schema = object(
         baseImage: string("ssm:/… parameter, an AMI id, or image:<name> of another image of the catalog (a layered image)", {
             pattern: "^(ssm:/[A-Za-z0-9_./-]+|ami-[0-9a-f]{8}([0-9a-f]{9})?|image:[A-Za-z0-9_-]+)$",
         }),
-        instanceTypes: list(`Build and test instance types (default ${linux.instanceTypes.x86_64} or ${linux.instanceTypes.arm64})`, INSTANCE_TYPE, {
-            minItems: 1,
+        instanceTypes: list(
+            `Build and test instance types (default ${linux.instanceTypes.x86_64} or ${linux.instanceTypes.arm64}; windows ${windows.instanceTypes.x86_64})`,
+            INSTANCE_TYPE,
+            {
+                minItems: 1,
+            },
+        ),
+        rootVolumeGiB: integer(
+            `Encrypted root volume of the image (windows: default ${windows.defaultRootVolumeGiB}, at least ${windows.minRootVolumeGiB})`,
+            linux.minRootVolumeGiB,
+            16384,
+            linux.defaultRootVolumeGiB,
+        ),
+        rootDeviceName: string(`The base image's root device (windows ${windows.rootDeviceName}; /dev/sda1 on Ubuntu)`, {
+            pattern: "^/dev/[a-z0-9]+$",
+            default: linux.rootDeviceName,
         }),
-        rootVolumeGiB: integer("Encrypted root volume of the image", linux.minRootVolumeGiB, 16384, linux.defaultRootVolumeGiB),
-        rootDeviceName: string("The base image's root device (/dev/sda1 on Ubuntu)", { pattern: "^/dev/[a-z0-9]+$", default: linux.rootDeviceName }),
         buildSteps: {
             type: "array",
-            description: `Build steps in order (default ${linux.buildSteps.join(", ")}); the hygiene step always runs last`,
+            description: `Build steps in order (default ${stepsText(linux.buildSteps)}; windows ${stepsText(windows.buildSteps)}); the hygiene step always runs last`,
             items: STEP,
         },
-        testSteps: { type: "array", description: `Test steps (default ${linux.testSteps.join(", ")})`, items: STEP },
+        testSteps: {
+            type: "array",
+            description: `Test steps (default ${stepsText(linux.testSteps)}; windows ${stepsText(windows.testSteps)})`,
+            items: STEP,
+        },
         artifacts: list(
             "S3 prefixes the build role may read (s3:GetObject on exactly them)",
             string("s3://bucket/prefix/", { pattern: "^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/([A-Za-z0-9!_.*'()/-]+/)?$" }),
+        ),
+        expectedServices: list(
+            "windows: services the boot test expects running (default AmazonSSMAgent, EventLog, W32Time, Dhcp, Dnscache, LanmanWorkstation)",
+            string("A service name as Get-Service shows it", { pattern: "^[A-Za-z0-9_.$-]{1,256}$" }),
+            { minItems: 1 },
         ),
     },
     ["version", "baseImage"],

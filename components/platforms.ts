@@ -7,6 +7,9 @@ export type Platform = (typeof PLATFORMS)[number];
 export const ARCHITECTURES = ["x86_64", "arm64"] as const;
 export type Architecture = (typeof ARCHITECTURES)[number];
 
+/** A default step, as a stack file would write it: a document of the repository or an AWS-managed component. */
+export type DefaultStep = { document: string } | { managed: string; version?: string };
+
 export interface PlatformDefaults {
     /** Image Builder's name for the platform (components, lock entries). */
     imageBuilderPlatform: "Linux" | "Windows";
@@ -15,8 +18,14 @@ export interface PlatformDefaults {
     /** The pre-capture hygiene document, always the last build step. */
     hygieneDocument: string;
     /** The steps an image gets when it lists none. */
-    buildSteps: string[];
-    testSteps: string[];
+    buildSteps: DefaultStep[];
+    testSteps: DefaultStep[];
+    /** Where AWSTOE works on the build instance: never a directory the hygiene step empties. */
+    workingDirectory: string;
+    /** AWS-managed components of the platform end with this (`update-linux`, `update-windows`): the other platform's are refused. */
+    managedComponentSuffix: string;
+    /** The prefix of AWS's public SSM parameters for the platform's base images. */
+    baseImageParameterPrefix: string;
     /** Smallest root volume the platform's base images boot from. */
     minRootVolumeGiB: number;
     defaultRootVolumeGiB: number;
@@ -29,8 +38,8 @@ export interface PlatformDefaults {
     /** `pulumi up` waits this long for a build (tests and scanning included). */
     buildTimeout: string;
     testTimeoutMinutes: number;
-    /** Set while the platform cannot be built yet: why, shown when a stack asks for it. */
-    notYet?: string;
+    /** Fleet defaults that differ by platform: Windows boots, and runs EC2Launch v2's first-boot tasks, for minutes. */
+    fleet: { instanceWarmupSeconds: number; healthCheckGracePeriodSeconds: number; userDataFile: string };
 }
 
 export const PLATFORM_DEFAULTS: Record<Platform, PlatformDefaults> = {
@@ -38,8 +47,11 @@ export const PLATFORM_DEFAULTS: Record<Platform, PlatformDefaults> = {
         imageBuilderPlatform: "Linux",
         rootDeviceName: "/dev/xvda",
         hygieneDocument: "components/documents/hygiene.yaml",
-        buildSteps: ["components/documents/build.yaml"],
-        testSteps: ["components/documents/boot-test.yaml"],
+        buildSteps: [{ document: "components/documents/build.yaml" }],
+        testSteps: [{ document: "components/documents/boot-test.yaml" }],
+        workingDirectory: "/var/lib/golden-ami-build",
+        managedComponentSuffix: "-linux",
+        baseImageParameterPrefix: "/aws/service/ami-amazon-linux-latest/",
         minRootVolumeGiB: 8,
         defaultRootVolumeGiB: 20,
         architectures: ["x86_64", "arm64"],
@@ -48,22 +60,33 @@ export const PLATFORM_DEFAULTS: Record<Platform, PlatformDefaults> = {
         // Real builds with tests and scanning take 30–90 minutes; the provider's 60-minute default is too short.
         buildTimeout: "4h",
         testTimeoutMinutes: 90,
+        fleet: { instanceWarmupSeconds: 300, healthCheckGracePeriodSeconds: 300, userDataFile: "components/documents/user-data.sh" },
     },
     windows: {
         imageBuilderPlatform: "Windows",
         rootDeviceName: "/dev/sda1",
         hygieneDocument: "components/documents/windows/hygiene.yaml",
-        buildSteps: [],
-        testSteps: [],
-        // Microsoft's stated minimum for Windows Server.
-        minRootVolumeGiB: 32,
+        // Patches first (AWS's update-windows reboots as often as Windows Update asks), then our own settings.
+        buildSteps: [{ managed: "update-windows" }, { document: "components/documents/windows/build.yaml" }],
+        testSteps: [{ document: "components/documents/windows/boot-test.yaml" }],
+        // Not under C:\Windows\Temp or the profile's TEMP, which the hygiene step empties.
+        workingDirectory: "C:\\ProgramData\\golden-ami-build",
+        managedComponentSuffix: "-windows",
+        baseImageParameterPrefix: "/aws/service/ami-windows-latest/",
+        // AWS's Windows Server 2022 and 2025 base AMIs have a 30 GiB root snapshot, and a volume is never smaller than
+        // its snapshot. Microsoft's stated minimum, 32 GB, is decimal: 29.8 GiB, so 30 GiB meets both.
+        minRootVolumeGiB: 30,
         defaultRootVolumeGiB: 50,
         architectures: ["x86_64"],
         instanceTypes: { x86_64: ["m7i.large"] },
         fleetInstanceTypes: { x86_64: ["m7i.large"] },
-        buildTimeout: "6h",
+        // AWS republishes its Windows base AMIs every month with that month's updates, so update-windows installs at most
+        // a month of them, with its reboots: builds take 1.5 to 2.5 hours with Sysprep, the 50 GiB snapshot, the test
+        // instance's first boot and the Inspector scan. 4 h is also the most that fits the 6 h deploy job with the copies.
+        buildTimeout: "4h",
+        // The test instance boots from the new image, so it runs Windows' first boot (specialize, OOBE) before the tests.
         testTimeoutMinutes: 120,
-        notYet: "Windows images are not supported yet: its hygiene document and build steps are still to come",
+        fleet: { instanceWarmupSeconds: 900, healthCheckGracePeriodSeconds: 900, userDataFile: "components/documents/windows/user-data.ps1" },
     },
 };
 

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { GoldenAmiConfig, ImageConfig, recipeSteps, StepConfig } from "./config";
-import { BuildOrigin, RECIPE_SETTINGS } from "./GoldenImage";
+import { BuildOrigin, recipeSettings, RecipeSettings } from "./GoldenImage";
 import { PLATFORM_DEFAULTS } from "./platforms";
 
 export const VERSION_LOCK_FILE = "image-versions.lock.json";
@@ -24,7 +24,9 @@ export interface RecipeInputs {
     parentImage?: string;
     rootVolumeGiB: number;
     rootDeviceName: string;
-    settings: typeof RECIPE_SETTINGS;
+    settings: RecipeSettings;
+    /** Windows: the services the boot test expects (recipe parameters are immutable with the recipe). */
+    expectedServices?: string[];
     /**
      * The recipe's components in order: `<document path> sha256:<digest>` for a document of the repository,
      * `aws:<name>@<version>` for an AWS-managed component.
@@ -57,8 +59,9 @@ export function recipeInputs(image: ImageConfig, parent?: Pick<ImageConfig, "nam
         ...(parent && { parentImage: lockKey(parent) }),
         rootVolumeGiB: image.rootVolumeGiB,
         rootDeviceName: image.rootDeviceName,
-        settings: RECIPE_SETTINGS,
+        settings: recipeSettings(image.platform),
         steps: recipeSteps(image).map(lockedStep),
+        ...(image.expectedServices && { expectedServices: image.expectedServices }),
     };
 }
 
@@ -130,7 +133,7 @@ function describeInput(image: ImageConfig, inputPath: string, before: RecipeInpu
     }
     if (inputPath === "parentImage")
         return `the parent image (${before.parentImage ?? "none"} → ${after.parentImage ?? "none"}: a new parent version rebuilds its children)`;
-    if (inputPath.startsWith("settings.")) return `the recipe's ${inputPath.slice("settings.".length)} (RECIPE_SETTINGS in components/GoldenImage.ts)`;
+    if (inputPath.startsWith("settings.")) return `the recipe's ${inputPath.slice("settings.".length)} (recipeSettings in components/GoldenImage.ts)`;
     return `${key}.${inputPath}`;
 }
 

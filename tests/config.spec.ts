@@ -6,6 +6,18 @@ import { runProgram } from "./helpers";
 
 const dev = () => readStackConfig("dev");
 
+const WINDOWS_2022 = "ssm:/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base";
+
+/** dev with a Windows Server image `windows` (and its fields changed): the image's own defaults apply. */
+function withWindows(fields: Record<string, unknown> = {}, extra: RawStackConfig = {}): RawStackConfig {
+    const raw = dev();
+    return { ...raw, images: { ...(raw.images as object), windows: { version: "1.0.0", platform: "windows", baseImage: WINDOWS_2022, ...fields } }, ...extra };
+}
+
+function windowsImage(raw: RawStackConfig) {
+    return parseStackConfig(raw, "dev").images.find(image => image.name === "windows")!;
+}
+
 function problemsOf(raw: RawStackConfig): string[] {
     try {
         parseStackConfig(raw, "dev");
@@ -121,7 +133,7 @@ describe("config", () => {
         [
             "a layered image on an image not in the catalog",
             withImage({ baseImage: "image:al2023-bas" }),
-            /golden-ami:images.al2023-base.baseImage is image:al2023-bas, which is not in golden-ami:images \(images: al2023-base, al2023-base-arm64\)/,
+            /golden-ami:images.al2023-base.baseImage is image:al2023-bas, which is not in golden-ami:images \(images: al2023-base, al2023-base-arm64, windows-2022\)/,
         ],
         [
             "a layered image on a parent of another architecture",
@@ -144,9 +156,9 @@ describe("config", () => {
             /golden-ami:images.al2023-base.buildSteps\[0\].version must be a component version like 1.0.2, or a filter like 1.0.x or x.x.x/,
         ],
         [
-            "Windows, which is not supported yet",
-            withImage({ platform: "windows" }),
-            /golden-ami:images.al2023-base.platform is windows: Windows images are not supported yet/,
+            "a Windows image on arm64",
+            withImage({ platform: "windows", architecture: "arm64", baseImage: WINDOWS_2022, instanceTypes: ["m7g.large"] }),
+            /golden-ami:images.al2023-base.architecture must be one of x86_64, arm64 \(Windows Server images are x86_64 only\)|golden-ami:images.al2023-base.architecture must be x86_64 for windows, got "arm64"/,
         ],
         ["a misspelt aws key", { ...dev(), "aws:regoin": "us-east-1" }, /aws:regoin is not a known key; did you mean aws:region\?/],
         [
@@ -604,5 +616,128 @@ describe("config", () => {
             run.resources.map(resource => resource.type),
             [],
         );
+    });
+});
+
+describe("config: Windows Server images", () => {
+    it("gives a Windows image its platform's defaults: /dev/sda1, 50 GiB, m7i.large, update-windows then our build, our boot test, Windows hygiene last", () => {
+        const image = windowsImage(withWindows());
+        assert.strictEqual(image.platform, "windows");
+        assert.strictEqual(image.architecture, "x86_64");
+        assert.strictEqual(image.rootDeviceName, "/dev/sda1");
+        assert.strictEqual(image.rootVolumeGiB, 50);
+        assert.deepStrictEqual(image.instanceTypes, ["m7i.large"]);
+        assert.deepStrictEqual(
+            recipeSteps(image).map(step => (step.kind === "document" ? step.path : `${step.name}@${step.version}`)),
+            [
+                "update-windows@x.x.x",
+                "components/documents/windows/build.yaml",
+                "components/documents/windows/boot-test.yaml",
+                "components/documents/windows/hygiene.yaml",
+            ],
+        );
+    });
+
+    it("accepts Windows Server 2022 and 2025, Full and Core, from AWS's public parameters", () => {
+        for (const base of ["2022-English-Full-Base", "2022-English-Core-Base", "2025-English-Full-Base", "2025-English-Core-Base"]) {
+            const baseImage = `ssm:/aws/service/ami-windows-latest/Windows_Server-${base}`;
+            assert.strictEqual(windowsImage(withWindows({ baseImage })).baseImage, baseImage);
+        }
+    });
+
+    const refusals: Array<[string, RawStackConfig, RegExp]> = [
+        [
+            "arm64: Windows Server is x86_64 only",
+            withWindows({ architecture: "arm64", instanceTypes: ["m7g.large"] }),
+            /golden-ami:images.windows.architecture must be x86_64 for windows, got "arm64"/,
+        ],
+        [
+            "a root volume smaller than AWS's Windows base images",
+            withWindows({ rootVolumeGiB: 29 }),
+            /golden-ami:images.windows.rootVolumeGiB must be at least 30 for windows, got 29: AWS's Windows Server base images have a 30 GiB root snapshot/,
+        ],
+        [
+            "a Linux base image under a Windows image",
+            withWindows({ baseImage: "ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64" }),
+            /golden-ami:images.windows.baseImage .* is a linux base image, but golden-ami:images.windows.platform is windows/,
+        ],
+        [
+            "a Windows base image under a Linux image",
+            withImage({ baseImage: WINDOWS_2022 }),
+            /golden-ami:images.al2023-base.baseImage .* is a windows base image, but golden-ami:images.al2023-base.platform is linux/,
+        ],
+        [
+            "a Windows parameter of a release this program does not build",
+            withWindows({ baseImage: "ssm:/aws/service/ami-windows-latest/Windows_Server-2016-English-Full-Base" }),
+            /golden-ami:images.windows.baseImage .* is not a Windows Server 2022 or 2025 base image in English/,
+        ],
+        [
+            "a Linux managed component on a Windows image",
+            withWindows({ buildSteps: [{ managed: "update-linux" }] }),
+            /golden-ami:images.windows.buildSteps\[0\].managed "update-linux" is a linux component, but the image is windows: use its windows counterpart/,
+        ],
+        [
+            "a Windows managed component on a Linux image",
+            withImage({ buildSteps: [{ managed: "update-windows" }] }),
+            /golden-ami:images.al2023-base.buildSteps\[0\].managed "update-windows" is a windows component, but the image is linux/,
+        ],
+        [
+            "a Linux document on a Windows image",
+            withWindows({ buildSteps: [{ document: "components/documents/build.yaml" }] }),
+            /golden-ami:images.windows.buildSteps\[0\].document components\/documents\/build.yaml step build.UpdateOperatingSystem uses UpdateOS: Windows steps are ExecutePowerShell scripts/,
+        ],
+        [
+            "an instance type too small for Windows updates",
+            withWindows({ instanceTypes: ["t3.small"] }),
+            /golden-ami:images.windows.instanceTypes\[0\] "t3.small" is too small to build Windows Server/,
+        ],
+        [
+            "expected services on a Linux image",
+            withImage({ expectedServices: ["sshd"] }),
+            /golden-ami:images.al2023-base.expectedServices applies to windows images/,
+        ],
+        [
+            "expected services without the Windows boot test",
+            withWindows({ expectedServices: ["AmazonSSMAgent"], testSteps: [{ managed: "reboot-test-windows" }] }),
+            /golden-ami:images.windows.testSteps does not run components\/documents\/windows\/boot-test.yaml, the test that reads golden-ami:images.windows.expectedServices/,
+        ],
+        [
+            "a service name that is not one",
+            withWindows({ expectedServices: ["Amazon SSM Agent"] }),
+            /golden-ami:images.windows.expectedServices\[0\] must be a Windows service name as Get-Service shows it/,
+        ],
+        [
+            "a shell script as a Windows fleet's user data",
+            withWindows({}, { fleets: { windows: { image: "windows", userDataFile: "components/documents/user-data.sh" } } }),
+            /golden-ami:fleets.windows.userDataFile components\/documents\/user-data.sh is not a PowerShell user data script, but the fleet's image windows is windows/,
+        ],
+        [
+            "a PowerShell script as a Linux fleet's user data",
+            withFleet({ userDataFile: "components/documents/windows/user-data.ps1" }),
+            /golden-ami:fleets.al2023-base.userDataFile components\/documents\/windows\/user-data.ps1 is a <powershell> script, but the fleet's image al2023-base is linux/,
+        ],
+    ];
+    for (const [what, raw, expected] of refusals) {
+        it(`refuses ${what}, naming the key`, () => {
+            const problems = problemsOf(raw);
+            assert.ok(
+                problems.some(problem => expected.test(problem)),
+                `expected ${expected}, got:\n${problems.join("\n")}`,
+            );
+        });
+    }
+
+    it("gives a Windows fleet PowerShell user data and the warm-up and grace period of a Windows boot", () => {
+        const config = parseStackConfig(withWindows({}, { fleets: { windows: { image: "windows" } } }), "dev");
+        const [fleet] = config.fleets;
+        assert.strictEqual(fleet.userDataFile, "components/documents/windows/user-data.ps1");
+        assert.match(fleet.userData, /^<powershell>\n[\s\S]*<\/powershell>\n$/);
+        assert.deepStrictEqual(fleet.instanceTypes, ["m7i.large"]);
+        assert.ok(
+            fleet.instanceRefresh.instanceWarmupSeconds >= 600,
+            `warm-up ${fleet.instanceRefresh.instanceWarmupSeconds} s is shorter than a Windows first boot`,
+        );
+        assert.ok(fleet.healthCheckGracePeriodSeconds >= fleet.instanceRefresh.instanceWarmupSeconds, "health checks wait for the warm-up");
+        assert.strictEqual(fleet.rootVolumeGiB, 50, "the fleet's root volume is the image's");
     });
 });

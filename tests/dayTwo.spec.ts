@@ -31,8 +31,12 @@ const devWith = (version: string): RawStackConfig => {
     const raw = readStackConfig("dev");
     // The first image alone: the sequences are about one image's versions (catalog.spec.ts holds the catalog's).
     const images = raw.images as Record<string, object>;
-    return { ...raw, images: { "al2023-base": { ...images["al2023-base"], version } } };
+    return { ...raw, images: { "al2023-base": { ...images["al2023-base"], version } }, fleets: fleetsOf(raw, "al2023-base") };
 };
+
+/** The stack's fleets that run `image`. */
+const fleetsOf = (raw: RawStackConfig, image: string) =>
+    Object.fromEntries(Object.entries(raw.fleets as Record<string, { image: string }>).filter(([, fleet]) => fleet.image === image));
 
 const prodPinning = (version: string, amiId: string): RawStackConfig => {
     const raw = readStackConfig("prod");

@@ -41,7 +41,7 @@ export function imageOutput(
 }
 
 /**
- * The stack with its first image alone (its pin too): the single-image view component tests read, where
+ * The stack with its first image alone (its pin and fleets too): the single-image view component tests read, where
  * "one recipe", "one copy per region" are the rules. Catalog behaviour is tested in catalog.spec.ts.
  */
 export function firstImageOnly(stack: string): RawStackConfig {
@@ -49,8 +49,10 @@ export function firstImageOnly(stack: string): RawStackConfig {
     const images = raw.images as Record<string, unknown>;
     const [name] = Object.keys(images);
     const promoteFrom = raw.promoteFrom as { amiIds: Record<string, string> } | undefined;
+    const fleets = raw.fleets as Record<string, { image?: string }> | undefined;
     return {
         images: { [name]: images[name] },
+        ...(fleets && { fleets: Object.fromEntries(Object.entries(fleets).filter(([, fleet]) => fleet.image === name)) }),
         ...(promoteFrom && { promoteFrom: { ...promoteFrom, amiIds: { [name]: promoteFrom.amiIds[name] } } }),
     };
 }

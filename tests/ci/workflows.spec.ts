@@ -132,12 +132,18 @@ describe("CI workflows", () => {
         }
     });
 
-    it("give each up time for the longest build plus the copies, within a hosted runner's 6 hours", async () => {
-        const { BUILD_TIMEOUT } = await import("../../components/GoldenImage");
+    it("give each up time for the longest build of any platform plus the copies, within a hosted runner's 6 hours", async () => {
+        const { PLATFORM_DEFAULTS } = await import("../../components/platforms");
         const { COPY_TIMEOUT } = await import("../../components/RegionalImage");
         const minutes = (duration: string) => [...duration.matchAll(/(\d+)([hm])/g)].reduce((sum, [, n, unit]) => sum + Number(n) * (unit === "h" ? 60 : 1), 0);
         const jobs = parse(read("main.yml")).jobs;
-        assert.ok(jobs["up-dev"]["timeout-minutes"] >= minutes(BUILD_TIMEOUT) + minutes(COPY_TIMEOUT) + 15, "up-dev: build + copies + setup");
+        for (const [platform, defaults] of nonEmpty(Object.entries(PLATFORM_DEFAULTS), "platform")) {
+            assert.ok(
+                jobs["up-dev"]["timeout-minutes"] >= minutes(defaults.buildTimeout) + minutes(COPY_TIMEOUT) + 15,
+                `up-dev: a ${platform} build + copies + setup`,
+            );
+            assert.ok(defaults.testTimeoutMinutes < minutes(defaults.buildTimeout), `${platform}: the tests run inside the build's time`);
+        }
         assert.ok(jobs["up-dev"]["timeout-minutes"] <= 360, "GitHub-hosted jobs stop at 6 h");
         assert.ok(jobs["up-prod"]["timeout-minutes"] >= minutes(COPY_TIMEOUT) + 15, "up-prod: copies + setup");
     });

@@ -1,8 +1,17 @@
 import * as assert from "assert";
 import { DeclaredResource, imageOutput, nonEmpty, ofType, ProgramRun, referencedBy, runStack, TYPES } from "../helpers";
 import { readStackConfig } from "../../tools/engine/stackFile";
+import { parseStackConfig } from "../../components/config";
 
-const expectedFleetRegions: Record<string, string[]> = { dev: ["us-east-1"], prod: ["eu-west-1", "us-east-1"] };
+const expectedFleetRegions: Record<string, string[]> = { dev: ["us-east-1", "us-east-1"], prod: ["eu-west-1", "us-east-1"] };
+
+/** The catalog image a fleet's template runs: the template is named `<fleet>-fleet-<region>`. */
+function imageOfTemplate(stack: string, template: DeclaredResource) {
+    const config = parseStackConfig(readStackConfig(stack), stack);
+    const fleet = config.fleets.find(candidate => template.name === `${candidate.name}-fleet-${template.region}`);
+    assert.ok(fleet, `no fleet of ${stack} makes ${template.name}`);
+    return config.images.find(image => image.name === fleet.image)!;
+}
 
 for (const stack of ["dev", "prod"]) {
     describe(`Fleet (${stack})`, () => {
@@ -29,9 +38,10 @@ for (const stack of ["dev", "prod"]) {
         });
 
         it("puts each template on its own region's copy of the golden image", () => {
-            assert.ok(templates.length > 0);
-            const amiIds = imageOutput(run, "al2023-base").amiIds;
-            for (const template of templates) assert.strictEqual(template.inputs.imageId, amiIds[template.region!], `${template.name} image`);
+            for (const template of nonEmpty(templates, `${stack} launch template`)) {
+                const amiIds = imageOutput(run, imageOfTemplate(stack, template).name).amiIds;
+                assert.strictEqual(template.inputs.imageId, amiIds[template.region!], `${template.name} image`);
+            }
         });
 
         it("pins each group to its template's numbered latest version, never $Latest or $Default", () => {
@@ -63,9 +73,14 @@ for (const stack of ["dev", "prod"]) {
         });
 
         it("encrypts every volume with the region's image key and gives no instance a public IP", () => {
-            assert.ok(templates.length > 0);
-            const amiIds = imageOutput(run, "al2023-base").amiIds;
-            for (const template of templates) {
+            for (const template of nonEmpty(templates, `${stack} launch template`)) {
+                const image = imageOfTemplate(stack, template);
+                const amiIds = imageOutput(run, image.name).amiIds;
+                assert.strictEqual(
+                    template.inputs.blockDeviceMappings[0].deviceName,
+                    image.rootDeviceName,
+                    `${template.name} encrypts the image's root device`,
+                );
                 for (const mapping of template.inputs.blockDeviceMappings) {
                     assert.strictEqual(mapping.ebs.encrypted, "true", `${template.name} ${mapping.deviceName}`);
                     const key = referencedBy(run, mapping.ebs.kmsKeyId);
@@ -79,7 +94,10 @@ for (const stack of ["dev", "prod"]) {
                     assert.strictEqual(networkInterface.associatePublicIpAddress, "false", `${template.name} public IP`);
                 }
                 assert.ok(template.inputs.iamInstanceProfile.arn, `${template.name} instance profile`);
-                assert.match(Buffer.from(template.inputs.userData, "base64").toString(), /^#!\/bin\/bash/, `${template.name} user data`);
+                const userData = /^#!\/bin\/bash/;
+                const windowsUserData = /^<powershell>\n[\s\S]*<\/powershell>\n$/;
+                const expected = image.platform === "windows" ? windowsUserData : userData;
+                assert.match(Buffer.from(template.inputs.userData, "base64").toString(), expected, `${template.name} user data`);
             }
         });
 
@@ -88,11 +106,7 @@ for (const stack of ["dev", "prod"]) {
                 const kinds = template.inputs.tagSpecifications.map((spec: any) => spec.resourceType).sort();
                 assert.deepStrictEqual(kinds, ["instance", "volume"]);
                 for (const spec of template.inputs.tagSpecifications) {
-                    assert.strictEqual(
-                        spec.tags.Version,
-                        (readStackConfig(stack).images as Record<string, { version: string }>)["al2023-base"].version,
-                        `${template.name} ${spec.resourceType} version`,
-                    );
+                    assert.strictEqual(spec.tags.Version, imageOfTemplate(stack, template).version, `${template.name} ${spec.resourceType} version`);
                     assert.strictEqual(spec.tags.Owner, "platform-team");
                 }
             }
@@ -165,5 +179,20 @@ describe("Fleet settings", () => {
         }
         const versions = ofType(after, TYPES.launchTemplate).flatMap(template => template.inputs.tagSpecifications.map((spec: any) => spec.tags.Version));
         assert.ok(nonEmpty(versions, "launch template Version tag").every(version => version === "1.4.1"));
+    });
+
+    it("runs a Windows fleet like a Linux one: IMDSv2, an encrypted /dev/sda1 root, PowerShell user data, and a warm-up and grace period for a Windows boot", async () => {
+        const run = await runStack("dev");
+        const template = ofType(run, TYPES.launchTemplate).find(candidate => candidate.name === "windows-2022-fleet-us-east-1");
+        const group = ofType(run, TYPES.autoScalingGroup).find(candidate => candidate.name === "windows-2022-fleet-us-east-1");
+        assert.ok(template && group, "dev runs the windows-2022 fleet");
+        assert.strictEqual(template.inputs.metadataOptions.httpTokens, "required");
+        assert.deepStrictEqual(
+            template.inputs.blockDeviceMappings.map((mapping: any) => [mapping.deviceName, mapping.ebs.encrypted, mapping.ebs.volumeSize]),
+            [["/dev/sda1", "true", 50]],
+        );
+        assert.match(Buffer.from(template.inputs.userData, "base64").toString(), /^<powershell>\n/);
+        assert.ok(Number(group.inputs.instanceRefresh.preferences.instanceWarmup) >= 600, "Windows instances take minutes to boot");
+        assert.ok(group.inputs.healthCheckGracePeriod >= Number(group.inputs.instanceRefresh.preferences.instanceWarmup), "health checks wait for the boot");
     });
 });

@@ -9,6 +9,8 @@ import { KEEP_TAG } from "../../components/tags";
 import { LIFECYCLE_SELECTION_TAG } from "../../components/ImageLifecycle";
 import { checkLockedVersion, lockKey, readVersionLock, recipeInputs, VersionLock } from "../../components/versionLock";
 import { readStackConfig } from "../../tools/engine/stackFile";
+import { generatedVersionLock } from "../../tools/engine/generatedConfig";
+import { PLATFORM_DEFAULTS } from "../../components/platforms";
 import { firstImageOnly, nonEmpty, imageOutput, ofType, onlyOne, ProgramRun, referencedBy, runProgram, runStack, TYPES } from "../helpers";
 
 /** dev with its first image alone: "one recipe, one infrastructure" are this file's rules; catalog.spec.ts holds the catalog's. */
@@ -364,7 +366,7 @@ describe("GoldenImage: immutable versions", () => {
     });
 
     it("keeps the committed lock in step with the documents: the stack's version is locked as it is now", () => {
-        assert.strictEqual(dev.images.length, 2);
+        assert.strictEqual(dev.images.length, 3);
         for (const image of dev.images) assert.deepStrictEqual(checkLockedVersion(image, "dev", readVersionLock()).problems, [], image.name);
     });
 
@@ -400,5 +402,66 @@ describe("GoldenImage: the build network", () => {
     it("uses the default VPC when no build network is configured", async () => {
         const run = await runStack("dev", { config: ONE_IMAGE() });
         assert.strictEqual(onlyOne(run, TYPES.infrastructure).inputs.subnetId, undefined);
+    });
+});
+
+describe("GoldenImage: a Windows Server image", () => {
+    const WINDOWS = {
+        version: "1.0.0",
+        platform: "windows",
+        baseImage: "ssm:/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base",
+        expectedServices: ["AmazonSSMAgent", "EventLog", "W32Time"],
+    };
+    let run: ProgramRun;
+    before(async () => {
+        const config = { images: { "windows-2022": WINDOWS }, fleets: {} };
+        run = await runStack("dev", { config, versionLock: generatedVersionLock({ ...readStackConfig("dev"), ...config }) });
+    });
+
+    it("makes every component a Windows component, the Windows hygiene document last", () => {
+        const components = nonEmpty(ofType(run, TYPES.component), "component");
+        for (const component of components) assert.strictEqual(component.inputs.platform, "Windows", component.name);
+        const recipe = onlyOne(run, TYPES.recipe);
+        const arns: string[] = recipe.inputs.components.map((component: { componentArn: string }) => component.componentArn);
+        assert.strictEqual(arns.length, 4, "update-windows, build, boot test, hygiene");
+        assert.match(arns[0], /^arn:aws:imagebuilder:us-east-1:aws:component\/update-windows\/x\.x\.x$/);
+        assert.strictEqual(referencedBy(run, arns[3])?.inputs.name, "windows-2022-dev-hygiene");
+        assert.strictEqual(
+            referencedBy(run, arns[3])?.inputs.data,
+            fs.readFileSync(path.join(__dirname, "../../components/documents/windows/hygiene.yaml"), "utf8"),
+        );
+    });
+
+    it("builds on the Windows parameter, with an encrypted /dev/sda1 root and a working directory outside the temp folders the hygiene step empties", () => {
+        const recipe = onlyOne(run, TYPES.recipe);
+        assert.strictEqual(recipe.inputs.parentImage, WINDOWS.baseImage);
+        const [root] = recipe.inputs.blockDeviceMappings;
+        assert.strictEqual(root.deviceName, "/dev/sda1");
+        assert.strictEqual(root.ebs.encrypted, "true");
+        assert.strictEqual(root.ebs.volumeSize, 50);
+        assert.strictEqual(recipe.inputs.workingDirectory, "C:\\ProgramData\\golden-ami-build");
+        assert.doesNotMatch(recipe.inputs.workingDirectory, /\\(Windows\\)?Temp(\\|$)/i);
+    });
+
+    it("passes the image's services to the boot test, and nothing to the other components", () => {
+        const recipe = onlyOne(run, TYPES.recipe);
+        const withParameters = recipe.inputs.components.filter((component: { parameters?: unknown[] }) => component.parameters);
+        assert.strictEqual(withParameters.length, 1);
+        assert.strictEqual(referencedBy(run, withParameters[0].componentArn)?.inputs.name, "windows-2022-dev-boot-test");
+        assert.deepStrictEqual(withParameters[0].parameters, [{ name: "ExpectedServices", value: "AmazonSSMAgent,EventLog,W32Time" }]);
+    });
+
+    it("gives Image Builder the platform's timeouts: a first Windows build with its updates fits, tests included", () => {
+        const image = onlyOne(run, TYPES.image);
+        assert.strictEqual(image.options.createTimeout, PLATFORM_DEFAULTS.windows.buildTimeout);
+        assert.strictEqual(image.inputs.imageTestsConfiguration.timeoutMinutes, PLATFORM_DEFAULTS.windows.testTimeoutMinutes);
+        assert.ok(PLATFORM_DEFAULTS.windows.testTimeoutMinutes >= 120, "the test instance's first boot runs Windows' specialize and OOBE passes");
+        assert.deepStrictEqual(onlyOne(run, TYPES.infrastructure).inputs.instanceTypes, ["m7i.large"]);
+    });
+
+    it("lets the build role read volume encryption for the boot test, and nothing more than a Linux build role otherwise", () => {
+        const readVolumes = ofType(run, "aws:iam/rolePolicy:RolePolicy").filter(policy => policy.name.endsWith("-build-read-volumes"));
+        assert.strictEqual(readVolumes.length, 1);
+        assert.deepStrictEqual(JSON.parse(readVolumes[0].inputs.policy).Statement, [{ Effect: "Allow", Action: "ec2:DescribeVolumes", Resource: "*" }]);
     });
 });

@@ -35,7 +35,7 @@ function ofImage(run: ProgramRun, image: string, names: string[]): DeclaredResou
     );
 }
 
-describe("the catalog (dev: x86_64 and arm64 of one family)", () => {
+describe("the catalog (dev: x86_64 and arm64 of one family, and Windows Server)", () => {
     let run: ProgramRun;
     before(async () => {
         run = await runStack("dev");
@@ -43,19 +43,23 @@ describe("the catalog (dev: x86_64 and arm64 of one family)", () => {
 
     it("builds each image with its own recipe and infrastructure, on build instances of its own architecture", () => {
         const recipes = ofType(run, TYPES.recipe);
-        assert.deepStrictEqual(recipes.map(recipe => recipe.inputs.name).sort(), ["al2023-base-arm64-dev", "al2023-base-dev"]);
+        assert.deepStrictEqual(recipes.map(recipe => recipe.inputs.name).sort(), ["al2023-base-arm64-dev", "al2023-base-dev", "windows-2022-dev"]);
         const infrastructures = ofType(run, TYPES.infrastructure);
-        assert.strictEqual(infrastructures.length, 2);
+        assert.strictEqual(infrastructures.length, 3);
         const typesOf = (name: string) => infrastructures.find(infrastructure => infrastructure.inputs.name === name)!.inputs.instanceTypes;
         assert.deepStrictEqual(typesOf("al2023-base-dev"), ["t3.medium"]);
         assert.deepStrictEqual(typesOf("al2023-base-arm64-dev"), ["t4g.medium"]);
+        assert.deepStrictEqual(typesOf("windows-2022-dev"), ["m7i.large"]);
+        const windows = recipes.find(recipe => recipe.inputs.name === "windows-2022-dev")!;
+        assert.match(windows.inputs.parentImage, /ami-windows-latest\/Windows_Server-2022-English-Full-Base$/);
+        assert.strictEqual(windows.inputs.blockDeviceMappings[0].deviceName, "/dev/sda1");
         const arm = recipes.find(recipe => recipe.inputs.name === "al2023-base-arm64-dev")!;
         assert.match(arm.inputs.parentImage, /al2023-ami-kernel-default-arm64$/);
     });
 
     it("references AWS-managed components by name and version, and keeps the hygiene step last in every recipe", () => {
         const recipes = ofType(run, TYPES.recipe);
-        assert.strictEqual(recipes.length, 2);
+        assert.strictEqual(recipes.length, 3);
         for (const recipe of recipes) {
             const arns: string[] = recipe.inputs.components.map((component: { componentArn: string }) => component.componentArn);
             const last = referencedBy(run, arns[arns.length - 1]);
@@ -66,6 +70,11 @@ describe("the catalog (dev: x86_64 and arm64 of one family)", () => {
             .map((component: { componentArn: string }) => component.componentArn)
             .filter((arn: string) => arn.includes(":aws:component/"));
         assert.deepStrictEqual(managed, ["arn:aws:imagebuilder:us-east-1:aws:component/amazon-cloudwatch-agent-linux/1.x.x"]);
+        const windowsManaged = recipes
+            .find(recipe => recipe.inputs.name === "windows-2022-dev")!
+            .inputs.components.map((component: { componentArn: string }) => component.componentArn)
+            .filter((arn: string) => arn.includes(":aws:component/"));
+        assert.deepStrictEqual(windowsManaged, ["arn:aws:imagebuilder:us-east-1:aws:component/update-windows/x.x.x"]);
     });
 
     it("shares one key per region between the images, and blocks public sharing once per region", () => {
@@ -75,8 +84,8 @@ describe("the catalog (dev: x86_64 and arm64 of one family)", () => {
             assert.strictEqual(referencedBy(run, recipe.inputs.blockDeviceMappings[0].ebs.kmsKeyId)?.region, "us-east-1", recipe.name);
         }
         const copies = ofType(run, TYPES.amiCopy);
-        assert.strictEqual(copies.length, 2, "each image copied to us-west-2");
-        assert.strictEqual(new Set(copies.map(copy => copy.inputs.kmsKeyId)).size, 1, "both copies under us-west-2's one key");
+        assert.strictEqual(copies.length, 3, "each image copied to us-west-2");
+        assert.strictEqual(new Set(copies.map(copy => copy.inputs.kmsKeyId)).size, 1, "every copy under us-west-2's one key");
         assert.deepStrictEqual(
             ofType(run, TYPES.blockPublicAccess)
                 .map(block => block.region)
@@ -86,7 +95,7 @@ describe("the catalog (dev: x86_64 and arm64 of one family)", () => {
     });
 
     it("gives each image its own names: Image Builder, AMI names, SSM parameters and outputs", () => {
-        for (const image of ["al2023-base", "al2023-base-arm64"]) {
+        for (const image of ["al2023-base", "al2023-base-arm64", "windows-2022"]) {
             const outputs = imageOutput(run, image);
             assert.deepStrictEqual(Object.values(outputs.ssmParameterNames), [`/golden-ami/${image}/dev/ami-id`, `/golden-ami/${image}/dev/ami-id`]);
         }
@@ -95,6 +104,7 @@ describe("the catalog (dev: x86_64 and arm64 of one family)", () => {
         assert.deepStrictEqual(amiNames.sort(), [
             `al2023-base-${stackVersion("dev", "al2023-base")}-dev-{{ imagebuilder:buildDate }}`,
             `al2023-base-arm64-${stackVersion("dev", "al2023-base-arm64")}-dev-{{ imagebuilder:buildDate }}`,
+            `windows-2022-${stackVersion("dev", "windows-2022")}-dev-{{ imagebuilder:buildDate }}`,
         ]);
         const components = ofType(run, TYPES.component).map(component => `${component.inputs.name}/${component.inputs.version}`);
         assert.strictEqual(new Set(components).size, components.length, `component names are unique: ${components.join(", ")}`);
@@ -105,6 +115,7 @@ describe("the catalog (dev: x86_64 and arm64 of one family)", () => {
         assert.deepStrictEqual(policies.map(policy => Object.values(policy.inputs.resourceSelection.tagMap)[0]).sort(), [
             "al2023-base-arm64-dev",
             "al2023-base-dev",
+            "windows-2022-dev",
         ]);
     });
 });
@@ -117,7 +128,10 @@ describe("the catalog at scale", () => {
             const images = raw.images as Record<string, Record<string, unknown>>;
             // Independent images only (no layering): the chain must not grow with their number.
             const flat = Object.fromEntries(
-                Object.entries(images).map(([name, image], index) => [name, index < 2 ? image : { ...image, baseImage: devImages()["al2023-base"].baseImage }]),
+                Object.entries(images).map(([name, image]) => [
+                    name,
+                    String(image.baseImage).startsWith("image:") ? { ...image, baseImage: devImages()["al2023-base"].baseImage } : image,
+                ]),
             );
             const config = { ...raw, images: flat };
             const run = await runStack("dev", { rawConfig: config, versionLock: generatedVersionLock(config) });

@@ -24,6 +24,8 @@ export interface DeclaredOptions {
     ignoreChanges?: string[];
     replaceOnChanges?: string[];
     protect?: boolean;
+    /** How long the engine waits for a create (`customTimeouts.create`, e.g. `4h`). */
+    createTimeout?: string;
     /** What the resource waits for, as `<type>::<name>` (resources given directly; an Output of them is not followed). */
     dependsOn?: string[];
 }
@@ -106,6 +108,25 @@ export async function runProgram(stack: string, options: RunOptions = {}): Promi
     const declared = new Map<string, { urn: string; options: DeclaredOptions }>();
     const earlier = new Map((options.previous?.resources ?? []).map(resource => [resource.urn, resource]));
 
+    /** The root device of an AMI of the run: its recipe's for a build, its source's for a copy, its image's platform for a pin. */
+    const rootDeviceOf = (imageId: string, depth = 0): string => {
+        const built = resources.find(
+            resource => resource.type === "aws:imagebuilder/image:Image" && resource.state.outputResources?.[0]?.amis?.[0]?.image === imageId,
+        );
+        const recipe =
+            built &&
+            resources.find(resource => resource.type === "aws:imagebuilder/imageRecipe:ImageRecipe" && resource.state.arn === built.inputs.imageRecipeArn);
+        if (recipe) return recipe.inputs.blockDeviceMappings?.[0]?.deviceName ?? DEFAULT_ROOT_DEVICE;
+        const copy = resources.find(resource => resource.type === "aws:ec2/amiCopy:AmiCopy" && resource.id === imageId);
+        if (copy && depth < 5) return rootDeviceOf(copy.inputs.sourceAmiId, depth + 1);
+        const images = (raw.images ?? {}) as Record<string, { platform?: string; rootDeviceName?: string }>;
+        const pinned = Object.entries(((raw.promoteFrom as { amiIds?: Record<string, string> } | undefined)?.amiIds ?? {}) as Record<string, string>).find(
+            ([, amiId]) => amiId === imageId,
+        );
+        const image = pinned && images[pinned[0]];
+        return image?.rootDeviceName ?? (image?.platform === "windows" ? "/dev/sda1" : DEFAULT_ROOT_DEVICE);
+    };
+
     const providerOf = (reference?: string) => {
         const name = reference ? /pulumi:providers:aws::([^:]+)::/.exec(reference)?.[1] : undefined;
         return name && providerInputs.has(name) ? { name, inputs: providerInputs.get(name)! } : undefined;
@@ -150,7 +171,7 @@ export async function runProgram(stack: string, options: RunOptions = {}): Promi
             call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
                 const region: string | undefined = args.inputs.region ?? providerOf(args.provider)?.inputs.region;
                 dataSources.push({ token: args.token, inputs: args.inputs, region });
-                return mockDataSource(args.token, args.inputs, { accountId, region: region ?? "us-east-1", now });
+                return mockDataSource(args.token, args.inputs, { accountId, region: region ?? "us-east-1", now, rootDeviceOf });
             },
         },
         PROJECT,
@@ -271,6 +292,7 @@ function optionsOf(opts: pulumi.ResourceOptions): DeclaredOptions {
         ignoreChanges: opts.ignoreChanges,
         replaceOnChanges: opts.replaceOnChanges,
         protect: opts.protect,
+        createTimeout: custom.customTimeouts?.create,
         dependsOn: dependsOnKeys(opts.dependsOn),
     };
     return Object.fromEntries(Object.entries(picked).filter(([, value]) => value !== undefined));
@@ -390,7 +412,14 @@ function mockState(
     return { id, state, computed };
 }
 
-function mockDataSource(token: string, inputs: Record<string, any>, context: { accountId: string; region: string; now: Date }): Record<string, any> {
+/** The root device of AWS's Linux base images, which an AMI the run does not know is taken to have. */
+const DEFAULT_ROOT_DEVICE = "/dev/xvda";
+
+function mockDataSource(
+    token: string,
+    inputs: Record<string, any>,
+    context: { accountId: string; region: string; now: Date; rootDeviceOf: (imageId: string) => string },
+): Record<string, any> {
     switch (token) {
         case "aws:index/getCallerIdentity:getCallerIdentity":
             return { accountId: context.accountId, arn: `arn:aws:iam::${context.accountId}:role/deployer`, userId: "AIDAPLACEHOLDER", id: context.accountId };
@@ -407,7 +436,8 @@ function mockDataSource(token: string, inputs: Record<string, any>, context: { a
                 noDevice: "",
                 virtualName: "",
             });
-            return { id: imageId, imageId, rootDeviceName: "/dev/xvda", creationDate: context.now.toISOString(), blockDeviceMappings: [mapping("/dev/xvda")] };
+            const rootDeviceName = context.rootDeviceOf(imageId);
+            return { id: imageId, imageId, rootDeviceName, creationDate: context.now.toISOString(), blockDeviceMappings: [mapping(rootDeviceName)] };
         }
         case "aws:ec2/getSubnet:getSubnet":
             return { id: inputs.id, vpcId: placeholder("vpc-", inputs.id), availabilityZone: `${context.region}a` };

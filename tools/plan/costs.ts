@@ -12,6 +12,8 @@ export interface PriceTable {
     hoursPerMonth: number;
     source: string;
     kmsKeyMonthly: number;
+    /** Windows Server's license, by the vCPU-hour, on top of the Linux price. */
+    windowsLicenseVcpuHourly: number;
     publicIpv4Hourly: number;
     natGatewayHourly: Record<string, number>;
     instanceHourly: Record<string, Record<string, number>>;
@@ -96,25 +98,50 @@ function instanceLines(run: ProgramRun, prices: PriceTable): CostLine[] {
             const region = group.region ?? "unknown region";
             const instanceType = firstInstanceType(run, group);
             const desired: number = group.inputs.desiredCapacity ?? group.inputs.minSize ?? 0;
-            const hourly = instanceType === undefined ? undefined : prices.instanceHourly[region]?.[instanceType];
+            const windows = runsWindows(run, group);
+            const linuxHourly = instanceType === undefined ? undefined : prices.instanceHourly[region]?.[instanceType];
+            const vcpus = instanceType === undefined ? undefined : vcpusOf(instanceType);
+            const hourly =
+                linuxHourly === undefined || !windows ? linuxHourly : vcpus === undefined ? undefined : linuxHourly + vcpus * prices.windowsLicenseVcpuHourly;
             return {
                 region,
                 item: "instances",
                 resource: group.name,
                 quantity: desired,
-                basis: `${desired} × ${instanceType ?? "unknown type"} on demand (desired capacity; spot or savings plans cost less)`,
+                basis: `${desired} × ${instanceType ?? "unknown type"}${windows ? " Windows (license included)" : ""} on demand (desired capacity; spot or savings plans cost less)`,
                 monthly: hourly === undefined ? undefined : round(desired * hourly * prices.hoursPerMonth),
             };
         });
+}
+
+/** A Windows fleet: its launch template's user data is a <powershell> script (the config allows no other for a Windows image). */
+function runsWindows(run: ProgramRun, group: DeclaredResource): boolean {
+    const template = launchTemplateOf(run, group);
+    const userData: string | undefined = template?.inputs.userData;
+    return userData !== undefined && /^\s*<powershell>/i.test(Buffer.from(userData, "base64").toString("utf8"));
+}
+
+/** vCPUs of a current instance type from its size: large 2, xlarge 4, Nxlarge 4N; smaller sizes of burstable types 2. */
+export function vcpusOf(instanceType: string): number | undefined {
+    const size = instanceType.split(".")[1] ?? "";
+    if (size === "large") return 2;
+    if (size === "xlarge") return 4;
+    const multiple = /^(\d+)xlarge$/.exec(size);
+    if (multiple) return 4 * Number(multiple[1]);
+    if (/^t\d/.test(instanceType) && ["nano", "micro", "small", "medium"].includes(size)) return 2;
+    return undefined;
+}
+
+function launchTemplateOf(run: ProgramRun, group: DeclaredResource): DeclaredResource | undefined {
+    const templateId = group.inputs.launchTemplate?.id ?? group.inputs.mixedInstancesPolicy?.launchTemplate?.launchTemplateSpecification?.launchTemplateId;
+    return run.resources.find(resource => resource.type === RESOURCE_TYPES.launchTemplate && resource.id === templateId);
 }
 
 /** A mixed instances group's first override, else the launch template's type. */
 function firstInstanceType(run: ProgramRun, group: DeclaredResource): string | undefined {
     const override = group.inputs.mixedInstancesPolicy?.launchTemplate?.overrides?.[0]?.instanceType;
     if (override) return override;
-    const templateId = group.inputs.launchTemplate?.id ?? group.inputs.mixedInstancesPolicy?.launchTemplate?.launchTemplateSpecification?.launchTemplateId;
-    const template = run.resources.find(resource => resource.type === RESOURCE_TYPES.launchTemplate && resource.id === templateId);
-    return template?.inputs.instanceType;
+    return launchTemplateOf(run, group)?.inputs.instanceType;
 }
 
 function kmsKeyLines(run: ProgramRun, prices: PriceTable): CostLine[] {

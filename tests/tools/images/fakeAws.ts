@@ -79,6 +79,8 @@ export interface FakeBuild {
     scanningEnabled?: boolean;
     findings?: ImageScanFinding[];
     packages?: ImagePackage[];
+    /** The component ARNs of the build's recipe, in order. */
+    components?: string[];
 }
 
 export interface FakeRegion {
@@ -270,6 +272,7 @@ function fakeImageBuilder(
                 arn: build.arn,
                 state: { status: build.status },
                 outputResources: outputOf(build),
+                ...(build.components && { imageRecipe: { components: build.components.map(componentArn => ({ componentArn })) } }),
                 imageScanningConfiguration: { imageScanningEnabled: build.scanningEnabled ?? build.scanStatus !== undefined },
                 scanState: build.scanStatus === undefined ? undefined : { status: build.scanStatus, reason: build.scanReason },
             },

@@ -83,7 +83,13 @@ describe("npm run plan -- --diff", () => {
                     "2 launch permissions replaced \\(old kept in AWS\\), .*1 fleet refreshed",
             ),
         );
-        assert.match(versionBump.summary, new RegExp(`; al2023-base-arm64 ${shown(ARM64)}, 2 regions: no changes$`), "the other image is unchanged");
+        assert.match(
+            versionBump.summary,
+            new RegExp(
+                `; al2023-base-arm64 ${shown(ARM64)}, 2 regions: no changes; windows-2022 ${shown(stackVersion("dev", "windows-2022"))}, 2 regions: no changes$`,
+            ),
+            "the other images are unchanged",
+        );
         const text = renderPlanDiff(versionBump, () => []);
         assert.match(text, new RegExp(`^al2023-base ${shown(CURRENT)} → ${shown(NEXT)}`, "m"));
         assert.ok(text.indexOf(`al2023-base ${CURRENT} → ${NEXT}`) < text.indexOf("Region us-east-1"), "the summary comes before the regions");

@@ -131,7 +131,7 @@ describe("npm run plan", () => {
             timeout: 110_000,
         });
         assert.strictEqual(result.status, 1, result.stderr);
-        const message = /regions\[0\] "us-east-1" does not hold the image/g;
+        const message = /golden-ami:fleets\.al2023-base\.regions\[0\] "us-east-1" does not hold the image/g;
         assert.strictEqual((result.stdout.match(message) ?? []).length, 1, result.stdout);
         assert.strictEqual(
             result.stderr.replace(/\(node:\d+\) (Warning: )?NodeVersionSupportWarning[\s\S]*?--trace-warnings[^\n]*\n/, ""),
@@ -144,7 +144,10 @@ describe("npm run plan", () => {
         const plan = await planStack("dev");
         assert.deepStrictEqual(
             plan.componentResources.map(component => [component.name, component.region]),
-            [["al2023-base-fleet-us-east-1", "us-east-1"]],
+            [
+                ["al2023-base-fleet-us-east-1", "us-east-1"],
+                ["windows-2022-fleet-us-east-1", "us-east-1"],
+            ],
         );
         const [vpc] = plan.componentResources;
         assert.deepStrictEqual(
@@ -153,7 +156,7 @@ describe("npm run plan", () => {
         );
         assert.ok(!Object.keys(plan.resourceCounts).some(type => type.startsWith("pulumi")), "providers and helpers are not AWS resources");
         const text = renderPlan(plan);
-        assert.match(text, /^\d+ resources in AWS \(\d+ declared by the program, 20 by the components it uses\):$/m);
+        assert.match(text, /^\d+ resources in AWS \(\d+ declared by the program, 40 by the components it uses\):$/m);
         assert.match(text, /^ {4}20 {2}▸ fleet VPC al2023-base-fleet-us-east-1 \(awsx:ec2:Vpc, us-east-1\):\n {8} {3}1 {2}aws:ec2\/eip:Eip$/m);
         assert.match(text, /^ {2}plus \d+ of Pulumi's own \(providers, creation timestamps\), which make nothing in AWS$/m);
     });

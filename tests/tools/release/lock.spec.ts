@@ -115,7 +115,8 @@ describe("npm run lock", () => {
         await assert.rejects(
             lockVersion({ stack: "dev" }, dependencies(scratchRepository())),
             (error: Error) =>
-                error instanceof LockUsageError && /stack dev has 2 images \(al2023-base, al2023-base-arm64\): pass --image <name>/.test(error.message),
+                error instanceof LockUsageError &&
+                /stack dev has 3 images \(al2023-base, al2023-base-arm64, windows-2022\): pass --image <name>/.test(error.message),
         );
     });
 

@@ -3,7 +3,7 @@
 import { ImagebuilderClient } from "@aws-sdk/client-imagebuilder";
 import { CommandContext, ExitCode, ImagesEnvironment, progressFor } from "../context";
 import { amiOfBuild, findFirstBuild, getBuild, listPackages } from "../aws/imageBuilds";
-import { asFile, Manifest, manifestPath, packageVersions } from "../decisions/promotionRecord";
+import { asFile, componentVersions, Manifest, manifestPath, packageVersions } from "../decisions/promotionRecord";
 import { reportAwsFailure } from "../aws/singleRegion";
 import { renderTable } from "../table";
 import { BuildTarget, resolveBuildTarget } from "../target";
@@ -17,7 +17,8 @@ export async function readManifest(
     now: Date,
     progress: (line: string) => void,
 ): Promise<Manifest> {
-    const amiId = build.amiId ?? amiOfBuild(await getBuild(imageBuilder, build.buildArn), build.region);
+    const image = await getBuild(imageBuilder, build.buildArn);
+    const amiId = build.amiId ?? amiOfBuild(image, build.region);
     const packages = await listPackages(imageBuilder, build.buildArn, soFar => progress(`${build.region}: reading packages… ${soFar} so far`));
     return {
         image: build.image,
@@ -27,6 +28,7 @@ export async function readManifest(
         amiId,
         recordedAt: now.toISOString(),
         packages: packageVersions(packages),
+        components: componentVersions(image?.imageRecipe?.components ?? []),
     };
 }
 
@@ -64,6 +66,15 @@ export async function manifestCommand(build: BuildTarget, settings: { json: bool
                         ["PACKAGE", "VERSION"],
                         manifest.packages.map(pkg => [pkg.name, pkg.version]),
                     ),
+                    ...(manifest.components?.length
+                        ? [
+                              `components, in recipe order: ${manifest.components.length}`,
+                              renderTable(
+                                  ["COMPONENT", "VERSION", "OWNER"],
+                                  manifest.components.map(component => [component.name, component.version, component.owner]),
+                              ),
+                          ]
+                        : []),
                 ].join("\n"),
             );
         }

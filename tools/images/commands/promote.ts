@@ -13,6 +13,7 @@ import { asFile, gateSummary, Manifest, manifestPath, promotionRecordPath, Promo
 import { DEFAULT_THRESHOLD, Severity } from "../decisions/severity";
 import { reportAwsFailure } from "../aws/singleRegion";
 import { findSourceImage } from "../aws/sourceImage";
+import { marketplaceCodes, marketplaceRefusal } from "../decisions/marketplace";
 import { pinPromotion } from "../decisions/stackFileEdit";
 import { loadPromotionStacks, NOT_YET_PINNED } from "../target";
 import { defineCommand, flags, UsageError } from "../../cli";
@@ -65,6 +66,12 @@ export async function promoteCommand(settings: PromoteSettings, context: Command
         }
         const ami = lookup.first;
         const amiId = ami.ImageId!;
+        const marketplace = marketplaceCodes(ami);
+        if (marketplace.length > 0) {
+            json({ promoted: false, amiId, marketplaceProductCodes: marketplace });
+            context.stderr(`error: refusing to promote ${amiId} into ${target.stack}: ${marketplaceRefusal(marketplace, target.stack)}`);
+            return ExitCode.problemsFound;
+        }
         const recipeName = recipeNameOf(source.image.name, source.stack);
         progress(`finding the Image Builder build of ${amiId}…`);
         const buildArn = await findBuildOfAmi(clients.imageBuilder, { imageId: amiId, tags: tagsOf(ami) }, recipeName, version);

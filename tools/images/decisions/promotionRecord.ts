@@ -1,6 +1,6 @@
 // What the repository keeps about promotions, and where: `promotions/<stack>/<image>/<version>.json` (the
 // promotion) and `promotions/<stack>/<image>/<version>.manifest.json` (what the image contains), side by side.
-import type { ImagePackage } from "@aws-sdk/client-imagebuilder";
+import type { ComponentConfiguration, ImagePackage } from "@aws-sdk/client-imagebuilder";
 import type { GateResult } from "./gateVerdict";
 import type { RepoFiles } from "../repoFiles";
 
@@ -27,6 +27,26 @@ export interface Manifest {
     recordedAt: string;
     /** Sorted by name, then version. */
     packages: PackageVersion[];
+    /**
+     * The recipe's components in order, as Image Builder reports them for the build: ours and AWS-managed ones
+     * (`update-windows`), with the version or version filter (`x.x.x`) the recipe names.
+     */
+    components?: ComponentVersion[];
+}
+
+export interface ComponentVersion {
+    /** `aws` for an AWS-managed component, else the owning account. */
+    owner: string;
+    name: string;
+    version: string;
+}
+
+/** `arn:<partition>:imagebuilder:<region>:<owner>:component/<name>/<version>[/<build>]` as owner, name and version. */
+export function componentVersions(components: ComponentConfiguration[]): ComponentVersion[] {
+    return components.flatMap(component => {
+        const match = /^arn:[^:]+:imagebuilder:[^:]*:([^:]+):component\/([^/]+)\/([^/]+)/.exec(component.componentArn ?? "");
+        return match ? [{ owner: match[1], name: match[2], version: match[3] }] : [];
+    });
 }
 
 export function packageVersions(packages: ImagePackage[]): PackageVersion[] {

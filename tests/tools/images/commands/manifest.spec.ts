@@ -66,4 +66,35 @@ describe("images manifest", () => {
         assert.deepStrictEqual(files, {});
         assert.match(stderr.join("\n"), /recorded no packages for .*enhanced image metadata/);
     });
+
+    it("lists a Windows build's installed software and its recipe's components with the versions Image Builder reports", async () => {
+        const components = [
+            "arn:aws:imagebuilder:us-east-1:aws:component/update-windows/1.0.1/1",
+            "arn:aws:imagebuilder:us-east-1:111111111111:component/windows-2022-dev-build/1.0.0/1",
+            "arn:aws:imagebuilder:us-east-1:111111111111:component/windows-2022-dev-boot-test/1.0.0/1",
+            "arn:aws:imagebuilder:us-east-1:111111111111:component/windows-2022-dev-hygiene/1.0.0/1",
+        ];
+        const software = [
+            { packageName: "Amazon SSM Agent", packageVersion: "3.3.1142.0" },
+            { packageName: "AWS Tools for Windows", packageVersion: "4.1.700" },
+            { packageName: "KB5044281", packageVersion: "" },
+        ];
+        const aws = fakeAws({
+            "us-east-1": { builds: [{ arn: buildArn(1), status: "AVAILABLE", amiId: "ami-0000000000000a411", packages: software, components }] },
+        });
+        const recording = recordingContext(aws.clientsFor, memoryFiles());
+        const exitCode = await runCli(["manifest", "--stack", "dev", "--version", "1.4.1", "--json"], recording.context, loadDevStack);
+        assert.strictEqual(exitCode, ExitCode.ok);
+        const parsed = JSON.parse(recording.stdout.join("\n")) as Manifest;
+        assert.deepStrictEqual(
+            parsed.packages.map(pkg => pkg.name),
+            ["Amazon SSM Agent", "AWS Tools for Windows", "KB5044281"],
+        );
+        assert.deepStrictEqual(parsed.components, [
+            { owner: "aws", name: "update-windows", version: "1.0.1" },
+            { owner: "111111111111", name: "windows-2022-dev-build", version: "1.0.0" },
+            { owner: "111111111111", name: "windows-2022-dev-boot-test", version: "1.0.0" },
+            { owner: "111111111111", name: "windows-2022-dev-hygiene", version: "1.0.0" },
+        ]);
+    });
 });

@@ -132,6 +132,28 @@ describe("images promote", () => {
         return result;
     };
 
+    it("refuses an AMI with an AWS Marketplace product code, which EC2 does not copy across accounts, and leaves the stack file alone", async () => {
+        const world = buildingAccount();
+        const marketplace = world.images!.find(image => image.ImageId === AMI_141)!;
+        marketplace.ProductCodes = [{ ProductCodeId: "prodcode0example1234", ProductCodeType: "marketplace" }];
+        const { exitCode, repo, errors } = track(await promote(PROMOTE_141, world));
+        assert.strictEqual(exitCode, ExitCode.problemsFound);
+        assert.match(
+            errors,
+            /refusing to promote ami-0000000000000a412 into prod: it carries the AWS Marketplace product code prodcode0example1234, and EC2 does not copy/,
+        );
+        assert.strictEqual(repo.read("Pulumi.prod.yaml"), PROD_FILE, "nothing pinned");
+    });
+
+    it("promotes a license-included Windows AMI like any other: its billing product is not a Marketplace code", async () => {
+        const world = buildingAccount();
+        const windows = world.images!.find(image => image.ImageId === AMI_141)!;
+        Object.assign(windows, { PlatformDetails: "Windows", UsageOperation: "RunInstances:0002", Platform: "windows" });
+        const { exitCode, repo, output } = track(await promote(PROMOTE_141, world));
+        assert.strictEqual(exitCode, ExitCode.ok, output);
+        assert.match(repo.read("Pulumi.prod.yaml"), new RegExp(`al2023-base: ${AMI_141}`));
+    });
+
     it("pins the building stack's first available build of the version, editing only version and amiId, comments kept", async () => {
         const { exitCode, repo, output, aws } = track(await promote(PROMOTE_141));
         assert.strictEqual(exitCode, ExitCode.ok, output);
