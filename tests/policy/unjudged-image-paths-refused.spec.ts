@@ -146,7 +146,7 @@ describe("unjudged-image-paths-refused", () => {
                 assert.match(found[0], why, type);
                 assert.match(
                     found[0],
-                    /exempt this resource with an entry in this policy's exemptions config: \{ "type": ".+", "namePattern": "\^unjudged\$", "reason": /,
+                    /no rule of the pack judges that path \(it [^)]+\)\. .*exempt this resource with an entry in this policy's exemptions config \(policy\/<stack>\.json\): \{ "type": ".+", "namePattern": "\^unjudged\$", "reason": /,
                     type,
                 );
             }
