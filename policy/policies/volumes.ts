@@ -63,10 +63,21 @@ export const outsideDisksEncryptedByDefault: StackValidationPolicy = {
             if (!account.known) check.unknown(`the account of ${resource.name}'s provider`);
             return account.known ? account.value : undefined;
         };
-        const keys = new DeclaredKeys(resources, config.externalKeyArns, resource => {
-            const account = providerAccount(resource.provider, deployingId);
-            return account.known ? account.value.id : undefined;
-        });
+        let declared: DeclaredKeys | undefined;
+        const keys = () =>
+            (declared ??= new DeclaredKeys(resources, config.externalKeyArns, resource => {
+                const account = providerAccount(resource.provider, deployingId);
+                return account.known ? account.value.id : undefined;
+            }));
+        // One pass sorts out the settings and the distributions the checks below need.
+        const byDefaults: PolicyResource[] = [];
+        const defaultKeys: PolicyResource[] = [];
+        const distributions: PolicyResource[] = [];
+        for (const resource of resources) {
+            if (resource.isType(aws.ebs.EncryptionByDefault)) byDefaults.push(resource);
+            else if (resource.isType(aws.ebs.DefaultKmsKey)) defaultKeys.push(resource);
+            else if (resource.isType(aws.imagebuilder.DistributionConfiguration)) distributions.push(resource);
+        }
 
         // Where EBS encryption by default is on ("account region"), and where its default key is one the stack declares.
         const enabled = new Set<string>();
@@ -78,7 +89,7 @@ export const outsideDisksEncryptedByDefault: StackValidationPolicy = {
             if (!region.known) check.unknown(`the region of ${resource.name}`);
             return account && region.known ? { account, region: region.value } : undefined;
         };
-        for (const setting of resources.filter(resource => resource.isType(aws.ebs.EncryptionByDefault))) {
+        for (const setting of byDefaults) {
             const place = placeOf(setting);
             if (!place?.region) continue;
             const on = read(() => setting.props.enabled as unknown);
@@ -87,14 +98,14 @@ export const outsideDisksEncryptedByDefault: StackValidationPolicy = {
             if (!on.known) undecided.add(key);
             else if (isBlank(on.value) || isTrue(on.value)) enabled.add(key);
         }
-        for (const setting of resources.filter(resource => resource.isType(aws.ebs.DefaultKmsKey))) {
+        for (const setting of defaultKeys) {
             const place = placeOf(setting);
             if (!place?.region) continue;
             const keyArn = read(() => setting.props.keyArn as unknown);
             const key = `${place.account.key} ${place.region}`;
             if (!keyArn.known) undecided.add(key);
             else if (typeof keyArn.value === "string" && !isBlank(keyArn.value)) {
-                const standing = keys.standing(keyArn.value);
+                const standing = keys().standing(keyArn.value);
                 if (standing.declared === true) keyed.add(key);
                 else if (standing.declared === "unknown") undecided.add(key);
             }
@@ -134,7 +145,7 @@ export const outsideDisksEncryptedByDefault: StackValidationPolicy = {
 
         // Launch templates Image Builder points at each new image (a distribution's launchTemplateConfigurations, in its own account).
         const fedTemplates = new Set<string>();
-        for (const distribution of resources.filter(resource => resource.isType(aws.imagebuilder.DistributionConfiguration))) {
+        for (const distribution of distributions) {
             const fed = read(() =>
                 itemsOf<any>(distribution.props.distributions)
                     .flatMap(target => itemsOf<any>(target?.launchTemplateConfigurations))
@@ -244,7 +255,7 @@ export const outsideDisksEncryptedByDefault: StackValidationPolicy = {
                     resource.urn,
                 );
             } else {
-                const standing = keys.standing(keyId.value);
+                const standing = keys().standing(keyId.value);
                 if (standing.declared === "unknown") check.unknown(`whether ${owner}.kmsKeyId is a key the stack declares`);
                 else if (standing.declared === false)
                     check.violation(
