@@ -9,12 +9,14 @@ import { Check } from "../lib/unknowns";
 import { validateStackWithCheck } from "../lib/validation";
 import { isBlank, isTrue, itemsOf, show } from "../lib/values";
 import { blockField, findBlocks, workflowDocument } from "../lib/workflows";
+import { resolveDocument, usesParameters, WorkflowRuns } from "../lib/workflowParameters";
 
 const KEEP_PRIVATE = "an export bucket holds the image's whole disk, so it must stay private";
 
 /** Where the stack exports disk images: bucket name → what exports there (for messages). */
 function exportDestinations(resources: PolicyResource[], check: Check): Map<string, string> {
     const destinations = new Map<string, string>();
+    let runs: WorkflowRuns | undefined;
     const add = (bucket: unknown, what: string) => {
         if (typeof bucket === "string" && !isBlank(bucket) && !destinations.has(bucket.trim())) destinations.set(bucket.trim(), what);
     };
@@ -31,8 +33,15 @@ function exportDestinations(resources: PolicyResource[], check: Check): Map<stri
         } else if (resource.isType(aws.imagebuilder.Workflow)) {
             const data = check.read(`${resource.name}.data`, () => resource.props.data as unknown);
             if (!data.known) continue;
-            for (const { at, value } of findBlocks(workflowDocument(data.value), "s3ExportConfiguration")) {
-                add(blockField(value, "s3Bucket").value, `data: ${at} of workflow ${resource.name}`);
+            const document = workflowDocument(data.value);
+            // A bucket taken from a workflow parameter is the one each of the stack's builds passes.
+            const documents = usesParameters(document)
+                ? (runs ??= new WorkflowRuns(resources)).runsOf(resource, document).map(run => resolveDocument(document, run).document)
+                : [];
+            for (const each of [document, ...documents]) {
+                for (const { at, value } of findBlocks(each, "s3ExportConfiguration")) {
+                    add(blockField(value, "s3Bucket").value, `data: ${at} of workflow ${resource.name}`);
+                }
             }
         }
     }

@@ -2,7 +2,7 @@
 import * as assert from "assert";
 import { exportBucketsNotPublic, imageSharingAllowListed } from "../../policy/policies";
 import { findings, workflow } from "./cases";
-import { devProgram, distributionConfiguration, regionalProvider } from "./fixtures";
+import { devProgram, distributionConfiguration, image, regionalProvider } from "./fixtures";
 import { ResourceFixture, runPolicy, UNKNOWN, unknownDetail } from "./harness";
 
 const BUCKET = "golden-ami-exports";
@@ -114,6 +114,21 @@ describe("export-buckets-not-public", () => {
             const fromWorkflow = await findings(exportBucketsNotPublic, [exportingWorkflow, policy({ Principal: "*" })]);
             assert.strictEqual(fromWorkflow.length, 1);
             assert.match(fromWorkflow[0], /and data: steps\[0\]\.inputs\.distributions\[0\]\.s3ExportConfiguration of workflow .* exports disk images there/);
+        });
+
+        it("follows an export bucket a workflow takes from a parameter its build passes", async () => {
+            const exportingWorkflow = workflow(
+                "  - name: Export\n    action: DistributeImage\n    onFailure: Abort\n    inputs:\n      distributions:\n        - region: us-east-1\n          s3ExportConfiguration:\n            roleName: vmimport\n            diskImageFormat: RAW\n            s3Bucket.$: $.parameters.bucket\n",
+            );
+            exportingWorkflow.outputs = { arn: "arn:aws:imagebuilder:us-east-1:111111111111:workflow/distribution/distribute/1.0.0/1" };
+            const build = image();
+            build.props.workflows = [{ workflowArn: exportingWorkflow.outputs.arn, parameters: [{ name: "bucket", value: BUCKET }] }];
+            const found = await findings(exportBucketsNotPublic, [exportingWorkflow, build, bucket(), policy({ Principal: "*" })]);
+            assert.strictEqual(found.length, 1, JSON.stringify(found));
+            assert.match(
+                found[0],
+                /opens bucket "golden-ami-exports" to the world, and data: steps\[0\]\.inputs\.distributions\[0\]\.s3ExportConfiguration of workflow distribute exports/,
+            );
         });
 
         it("image-sharing-allow-listed holds a workflow document's export bucket to allowedExportBuckets, and refuses one set at run time", async () => {
