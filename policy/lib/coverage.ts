@@ -51,7 +51,7 @@ export interface Refusal {
 }
 
 /** The API calls and document actions that make, copy, share or export images or snapshots, or launch instances. */
-const IMAGE_CALLS =
+export const IMAGE_CALLS =
     /\b(aws:createImage|aws:copyImage|aws:runInstances|create-?image|copy-?image|copy-?snapshot|create-?snapshots?|modify-?image-?attribute|modify-?snapshot-?attribute|register-?image|import-?image|import-?snapshot|export-?image|create-?store-?image-?task|run-?instances|create-?fleet|request-?spot-?(fleet|instances)|create-?launch-?template)\b/i;
 /** AWS documents that make or copy images or snapshots (AWS-CreateImage, AWS-UpdateLinuxAmi, AWS-CopySnapshot, ...). */
 const IMAGE_DOCUMENTS =

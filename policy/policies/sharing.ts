@@ -8,7 +8,8 @@ import { eachAmiDistribution, eachDlmSchedule, launchPermissionList } from "../l
 import { References } from "../lib/stack";
 import { Check } from "../lib/unknowns";
 import { on, validateResourceOfTypes, validateStackWithCheck } from "../lib/validation";
-import { accountOfArn, isBlank, itemsOf, show } from "../lib/values";
+import { accountOfArn, isBlank, isWord, itemsOf, show } from "../lib/values";
+import { IMAGE_CALLS } from "../lib/coverage";
 import { blockField, dynamicBlocks, isAwsOwnedWorkflow, parameterName, workflowBlocks, workflowDocument } from "../lib/workflows";
 
 export interface SharingAllowListConfig {
@@ -159,6 +160,23 @@ export const imageSharingAllowListed: ResourceValidationPolicy = {
             // A whole block taken from a step's output (not a parameter the stack's builds pass) cannot be read.
             const data = check.read("data", () => workflow.data);
             if (data.known) {
+                // Steps that hand the image to code the pack does not read: a state machine, or commands calling image APIs.
+                const document = workflowDocument(data.value) as { steps?: unknown } | undefined;
+                itemsOf<Record<string, unknown>>(document?.steps).forEach((step, index) => {
+                    if (isWord(step?.action, "ExecuteStateMachine")) {
+                        check.violation(
+                            `data: steps[${index}] runs ExecuteStateMachine, a state machine that may copy, share or export the image by paths no rule reads: ` +
+                                "remove the step, and distribute and share with DistributeImage and ModifyImageAttributes steps written out in the document.",
+                        );
+                    }
+                });
+                const call = typeof data.value === "string" ? IMAGE_CALLS.exec(data.value) : null;
+                if (call) {
+                    check.violation(
+                        `data calls ${call[0]}, an image or launch API run from a step's commands, which no rule reads: remove it, and distribute and share ` +
+                            "with DistributeImage and ModifyImageAttributes steps written out in the document.",
+                    );
+                }
                 for (const { at, reference } of dynamicBlocks(workflowDocument(data.value))) {
                     if (parameterName(reference) !== undefined) continue;
                     check.violation(

@@ -62,6 +62,25 @@ describe("image-sharing-allow-listed", () => {
             );
         });
 
+        it("image-sharing-allow-listed refuses workflow steps that hand the image to code no rule reads: a state machine, commands calling image APIs (class: workflow documents)", async () => {
+            const stateMachine = workflow(
+                "  - name: Hand\n    action: ExecuteStateMachine\n    onFailure: Abort\n    inputs:\n      stateMachineArn: arn:aws:states:us-east-1:111111111111:stateMachine:share\n",
+            );
+            assertOne(
+                await findings(imageSharingAllowListed, [stateMachine], ALLOW_LIST),
+                /^data: steps\[0\] runs ExecuteStateMachine, a state machine that may copy, share or export the image/,
+            );
+            const commands = workflow(
+                "  - name: Share\n    action: RunCommand\n    onFailure: Abort\n    inputs:\n      documentName: AWS-RunShellScript\n      parameters:\n        commands:\n" +
+                    '          - aws ec2 modify-image-attribute --image-id ami-0123456789abcdef0 --launch-permission "Add=[{Group=all}]"\n',
+            );
+            assertOne(
+                await findings(imageSharingAllowListed, [commands], ALLOW_LIST),
+                /^data calls modify-image-attribute, an image or launch API run from a step's commands/,
+            );
+            assert.deepStrictEqual(await findings(imageSharingAllowListed, [workflow(good)], ALLOW_LIST), []);
+        });
+
         it("image-sharing-allow-listed holds a Data Lifecycle Manager share rule's targetAccounts to the allow-list (object or list, one or many)", async () => {
             assert.deepStrictEqual(await findings(imageSharingAllowListed, [dlmPolicy({ shareRule: { targetAccounts: ["222222222222"] } })], ALLOW_LIST), []);
             const variants: Array<Record<string, unknown>> = [
