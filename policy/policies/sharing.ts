@@ -10,6 +10,7 @@ import { Check } from "../lib/unknowns";
 import { on, validateResourceOfTypes, validateStackWithCheck } from "../lib/validation";
 import { accountOfArn, isBlank, isWord, itemsOf, show } from "../lib/values";
 import { IMAGE_CALLS } from "../lib/coverage";
+import { userDataTexts } from "../lib/userData";
 import { blockField, dynamicBlocks, isAwsOwnedWorkflow, parameterName, workflowBlocks, workflowDocument } from "../lib/workflows";
 
 export interface SharingAllowListConfig {
@@ -97,6 +98,22 @@ function checkRamPrincipal(check: Check, allowed: SharingAllowListConfig, field:
         `${field} is ${show(principal)}, which is not an allow-listed principal: share the image's Image Builder resources ` +
             "only with an account, organization or OU on this policy's allow-lists (an IAM principal counts as its account).",
     );
+}
+
+/** Commands (plain, base64 or gzip, as user data is read) that make, copy, share or export images, or launch instances. */
+function checkImageCalls(check: Check, field: string, get: () => unknown): void {
+    const value = check.read(field, get);
+    if (!value.known || typeof value.value !== "string" || isBlank(value.value)) return;
+    for (const text of userDataTexts(value.value)) {
+        const call = IMAGE_CALLS.exec(text);
+        if (call) {
+            check.violation(
+                `${field} calls ${call[0]}, which makes, copies, shares or exports an image (or launches an instance) with the instance's role, ` +
+                    "by a path no rule reads: remove it, and make, copy and share images with the stack's resources, which the pack judges.",
+            );
+            return;
+        }
+    }
 }
 
 export const imageSharingAllowListed: ResourceValidationPolicy = {
@@ -229,6 +246,13 @@ export const imageSharingAllowListed: ResourceValidationPolicy = {
                     }
                 }
             }
+        }),
+        // Code that runs on the build instance, or on any instance at boot, calling image APIs with the instance's role.
+        on(aws.imagebuilder.Component, (component, _args, check) => checkImageCalls(check, "data", () => component.data)),
+        on(aws.ec2.LaunchTemplate, (template, _args, check) => checkImageCalls(check, "userData", () => template.userData)),
+        on(aws.ec2.Instance, (instance, _args, check) => {
+            checkImageCalls(check, "userData", () => instance.userData);
+            checkImageCalls(check, "userDataBase64", () => instance.userDataBase64);
         }),
         on(aws.imagebuilder.DistributionConfiguration, (distribution, args, check) => {
             const allowed = allowLists(args);
