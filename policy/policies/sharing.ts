@@ -254,6 +254,15 @@ export const imageSharingAllowListed: ResourceValidationPolicy = {
             checkImageCalls(check, "userData", () => instance.userData);
             checkImageCalls(check, "userDataBase64", () => instance.userDataBase64);
         }),
+        on(aws.ec2.SpotInstanceRequest, (request, _args, check) => {
+            checkImageCalls(check, "userData", () => request.userData);
+            checkImageCalls(check, "userDataBase64", () => request.userDataBase64);
+        }),
+        on(aws.ec2.LaunchConfiguration, (configuration, _args, check) => {
+            checkImageCalls(check, "userData", () => configuration.userData);
+            checkImageCalls(check, "userDataBase64", () => configuration.userDataBase64);
+        }),
+        on(aws.imagebuilder.ImageRecipe, (recipe, _args, check) => checkImageCalls(check, "userDataBase64", () => recipe.userDataBase64)),
         on(aws.imagebuilder.DistributionConfiguration, (distribution, args, check) => {
             const allowed = allowLists(args);
             check.each(
