@@ -82,7 +82,9 @@ export const outsideDisksEncryptedByDefault: StackValidationPolicy = {
         // Where EBS encryption by default is on ("account region"), and where its default key is one the stack declares.
         const enabled = new Set<string>();
         const keyed = new Set<string>();
-        const undecided = new Set<string>();
+        // Places where the setting, or the default key, is unknown until apply.
+        const enabledUndecided = new Set<string>();
+        const keyUndecided = new Set<string>();
         const placeOf = (resource: PolicyResource): { account: Account; region: string | undefined } | undefined => {
             const account = accountOf(resource);
             const region = regionOf(resource);
@@ -95,7 +97,7 @@ export const outsideDisksEncryptedByDefault: StackValidationPolicy = {
             const on = read(() => setting.props.enabled as unknown);
             const key = `${place.account.key} ${place.region}`;
             // Unset means enabled (the provider's default).
-            if (!on.known) undecided.add(key);
+            if (!on.known) enabledUndecided.add(key);
             else if (isBlank(on.value) || isTrue(on.value)) enabled.add(key);
         }
         for (const setting of defaultKeys) {
@@ -103,11 +105,11 @@ export const outsideDisksEncryptedByDefault: StackValidationPolicy = {
             if (!place?.region) continue;
             const keyArn = read(() => setting.props.keyArn as unknown);
             const key = `${place.account.key} ${place.region}`;
-            if (!keyArn.known) undecided.add(key);
+            if (!keyArn.known) keyUndecided.add(key);
             else if (typeof keyArn.value === "string" && !isBlank(keyArn.value)) {
                 const standing = keys().standing(keyArn.value);
                 if (standing.declared === true) keyed.add(key);
-                else if (standing.declared === "unknown") undecided.add(key);
+                else if (standing.declared === "unknown") keyUndecided.add(key);
             }
         }
 
@@ -127,13 +129,15 @@ export const outsideDisksEncryptedByDefault: StackValidationPolicy = {
             }
             const key = `${account.key} ${region}`;
             if (exempt.has(region) || (enabled.has(key) && keyed.has(key))) return;
-            if (undecided.has(key)) {
+            const mayBeEnabled = enabled.has(key) || enabledUndecided.has(key);
+            const mayBeKeyed = keyed.has(key) || keyUndecided.has(key);
+            if (mayBeEnabled && mayBeKeyed) {
                 check.unknown(`whether EBS encryption by default is on in ${region} for ${resource.name}`);
                 return;
             }
             const inAccount = account.key === "deploying" ? "" : ` of ${account.label}`;
             const provider = account.key === "deploying" ? `${region}'s provider` : `a provider that deploys into ${account.label} in ${region}`;
-            const missing = !enabled.has(key) ? "EBS encryption by default in this stack" : "default EBS key this stack declares";
+            const missing = !mayBeEnabled ? "EBS encryption by default in this stack" : "default EBS key this stack declares";
             check.violation(
                 `${finding}, and ${region}${inAccount} has no ${missing}, so those volumes may be unencrypted or under the ` +
                     `AWS-managed aws/ebs key: add an aws.ebs.EncryptionByDefault (enabled: true) and an aws.ebs.DefaultKmsKey whose keyArn is a ` +
