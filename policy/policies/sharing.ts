@@ -118,7 +118,9 @@ function checkImageCalls(check: Check, field: string, get: () => unknown): void 
 
 export const imageSharingAllowListed: ResourceValidationPolicy = {
     name: "image-sharing-allow-listed",
-    description: "Images, their snapshots and their Image Builder resources reach only allow-listed accounts, organizations and OUs.",
+    description:
+        "Images, their snapshots and their Image Builder resources reach only allow-listed accounts, organizations, OUs and buckets; " +
+        "no workflow step, component or user data hands them on through image APIs the pack does not read.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema,
