@@ -17,6 +17,8 @@ const LIMITING_KEYS = [
     "aws:principalaccount",
     "aws:principalarn",
     "aws:principalorgpaths",
+    "s3:dataaccesspointarn",
+    "s3:dataaccesspointaccount",
 ];
 
 /** Operators that require a key to equal (or fall inside) the given values; negated and IfExists forms do not limit. */

@@ -51,7 +51,7 @@ export interface Refusal {
 }
 
 /** The API calls and document actions that make, copy, share or export images or snapshots, or launch instances. */
-const IMAGE_CALLS =
+export const IMAGE_CALLS =
     /\b(aws:createImage|aws:copyImage|aws:runInstances|create-?image|copy-?image|copy-?snapshot|create-?snapshots?|modify-?image-?attribute|modify-?snapshot-?attribute|register-?image|import-?image|import-?snapshot|export-?image|create-?store-?image-?task|run-?instances|create-?fleet|request-?spot-?(fleet|instances)|create-?launch-?template)\b/i;
 /** AWS documents that make or copy images or snapshots (AWS-CreateImage, AWS-UpdateLinuxAmi, AWS-CopySnapshot, ...). */
 const IMAGE_DOCUMENTS =
@@ -59,6 +59,19 @@ const IMAGE_DOCUMENTS =
 /** CloudFormation resource types that make, copy, share or launch (the template's other resources are not images). */
 const TEMPLATE_TYPES =
     /AWS::(EC2::(Instance|LaunchTemplate|SpotFleet|EC2Fleet|Volume|VolumeAttachment|NetworkInterface)|ImageBuilder::|DLM::|Backup::|AutoScaling::(AutoScalingGroup|LaunchConfiguration)|ElasticBeanstalk::|Batch::ComputeEnvironment|EKS::Nodegroup|ECS::CapacityProvider|SSM::(Association|Document|MaintenanceWindowTask)|StepFunctions::|CloudFormation::(Stack|StackSet)|Serverless::|Lambda::|CodeBuild::Fleet|Cloud9::|EMR::|GameLift::)/;
+
+/** An SSM document or automation definition ARN (or bare name) naming one of AWS's image documents, with any `:version` dropped. */
+function isImageDocument(reference: string): boolean {
+    const name = reference
+        .trim()
+        .replace(/^arn:[^:]+:ssm:[^:]*:[^:]*:(automation-definition|(automation-)?document)\//, "")
+        .replace(/:[^:/]*$/, "");
+    return IMAGE_DOCUMENTS.test(name);
+}
+
+/** EventBridge Scheduler's universal targets that call an image, launch, Image Builder, DLM or Backup API. */
+const SDK_TARGET =
+    /^arn:[^:]+:scheduler:::aws-sdk:(ec2:(createImage|copyImage|copySnapshot|createSnapshots?|modifyImageAttribute|modifySnapshotAttribute|registerImage|importImage|importSnapshot|exportImage|createStoreImageTask|runInstances|createFleet|requestSpotFleet|requestSpotInstances|createLaunchTemplate\w*)|imagebuilder:\w+|dlm:\w+|backup:\w+|autoscaling:\w+)$/i;
 
 function text(check: Check, field: string, get: () => unknown): string | undefined {
     const value = check.read(field, get);
@@ -96,7 +109,7 @@ export const REFUSED: Readonly<Record<string, Refusal>> = {
         why: "the association runs an SSM document that makes or copies images or snapshots, outside every rule of the pack",
         when: (props, check) => {
             const name = text(check, "name", () => props.name);
-            return name && IMAGE_DOCUMENTS.test(name.trim()) ? `name is ${JSON.stringify(name)}` : undefined;
+            return name && isImageDocument(name) ? `name is ${JSON.stringify(name)}` : undefined;
         },
     },
     "aws:ssm/maintenanceWindowTask:MaintenanceWindowTask": {
@@ -104,7 +117,23 @@ export const REFUSED: Readonly<Record<string, Refusal>> = {
         why: "the maintenance window runs an SSM document that makes or copies images or snapshots, outside every rule of the pack",
         when: (props, check) => {
             const task = text(check, "taskArn", () => props.taskArn);
-            return task && IMAGE_DOCUMENTS.test(task.trim()) ? `taskArn is ${JSON.stringify(task)}` : undefined;
+            return task && isImageDocument(task) ? `taskArn is ${JSON.stringify(task)}` : undefined;
+        },
+    },
+    "aws:cloudwatch/eventTarget:EventTarget": {
+        outcome: "makes an image",
+        why: "the EventBridge rule starts an SSM automation or command that makes or copies images or snapshots, outside every rule of the pack",
+        when: (props, check) => {
+            const arn = text(check, "arn", () => props.arn);
+            return arn && isImageDocument(arn) ? `arn is ${JSON.stringify(arn)}` : undefined;
+        },
+    },
+    "aws:scheduler/schedule:Schedule": {
+        outcome: "makes an image",
+        why: "the schedule calls an image, launch, Image Builder, DLM or Backup API itself (or starts an SSM image document), outside every rule of the pack",
+        when: (props, check) => {
+            const arn = text(check, "target.arn", () => props.target?.arn);
+            return arn && (SDK_TARGET.test(arn.trim()) || isImageDocument(arn)) ? `target.arn is ${JSON.stringify(arn)}` : undefined;
         },
     },
     "aws:ssm/document:Document": {

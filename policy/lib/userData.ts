@@ -55,6 +55,20 @@ const VENDOR_TOKENS =
 const SECRET_NAME_ASSIGNMENT =
     /(?:^|[\s;$])(?:export[ \t]+|env:)?([A-Za-z][A-Za-z0-9_]*(?:API_?KEY|TOKEN|SECRET|ACCESS_KEY|PRIVATE_KEY))[ \t]*[:=][ \t]*["']?([A-Za-z0-9_\-+\/=.]{16,})/gim;
 
+/**
+ * More shapes of the same secrets: an HTTP credential header with a literal (`Authorization: Bearer …`, `X-Api-Key: …`),
+ * `docker login -p <literal>`, a `*_PASS` variable, other vendors' prefixes (`ghs_`, `rk_live_`, `hvs.`, SendGrid's `SG.`),
+ * and generated values under other secret-sounding names (`APP_SECRET_KEY`, `STRIPE_KEY`, `apikey` after a quote).
+ */
+const AUTHORIZATION_HEADER = /\b(?:Proxy-)?Authorization["']?[ \t]*:[ \t]*(?:Bearer|Basic|Token|Bot)[ \t]+(?![$%{<(])[A-Za-z0-9._~+\/=-]{8,}/i;
+const KEY_HEADER = /\bX-[A-Za-z-]*(?:Api-?Key|Token|Auth|Secret)[A-Za-z-]*["']?[ \t]*:[ \t]*(?![$%{<(])([A-Za-z0-9._~+\/=-]{16,})/gi;
+const DOCKER_LOGIN_PASSWORD = /\bdocker[ \t]+login\b[^\n|]*?[ \t]-p[ \t]+["']?(?![$"'-])[^\s"']{3,}/;
+const PASS_ASSIGNMENT = /(?:^|[^A-Za-z0-9])[A-Za-z0-9]*_PASS["']?[ \t]*[:=][ \t]*(["']?[^\s"',;)]+)/gim;
+const MORE_VENDOR_TOKENS =
+    /\b(gh[ousr]_[A-Za-z0-9]{36}|[sr]k_live_[A-Za-z0-9]{16,}|hvs\.[A-Za-z0-9_-]{24,}|SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}|dop_v1_[a-f0-9]{64})\b/;
+const MORE_SECRET_NAMES =
+    /(?:^|[\s;$'"])(?:export[ \t]+)?((?:[A-Za-z][A-Za-z0-9_]*)?(?:_KEY|APIKEY|_AUTH))[ \t]*[:=][ \t]*["']?([A-Za-z0-9+\/=_]{20,})(?![A-Za-z0-9+\/=_.-])/gim;
+
 /** Bits per character: a random key scores high, a word or a path low. */
 function entropy(value: string): number {
     const counts = new Map<string, number>();
@@ -151,6 +165,15 @@ export function secretsIn(value: unknown): string[] {
         if (VENDOR_TOKENS.test(text)) found.add("an API token");
         for (const match of text.matchAll(SECRET_NAME_ASSIGNMENT)) {
             if (looksGenerated(match[2])) found.add("an API token");
+        }
+        if (AUTHORIZATION_HEADER.test(text)) found.add("credentials in an HTTP header");
+        for (const match of text.matchAll(KEY_HEADER)) if (looksGenerated(match[1])) found.add("credentials in an HTTP header");
+        if (DOCKER_LOGIN_PASSWORD.test(text)) found.add("a password");
+        if (MORE_VENDOR_TOKENS.test(text)) found.add("an API token");
+        for (const match of text.matchAll(MORE_SECRET_NAMES)) if (looksGenerated(match[2])) found.add("an API token");
+        for (const match of text.matchAll(PASS_ASSIGNMENT)) {
+            const secret = match[1].replace(/["']/g, "");
+            if (!REFERENCE.test(match[1]) && secret.length >= 3 && !/^(true|false|null|none|required|optional)$/i.test(secret)) found.add("a password");
         }
         for (const match of text.matchAll(PASSWORD_ASSIGNMENT)) {
             const secret = quoted ? match[1].replace(/^(["']?)3D/i, "$1") : match[1];

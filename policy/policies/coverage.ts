@@ -93,9 +93,9 @@ export const unjudgedImagePathsRefused: ResourceValidationPolicy = {
             const { exemptions } = configWithDefaults<UnjudgedPathsConfig>(configSchema, args.getConfig<UnjudgedPathsConfig>());
             if (!exempted(args, exemptions)) {
                 check.violation(
-                    `${args.type}${found.found ? ` (${found.found})` : ""} is refused: ${found.why}, and the pack judges none of it (${found.outcome}). ` +
+                    `${args.type}${found.found ? ` (${found.found})` : ""} is refused: ${found.why}, and no rule of the pack judges that path (it ${found.outcome}). ` +
                         "Make, copy, share and launch images with the types the pack judges (policy/README.md), or, once reviewed, exempt this resource " +
-                        `with an entry in this policy's exemptions config: { "type": "${args.type}", "namePattern": ${JSON.stringify(`^${args.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`)}, "reason": "<what it does and who reviewed it>" }.`,
+                        `with an entry in this policy's exemptions config (policy/<stack>.json): { "type": "${args.type}", "namePattern": ${JSON.stringify(`^${args.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`)}, "reason": "<what it does and who reviewed it>" }.`,
                 );
             }
         }

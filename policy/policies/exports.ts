@@ -5,16 +5,18 @@ import * as aws from "@pulumi/aws";
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { isPublicCannedAcl, isPublicGrantee, PUBLIC_ACCESS_BLOCK_SETTINGS, publicStatements } from "../lib/buckets";
 import { References } from "../lib/stack";
-import { Check } from "../lib/unknowns";
+import { Check, read } from "../lib/unknowns";
 import { validateStackWithCheck } from "../lib/validation";
 import { isBlank, isTrue, itemsOf, show } from "../lib/values";
 import { blockField, findBlocks, workflowDocument } from "../lib/workflows";
+import { resolveDocument, usesParameters, WorkflowRuns } from "../lib/workflowParameters";
 
 const KEEP_PRIVATE = "an export bucket holds the image's whole disk, so it must stay private";
 
 /** Where the stack exports disk images: bucket name → what exports there (for messages). */
 function exportDestinations(resources: PolicyResource[], check: Check): Map<string, string> {
     const destinations = new Map<string, string>();
+    let runs: WorkflowRuns | undefined;
     const add = (bucket: unknown, what: string) => {
         if (typeof bucket === "string" && !isBlank(bucket) && !destinations.has(bucket.trim())) destinations.set(bucket.trim(), what);
     };
@@ -31,8 +33,15 @@ function exportDestinations(resources: PolicyResource[], check: Check): Map<stri
         } else if (resource.isType(aws.imagebuilder.Workflow)) {
             const data = check.read(`${resource.name}.data`, () => resource.props.data as unknown);
             if (!data.known) continue;
-            for (const { at, value } of findBlocks(workflowDocument(data.value), "s3ExportConfiguration")) {
-                add(blockField(value, "s3Bucket").value, `data: ${at} of workflow ${resource.name}`);
+            const document = workflowDocument(data.value);
+            // A bucket taken from a workflow parameter is the one each of the stack's builds passes.
+            const documents = usesParameters(document)
+                ? (runs ??= new WorkflowRuns(resources)).runsOf(resource, document).map(run => resolveDocument(document, run).document)
+                : [];
+            for (const each of [document, ...documents]) {
+                for (const { at, value } of findBlocks(each, "s3ExportConfiguration")) {
+                    add(blockField(value, "s3Bucket").value, `data: ${at} of workflow ${resource.name}`);
+                }
             }
         }
     }
@@ -108,6 +117,7 @@ export const exportBucketsNotPublic: StackValidationPolicy = {
             }
         };
 
+        let accessPoints: References | undefined;
         for (const resource of resources) {
             const props = resource.props as Record<string, any>;
             if (resource.isType(aws.s3.Bucket) || resource.isType(aws.s3.BucketV2)) {
@@ -120,6 +130,42 @@ export const exportBucketsNotPublic: StackValidationPolicy = {
                     () => props.acl,
                     () => itemsOf<any>(props.grants),
                 );
+                continue;
+            }
+            if (resource.isType(aws.s3.AccessPoint)) {
+                // An access point is another door to the bucket: its own policy and public access block count as the bucket's.
+                const bucket = check.read(`${resource.name}.bucket`, () => props.bucket as unknown);
+                const destination = bucket.known ? destinationOf(bucket.value) : undefined;
+                if (!destination) continue;
+                checkPolicy(resource, destination, "policy", () => props.policy);
+                const block = check.read(`${resource.name}.publicAccessBlockConfiguration`, () =>
+                    PUBLIC_ACCESS_BLOCK_SETTINGS.map(
+                        setting => [setting, itemsOf<any>(props.publicAccessBlockConfiguration)[0]?.[setting] as unknown] as const,
+                    ),
+                );
+                // Unset, an access point's settings are on.
+                const off = block.known ? block.value.filter(([, value]) => value !== undefined && value !== null && !isTrue(value)) : [];
+                if (off.length > 0) {
+                    report(
+                        resource,
+                        destination,
+                        `the access point's publicAccessBlockConfiguration turns off ${off.map(([setting, value]) => `${setting} ${show(value)}`).join(", ")}`,
+                        "leave its four settings on (unset or true)",
+                    );
+                }
+                continue;
+            }
+            if (resource.isType(aws.s3control.AccessPointPolicy)) {
+                const arn = check.read(`${resource.name}.accessPointArn`, () => props.accessPointArn as unknown);
+                if (!arn.known || typeof arn.value !== "string") continue;
+                accessPoints ??= new References(
+                    resources.filter(candidate => candidate.isType(aws.s3.AccessPoint)),
+                    ["arn", "id"],
+                );
+                const point = accessPoints.find(arn.value);
+                const bucket = point ? read(() => point.props.bucket as unknown) : undefined;
+                const destination = bucket?.known ? destinationOf(bucket.value) : undefined;
+                if (destination) checkPolicy(resource, destination, "policy", () => props.policy);
                 continue;
             }
             const isSetting =

@@ -122,7 +122,9 @@ export const instancesGetNoPublicIp: StackValidationPolicy = {
         const configurations = resources.filter(resource => resource.isType(aws.ec2.LaunchConfiguration));
         const users = launchers(resources);
         const builds = resources.filter(resource => resource.isType(aws.imagebuilder.InfrastructureConfiguration));
-        if (templates.length + configurations.length + users.length + builds.length === 0) args.notApplicable("Nothing in the stack launches instances.");
+        const interfaces = resources.filter(resource => resource.isType(aws.ec2.NetworkInterface));
+        if (templates.length + configurations.length + users.length + builds.length + interfaces.length === 0)
+            args.notApplicable("Nothing in the stack launches instances.");
         const templateRefs = new References(templates, ["id", "arn", "name"]);
         const configurationRefs = new References(configurations, ["id", "arn", "name"]);
         // A default subnet adopted into the stack keeps mapping public IPv4 addresses unless it says false.
@@ -294,6 +296,21 @@ export const instancesGetNoPublicIp: StackValidationPolicy = {
                         launch.at.urn,
                     );
                 }
+            }
+        }
+
+        // A standalone interface created in a subnet that assigns IPv6 addresses gets one, and so does whatever instance it is attached to.
+        for (const networkInterface of interfaces) {
+            const subnetId = read(networkInterface, "subnetId", () => networkInterface.props.subnetId as unknown);
+            if (!subnetId.known || typeof subnetId.value !== "string" || isBlank(subnetId.value)) continue;
+            const subnet = subnetRefs.find(subnetId.value);
+            const setting = subnet && assignsIpv6(subnet);
+            if (setting) {
+                check.violation(
+                    `subnetId is ${subnet.name}, which has ${setting} true, so this network interface gets a global IPv6 address, reachable from the ` +
+                        "internet like a public IP, and so does any instance it is attached to: create it in a subnet that assigns no IPv6 addresses.",
+                    networkInterface.urn,
+                );
             }
         }
 

@@ -8,7 +8,9 @@ import { eachAmiDistribution, eachDlmSchedule, launchPermissionList } from "../l
 import { References } from "../lib/stack";
 import { Check } from "../lib/unknowns";
 import { on, validateResourceOfTypes, validateStackWithCheck } from "../lib/validation";
-import { accountOfArn, isBlank, itemsOf, show } from "../lib/values";
+import { accountOfArn, isBlank, isWord, itemsOf, show } from "../lib/values";
+import { IMAGE_CALLS } from "../lib/coverage";
+import { userDataTexts } from "../lib/userData";
 import { blockField, dynamicBlocks, isAwsOwnedWorkflow, parameterName, workflowBlocks, workflowDocument } from "../lib/workflows";
 
 export interface SharingAllowListConfig {
@@ -98,9 +100,27 @@ function checkRamPrincipal(check: Check, allowed: SharingAllowListConfig, field:
     );
 }
 
+/** Commands (plain, base64 or gzip, as user data is read) that make, copy, share or export images, or launch instances. */
+function checkImageCalls(check: Check, field: string, get: () => unknown): void {
+    const value = check.read(field, get);
+    if (!value.known || typeof value.value !== "string" || isBlank(value.value)) return;
+    for (const text of userDataTexts(value.value)) {
+        const call = IMAGE_CALLS.exec(text);
+        if (call) {
+            check.violation(
+                `${field} calls ${call[0]}, which makes, copies, shares or exports an image (or launches an instance) with the instance's role, ` +
+                    "by a path no rule reads: remove it, and make, copy and share images with the stack's resources, which the pack judges.",
+            );
+            return;
+        }
+    }
+}
+
 export const imageSharingAllowListed: ResourceValidationPolicy = {
     name: "image-sharing-allow-listed",
-    description: "Images, their snapshots and their Image Builder resources reach only allow-listed accounts, organizations and OUs.",
+    description:
+        "Images, their snapshots and their Image Builder resources reach only allow-listed accounts, organizations, OUs and buckets; " +
+        "no workflow step, component or user data hands them on through image APIs the pack does not read.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema,
@@ -159,6 +179,23 @@ export const imageSharingAllowListed: ResourceValidationPolicy = {
             // A whole block taken from a step's output (not a parameter the stack's builds pass) cannot be read.
             const data = check.read("data", () => workflow.data);
             if (data.known) {
+                // Steps that hand the image to code the pack does not read: a state machine, or commands calling image APIs.
+                const document = workflowDocument(data.value) as { steps?: unknown } | undefined;
+                itemsOf<Record<string, unknown>>(document?.steps).forEach((step, index) => {
+                    if (isWord(step?.action, "ExecuteStateMachine")) {
+                        check.violation(
+                            `data: steps[${index}] runs ExecuteStateMachine, a state machine that may copy, share or export the image by paths no rule reads: ` +
+                                "remove the step, and distribute and share with DistributeImage and ModifyImageAttributes steps written out in the document.",
+                        );
+                    }
+                });
+                const call = typeof data.value === "string" ? IMAGE_CALLS.exec(data.value) : null;
+                if (call) {
+                    check.violation(
+                        `data calls ${call[0]}, an image or launch API run from a step's commands, which no rule reads: remove it, and distribute and share ` +
+                            "with DistributeImage and ModifyImageAttributes steps written out in the document.",
+                    );
+                }
                 for (const { at, reference } of dynamicBlocks(workflowDocument(data.value))) {
                     if (parameterName(reference) !== undefined) continue;
                     check.violation(
@@ -212,6 +249,22 @@ export const imageSharingAllowListed: ResourceValidationPolicy = {
                 }
             }
         }),
+        // Code that runs on the build instance, or on any instance at boot, calling image APIs with the instance's role.
+        on(aws.imagebuilder.Component, (component, _args, check) => checkImageCalls(check, "data", () => component.data)),
+        on(aws.ec2.LaunchTemplate, (template, _args, check) => checkImageCalls(check, "userData", () => template.userData)),
+        on(aws.ec2.Instance, (instance, _args, check) => {
+            checkImageCalls(check, "userData", () => instance.userData);
+            checkImageCalls(check, "userDataBase64", () => instance.userDataBase64);
+        }),
+        on(aws.ec2.SpotInstanceRequest, (request, _args, check) => {
+            checkImageCalls(check, "userData", () => request.userData);
+            checkImageCalls(check, "userDataBase64", () => request.userDataBase64);
+        }),
+        on(aws.ec2.LaunchConfiguration, (configuration, _args, check) => {
+            checkImageCalls(check, "userData", () => configuration.userData);
+            checkImageCalls(check, "userDataBase64", () => configuration.userDataBase64);
+        }),
+        on(aws.imagebuilder.ImageRecipe, (recipe, _args, check) => checkImageCalls(check, "userDataBase64", () => recipe.userDataBase64)),
         on(aws.imagebuilder.DistributionConfiguration, (distribution, args, check) => {
             const allowed = allowLists(args);
             check.each(

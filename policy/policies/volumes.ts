@@ -63,40 +63,53 @@ export const outsideDisksEncryptedByDefault: StackValidationPolicy = {
             if (!account.known) check.unknown(`the account of ${resource.name}'s provider`);
             return account.known ? account.value : undefined;
         };
-        const keys = new DeclaredKeys(resources, config.externalKeyArns, resource => {
-            const account = providerAccount(resource.provider, deployingId);
-            return account.known ? account.value.id : undefined;
-        });
+        let declared: DeclaredKeys | undefined;
+        const keys = () =>
+            (declared ??= new DeclaredKeys(resources, config.externalKeyArns, resource => {
+                const account = providerAccount(resource.provider, deployingId);
+                return account.known ? account.value.id : undefined;
+            }));
+        // One pass sorts out the settings and the distributions the checks below need.
+        const byDefaults: PolicyResource[] = [];
+        const defaultKeys: PolicyResource[] = [];
+        const distributions: PolicyResource[] = [];
+        for (const resource of resources) {
+            if (resource.isType(aws.ebs.EncryptionByDefault)) byDefaults.push(resource);
+            else if (resource.isType(aws.ebs.DefaultKmsKey)) defaultKeys.push(resource);
+            else if (resource.isType(aws.imagebuilder.DistributionConfiguration)) distributions.push(resource);
+        }
 
         // Where EBS encryption by default is on ("account region"), and where its default key is one the stack declares.
         const enabled = new Set<string>();
         const keyed = new Set<string>();
-        const undecided = new Set<string>();
+        // Places where the setting, or the default key, is unknown until apply.
+        const enabledUndecided = new Set<string>();
+        const keyUndecided = new Set<string>();
         const placeOf = (resource: PolicyResource): { account: Account; region: string | undefined } | undefined => {
             const account = accountOf(resource);
             const region = regionOf(resource);
             if (!region.known) check.unknown(`the region of ${resource.name}`);
             return account && region.known ? { account, region: region.value } : undefined;
         };
-        for (const setting of resources.filter(resource => resource.isType(aws.ebs.EncryptionByDefault))) {
+        for (const setting of byDefaults) {
             const place = placeOf(setting);
             if (!place?.region) continue;
             const on = read(() => setting.props.enabled as unknown);
             const key = `${place.account.key} ${place.region}`;
             // Unset means enabled (the provider's default).
-            if (!on.known) undecided.add(key);
+            if (!on.known) enabledUndecided.add(key);
             else if (isBlank(on.value) || isTrue(on.value)) enabled.add(key);
         }
-        for (const setting of resources.filter(resource => resource.isType(aws.ebs.DefaultKmsKey))) {
+        for (const setting of defaultKeys) {
             const place = placeOf(setting);
             if (!place?.region) continue;
             const keyArn = read(() => setting.props.keyArn as unknown);
             const key = `${place.account.key} ${place.region}`;
-            if (!keyArn.known) undecided.add(key);
+            if (!keyArn.known) keyUndecided.add(key);
             else if (typeof keyArn.value === "string" && !isBlank(keyArn.value)) {
-                const standing = keys.standing(keyArn.value);
+                const standing = keys().standing(keyArn.value);
                 if (standing.declared === true) keyed.add(key);
-                else if (standing.declared === "unknown") undecided.add(key);
+                else if (standing.declared === "unknown") keyUndecided.add(key);
             }
         }
 
@@ -116,13 +129,15 @@ export const outsideDisksEncryptedByDefault: StackValidationPolicy = {
             }
             const key = `${account.key} ${region}`;
             if (exempt.has(region) || (enabled.has(key) && keyed.has(key))) return;
-            if (undecided.has(key)) {
+            const mayBeEnabled = enabled.has(key) || enabledUndecided.has(key);
+            const mayBeKeyed = keyed.has(key) || keyUndecided.has(key);
+            if (mayBeEnabled && mayBeKeyed) {
                 check.unknown(`whether EBS encryption by default is on in ${region} for ${resource.name}`);
                 return;
             }
             const inAccount = account.key === "deploying" ? "" : ` of ${account.label}`;
             const provider = account.key === "deploying" ? `${region}'s provider` : `a provider that deploys into ${account.label} in ${region}`;
-            const missing = !enabled.has(key) ? "EBS encryption by default in this stack" : "default EBS key this stack declares";
+            const missing = !mayBeEnabled ? "EBS encryption by default in this stack" : "default EBS key this stack declares";
             check.violation(
                 `${finding}, and ${region}${inAccount} has no ${missing}, so those volumes may be unencrypted or under the ` +
                     `AWS-managed aws/ebs key: add an aws.ebs.EncryptionByDefault (enabled: true) and an aws.ebs.DefaultKmsKey whose keyArn is a ` +
@@ -134,7 +149,7 @@ export const outsideDisksEncryptedByDefault: StackValidationPolicy = {
 
         // Launch templates Image Builder points at each new image (a distribution's launchTemplateConfigurations, in its own account).
         const fedTemplates = new Set<string>();
-        for (const distribution of resources.filter(resource => resource.isType(aws.imagebuilder.DistributionConfiguration))) {
+        for (const distribution of distributions) {
             const fed = read(() =>
                 itemsOf<any>(distribution.props.distributions)
                     .flatMap(target => itemsOf<any>(target?.launchTemplateConfigurations))
@@ -244,7 +259,7 @@ export const outsideDisksEncryptedByDefault: StackValidationPolicy = {
                     resource.urn,
                 );
             } else {
-                const standing = keys.standing(keyId.value);
+                const standing = keys().standing(keyId.value);
                 if (standing.declared === "unknown") check.unknown(`whether ${owner}.kmsKeyId is a key the stack declares`);
                 else if (standing.declared === false)
                     check.violation(

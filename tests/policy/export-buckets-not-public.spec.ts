@@ -2,7 +2,7 @@
 import * as assert from "assert";
 import { exportBucketsNotPublic, imageSharingAllowListed } from "../../policy/policies";
 import { findings, workflow } from "./cases";
-import { devProgram, distributionConfiguration, regionalProvider } from "./fixtures";
+import { devProgram, distributionConfiguration, image, regionalProvider } from "./fixtures";
 import { ResourceFixture, runPolicy, UNKNOWN, unknownDetail } from "./harness";
 
 const BUCKET = "golden-ami-exports";
@@ -114,6 +114,59 @@ describe("export-buckets-not-public", () => {
             const fromWorkflow = await findings(exportBucketsNotPublic, [exportingWorkflow, policy({ Principal: "*" })]);
             assert.strictEqual(fromWorkflow.length, 1);
             assert.match(fromWorkflow[0], /and data: steps\[0\]\.inputs\.distributions\[0\]\.s3ExportConfiguration of workflow .* exports disk images there/);
+        });
+
+        it("blocks an access point to an export bucket with a public policy or its public access block turned off", async () => {
+            const point = (props: Record<string, unknown>): ResourceFixture => ({
+                type: "aws:s3/accessPoint:AccessPoint",
+                name: "exports-door",
+                provider: regionalProvider(),
+                props: { bucket: BUCKET, name: "exports-door", ...props },
+                outputs: { arn: "arn:aws:s3:us-east-1:111111111111:accesspoint/exports-door" },
+            });
+            const open = JSON.stringify({ Statement: [{ Effect: "Allow", Principal: { AWS: "*" }, Action: "s3:GetObject", Resource: "*" }] });
+            const cases: Array<[ResourceFixture[], RegExp]> = [
+                [[point({ policy: open })], /^policy Statement\[0\] allows everyone/],
+                [
+                    [point({ publicAccessBlockConfiguration: { blockPublicPolicy: false, restrictPublicBuckets: false } })],
+                    /^the access point's publicAccessBlockConfiguration turns off blockPublicPolicy false, restrictPublicBuckets false/,
+                ],
+                [
+                    [
+                        point({}),
+                        {
+                            type: "aws:s3control/accessPointPolicy:AccessPointPolicy",
+                            name: "exports-door-policy",
+                            provider: regionalProvider(),
+                            props: { accessPointArn: "arn:aws:s3:us-east-1:111111111111:accesspoint/exports-door", policy: open },
+                        },
+                    ],
+                    /^policy Statement\[0\] allows everyone/,
+                ],
+            ];
+            for (const [resources, expected] of cases) {
+                const found = await findings(exportBucketsNotPublic, [exporting(), bucket(), ...resources]);
+                assert.strictEqual(found.length, 1, JSON.stringify(found));
+                assert.match(found[0], expected);
+            }
+            // An access point left at its defaults, and a bucket policy that delegates to the account's access points, stay private.
+            const delegated = policy({ Principal: { AWS: "*" }, Condition: { StringEquals: { "s3:DataAccessPointAccount": "111111111111" } } });
+            assert.deepStrictEqual(await findings(exportBucketsNotPublic, [exporting(), bucket(), point({}), delegated]), []);
+        });
+
+        it("follows an export bucket a workflow takes from a parameter its build passes", async () => {
+            const exportingWorkflow = workflow(
+                "  - name: Export\n    action: DistributeImage\n    onFailure: Abort\n    inputs:\n      distributions:\n        - region: us-east-1\n          s3ExportConfiguration:\n            roleName: vmimport\n            diskImageFormat: RAW\n            s3Bucket.$: $.parameters.bucket\n",
+            );
+            exportingWorkflow.outputs = { arn: "arn:aws:imagebuilder:us-east-1:111111111111:workflow/distribution/distribute/1.0.0/1" };
+            const build = image();
+            build.props.workflows = [{ workflowArn: exportingWorkflow.outputs.arn, parameters: [{ name: "bucket", value: BUCKET }] }];
+            const found = await findings(exportBucketsNotPublic, [exportingWorkflow, build, bucket(), policy({ Principal: "*" })]);
+            assert.strictEqual(found.length, 1, JSON.stringify(found));
+            assert.match(
+                found[0],
+                /opens bucket "golden-ami-exports" to the world, and data: steps\[0\]\.inputs\.distributions\[0\]\.s3ExportConfiguration of workflow distribute exports/,
+            );
         });
 
         it("image-sharing-allow-listed holds a workflow document's export bucket to allowedExportBuckets, and refuses one set at run time", async () => {

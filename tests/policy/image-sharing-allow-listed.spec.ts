@@ -1,5 +1,6 @@
 // image-sharing-allow-listed: what it blocks, what still passes and what it says it could not check; every red-team case is filed here under its rule.
 import * as assert from "assert";
+import * as fixtures from "./fixtures";
 import {
     imageBuildsUseStackDistributions,
     imagesEncryptedWithCmk,
@@ -60,6 +61,50 @@ describe("image-sharing-allow-listed", () => {
                 await findings(imageSharingAllowListed, [blockFromOutput], ALLOW_LIST),
                 /^data: steps\[0\]\.inputs\.distributions\.\$ is "\$\.stepOutputs\.Plan\.distributions", which sets that whole block at run time/,
             );
+        });
+
+        it("image-sharing-allow-listed refuses workflow steps that hand the image to code no rule reads: a state machine, commands calling image APIs (class: workflow documents)", async () => {
+            const stateMachine = workflow(
+                "  - name: Hand\n    action: ExecuteStateMachine\n    onFailure: Abort\n    inputs:\n      stateMachineArn: arn:aws:states:us-east-1:111111111111:stateMachine:share\n",
+            );
+            assertOne(
+                await findings(imageSharingAllowListed, [stateMachine], ALLOW_LIST),
+                /^data: steps\[0\] runs ExecuteStateMachine, a state machine that may copy, share or export the image/,
+            );
+            const commands = workflow(
+                "  - name: Share\n    action: RunCommand\n    onFailure: Abort\n    inputs:\n      documentName: AWS-RunShellScript\n      parameters:\n        commands:\n" +
+                    '          - aws ec2 modify-image-attribute --image-id ami-0123456789abcdef0 --launch-permission "Add=[{Group=all}]"\n',
+            );
+            assertOne(
+                await findings(imageSharingAllowListed, [commands], ALLOW_LIST),
+                /^data calls modify-image-attribute, an image or launch API run from a step's commands/,
+            );
+            assert.deepStrictEqual(await findings(imageSharingAllowListed, [workflow(good)], ALLOW_LIST), []);
+            // The same from a build component, or from an instance's user data (base64, as templates carry it), with the instance's role.
+            const component: ResourceFixture = {
+                type: "aws:imagebuilder/component:Component",
+                name: "share",
+                provider: fixtures.regionalProvider(),
+                props: {
+                    name: "share",
+                    version: "1.0.0",
+                    platform: "Linux",
+                    data: "phases:\n  - name: build\n    steps:\n      - name: Copy\n        action: ExecuteBash\n        inputs:\n          commands:\n            - aws ec2 copy-image --source-image-id ami-0123456789abcdef0 --source-region us-east-1 --name leak\n",
+                },
+            };
+            assertOne(
+                await findings(imageSharingAllowListed, [component], ALLOW_LIST),
+                /^data calls copy-image, which makes, copies, shares or exports an image/,
+            );
+            const template = fixtures.launchTemplate();
+            template.props.userData = Buffer.from(
+                "#!/bin/bash\naws ec2 create-image --instance-id $(ec2-metadata -i | cut -d' ' -f2) --name snap --no-reboot\n",
+            ).toString("base64");
+            assertOne(
+                await findings(imageSharingAllowListed, [template], ALLOW_LIST),
+                /^userData calls create-image, which makes, copies, shares or exports an image/,
+            );
+            assert.deepStrictEqual(await findings(imageSharingAllowListed, [fixtures.launchTemplate(), fixtures.instance()], ALLOW_LIST), []);
         });
 
         it("image-sharing-allow-listed holds a Data Lifecycle Manager share rule's targetAccounts to the allow-list (object or list, one or many)", async () => {

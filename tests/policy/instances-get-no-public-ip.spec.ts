@@ -121,6 +121,19 @@ describe("instances-get-no-public-ip", () => {
                 [],
             );
         });
+        it("instances-get-no-public-ip blocks a standalone network interface in a subnet that assigns IPv6 addresses, and passes one in a subnet that does not (class: launch paths)", async () => {
+            const networkInterface = {
+                type: "aws:ec2/networkInterface:NetworkInterface",
+                name: "data-eni",
+                provider: fixtures.regionalProvider(),
+                props: { subnetId: SUBNET_ID, securityGroups: ["sg-0123456789abcdef0"] },
+            };
+            assert.deepStrictEqual(await findings(instancesGetNoPublicIp, [networkInterface, subnet(false)]), []);
+            assertOne(
+                await findings(instancesGetNoPublicIp, [networkInterface, ipv6Subnet()]),
+                /^subnetId is fleet-subnet-0123456789abcdef0, which has assignIpv6AddressOnCreation true, so this network interface gets a global IPv6 address/,
+            );
+        });
     });
 
     describe("still passes", () => {

@@ -42,6 +42,32 @@ describe("launch-templates-hardened", () => {
             }
         });
 
+        it("finds credentials in HTTP headers, docker login -p, *_PASS variables, more vendor prefixes and generated values under other key names", async () => {
+            const cases: Array<[string, string]> = [
+                [
+                    'curl -H "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkZXBsb3kifQ.c2lnbmF0dXJlLXZhbHVlLTEyMzQ" https://api.example.com',
+                    "credentials in an HTTP header",
+                ],
+                ["curl -H 'X-Api-Key: 9b2f6c1d8e4a7f3b0c5d2e9a6f1b8c4d' https://api.example.com/v1/register", "credentials in an HTTP header"],
+                ["docker login -u deploy -p Zx9vQ2mL7kP4 registry.example.com", "a password"],
+                ["export DB_PASS=Tr0ub4dor3xyz", "a password"],
+                ["export STRIPE_KEY=rk_live_51H8abcdefGHIJKLmnopQRST", "an API token"],
+                ["export VAULT_ADDR=https://vault.internal\nvault login hvs.CAESIJlWh2b3ZjX0ZJc3RhbmNlLXRva2VuLWRldg", "an API token"],
+                ["export APP_SECRET_KEY=Kq8vZ2xP9mL4nR7tW1yB3cD6", "an API token"],
+                ["echo 'apikey=8f14e45fceea167a5a36dedd4bea2543' >> /etc/agent.conf", "an API token"],
+            ];
+            assert.strictEqual(cases.length, 8);
+            for (const [script, what] of cases) {
+                const template = launchTemplate();
+                template.props.userData = base64(`#!/bin/bash\n${script}\n`);
+                assert.deepStrictEqual(
+                    (await runPolicy(launchTemplatesHardened, [template])).map(detail),
+                    [`userData contains ${what} in plain text, readable by anyone who can describe the instance or template: ${SECRETS_FIX}`],
+                    script,
+                );
+            }
+        });
+
         it("finds Windows passwords: net user with a literal, ConvertTo-SecureString -AsPlainText with a literal in any order, autologon in the registry", async () => {
             const cases: Array<[string, string]> = [
                 ["net user svc-app P@ssw0rd123 /add", "a password"],
@@ -364,6 +390,15 @@ describe("launch-templates-hardened", () => {
                 "psql \"postgres://app:${DB_PASSWORD}@db.internal:5432/app\" -c 'select 1'",
                 "export APP_TOKEN_PATH=/etc/app/token",
                 "export FEATURE_FLAG_SECRET_NAME=prod-app-feature-flags",
+                'TOKEN=$(curl -s -X PUT "http://169.254.169.254/latest/api/token" -H "X-aws-ec2-metadata-token-ttl-seconds: 21600")',
+                'curl -s -H "X-aws-ec2-metadata-token: $TOKEN" http://169.254.169.254/latest/meta-data/instance-id',
+                'curl -fsSL -H "Authorization: Bearer $(cat /run/secrets/registry-token)" https://artifacts.example.com/app.tgz -o /tmp/app.tgz',
+                "aws ecr get-login-password | docker login --username AWS --password-stdin 111111111111.dkr.ecr.us-east-1.amazonaws.com",
+                'docker login -u AWS -p "$(aws ecr get-login-password)" 111111111111.dkr.ecr.us-east-1.amazonaws.com',
+                "export DB_PASS=$(aws secretsmanager get-secret-value --secret-id prod/app/db --query SecretString --output text)",
+                "export CACHE_KEY=al2023-base-1.4.0-x86",
+                "export GPG_KEY=0x6A3D1F4B2C8E9A70",
+                "export ARTIFACT_KEY=releases/app/1.4.0/app.tgz",
                 "systemctl enable --now amazon-ssm-agent",
             ].join("\n");
             const windows = [

@@ -264,6 +264,17 @@ describe("outside-disks-encrypted-by-default", () => {
             ]);
             assert.strictEqual(keyPending.length, 1);
             assert.match(unknownDetail(keyPending[0]), /whether EBS encryption by default is on in us-east-1 for builder/);
+            // Turned off, the region fails whatever the unknown key turns out to be.
+            const off = await runPolicy(outsideDisksEncryptedByDefault, [
+                kmsKey(),
+                encryptionByDefault(HOME_REGION, false),
+                defaultKey(HOME_REGION, UNKNOWN),
+                onOutsideImage(instance(), "ami"),
+            ]);
+            assert.deepStrictEqual(
+                off.map(diagnostic => diagnostic.level),
+                ["mandatory"],
+            );
         });
     });
 });

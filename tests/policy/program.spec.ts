@@ -38,6 +38,18 @@ for (const stack of ["dev", "prod"] as const) {
             );
         });
 
+        it("finds nothing to say once every value is known (pulumi up): the fleets launch the stack's own images", async () => {
+            const up = await runStack(stack);
+            const verdicts = await runPackOverProgram(up, stack);
+            assertEveryPolicyJudged(verdicts);
+            assert.deepStrictEqual(
+                verdicts.filter(verdict => verdict.violations.length > 0),
+                [],
+            );
+            // The program does launch instances: the pass above judged its launch templates.
+            assert.ok(up.resources.some(resource => resource.type === "aws:ec2/launchTemplate:LaunchTemplate"));
+        });
+
         it("blocks the same program with a public launch permission added", async () => {
             const resources = programResources(run, stack);
             const permission = resources.find(resource => resource.type === TYPES.launchPermission)!;

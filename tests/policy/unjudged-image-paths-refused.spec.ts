@@ -35,6 +35,24 @@ const REFUSED_CASES: Array<[string, Record<string, unknown>, RegExp]> = [
         { name: "all-instances", planId: "plan", iamRoleArn: "arn:aws:iam::111111111111:role/backup", resources: ["arn:aws:ec2:*:*:instance/*"] },
         /AWS Backup selection/,
     ],
+    [
+        "aws:cloudwatch/eventTarget:EventTarget",
+        {
+            rule: "nightly",
+            arn: "arn:aws:ssm:us-east-1:111111111111:automation-definition/AWS-CreateImage:$DEFAULT",
+            roleArn: "arn:aws:iam::111111111111:role/events",
+        },
+        /\(arn is "arn:aws:ssm:us-east-1:111111111111:automation-definition\/AWS-CreateImage:\$DEFAULT"\).*EventBridge rule starts an SSM automation/,
+    ],
+    [
+        "aws:scheduler/schedule:Schedule",
+        {
+            scheduleExpression: "rate(1 day)",
+            flexibleTimeWindow: { mode: "OFF" },
+            target: { arn: "arn:aws:scheduler:::aws-sdk:ec2:copyImage", roleArn: "arn:aws:iam::111111111111:role/scheduler", input: "{}" },
+        },
+        /\(target\.arn is "arn:aws:scheduler:::aws-sdk:ec2:copyImage"\).*the schedule calls an image/,
+    ],
     ["aws:ebs/snapshot:Snapshot", { volumeId: "vol-0123456789abcdef0" }, /copy of a disk/],
     ["aws:ebs/volumeCopy:VolumeCopy", { sourceVolumeId: "vol-0123456789abcdef0" }, /volume copy/],
     ["aws:ssm/association:Association", { name: "AWS-CreateImage", parameters: { InstanceId: "i-0123456789abcdef0" } }, /\(name is "AWS-CreateImage"\)/],
@@ -146,7 +164,7 @@ describe("unjudged-image-paths-refused", () => {
                 assert.match(found[0], why, type);
                 assert.match(
                     found[0],
-                    /exempt this resource with an entry in this policy's exemptions config: \{ "type": ".+", "namePattern": "\^unjudged\$", "reason": /,
+                    /no rule of the pack judges that path \(it [^)]+\)\. .*exempt this resource with an entry in this policy's exemptions config \(policy\/<stack>\.json\): \{ "type": ".+", "namePattern": "\^unjudged\$", "reason": /,
                     type,
                 );
             }
@@ -204,6 +222,16 @@ describe("unjudged-image-paths-refused", () => {
                 resource("aws:ecs/service:Service", { cluster: "apps", taskDefinition: "web:1" }),
                 resource("aws:emr/cluster:Cluster", { releaseLabel: "emr-7.0.0" }),
                 resource("aws:ssm/association:Association", { name: "AWS-RunPatchBaseline" }),
+                resource("aws:cloudwatch/eventTarget:EventTarget", { rule: "builds", arn: "arn:aws:sns:us-east-1:111111111111:build-events" }),
+                resource("aws:cloudwatch/eventTarget:EventTarget", {
+                    rule: "patch",
+                    arn: "arn:aws:ssm:us-east-1:111111111111:automation-definition/AWS-PatchInstanceWithRollback:$DEFAULT",
+                }),
+                resource("aws:scheduler/schedule:Schedule", {
+                    scheduleExpression: "rate(1 day)",
+                    flexibleTimeWindow: { mode: "OFF" },
+                    target: { arn: "arn:aws:scheduler:::aws-sdk:ec2:describeImages", roleArn: "arn:aws:iam::111111111111:role/scheduler" },
+                }),
                 resource("aws:ssm/document:Document", {
                     name: "hygiene",
                     documentType: "Command",
@@ -229,7 +257,7 @@ describe("unjudged-image-paths-refused", () => {
                     },
                 }),
             ];
-            assert.strictEqual(harmless.length, 10);
+            assert.strictEqual(harmless.length, 13);
             assert.deepStrictEqual(await runPolicy(unjudgedImagePathsRefused, [...devProgram(), ...harmless]), []);
         });
     });
