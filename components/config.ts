@@ -341,6 +341,7 @@ export function parseStackConfig(raw: RawStackConfig, stack: string): GoldenAmiC
     const build = raw.build === undefined ? undefined : parseBuild(check, raw.build);
     if (promoteFrom && build)
         check.fail("golden-ami:build is set, but golden-ami:promoteFrom makes this a promoting stack that never builds; remove one of them");
+    for (const image of images) checkCopyableAcrossAccounts(check, image, sharing, promoteFrom);
     const shared = [...sharing.accounts, ...sharing.promotingAccounts];
     if (promoteFrom && shared.includes(promoteFrom.account)) {
         check.fail(`golden-ami:sharing lists ${promoteFrom.account}, the account this stack promotes from; it owns the source image already`);
@@ -644,6 +645,32 @@ function checkBasePlatform(check: Checker, key: string, baseImage: string, platf
     if (platform === "windows" && path.startsWith(windowsPrefix) && !WINDOWS_SERVER_PARAMETER.test(path.slice(windowsPrefix.length))) {
         check.fail(
             `${key} ${baseImage} is not a Windows Server ${WINDOWS_SERVER_VERSIONS.join(" or ")} base image in English: use Windows_Server-<version>-English-Full-Base or -Core-Base, like ssm:${windowsPrefix}Windows_Server-2022-English-Full-Base`,
+        );
+    }
+}
+
+/** AWS's public parameters of AWS Marketplace products: AMIs that carry a Marketplace product code. */
+const MARKETPLACE_PARAMETER_PREFIX = "ssm:/aws/service/marketplace/";
+
+/**
+ * Promotion copies the building account's AMI into the promoting account, and EC2 does not copy an AWS Marketplace AMI
+ * (or one built on it) that another account shared: "The CopyImage action is not supported for copying an AWS Marketplace
+ * AMI that was shared with you from another account" (Amazon EC2 User Guide, Copy an Amazon EC2 AMI,
+ * https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/CopyingAMIs.html). AWS's license-included Windows Server AMIs
+ * (/aws/service/ami-windows-latest) are not Marketplace AMIs: their billing code survives the copy. An AMI id cannot be
+ * judged offline; `images promote` refuses one with a Marketplace code.
+ */
+function checkCopyableAcrossAccounts(check: Checker, image: ImageConfig, sharing: SharingConfig, promoteFrom: PromoteFromConfig | undefined): void {
+    if (!image.baseImage.startsWith(MARKETPLACE_PARAMETER_PREFIX)) return;
+    const key = `golden-ami:images.${image.name}.baseImage`;
+    if (promoteFrom) {
+        check.fail(
+            `${key} is an AWS Marketplace image, and this stack promotes by copying the building account's AMI: EC2 does not copy a Marketplace AMI shared from another account (see docs/windows.md); build it in this account instead`,
+        );
+    } else if (sharing.promotingAccounts.length > 0) {
+        check.fail(
+            `${key} is an AWS Marketplace image, but golden-ami:sharing.promotingAccounts (${sharing.promotingAccounts.join(", ")}) copy this stack's images, and EC2 does not copy a Marketplace AMI shared from another account (see docs/windows.md): ` +
+                `build from AWS's public parameters (ssm:/aws/service/ami-windows-latest/…, ssm:/aws/service/ami-amazon-linux-latest/…), or share it with golden-ami:sharing.accounts, which launch it without copying`,
         );
     }
 }

@@ -707,6 +707,23 @@ describe("config: Windows Server images", () => {
             /golden-ami:images.windows.expectedServices\[0\] must be a Windows service name as Get-Service shows it/,
         ],
         [
+            "an AWS Marketplace base image that promoting accounts would have to copy",
+            withWindows({ baseImage: "ssm:/aws/service/marketplace/prod-abcdefghijklm/latest" }),
+            /golden-ami:images.windows.baseImage is an AWS Marketplace image, but golden-ami:sharing.promotingAccounts \(222222222222\) copy this stack's images, and EC2 does not copy a Marketplace AMI shared from another account/,
+        ],
+        [
+            "an AWS Marketplace base image on a promoting stack",
+            (() => {
+                const prod = readStackConfig("prod");
+                const images = prod.images as Record<string, Record<string, unknown>>;
+                return {
+                    ...prod,
+                    images: { ...images, "windows-2022": { ...images["windows-2022"], baseImage: "ssm:/aws/service/marketplace/prod-abcdefghijklm/latest" } },
+                };
+            })(),
+            /golden-ami:images.windows-2022.baseImage is an AWS Marketplace image, and this stack promotes by copying the building account's AMI/,
+        ],
+        [
             "a shell script as a Windows fleet's user data",
             withWindows({}, { fleets: { windows: { image: "windows", userDataFile: "components/documents/user-data.sh" } } }),
             /golden-ami:fleets.windows.userDataFile components\/documents\/user-data.sh is not a PowerShell user data script, but the fleet's image windows is windows/,
@@ -726,6 +743,11 @@ describe("config: Windows Server images", () => {
             );
         });
     }
+
+    it("lets accounts that only launch the image use a Marketplace base: they launch it in place, nothing is copied", () => {
+        const raw = withWindows({ baseImage: "ssm:/aws/service/marketplace/prod-abcdefghijklm/latest" }, { sharing: { accounts: ["333333333333"] } });
+        assert.strictEqual(windowsImage(raw).baseImage, "ssm:/aws/service/marketplace/prod-abcdefghijklm/latest");
+    });
 
     it("gives a Windows fleet PowerShell user data and the warm-up and grace period of a Windows boot", () => {
         const config = parseStackConfig(withWindows({}, { fleets: { windows: { image: "windows" } } }), "dev");

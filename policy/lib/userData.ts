@@ -36,13 +36,20 @@ const PASSWORD_COMMANDS = [
     // A literal handed to ConvertTo-SecureString -AsPlainText, in any order of its parameters, or piped into it.
     /ConvertTo-SecureString\b(?=[^\n]*-AsPlainText)[^\n|]*?[ \t](?:-String[ \t]+)?(["'])(?![$"'])[^"'\n]+\1/i,
     /(["'])(?![$"'])[^"'\n]{3,}\1[ \t]*\|[ \t]*ConvertTo-SecureString\b[^\n]*-AsPlainText/i,
+    // A quoted password with spaces: `net user name "P@ss w0rd" /add`.
+    /\bnet(?:\.exe)?[ \t]+user[ \t]+(?:\/add[ \t]+)?(?![$/])\S+[ \t]+(["'])(?![$*%])[^"'\n]+\1(?:[ \t]+\/[\w:]+)*[ \t]*\r?$/im,
+    // net.exe started from PowerShell: `Start-Process net -ArgumentList 'user name pass /add'`.
+    /\bnet(?:\.exe)?["']?[ \t]+-ArgumentList[ \t]+["']user[ \t]+(?:\/add[ \t]+)?(?![$/])\S+[ \t]+(?![$*%/(])[^\s"']+/i,
     // Windows autologon: DefaultPassword under Winlogon, set by reg.exe or PowerShell, with a literal value.
     /Winlogon[^\n]*DefaultPassword[^\n]*?(?:\/d|-Value)[ \t]+(["']?)(?![$(])[^\s"']+\1/i,
     /DefaultPassword["']?[ \t]*=[ \t]*["'](?![$])[^"'\n]+["']/i,
+    // ... with the key in a variable, and -Name and -Value in either order.
+    /^(?=[^\n]*-Name[ \t]+["']?DefaultPassword\b)[^\n]*-Value[ \t]+(?:(["'])(?![$(])[^"'\n]+\1|(?![$("'])[^\s]+)/im,
+    /\/v[ \t]+["']?DefaultPassword\b[^\n]*\/d[ \t]+(["']?)(?![$(%])[^\s"']+\1/i,
 ];
 
 /** Windows automatic logon: it keeps the logon password in the registry, readable by anyone who can read the key. */
-const AUTO_LOGON = /AutoAdminLogon[^\n]*?(?:\/d|-Value|=)[ \t]*["']?1\b/i;
+const AUTO_LOGON = /^(?=[^\n]*AutoAdminLogon)[^\n]*?(?:\/d|-Value|=)[ \t]*["']?1(?![\w.])/im;
 
 /** `scheme://user:password@host`: credentials in a URL (a reference in place of the password is not one). */
 const URL_CREDENTIALS = /\b[a-z][a-z0-9+.-]*:\/\/[^\s\/:@'"]+:(?![$%{<*])[^\s\/@'"]+@/i;

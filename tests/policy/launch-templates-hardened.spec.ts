@@ -1,4 +1,6 @@
 // launch-templates-hardened: what it blocks, what still passes and what it says it could not check; every red-team case is filed here under its rule.
+import * as fs from "fs";
+import * as path from "path";
 import * as assert from "assert";
 import * as fixtures from "./fixtures";
 import * as zlib from "zlib";
@@ -85,8 +87,25 @@ describe("launch-templates-hardened", () => {
                     "Set-ItemProperty -Path 'HKLM:\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon' -Name AutoAdminLogon -Value 1",
                     "Windows automatic logon (its password is kept in the registry in plain text)",
                 ],
+                // The Winlogon key in a variable, and -Value before -Name.
+                ["Set-ItemProperty -Path $winlogon -Value 'Autolog0n!' -Name DefaultPassword", "a password"],
+                ['New-ItemProperty -Path $winlogon -Name "DefaultPassword" -PropertyType String -Value "Autolog0n!" -Force', "a password"],
+                ["reg add %WINLOGON% /v DefaultPassword /t REG_SZ /d Autolog0n! /f", "a password"],
+                [
+                    'Set-ItemProperty -Path $winlogon -Value "1" -Name AutoAdminLogon',
+                    "Windows automatic logon (its password is kept in the registry in plain text)",
+                ],
+                // net user with a quoted password, or started from PowerShell.
+                ['net user svc-app "P@ss w0rd 123" /add', "a password"],
+                ["Start-Process net -ArgumentList 'user svc-app P@ssw0rd123 /add' -Wait", "a password"],
+                // A literal made into a SecureString inside a credential or a new local user.
+                ["New-LocalUser -Name svc-app -Password (ConvertTo-SecureString 'P@ssw0rd123' -AsPlainText -Force)", "a password"],
+                [
+                    "$cred = New-Object System.Management.Automation.PSCredential('svc', (ConvertTo-SecureString \"P@ssw0rd123\" -AsPlainText -Force))",
+                    "a password",
+                ],
             ];
-            assert.strictEqual(cases.length, 9);
+            assert.strictEqual(cases.length, 17);
             for (const [line, what] of cases) {
                 const template = launchTemplate();
                 template.props.userData = base64(`<powershell>\n${line}\n</powershell>\n`);
@@ -421,6 +440,35 @@ describe("launch-templates-hardened", () => {
                 template.props.userData = base64(script);
                 assert.deepStrictEqual((await runPolicy(launchTemplatesHardened, [template])).map(detail), [], script.slice(0, 40));
             }
+        });
+
+        it("passes Windows user data that handles accounts and autologon without a literal password", async () => {
+            const lines = [
+                "$winlogon = 'HKLM:\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon'",
+                "$password = (Get-SECSecretValue -SecretId 'prod/app/svc').SecretString",
+                "Set-ItemProperty -Path $winlogon -Name DefaultPassword -Value $password",
+                "Set-ItemProperty -Path $winlogon -Name DefaultUserName -Value 'svc-app'",
+                "Remove-ItemProperty -Path $winlogon -Name DefaultPassword -ErrorAction SilentlyContinue",
+                "Set-ItemProperty -Path $winlogon -Name AutoAdminLogon -Value '0'",
+                "$s = ConvertTo-SecureString -String $(Get-SSMParameter -Name /app/pw -WithDecryption $true).Value -AsPlainText -Force",
+                "$pw = (Get-SSMParameter -Name /app/svc/password -WithDecryption $true).Value",
+                "net user svc-app $pw /add",
+                "net user svc-app /delete",
+                "net user svc-app /active:yes",
+                "New-LocalUser -Name svc-app -NoPassword",
+            ];
+            assert.strictEqual(lines.length, 12);
+            for (const line of lines) {
+                const template = launchTemplate();
+                template.props.userData = base64(`<powershell>\n${line}\n</powershell>\n`);
+                assert.deepStrictEqual((await runPolicy(launchTemplatesHardened, [template])).map(detail), [], line);
+            }
+        });
+
+        it("passes the repository's Windows fleet user data", async () => {
+            const template = launchTemplate();
+            template.props.userData = base64(fs.readFileSync(path.join(__dirname, "../../components/documents/windows/user-data.ps1"), "utf8"));
+            assert.deepStrictEqual(await findings(launchTemplatesHardened, [template]), []);
         });
 
         it("passes user data that only refers to secrets or carries public keys", async () => {

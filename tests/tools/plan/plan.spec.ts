@@ -32,7 +32,7 @@ describe("npm run plan", () => {
         assert.strictEqual(plan.note, PLACEHOLDER_NOTE);
         assert.deepStrictEqual(
             plan.images.map((image: { name: string }) => image.name),
-            ["al2023-base", "al2023-base-arm64"],
+            ["al2023-base", "al2023-base-arm64", "windows-2022"],
         );
         for (const image of plan.images) {
             assert.deepStrictEqual(
@@ -69,7 +69,7 @@ describe("npm run plan", () => {
             images: Record<string, { version: string }>;
             promoteFrom: { account: string; region: string; amiIds: Record<string, string>; stack?: string };
         };
-        assert.strictEqual(plan.images.length, 2);
+        assert.strictEqual(plan.images.length, 3);
         for (const image of plan.images) {
             assert.strictEqual(image.build, undefined, `prod builds nothing (${image.name})`);
             const { amiIds, ...from } = pinned.promoteFrom;
