@@ -220,17 +220,13 @@ function imageOf(name: string, image: ImageSettings, stack: string, catalog: str
     });
     return {
         name,
-        version: image.version,
-        platform,
-        architecture,
-        baseImage,
+        ...image,
         ...(parentImage && { parentImage }),
         instanceTypes,
         rootVolumeGiB,
         rootDeviceName: image.rootDeviceName ?? defaults.rootDeviceName,
         buildSteps,
         testSteps,
-        artifacts: image.artifacts,
     };
 }
 

@@ -43,7 +43,7 @@ const RETIRED: Array<[RegExp, (value: unknown, config: Record<string, unknown>) 
  * fields the object at a path may have; `config` is the input, keyed as the stack file's `config:` map.
  */
 export function problemsOf(issues: z.core.$ZodIssue[], fieldsAt: (path: PropertyKey[]) => string[], config: Record<string, unknown>): string[] {
-    return issues.flatMap(issue => {
+    const problems = issues.flatMap(issue => {
         if (issue.code === "unrecognized_keys") {
             const object = (issue.input ?? {}) as Record<string, unknown>;
             return issue.keys.map(field => unknownKey(issue.path, field, fieldsAt(issue.path), object[field], config));
@@ -51,6 +51,9 @@ export function problemsOf(issues: z.core.$ZodIssue[], fieldsAt: (path: Property
         if (issue.code === "invalid_key") return [`${keyOf(issue.path.slice(0, -1))} key ${describe(issue.input)} ${issue.issues[0]?.message}`];
         return [`${keyOf(issue.path)} ${issue.message}`];
     });
+    // A key given under its old name is refused with what to write instead, not once more as missing under its new one.
+    const renamed = problems.flatMap(problem => / is replaced by (\S+),/.exec(problem)?.[1] ?? []);
+    return problems.filter(problem => !renamed.some(key => problem.startsWith(`${key} is required:`)));
 }
 
 /** The key a message names: `golden-ami:images.<name>.field`, list items as `[index]`, odd names shown spelt out. */

@@ -370,7 +370,9 @@ const INSTANCE_REFRESH = object({
 });
 
 const FLEET = object({
-    image: text(NAME, "the name of the image of golden-ami:images the fleet runs")
+    // Any name: config.ts refuses one the catalog does not have, with the closest name and the list.
+    image: z
+        .string({ error: expecting("the name of the image of golden-ami:images the fleet runs") })
         .optional()
         .describe("The image of golden-ami:images the fleet runs (required when the catalog has more than one)"),
     regions: set(region())
