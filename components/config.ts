@@ -121,58 +121,71 @@ export function parseStackConfig(raw: RawStackConfig, stack: string): GoldenAmiC
     // Keyed as the stack file has them: golden-ami:<key>, aws:<setting>.
     const input = Object.fromEntries(Object.entries(raw).map(([key, value]) => [key.includes(":") ? key : `${PROJECT}:${key}`, value]));
     const parsed = STACK_CONFIG.safeParse(input, { reportInput: true });
-    if (!parsed.success) throw new ConfigError([...problems, ...problemsOf(parsed.error.issues, fieldsAt, input)]);
-    const settings = parsed.data;
+    if (!parsed.success) problems.push(...problemsOf(parsed.error.issues, fieldsAt, input));
+    // The rules across keys run on every section that is valid on its own, so one run lists every problem.
+    const section = <K extends keyof StackSettings>(key: K): StackSettings[K] | undefined =>
+        parsed.success ? parsed.data[key] : (STACK_CONFIG.shape[key].safeParse(input[key]).data as StackSettings[K] | undefined);
 
-    const homeRegion = settings["aws:region"];
+    const homeRegion = section("aws:region");
+    const listed = section("golden-ami:regions");
+    const regions = homeRegion !== undefined && listed ? regionsOf(homeRegion, listed, fail) : undefined;
+    const catalog = section("golden-ami:images");
+    const images = catalog && Object.entries(catalog).map(([name, image]) => imageOf(name, image, stack, Object.keys(catalog), fail));
+    if (images) layeredImages(images, fail);
+    // Zod passes over a map key named __proto__ (configSchema.ts `map` checks it): the names are read from the stack's own values.
+    const given = input as { "golden-ami:tags": Record<string, string>; "golden-ami:fleets"?: Record<string, { subnetIds?: object }> };
+    const fleets =
+        images && regions
+            ? Object.entries(section("golden-ami:fleets") ?? {}).map(([name, fleet]) =>
+                  fleetOf(name, fleet, Object.keys(given["golden-ami:fleets"]?.[name]?.subnetIds ?? {}), regions, images, fail),
+              )
+            : undefined;
+    const promoteFrom = section("golden-ami:promoteFrom");
+    if (promoteFrom && images) pinnedImages(promoteFrom, images, fail);
+    if (promoteFrom && section("golden-ami:build"))
+        fail("golden-ami:build is set, but golden-ami:promoteFrom makes this a promoting stack that never builds; remove one of them");
+    const sharing = section("golden-ami:sharing");
+    if (promoteFrom && sharing && [...sharing.accounts, ...sharing.promotingAccounts].includes(promoteFrom.account)) {
+        fail(`golden-ami:sharing lists ${promoteFrom.account}, the account this stack promotes from; it owns the source image already`);
+    }
+    if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+
+    // Every section is valid here, so each rule above ran and made its part.
+    const settings = parsed.data;
+    return {
+        stack,
+        homeRegion: settings["aws:region"],
+        images: images!,
+        lifecycle: settings["golden-ami:lifecycle"],
+        regions: regions!,
+        sharing: settings["golden-ami:sharing"],
+        // Object.fromEntries keeps a tag named __proto__ or constructor as the stack wrote it.
+        tags: Object.fromEntries(Object.entries(given["golden-ami:tags"])),
+        promoteFrom,
+        blockPublicSharing: settings["golden-ami:blockPublicSharing"],
+        fleets: fleets!,
+        build: settings["golden-ami:build"],
+        pinnedBy: {},
+        notes: regions!
+            .filter(region => OPT_IN_REGIONS.has(region))
+            .map(
+                region =>
+                    `${region} is an opt-in region: enable it in every account that builds, copies or launches there (Account settings, or aws account enable-region --region-name ${region})`,
+            ),
+    };
+}
+
+/** Every region that holds the images, the home region first, each once: all in the home region's partition. */
+function regionsOf(homeRegion: string, listed: string[], fail: (problem: string) => void): string[] {
     const partition = partitionOf(homeRegion);
-    settings["golden-ami:regions"].forEach((region, index) => {
+    listed.forEach((region, index) => {
         if (partitionOf(region) !== partition) {
             fail(
                 `golden-ami:regions[${index}] "${region}" is in partition ${partitionOf(region)}, but aws:region "${homeRegion}" is in ${partition}; images cannot be copied across partitions`,
             );
         }
     });
-    const regions = [homeRegion, ...settings["golden-ami:regions"].filter(region => region !== homeRegion)];
-    const names = Object.keys(settings["golden-ami:images"]);
-    const images = Object.entries(settings["golden-ami:images"]).map(([name, image]) => imageOf(name, image, stack, names, fail));
-    layeredImages(images, fail);
-    // Zod passes over a map key named __proto__ (configSchema.ts `map` checks it): the names are read from the stack's own values.
-    const given = input as { "golden-ami:tags": Record<string, string>; "golden-ami:fleets"?: Record<string, { subnetIds?: object }> };
-    const fleets = Object.entries(settings["golden-ami:fleets"]).map(([name, fleet]) =>
-        fleetOf(name, fleet, Object.keys(given["golden-ami:fleets"]?.[name]?.subnetIds ?? {}), regions, images, fail),
-    );
-    const promoteFrom = settings["golden-ami:promoteFrom"];
-    if (promoteFrom) pinnedImages(promoteFrom, names, fail);
-    if (promoteFrom && settings["golden-ami:build"])
-        fail("golden-ami:build is set, but golden-ami:promoteFrom makes this a promoting stack that never builds; remove one of them");
-    const sharing = settings["golden-ami:sharing"];
-    if (promoteFrom && [...sharing.accounts, ...sharing.promotingAccounts].includes(promoteFrom.account)) {
-        fail(`golden-ami:sharing lists ${promoteFrom.account}, the account this stack promotes from; it owns the source image already`);
-    }
-    if (problems.length > 0) throw new ConfigError(problems);
-    const notes = regions
-        .filter(region => OPT_IN_REGIONS.has(region))
-        .map(
-            region =>
-                `${region} is an opt-in region: enable it in every account that builds, copies or launches there (Account settings, or aws account enable-region --region-name ${region})`,
-        );
-    return {
-        stack,
-        homeRegion,
-        images,
-        lifecycle: settings["golden-ami:lifecycle"],
-        regions,
-        sharing,
-        // Object.fromEntries keeps a tag named __proto__ or constructor as the stack wrote it.
-        tags: Object.fromEntries(Object.entries(given["golden-ami:tags"])),
-        promoteFrom,
-        blockPublicSharing: settings["golden-ami:blockPublicSharing"],
-        fleets,
-        build: settings["golden-ami:build"],
-        pinnedBy: {},
-        notes,
-    };
+    return [homeRegion, ...listed.filter(region => region !== homeRegion)];
 }
 
 function imageOf(name: string, image: ImageSettings, stack: string, catalog: string[], fail: (problem: string) => void): ImageConfig {
@@ -338,7 +351,8 @@ function fleetOf(
 }
 
 /** A promoting stack pins one AMI per image of its catalog, and none of an image it does not have. */
-function pinnedImages(promoteFrom: PromoteFromConfig, names: string[], fail: (problem: string) => void): void {
+function pinnedImages(promoteFrom: PromoteFromConfig, images: ImageConfig[], fail: (problem: string) => void): void {
+    const names = images.map(image => image.name);
     const key = "golden-ami:promoteFrom.amiIds";
     const pinCommand = "npm run images -- promote --from <building stack> --image <name> --version <version> --stack <this stack>";
     for (const name of Object.keys(promoteFrom.amiIds).filter(name => !names.includes(name))) {
