@@ -57,7 +57,7 @@ export function problemsOf(issues: z.core.$ZodIssue[], fieldsAt: (path: Property
 }
 
 /** The key a message names: `golden-ami:images.<name>.field`, list items as `[index]`, odd names shown spelt out. */
-export function keyOf(path: readonly PropertyKey[]): string {
+function keyOf(path: readonly PropertyKey[]): string {
     return path.reduce<string>(
         (key, step, index) => (index === 0 ? String(step) : typeof step === "number" ? `${key}[${step}]` : `${key}.${shownKey(String(step))}`),
         "",

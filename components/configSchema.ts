@@ -495,7 +495,7 @@ export function stackFileSchema(): JsonSchema {
             title: "golden-ami stack file (Pulumi.<stack>.yaml)",
             description: "Generated from the zod schema in components/configSchema.ts by `npm run config-docs`; the same schema validates every key.",
         });
-    const { $schema, ...schema } = z.toJSONSchema(file, { io: "input", unrepresentable: "any" });
+    const { $schema, ...schema } = z.toJSONSchema(file, { io: "input" });
     return { $schema, $id: "https://github.com/golden-ami/golden-ami/schema/stack-config.schema.json", ...schema };
 }
 
