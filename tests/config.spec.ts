@@ -586,6 +586,27 @@ describe("config", () => {
         assert.strictEqual(problems.length, 3, problems.join("\n"));
     });
 
+    it("lists the problems across keys of every valid section alongside the schema's, and none of a refused one", () => {
+        const problems = problemsOf({ ...withImage({ instanceTypes: ["m7g.large"] }), lifecycle: { keepAtLeast: 0 }, regions: ["us-west-2", "cn-north-1"] });
+        assert.deepStrictEqual(
+            problems.map(problem => problem.split(" ")[0]),
+            ["golden-ami:lifecycle.keepAtLeast", "golden-ami:regions[1]", "golden-ami:images.al2023-base.instanceTypes[0]"],
+            problems.join("\n"),
+        );
+    });
+
+    it("refuses a key given under its old name once, with what to write, not again as missing under its new name", () => {
+        const problems = problemsOf({
+            ...readStackConfig("prod"),
+            promoteFrom: { account: "111111111111", region: "us-east-1", amiId: "ami-0123456789abcdef0" },
+        });
+        assert.deepStrictEqual(
+            problems.map(problem => problem.split(" ")[0]),
+            ["golden-ami:promoteFrom.amiId"],
+            problems.join("\n"),
+        );
+    });
+
     it("accepts an opt-in region, with a note that it must be enabled", () => {
         const config = parseStackConfig({ ...dev(), regions: ["us-west-2", "ap-east-1"] }, "dev");
         assert.deepStrictEqual(config.notes, [

@@ -31,4 +31,22 @@ describe("the config's JSON Schema and reference", () => {
         }
         assert.ok(checked > 10);
     });
+
+    it("closes every object of the stack file's config, so an editor flags a misspelt key at any depth", () => {
+        const open: string[] = [];
+        let objects = 0;
+        type Node = { properties?: Record<string, Node>; additionalProperties?: boolean | Node; items?: Node };
+        const visit = (key: string, schema: Node) => {
+            if (schema.properties) {
+                objects++;
+                if (schema.additionalProperties !== false) open.push(key);
+            }
+            for (const [field, child] of Object.entries(schema.properties ?? {})) visit(`${key}.${field}`, child);
+            if (typeof schema.additionalProperties === "object") visit(`${key}.<name>`, schema.additionalProperties);
+            if (schema.items) visit(`${key}[]`, schema.items);
+        };
+        visit("config", (stackFileSchema().properties as Record<string, Node>).config);
+        assert.ok(objects > 8, `only ${objects} objects`);
+        assert.deepStrictEqual(open, []);
+    });
 });
