@@ -91,7 +91,21 @@ export interface ImageConfig {
     artifacts: string[];
     /** Windows only: the services the boot test expects running; absent, the document's default list. */
     expectedServices?: string[];
+    /** Windows only, building stacks: EC2 Fast Launch of the built AMI (pre-provisioned snapshots); absent, off. */
+    fastLaunch?: FastLaunchConfig;
 }
+
+export interface FastLaunchConfig {
+    /** Regions whose AMI gets Fast Launch: Image Builder enables it where it distributes, the home region. */
+    regions: string[];
+    /** Instances EC2 may run at once to make the snapshots: at least 6 (EC2's minimum), 40 per region by default quota. */
+    maxParallelLaunches: number;
+    /** Pre-provisioned snapshots kept ready; each is billed as snapshot storage. */
+    targetResourceCount: number;
+}
+
+/** Fast Launch's defaults: EC2's minimum of parallel launches, and a few snapshots for a small group's launches. */
+export const FAST_LAUNCH_DEFAULTS = { maxParallelLaunches: 6, targetResourceCount: 5 } as const;
 
 export interface LifecycleConfig {
     /** Images (and copies) are deprecated this many days after they are made. */
@@ -239,6 +253,7 @@ const IMAGE_FIELDS = [
     "testSteps",
     "artifacts",
     "expectedServices",
+    "fastLaunch",
     "schedule",
     "scheduleTimezone",
 ];
@@ -342,6 +357,7 @@ export function parseStackConfig(raw: RawStackConfig, stack: string): GoldenAmiC
     if (promoteFrom && build)
         check.fail("golden-ami:build is set, but golden-ami:promoteFrom makes this a promoting stack that never builds; remove one of them");
     for (const image of images) checkCopyableAcrossAccounts(check, image, sharing, promoteFrom);
+    for (const image of images) checkFastLaunchRegions(check, image, homeRegion, promoteFrom);
     const shared = [...sharing.accounts, ...sharing.promotingAccounts];
     if (promoteFrom && shared.includes(promoteFrom.account)) {
         check.fail(`golden-ami:sharing lists ${promoteFrom.account}, the account this stack promotes from; it owns the source image already`);
@@ -601,6 +617,7 @@ function parseImage(check: Checker, name: string, value: unknown, stack: string,
     );
     check.unique(`${key}.artifacts`, artifacts);
     const expectedServices = parseExpectedServices(check, `${key}.expectedServices`, image.expectedServices, platform, testSteps);
+    const fastLaunch = image.fastLaunch === undefined ? undefined : parseFastLaunch(check, `${key}.fastLaunch`, image.fastLaunch, platform);
     for (const retired of ["schedule", "scheduleTimezone"]) {
         if (image[retired] !== undefined) {
             check.fail(
@@ -622,7 +639,60 @@ function parseImage(check: Checker, name: string, value: unknown, stack: string,
         testSteps,
         artifacts,
         ...(expectedServices && { expectedServices }),
+        ...(fastLaunch && { fastLaunch }),
     };
+}
+
+/**
+ * EC2 Fast Launch (Amazon EC2 User Guide, "Use EC2 Fast Launch for your Windows instances"): EC2 launches temporary
+ * instances from the AMI, takes a snapshot of each after Windows' first-boot steps, and launches from those snapshots.
+ * Its rules: at least 6 parallel launches (EnableFastLaunch), a launch template where IMDSv2 is enforced or the VPC is
+ * not the default one (the program always gives one), and an AMI made with Sysprep's shutdown (Image Builder's).
+ */
+function parseFastLaunch(check: Checker, key: string, value: unknown, platform: Platform): FastLaunchConfig | undefined {
+    const fastLaunch = check.object(key, value, true, ["regions", "maxParallelLaunches", "targetResourceCount"]);
+    if (platform !== "windows") {
+        check.refuse(key, `${key} applies to windows images: EC2 Fast Launch pre-provisions Windows instances only`);
+        return undefined;
+    }
+    const regions = fastLaunch.regions === undefined ? [] : check.list(`${key}.regions`, fastLaunch.regions, (itemKey, item) => check.region(itemKey, item));
+    if (Array.isArray(fastLaunch.regions) && fastLaunch.regions.length === 0)
+        check.refuse(`${key}.regions`, `${key}.regions must list at least one region, got []: leave the key out for the home region, or remove ${key}`);
+    check.unique(`${key}.regions`, regions);
+    const maxParallelLaunches = or(fastLaunch.maxParallelLaunches, FAST_LAUNCH_DEFAULTS.maxParallelLaunches);
+    if (typeof maxParallelLaunches === "number" && Number.isInteger(maxParallelLaunches) && maxParallelLaunches < 6) {
+        check.refuse(
+            `${key}.maxParallelLaunches`,
+            `${key}.maxParallelLaunches must be at least 6, got ${maxParallelLaunches}: EC2 Fast Launch needs 6 or more parallel launches to make its snapshots`,
+        );
+    }
+    return {
+        regions,
+        maxParallelLaunches: check.integer(`${key}.maxParallelLaunches`, maxParallelLaunches, 1, 1000),
+        targetResourceCount: check.integer(`${key}.targetResourceCount`, or(fastLaunch.targetResourceCount, FAST_LAUNCH_DEFAULTS.targetResourceCount), 1, 1000),
+    };
+}
+
+/** Where Fast Launch can be enabled: the building stack's home region, whose AMI Image Builder distributes. */
+function checkFastLaunchRegions(check: Checker, image: ImageConfig, homeRegion: string, promoteFrom: PromoteFromConfig | undefined): void {
+    if (!image.fastLaunch) return;
+    const key = `golden-ami:images.${image.name}.fastLaunch`;
+    if (promoteFrom) {
+        check.fail(
+            `${key} is set on a promoting stack, which copies its AMIs instead of building them: Image Builder enables Fast Launch on the AMIs it distributes; ` +
+                `enable it in the building stack, or on this stack's copies with \`aws ec2 enable-fast-launch\``,
+        );
+        return;
+    }
+    if (image.fastLaunch.regions.length === 0) image.fastLaunch.regions = [homeRegion];
+    image.fastLaunch.regions.forEach((region, index) => {
+        if (region && region !== homeRegion) {
+            check.fail(
+                `${key}.regions[${index}] "${region}" is not the home region ${homeRegion}: Image Builder enables Fast Launch on the AMI it distributes, in the home region; ` +
+                    `the copies in other regions are made by the program, and the provider has no Fast Launch resource for them (\`aws ec2 enable-fast-launch\` does it by hand)`,
+            );
+        }
+    });
 }
 
 /**

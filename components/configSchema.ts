@@ -2,7 +2,7 @@
 // each stack file) and for docs/configuration.md. Built from config.ts's own constants (fields, defaults,
 // enums, patterns); config.ts stays the validator, with messages a schema cannot give (did-you-mean,
 // cross-key rules, values shown). tests/configSchema.spec.ts keeps the committed files in step with it.
-import { AWS_CONFIG_KEYS, CONFIG_KEYS, FLEET_DEFAULTS, IMAGE_DEFAULTS, LIFECYCLE_DEFAULTS } from "./config";
+import { AWS_CONFIG_KEYS, CONFIG_KEYS, FAST_LAUNCH_DEFAULTS, FLEET_DEFAULTS, IMAGE_DEFAULTS, LIFECYCLE_DEFAULTS } from "./config";
 import { ARCHITECTURES, DefaultStep, PLATFORM_DEFAULTS, PLATFORMS } from "./platforms";
 
 type Schema = Record<string, unknown>;
@@ -105,6 +105,25 @@ const IMAGE: Schema = object(
             "windows: services the boot test expects running (default AmazonSSMAgent, EventLog, W32Time, Dhcp, Dnscache, LanmanWorkstation)",
             string("A service name as Get-Service shows it", { pattern: "^[A-Za-z0-9_.$-]{1,256}$" }),
             { minItems: 1 },
+        ),
+        fastLaunch: object(
+            "windows, building stacks: EC2 Fast Launch of the built AMI (pre-provisioned snapshots, billed as snapshot storage); off unless set",
+            {
+                regions: list(
+                    "Regions whose AMI gets Fast Launch (default and only choice: the home region, where Image Builder distributes)",
+                    string("An AWS region"),
+                    {
+                        minItems: 1,
+                    },
+                ),
+                maxParallelLaunches: integer(
+                    "Temporary instances EC2 runs at once to make the snapshots (EC2's minimum is 6)",
+                    6,
+                    1000,
+                    FAST_LAUNCH_DEFAULTS.maxParallelLaunches,
+                ),
+                targetResourceCount: integer("Pre-provisioned snapshots kept ready", 1, 1000, FAST_LAUNCH_DEFAULTS.targetResourceCount),
+            },
         ),
     },
     ["version", "baseImage"],
