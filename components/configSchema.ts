@@ -3,7 +3,7 @@
 // enums, patterns); config.ts stays the validator, with messages a schema cannot give (did-you-mean,
 // cross-key rules, values shown). tests/configSchema.spec.ts keeps the committed files in step with it.
 import { AWS_CONFIG_KEYS, CONFIG_KEYS, FAST_LAUNCH_DEFAULTS, FLEET_DEFAULTS, IMAGE_DEFAULTS, LIFECYCLE_DEFAULTS } from "./config";
-import { ARCHITECTURES, DefaultStep, PLATFORM_DEFAULTS, PLATFORMS } from "./platforms";
+import { ARCHITECTURES, DefaultStep, PLATFORM_DEFAULTS, PLATFORMS, WINDOWS_EXPECTED_SERVICES } from "./platforms";
 
 type Schema = Record<string, unknown>;
 
@@ -102,7 +102,7 @@ const IMAGE: Schema = object(
             string("s3://bucket/prefix/", { pattern: "^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/([A-Za-z0-9!_.*'()/-]+/)?$" }),
         ),
         expectedServices: list(
-            "windows: services the boot test expects running (default AmazonSSMAgent, EventLog, W32Time, Dhcp, Dnscache, LanmanWorkstation)",
+            `windows: services the boot test expects running (default ${WINDOWS_EXPECTED_SERVICES.join(", ")})`,
             string("A service name as Get-Service shows it", { pattern: "^[A-Za-z0-9_.$-]{1,256}$" }),
             { minItems: 1 },
         ),
@@ -132,26 +132,42 @@ const IMAGE: Schema = object(
 const FLEET: Schema = object("Launch templates and Auto Scaling groups on one image", {
     image: string("The image of golden-ami:images the fleet runs (required when the catalog has more than one)", { pattern: NAME }),
     regions: list("Regions that run the fleet (default: every image region)", string("An AWS region"), { minItems: 1 }),
-    instanceTypes: list("The first is the launch template's; more than one makes a mixed instances group (default t3.small or t4g.small)", INSTANCE_TYPE, {
-        minItems: 1,
-    }),
+    instanceTypes: list(
+        `The first is the launch template's; more than one makes a mixed instances group (default t3.small or t4g.small; windows ${windows.fleetInstanceTypes.x86_64})`,
+        INSTANCE_TYPE,
+        {
+            minItems: 1,
+        },
+    ),
     onDemandBaseCapacity: integer("Mixed instances: on-demand instances before any spot", 0, 1000, FLEET_DEFAULTS.onDemandBaseCapacity),
     onDemandPercentageAboveBaseCapacity: integer("Mixed instances: on-demand share above the base", 0, 100, FLEET_DEFAULTS.onDemandPercentageAboveBaseCapacity),
     minSize: integer("Smallest group size", 0, 1000, FLEET_DEFAULTS.minSize),
     maxSize: integer("Largest group size", 0, 1000, FLEET_DEFAULTS.maxSize),
     desiredCapacity: integer("Instances the group runs (default minSize)", 0, 1000),
     healthCheckType: string("The group's health check", { enum: ["EC2", "ELB"], default: FLEET_DEFAULTS.healthCheckType }),
-    healthCheckGracePeriodSeconds: integer("Seconds before health checks count", 0, 7200, FLEET_DEFAULTS.healthCheckGracePeriodSeconds),
+    healthCheckGracePeriodSeconds: integer(
+        `Seconds before health checks count (windows: ${windows.fleet.healthCheckGracePeriodSeconds})`,
+        0,
+        7200,
+        FLEET_DEFAULTS.healthCheckGracePeriodSeconds,
+    ),
     instanceRefresh: object("How the group rolls to a new image", {
         minHealthyPercentage: integer("Share of the group kept in service", 0, 100, FLEET_DEFAULTS.instanceRefresh.minHealthyPercentage),
         maxHealthyPercentage: integer("Capacity the group may grow to while replacing", 101, 200, FLEET_DEFAULTS.instanceRefresh.maxHealthyPercentage),
-        instanceWarmupSeconds: integer("Seconds before a new instance counts", 0, 3600, FLEET_DEFAULTS.instanceRefresh.instanceWarmupSeconds),
+        instanceWarmupSeconds: integer(
+            `Seconds before a new instance counts (windows: ${windows.fleet.instanceWarmupSeconds}, a Windows first boot)`,
+            0,
+            3600,
+            FLEET_DEFAULTS.instanceRefresh.instanceWarmupSeconds,
+        ),
         checkpointPercentages: list("Pause points, rising and ending at 100", { type: "integer", minimum: 1, maximum: 100 }),
         checkpointDelaySeconds: integer("Pause at each checkpoint", 0, 172800, FLEET_DEFAULTS.instanceRefresh.checkpointDelaySeconds),
     }),
     containers: { type: "boolean", description: "Containers on the instances: IMDS hop limit 2", default: FLEET_DEFAULTS.containers },
     rootVolumeGiB: integer("Root volume (default and minimum: the image's)", 8, 16384),
-    userDataFile: string("A user data script in the repository (no secrets)", { default: FLEET_DEFAULTS.userDataFile }),
+    userDataFile: string(`A user data script in the repository, no secrets (windows: ${windows.fleet.userDataFile}, a <powershell> script)`, {
+        default: FLEET_DEFAULTS.userDataFile,
+    }),
     subnetIds: {
         type: "object",
         description: "Subnets per region; a fleet region without any gets a VPC of its own",
