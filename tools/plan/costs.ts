@@ -163,16 +163,21 @@ function kmsKeyLines(run: ProgramRun, prices: PriceTable): CostLine[] {
  * EC2 Fast Launch keeps `targetResourceCount` pre-provisioned snapshots of the AMI's root volume, billed as snapshot
  * storage (at most the volume's size each), and runs a temporary instance for each snapshot it makes or replaces.
  */
+interface DistributionTarget {
+    region?: string;
+    fastLaunchConfigurations?: Array<{ enabled?: boolean; snapshotConfiguration?: { targetResourceCount?: number } }>;
+}
+
 function fastLaunchLines(run: ProgramRun, prices: PriceTable): CostLine[] {
     return run.resources
         .filter(resource => resource.type === RESOURCE_TYPES.distribution)
         .flatMap(distribution =>
-            (distribution.inputs.distributions ?? []).flatMap((target: any) =>
+            ((distribution.inputs.distributions ?? []) as DistributionTarget[]).flatMap(target =>
                 (target.fastLaunchConfigurations ?? [])
-                    .filter((fastLaunch: any) => fastLaunch.enabled)
-                    .map((fastLaunch: any): CostLine => {
+                    .filter(fastLaunch => fastLaunch.enabled)
+                    .map((fastLaunch): CostLine => {
                         const region: string = target.region ?? distribution.region ?? "unknown region";
-                        const count: number = fastLaunch.snapshotConfiguration?.targetResourceCount ?? 0;
+                        const count = fastLaunch.snapshotConfiguration?.targetResourceCount ?? 0;
                         const volumeGiB = rootVolumeOf(run, distribution);
                         const price = prices.ebsSnapshotGbMonth[region];
                         return {
