@@ -39,7 +39,10 @@ export = async () => {
                     provider: providers[region],
                     alias: `golden-ami/${config.stack}`,
                     sharedWith: config.sharing,
-                    serviceRoles: origins && region === config.homeRegion ? ["imageBuilder", "autoScaling"] : ["autoScaling"],
+                    serviceRoles:
+                        origins && region === config.homeRegion
+                            ? ["imageBuilder", "autoScaling", ...(config.images.some(image => image.fastLaunch) ? (["ec2FastLaunch"] as const) : [])]
+                            : ["autoScaling"],
                     tags: catalogTags(config),
                 },
                 { aliases: legacy.key(region) },

@@ -159,6 +159,7 @@ export class GoldenImage extends pulumi.ComponentResource {
             { ...child, dependsOn: profileGrants },
         );
 
+        const fastLaunch = image.fastLaunch && fastLaunchConfiguration(`${name}-fast-launch`, image, args, stackResourceTags(args.tags), child);
         const distribution = new aws.imagebuilder.DistributionConfiguration(
             `${name}-distribution`,
             {
@@ -173,6 +174,7 @@ export class GoldenImage extends pulumi.ComponentResource {
                             amiTags: { ...args.tags, ...originTags(args.origin) },
                             kmsKeyId: args.kmsKeyArn,
                         },
+                        ...(fastLaunch && { fastLaunchConfigurations: [fastLaunch] }),
                     },
                 ],
                 tags,
@@ -239,6 +241,48 @@ export function originTags(origin: BuildOrigin): Record<string, string> {
     return {
         BaseImageId: origin.baseImageId ?? "resolved-at-build",
         ...(origin.commit && { SourceCommit: origin.commit }),
+    };
+}
+
+/**
+ * EC2 Fast Launch of the built AMI in the home region, where Image Builder distributes it: EC2 launches up to
+ * `maxParallelLaunches` temporary instances from it, snapshots each after Windows' first-boot steps and keeps
+ * `targetResourceCount` snapshots ready (billed as snapshot storage). Its launch template enforces IMDSv2 (EC2 Fast Launch
+ * requires one when IMDSv2 is enforced, and another VPC than the default one needs it too) and assigns no public address.
+ */
+function fastLaunchConfiguration(
+    name: string,
+    image: ImageConfig,
+    args: GoldenImageArgs,
+    tags: Record<string, string>,
+    opts: pulumi.CustomResourceOptions,
+): aws.types.input.imagebuilder.DistributionConfigurationDistributionFastLaunchConfiguration {
+    const settings = image.fastLaunch!;
+    const template = new aws.ec2.LaunchTemplate(
+        name,
+        {
+            description: `EC2 Fast Launch of ${image.name}: the temporary instances that make its pre-provisioned snapshots`,
+            metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
+            networkInterfaces: [
+                {
+                    deviceIndex: 0,
+                    associatePublicIpAddress: "false",
+                    deleteOnTermination: "true",
+                    ...(args.network && { subnetId: args.network.subnetId }),
+                    ...(args.network && args.network.securityGroupIds.length > 0 && { securityGroups: args.network.securityGroupIds }),
+                },
+            ],
+            tagSpecifications: ["instance", "volume"].map(resourceType => ({ resourceType, tags })),
+            tags,
+        },
+        opts,
+    );
+    return {
+        accountId: aws.getCallerIdentityOutput({}, opts).accountId,
+        enabled: true,
+        launchTemplate: { launchTemplateId: template.id, launchTemplateVersion: template.latestVersion.apply(String) },
+        maxParallelLaunches: settings.maxParallelLaunches,
+        snapshotConfiguration: { targetResourceCount: settings.targetResourceCount },
     };
 }
 

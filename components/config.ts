@@ -21,7 +21,7 @@ const MAX_AMI_NAME_LENGTH = 127;
 export type StepConfig = { kind: "document"; path: string; content: string } | { kind: "managed"; name: string; version: string };
 
 /** An image of the catalog: its settings (configSchema.ts), with the platform's defaults filled in and its steps read. */
-export interface ImageConfig extends Required<Omit<ImageSettings, "buildSteps" | "testSteps" | "expectedServices">> {
+export interface ImageConfig extends Required<Omit<ImageSettings, "buildSteps" | "testSteps" | "expectedServices" | "fastLaunch">> {
     /** The catalog's key: Image Builder resource names, the AMI name and the SSM path start with it. */
     name: string;
     /** Set when `baseImage` is `image:<name>`: the catalog image this one is built on. */
@@ -31,7 +31,12 @@ export interface ImageConfig extends Required<Omit<ImageSettings, "buildSteps" |
     testSteps: StepConfig[];
     /** Windows only: the services the boot test expects running; absent, the document's default list. */
     expectedServices?: string[];
+    /** Windows only, building stacks: EC2 Fast Launch of the built AMI (pre-provisioned snapshots); absent, off. */
+    fastLaunch?: FastLaunchConfig;
 }
+
+/** EC2 Fast Launch: its regions (the home region), the parallel launches that make its snapshots, the snapshots kept ready. */
+export type FastLaunchConfig = Required<NonNullable<ImageSettings["fastLaunch"]>>;
 
 export type LifecycleConfig = StackSettings["golden-ami:lifecycle"];
 export type SharingConfig = StackSettings["golden-ami:sharing"];
@@ -150,6 +155,7 @@ export function parseStackConfig(raw: RawStackConfig, stack: string): GoldenAmiC
         fail("golden-ami:build is set, but golden-ami:promoteFrom makes this a promoting stack that never builds; remove one of them");
     const sharing = section("golden-ami:sharing");
     if (images && sharing) for (const image of images) checkCopyableAcrossAccounts(image, sharing, promoteFrom, fail);
+    if (images && homeRegion !== undefined) for (const image of images) checkFastLaunchRegions(image, homeRegion, promoteFrom, fail);
     if (promoteFrom && sharing && [...sharing.accounts, ...sharing.promotingAccounts].includes(promoteFrom.account)) {
         fail(`golden-ami:sharing lists ${promoteFrom.account}, the account this stack promotes from; it owns the source image already`);
     }
@@ -251,10 +257,14 @@ function imageOf(name: string, image: ImageSettings, stack: string, catalog: str
         if (ids.indexOf(id) !== index) fail(`${key} lists the step ${id} twice (buildSteps and testSteps together): each component is in the recipe once`);
     });
     if (image.expectedServices) checkExpectedServices(`${key}.expectedServices`, platform, testSteps, fail);
+    const { fastLaunch, ...settings } = image;
+    if (fastLaunch && platform !== "windows") fail(`${key}.fastLaunch applies to windows images: EC2 Fast Launch pre-provisions Windows instances only`);
     return {
         name,
-        ...image,
+        ...settings,
         ...(parentImage && { parentImage }),
+        // The home region is filled in with the stack's (checkFastLaunchRegions).
+        ...(fastLaunch && { fastLaunch: { ...fastLaunch, regions: fastLaunch.regions ?? [] } }),
         instanceTypes,
         rootVolumeGiB,
         rootDeviceName: image.rootDeviceName ?? defaults.rootDeviceName,
@@ -417,6 +427,34 @@ function checkBasePlatform(key: string, baseImage: string, platform: Platform, p
             `${key} ${baseImage} is not a Windows Server ${WINDOWS_SERVER_VERSIONS.join(" or ")} base image in English: use Windows_Server-<version>-English-Full-Base or -Core-Base, like ssm:${windowsPrefix}Windows_Server-2022-English-Full-Base`,
         );
     }
+}
+
+/**
+ * EC2 Fast Launch (Amazon EC2 User Guide, "Use EC2 Fast Launch for your Windows instances"): EC2 launches temporary
+ * instances from the AMI, takes a snapshot of each after Windows' first-boot steps, and launches from those snapshots.
+ * Its rules: at least 6 parallel launches (EnableFastLaunch, in the schema), a launch template where IMDSv2 is enforced or
+ * the VPC is not the default one (the program always gives one), and an AMI made with Sysprep's shutdown (Image Builder's).
+ * Image Builder enables it where it distributes, the building stack's home region: that is the default and the only choice.
+ */
+function checkFastLaunchRegions(image: ImageConfig, homeRegion: string, promoteFrom: PromoteFromConfig | undefined, fail: (problem: string) => void): void {
+    if (!image.fastLaunch) return;
+    const key = `golden-ami:images.${image.name}.fastLaunch`;
+    if (promoteFrom) {
+        fail(
+            `${key} is set on a promoting stack, which copies its AMIs instead of building them: Image Builder enables Fast Launch on the AMIs it distributes; ` +
+                `enable it in the building stack, or on this stack's copies with \`aws ec2 enable-fast-launch\``,
+        );
+        return;
+    }
+    if (image.fastLaunch.regions.length === 0) image.fastLaunch.regions = [homeRegion];
+    image.fastLaunch.regions.forEach((region, index) => {
+        if (region !== homeRegion) {
+            fail(
+                `${key}.regions[${index}] "${region}" is not the home region ${homeRegion}: Image Builder enables Fast Launch on the AMI it distributes, in the home region; ` +
+                    `the copies in other regions are made by the program, and the provider has no Fast Launch resource for them (\`aws ec2 enable-fast-launch\` does it by hand)`,
+            );
+        }
+    });
 }
 
 /** Windows Server releases Image Builder builds and this program tests: 2022 and 2025, Full (desktop experience) or Core. */

@@ -5,7 +5,7 @@
 import { Region } from "@pulumi/aws/types/enums";
 import { z } from "zod";
 import { blank, closestOf, describe, expecting, Explain, INVISIBLE, shown } from "./configMessages";
-import { ARCHITECTURES, DefaultStep, PLATFORM_DEFAULTS, PLATFORMS } from "./platforms";
+import { ARCHITECTURES, DefaultStep, PLATFORM_DEFAULTS, PLATFORMS, WINDOWS_EXPECTED_SERVICES } from "./platforms";
 
 export const PROJECT = "golden-ami";
 
@@ -229,7 +229,27 @@ const IMAGE = object({
     expectedServices: set(text(/^[A-Za-z0-9_.$-]{1,256}$/, "a Windows service name as Get-Service shows it, like AmazonSSMAgent or W32Time"))
         .min(1, { error: "must list at least one service, got []: leave the key out for the default list", abort: true })
         .optional()
-        .describe("Windows only: services the boot test expects running (default AmazonSSMAgent, EventLog, W32Time, Dhcp, Dnscache, LanmanWorkstation)"),
+        .describe(`Windows only: services the boot test expects running (default ${WINDOWS_EXPECTED_SERVICES.join(", ")})`),
+    fastLaunch: object({
+        regions: set(region())
+            .min(1, { error: "must list at least one region, got []: leave the key out for the home region", abort: true })
+            .optional()
+            .describe("Regions whose AMI gets Fast Launch (default and only choice: the home region, where Image Builder distributes)"),
+        maxParallelLaunches: count(1, 1000)
+            .superRefine((launches, ctx) => {
+                if (launches < 6) {
+                    ctx.addIssue({
+                        code: "custom",
+                        message: `must be at least 6, got ${launches}: EC2 Fast Launch needs 6 or more parallel launches to make its snapshots`,
+                    });
+                }
+            })
+            .default(6)
+            .describe("Temporary instances EC2 runs at once to make the snapshots (EC2's minimum is 6)"),
+        targetResourceCount: count(1, 1000).default(5).describe("Pre-provisioned snapshots kept ready, each billed as snapshot storage"),
+    })
+        .optional()
+        .describe("Windows only, building stacks: EC2 Fast Launch of the built AMI (pre-provisioned snapshots, billed as snapshot storage); off unless set"),
 });
 
 const IMAGES = map(

@@ -7,6 +7,8 @@ export const LAUNCH_KEY_ACTIONS = ["kms:Decrypt", "kms:DescribeKey", "kms:ReEncr
 export const SERVICE_ROLES = {
     imageBuilder: "imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder",
     autoScaling: "autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
+    // EC2 Fast Launch launches from the encrypted AMI and snapshots its instances with this role.
+    ec2FastLaunch: "ec2fastlaunch.amazonaws.com/AWSServiceRoleForEC2FastLaunch",
 } as const;
 
 export type ServiceRole = keyof typeof SERVICE_ROLES;

@@ -10,6 +10,9 @@ export type Architecture = (typeof ARCHITECTURES)[number];
 /** A default step, as a stack file would write it: a document of the repository or an AWS-managed component. */
 export type DefaultStep = { document: string } | { managed: string; version?: string };
 
+/** The services the Windows boot test expects running when the image lists none (its document's default). */
+export const WINDOWS_EXPECTED_SERVICES = ["AmazonSSMAgent", "EventLog", "Winmgmt", "Dhcp", "Dnscache", "LanmanWorkstation"] as const;
+
 export interface PlatformDefaults {
     /** Image Builder's name for the platform (components, lock entries). */
     imageBuilderPlatform: "Linux" | "Windows";

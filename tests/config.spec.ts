@@ -745,6 +745,35 @@ describe("config: Windows Server images", () => {
             /golden-ami:images.windows-2022.baseImage is an AWS Marketplace image, and this stack promotes by copying the building account's AMI/,
         ],
         [
+            "Fast Launch on a Linux image",
+            withImage({ fastLaunch: {} }),
+            /golden-ami:images.al2023-base.fastLaunch applies to windows images: EC2 Fast Launch pre-provisions Windows instances only/,
+        ],
+        [
+            "Fast Launch with fewer than 6 parallel launches",
+            withWindows({ fastLaunch: { maxParallelLaunches: 5 } }),
+            /golden-ami:images.windows.fastLaunch.maxParallelLaunches must be at least 6, got 5: EC2 Fast Launch needs 6 or more parallel launches/,
+        ],
+        [
+            "Fast Launch without a snapshot to keep",
+            withWindows({ fastLaunch: { targetResourceCount: 0 } }),
+            /golden-ami:images.windows.fastLaunch.targetResourceCount must be a whole number from 1 to 1000, got 0/,
+        ],
+        [
+            "Fast Launch in a region whose AMI the program copies",
+            withWindows({ fastLaunch: { regions: ["us-east-1", "us-west-2"] } }),
+            /golden-ami:images.windows.fastLaunch.regions\[1\] "us-west-2" is not the home region us-east-1: Image Builder enables Fast Launch on the AMI it distributes/,
+        ],
+        [
+            "Fast Launch on a promoting stack",
+            (() => {
+                const prod = readStackConfig("prod");
+                const images = prod.images as Record<string, Record<string, unknown>>;
+                return { ...prod, images: { ...images, "windows-2022": { ...images["windows-2022"], fastLaunch: {} } } };
+            })(),
+            /golden-ami:images.windows-2022.fastLaunch is set on a promoting stack, which copies its AMIs instead of building them/,
+        ],
+        [
             "a shell script as a Windows fleet's user data",
             withWindows({}, { fleets: { windows: { image: "windows", userDataFile: "components/documents/user-data.sh" } } }),
             /golden-ami:fleets.windows.userDataFile components\/documents\/user-data.sh is not a PowerShell user data script, but the fleet's image windows is windows/,
@@ -768,6 +797,15 @@ describe("config: Windows Server images", () => {
     it("lets accounts that only launch the image use a Marketplace base: they launch it in place, nothing is copied", () => {
         const raw = withWindows({ baseImage: "ssm:/aws/service/marketplace/prod-abcdefghijklm/latest" }, { sharing: { accounts: ["333333333333"] } });
         assert.strictEqual(windowsImage(raw).baseImage, "ssm:/aws/service/marketplace/prod-abcdefghijklm/latest");
+    });
+
+    it("leaves Fast Launch off unless asked, and gives it the home region, 6 parallel launches and 5 snapshots by default", () => {
+        assert.strictEqual(windowsImage(withWindows()).fastLaunch, undefined);
+        assert.deepStrictEqual(windowsImage(withWindows({ fastLaunch: {} })).fastLaunch, {
+            regions: ["us-east-1"],
+            maxParallelLaunches: 6,
+            targetResourceCount: 5,
+        });
     });
 
     it("gives a Windows fleet PowerShell user data and the warm-up and grace period of a Windows boot", () => {

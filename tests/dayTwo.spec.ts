@@ -308,3 +308,89 @@ describe("day two: a second building stack in the same account", () => {
         assert.ok(names(dev).size >= 8, "the names were read");
     });
 });
+
+describe("day two: a Windows Server image, built, bumped, promoted, rolled back and left alone 200 days", () => {
+    const windowsDev = (version: string): RawStackConfig => {
+        const raw = readStackConfig("dev");
+        const images = raw.images as Record<string, object>;
+        return { ...raw, images: { "windows-2022": { ...images["windows-2022"], version } }, fleets: fleetsOf(raw, "windows-2022") };
+    };
+    const windowsProd = (version: string, amiId: string): RawStackConfig => {
+        const raw = readStackConfig("prod");
+        const images = raw.images as Record<string, object>;
+        const promoteFrom = raw.promoteFrom as { amiIds: object };
+        return {
+            ...raw,
+            images: { "windows-2022": { ...images["windows-2022"], version } },
+            promoteFrom: { ...promoteFrom, amiIds: { "windows-2022": amiId } },
+            fleets: {},
+        };
+    };
+    const first = "ami-0cccccccccccc1000";
+    const second = "ami-0dddddddddddd1010";
+    let building: StepResult[];
+    let promoting: StepResult[];
+    before(async () => {
+        building = await sequence(
+            "dev",
+            [
+                { config: windowsDev("1.0.0"), now: at(0) },
+                { config: windowsDev("1.0.1"), now: at(30) },
+                { config: windowsDev("1.0.1"), now: at(230) },
+            ],
+            lockFor("dev", ["1.0.0", "1.0.1"]),
+        );
+        promoting = await sequence(
+            "prod",
+            [
+                { config: windowsProd("1.0.0", first), now: at(1) },
+                { config: windowsProd("1.0.1", second), now: at(31) },
+                { config: windowsProd("1.0.0", first), now: at(32) },
+            ],
+            {},
+        );
+    });
+
+    it("bumps to new Windows components and recipe, keeping the old versions, and never reuses a name AWS holds", () => {
+        const replaced = changesOf(building[1].changes, "replace", TYPES.component);
+        assert.ok(replaced.length > 0 && replaced.every(change => change.retained), "the old components are kept for the lifecycle");
+        assert.ok(nonEmpty(ofType(building[1].run, TYPES.component), "component").every(component => component.inputs.platform === "Windows"));
+        assertNoNameCollisions(building);
+        assertNoNameCollisions(promoting);
+    });
+
+    it("lets prod read the root snapshot of each Windows build on /dev/sda1, where it copies it from", () => {
+        // ImageSharing grants the snapshot on the image's root device and stops the run when the AMI has none there:
+        // the grant exists only because the Windows build's snapshot is on /dev/sda1.
+        assert.strictEqual(parseStackConfig(windowsDev("1.0.1"), "dev").images[0].rootDeviceName, "/dev/sda1");
+        const grants = ofType(building[1].run, "aws:ec2/snapshotCreateVolumePermission:SnapshotCreateVolumePermission");
+        assert.ok(nonEmpty(grants, "snapshot permission").every(grant => grant.region === "us-east-1" && /^snap-/.test(grant.inputs.snapshotId)));
+        assert.ok(
+            changesOf(building[1].changes, "replace", "aws:ec2/snapshotCreateVolumePermission:SnapshotCreateVolumePermission").every(change => change.retained),
+            "the permission on the earlier build stays",
+        );
+    });
+
+    it("rolls the Windows fleet to the bump through a new launch template version", () => {
+        const template = changesOf(building[1].changes, "update", TYPES.launchTemplate);
+        assert.strictEqual(template.length, 1);
+        assert.ok(template[0].changed.some(change => change.path === "imageId"));
+    });
+
+    it("copies exactly the pinned Windows AMI into prod's regions, forward and back, each copy deprecating in the future", () => {
+        for (const [index, source] of [first, second, first].entries()) {
+            const copies = copiesOf(promoting[index].run);
+            assert.ok(copies.length > 0 && copies.every(copy => copy.inputs.sourceAmiId === source), `step ${index} copies ${source}`);
+        }
+        const checked = promoting.map(({ run, changes }, step) => assertCopiesDeprecateInTheFuture(run, [at(1), at(31), at(32)][step], changes));
+        assert.ok(checked.reduce((sum, count) => sum + count, 0) > 0);
+    });
+
+    it("changes nothing when the building stack runs again 200 days later", () => {
+        const changed = building[2].changes.filter(change => change.op !== "same");
+        assert.deepStrictEqual(
+            changed.map(change => `${change.op} ${change.name}`),
+            [],
+        );
+    });
+});

@@ -277,10 +277,20 @@ export const imageSharingAllowListed: ResourceValidationPolicy = {
                         () => target.launchTemplateConfigurations,
                         (template, templateAt) => checkField(check, allowed, "allowedAccounts", `${templateAt}.accountId`, () => template.accountId),
                     );
+                    // Fast Launch for the account that owns the distributed AMI (the account of the key it is encrypted
+                    // with) shares nothing; for any other account it is judged like a target account.
                     check.each(
                         `${at}.fastLaunchConfigurations`,
                         () => target.fastLaunchConfigurations,
-                        (fastLaunch, fastLaunchAt) => checkField(check, allowed, "allowedAccounts", `${fastLaunchAt}.accountId`, () => fastLaunch.accountId),
+                        (fastLaunch, fastLaunchAt) => {
+                            const account = check.read(`${fastLaunchAt}.accountId`, () => fastLaunch.accountId);
+                            if (!account.known) return;
+                            const key = check.read(`${at}.amiDistributionConfiguration.kmsKeyId`, () => target.amiDistributionConfiguration?.kmsKeyId);
+                            if (!key.known) return;
+                            const owner = accountOfArn(key.value);
+                            if (owner !== undefined && String(account.value).trim() === owner) return;
+                            checkPrincipal(check, allowed, "allowedAccounts", `${fastLaunchAt}.accountId`, account.value);
+                        },
                     );
                     check.each(
                         `${at}.ssmParameterConfigurations`,

@@ -11,7 +11,8 @@ import { checkLockedVersion, lockKey, readVersionLock, recipeInputs, VersionLock
 import { readStackConfig } from "../../tools/engine/stackFile";
 import { generatedVersionLock } from "../../tools/engine/generatedConfig";
 import { PLATFORM_DEFAULTS } from "../../components/platforms";
-import { firstImageOnly, nonEmpty, imageOutput, ofType, onlyOne, ProgramRun, referencedBy, runProgram, runStack, TYPES } from "../helpers";
+import { estimateCosts, PRICES } from "../../tools/plan/costs";
+import { firstImageOnly, MOCK_ACCOUNT_ID, nonEmpty, imageOutput, ofType, onlyOne, ProgramRun, referencedBy, runProgram, runStack, TYPES } from "../helpers";
 
 /** dev with its first image alone: "one recipe, one infrastructure" are this file's rules; catalog.spec.ts holds the catalog's. */
 const ONE_IMAGE = () => firstImageOnly("dev");
@@ -463,5 +464,69 @@ describe("GoldenImage: a Windows Server image", () => {
         const readVolumes = ofType(run, "aws:iam/rolePolicy:RolePolicy").filter(policy => policy.name.endsWith("-build-read-volumes"));
         assert.strictEqual(readVolumes.length, 1);
         assert.deepStrictEqual(JSON.parse(readVolumes[0].inputs.policy).Statement, [{ Effect: "Allow", Action: "ec2:DescribeVolumes", Resource: "*" }]);
+    });
+});
+
+describe("GoldenImage: EC2 Fast Launch of a Windows image", () => {
+    const WINDOWS_FAST = {
+        version: "1.0.0",
+        platform: "windows",
+        baseImage: "ssm:/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base",
+        fastLaunch: { maxParallelLaunches: 8, targetResourceCount: 4 },
+    };
+    let run: ProgramRun;
+    before(async () => {
+        const config = {
+            images: { "windows-2022": WINDOWS_FAST },
+            fleets: {},
+            build: { subnetId: "subnet-0123456789abcdef0", securityGroupIds: ["sg-0123456789abcdef0"] },
+        };
+        run = await runStack("dev", { config, versionLock: generatedVersionLock({ ...readStackConfig("dev"), ...config }) });
+    });
+
+    it("enables Fast Launch in the home region's distribution, with its own launch template, parallel launches and snapshots", () => {
+        const [distribution] = onlyOne(run, TYPES.distribution).inputs.distributions;
+        assert.strictEqual(distribution.region, "us-east-1");
+        const [fastLaunch] = nonEmpty(distribution.fastLaunchConfigurations, "Fast Launch configuration") as any[];
+        assert.strictEqual(fastLaunch.enabled, true);
+        assert.strictEqual(fastLaunch.accountId, MOCK_ACCOUNT_ID);
+        assert.strictEqual(fastLaunch.maxParallelLaunches, 8);
+        assert.deepStrictEqual(fastLaunch.snapshotConfiguration, { targetResourceCount: 4 });
+        const template = referencedBy(run, fastLaunch.launchTemplate.launchTemplateId);
+        assert.strictEqual(template?.type, TYPES.launchTemplate);
+        assert.strictEqual(fastLaunch.launchTemplate.launchTemplateVersion, String(template.state.latestVersion), "a numbered version, not $Latest");
+    });
+
+    it("launches the temporary instances with IMDSv2 required, no public address, in the build network", () => {
+        const template = ofType(run, TYPES.launchTemplate).find(candidate => candidate.name === "windows-2022-fast-launch");
+        assert.ok(template, "the Fast Launch launch template");
+        assert.deepStrictEqual(template.inputs.metadataOptions, { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 });
+        const [networkInterface] = template.inputs.networkInterfaces;
+        assert.strictEqual(networkInterface.associatePublicIpAddress, "false");
+        assert.strictEqual(networkInterface.subnetId, "subnet-0123456789abcdef0");
+        assert.deepStrictEqual(networkInterface.securityGroups, ["sg-0123456789abcdef0"]);
+    });
+
+    it("lets EC2 Fast Launch's service-linked role use the home region's key, which encrypts the AMI it launches from", () => {
+        const home = ofType(run, TYPES.kmsKey).find(key => key.region === "us-east-1")!;
+        assert.match(home.inputs.policy, /role\/aws-service-role\/ec2fastlaunch\.amazonaws\.com\/AWSServiceRoleForEC2FastLaunch/);
+        const other = ofType(run, TYPES.kmsKey).find(key => key.region === "us-west-2")!;
+        assert.doesNotMatch(other.inputs.policy, /AWSServiceRoleForEC2FastLaunch/, "no Fast Launch where the program copies");
+    });
+
+    it("prices the pre-provisioned snapshots in the plan's costs", () => {
+        const lines = estimateCosts(run).lines.filter(line => line.item === "Fast Launch");
+        assert.strictEqual(lines.length, 1);
+        assert.strictEqual(lines[0].region, "us-east-1");
+        assert.strictEqual(lines[0].monthly, 4 * 50 * PRICES.ebsSnapshotGbMonth["us-east-1"]);
+        assert.match(lines[0].basis, /^4 pre-provisioned snapshots × up to 50 GiB/);
+    });
+
+    it("adds nothing of Fast Launch to an image that does not ask for it", async () => {
+        const config = { images: { "windows-2022": { ...WINDOWS_FAST, fastLaunch: undefined } }, fleets: {} };
+        const plain = await runStack("dev", { config, versionLock: generatedVersionLock({ ...readStackConfig("dev"), ...config }) });
+        assert.strictEqual(onlyOne(plain, TYPES.distribution).inputs.distributions[0].fastLaunchConfigurations, undefined);
+        assert.deepStrictEqual(ofType(plain, TYPES.launchTemplate), []);
+        assert.doesNotMatch(ofType(plain, TYPES.kmsKey).find(key => key.region === "us-east-1")!.inputs.policy, /AWSServiceRoleForEC2FastLaunch/);
     });
 });

@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { AWSTOE_PHASES, STOP_ON_ERROR, WINDOWS_ACTION, windowsDocumentProblems } from "../../components/awstoe";
-import { PLATFORM_DEFAULTS } from "../../components/platforms";
+import { PLATFORM_DEFAULTS, WINDOWS_EXPECTED_SERVICES } from "../../components/platforms";
 import { REPO_ROOT } from "../../tools/engine/stackFile";
 import { nonEmpty } from "../helpers";
 
@@ -78,14 +78,7 @@ describe("Windows AWSTOE documents", () => {
         assert.match(script("ImdsV2Only"), /\$status -ne 401/);
         assert.match(script("DiskEncrypted"), /Get-EC2Volume[\s\S]*-not \$_\.Encrypted/);
         const [parameter] = document.parameters;
-        assert.deepStrictEqual(parameter.ExpectedServices.default.split(","), [
-            "AmazonSSMAgent",
-            "EventLog",
-            "Winmgmt",
-            "Dhcp",
-            "Dnscache",
-            "LanmanWorkstation",
-        ]);
+        assert.deepStrictEqual(parameter.ExpectedServices.default.split(","), [...WINDOWS_EXPECTED_SERVICES], "the default the docs state");
     });
 
     it("the hygiene step removes temp files, build credentials, agent logs, PowerShell history and the build's staging, and checks it did", () => {

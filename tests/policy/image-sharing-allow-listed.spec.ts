@@ -279,6 +279,14 @@ describe("image-sharing-allow-listed", () => {
     });
 
     describe("still passes", () => {
+        it("passes Fast Launch of the distributed AMI in the account that owns it (the account of its key): it shares nothing", async () => {
+            const distribution = distributionConfiguration();
+            const [target] = distribution.props.distributions;
+            const owner = /^arn:aws:kms:[^:]+:(\d{12}):/.exec(target.amiDistributionConfiguration.kmsKeyId)![1];
+            target.fastLaunchConfigurations = [{ accountId: owner, enabled: true, maxParallelLaunches: 6, snapshotConfiguration: { targetResourceCount: 5 } }];
+            assert.notStrictEqual(owner, OUTSIDER);
+            assert.deepStrictEqual(await sharingFindings(distribution), []);
+        });
         it("still passes build and test workflows, which share nothing", async () => {
             const build = workflow("  - name: Launch\n    action: LaunchInstance\n    onFailure: Abort\n    inputs:\n      waitFor: ssmAgent\n");
             build.props.type = "BUILD";

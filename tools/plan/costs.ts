@@ -14,6 +14,8 @@ export interface PriceTable {
     kmsKeyMonthly: number;
     /** Windows Server's license, by the vCPU-hour, on top of the Linux price. */
     windowsLicenseVcpuHourly: number;
+    /** EBS snapshot storage (standard tier), a GB-month, per region. */
+    ebsSnapshotGbMonth: Record<string, number>;
     publicIpv4Hourly: number;
     natGatewayHourly: Record<string, number>;
     instanceHourly: Record<string, Record<string, number>>;
@@ -23,7 +25,7 @@ export const PRICES: PriceTable = JSON.parse(fs.readFileSync(path.join(__dirname
 
 export interface CostLine {
     region: string;
-    /** "NAT gateway", "instances", "KMS key". */
+    /** "NAT gateway", "instances", "KMS key", "Fast Launch". */
     item: string;
     /** The resource it comes from. */
     resource: string;
@@ -46,7 +48,7 @@ export interface CostEstimate {
 const VPC_TYPE = "awsx:ec2:Vpc";
 
 export function estimateCosts(run: ProgramRun, prices: PriceTable = PRICES): CostEstimate {
-    const lines = [...natGatewayLines(run, prices), ...instanceLines(run, prices), ...kmsKeyLines(run, prices)].sort(
+    const lines = [...natGatewayLines(run, prices), ...instanceLines(run, prices), ...kmsKeyLines(run, prices), ...fastLaunchLines(run, prices)].sort(
         (a, b) => a.region.localeCompare(b.region) || a.item.localeCompare(b.item) || a.resource.localeCompare(b.resource),
     );
     return {
@@ -155,6 +157,51 @@ function kmsKeyLines(run: ProgramRun, prices: PriceTable): CostLine[] {
             basis: "1 customer managed key; requests and rotations are extra",
             monthly: prices.kmsKeyMonthly,
         }));
+}
+
+/**
+ * EC2 Fast Launch keeps `targetResourceCount` pre-provisioned snapshots of the AMI's root volume, billed as snapshot
+ * storage (at most the volume's size each), and runs a temporary instance for each snapshot it makes or replaces.
+ */
+interface DistributionTarget {
+    region?: string;
+    fastLaunchConfigurations?: Array<{ enabled?: boolean; snapshotConfiguration?: { targetResourceCount?: number } }>;
+}
+
+function fastLaunchLines(run: ProgramRun, prices: PriceTable): CostLine[] {
+    return run.resources
+        .filter(resource => resource.type === RESOURCE_TYPES.distribution)
+        .flatMap(distribution =>
+            ((distribution.inputs.distributions ?? []) as DistributionTarget[]).flatMap(target =>
+                (target.fastLaunchConfigurations ?? [])
+                    .filter(fastLaunch => fastLaunch.enabled)
+                    .map((fastLaunch): CostLine => {
+                        const region: string = target.region ?? distribution.region ?? "unknown region";
+                        const count = fastLaunch.snapshotConfiguration?.targetResourceCount ?? 0;
+                        const volumeGiB = rootVolumeOf(run, distribution);
+                        const price = prices.ebsSnapshotGbMonth[region];
+                        return {
+                            region,
+                            item: "Fast Launch",
+                            resource: distribution.name,
+                            quantity: count,
+                            basis:
+                                `${count} pre-provisioned snapshots × up to ${volumeGiB ?? "?"} GiB (EC2 Fast Launch, snapshot storage); ` +
+                                `each snapshot made or replaced also runs a temporary instance for its first boot`,
+                            monthly: price === undefined || volumeGiB === undefined ? undefined : round(count * volumeGiB * price),
+                        };
+                    }),
+            ),
+        );
+}
+
+/** The root volume of the image a distribution configuration distributes: its build's recipe's. */
+function rootVolumeOf(run: ProgramRun, distribution: DeclaredResource): number | undefined {
+    const build = run.resources.find(
+        resource => resource.type === RESOURCE_TYPES.image && resource.inputs.distributionConfigurationArn === distribution.state.arn,
+    );
+    const recipe = build && run.resources.find(resource => resource.type === RESOURCE_TYPES.recipe && resource.state.arn === build.inputs.imageRecipeArn);
+    return recipe?.inputs.blockDeviceMappings?.[0]?.ebs?.volumeSize;
 }
 
 function round(amount: number): number {
