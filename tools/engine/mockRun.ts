@@ -99,6 +99,33 @@ const PROGRAM = path.join(REPO_ROOT, "index.ts");
 
 /** Runs the program once for `stack`; resolves when every resource it declares is registered. */
 export async function runProgram(stack: string, options: RunOptions = {}): Promise<ProgramRun> {
+    const restore = withoutStackTraces();
+    try {
+        return await runProgramOnce(stack, options);
+    } finally {
+        restore();
+    }
+}
+
+let runsInFlight = 0;
+let savedStackTraceLimit = Error.stackTraceLimit;
+
+/**
+ * The SDK records a stack trace on every promise it makes (for its leak report), and under ts-node each trace
+ * goes through source-map support: half of a run's time. No traces are recorded while runs are in flight
+ * (nested and parallel runs share one switch); errors keep their messages, which is what the plan and the tests read.
+ */
+function withoutStackTraces(): () => void {
+    if (runsInFlight++ === 0) {
+        savedStackTraceLimit = Error.stackTraceLimit;
+        Error.stackTraceLimit = 0;
+    }
+    return () => {
+        if (--runsInFlight === 0) Error.stackTraceLimit = savedStackTraceLimit;
+    };
+}
+
+async function runProgramOnce(stack: string, options: RunOptions): Promise<ProgramRun> {
     const raw = options.rawConfig ?? { ...readStackConfig(stack), ...options.config };
     const resources: DeclaredResource[] = [];
     const dataSources: DataSourceRead[] = [];
