@@ -57,16 +57,18 @@ export const outsideDisksEncryptedByDefault: StackValidationPolicy = {
     validateStack: validateStackWithCheck((args, check) => {
         const config = configWithDefaults<OutsideDisksConfig>(configSchema, args.getConfig<OutsideDisksConfig>());
         const resources = args.resources;
-        const deployingId = deployingAccountId(resources.map(resource => resource.provider));
+        // Read every provider only when some disk needs its account and region.
+        let deploying: { id: string | undefined } | undefined;
+        const deployingId = () => (deploying ??= { id: deployingAccountId(resources.map(resource => resource.provider)) }).id;
         const accountOf = (resource: PolicyResource): Account | undefined => {
-            const account = providerAccount(resource.provider, deployingId);
+            const account = providerAccount(resource.provider, deployingId());
             if (!account.known) check.unknown(`the account of ${resource.name}'s provider`);
             return account.known ? account.value : undefined;
         };
         let declared: DeclaredKeys | undefined;
         const keys = () =>
             (declared ??= new DeclaredKeys(resources, config.externalKeyArns, resource => {
-                const account = providerAccount(resource.provider, deployingId);
+                const account = providerAccount(resource.provider, deployingId());
                 return account.known ? account.value.id : undefined;
             }));
         // One pass sorts out the settings and the distributions the checks below need.
