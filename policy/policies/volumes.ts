@@ -149,14 +149,19 @@ export const outsideDisksEncryptedByDefault: StackValidationPolicy = {
             );
         };
 
-        // Launch templates Image Builder points at each new image (a distribution's launchTemplateConfigurations, in its own account).
+        // Launch templates Image Builder points at each new image (a distribution's launchTemplateConfigurations, in its own account),
+        // and those Windows Fast Launch launches each new image with (fastLaunchConfigurations[].launchTemplate, by id or name).
         const fedTemplates = new Set<string>();
         for (const distribution of distributions) {
             const fed = read(() =>
-                itemsOf<any>(distribution.props.distributions)
-                    .flatMap(target => itemsOf<any>(target?.launchTemplateConfigurations))
-                    .filter(configuration => isBlank(configuration?.accountId))
-                    .map(configuration => configuration?.launchTemplateId as unknown),
+                itemsOf<any>(distribution.props.distributions).flatMap(target => [
+                    ...itemsOf<any>(target?.launchTemplateConfigurations)
+                        .filter(configuration => isBlank(configuration?.accountId))
+                        .map(configuration => configuration?.launchTemplateId as unknown),
+                    ...itemsOf<any>(target?.fastLaunchConfigurations)
+                        .flatMap(configuration => itemsOf<any>(configuration?.launchTemplate))
+                        .flatMap(template => [template?.launchTemplateId as unknown, template?.launchTemplateName as unknown]),
+                ]),
             );
             if (fed.known) for (const id of fed.value) if (typeof id === "string" && !isBlank(id)) fedTemplates.add(id.trim());
         }
@@ -189,8 +194,8 @@ export const outsideDisksEncryptedByDefault: StackValidationPolicy = {
         for (const resource of resources) {
             const props = resource.props as Record<string, any>;
             if (resource.isType(aws.ec2.LaunchTemplate)) {
-                const id = read(() => props.id as unknown);
-                if (id.known && typeof id.value === "string" && fedTemplates.has(id.value.trim())) continue;
+                const fed = read(() => [props.id, props.name].some(reference => typeof reference === "string" && fedTemplates.has(reference.trim())));
+                if (fed.known && fed.value) continue;
                 judgeImage(
                     resource,
                     "imageId",
