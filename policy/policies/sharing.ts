@@ -100,6 +100,21 @@ function checkRamPrincipal(check: Check, allowed: SharingAllowListConfig, field:
     );
 }
 
+/** Every command a document's steps run: the strings under its `commands` keys (ExecuteBash, ExecutePowerShell, RunCommand). */
+function commandsIn(document: unknown): string[] {
+    const found: string[] = [];
+    const walk = (node: unknown, inCommands: boolean) => {
+        if (typeof node === "string") {
+            if (inCommands) found.push(node);
+        } else if (Array.isArray(node)) node.forEach(item => walk(item, inCommands));
+        else if (node !== null && typeof node === "object") {
+            for (const [key, value] of Object.entries(node as Record<string, unknown>)) walk(value, inCommands || /^(commands|runCommand)$/i.test(key));
+        }
+    };
+    walk(document, false);
+    return found;
+}
+
 /** Commands (plain, base64 or gzip, as user data is read) that make, copy, share or export images, or launch instances. */
 function checkImageCalls(check: Check, field: string, get: () => unknown): void {
     const value = check.read(field, get);
@@ -189,7 +204,7 @@ export const imageSharingAllowListed: ResourceValidationPolicy = {
                         );
                     }
                 });
-                const call = typeof data.value === "string" ? IMAGE_CALLS.exec(data.value) : null;
+                const call = IMAGE_CALLS.exec(commandsIn(document).join("\n"));
                 if (call) {
                     check.violation(
                         `data calls ${call[0]}, an image or launch API run from a step's commands, which no rule reads: remove it, and distribute and share ` +
@@ -250,7 +265,13 @@ export const imageSharingAllowListed: ResourceValidationPolicy = {
             }
         }),
         // Code that runs on the build instance, or on any instance at boot, calling image APIs with the instance's role.
-        on(aws.imagebuilder.Component, (component, _args, check) => checkImageCalls(check, "data", () => component.data)),
+        on(aws.imagebuilder.Component, (component, _args, check) =>
+            checkImageCalls(check, "data", () => {
+                // The commands its steps run (a step's name or a description may say "CreateImage" harmlessly).
+                const data = component.data;
+                return typeof data === "string" ? commandsIn(workflowDocument(data)).join("\n") : data;
+            }),
+        ),
         on(aws.ec2.LaunchTemplate, (template, _args, check) => checkImageCalls(check, "userData", () => template.userData)),
         on(aws.ec2.Instance, (instance, _args, check) => {
             checkImageCalls(check, "userData", () => instance.userData);

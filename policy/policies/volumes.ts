@@ -57,16 +57,18 @@ export const outsideDisksEncryptedByDefault: StackValidationPolicy = {
     validateStack: validateStackWithCheck((args, check) => {
         const config = configWithDefaults<OutsideDisksConfig>(configSchema, args.getConfig<OutsideDisksConfig>());
         const resources = args.resources;
-        const deployingId = deployingAccountId(resources.map(resource => resource.provider));
+        // Read every provider only when some disk needs its account and region.
+        let deploying: { id: string | undefined } | undefined;
+        const deployingId = () => (deploying ??= { id: deployingAccountId(resources.map(resource => resource.provider)) }).id;
         const accountOf = (resource: PolicyResource): Account | undefined => {
-            const account = providerAccount(resource.provider, deployingId);
+            const account = providerAccount(resource.provider, deployingId());
             if (!account.known) check.unknown(`the account of ${resource.name}'s provider`);
             return account.known ? account.value : undefined;
         };
         let declared: DeclaredKeys | undefined;
         const keys = () =>
             (declared ??= new DeclaredKeys(resources, config.externalKeyArns, resource => {
-                const account = providerAccount(resource.provider, deployingId);
+                const account = providerAccount(resource.provider, deployingId());
                 return account.known ? account.value.id : undefined;
             }));
         // One pass sorts out the settings and the distributions the checks below need.
@@ -147,14 +149,19 @@ export const outsideDisksEncryptedByDefault: StackValidationPolicy = {
             );
         };
 
-        // Launch templates Image Builder points at each new image (a distribution's launchTemplateConfigurations, in its own account).
+        // Launch templates Image Builder points at each new image (a distribution's launchTemplateConfigurations, in its own account),
+        // and those Windows Fast Launch launches each new image with (fastLaunchConfigurations[].launchTemplate, by id or name).
         const fedTemplates = new Set<string>();
         for (const distribution of distributions) {
             const fed = read(() =>
-                itemsOf<any>(distribution.props.distributions)
-                    .flatMap(target => itemsOf<any>(target?.launchTemplateConfigurations))
-                    .filter(configuration => isBlank(configuration?.accountId))
-                    .map(configuration => configuration?.launchTemplateId as unknown),
+                itemsOf<any>(distribution.props.distributions).flatMap(target => [
+                    ...itemsOf<any>(target?.launchTemplateConfigurations)
+                        .filter(configuration => isBlank(configuration?.accountId))
+                        .map(configuration => configuration?.launchTemplateId as unknown),
+                    ...itemsOf<any>(target?.fastLaunchConfigurations)
+                        .flatMap(configuration => itemsOf<any>(configuration?.launchTemplate))
+                        .flatMap(template => [template?.launchTemplateId as unknown, template?.launchTemplateName as unknown]),
+                ]),
             );
             if (fed.known) for (const id of fed.value) if (typeof id === "string" && !isBlank(id)) fedTemplates.add(id.trim());
         }
@@ -187,8 +194,8 @@ export const outsideDisksEncryptedByDefault: StackValidationPolicy = {
         for (const resource of resources) {
             const props = resource.props as Record<string, any>;
             if (resource.isType(aws.ec2.LaunchTemplate)) {
-                const id = read(() => props.id as unknown);
-                if (id.known && typeof id.value === "string" && fedTemplates.has(id.value.trim())) continue;
+                const fed = read(() => [props.id, props.name].some(reference => typeof reference === "string" && fedTemplates.has(reference.trim())));
+                if (fed.known && fed.value) continue;
                 judgeImage(
                     resource,
                     "imageId",

@@ -68,6 +68,79 @@ function replay(
     return { messages, unknown };
 }
 
+/** Only a stack with workflows has anything here: the analyzer skips the rest without reading their resources. */
+const validateStack = validateStackWithCheck((args, check) => {
+    const workflows = args.resources.filter(resource => resource.isType(aws.imagebuilder.Workflow));
+    if (workflows.length === 0) return;
+    const config = configWithDefaults<Record<string, unknown> & { externalKeyArns: string[] }>(configSchema, args.getConfig());
+    let runs: WorkflowRuns | undefined;
+    let keys: DeclaredKeys | undefined;
+    const declaredKeys = () => {
+        if (keys) return keys;
+        const deployingId = deployingAccountId(args.resources.map(resource => resource.provider));
+        keys = new DeclaredKeys(args.resources, config.externalKeyArns, resource => {
+            const account = providerAccount(resource.provider, deployingId);
+            return account.known ? account.value.id : undefined;
+        });
+        return keys;
+    };
+
+    for (const workflow of workflows) {
+        const data = check.read(`${workflow.name}.data`, () => workflow.props.data as unknown);
+        if (!data.known) continue;
+        const document = workflowDocument(data.value);
+        if (!usesParameters(document)) continue;
+        runs ??= new WorkflowRuns(args.resources);
+        const found = runs.runsOf(workflow, document);
+        if (found.length === 0) {
+            if (runs.incomplete) check.unknown(`which builds run ${workflow.name}`);
+            else
+                check.violation(
+                    "data takes values from workflow parameters ($.parameters.…), and no aws.imagebuilder.Image or ImagePipeline of this stack runs " +
+                        "this workflow, so the pack cannot tell what they are passed: run it from the stack's builds (workflows[].parameters), or write the values out in the document.",
+                    workflow.urn,
+                );
+            continue;
+        }
+        // What the rules already say of the document as written: only what the parameters add is reported here.
+        const written = new Map(REPLAYED.map(policy => [policy.name, new Set(replay(policy, workflow, String(data.value), config, args.stackTags).messages)]));
+        const writtenKeys = new Set(keysIn(document));
+        for (const run of found) {
+            const resolved = resolveDocument(document, run);
+            const under = `with the parameters ${run.build} passes (${describe(resolved)})`;
+            for (const { at, parameter } of resolved.unresolved) {
+                check.violation(
+                    `data: ${at} takes workflow parameter ${JSON.stringify(parameter)}, which ${run.build} does not pass and the document gives no default, ` +
+                        "so the pack cannot tell its value: pass it in the build's workflows[].parameters, give it a default, or write the value out in the document.",
+                    workflow.urn,
+                );
+            }
+            for (const { parameter } of resolved.unknown) check.unknown(`parameter ${parameter} that ${run.build} passes to ${workflow.name}`);
+            const text = documentText(resolved.document);
+            for (const policy of REPLAYED) {
+                const { messages, unknown } = replay(policy, workflow, text, config, args.stackTags);
+                if (unknown) check.unknown(`${workflow.name}'s document as ${run.build} runs it (${policy.name})`);
+                for (const message of messages.filter(message => !written.get(policy.name)!.has(message))) {
+                    check.violation(`${under}: ${message} (${policy.name})`, workflow.urn);
+                }
+            }
+            // A key a parameter names must be one the stack declares, as image-keys-customer-managed holds written-out keys.
+            for (const keyId of keysIn(resolved.document).filter(keyId => !writtenKeys.has(keyId))) {
+                if (keyReference(keyId) === "aws-managed-alias") continue;
+                const standing = declaredKeys().standing(keyId);
+                if (standing.declared === "unknown") check.unknown(`whether key ${keyId} that ${run.build} passes to ${workflow.name} is declared`);
+                else if (standing.declared === false)
+                    check.violation(
+                        `${under}: a DistributeImage kmsKeyId is ${show(keyId)}, ${standing.why}, so the pack cannot tell it is customer-managed: ` +
+                            "pass the ARN of an aws.kms.Key declared in this stack, or list the key in externalKeyArns once checked.",
+                        workflow.urn,
+                    );
+            }
+        }
+    }
+});
+(validateStack as unknown as { __pulumiType: string }).__pulumiType = (aws.imagebuilder.Workflow as unknown as { __pulumiType: string }).__pulumiType;
+
 export const workflowParametersResolved: StackValidationPolicy = {
     name: "workflow-parameters-resolved",
     description:
@@ -76,78 +149,7 @@ export const workflowParametersResolved: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema,
-    validateStack: validateStackWithCheck((args, check) => {
-        const workflows = args.resources.filter(resource => resource.isType(aws.imagebuilder.Workflow));
-        if (workflows.length === 0) return;
-        const config = configWithDefaults<Record<string, unknown> & { externalKeyArns: string[] }>(configSchema, args.getConfig());
-        let runs: WorkflowRuns | undefined;
-        let keys: DeclaredKeys | undefined;
-        const declaredKeys = () => {
-            if (keys) return keys;
-            const deployingId = deployingAccountId(args.resources.map(resource => resource.provider));
-            keys = new DeclaredKeys(args.resources, config.externalKeyArns, resource => {
-                const account = providerAccount(resource.provider, deployingId);
-                return account.known ? account.value.id : undefined;
-            });
-            return keys;
-        };
-
-        for (const workflow of workflows) {
-            const data = check.read(`${workflow.name}.data`, () => workflow.props.data as unknown);
-            if (!data.known) continue;
-            const document = workflowDocument(data.value);
-            if (!usesParameters(document)) continue;
-            runs ??= new WorkflowRuns(args.resources);
-            const found = runs.runsOf(workflow, document);
-            if (found.length === 0) {
-                if (runs.incomplete) check.unknown(`which builds run ${workflow.name}`);
-                else
-                    check.violation(
-                        "data takes values from workflow parameters ($.parameters.…), and no aws.imagebuilder.Image or ImagePipeline of this stack runs " +
-                            "this workflow, so the pack cannot tell what they are passed: run it from the stack's builds (workflows[].parameters), or write the values out in the document.",
-                        workflow.urn,
-                    );
-                continue;
-            }
-            // What the rules already say of the document as written: only what the parameters add is reported here.
-            const written = new Map(
-                REPLAYED.map(policy => [policy.name, new Set(replay(policy, workflow, String(data.value), config, args.stackTags).messages)]),
-            );
-            const writtenKeys = new Set(keysIn(document));
-            for (const run of found) {
-                const resolved = resolveDocument(document, run);
-                const under = `with the parameters ${run.build} passes (${describe(resolved)})`;
-                for (const { at, parameter } of resolved.unresolved) {
-                    check.violation(
-                        `data: ${at} takes workflow parameter ${JSON.stringify(parameter)}, which ${run.build} does not pass and the document gives no default, ` +
-                            "so the pack cannot tell its value: pass it in the build's workflows[].parameters, give it a default, or write the value out in the document.",
-                        workflow.urn,
-                    );
-                }
-                for (const { parameter } of resolved.unknown) check.unknown(`parameter ${parameter} that ${run.build} passes to ${workflow.name}`);
-                const text = documentText(resolved.document);
-                for (const policy of REPLAYED) {
-                    const { messages, unknown } = replay(policy, workflow, text, config, args.stackTags);
-                    if (unknown) check.unknown(`${workflow.name}'s document as ${run.build} runs it (${policy.name})`);
-                    for (const message of messages.filter(message => !written.get(policy.name)!.has(message))) {
-                        check.violation(`${under}: ${message} (${policy.name})`, workflow.urn);
-                    }
-                }
-                // A key a parameter names must be one the stack declares, as image-keys-customer-managed holds written-out keys.
-                for (const keyId of keysIn(resolved.document).filter(keyId => !writtenKeys.has(keyId))) {
-                    if (keyReference(keyId) === "aws-managed-alias") continue;
-                    const standing = declaredKeys().standing(keyId);
-                    if (standing.declared === "unknown") check.unknown(`whether key ${keyId} that ${run.build} passes to ${workflow.name} is declared`);
-                    else if (standing.declared === false)
-                        check.violation(
-                            `${under}: a DistributeImage kmsKeyId is ${show(keyId)}, ${standing.why}, so the pack cannot tell it is customer-managed: ` +
-                                "pass the ARN of an aws.kms.Key declared in this stack, or list the key in externalKeyArns once checked.",
-                            workflow.urn,
-                        );
-                }
-            }
-        }
-    }),
+    validateStack,
 };
 
 /** The DistributeImage keys written out in a document. */

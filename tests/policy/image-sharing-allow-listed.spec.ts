@@ -105,6 +105,16 @@ describe("image-sharing-allow-listed", () => {
                 /^userData calls create-image, which makes, copies, shares or exports an image/,
             );
             assert.deepStrictEqual(await findings(imageSharingAllowListed, [fixtures.launchTemplate(), fixtures.instance()], ALLOW_LIST), []);
+            // Only commands count: a step named CreateImage that runs AWS's CreateImageFromInstance action is the build itself.
+            const named = workflow(
+                "  - name: CreateImage\n    action: CreateImageFromInstance\n    onFailure: Abort\n    inputs:\n      instanceId.$: $.stepOutputs.Launch.instanceId\n",
+            );
+            assert.deepStrictEqual(await findings(imageSharingAllowListed, [named], ALLOW_LIST), []);
+            const quiet = {
+                ...component,
+                props: { ...component.props, data: component.props.data.replace("Copy", "CreateImage").replace(/aws ec2 copy-image[^\n]*/, "dnf -y update") },
+            };
+            assert.deepStrictEqual(await findings(imageSharingAllowListed, [quiet], ALLOW_LIST), []);
         });
 
         it("image-sharing-allow-listed holds a Data Lifecycle Manager share rule's targetAccounts to the allow-list (object or list, one or many)", async () => {

@@ -236,11 +236,22 @@ describe("outside-disks-encrypted-by-default", () => {
             assert.deepStrictEqual(await findings(outsideDisksEncryptedByDefault, [onOutsideImage(instance(), "ami")], { exemptRegions: [HOME_REGION] }), []);
         });
 
-        it("passes a template Image Builder points at each new image (a distribution's launchTemplateConfigurations)", async () => {
+        it("passes a template Image Builder points at each new image (a distribution's launchTemplateConfigurations) or launches it with (Fast Launch)", async () => {
             const template = onOutsideImage(launchTemplate(), "imageId");
             const distribution = devProgram().find(resource => resource.type === "aws:imagebuilder/distributionConfiguration:DistributionConfiguration")!;
             distribution.props.distributions[0].launchTemplateConfigurations = [{ launchTemplateId: TEMPLATE_ID, setDefaultVersion: true }];
             assert.deepStrictEqual(await findings(outsideDisksEncryptedByDefault, [kmsKey(), distribution, template]), []);
+            // Windows Fast Launch launches each new image with its template's settings, whatever image the template names (none, here).
+            const fastLaunch = launchTemplate();
+            fastLaunch.name = "fast-launch";
+            fastLaunch.props.name = "windows-fast-launch";
+            delete fastLaunch.props.imageId;
+            const windows = devProgram().find(resource => resource.type === "aws:imagebuilder/distributionConfiguration:DistributionConfiguration")!;
+            windows.props.distributions[0].fastLaunchConfigurations = [
+                { enabled: true, maxParallelLaunches: 6, launchTemplate: { launchTemplateName: "windows-fast-launch", launchTemplateVersion: "1" } },
+            ];
+            assert.deepStrictEqual(await findings(outsideDisksEncryptedByDefault, [kmsKey(), windows, fastLaunch]), []);
+            assert.strictEqual((await findings(outsideDisksEncryptedByDefault, [kmsKey(), fastLaunch])).length, 1);
         });
 
         it("says what it could not check while the stack's images or default key are unknown until apply", async () => {

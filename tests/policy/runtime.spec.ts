@@ -92,11 +92,23 @@ function brokenProgram(): ResourceFixture[] {
             data: "name: parameterised\nschemaVersion: 1.0\nparameters:\n  - name: key\n    type: string\nsteps:\n  - name: Distribute\n    action: DistributeImage\n    onFailure: Abort\n    inputs:\n      distributions:\n        - region: us-east-1\n          kmsKeyId.$: $.parameters.key\n",
         },
     };
+    // The same kind of workflow run by a build that passes an AWS-managed key: the resolved document is judged.
+    const passed: ResourceFixture = {
+        ...parameterised,
+        name: "parameterised-run",
+        props: { ...parameterised.props, name: "parameterised-run" },
+        outputs: { arn: "arn:aws:imagebuilder:us-east-1:111111111111:workflow/distribution/parameterised-run/1.0.0/1" },
+    };
+    const runsIt = fixtures.image();
+    runsIt.name = "al2023-base-image-run";
+    runsIt.props.workflows = [{ workflowArn: passed.outputs!.arn, parameters: [{ name: "key", value: "alias/aws/ebs" }] }];
     return [
         ...fixtures.devProgram(),
         beanstalk,
         publicExports,
         parameterised,
+        passed,
+        runsIt,
         copy,
         taggedByDefault,
         template,
@@ -154,6 +166,10 @@ describe("the harness matches @pulumi/policy's analyzer serving policy/index.ts"
             assert.deepStrictEqual(new Set(served.map(diagnostic => diagnostic.policy)), new Set(policies.map(policy => policy.name)));
             assert.ok(served.some(diagnostic => diagnostic.level === "advisory" && diagnostic.message.includes("could not check kmsKeyId")));
             assert.ok(served.some(diagnostic => diagnostic.level === "mandatory"));
+            // The analyzer replays the resource rules over a workflow as a build runs it, as the harness does.
+            assert.ok(
+                served.some(diagnostic => diagnostic.policy === "workflow-parameters-resolved" && diagnostic.message.includes("(images-encrypted-with-cmk)")),
+            );
         });
     }
 });
