@@ -17,6 +17,7 @@ import {
     legacyAliases,
     loadConfig,
     lockedBuilds,
+    lockedVersionsOf,
     pinnedAmiIdsOf,
     RegionalImage,
     stackResourceTags,
@@ -80,6 +81,8 @@ export = async () => {
                 parentAmiId: image.parentImage === undefined ? undefined : builds.get(image.parentImage)!.amiId,
                 network: config.build,
                 pinnedAmiIds: pinnedAmiIdsOf(config.pinnedBy, image.name),
+                lockedVersions: lockedVersionsOf(image.name),
+                pinnedVersions: config.pinnedVersions[image.name] ?? [],
             });
             builds.set(image.name, build);
             homeSource = { kind: "local", amiId: build.amiId };

@@ -31,6 +31,19 @@ export function recipeSettings(platform: Platform): RecipeSettings {
 /** Recipe settings that are not config, of a Linux image. */
 export const RECIPE_SETTINGS = recipeSettings("linux");
 
+/**
+ * The recipe versions the lifecycle manages: the current one and every locked version no promoting stack pins or would
+ * roll back to, newest first, at most the 50 Image Builder accepts. A pinned version's Image Builder image (its record
+ * holds the scan findings the gate reads) and its AMI stay until the pin moves on; the next `up` hands it back.
+ */
+export function lifecycleVersions(current: string, locked: string[], pinned: string[]): string[] {
+    const managed = locked.filter(version => version !== current && !pinned.includes(version));
+    return [current, ...managed].slice(0, MAX_LIFECYCLE_RECIPES);
+}
+
+/** Image Builder's limit on a lifecycle policy's `resourceSelection.recipes`. */
+const MAX_LIFECYCLE_RECIPES = 50;
+
 /** What the version was locked from: recorded on every AMI it builds. */
 export interface BuildOrigin {
     /** The AMI the recipe builds on; absent: Image Builder resolves `image.baseImage` at build time. */
@@ -58,6 +71,10 @@ export interface GoldenImageArgs {
     network?: BuildNetworkConfig;
     /** AMIs of this image the repository's promoting stacks pin: tagged, and never deprecated or deleted by the lifecycle. */
     pinnedAmiIds: string[];
+    /** Every version of this image in image-versions.lock.json, newest first: what the lifecycle may manage. */
+    lockedVersions: string[];
+    /** Versions promoting stacks pin or would roll back to: their Image Builder images are left out of the lifecycle. */
+    pinnedVersions: string[];
 }
 
 /** EC2 Image Builder components, recipe and infrastructure for one golden image, and its current version built during `pulumi up`. */
@@ -211,7 +228,8 @@ export class GoldenImage extends pulumi.ComponentResource {
             {
                 provider,
                 policyName: builderName,
-                selectionTag: { [LIFECYCLE_SELECTION_TAG]: builderName },
+                recipeName: builderName,
+                versions: lifecycleVersions(image.version, args.lockedVersions, args.pinnedVersions),
                 keepTag: KEEP_TAG,
                 lifecycle: args.lifecycle,
                 partition,

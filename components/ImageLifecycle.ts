@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { LifecycleConfig } from "./config";
 import { serviceRole } from "./iam";
 
-/** Image Builder images the lifecycle policy manages carry this tag, so every old recipe version stays covered. */
+/** Every Image Builder resource and build of an image carries this tag, naming its image and stack, for tag-based searches. */
 export const LIFECYCLE_SELECTION_TAG = "GoldenAmiFamily";
 
 export interface ImageLifecycleArgs {
@@ -11,8 +11,9 @@ export interface ImageLifecycleArgs {
     provider: aws.Provider;
     /** The policy's name, unique in the account and region. */
     policyName: string;
-    /** The tag every Image Builder image of the stack carries, current and retained old versions alike. */
-    selectionTag: Record<string, string>;
+    /** The image's recipe name in Image Builder, and the recipe versions whose images the policy manages. */
+    recipeName: string;
+    versions: string[];
     /** AMIs with this tag are never deprecated or deleted: the current one and those a promoting stack pins. */
     keepTag: { key: string; value: string };
     /** Ages and counts; see `golden-ami:lifecycle`. */
@@ -47,7 +48,8 @@ export class ImageLifecycle extends pulumi.ComponentResource {
                 description: `Deprecate ${args.policyName} images after ${lifecycle.deprecateAfterDays} days, delete them with their snapshots after ${lifecycle.deleteAfterDays}`,
                 executionRole: role.arn,
                 resourceType: "AMI_IMAGE",
-                resourceSelection: { tagMap: args.selectionTag },
+                // By recipe version, not by a tag every build carries: a version a promoting stack pins is left out.
+                resourceSelection: { recipes: args.versions.map(semanticVersion => ({ name: args.recipeName, semanticVersion })) },
                 policyDetails: [
                     {
                         // Without `amis`, only Image Builder's own image record is deprecated, not the AMI it distributed.

@@ -78,6 +78,8 @@ export interface GoldenAmiConfig {
     build?: BuildNetworkConfig;
     /** AMIs of this stack that promoting stacks of the repository pin, by stack then image: never deleted while pinned. */
     pinnedBy: Record<string, Record<string, string>>;
+    /** Versions of this stack's images that promoting stacks pin or would roll back to, by image: their Image Builder images stay. */
+    pinnedVersions: Record<string, string[]>;
     /** Things worth knowing that are not errors (opt-in regions); the program logs them. */
     notes: string[];
 }
@@ -177,6 +179,7 @@ export function parseStackConfig(raw: RawStackConfig, stack: string): GoldenAmiC
         fleets: fleets!,
         build: settings["golden-ami:build"],
         pinnedBy: {},
+        pinnedVersions: {},
         notes: regions!
             .filter(region => OPT_IN_REGIONS.has(region))
             .map(
@@ -552,7 +555,8 @@ export function loadConfig(): GoldenAmiConfig {
     try {
         const config = parseStackConfig(raw, pulumi.getStack());
         for (const note of config.notes) pulumi.log.info(note);
-        return { ...config, pinnedBy: config.promoteFrom ? {} : pinsOf(config.stack) };
+        if (config.promoteFrom) return config;
+        return { ...config, pinnedBy: pinsOf(config.stack), pinnedVersions: pinnedVersionsOf(config.stack) };
     } catch (error) {
         if (error instanceof ConfigError) throw new pulumi.RunError(error.message);
         throw error;
@@ -583,6 +587,44 @@ export function pinsOf(stack: string, root: string = process.env[STACK_FILES_VAR
         if (amiIds.length > 0) pins[file.split(".")[1]] = Object.fromEntries(amiIds);
     }
     return pins;
+}
+
+/**
+ * The versions of the building stack's images that promoting stacks pin (`images.<image>.version` next to a pin in
+ * promoteFrom.amiIds), and the version each pin's promotion record names as previous: the rollback target.
+ */
+export function pinnedVersionsOf(stack: string, root: string = process.env[STACK_FILES_VARIABLE] ?? REPOSITORY_ROOT): Record<string, string[]> {
+    const versions: Record<string, Set<string>> = {};
+    for (const file of fs
+        .readdirSync(root)
+        .filter(name => /^Pulumi\.[^.]+\.yaml$/.test(name))
+        .sort()) {
+        const config = parseYaml(fs.readFileSync(path.join(root, file), "utf8"))?.config;
+        const promoteFrom = config?.[`${PROJECT}:promoteFrom`];
+        const images = config?.[`${PROJECT}:images`];
+        if (promoteFrom?.stack !== stack || !isPlainObject(promoteFrom.amiIds) || !isPlainObject(images)) continue;
+        const promotingStack = file.split(".")[1];
+        for (const image of Object.keys(promoteFrom.amiIds)) {
+            const version = (images[image] as { version?: unknown } | undefined)?.version;
+            if (typeof version !== "string") continue;
+            (versions[image] ??= new Set()).add(version);
+            const record = path.join(root, "promotions", promotingStack, image, `${version}.json`);
+            const previous = fs.existsSync(record) ? promotionRecordOf(record).previous?.version : undefined;
+            if (typeof previous === "string") versions[image].add(previous);
+        }
+    }
+    return Object.fromEntries(Object.entries(versions).map(([image, held]) => [image, [...held]]));
+}
+
+function promotionRecordOf(file: string): { previous?: { version?: unknown } } {
+    try {
+        return JSON.parse(fs.readFileSync(file, "utf8"));
+    } catch (error) {
+        throw new ConfigError([
+            `${path.relative(REPOSITORY_ROOT, file)} is not valid JSON (${error instanceof Error ? error.message : error}); ` +
+                "the building stack reads each pin's promotion record for the version a rollback needs",
+        ]);
+    }
 }
 
 /** The AMIs promoting stacks pin of one image. */

@@ -3,11 +3,11 @@ import { parse } from "yaml";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parseStackConfig, pinsOf } from "../../components/config";
-import { BUILD_TIMEOUT, COMPONENT_DOCUMENTS, firstAmiId, readComponentDocument, RECIPE_SETTINGS } from "../../components/GoldenImage";
+import { parseStackConfig, pinnedVersionsOf, pinsOf } from "../../components/config";
+import { BUILD_TIMEOUT, COMPONENT_DOCUMENTS, firstAmiId, lifecycleVersions, readComponentDocument, RECIPE_SETTINGS } from "../../components/GoldenImage";
 import { KEEP_TAG } from "../../components/tags";
 import { LIFECYCLE_SELECTION_TAG } from "../../components/ImageLifecycle";
-import { checkLockedVersion, lockKey, readVersionLock, recipeInputs, VersionLock } from "../../components/versionLock";
+import { checkLockedVersion, lockedVersionsOf, lockKey, readVersionLock, recipeInputs, VersionLock } from "../../components/versionLock";
 import { readStackConfig } from "../../tools/engine/stackFile";
 import { generatedVersionLock } from "../../tools/engine/generatedConfig";
 import { PLATFORM_DEFAULTS } from "../../components/platforms";
@@ -226,12 +226,14 @@ describe("GoldenImage (the building stack, dev)", () => {
     it("deprecates old images, then deletes them with their snapshots, keeping the newest and recently launched ones", () => {
         const lifecycle = onlyOne(run, TYPES.lifecycle);
         assert.strictEqual(lifecycle.inputs.resourceType, "AMI_IMAGE");
+        const locked = lockedVersionsOf("al2023-base");
+        assert.ok(locked.length >= 2, `the lock holds the current version and an older one: ${locked.join(", ")}`);
         assert.deepStrictEqual(
             lifecycle.inputs.resourceSelection,
-            { tagMap: { [LIFECYCLE_SELECTION_TAG]: "al2023-base-dev" } },
-            "selected by the stack's tag, which every retained version's image carries",
+            { recipes: locked.map(semanticVersion => ({ name: "al2023-base-dev", semanticVersion })) },
+            "selected by recipe version: every locked version of the image, newest first, none pinned by the committed example",
         );
-        assert.strictEqual(onlyOne(run, TYPES.image).inputs.tags[LIFECYCLE_SELECTION_TAG], "al2023-base-dev", "the build carries the selection tag");
+        assert.strictEqual(onlyOne(run, TYPES.image).inputs.tags[LIFECYCLE_SELECTION_TAG], "al2023-base-dev", "the build carries its family tag");
         const [deprecate, remove] = lifecycle.inputs.policyDetails;
         assert.deepStrictEqual(
             deprecate.action,
@@ -282,6 +284,42 @@ describe("GoldenImage: what the lifecycle keeps", () => {
             .map(tag => tag.inputs.resourceId)
             .sort();
         assert.deepStrictEqual(kept, ["ami-0aaaaaaaaaaaaaaa1", "ami-0bbbbbbbbbbbbbbb2"]);
+    });
+
+    it("leaves the pinned versions' Image Builder images out of the lifecycle, and the rollback target a pin's record names", async () => {
+        const root = fs.mkdtempSync(path.join(os.tmpdir(), "golden-ami-pinned-versions-"));
+        const promoting = (version: string) =>
+            `config:\n  golden-ami:images:\n    al2023-base:\n      version: ${version}\n  golden-ami:promoteFrom:\n    account: "111111111111"\n` +
+            `    region: us-east-1\n    amiIds:\n      al2023-base: ami-0aaaaaaaaaaaaaaa1\n    stack: dev\n`;
+        fs.writeFileSync(path.join(root, "Pulumi.prod.yaml"), promoting("1.3.0"));
+        fs.writeFileSync(path.join(root, "Pulumi.qa.yaml"), promoting("1.3.2"));
+        fs.mkdirSync(path.join(root, "promotions", "prod", "al2023-base"), { recursive: true });
+        fs.writeFileSync(path.join(root, "promotions", "prod", "al2023-base", "1.3.0.json"), JSON.stringify({ previous: { version: "1.2.9" } }));
+        assert.deepStrictEqual(pinnedVersionsOf("dev", root), { "al2023-base": ["1.3.0", "1.2.9", "1.3.2"] });
+
+        const locked = ["1.4.2", "1.4.1", "1.3.2", "1.3.1", "1.3.0", "1.2.9"];
+        assert.deepStrictEqual(lifecycleVersions("1.4.2", locked, ["1.3.0", "1.2.9", "1.3.2"]), ["1.4.2", "1.4.1", "1.3.1"]);
+        assert.deepStrictEqual(
+            lifecycleVersions("1.4.2", locked, ["1.4.2"]),
+            locked,
+            "the current build stays managed: it is the newest, which keepAtLeast keeps",
+        );
+        const many = Array.from({ length: 60 }, (_, index) => `1.0.${59 - index}`);
+        assert.strictEqual(lifecycleVersions("1.0.59", many, []).length, 50, "Image Builder takes at most 50 recipes: the newest");
+    });
+
+    it("hands a version back to the lifecycle once no stack pins it: the pin moved on in the stack file", async () => {
+        const pinning = (version: string) =>
+            `config:\n  golden-ami:images:\n    al2023-base:\n      version: ${version}\n  golden-ami:promoteFrom:\n    account: "111111111111"\n` +
+            `    region: us-east-1\n    amiIds:\n      al2023-base: ami-0aaaaaaaaaaaaaaa1\n    stack: dev\n`;
+        const current = readStackConfig("dev").images as Record<string, { version: string }>;
+        const older = lockedVersionsOf("al2023-base").find(version => version !== current["al2023-base"].version)!;
+        const selected = async (stackFiles: Record<string, string>) =>
+            onlyOne(await runStack("dev", { config: ONE_IMAGE(), stackFiles }), TYPES.lifecycle).inputs.resourceSelection.recipes.map(
+                (recipe: { semanticVersion: string }) => recipe.semanticVersion,
+            );
+        assert.ok(!(await selected({ prod: pinning(older) })).includes(older), `${older} is pinned: left out`);
+        assert.ok((await selected({ prod: pinning("0.0.1") })).includes(older), `${older} is no longer pinned: managed again`);
     });
 
     it("tags nothing while the committed prod pin is only an example (no promoteFrom.stack yet)", async () => {

@@ -112,11 +112,12 @@ describe("the catalog (dev: x86_64 and arm64 of one family, and Windows Server)"
 
     it("selects each image's own builds in its lifecycle policy", () => {
         const policies = ofType(run, TYPES.lifecycle);
-        assert.deepStrictEqual(policies.map(policy => Object.values(policy.inputs.resourceSelection.tagMap)[0]).sort(), [
-            "al2023-base-arm64-dev",
-            "al2023-base-dev",
-            "windows-2022-dev",
-        ]);
+        const recipeNames = policies.map(policy => [...new Set(policy.inputs.resourceSelection.recipes.map((recipe: { name: string }) => recipe.name))]);
+        assert.ok(
+            recipeNames.every(names => names.length === 1),
+            `one recipe name per policy: ${JSON.stringify(recipeNames)}`,
+        );
+        assert.deepStrictEqual(recipeNames.map(names => names[0]).sort(), ["al2023-base-arm64-dev", "al2023-base-dev", "windows-2022-dev"]);
     });
 });
 

@@ -180,12 +180,19 @@ describe("npm run plan -- --diff", () => {
 
     // The infrastructure configuration does change: its resourceTags tag the build instances with the version they build.
     it("a version bump re-tags only what belongs to the image: no key, role, bucket, topic, lifecycle policy or security group changes", () => {
+        // The lifecycle policy's one change is its selection: the new version's recipe joins the versions it manages.
+        const lifecycle = changesOf(versionBump).filter(change => change.type === "aws:imagebuilder/lifecyclePolicy:LifecyclePolicy");
+        assert.deepStrictEqual(
+            lifecycle.map(change => `${change.op} ${change.name}`),
+            ["update al2023-base-lifecycle"],
+        );
+        const changed = lifecycle[0].changed.map(input => input.path);
+        assert.ok(changed.length > 0 && changed.every(input => input.startsWith("resourceSelection")), changed.join(", "));
         const lasting = [
             "aws:kms/key:Key",
             "aws:iam/role:Role",
             "aws:s3/bucket:Bucket",
             "aws:sns/topic:Topic",
-            "aws:imagebuilder/lifecyclePolicy:LifecyclePolicy",
             "aws:iam/instanceProfile:InstanceProfile",
             "aws:ec2/securityGroup:SecurityGroup",
         ];
