@@ -7,7 +7,11 @@ import { goldenAmi, loadDevStack, PROD_ACCOUNT, recordingContext } from "../fixt
 
 /** The dev stack (regions us-east-1 and us-west-2) shares with PROD_ACCOUNT only; REMOVED was listed once. */
 const REMOVED = "333333333333";
-const KEY = "arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+const OWNER = "111111111111";
+const KEY = `arn:aws:kms:us-east-1:${OWNER}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+/** The dropped region's key: kept with its copies, its alias deleted. */
+const DROPPED_KEY = `arn:aws:kms:eu-west-1:${OWNER}:key/5678abcd-12ab-34cd-56ef-1234567890ab`;
+const REMOVED_GRANTEE = `arn:aws:iam::${REMOVED}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
 
 /** One version of dev's image, still shared with the removed account as well as the listed one. */
 function sharedCopy(imageId: string, version: string): RegionWorld {
@@ -22,18 +26,16 @@ function account() {
         {
             arn: KEY,
             alias: "alias/golden-ami/dev",
-            grants: [
-                {
-                    GrantId: "grant-removed",
-                    GranteePrincipal: `arn:aws:iam::${REMOVED}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
-                },
-            ],
+            grants: [{ GrantId: "grant-removed", GranteePrincipal: REMOVED_GRANTEE }],
         },
     ];
+    const dropped = sharedCopy("ami-000000e3", "1.3.0");
+    dropped.snapshots = [{ SnapshotId: "snap-000000e3", Encrypted: true, KmsKeyId: DROPPED_KEY, OwnerId: OWNER }];
+    dropped.keys = [{ arn: DROPPED_KEY, grants: [{ GrantId: "grant-removed-eu", GranteePrincipal: REMOVED_GRANTEE }] }];
     return fakeAws({
         "us-east-1": home,
         "us-west-2": sharedCopy("ami-000000e2", "1.4.0"),
-        "eu-west-1": sharedCopy("ami-000000e3", "1.3.0"),
+        "eu-west-1": dropped,
         "ap-south-1": {},
     });
 }
@@ -64,7 +66,9 @@ describe("images revoke", () => {
                 `${region} ${imageId}: the removed account loses its launch permission, the listed one keeps it`,
             );
         }
-        assert.deepStrictEqual(aws.regions["us-east-1"].world.keys[0].grants, [], "the removed account's grant on the stack's key is revoked");
+        for (const region of ["us-east-1", "eu-west-1"]) {
+            assert.deepStrictEqual(aws.regions[region].world.keys[0].grants, [], `${region}: the removed account's grant on the stack's key is revoked`);
+        }
         assert.strictEqual(stdout.length, 1, "--json prints one document on stdout");
         const printed = JSON.parse(stdout[0]) as RevokeReport;
         assert.deepStrictEqual(printed, reports["out/revoke.json"]);
@@ -74,7 +78,7 @@ describe("images revoke", () => {
             stackRegions: ["us-east-1", "us-west-2"],
         });
         assert.deepStrictEqual(printed.droppedRegions, [{ region: "eu-west-1", images: 1 }], "the region the stack no longer lists but still holds a copy");
-        assert.deepStrictEqual(printed.losses[`account ${REMOVED}`].images, 3);
+        assert.deepStrictEqual(printed.losses[`account ${REMOVED}`], { images: 3, snapshots: 0, grants: 2 });
     });
 
     it("says in text which regions hold images of the stack but are no longer in its config, and puts the empty ones on one line", async () => {
