@@ -17,6 +17,9 @@ const REMOVED_OU = "arn:aws:organizations::555555555555:ou/o-a1b2c3d4e5/ou-ab12-
 const REGIONS = ["us-east-1", "us-west-2"];
 const ALIAS = "alias/golden-ami/dev";
 
+/** A region the stack listed once: dropped from golden-ami:regions, its copies stayed (retainOnDelete). */
+const DROPPED = "eu-west-1";
+
 function stackWith(sharing: Record<string, string[]>): StackLoader {
     const raw: RawStackConfig = {
         "aws:region": "us-east-1",
@@ -62,9 +65,14 @@ async function sharedWorld(moto: MotoServer): Promise<SharedWorld> {
     return world;
 }
 
-async function revoke(moto: MotoServer, loadStack: StackLoader, flags: string[]) {
+/**
+ * The stack's regions named with --regions: moto answers DescribeRegions with some 30 regions, and reading
+ * each costs time. The test of the default passes `everyRegion`.
+ */
+async function revoke(moto: MotoServer, loadStack: StackLoader, flags: string[], regions: "stack's" | "everyRegion" = "stack's") {
     const recording = recordingContext(moto.clients);
-    const exitCode = await runCli(["revoke", "--stack", "dev", ...flags], recording.context, loadStack);
+    const narrowed = regions === "everyRegion" ? [] : ["--regions", REGIONS.join(",")];
+    const exitCode = await runCli(["revoke", "--stack", "dev", ...narrowed, ...flags], recording.context, loadStack);
     return { exitCode, ...recording };
 }
 
@@ -168,6 +176,52 @@ describe("images revoke (EC2 emulator)", function () {
         assert.strictEqual(exitCode, ExitCode.ok);
         assert.deepStrictEqual((reports["out/second.json"] as { losses: object }).losses, {});
         assert.match(stdout.join("\n"), /Nobody loses access/);
+    });
+
+    it("by default reads every enabled region: a copy kept in a region dropped from the config loses a removed account's access, a listed one keeps it", async () => {
+        const world = await sharedWorld(moto);
+        const kept = await seedImage(moto.clients(DROPPED), DROPPED, {
+            name: `${FAMILY}-1.3.0-dev-20251201T000000Z`,
+            tags: { Name: FAMILY, Environment: "dev", Version: "1.3.0" },
+            launch: [{ UserId: PROMOTING }, { UserId: STAYS }, { UserId: REMOVED }],
+            snapshotReaders: [PROMOTING, REMOVED],
+        });
+        assert.ok(
+            (await launchersOf(moto.clients(DROPPED), kept.imageId)).includes(`account:${REMOVED}`),
+            "the kept copy starts out shared with the removed account",
+        );
+        const { exitCode, stdout, stderr, reports } = await revoke(moto, stillListed, ["--apply", "--report", "out/revoke.json"], "everyRegion");
+        assert.strictEqual(exitCode, ExitCode.ok, `${stdout.join("\n")}\n${stderr.join("\n")}`);
+
+        const clients = moto.clients(DROPPED);
+        assert.deepStrictEqual(
+            await launchersOf(clients, kept.imageId),
+            [`account:${PROMOTING}`, `account:${STAYS}`],
+            `${DROPPED} ${kept.imageId}: the removed account loses its launch permission, the listed accounts keep theirs`,
+        );
+        assert.ok(kept.snapshotIds.length > 0, `${kept.imageId} has a snapshot`);
+        for (const snapshotId of kept.snapshotIds) {
+            assert.deepStrictEqual(
+                await snapshotReadersOf(clients, snapshotId),
+                [PROMOTING],
+                `${DROPPED} ${snapshotId}: the removed account can no longer copy it`,
+            );
+        }
+        assert.deepStrictEqual(
+            await launchersOf(moto.clients("us-west-2"), world.images["us-west-2"][0].imageId),
+            [`account:${PROMOTING}`, `account:${STAYS}`],
+            "the stack's own regions are reconciled as before",
+        );
+
+        const report = reports["out/revoke.json"] as {
+            regionScope: { source: string; regions: string[] };
+            droppedRegions: { region: string; images: number }[];
+        };
+        assert.strictEqual(report.regionScope.source, "enabled-regions");
+        assert.deepStrictEqual(report.regionScope.regions.slice(0, 2), REGIONS, "the stack's regions first, home region first");
+        assert.ok(report.regionScope.regions.length > 3, `every enabled region is read, got ${report.regionScope.regions.join(", ")}`);
+        assert.deepStrictEqual(report.droppedRegions, [{ region: DROPPED, images: 1 }]);
+        assert.match(stdout.join("\n"), new RegExp(`^${DROPPED}: holds 1 image\\(s\\) of the stack, but golden-ami:regions no longer lists it`, "m"));
     });
 
     it("refuses to run without --stack, before reading AWS", async () => {

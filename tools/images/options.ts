@@ -36,6 +36,12 @@ export function semver(text: string, flag: string): string {
 export const stackFlag = flags.text("<name>", "read Pulumi.<name>.yaml for regions, image name, version, sharing, tags, keep");
 export const imageFlag = flags.text("<name>", "the stack's image (a key of golden-ami:images); required when the stack has more than one");
 export const regionsFlag = flags.list("<a,b>", "regions to look in (default: the stack's, home region first)");
+/** revoke and prune: copies stay in a region dropped from the config, so by default they look everywhere. */
+export const everyRegionFlag = flags.list(
+    "<a,b>",
+    "regions to look in (default with --stack: every region enabled for the account, the stack's first, " +
+        "since copies stay in a region the stack no longer lists)",
+);
 export const nameFlag = flags.text("<image>", "image family name (default: the stack's image.name)");
 export const jsonFlag = flags.boolean("print JSON on stdout instead of text (progress and warnings stay on stderr)");
 export const launchedWithinFlag = flags.wholeNumber(

@@ -16,6 +16,13 @@ export interface ImageTarget {
     version?: string;
     /** The home region first when read from the stack. */
     regions: string[];
+    /** Where `regions` came from: `--regions`, or the stack's `golden-ami:regions`. */
+    regionsFrom: "flag" | "stack";
+    /**
+     * The stack's `golden-ami:regions`, home region first. A region outside them can still hold the stack's
+     * images: copies are kept (retainOnDelete) when a region is dropped from the config.
+     */
+    stackRegions?: string[];
     /** The stack's aws:region, where a building stack builds. */
     homeRegion?: string;
     /** The stack's sharing; verify needs it. */
@@ -80,6 +87,8 @@ export function resolveTarget(options: CliOptions, loadStack: StackLoader = load
         name,
         version: config?.image.version,
         regions: [...new Set(regions)],
+        regionsFrom: options.regions === undefined ? "stack" : "flag",
+        ...(config && { stackRegions: [...new Set(config.regions)] }),
         homeRegion: config?.homeRegion,
         sharing: config?.sharing,
         keep: options.keep ?? config?.lifecycle.keepAtLeast ?? LIFECYCLE_DEFAULTS.keepAtLeast,

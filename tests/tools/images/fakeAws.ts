@@ -1,6 +1,8 @@
 // A small in-memory AWS region behind aws-sdk-client-mock: real SDK clients whose `send` answers from
 // the fixture, every list in pages of `pageSize`, the filters the tool uses honoured, and deregister /
 // delete acting on the fixture (a snapshot of a registered image cannot be deleted, as in EC2).
+// DescribeRegions answers with the regions set up (or `enabledRegions`), in any region. KMS answers from
+// `keys`; ModifyImageAttribute, ModifySnapshotAttribute and RevokeGrant remove from the fixture.
 // Image Builder answers from `builds`: ListImages, ListImageBuildVersions, GetImage, and each build's
 // scan findings and packages.
 import {
@@ -18,6 +20,7 @@ import {
     DescribeInstancesCommand,
     DescribeLaunchTemplatesCommand,
     DescribeLaunchTemplateVersionsCommand,
+    DescribeRegionsCommand,
     DescribeSnapshotAttributeCommand,
     DescribeSnapshotsCommand,
     CreateVolumePermission,
@@ -29,6 +32,8 @@ import {
     LaunchPermission,
     LaunchTemplate,
     LaunchTemplateVersion,
+    ModifyImageAttributeCommand,
+    ModifySnapshotAttributeCommand,
     Snapshot,
 } from "@aws-sdk/client-ec2";
 import {
@@ -43,7 +48,7 @@ import {
     ResourceNotFoundException,
 } from "@aws-sdk/client-imagebuilder";
 import { GetParametersByPathCommand, GetParametersCommand, Parameter, SSMClient } from "@aws-sdk/client-ssm";
-import { KMSClient } from "@aws-sdk/client-kms";
+import { DescribeKeyCommand, GrantListEntry, KMSClient, ListGrantsCommand, NotFoundException, RevokeGrantCommand } from "@aws-sdk/client-kms";
 import { AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { ClientFactory, RegionalClients } from "../../../tools/images/aws/clients";
 
@@ -62,6 +67,14 @@ export interface RegionWorld {
     volumePermissions?: Record<string, CreateVolumePermission[]>;
     /** Image Builder's builds in this region. */
     builds?: FakeBuild[];
+    /** KMS keys in this region: the alias naming one (if any) and the grants on it. */
+    keys?: FakeKey[];
+}
+
+export interface FakeKey {
+    arn: string;
+    alias?: string;
+    grants?: GrantListEntry[];
 }
 
 /** One Image Builder build version, as the tool reads it. */
@@ -89,12 +102,23 @@ export interface FakeRegion {
     autoScaling: AwsClientStub<AutoScalingClient>;
     ssm: AwsClientStub<SSMClient>;
     imageBuilder: AwsClientStub<ImagebuilderClient>;
+    kms: AwsClientStub<KMSClient>;
     /** The fixture as it is now: deregistered images and deleted snapshots are gone from it. */
     world: Required<RegionWorld>;
 }
 
-export function fakeAws(worlds: Record<string, RegionWorld>, pageSize = 2): { clientsFor: ClientFactory; regions: Record<string, FakeRegion> } {
-    const regions = Object.fromEntries(Object.entries(worlds).map(([region, world]) => [region, fakeRegion(region, world, pageSize)]));
+export interface FakeAccount {
+    /** What DescribeRegions answers; default the regions set up. */
+    enabledRegions?: string[];
+}
+
+export function fakeAws(
+    worlds: Record<string, RegionWorld>,
+    pageSize = 2,
+    account: FakeAccount = {},
+): { clientsFor: ClientFactory; regions: Record<string, FakeRegion> } {
+    const enabledRegions = account.enabledRegions ?? Object.keys(worlds);
+    const regions = Object.fromEntries(Object.entries(worlds).map(([region, world]) => [region, fakeRegion(region, world, pageSize, enabledRegions)]));
     return {
         regions,
         clientsFor: region => {
@@ -108,7 +132,7 @@ export function awsError(name: string, message = `${name} from the fake`): EC2Se
     return new EC2ServiceException({ name, message, $fault: "client", $metadata: { httpStatusCode: 403 } });
 }
 
-function fakeRegion(region: string, fixture: RegionWorld, pageSize: number): FakeRegion {
+function fakeRegion(region: string, fixture: RegionWorld, pageSize: number, enabledRegions: string[]): FakeRegion {
     const images = fixture.images ?? [];
     const world: Required<RegionWorld> = {
         images: [...images],
@@ -127,6 +151,7 @@ function fakeRegion(region: string, fixture: RegionWorld, pageSize: number): Fak
         parameters: fixture.parameters ?? [],
         volumePermissions: fixture.volumePermissions ?? {},
         builds: fixture.builds ?? [],
+        keys: fixture.keys ?? [],
     };
     const clients: RegionalClients = {
         ec2: new EC2Client({ region }),
@@ -139,12 +164,51 @@ function fakeRegion(region: string, fixture: RegionWorld, pageSize: number): Fak
     const autoScaling = mockClient(clients.autoScaling);
     const ssm = mockClient(clients.ssm);
     const imageBuilder = mockClient(clients.imageBuilder);
+    const kms = mockClient(clients.kms);
     const page = <T>(items: T[], token: string | undefined) => {
         const start = Number(token ?? 0);
         const next = start + pageSize < items.length ? String(start + pageSize) : undefined;
         return { items: items.slice(start, start + pageSize), NextToken: next };
     };
 
+    ec2.on(DescribeRegionsCommand).callsFake(() => ({
+        Regions: enabledRegions.map(name => ({ RegionName: name, Endpoint: `ec2.${name}.amazonaws.com`, OptInStatus: "opt-in-not-required" })),
+    }));
+    ec2.on(ModifyImageAttributeCommand).callsFake(input => {
+        const removed = input.LaunchPermission?.Remove ?? [];
+        const same = (left: LaunchPermission, right: LaunchPermission) =>
+            left.UserId === right.UserId &&
+            left.Group === right.Group &&
+            left.OrganizationArn === right.OrganizationArn &&
+            left.OrganizationalUnitArn === right.OrganizationalUnitArn;
+        world.launchPermissions[input.ImageId] = (world.launchPermissions[input.ImageId] ?? []).filter(
+            permission => !removed.some((gone: LaunchPermission) => same(permission, gone)),
+        );
+        return {};
+    });
+    ec2.on(ModifySnapshotAttributeCommand).callsFake(input => {
+        const accounts: string[] = input.UserIds ?? [];
+        const groups: string[] = input.GroupNames ?? [];
+        world.volumePermissions[input.SnapshotId] = (world.volumePermissions[input.SnapshotId] ?? []).filter(
+            permission => !accounts.includes(permission.UserId ?? "") && !groups.includes(permission.Group ?? ""),
+        );
+        return {};
+    });
+    const keyOf = (keyId: string | undefined) => {
+        const key = world.keys.find(candidate => candidate.arn === keyId || candidate.alias === keyId);
+        if (!key) throw new NotFoundException({ message: `no key ${keyId}`, $metadata: {} });
+        return key;
+    };
+    kms.on(DescribeKeyCommand).callsFake(input => ({ KeyMetadata: { KeyId: keyOf(input.KeyId).arn.split("/").pop(), Arn: keyOf(input.KeyId).arn } }));
+    kms.on(ListGrantsCommand).callsFake(input => {
+        const { items, NextToken } = page(keyOf(input.KeyId).grants ?? [], input.Marker);
+        return { Grants: items, NextMarker: NextToken, Truncated: NextToken !== undefined };
+    });
+    kms.on(RevokeGrantCommand).callsFake(input => {
+        const key = keyOf(input.KeyId);
+        key.grants = (key.grants ?? []).filter(grant => grant.GrantId !== input.GrantId);
+        return {};
+    });
     ec2.on(DescribeImagesCommand).callsFake(input => {
         const { items, NextToken } = page(
             world.images.filter(image => matchesFilters(input.Filters, imageFilterValue(image))),
@@ -230,7 +294,7 @@ function fakeRegion(region: string, fixture: RegionWorld, pageSize: number): Fak
         return { Parameters: found, InvalidParameters: names.filter(name => !found.some(parameter => parameter.Name === name)) };
     });
     fakeImageBuilder(imageBuilder, world, region, page);
-    return { clients, ec2, autoScaling, ssm, imageBuilder, world };
+    return { clients, ec2, autoScaling, ssm, imageBuilder, kms, world };
 }
 
 function fakeImageBuilder(

@@ -1,21 +1,33 @@
 // `prune`: deregisters images beyond the newest `keep` and deletes their snapshots; dry run unless --apply.
 // A region whose images or users could not all be read is skipped whole: nothing there is removed.
+//
+// With --stack and no --regions it reads every region enabled for the account, not only the stack's:
+// copies stay when a region is dropped from `golden-ami:regions` (retainOnDelete), and nothing else would
+// ever clean them up. In such a region the same rules hold as anywhere, but one: an image there is not kept
+// for being at the stack's `image.version`, since the stack's `up` no longer manages a copy there. What
+// still keeps an image there: the newest `keep` per stack (a consumer's launch template in that region may
+// still name the last copies, and this account cannot see into the consumer's), anything in use in that
+// region or launched within `launchedWithinDays`, the `GoldenAmiKeep` tag, a stack file's pin and a current
+// promotion record. That is never more than prune removes in a listed region, so reading the dropped
+// regions is as safe as the rest; a warning naming them instead would leave their copies to be forgotten.
 import * as fs from "fs";
 import * as path from "path";
 import { DeleteSnapshotCommand, DeregisterImageCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { awsCall, awsErrorCode } from "../aws/awsErrors";
+import { discoveryWarning, regionScopeOf } from "../aws/enabledRegions";
 import { CommandContext, ExitCode, ImagesEnvironment, progressFor } from "../context";
 import { GoldenImage } from "../decisions/goldenImage";
 import { findUsage } from "../aws/inUse";
 import { findGoldenImages } from "../aws/inventory";
 import { planPrune, PrunedImage } from "../decisions/prunePlan";
+import { DroppedRegion, droppedRegions, isListedRegion, RegionScope, scopeRecord } from "../decisions/regionScope";
 import { keptForRollback, RollbackTarget, rollbackTargets } from "../decisions/rollbackTargets";
 import { atStackVersion, mergeUsage } from "../decisions/usage";
 import { acrossRegions, describeFailures } from "../aws/regions";
 import { shortDate } from "../table";
 import { ImageTarget, resolveTarget } from "../target";
 import { defineCommand, flags, UsageError } from "../../cli";
-import { jsonFlag, launchedWithinFlag, nameFlag, regionsFlag, ssmPathFlag, imageFlag, stackFlag } from "../options";
+import { everyRegionFlag, jsonFlag, launchedWithinFlag, nameFlag, ssmPathFlag, imageFlag, stackFlag } from "../options";
 
 export interface PruneSettings {
     /** Really deregister and delete; otherwise only say what would happen. */
@@ -60,9 +72,14 @@ export async function pruneCommand(target: ImageTarget, settings: PruneSettings,
     const quiet: CommandContext = { ...context, progress: progressFor(context, settings.json === true) };
     // Read before any AWS call: an unreadable stack file could hide a pin.
     const rollback = rollbackTargets(context.files);
-    const outcomes = await acrossRegions(target.regions, region => pruneRegion(region, target, settings, rollback, quiet));
+    const scope = await regionScopeOf(target, quiet, quiet.progress);
+    const outcomes = await acrossRegions(scope.regions, region => pruneRegion(region, target, settings, rollback, isListedRegion(scope, region), quiet));
     const reports = outcomes.flatMap(outcome => (outcome.ok ? [outcome.value] : []));
     const failedRegions = outcomes.flatMap(outcome => (outcome.ok ? [] : [{ region: outcome.region, error: outcome.error }]));
+    const dropped = droppedRegions(
+        scope,
+        reports.map(report => ({ region: report.region, images: report.kept.length + report.pruned.length })),
+    );
 
     const reportFile = settings.reportFile ?? `reports/prune-${startedAt.toISOString().replace(/[:.]/g, "-")}.json`;
     const report = {
@@ -76,6 +93,9 @@ export async function pruneCommand(target: ImageTarget, settings: PruneSettings,
         launchedWithinDays: target.launchedWithinDays,
         imageBuilder: settings.includeImageBuilder ? { include: true, deleteAfterDays: target.deleteAfterDays } : { include: false },
         rollbackTargets: rollback,
+        regionScope: scopeRecord(scope),
+        /** Regions read that hold images of the stack but are no longer in its golden-ami:regions. */
+        droppedRegions: dropped,
         regions: reports,
         failedRegions,
     };
@@ -84,12 +104,14 @@ export async function pruneCommand(target: ImageTarget, settings: PruneSettings,
     context.stdout(
         settings.json
             ? JSON.stringify({ ...report, reportFile }, null, 2)
-            : [...renderPrune(target, settings.apply, reports), `Report: ${reportFile}`].join("\n"),
+            : [...renderPrune(target, settings.apply, scope, reports, dropped), `Report: ${reportFile}`].join("\n"),
     );
+    const warning = discoveryWarning(scope, "images kept in a region the stack no longer lists were not considered");
+    if (warning !== undefined) context.stderr(warning);
     const failures = describeFailures(outcomes);
     failures.forEach(context.stderr);
     if (reports.some(report => report.pruned.some(pruned => pruned.errors.length > 0))) return ExitCode.problemsFound;
-    return failures.length > 0 ? ExitCode.regionFailed : ExitCode.ok;
+    return failures.length > 0 || scope.source === "stack-regions" ? ExitCode.regionFailed : ExitCode.ok;
 }
 
 async function pruneRegion(
@@ -97,6 +119,8 @@ async function pruneRegion(
     target: ImageTarget,
     settings: PruneSettings,
     rollback: RollbackTarget[],
+    /** In the stack's golden-ami:regions: its `up` manages the copy at its image.version there. */
+    listed: boolean,
     context: CommandContext,
 ): Promise<RegionPruneReport> {
     const { apply } = settings;
@@ -112,7 +136,7 @@ async function pruneRegion(
         now: context.now(),
         warn: message => context.stderr(`${region}: warning: ${message}`),
     });
-    const current = target.stack !== undefined && target.version !== undefined ? atStackVersion(images, target.stack, target.version) : {};
+    const current = listed && target.stack !== undefined && target.version !== undefined ? atStackVersion(images, target.stack, target.version) : {};
     const pinnedOrRecorded = keptForRollback(
         images.map(image => image.imageId),
         rollback,
@@ -198,13 +222,25 @@ function recordOf({ imageId, name, version, createdAt, state }: GoldenImage): Im
     return { imageId, name, version, createdAt, state };
 }
 
-function renderPrune(target: ImageTarget, apply: boolean, reports: RegionPruneReport[]): string[] {
+function renderPrune(target: ImageTarget, apply: boolean, scope: RegionScope, reports: RegionPruneReport[], dropped: DroppedRegion[]): string[] {
     const lines = [
         apply
             ? `prune ${target.name}: keeping the ${target.keep} newest available images per stack, every image in use, pinned or named by a current promotion record.`
             : `prune ${target.name} (dry run, nothing changed; add --apply to act): keeping the ${target.keep} newest available images per stack, every image in use, pinned or named by a current promotion record.`,
     ];
+    for (const { region, images } of dropped) {
+        lines.push(
+            `${region}: holds ${images} image(s) of the stack, but golden-ami:regions no longer lists it: ` +
+                "pruned by the same rules, except that none is kept for being at the stack's image.version",
+        );
+    }
+    // The account's other regions, where nothing of the stack was found, go on one line.
+    const empty = reports
+        .filter(report => !isListedRegion(scope, report.region) && report.kept.length + report.pruned.length + report.otherStacksImages === 0)
+        .map(report => report.region);
+    if (empty.length > 0) lines.push(`Nothing of the stack in the ${empty.length} other enabled region(s) read: ${empty.join(", ")}`);
     for (const report of reports) {
+        if (empty.includes(report.region)) continue;
         const removed = apply ? "deregistered" : "would deregister";
         lines.push(
             `${report.region}: keeps ${report.kept.length}, ${removed} ${report.pruned.filter(p => !apply || p.deregistered).length}` +
@@ -231,11 +267,12 @@ export const pruneCommandLine = defineCommand({
     name: "prune",
     summary:
         "deregister images beyond the newest --keep per stack, and their snapshots; never an image in use, pinned by a stack, " +
-        "or named by a current promotion record (the promoted AMI and the previous one, the rollback target). Dry run unless --apply",
+        "or named by a current promotion record (the promoted AMI and the previous one, the rollback target); with --stack, in every region " +
+        "enabled for the account, those the stack no longer lists included. Dry run unless --apply",
     flags: {
         stack: stackFlag,
         image: imageFlag,
-        regions: regionsFlag,
+        regions: everyRegionFlag,
         name: nameFlag,
         keep: flags.wholeNumber("<n>", "newest available images kept per stack (default: lifecycle.keepAtLeast, else 3)", 1),
         launchedWithin: launchedWithinFlag,

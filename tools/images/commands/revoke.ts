@@ -3,13 +3,17 @@
 // --apply. `pulumi up` keeps launch and snapshot permissions when they leave the program (retainOnDelete:
 // a rollback needs them on retained versions), so removing a principal takes `up` and then this command;
 // CI runs both. A region that could not be read whole is skipped whole: nothing there is changed.
+// "Every region" means every region enabled for the account, not only the stack's: copies stay in a region
+// dropped from `golden-ami:regions`, with their permissions, and a removed principal must lose those too.
 import { EC2Client, LaunchPermission, ModifyImageAttributeCommand, ModifySnapshotAttributeCommand } from "@aws-sdk/client-ec2";
 import { awsCall } from "../aws/awsErrors";
+import { discoveryWarning, regionScopeOf } from "../aws/enabledRegions";
 import { findStackKeys, imageKeyAlias, listKeyGrants, revokeKeyGrant } from "../aws/keyGrants";
 import { findGoldenImages, readLaunchPermissions, readVolumePermissions } from "../aws/inventory";
 import { acrossRegions, describeFailures, mapWithLimit } from "../aws/regions";
 import { CommandContext, ExitCode, ImagesEnvironment, progressFor } from "../context";
 import { madeByStack, snapshotIdsOf } from "../decisions/goldenImage";
+import { DroppedRegion, droppedRegions, isListedRegion, RegionScope, scopeRecord } from "../decisions/regionScope";
 import {
     describePrincipal,
     GrantDecision,
@@ -21,7 +25,7 @@ import {
     PUBLIC_GROUP,
 } from "../decisions/revokePlan";
 import { defineCommand, flags, UsageError } from "../../cli";
-import { imageFlag, jsonFlag, regionsFlag, stackFlag } from "../options";
+import { everyRegionFlag, imageFlag, jsonFlag, stackFlag } from "../options";
 import { ImageTarget, resolveTarget, StackLoader } from "../target";
 
 export interface RevokeSettings {
@@ -72,7 +76,8 @@ export async function revokeCommand(target: ImageTarget, settings: RevokeSetting
     }
     const startedAt = context.now();
     const progress = progressFor(context, settings.json);
-    const outcomes = await acrossRegions(target.regions, region => revokeRegion(region, target, stack, settings.apply, context, progress));
+    const scope = await regionScopeOf(target, context, progress);
+    const outcomes = await acrossRegions(scope.regions, region => revokeRegion(region, target, stack, settings.apply, context, progress));
     const reports = outcomes.flatMap(outcome => (outcome.ok ? [outcome.value] : []));
     const failedRegions = outcomes.flatMap(outcome => (outcome.ok ? [] : [{ region: outcome.region, error: outcome.error }]));
     const report = {
@@ -83,6 +88,12 @@ export async function revokeCommand(target: ImageTarget, settings: RevokeSetting
         stack,
         name: target.name,
         sharing,
+        regionScope: scopeRecord(scope),
+        /** Regions read that hold images of the stack but are no longer in its golden-ami:regions. */
+        droppedRegions: droppedRegions(
+            scope,
+            reports.map(region => ({ region: region.region, images: region.imagesChecked })),
+        ),
         losses: lossesOf(reports),
         regions: reports,
         failedRegions,
@@ -90,14 +101,17 @@ export async function revokeCommand(target: ImageTarget, settings: RevokeSetting
     const reportFile = settings.reportFile ?? `reports/revoke-${startedAt.toISOString().replace(/[:.]/g, "-")}.json`;
     context.writeReport(reportFile, JSON.stringify(report, null, 2));
     if (settings.json) context.stdout(JSON.stringify(report, null, 2));
-    else context.stdout([...renderRevoke(target, settings.apply, reports, report.losses), `Report: ${reportFile}`].join("\n"));
+    else context.stdout([...renderRevoke(target, settings.apply, scope, reports, report.droppedRegions, report.losses), `Report: ${reportFile}`].join("\n"));
+    const warning = discoveryWarning(scope, "copies kept in a region the stack no longer lists keep their launch and snapshot permissions");
+    if (warning !== undefined) context.stderr(warning);
     const failures = describeFailures(outcomes);
     failures.forEach(context.stderr);
     const failedChanges = reports.some(
         region => region.images.some(image => image.errors.length > 0) || region.grants.some(grant => grant.error !== undefined),
     );
     if (failedChanges) return ExitCode.problemsFound;
-    return failures.length > 0 ? ExitCode.regionFailed : ExitCode.ok;
+    // Regions that may hold a removed principal's access were not read: the promise of revoke is not kept.
+    return failures.length > 0 || scope.source === "stack-regions" ? ExitCode.regionFailed : ExitCode.ok;
 }
 
 async function revokeRegion(
@@ -228,7 +242,14 @@ function lossesOf(reports: RegionRevokeReport[]): Losses {
     return total;
 }
 
-function renderRevoke(target: ImageTarget, apply: boolean, reports: RegionRevokeReport[], losses: Losses): string[] {
+function renderRevoke(
+    target: ImageTarget,
+    apply: boolean,
+    scope: RegionScope,
+    reports: RegionRevokeReport[],
+    dropped: DroppedRegion[],
+    losses: Losses,
+): string[] {
     const sharing = target.sharing!;
     const listed = [
         ...[...sharing.accounts, ...sharing.promotingAccounts].map(account => `account ${account}`),
@@ -240,7 +261,17 @@ function renderRevoke(target: ImageTarget, apply: boolean, reports: RegionRevoke
             `golden-ami:sharing lists ${listed.length > 0 ? listed.join(", ") : "nobody"}; everyone else loses access to every image of the stack.`,
     ];
     const verb = apply ? "removed" : "would remove";
+    for (const { region, images } of dropped) {
+        lines.push(
+            `${region}: holds ${images} image(s) of the stack, but golden-ami:regions no longer lists it: ` +
+                "copies stay when a region is dropped (retainOnDelete), so their access is reconciled too",
+        );
+    }
+    // The account's other regions, where nothing of the stack was found, go on one line.
+    const empty = reports.filter(report => !isListedRegion(scope, report.region) && isEmpty(report)).map(report => report.region);
+    if (empty.length > 0) lines.push(`Nothing of the stack in the ${empty.length} other enabled region(s) read: ${empty.join(", ")}`);
     for (const report of reports) {
+        if (empty.includes(report.region)) continue;
         lines.push(
             `${report.region}: ${report.imagesChecked} images checked, ${report.images.length} with access to take back; ` +
                 `${report.keys.length} key(s), ${report.grants.length} grant(s) to revoke, ${report.grantsKept} kept`,
@@ -276,6 +307,10 @@ function renderRevoke(target: ImageTarget, apply: boolean, reports: RegionRevoke
     return lines;
 }
 
+function isEmpty(report: RegionRevokeReport): boolean {
+    return report.imagesChecked === 0 && report.keys.length === 0 && report.grants.length === 0 && report.undecidedGrants.length === 0;
+}
+
 function messageOf(error: unknown): string {
     return error instanceof Error ? error.message : String(error);
 }
@@ -284,11 +319,12 @@ export const revokeCommandLine = defineCommand({
     name: "revoke",
     summary:
         "take back access golden-ami:sharing no longer gives: launch permissions, snapshot read access and KMS grants of unlisted " +
-        "principals, on every image of the stack (all versions) in every region. Dry run unless --apply; CI runs it with --apply after each pulumi up",
+        "principals, on every image of the stack (all versions) in every region enabled for the account, those the stack no longer lists " +
+        "included. Dry run unless --apply; CI runs it with --apply after each pulumi up",
     flags: {
         stack: stackFlag,
         image: imageFlag,
-        regions: regionsFlag,
+        regions: everyRegionFlag,
         apply: flags.boolean("really remove (default: dry run)"),
         report: flags.text("<file>", "where to write the JSON report (default reports/revoke-<timestamp>.json)"),
         json: jsonFlag,

@@ -1,9 +1,15 @@
 import * as assert from "assert";
-import { DescribeImagesCommand, DescribeLaunchTemplatesCommand, DeleteSnapshotCommand, DeregisterImageCommand } from "@aws-sdk/client-ec2";
+import {
+    DescribeImagesCommand,
+    DescribeLaunchTemplatesCommand,
+    DescribeRegionsCommand,
+    DeleteSnapshotCommand,
+    DeregisterImageCommand,
+} from "@aws-sdk/client-ec2";
 import { runCli } from "../../../../tools/images/cli";
 import { ExitCode } from "../../../../tools/images/context";
 import { awsError, fakeAws, FakeRegion, RegionWorld } from "../fakeAws";
-import { goldenAmi, loadDevStack, recordingContext } from "../fixtures";
+import { goldenAmi, loadDevStack, memoryFiles, recordingContext } from "../fixtures";
 import { nonEmpty } from "../../../helpers";
 
 const REPORT = "reports/prune-2026-06-01T12-00-00-000Z.json";
@@ -297,6 +303,78 @@ describe("images prune", () => {
         );
         const kept = (reports[REPORT] as { regions: { kept: { imageId: string; reasons: string[] }[] }[] }).regions[0].kept;
         assert.match(kept.find(entry => entry.imageId === "ami-00000001")!.reasons.join("; "), /dev's image\.version 1\.4\.0/);
+    });
+
+    describe("in a region the stack no longer lists (copies stay when a region is dropped from golden-ami:regions)", () => {
+        /**
+         * eu-west-1 was dropped; its copies stayed. At --keep 1: e6 is the newest; e2 carries the keep tag, e3 was
+         * launched lately, e4 is prod's pin. e1 is at dev's image.version 1.4.0, which protects it only where dev's
+         * up still manages a copy.
+         */
+        function droppedRegion(): RegionWorld {
+            return {
+                images: [
+                    goldenAmi("ami-000000e1", { created: "2026-01-01T04:00:00.000Z", version: "1.4.0" }),
+                    goldenAmi("ami-000000e2", { created: "2025-12-01T04:00:00.000Z", version: "1.3.0", tags: { GoldenAmiKeep: "true" } }),
+                    goldenAmi("ami-000000e3", { created: "2025-11-01T04:00:00.000Z", version: "1.2.0", lastLaunchedTime: "2026-05-30T00:00:00.000Z" }),
+                    goldenAmi("ami-000000e4", { created: "2025-10-01T04:00:00.000Z", version: "1.1.0" }),
+                    goldenAmi("ami-000000e6", { created: "2026-04-01T04:00:00.000Z", version: "1.3.9" }),
+                ],
+            };
+        }
+        const prodPinsE4 = () => memoryFiles({ "Pulumi.prod.yaml": "config:\n  golden-ami:promoteFrom:\n    amiIds:\n      al2023-base: ami-000000e4\n" });
+
+        it("prunes it by default, keeping the newest, the tagged, the recently launched and the pinned, but nothing for being at the stack's version", async () => {
+            const aws = fakeAws({ "us-east-1": fourMonths(), "us-west-2": {}, "eu-west-1": droppedRegion(), "ap-south-1": {} });
+            const recording = recordingContext(aws.clientsFor, prodPinsE4());
+            const exitCode = await runCli(["prune", "--stack", "dev", "--keep", "1", "--apply"], recording.context, loadDevStack);
+            assert.strictEqual(exitCode, ExitCode.ok, recording.stderr.join("\n"));
+            assert.deepStrictEqual(changes(aws.regions["eu-west-1"]), ["deregister ami-000000e1", "delete snap-000000e1"]);
+            const report = recording.reports[REPORT] as {
+                regionScope: { source: string };
+                droppedRegions: { region: string; images: number }[];
+                regions: { region: string; kept: { imageId: string; reasons: string[] }[] }[];
+            };
+            assert.strictEqual(report.regionScope.source, "enabled-regions");
+            assert.deepStrictEqual(report.droppedRegions, [{ region: "eu-west-1", images: 5 }]);
+            const kept = report.regions.find(region => region.region === "eu-west-1")!.kept;
+            const expectedReasons: [string, RegExp][] = [
+                ["ami-000000e6", /^newest 1 of 1$/],
+                ["ami-000000e2", /^in use: tagged GoldenAmiKeep=true/],
+                ["ami-000000e3", /^in use: launched 2026-05-30T00:00:00.000Z/],
+                ["ami-000000e4", /^in use: pinned by prod \(promoteFrom\.amiIds\.al2023-base in Pulumi\.prod\.yaml\)$/],
+            ];
+            assert.deepStrictEqual(
+                kept.map(entry => entry.imageId),
+                expectedReasons.map(([imageId]) => imageId),
+            );
+            expectedReasons.forEach(([imageId, reason], index) => assert.match(kept[index].reasons.join("; "), reason, `reason for keeping ${imageId}`));
+            const text = recording.stdout.join("\n");
+            assert.match(
+                text,
+                /^eu-west-1: holds 5 image\(s\) of the stack, but golden-ami:regions no longer lists it: pruned by the same rules, except that none is kept for being at the stack's image\.version$/m,
+            );
+            assert.match(text, /^Nothing of the stack in the 1 other enabled region\(s\) read: ap-south-1$/m);
+        });
+
+        it("without ec2:DescribeRegions prunes the stack's regions only, leaves the dropped one alone, warns and exits 3", async () => {
+            const aws = fakeAws({ "us-east-1": fourMonths(), "us-west-2": {}, "eu-west-1": droppedRegion() });
+            aws.regions["us-east-1"].ec2.on(DescribeRegionsCommand).rejects(awsError("UnauthorizedOperation"));
+            const recording = recordingContext(aws.clientsFor, prodPinsE4());
+            const exitCode = await runCli(["prune", "--stack", "dev", "--apply", "--json"], recording.context, loadDevStack);
+            assert.strictEqual(exitCode, ExitCode.regionFailed);
+            assert.strictEqual(aws.regions["eu-west-1"].ec2.calls().length, 0, "the dropped region is not read");
+            assert.strictEqual(aws.regions["us-east-1"].ec2.commandCalls(DeregisterImageCommand).length, 2, "the stack's regions are still pruned");
+            assert.strictEqual((JSON.parse(recording.stdout.join("\n")) as { regionScope: { source: string } }).regionScope.source, "stack-regions");
+            assert.ok(
+                recording.stderr.some(line =>
+                    /^warning: could not list the regions enabled for the account \(ec2:DescribeRegions was denied .*so images kept in a region the stack no longer lists were not considered\. Allow ec2:DescribeRegions, or pass --regions/.test(
+                        line,
+                    ),
+                ),
+                recording.stderr.join("\n"),
+            );
+        });
     });
 
     it("writes the report where --report says", async () => {
