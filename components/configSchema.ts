@@ -505,10 +505,10 @@ export const STACK_CONFIG = object({
     "golden-ami:blockPublicSharing": flag().default(true).describe("Keep EC2 image block public access on in every region"),
     "golden-ami:fleets": map(
         z.string({ error: "must be a fleet name of 1 to 64 letters, digits, '-' or '_', starting with a letter or digit" }).regex(NAME),
-        FLEET.describe("Launch templates and Auto Scaling groups on one image"),
+        FLEET.describe("Launch templates and Auto Scaling groups on one image, or on one image per architecture"),
     )
         .default({})
-        .describe("Fleets by name, each on one image of the catalog"),
+        .describe("Fleets by name, each on one image of the catalog (or one per architecture)"),
     "golden-ami:build": BUILD.optional().describe("The building stack's build network (default: the account's default VPC)"),
 });
 
