@@ -856,6 +856,15 @@ describe("config: fleets of both architectures", () => {
         assert.deepStrictEqual(fleet.images, { x86_64: "al2023-base" });
     });
 
+    it("keeps a Windows image's own fleet rules under images: PowerShell user data, m7i.large, a Windows warm-up", () => {
+        const fleet = fleetOf(withImages({ images: { x86_64: "windows-2022" }, instanceTypes: undefined, userDataFile: undefined, instanceRefresh: {} }));
+        assert.deepStrictEqual(fleet.images, { x86_64: "windows-2022" });
+        assert.deepStrictEqual(fleet.instanceTypes, ["m7i.large"]);
+        assert.strictEqual(fleet.userDataFile, "components/documents/windows/user-data.ps1");
+        assert.ok(fleet.instanceRefresh.instanceWarmupSeconds >= 600, `warm-up ${fleet.instanceRefresh.instanceWarmupSeconds} s`);
+        assert.strictEqual(fleet.rootVolumeGiB, 50, "the Windows image's root volume");
+    });
+
     const refusals: Array<[string, RawStackConfig, RegExp]> = [
         [
             "both image and images",
