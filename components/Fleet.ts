@@ -74,45 +74,10 @@ export class Fleet extends pulumi.ComponentResource {
 
         const architectures = [primary, ...ARCHITECTURES.filter(architecture => architecture !== primary && args.images[architecture])];
         const templates = new Map(
-            architectures.map(architecture => {
-                const image = args.images[architecture]!;
-                const launchTemplate = new aws.ec2.LaunchTemplate(
-                    architecture === primary ? name : `${name}-${architecture}`,
-                    {
-                        description: `golden-ami fleet on ${image.tags.Name} ${image.tags.Version}`,
-                        imageId: image.amiId,
-                        instanceType: fleet.instanceTypes.find(instanceType => architectureOf(instanceType) === architecture),
-                        iamInstanceProfile: { arn: args.instanceProfileArn },
-                        metadataOptions: {
-                            httpEndpoint: "enabled",
-                            httpTokens: "required",
-                            // Containers sit one network hop further from the metadata service than the instance.
-                            httpPutResponseHopLimit: fleet.containers ? 2 : 1,
-                        },
-                        blockDeviceMappings: [
-                            {
-                                deviceName: image.rootDeviceName,
-                                ebs: {
-                                    encrypted: "true",
-                                    kmsKeyId: args.kmsKeyArn,
-                                    volumeSize: fleet.rootVolumeGiB,
-                                    volumeType: "gp3",
-                                    deleteOnTermination: "true",
-                                },
-                            },
-                        ],
-                        networkInterfaces: [
-                            { deviceIndex: 0, associatePublicIpAddress: "false", deleteOnTermination: "true", securityGroups: [securityGroup.id] },
-                        ],
-                        userData: Buffer.from(fleet.userData).toString("base64"),
-                        tagSpecifications: ["instance", "volume"].map(resourceType => ({ resourceType, tags: image.tags })),
-                        updateDefaultVersion: true,
-                        tags: image.tags,
-                    },
-                    child,
-                );
-                return [architecture, launchTemplate] as const;
-            }),
+            architectures.map(architecture => [
+                architecture,
+                fleetLaunchTemplate(architecture === primary ? name : `${name}-${architecture}`, architecture, args, securityGroup, child),
+            ]),
         );
         const launchTemplate = templates.get(primary)!;
 
@@ -184,6 +149,51 @@ export class Fleet extends pulumi.ComponentResource {
             autoScalingGroupName: this.autoScalingGroupName,
         });
     }
+}
+
+/** The fleet's launch template of one architecture: on that architecture's image, IMDSv2, the root encrypted with the region's key, no public IP. */
+function fleetLaunchTemplate(
+    name: string,
+    architecture: Architecture,
+    args: FleetArgs,
+    securityGroup: aws.ec2.SecurityGroup,
+    opts: pulumi.CustomResourceOptions,
+): aws.ec2.LaunchTemplate {
+    const { fleet } = args;
+    const image = args.images[architecture]!;
+    return new aws.ec2.LaunchTemplate(
+        name,
+        {
+            description: `golden-ami fleet on ${image.tags.Name} ${image.tags.Version}`,
+            imageId: image.amiId,
+            instanceType: fleet.instanceTypes.find(instanceType => architectureOf(instanceType) === architecture),
+            iamInstanceProfile: { arn: args.instanceProfileArn },
+            metadataOptions: {
+                httpEndpoint: "enabled",
+                httpTokens: "required",
+                // Containers sit one network hop further from the metadata service than the instance.
+                httpPutResponseHopLimit: fleet.containers ? 2 : 1,
+            },
+            blockDeviceMappings: [
+                {
+                    deviceName: image.rootDeviceName,
+                    ebs: {
+                        encrypted: "true",
+                        kmsKeyId: args.kmsKeyArn,
+                        volumeSize: fleet.rootVolumeGiB,
+                        volumeType: "gp3",
+                        deleteOnTermination: "true",
+                    },
+                },
+            ],
+            networkInterfaces: [{ deviceIndex: 0, associatePublicIpAddress: "false", deleteOnTermination: "true", securityGroups: [securityGroup.id] }],
+            userData: Buffer.from(fleet.userData).toString("base64"),
+            tagSpecifications: ["instance", "volume"].map(resourceType => ({ resourceType, tags: image.tags })),
+            updateDefaultVersion: true,
+            tags: image.tags,
+        },
+        opts,
+    );
 }
 
 /** The stack's subnets for the region, or a VPC of the fleet's own with private subnets behind NAT. */
