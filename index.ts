@@ -122,15 +122,21 @@ export = async () => {
             fleet.name,
             new Map(
                 fleet.regions.map(region => {
-                    const copy = regional.get(image.name)!.get(region)!;
+                    // One launch template per architecture, each on its own image's copy in the region.
+                    const images = Object.fromEntries(
+                        Object.entries(fleet.images).map(([architecture, name]) => {
+                            const each = config.images.find(candidate => candidate.name === name)!;
+                            const copy = regional.get(each.name)!.get(region)!;
+                            return [architecture, { amiId: copy.amiId, rootDeviceName: each.rootDeviceName, tags: imageTags(config, each) }];
+                        }),
+                    );
                     return [
                         region,
                         new Fleet(`${fleet.name}-fleet-${region}`, {
                             provider: providers[region],
                             region,
-                            amiId: copy.amiId,
+                            images,
                             kmsKeyArn: keys.get(region)!.arn,
-                            rootDeviceName: image.rootDeviceName,
                             instanceProfileArn: instanceProfile.arn,
                             fleet,
                             tags,
@@ -166,19 +172,27 @@ export = async () => {
         ),
         ...(config.promoteFrom && { promotedFrom: config.promoteFrom }),
         fleets: Object.fromEntries(
-            [...fleets].map(([name, groups]) => [
-                name,
-                {
-                    image: config.fleets.find(fleet => fleet.name === name)!.image,
-                    launchTemplateIds: byRegion(groups, group => group.launchTemplateId),
-                    autoScalingGroupNames: byRegion(groups, group => group.autoScalingGroupName),
-                },
-            ]),
+            config.fleets.map(fleet => {
+                const groups = fleets.get(fleet.name)!;
+                return [
+                    fleet.name,
+                    {
+                        image: fleet.image,
+                        // A mixed-architecture fleet: its image and launch template of each architecture.
+                        ...(Object.keys(fleet.images).length > 1 && {
+                            images: fleet.images,
+                            launchTemplateIdsByArchitecture: byRegion(groups, group => group.launchTemplateIds),
+                        }),
+                        launchTemplateIds: byRegion(groups, group => group.launchTemplateId),
+                        autoScalingGroupNames: byRegion(groups, group => group.autoScalingGroupName),
+                    },
+                ];
+            }),
         ),
     };
 };
 
 /** A stack output keyed by region. */
-function byRegion<R>(resources: Map<string, R>, pick: (resource: R) => pulumi.Output<string>): pulumi.Output<Record<string, string>> {
+function byRegion<R, T>(resources: Map<string, R>, pick: (resource: R) => pulumi.Output<T>): pulumi.Output<Record<string, pulumi.Unwrap<T>>> {
     return pulumi.all(Object.fromEntries([...resources].map(([region, resource]) => [region, pick(resource)])));
 }

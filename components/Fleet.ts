@@ -3,35 +3,62 @@ import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import { stackResourceTags } from "./tags";
 import { FleetConfig } from "./config";
+import { Architecture, ARCHITECTURES, architectureOf } from "./platforms";
 
 export interface FleetArgs {
     /** This region's provider. */
     provider: aws.Provider;
     region: string;
-    /** The golden image in this region. */
-    amiId: pulumi.Input<string>;
+    /** The golden image of each architecture the fleet runs, in this region: one launch template each. */
+    images: Partial<Record<Architecture, FleetImage>>;
     /** This region's image key: the fleet's volumes are encrypted with it. */
     kmsKeyArn: pulumi.Input<string>;
-    /** The base image's root device, where the encrypted root volume goes. */
-    rootDeviceName: string;
     /** Instance profile (IAM is global: one for every region). */
     instanceProfileArn: pulumi.Input<string>;
     fleet: FleetConfig;
-    /** Tags for the template, group, instances and volumes. */
+    /** Tags for the group and its security group (the templates, instances and volumes carry their image's). */
     tags: Record<string, string>;
 }
 
-/** A launch template on the region's golden image and an Auto Scaling group that rolls to every new version. */
+/** One architecture's image in the fleet's region. */
+export interface FleetImage {
+    /** The regional copy of the golden image. */
+    amiId: pulumi.Input<string>;
+    /** The base image's root device, where the encrypted root volume goes. */
+    rootDeviceName: string;
+    /** Tags for the template, instances and volumes: the image's. */
+    tags: Record<string, string>;
+}
+
+/**
+ * Launch templates on the region's golden images (one per architecture) and an Auto Scaling group that rolls to every
+ * new version. The template of the first instance type's architecture keeps the fleet's name; another architecture's
+ * is `<name>-<architecture>`, so a fleet of one architecture is named as it always was.
+ */
 export class Fleet extends pulumi.ComponentResource {
+    /** The group's own template: the first instance type's architecture. */
     public readonly launchTemplateId: pulumi.Output<string>;
     /** The template version the group runs: a new image makes a new version, which starts an instance refresh. */
     public readonly launchTemplateVersion: pulumi.Output<number>;
+    /** Every template, by architecture. */
+    public readonly launchTemplateIds: pulumi.Output<Record<string, string>>;
     public readonly autoScalingGroupName: pulumi.Output<string>;
 
     constructor(name: string, args: FleetArgs, opts?: pulumi.ComponentResourceOptions) {
         super("golden-ami:autoscaling:Fleet", name, {}, opts);
         const { fleet, provider } = args;
         const child = { parent: this, provider };
+        const primary = architectureOf(fleet.instanceTypes[0]);
+        fleet.instanceTypes.forEach((instanceType, index) => {
+            const architecture = architectureOf(instanceType);
+            if (!args.images[architecture]) {
+                throw new pulumi.ResourceError(
+                    `fleet.instanceTypes[${index}] "${instanceType}" is ${architecture}, but the fleet has no ${architecture} image (images: ${Object.keys(args.images).join(", ") || "none"}): ` +
+                        `give one in images.${architecture}, or remove the type`,
+                    this,
+                );
+            }
+        });
         const network = fleetNetwork(name, args, this);
 
         const securityGroup = new aws.ec2.SecurityGroup(
@@ -45,37 +72,19 @@ export class Fleet extends pulumi.ComponentResource {
             child,
         );
 
-        const launchTemplate = new aws.ec2.LaunchTemplate(
-            name,
-            {
-                description: `golden-ami fleet on ${args.tags.Name} ${args.tags.Version}`,
-                imageId: args.amiId,
-                instanceType: fleet.instanceTypes[0],
-                iamInstanceProfile: { arn: args.instanceProfileArn },
-                metadataOptions: {
-                    httpEndpoint: "enabled",
-                    httpTokens: "required",
-                    // Containers sit one network hop further from the metadata service than the instance.
-                    httpPutResponseHopLimit: fleet.containers ? 2 : 1,
-                },
-                blockDeviceMappings: [
-                    {
-                        deviceName: args.rootDeviceName,
-                        ebs: { encrypted: "true", kmsKeyId: args.kmsKeyArn, volumeSize: fleet.rootVolumeGiB, volumeType: "gp3", deleteOnTermination: "true" },
-                    },
-                ],
-                networkInterfaces: [{ deviceIndex: 0, associatePublicIpAddress: "false", deleteOnTermination: "true", securityGroups: [securityGroup.id] }],
-                userData: Buffer.from(fleet.userData).toString("base64"),
-                tagSpecifications: ["instance", "volume"].map(resourceType => ({ resourceType, tags: args.tags })),
-                updateDefaultVersion: true,
-                tags: args.tags,
-            },
-            child,
+        const architectures = [primary, ...ARCHITECTURES.filter(architecture => architecture !== primary && args.images[architecture])];
+        const templates = new Map(
+            architectures.map(architecture => [
+                architecture,
+                fleetLaunchTemplate(architecture === primary ? name : `${name}-${architecture}`, architecture, args, securityGroup, child),
+            ]),
         );
+        const launchTemplate = templates.get(primary)!;
 
         // The group names the template's numbered latest version, never "$Latest": only a changed
         // version number makes the provider start an instance refresh.
         const templateVersion = { id: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) };
+        const pinnedVersionOf = (template: aws.ec2.LaunchTemplate) => ({ launchTemplateId: template.id, version: template.latestVersion.apply(String) });
         const mixed = fleet.instanceTypes.length > 1;
         const group = new aws.autoscaling.Group(
             name,
@@ -91,7 +100,12 @@ export class Fleet extends pulumi.ComponentResource {
                           mixedInstancesPolicy: {
                               launchTemplate: {
                                   launchTemplateSpecification: { launchTemplateId: templateVersion.id, version: templateVersion.version },
-                                  overrides: fleet.instanceTypes.map(instanceType => ({ instanceType })),
+                                  // Several architectures: each type launches from its own architecture's template, at its pinned version.
+                                  overrides: fleet.instanceTypes.map(instanceType =>
+                                      templates.size === 1
+                                          ? { instanceType }
+                                          : { instanceType, launchTemplateSpecification: pinnedVersionOf(templates.get(architectureOf(instanceType))!) },
+                                  ),
                               },
                               instancesDistribution: {
                                   onDemandBaseCapacity: fleet.onDemandBaseCapacity,
@@ -126,13 +140,60 @@ export class Fleet extends pulumi.ComponentResource {
 
         this.launchTemplateId = launchTemplate.id;
         this.launchTemplateVersion = launchTemplate.latestVersion;
+        this.launchTemplateIds = pulumi.all(Object.fromEntries([...templates].map(([architecture, template]) => [architecture, template.id])));
         this.autoScalingGroupName = group.name;
         this.registerOutputs({
             launchTemplateId: this.launchTemplateId,
             launchTemplateVersion: this.launchTemplateVersion,
+            launchTemplateIds: this.launchTemplateIds,
             autoScalingGroupName: this.autoScalingGroupName,
         });
     }
+}
+
+/** The fleet's launch template of one architecture: on that architecture's image, IMDSv2, the root encrypted with the region's key, no public IP. */
+function fleetLaunchTemplate(
+    name: string,
+    architecture: Architecture,
+    args: FleetArgs,
+    securityGroup: aws.ec2.SecurityGroup,
+    opts: pulumi.CustomResourceOptions,
+): aws.ec2.LaunchTemplate {
+    const { fleet } = args;
+    const image = args.images[architecture]!;
+    return new aws.ec2.LaunchTemplate(
+        name,
+        {
+            description: `golden-ami fleet on ${image.tags.Name} ${image.tags.Version}`,
+            imageId: image.amiId,
+            instanceType: fleet.instanceTypes.find(instanceType => architectureOf(instanceType) === architecture),
+            iamInstanceProfile: { arn: args.instanceProfileArn },
+            metadataOptions: {
+                httpEndpoint: "enabled",
+                httpTokens: "required",
+                // Containers sit one network hop further from the metadata service than the instance.
+                httpPutResponseHopLimit: fleet.containers ? 2 : 1,
+            },
+            blockDeviceMappings: [
+                {
+                    deviceName: image.rootDeviceName,
+                    ebs: {
+                        encrypted: "true",
+                        kmsKeyId: args.kmsKeyArn,
+                        volumeSize: fleet.rootVolumeGiB,
+                        volumeType: "gp3",
+                        deleteOnTermination: "true",
+                    },
+                },
+            ],
+            networkInterfaces: [{ deviceIndex: 0, associatePublicIpAddress: "false", deleteOnTermination: "true", securityGroups: [securityGroup.id] }],
+            userData: Buffer.from(fleet.userData).toString("base64"),
+            tagSpecifications: ["instance", "volume"].map(resourceType => ({ resourceType, tags: image.tags })),
+            updateDefaultVersion: true,
+            tags: image.tags,
+        },
+        opts,
+    );
 }
 
 /** The stack's subnets for the region, or a VPC of the fleet's own with private subnets behind NAT. */

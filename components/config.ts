@@ -46,9 +46,13 @@ export type BuildNetworkConfig = NonNullable<StackSettings["golden-ami:build"]>;
 export type InstanceRefreshConfig = Required<FleetSettings["instanceRefresh"]>;
 
 /** A fleet: its settings (configSchema.ts), with the image's defaults filled in and the user data read. */
-export interface FleetConfig extends Required<Omit<FleetSettings, "instanceRefresh">> {
+export interface FleetConfig extends Required<Omit<FleetSettings, "instanceRefresh" | "image" | "images">> {
     /** The fleet's key in `golden-ami:fleets`: its resources are named after it. */
     name: string;
+    /** The image of the first instance type's architecture: the group's own launch template runs it. */
+    image: string;
+    /** The image each architecture runs: one entry, or one per architecture for a mixed-architecture group. */
+    images: Partial<Record<Architecture, string>>;
     instanceRefresh: InstanceRefreshConfig;
     /** The contents of `userDataFile`. */
     userData: string;
@@ -301,12 +305,19 @@ function layeredImages(images: ImageConfig[], fail: (problem: string) => void): 
 }
 
 /** Refuses instance types of the other architecture, naming the key and giving valid examples. */
-function checkArchitecture(fail: (problem: string) => void, key: string, instanceTypes: string[], architecture: Architecture, architectureKey: string): void {
+function checkArchitecture(
+    fail: (problem: string) => void,
+    key: string,
+    instanceTypes: string[],
+    architecture: Architecture,
+    architectureKey: string,
+    otherwise = "",
+): void {
     instanceTypes.forEach((instanceType, index) => {
         if (architectureOf(instanceType) === architecture) return;
         fail(
             `${key}[${index}] "${instanceType}" is an ${architectureOf(instanceType)} instance type, but ${architectureKey} is ${architecture}: ` +
-                `use ${architecture} types like ${exampleInstanceTypes(architecture)}`,
+                `use ${architecture} types like ${exampleInstanceTypes(architecture)}${otherwise}`,
         );
     });
 }
@@ -359,14 +370,8 @@ function fleetOf(
     fail: (problem: string) => void,
 ): FleetConfig {
     const key = `golden-ami:fleets.${name}`;
-    const names = images.map(image => image.name);
-    const image = fleet.image === undefined && images.length === 1 ? images[0] : images.find(candidate => candidate.name === fleet.image);
-    if (!image) {
-        const closest = fleet.image === undefined ? undefined : closestOf(fleet.image, names);
-        fail(
-            `${key}.image must name the image of golden-ami:images the fleet runs${closest ? `; did you mean ${closest}?` : ""}, got ${describe(fleet.image)} (images: ${names.join(", ")})`,
-        );
-    }
+    const byArchitecture = fleetImages(key, fleet, images, fail);
+    const listed = Object.values(byArchitecture);
     const regions = fleet.regions ?? imageRegions;
     regions.forEach((region, index) => {
         if (!imageRegions.includes(region)) {
@@ -375,13 +380,32 @@ function fleetOf(
             );
         }
     });
-    const architecture = image?.architecture ?? "x86_64";
-    const platform = image?.platform ?? "linux";
+    const platform = listed[0]?.platform ?? "linux";
     const platformFleet = PLATFORM_DEFAULTS[platform].fleet;
-    const instanceTypes = fleet.instanceTypes ?? [...(PLATFORM_DEFAULTS[platform].fleetInstanceTypes[architecture] ?? [])];
-    // One launch template per group: every type must run the image's architecture.
-    if (image) checkArchitecture(fail, `${key}.instanceTypes`, instanceTypes, architecture, `golden-ami:images.${image.name}.architecture (the fleet's image)`);
-    const imageRootGiB = image?.rootVolumeGiB ?? PLATFORM_DEFAULTS.linux.minRootVolumeGiB;
+    const architectures = ARCHITECTURES.filter(architecture => byArchitecture[architecture]);
+    const instanceTypes =
+        fleet.instanceTypes ??
+        (architectures.length > 0 ? architectures : (["x86_64"] as const)).flatMap(
+            architecture => PLATFORM_DEFAULTS[platform].fleetInstanceTypes[architecture] ?? [],
+        );
+    if (fleet.images && listed.length > 0) {
+        const named = ARCHITECTURES.filter(architecture => fleet.images![architecture] !== undefined);
+        checkFleetArchitectures(key, named, instanceTypes, byArchitecture, images, fail);
+    } else if (listed.length === 1) {
+        // One image: every type must run its architecture (one launch template per group).
+        const [image] = listed;
+        checkArchitecture(
+            fail,
+            `${key}.instanceTypes`,
+            instanceTypes,
+            image.architecture,
+            `golden-ami:images.${image.name}.architecture (the fleet's image)`,
+            `; or run both architectures with ${key}.images: { x86_64: <image>, arm64: <image> } instead of image`,
+        );
+    }
+    // The launch template of the first type's architecture is the group's own; its image names the fleet.
+    const image = byArchitecture[architectureOf(instanceTypes[0])] ?? listed[0];
+    const imageRootGiB = listed.length > 0 ? Math.max(...listed.map(each => each.rootVolumeGiB)) : PLATFORM_DEFAULTS.linux.minRootVolumeGiB;
     const rootVolumeGiB = fleet.rootVolumeGiB ?? imageRootGiB;
     if (rootVolumeGiB < imageRootGiB) fail(`${key}.rootVolumeGiB must be a whole number from ${imageRootGiB} to 16384, got ${rootVolumeGiB}`);
     for (const region of subnetRegions.filter(region => !regions.includes(region))) {
@@ -394,6 +418,7 @@ function fleetOf(
         name,
         ...fleet,
         image: image?.name ?? "",
+        images: Object.fromEntries(architectures.map(architecture => [architecture, byArchitecture[architecture]!.name])),
         regions,
         instanceTypes,
         desiredCapacity: fleet.desiredCapacity ?? fleet.minSize,
@@ -406,6 +431,94 @@ function fleetOf(
         userDataFile,
         userData: userData ?? "",
     };
+}
+
+/** The fleet's images by architecture: its one `image`, or `images`, each checked against the catalog; one platform for all. */
+function fleetImages(key: string, fleet: FleetSettings, images: ImageConfig[], fail: (problem: string) => void): Partial<Record<Architecture, ImageConfig>> {
+    const names = images.map(image => image.name);
+    if (fleet.images === undefined) {
+        const image = fleet.image === undefined && images.length === 1 ? images[0] : images.find(candidate => candidate.name === fleet.image);
+        if (!image) {
+            const closest = fleet.image === undefined ? undefined : closestOf(fleet.image, names);
+            fail(
+                `${key}.image must name the image of golden-ami:images the fleet runs${closest ? `; did you mean ${closest}?` : ""}, got ${describe(fleet.image)} (images: ${names.join(", ")})`,
+            );
+            return {};
+        }
+        return { [image.architecture]: image };
+    }
+    if (fleet.image !== undefined) {
+        fail(
+            `${key} sets both image (${describe(fleet.image)}) and images (${describe(fleet.images)}): keep image for a fleet of one architecture, ` +
+                `or images, one image per architecture, for a group that runs both`,
+        );
+        return {};
+    }
+    const byArchitecture: Partial<Record<Architecture, ImageConfig>> = {};
+    const entries = ARCHITECTURES.flatMap(architecture =>
+        fleet.images![architecture] === undefined ? [] : [[architecture, fleet.images![architecture]!] as const],
+    );
+    if (entries.length === 0) {
+        fail(`${key}.images must name at least one image, like images: { x86_64: <image>, arm64: <image> }, got {}`);
+    }
+    for (const [architecture, imageName] of entries) {
+        const ofArchitecture = images.filter(image => image.architecture === architecture).map(image => image.name);
+        const choices = ofArchitecture.length > 0 ? `${architecture} images: ${ofArchitecture.join(", ")}` : `the catalog has no ${architecture} image`;
+        const image = images.find(candidate => candidate.name === imageName);
+        if (!image) {
+            const closest = closestOf(imageName, names);
+            fail(
+                `${key}.images.${architecture} must name an ${architecture} image of golden-ami:images${closest ? `; did you mean ${closest}?` : ""}, got ${describe(imageName)} (${choices})`,
+            );
+        } else if (image.architecture !== architecture) {
+            fail(
+                `${key}.images.${architecture} is ${image.name}, an ${image.architecture} image: list it under images.${image.architecture}, or name an ${architecture} image (${choices})`,
+            );
+        } else {
+            byArchitecture[architecture] = image;
+        }
+    }
+    const platforms = [...new Set(Object.values(byArchitecture).map(image => image.platform))];
+    if (platforms.length > 1) {
+        fail(
+            `${key}.images mixes platforms (${Object.entries(byArchitecture)
+                .map(([architecture, image]) => `${architecture}: ${image.name} is ${image.platform}`)
+                .join(", ")}): a group runs one platform's user data and boot settings; make one fleet per platform`,
+        );
+        return {};
+    }
+    return byArchitecture;
+}
+
+/** A fleet of several images: every instance type has the image of its architecture, and every image a type to run it. */
+function checkFleetArchitectures(
+    key: string,
+    named: Architecture[],
+    instanceTypes: string[],
+    byArchitecture: Partial<Record<Architecture, ImageConfig>>,
+    images: ImageConfig[],
+    fail: (problem: string) => void,
+): void {
+    instanceTypes.forEach((instanceType, index) => {
+        const architecture = architectureOf(instanceType);
+        // An architecture images lists, but whose image was refused above, needs no second message.
+        if (named.includes(architecture)) return;
+        const candidates = images.filter(image => image.architecture === architecture).map(image => image.name);
+        fail(
+            `${key}.instanceTypes[${index}] "${instanceType}" is an ${architecture} instance type, but ${key}.images lists no ${architecture} image: ` +
+                (candidates.length > 0
+                    ? `add images.${architecture}: ${candidates[0]}${candidates.length > 1 ? ` (${architecture} images: ${candidates.join(", ")})` : ""}`
+                    : `add an ${architecture} image to golden-ami:images and name it in images.${architecture}`) +
+                `, or remove the type`,
+        );
+    });
+    for (const [architecture, image] of Object.entries(byArchitecture) as Array<[Architecture, ImageConfig]>) {
+        if (instanceTypes.some(instanceType => architectureOf(instanceType) === architecture)) continue;
+        fail(
+            `${key}.images.${architecture} is ${image.name}, but no type of ${key}.instanceTypes is ${architecture}: ` +
+                `add one like ${exampleInstanceTypes(architecture)}, or remove images.${architecture}`,
+        );
+    }
 }
 
 /**

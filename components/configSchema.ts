@@ -409,13 +409,29 @@ const FLEET = object({
     image: z
         .string({ error: expecting("the name of the image of golden-ami:images the fleet runs") })
         .optional()
-        .describe("The image of golden-ami:images the fleet runs (required when the catalog has more than one)"),
+        .describe("The image of golden-ami:images the fleet runs (required when the catalog has more than one, unless images is set)"),
+    // Either image or images: config.ts refuses both, and checks each name, architecture and platform against the catalog.
+    images: object(
+        Object.fromEntries(
+            ARCHITECTURES.map(architecture => [
+                architecture,
+                z
+                    .string({ error: expecting(`the name of an ${architecture} image of golden-ami:images`) })
+                    .optional()
+                    .describe(`The ${architecture} image of golden-ami:images the fleet's ${architecture} instance types run`),
+            ]),
+        ) as Record<(typeof ARCHITECTURES)[number], z.ZodOptional<z.ZodString>>,
+    )
+        .optional()
+        .describe(
+            "One image per architecture (instead of image): a mixed instances group whose instance types each launch from a template on the image of their architecture",
+        ),
     regions: set(region())
         .min(1, { error: "must list at least one region, got []: leave the key out to run the fleet in every image region, or remove the fleet", abort: true })
         .optional()
         .describe("Regions that run the fleet (default: every region holding the image)"),
     instanceTypes: INSTANCE_TYPES.optional().describe(
-        `The first is the launch template's; more than one makes a mixed instances group (default ${linux.fleetInstanceTypes.x86_64} or ${linux.fleetInstanceTypes.arm64})`,
+        `The first is the launch template's; more than one makes a mixed instances group; with images, each type launches from its architecture's template (default ${linux.fleetInstanceTypes.x86_64} or ${linux.fleetInstanceTypes.arm64}, one per listed architecture)`,
     ),
     onDemandBaseCapacity: count(0, 1000).default(0).describe("Mixed instances only: on-demand instances before any spot"),
     onDemandPercentageAboveBaseCapacity: count(0, 100).default(100).describe("Mixed instances only: on-demand share above the base"),
@@ -489,10 +505,10 @@ export const STACK_CONFIG = object({
     "golden-ami:blockPublicSharing": flag().default(true).describe("Keep EC2 image block public access on in every region"),
     "golden-ami:fleets": map(
         z.string({ error: "must be a fleet name of 1 to 64 letters, digits, '-' or '_', starting with a letter or digit" }).regex(NAME),
-        FLEET.describe("Launch templates and Auto Scaling groups on one image"),
+        FLEET.describe("Launch templates and Auto Scaling groups on one image, or on one image per architecture"),
     )
         .default({})
-        .describe("Fleets by name, each on one image of the catalog"),
+        .describe("Fleets by name, each on one image of the catalog (or one per architecture)"),
     "golden-ami:build": BUILD.optional().describe("The building stack's build network (default: the account's default VPC)"),
 });
 

@@ -822,3 +822,104 @@ describe("config: Windows Server images", () => {
         assert.strictEqual(fleet.rootVolumeGiB, 50, "the fleet's root volume is the image's");
     });
 });
+
+describe("config: fleets of both architectures", () => {
+    const BOTH = { x86_64: "al2023-base", arm64: "al2023-base-arm64" };
+    /** dev's al2023-base fleet on `images` (both architectures, one instance type each) instead of `image`, with these fields changed. */
+    function withImages(fields: Record<string, unknown>): RawStackConfig {
+        const raw = withFleet(fields);
+        const fleet = { ...(raw.fleets as Record<string, Record<string, unknown>>)["al2023-base"] };
+        delete fleet.image;
+        return {
+            ...raw,
+            fleets: { ...(raw.fleets as object), "al2023-base": { images: BOTH, ...fleet, instanceTypes: ["t3.small", "t4g.small"], ...fields } },
+        };
+    }
+    const fleetOf = (raw: RawStackConfig) => parseStackConfig(raw, "dev").fleets.find(fleet => fleet.name === "al2023-base")!;
+
+    it("runs one image per architecture, the first instance type's being the fleet's own", () => {
+        const fleet = fleetOf(withImages({ instanceTypes: ["m7g.large", "m7i.large"] }));
+        assert.deepStrictEqual(fleet.images, BOTH);
+        assert.strictEqual(fleet.image, "al2023-base-arm64", "the first type, m7g.large, is arm64");
+        assert.deepStrictEqual(fleet.instanceTypes, ["m7g.large", "m7i.large"]);
+    });
+
+    it("defaults to one instance type of each listed architecture", () => {
+        const fleet = fleetOf(withImages({ instanceTypes: undefined }));
+        assert.deepStrictEqual(fleet.instanceTypes, ["t3.small", "t4g.small"]);
+        assert.strictEqual(fleet.image, "al2023-base");
+    });
+
+    it("keeps image for one architecture, as images of that one architecture", () => {
+        const fleet = fleetOf(dev());
+        assert.strictEqual(fleet.image, "al2023-base");
+        assert.deepStrictEqual(fleet.images, { x86_64: "al2023-base" });
+    });
+
+    it("keeps a Windows image's own fleet rules under images: PowerShell user data, m7i.large, a Windows warm-up", () => {
+        const fleet = fleetOf(withImages({ images: { x86_64: "windows-2022" }, instanceTypes: undefined, userDataFile: undefined, instanceRefresh: {} }));
+        assert.deepStrictEqual(fleet.images, { x86_64: "windows-2022" });
+        assert.deepStrictEqual(fleet.instanceTypes, ["m7i.large"]);
+        assert.strictEqual(fleet.userDataFile, "components/documents/windows/user-data.ps1");
+        assert.ok(fleet.instanceRefresh.instanceWarmupSeconds >= 600, `warm-up ${fleet.instanceRefresh.instanceWarmupSeconds} s`);
+        assert.strictEqual(fleet.rootVolumeGiB, 50, "the Windows image's root volume");
+    });
+
+    const refusals: Array<[string, RawStackConfig, RegExp]> = [
+        [
+            "both image and images",
+            withFleet({ images: BOTH }),
+            /^golden-ami:fleets.al2023-base sets both image \("al2023-base"\) and images \(\{"x86_64":"al2023-base","arm64":"al2023-base-arm64"\}\): keep image for a fleet of one architecture, or images/,
+        ],
+        [
+            "no image in images",
+            withImages({ images: {} }),
+            /^golden-ami:fleets.al2023-base.images must name at least one image, like images: \{ x86_64: <image>, arm64: <image> \}, got \{\}$/,
+        ],
+        [
+            "an architecture images does not know",
+            withImages({ images: { x86_64: "al2023-base", amd64: "al2023-base-arm64" } }),
+            /^golden-ami:fleets.al2023-base.images.amd64 is not a known key; did you mean golden-ami:fleets.al2023-base.images.arm64\?/,
+        ],
+        [
+            "an image not in the catalog",
+            withImages({ images: { ...BOTH, x86_64: "al2023-bse" } }),
+            /^golden-ami:fleets.al2023-base.images.x86_64 must name an x86_64 image of golden-ami:images; did you mean al2023-base\?, got "al2023-bse" \(x86_64 images: al2023-base, windows-2022\)$/,
+        ],
+        [
+            "an image listed under another architecture than its own",
+            withImages({ images: { x86_64: "al2023-base-arm64" }, instanceTypes: ["t3.small"] }),
+            /^golden-ami:fleets.al2023-base.images.x86_64 is al2023-base-arm64, an arm64 image: list it under images.arm64, or name an x86_64 image \(x86_64 images: al2023-base, windows-2022\)$/,
+        ],
+        [
+            "an instance type whose architecture has no image",
+            withImages({ images: { x86_64: "al2023-base" }, instanceTypes: ["t3.small", "m7g.large"] }),
+            /^golden-ami:fleets.al2023-base.instanceTypes\[1\] "m7g.large" is an arm64 instance type, but golden-ami:fleets.al2023-base.images lists no arm64 image: add images.arm64: al2023-base-arm64, or remove the type$/,
+        ],
+        [
+            "an image no instance type runs",
+            withImages({ instanceTypes: ["t3.small"] }),
+            /^golden-ami:fleets.al2023-base.images.arm64 is al2023-base-arm64, but no type of golden-ami:fleets.al2023-base.instanceTypes is arm64: add one like t4g.medium, m7g.large/,
+        ],
+        [
+            "windows and linux images in one fleet",
+            withImages({ images: { x86_64: "windows-2022", arm64: "al2023-base-arm64" }, instanceTypes: ["m7i.large", "t4g.small"] }),
+            /^golden-ami:fleets.al2023-base.images mixes platforms \(x86_64: windows-2022 is windows, arm64: al2023-base-arm64 is linux\): a group runs one platform's user data and boot settings; make one fleet per platform$/,
+        ],
+        [
+            "an instance type of the other architecture than a one-image fleet's, pointing to images",
+            withFleet({ instanceTypes: ["t3.small", "m7g.large"] }),
+            /^golden-ami:fleets.al2023-base.instanceTypes\[1\] "m7g.large" is an arm64 instance type, but golden-ami:images.al2023-base.architecture \(the fleet's image\) is x86_64: use x86_64 types like .*; or run both architectures with golden-ami:fleets.al2023-base.images: \{ x86_64: <image>, arm64: <image> \} instead of image$/,
+        ],
+    ];
+    for (const [what, raw, message] of refusals) {
+        it(`refuses ${what}, naming the key, the expected form and the value`, () => {
+            const problems = problemsOf(raw);
+            assert.ok(
+                problems.some(problem => message.test(problem)),
+                `no problem matched ${message}:\n${problems.join("\n")}`,
+            );
+            assert.strictEqual(problems.length, 1, `one problem, not a cascade:\n${problems.join("\n")}`);
+        });
+    }
+});

@@ -196,3 +196,97 @@ describe("Fleet settings", () => {
         assert.ok(group.inputs.healthCheckGracePeriod >= Number(group.inputs.instanceRefresh.preferences.instanceWarmup), "health checks wait for the boot");
     });
 });
+
+describe("Fleet of both architectures", () => {
+    const BOTH = { x86_64: "al2023-base", arm64: "al2023-base-arm64" };
+    const REGIONS = ["us-east-1", "us-west-2"];
+    let run: ProgramRun;
+    let templates: DeclaredResource[];
+    let groups: DeclaredResource[];
+    before(async () => {
+        // The first type is arm64: its template is the group's own and keeps the fleet's name.
+        run = await runStack("dev", {
+            config: { fleets: { web: { images: BOTH, regions: REGIONS, instanceTypes: ["m7g.large", "m7i.large", "c7g.large"], minSize: 2, maxSize: 4 } } },
+        });
+        templates = ofType(run, TYPES.launchTemplate).filter(template => template.name.startsWith("web-fleet-"));
+        groups = ofType(run, TYPES.autoScalingGroup);
+    });
+
+    it("declares one launch template per architecture in each fleet region, each on that region's copy of its architecture's image", () => {
+        assert.deepStrictEqual(templates.map(template => template.name).sort(), [
+            "web-fleet-us-east-1",
+            "web-fleet-us-east-1-x86_64",
+            "web-fleet-us-west-2",
+            "web-fleet-us-west-2-x86_64",
+        ]);
+        for (const template of templates) {
+            const image = template.name.endsWith("-x86_64") ? BOTH.x86_64 : BOTH.arm64;
+            assert.strictEqual(
+                template.inputs.imageId,
+                imageOutput(run, image).amiIds[template.region!],
+                `${template.name} runs ${image} of ${template.region}`,
+            );
+            assert.strictEqual(template.inputs.tags.Version, imageOutput(run, image).version, `${template.name} carries ${image}'s version`);
+        }
+    });
+
+    it("hardens every template alike: IMDSv2, the root encrypted with the region's key, no public IP, the fleet's user data", () => {
+        for (const template of nonEmpty(templates, "web launch template")) {
+            assert.strictEqual(template.inputs.metadataOptions.httpTokens, "required", `${template.name} IMDSv2`);
+            const [root] = template.inputs.blockDeviceMappings;
+            assert.strictEqual(root.deviceName, "/dev/xvda", `${template.name} root device`);
+            assert.strictEqual(root.ebs.encrypted, "true", `${template.name} encrypted root`);
+            const key = referencedBy(run, root.ebs.kmsKeyId);
+            assert.strictEqual(key?.type, TYPES.kmsKey, `${template.name} uses one of our keys`);
+            assert.strictEqual(key.region, template.region, `${template.name}'s key is in its region`);
+            assert.strictEqual(template.inputs.networkInterfaces[0].associatePublicIpAddress, "false", `${template.name} public IP`);
+            assert.match(Buffer.from(template.inputs.userData, "base64").toString(), /^#!\/bin\/bash/, `${template.name} user data`);
+        }
+    });
+
+    it("gives each instance type of the group its own architecture's template, pinned to that template's numbered latest version", () => {
+        assert.deepStrictEqual(groups.map(group => group.name).sort(), ["web-fleet-us-east-1", "web-fleet-us-west-2"]);
+        for (const group of groups) {
+            const templateNamed = (name: string) => templates.find(template => template.name === name)!;
+            const [arm64, x86] = [templateNamed(group.name), templateNamed(`${group.name}-x86_64`)];
+            const { launchTemplate } = group.inputs.mixedInstancesPolicy;
+            assert.deepStrictEqual(launchTemplate.launchTemplateSpecification, { launchTemplateId: arm64.id, version: String(arm64.state.latestVersion) });
+            assert.deepStrictEqual(
+                launchTemplate.overrides,
+                [
+                    { instanceType: "m7g.large", launchTemplateSpecification: { launchTemplateId: arm64.id, version: String(arm64.state.latestVersion) } },
+                    { instanceType: "m7i.large", launchTemplateSpecification: { launchTemplateId: x86.id, version: String(x86.state.latestVersion) } },
+                    { instanceType: "c7g.large", launchTemplateSpecification: { launchTemplateId: arm64.id, version: String(arm64.state.latestVersion) } },
+                ],
+                `${group.name} overrides`,
+            );
+            assert.strictEqual(group.inputs.instanceRefresh.strategy, "Rolling", `${group.name} rolls both templates with one refresh`);
+        }
+    });
+
+    it("exports the fleet's image and template of each architecture, by region", () => {
+        const web = (run.outputs.fleets as Record<string, any>).web;
+        assert.strictEqual(web.image, BOTH.arm64, "the image of the first instance type");
+        assert.deepStrictEqual(web.images, BOTH);
+        const templateId = (name: string) => templates.find(template => template.name === name)!.id;
+        assert.deepStrictEqual(web.launchTemplateIdsByArchitecture, {
+            "us-east-1": { arm64: templateId("web-fleet-us-east-1"), x86_64: templateId("web-fleet-us-east-1-x86_64") },
+            "us-west-2": { arm64: templateId("web-fleet-us-west-2"), x86_64: templateId("web-fleet-us-west-2-x86_64") },
+        });
+    });
+
+    it("leaves a fleet of one architecture as it was: one template, and overrides that name no template of their own", async () => {
+        const prod = await runStack("prod");
+        const overrides = ofType(prod, TYPES.autoScalingGroup).flatMap(group => group.inputs.mixedInstancesPolicy.launchTemplate.overrides);
+        assert.ok(
+            nonEmpty<any>(overrides, "prod override").every(override => Object.keys(override).join() === "instanceType"),
+            JSON.stringify(overrides),
+        );
+        assert.deepStrictEqual(
+            ofType(prod, TYPES.launchTemplate)
+                .map(template => template.name)
+                .sort(),
+            ["al2023-base-fleet-eu-west-1", "al2023-base-fleet-us-east-1"],
+        );
+    });
+});

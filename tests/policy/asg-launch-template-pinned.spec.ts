@@ -2,7 +2,7 @@
 import * as assert from "assert";
 import { asgLaunchTemplatePinned } from "../../policy/policies";
 import { PIN } from "./cases";
-import { autoScalingGroup, ec2Fleet, launchTemplate, spotFleetRequest } from "./fixtures";
+import { arm64LaunchTemplate, autoScalingGroup, ec2Fleet, launchTemplate, mixedArchitectureGroup, spotFleetRequest } from "./fixtures";
 import { detail, runPolicy, UNKNOWN, unknownDetail } from "./harness";
 
 describe("asg-launch-template-pinned", () => {
@@ -81,6 +81,20 @@ describe("asg-launch-template-pinned", () => {
             ]);
         });
 
+        it("fails a mixed-architecture group whose override launches its architecture's template on $Latest, or on no version, though the group's own template is pinned", async () => {
+            const overrides = "mixedInstancesPolicy.launchTemplate.overrides[1].launchTemplateSpecification.version";
+            const floating = mixedArchitectureGroup();
+            floating.props.mixedInstancesPolicy.launchTemplate.overrides[1].launchTemplateSpecification.version = "$Latest";
+            assert.deepStrictEqual((await runPolicy(asgLaunchTemplatePinned, [launchTemplate(), arm64LaunchTemplate(), floating])).map(detail), [
+                `${overrides} is "$Latest", which floats and triggers no instance refresh: ${PIN}`,
+            ]);
+            const unversioned = mixedArchitectureGroup();
+            delete unversioned.props.mixedInstancesPolicy.launchTemplate.overrides[1].launchTemplateSpecification.version;
+            assert.deepStrictEqual((await runPolicy(asgLaunchTemplatePinned, [launchTemplate(), arm64LaunchTemplate(), unversioned])).map(detail), [
+                `${overrides} is not set, so EC2 launches the template's $Default version: ${PIN}`,
+            ]);
+        });
+
         it("fails a template image id that floats (resolve:ssm: without a version), and passes a pinned parameter version", async () => {
             for (const imageId of ["resolve:ssm:/golden-ami/al2023-base/dev/ami-id", "RESOLVE:SSM:/golden-ami/al2023-base/dev/ami-id:stable"]) {
                 const template = launchTemplate();
@@ -100,6 +114,16 @@ describe("asg-launch-template-pinned", () => {
     describe("still passes", () => {
         it("passes a group on a launch template at a numbered version", async () => {
             assert.deepStrictEqual(await runPolicy(asgLaunchTemplatePinned, [autoScalingGroup()]), []);
+        });
+
+        it("passes a mixed-architecture group whose overrides each launch their architecture's template at a numbered version", async () => {
+            const group = mixedArchitectureGroup();
+            assert.deepStrictEqual(
+                group.props.mixedInstancesPolicy.launchTemplate.overrides.map((override: any) => override.launchTemplateSpecification.launchTemplateId),
+                [launchTemplate().outputs!.id, arm64LaunchTemplate().outputs!.id],
+                "the fixture runs two templates",
+            );
+            assert.deepStrictEqual(await runPolicy(asgLaunchTemplatePinned, [launchTemplate(), arm64LaunchTemplate(), group]), []);
         });
     });
 

@@ -239,6 +239,41 @@ export function autoScalingGroup(): ResourceFixture {
     };
 }
 
+export const ARM64_TEMPLATE_ID = "lt-0a1b2c3d4e5f60718";
+
+/** The arm64 template of a mixed-architecture fleet: `launchTemplate()` on a Graviton type and its own image. */
+export function arm64LaunchTemplate(): ResourceFixture {
+    const template = launchTemplate();
+    return {
+        ...template,
+        name: "web-arm64",
+        props: { ...template.props, imageId: "ami-0fedcba9876543210", instanceType: "m7g.large" },
+        outputs: { id: ARM64_TEMPLATE_ID, arn: `arn:aws:ec2:us-east-1:111111111111:launch-template/${ARM64_TEMPLATE_ID}`, latestVersion: 2 },
+    };
+}
+
+/** A group that runs both architectures as the program makes it: each override on its own architecture's template, at a numbered version. */
+export function mixedArchitectureGroup(): ResourceFixture {
+    const { launchTemplate: _, ...props } = autoScalingGroup().props;
+    const x86 = { launchTemplateId: TEMPLATE_ID, version: "3" };
+    const arm64 = { launchTemplateId: ARM64_TEMPLATE_ID, version: "2" };
+    return {
+        ...autoScalingGroup(),
+        props: {
+            ...props,
+            mixedInstancesPolicy: {
+                launchTemplate: {
+                    launchTemplateSpecification: { ...x86 },
+                    overrides: [
+                        { instanceType: "m7i.large", launchTemplateSpecification: { ...x86 } },
+                        { instanceType: "m7g.large", launchTemplateSpecification: { ...arm64 } },
+                    ],
+                },
+            },
+        },
+    };
+}
+
 /** What the dev stack registers that the pack looks at: a pipeline building in us-east-1, a copy in us-west-2. */
 export function devProgram(): ResourceFixture[] {
     return [

@@ -4,12 +4,15 @@ import * as fixtures from "./fixtures";
 import { instancesGetNoPublicIp, launchTemplatesDeclared } from "../../policy/policies";
 import { computeEnvironment, findings, nodeGroup, spotInstanceRequest, UNDECLARED_TEMPLATE } from "./cases";
 import {
+    ARM64_TEMPLATE_ID,
+    arm64LaunchTemplate,
     autoScalingGroup,
     distributionConfiguration,
     ec2Fleet,
     instance,
     launchConfiguration,
     launchTemplate,
+    mixedArchitectureGroup,
     regionalProvider,
     SOURCE_AMI,
     spotFleetRequest,
@@ -143,6 +146,15 @@ describe("launch-templates-declared", () => {
             );
             assert.ok(findings[0].endsWith("declare the aws.ec2.LaunchTemplate in this stack and pass its id."));
         });
+
+        it("fails a mixed-architecture group whose arm64 override launches a template the stack does not declare", async () => {
+            assert.deepStrictEqual(await runPolicy(launchTemplatesDeclared, [launchTemplate(), arm64LaunchTemplate(), mixedArchitectureGroup()]), []);
+            const findings = (await runPolicy(launchTemplatesDeclared, [launchTemplate(), mixedArchitectureGroup()])).map(detail);
+            assert.deepStrictEqual(
+                findings.map(finding => finding.split(", a launch template")[0]),
+                [`mixedInstancesPolicy.launchTemplate.overrides[1].launchTemplateSpecification.launchTemplateId is "${ARM64_TEMPLATE_ID}"`],
+            );
+        });
     });
 
     describe("still passes", () => {
@@ -150,6 +162,10 @@ describe("launch-templates-declared", () => {
             const launchers = [autoScalingGroup(), ec2Fleet(), spotFleetRequest(), nodeGroup(), computeEnvironment()];
             assert.strictEqual(launchers.length, 5);
             assert.deepStrictEqual(await findings(launchTemplatesDeclared, [launchTemplate(), ...launchers]), []);
+        });
+
+        it("passes a mixed-architecture group whose overrides each launch a template the stack declares", async () => {
+            assert.deepStrictEqual(await findings(launchTemplatesDeclared, [launchTemplate(), arm64LaunchTemplate(), mixedArchitectureGroup()]), []);
         });
     });
 });

@@ -99,6 +99,7 @@ describe("the policy pack over realistic variations of the stacks", () => {
     const devImages = readStackConfig("dev").images as Record<string, Record<string, unknown>>;
     const devFleet = (readStackConfig("dev").fleets as Record<string, object>)["al2023-base"];
     const arm64 = devImages["al2023-base-arm64"];
+    const BOTH = { x86_64: "al2023-base", arm64: "al2023-base-arm64" };
     const variations: Array<[string, "dev" | "prod", RawStackConfig]> = [
         ["one region, no fleet", "dev", { regions: [], fleets: undefined }],
         [
@@ -144,6 +145,11 @@ describe("the policy pack over realistic variations of the stacks", () => {
                 fleets: { arm: { image: "al2023-base-arm64", regions: ["us-east-1"], instanceTypes: ["t4g.small", "m7g.large"] } },
             },
         ],
+        [
+            "a fleet of both architectures in one group",
+            "dev",
+            { fleets: { web: { images: BOTH, regions: ["us-east-1", "us-west-2"], instanceTypes: ["m7g.large", "m7i.large", "c7g.large"] } } },
+        ],
         ["a fleet per image", "dev", { fleets: { "al2023-base": devFleet, arm: { image: "al2023-base-arm64", regions: ["us-east-1", "us-west-2"] } } }],
         [
             "a layered application image that reads its artifact from S3",
@@ -173,6 +179,33 @@ describe("the policy pack over realistic variations of the stacks", () => {
             );
         });
     }
+
+    it("judges every override's template of a fleet of both architectures: passes it pinned and declared, blocks an override moved to $Latest or to a template the stack does not declare", async () => {
+        const change = { fleets: { web: { images: BOTH, regions: ["us-east-1"], instanceTypes: ["m7g.large", "m7i.large"] } } };
+        const run = await runStack("dev", { config: change });
+        const config = configFor("dev", { ...readStackConfig("dev"), ...change });
+        const violations = async (resources: ReturnType<typeof programResources>) =>
+            (await runPolicies(resources, config, { stack: "dev" })).map(diagnostic => `${diagnostic.policy} (${diagnostic.level})`);
+        assert.deepStrictEqual(await violations(programResources(run, "dev")), []);
+        const withOverride = (change: (specification: Record<string, unknown>) => void) => {
+            const resources = programResources(run, "dev");
+            const group = resources.find(resource => resource.type === TYPES.autoScalingGroup && resource.name === "web-fleet-us-east-1")!;
+            // The run's inputs and outputs are shared by every call: change copies. Stack policies read the outputs, resource policies the inputs.
+            group.props = structuredClone(group.props);
+            group.outputs = structuredClone(group.outputs);
+            for (const values of [group.props, group.outputs!]) {
+                const overrides = values.mixedInstancesPolicy.launchTemplate.overrides;
+                assert.strictEqual(overrides.length, 2, "one override per instance type");
+                change(overrides[1].launchTemplateSpecification);
+            }
+            return resources;
+        };
+        // dev.json keeps asg-launch-template-pinned advisory (prod.json: mandatory); launch-templates-declared blocks in both.
+        assert.deepStrictEqual(await violations(withOverride(specification => (specification.version = "$Latest"))), ["asg-launch-template-pinned (advisory)"]);
+        assert.deepStrictEqual(await violations(withOverride(specification => (specification.launchTemplateId = "lt-0fedcba9876543210"))), [
+            "launch-templates-declared (mandatory)",
+        ]);
+    });
 
     it("passes a stack with golden-ami:blockPublicSharing: false under its policy config (enforcedByOrganization), and not without it", async () => {
         const change = { blockPublicSharing: false };
