@@ -21,6 +21,19 @@ function checkPinned(check: Check, field: string, get: () => unknown): void {
     }
 }
 
+/** What EC2 Fleet and Spot Fleet launch template configs share. */
+interface FleetTemplateConfig {
+    launchTemplateSpecification?: { version?: unknown };
+}
+
+/** EC2 Fleet and Spot Fleet: each launch template config names its template at a pinned version. */
+function checkFleetTemplatesPinned(check: Check, configs: () => readonly FleetTemplateConfig[] | null | undefined): void {
+    check.each("launchTemplateConfigs", configs, (config, at) => {
+        const specification = check.read(`${at}.launchTemplateSpecification`, () => config.launchTemplateSpecification);
+        if (specification.known && specification.value) checkPinned(check, `${at}.launchTemplateSpecification.version`, () => specification.value!.version);
+    });
+}
+
 export const asgLaunchTemplatePinned: ResourceValidationPolicy = {
     name: "asg-launch-template-pinned",
     description:
@@ -67,29 +80,9 @@ export const asgLaunchTemplatePinned: ResourceValidationPolicy = {
                 check.violation("no launch template is set: set launchTemplate { id, version } " + `(or ${specificationField}) with a pinned version.`);
             }
         }),
-        on(aws.ec2.Fleet, (fleet, _args, check) => {
-            // A fleet on $Latest or $Default launches whatever version the template has when it next scales.
-            check.each(
-                "launchTemplateConfigs",
-                () => fleet.launchTemplateConfigs,
-                (config, at) => {
-                    const specification = check.read(`${at}.launchTemplateSpecification`, () => config.launchTemplateSpecification);
-                    if (specification.known && specification.value)
-                        checkPinned(check, `${at}.launchTemplateSpecification.version`, () => specification.value!.version);
-                },
-            );
-        }),
-        on(aws.ec2.SpotFleetRequest, (fleet, _args, check) => {
-            check.each(
-                "launchTemplateConfigs",
-                () => fleet.launchTemplateConfigs,
-                (config, at) => {
-                    const specification = check.read(`${at}.launchTemplateSpecification`, () => config.launchTemplateSpecification);
-                    if (specification.known && specification.value)
-                        checkPinned(check, `${at}.launchTemplateSpecification.version`, () => specification.value!.version);
-                },
-            );
-        }),
+        // A fleet on $Latest or $Default launches whatever version the template has when it next scales.
+        on(aws.ec2.Fleet, (fleet, _args, check) => checkFleetTemplatesPinned(check, () => fleet.launchTemplateConfigs)),
+        on(aws.ec2.SpotFleetRequest, (fleet, _args, check) => checkFleetTemplatesPinned(check, () => fleet.launchTemplateConfigs)),
         on(aws.ec2.LaunchTemplate, (template, _args, check) => {
             const imageId = check.read("imageId", () => template.imageId);
             if (imageId.known && typeof imageId.value === "string" && isFloatingImage(imageId.value)) {
