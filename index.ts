@@ -19,6 +19,7 @@ import {
     lockedBuilds,
     lockedVersionsOf,
     pinnedAmiIdsOf,
+    readVersionLock,
     RegionalImage,
     stackResourceTags,
 } from "./components";
@@ -26,7 +27,8 @@ import {
 export = async () => {
     const config = loadConfig();
     // A building stack builds exactly what image-versions.lock.json says each image's version is made of.
-    const origins = config.promoteFrom ? undefined : lockedBuilds(config);
+    const lock = config.promoteFrom ? undefined : readVersionLock();
+    const origins = lock && lockedBuilds(config, lock);
     const providers = Object.fromEntries(config.regions.map(region => [region, new aws.Provider(`aws-${region}`, { region })]));
     const legacy = legacyAliases(config);
 
@@ -81,7 +83,7 @@ export = async () => {
                 parentAmiId: image.parentImage === undefined ? undefined : builds.get(image.parentImage)!.amiId,
                 network: config.build,
                 pinnedAmiIds: pinnedAmiIdsOf(config.pinnedBy, image.name),
-                lockedVersions: lockedVersionsOf(image.name),
+                lockedVersions: lockedVersionsOf(image.name, lock),
                 pinnedVersions: config.pinnedVersions[image.name] ?? [],
             });
             builds.set(image.name, build);

@@ -682,22 +682,9 @@ export function loadConfig(): GoldenAmiConfig {
  */
 export function pinsOf(stack: string, root: string = process.env[STACK_FILES_VARIABLE] ?? REPOSITORY_ROOT): Record<string, Record<string, string>> {
     const pins: Record<string, Record<string, string>> = {};
-    for (const file of fs
-        .readdirSync(root)
-        .filter(name => /^Pulumi\.[^.]+\.yaml$/.test(name))
-        .sort()) {
-        let promoteFrom;
-        try {
-            promoteFrom = parseYaml(fs.readFileSync(path.join(root, file), "utf8"))?.config?.[`${PROJECT}:promoteFrom`];
-        } catch (error) {
-            throw new ConfigError([
-                `${file} is not valid YAML (${error instanceof Error ? error.message.split("\n")[0] : error}); ` +
-                    `the building stack reads every stack file for the AMIs promoting stacks pin`,
-            ]);
-        }
-        if (promoteFrom?.stack !== stack || !isPlainObject(promoteFrom.amiIds)) continue;
-        const amiIds = Object.entries(promoteFrom.amiIds).filter((entry): entry is [string, string] => typeof entry[1] === "string");
-        if (amiIds.length > 0) pins[file.split(".")[1]] = Object.fromEntries(amiIds);
+    for (const promoting of promotingStacksOf(stack, root)) {
+        const amiIds = Object.entries(promoting.amiIds).filter((entry): entry is [string, string] => typeof entry[1] === "string");
+        if (amiIds.length > 0) pins[promoting.stack] = Object.fromEntries(amiIds);
     }
     return pins;
 }
@@ -708,25 +695,45 @@ export function pinsOf(stack: string, root: string = process.env[STACK_FILES_VAR
  */
 export function pinnedVersionsOf(stack: string, root: string = process.env[STACK_FILES_VARIABLE] ?? REPOSITORY_ROOT): Record<string, string[]> {
     const versions: Record<string, Set<string>> = {};
-    for (const file of fs
-        .readdirSync(root)
-        .filter(name => /^Pulumi\.[^.]+\.yaml$/.test(name))
-        .sort()) {
-        const config = parseYaml(fs.readFileSync(path.join(root, file), "utf8"))?.config;
-        const promoteFrom = config?.[`${PROJECT}:promoteFrom`];
-        const images = config?.[`${PROJECT}:images`];
-        if (promoteFrom?.stack !== stack || !isPlainObject(promoteFrom.amiIds) || !isPlainObject(images)) continue;
-        const promotingStack = file.split(".")[1];
-        for (const image of Object.keys(promoteFrom.amiIds)) {
-            const version = (images[image] as { version?: unknown } | undefined)?.version;
+    for (const promoting of promotingStacksOf(stack, root)) {
+        for (const image of Object.keys(promoting.amiIds)) {
+            const version = (promoting.images[image] as { version?: unknown } | undefined)?.version;
             if (typeof version !== "string") continue;
             (versions[image] ??= new Set()).add(version);
-            const record = path.join(root, "promotions", promotingStack, image, `${version}.json`);
+            const record = path.join(root, promotionRecordPath(promoting.stack, image, version));
             const previous = fs.existsSync(record) ? promotionRecordOf(record).previous?.version : undefined;
             if (typeof previous === "string") versions[image].add(previous);
         }
     }
     return Object.fromEntries(Object.entries(versions).map(([image, held]) => [image, [...held]]));
+}
+
+/** Where `images promote` records a promotion of an image's version into a stack. */
+export function promotionRecordPath(stack: string, image: string, version: string): string {
+    return `promotions/${stack}/${image}/${version}.json`;
+}
+
+/** The repository's stack files whose `promoteFrom.stack` is `stack`: their stack name, pins and images. */
+function promotingStacksOf(stack: string, root: string): { stack: string; amiIds: Record<string, unknown>; images: Record<string, unknown> }[] {
+    return fs
+        .readdirSync(root)
+        .filter(name => /^Pulumi\.[^.]+\.yaml$/.test(name))
+        .sort()
+        .flatMap(file => {
+            let config;
+            try {
+                config = parseYaml(fs.readFileSync(path.join(root, file), "utf8"))?.config;
+            } catch (error) {
+                throw new ConfigError([
+                    `${file} is not valid YAML (${error instanceof Error ? error.message.split("\n")[0] : error}); ` +
+                        `the building stack reads every stack file for the AMIs promoting stacks pin`,
+                ]);
+            }
+            const promoteFrom = config?.[`${PROJECT}:promoteFrom`];
+            if (promoteFrom?.stack !== stack || !isPlainObject(promoteFrom.amiIds)) return [];
+            const images = config[`${PROJECT}:images`];
+            return [{ stack: file.split(".")[1], amiIds: promoteFrom.amiIds, images: isPlainObject(images) ? images : {} }];
+        });
 }
 
 function promotionRecordOf(file: string): { previous?: { version?: unknown } } {

@@ -8,6 +8,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { GoldenAmiConfig, ImageConfig, recipeSteps, StepConfig } from "./config";
 import { BuildOrigin, recipeSettings, RecipeSettings } from "./GoldenImage";
+import { compareVersions } from "./versions";
 import { PLATFORM_DEFAULTS } from "./platforms";
 
 export const VERSION_LOCK_FILE = "image-versions.lock.json";
@@ -154,15 +155,10 @@ function isObject(value: unknown): value is Record<string, unknown> {
 /** The building stack's locked origin of each image's version; bad or missing lock entries of any image end the program cleanly, all listed. */
 /** Every version of an image the lock holds, newest first. */
 export function lockedVersionsOf(image: string, lock: VersionLock = readVersionLock()): string[] {
-    const versions = Object.keys(lock).flatMap(key => {
-        const at = key.lastIndexOf("@");
-        return key.slice(0, at) === image ? [key.slice(at + 1)] : [];
-    });
-    const parts = (version: string) => version.split(".").map(Number);
-    return versions.sort((a, b) => {
-        const [x, y] = [parts(a), parts(b)];
-        return y[0] - x[0] || y[1] - x[1] || y[2] - x[2];
-    });
+    return Object.keys(lock)
+        .filter(key => key.startsWith(`${image}@`))
+        .map(key => key.slice(image.length + 1))
+        .sort((left, right) => compareVersions(right, left));
 }
 
 export function lockedBuilds(config: Pick<GoldenAmiConfig, "images" | "stack">, lock: VersionLock = readVersionLock()): Map<string, BuildOrigin> {

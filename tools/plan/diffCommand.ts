@@ -7,8 +7,8 @@ import { PlanOptions } from "./options";
 import { snapshot, Snapshot } from "./snapshot";
 import { runPackOverProgram } from "../engine/policyRunner";
 import { REPO_ROOT } from "../engine/stackFile";
-import { readVersionLock } from "../../components/versionLock";
-import { compareVersions } from "../images/decisions/goldenImage";
+import { lockedVersionsOf } from "../../components/versionLock";
+import { compareVersions } from "../../components/versions";
 
 /** Prints the diff in the form the options ask for; returns the exit code. */
 export async function diffCommand(options: PlanOptions, out: (text: string) => void, err: (text: string) => void): Promise<number> {
@@ -43,10 +43,9 @@ function versionsHeld(before: Snapshot): string[] | undefined {
     const current = before.outputs.imageVersion;
     if (typeof name !== "string" || typeof current !== "string") return undefined;
     try {
-        return Object.keys(readVersionLock())
-            .filter(key => key.startsWith(`${name}@`))
-            .map(key => key.slice(name.length + 1))
-            .filter(version => compareVersions(version, current) <= 0);
+        return lockedVersionsOf(name)
+            .filter(version => compareVersions(version, current) <= 0)
+            .reverse();
     } catch {
         return undefined;
     }

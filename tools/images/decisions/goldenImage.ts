@@ -1,5 +1,6 @@
 // What the images commands know about one AMI, read from DescribeImages. Pure: no AWS calls here.
 import type { Image } from "@aws-sdk/client-ec2";
+import { compareVersions } from "../../../components/versions";
 
 export interface EbsVolume {
     deviceName: string;
@@ -97,17 +98,6 @@ export function environmentOf(image: GoldenImage): string {
  */
 export function newestFirst(left: GoldenImage, right: GoldenImage): number {
     return timeOf(right.createdAt) - timeOf(left.createdAt) || compareVersions(right.version, left.version) || left.imageId.localeCompare(right.imageId);
-}
-
-/** Semantic versions by number (`1.10.0` after `1.9.0`); a missing or unreadable version sorts first. */
-export function compareVersions(left: string | undefined, right: string | undefined): number {
-    const parts = (version: string | undefined) =>
-        SEMVER_AT_START.exec(version ?? "")
-            ?.slice(1, 4)
-            .map(Number) ?? [];
-    const [a, b] = [parts(left), parts(right)];
-    if (a.length === 0 || b.length === 0) return a.length - b.length;
-    return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
 }
 
 /** Milliseconds since the epoch; a missing or unreadable date counts as the oldest. */

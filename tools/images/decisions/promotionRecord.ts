@@ -4,9 +4,9 @@ import type { ComponentConfiguration, ImagePackage } from "@aws-sdk/client-image
 import type { GateResult } from "./gateVerdict";
 import type { RepoFiles } from "../repoFiles";
 
-export function promotionRecordPath(stack: string, image: string, version: string): string {
-    return `promotions/${stack}/${image}/${version}.json`;
-}
+// The building stack reads the records too (the rollback target its lifecycle keeps): the path is the program's.
+import { promotionRecordPath } from "../../../components/config";
+export { promotionRecordPath };
 
 export function manifestPath(stack: string, image: string, version: string): string {
     return `promotions/${stack}/${image}/${version}.manifest.json`;
