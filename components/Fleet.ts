@@ -49,16 +49,6 @@ export class Fleet extends pulumi.ComponentResource {
         const { fleet, provider } = args;
         const child = { parent: this, provider };
         const primary = architectureOf(fleet.instanceTypes[0]);
-        fleet.instanceTypes.forEach((instanceType, index) => {
-            const architecture = architectureOf(instanceType);
-            if (!args.images[architecture]) {
-                throw new pulumi.ResourceError(
-                    `fleet.instanceTypes[${index}] "${instanceType}" is ${architecture}, but the fleet has no ${architecture} image (images: ${Object.keys(args.images).join(", ") || "none"}): ` +
-                        `give one in images.${architecture}, or remove the type`,
-                    this,
-                );
-            }
-        });
         const network = fleetNetwork(name, args, this);
 
         const securityGroup = new aws.ec2.SecurityGroup(

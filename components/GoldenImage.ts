@@ -2,11 +2,11 @@ import * as fs from "fs";
 import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { amiNameTemplate, BuildNetworkConfig, ImageConfig, LifecycleConfig, recipeSteps, StepConfig, stepId, WINDOWS_BOOT_TEST } from "./config";
+import { amiNameTemplate, BuildNetworkConfig, ImageConfig, LifecycleConfig, recipeSteps, StepConfig, stepId } from "./config";
 import { BuildLogsBucket } from "./BuildLogsBucket";
 import { instanceProfile } from "./iam";
 import { ImageLifecycle, LIFECYCLE_SELECTION_TAG } from "./ImageLifecycle";
-import { Platform, PLATFORM_DEFAULTS } from "./platforms";
+import { Platform, PLATFORM_DEFAULTS, WINDOWS_BOOT_TEST } from "./platforms";
 import { KEEP_TAG, stackResourceTags } from "./tags";
 
 /** The default Linux documents, in recipe order: the hygiene step is always the last build step. */
@@ -105,7 +105,8 @@ export class GoldenImage extends pulumi.ComponentResource {
 
         // Build steps, test steps, then the hygiene step, last. On Windows, Image Builder's own build workflow runs Sysprep
         // after the last component (its RunSysPrep step, through EC2Launch v2), so no component may: see docs/windows.md.
-        const components = recipeSteps(image).map(step =>
+        const steps = recipeSteps(image);
+        const components = steps.map(step =>
             componentArn(
                 `${name}-${stepId(step)}`,
                 step,
@@ -128,7 +129,7 @@ export class GoldenImage extends pulumi.ComponentResource {
                 name: builderName,
                 version: image.version,
                 parentImage: args.parentAmiId ?? args.origin.baseImageId ?? image.baseImage,
-                components: recipeSteps(image).map((step, index) => ({ componentArn: components[index], ...componentParameters(image, step) })),
+                components: steps.map((step, index) => ({ componentArn: components[index], ...componentParameters(image, step) })),
                 blockDeviceMappings: [
                     {
                         deviceName: image.rootDeviceName,

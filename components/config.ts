@@ -9,7 +9,7 @@ import { parse as parseYaml } from "yaml";
 import { closestOf, describe, isPlainObject, problemsOf, shownKey } from "./configMessages";
 import { fieldsAt, FleetSettings, ImageSettings, PROJECT, STACK_CONFIG, StackSettings, StepSettings } from "./configSchema";
 import { windowsDocumentProblems } from "./awstoe";
-import { Architecture, ARCHITECTURES, architectureOf, exampleInstanceTypes, Platform, PLATFORM_DEFAULTS, PLATFORMS } from "./platforms";
+import { Architecture, ARCHITECTURES, architectureOf, exampleInstanceTypes, Platform, PLATFORM_DEFAULTS, PLATFORMS, WINDOWS_BOOT_TEST } from "./platforms";
 
 export { DERIVED_TAG_KEYS, ORIGIN_TAG_KEYS, PROJECT, SHARING_LIMITS } from "./configSchema";
 
@@ -607,9 +607,6 @@ function checkCopyableAcrossAccounts(
         );
     }
 }
-
-/** The Windows boot test document: its ExpectedServices parameter comes from the image's `expectedServices`. */
-export const WINDOWS_BOOT_TEST = "components/documents/windows/boot-test.yaml";
 
 /** `expectedServices` feeds the Windows boot test: it applies to Windows images that run it. */
 function checkExpectedServices(key: string, platform: Platform, testSteps: StepConfig[], fail: (problem: string) => void): void {

@@ -13,6 +13,9 @@ export type DefaultStep = { document: string } | { managed: string; version?: st
 /** The services the Windows boot test expects running when the image lists none (its document's default). */
 export const WINDOWS_EXPECTED_SERVICES = ["AmazonSSMAgent", "EventLog", "Winmgmt", "Dhcp", "Dnscache", "LanmanWorkstation"] as const;
 
+/** The Windows boot test document: its ExpectedServices parameter comes from the image's `expectedServices`. */
+export const WINDOWS_BOOT_TEST = "components/documents/windows/boot-test.yaml";
+
 export interface PlatformDefaults {
     /** Image Builder's name for the platform (components, lock entries). */
     imageBuilderPlatform: "Linux" | "Windows";
@@ -71,7 +74,7 @@ export const PLATFORM_DEFAULTS: Record<Platform, PlatformDefaults> = {
         hygieneDocument: "components/documents/windows/hygiene.yaml",
         // Patches first (AWS's update-windows reboots as often as Windows Update asks), then our own settings.
         buildSteps: [{ managed: "update-windows" }, { document: "components/documents/windows/build.yaml" }],
-        testSteps: [{ document: "components/documents/windows/boot-test.yaml" }],
+        testSteps: [{ document: WINDOWS_BOOT_TEST }],
         // Not under C:\Windows\Temp or the profile's TEMP, which the hygiene step empties.
         workingDirectory: "C:\\ProgramData\\golden-ami-build",
         managedComponentSuffix: "-windows",

@@ -152,7 +152,6 @@ function isObject(value: unknown): value is Record<string, unknown> {
     return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** The building stack's locked origin of each image's version; bad or missing lock entries of any image end the program cleanly, all listed. */
 /** Every version of an image the lock holds, newest first. */
 export function lockedVersionsOf(image: string, lock: VersionLock = readVersionLock()): string[] {
     return Object.keys(lock)
@@ -161,6 +160,7 @@ export function lockedVersionsOf(image: string, lock: VersionLock = readVersionL
         .sort((left, right) => compareVersions(right, left));
 }
 
+/** The building stack's locked origin of each image's version; bad or missing lock entries of any image end the program cleanly, all listed. */
 export function lockedBuilds(config: Pick<GoldenAmiConfig, "images" | "stack">, lock: VersionLock = readVersionLock()): Map<string, BuildOrigin> {
     const origins = new Map<string, BuildOrigin>();
     const problems: string[] = [];

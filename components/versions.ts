@@ -11,4 +11,5 @@ export function compareVersions(left: string | undefined, right: string | undefi
     return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
 }
 
-const SEMVER_AT_START = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-|$)/;
+/** A semantic version at the start of a text (an AMI name goes on after it). */
+export const SEMVER_AT_START = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-|$)/;

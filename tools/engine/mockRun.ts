@@ -10,6 +10,7 @@ import { PROJECT, RawStackConfig, STACK_FILES_VARIABLE } from "../../components/
 import { LOCK_PATH_VARIABLE, VersionLock } from "../../components/versionLock";
 import { changedInputs, movesRegion, replaceReasons } from "./replaceRules";
 import { readStackConfig, REPO_ROOT, toEngineConfig } from "./stackFile";
+import { PLATFORM_DEFAULTS } from "../../components/platforms";
 
 /** The account the mocked caller is in, unless a run says otherwise. */
 export const MOCK_ACCOUNT_ID = "123456789012";
@@ -151,7 +152,7 @@ async function runProgramOnce(stack: string, options: RunOptions): Promise<Progr
             ([, amiId]) => amiId === imageId,
         );
         const image = pinned && images[pinned[0]];
-        return image?.rootDeviceName ?? (image?.platform === "windows" ? "/dev/sda1" : DEFAULT_ROOT_DEVICE);
+        return image?.rootDeviceName ?? PLATFORM_DEFAULTS[image?.platform === "windows" ? "windows" : "linux"].rootDeviceName;
     };
 
     const providerOf = (reference?: string) => {
@@ -440,7 +441,7 @@ function mockState(
 }
 
 /** The root device of AWS's Linux base images, which an AMI the run does not know is taken to have. */
-const DEFAULT_ROOT_DEVICE = "/dev/xvda";
+const DEFAULT_ROOT_DEVICE = PLATFORM_DEFAULTS.linux.rootDeviceName;
 
 function mockDataSource(
     token: string,

@@ -43,9 +43,7 @@ function versionsHeld(before: Snapshot): string[] | undefined {
     const current = before.outputs.imageVersion;
     if (typeof name !== "string" || typeof current !== "string") return undefined;
     try {
-        return lockedVersionsOf(name)
-            .filter(version => compareVersions(version, current) <= 0)
-            .reverse();
+        return lockedVersionsOf(name).filter(version => compareVersions(version, current) <= 0);
     } catch {
         return undefined;
     }

@@ -11,7 +11,7 @@ import type { ImageTarget } from "../target";
  * DescribeRegions without `AllRegions`: the regions that need no opt-in and those the account opted in to.
  * A region the account has not opted in to holds none of its images, and would refuse the calls anyway.
  */
-export async function listEnabledRegions(ec2: EC2Client): Promise<string[]> {
+async function listEnabledRegions(ec2: EC2Client): Promise<string[]> {
     const answer = await awsCall("ec2:DescribeRegions", () => ec2.send(new DescribeRegionsCommand({})));
     const regions = (answer.Regions ?? []).flatMap(region => (region.RegionName ? [region.RegionName] : []));
     if (regions.length === 0) throw new Error("ec2:DescribeRegions answered with no region");

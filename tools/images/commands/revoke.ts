@@ -33,6 +33,8 @@ export interface RevokeSettings {
     json: boolean;
     /** Where the JSON report goes; default `reports/revoke-<timestamp>.json`. */
     reportFile?: string;
+    /** The regions to read, when the caller found them already (they are the stack's, the same for each of its images). */
+    scope?: RegionScope;
 }
 
 export interface RevokedImage extends ImageRevocation {
@@ -76,7 +78,7 @@ export async function revokeCommand(target: ImageTarget, settings: RevokeSetting
     }
     const startedAt = context.now();
     const progress = progressFor(context, settings.json);
-    const scope = await regionScopeOf(target, context, progress);
+    const scope = settings.scope ?? (await regionScopeOf(target, context, progress));
     const outcomes = await acrossRegions(scope.regions, region => revokeRegion(region, target, stack, settings.apply, context, progress));
     const reports = outcomes.flatMap(outcome => (outcome.ok ? [outcome.value] : []));
     const failedRegions = outcomes.flatMap(outcome => (outcome.ok ? [] : [{ region: outcome.region, error: outcome.error }]));
@@ -332,14 +334,13 @@ export const revokeCommandLine = defineCommand({
     run: async (flags, { context, loadStack }: ImagesEnvironment) => {
         // Without --image, every image of the catalog: access to any of them is access all the same.
         const images = flags.image !== undefined || flags.stack === undefined ? [flags.image] : imageNamesOf(flags.stack, loadStack);
+        const targets = images.map(image => resolveTarget({ command: "revoke", ...flags, image }, loadStack));
+        // One region discovery for the stack, not one per image: the regions are the stack's.
+        const scope = images.length > 1 ? await regionScopeOf(targets[0], context, progressFor(context, flags.json)) : undefined;
         let exitCode: number = ExitCode.ok;
-        for (const image of images) {
+        for (const [index, image] of images.entries()) {
             const reportFile = flags.report === undefined || images.length === 1 ? flags.report : flags.report.replace(/(\.json)?$/, `-${image}$1`);
-            const code = await revokeCommand(
-                resolveTarget({ command: "revoke", ...flags, image }, loadStack),
-                { apply: flags.apply, json: flags.json, reportFile },
-                context,
-            );
+            const code = await revokeCommand(targets[index], { apply: flags.apply, json: flags.json, reportFile, scope }, context);
             exitCode = Math.max(exitCode, code);
         }
         return exitCode;

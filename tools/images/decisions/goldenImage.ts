@@ -1,6 +1,6 @@
 // What the images commands know about one AMI, read from DescribeImages. Pure: no AWS calls here.
 import type { Image } from "@aws-sdk/client-ec2";
-import { compareVersions } from "../../../components/versions";
+import { compareVersions, SEMVER_AT_START } from "../../../components/versions";
 
 export interface EbsVolume {
     deviceName: string;
@@ -105,8 +105,6 @@ export function timeOf(isoDate: string | undefined): number {
     const time = Date.parse(isoDate ?? "");
     return Number.isNaN(time) ? 0 : time;
 }
-
-const SEMVER_AT_START = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-|$)/;
 
 function versionInName(name: string): string | undefined {
     return /-((?:0|[1-9]\d*)\.(?:0|[1-9]\d*)\.(?:0|[1-9]\d*))(?:-|$)/.exec(name)?.[1];
