@@ -156,6 +156,9 @@ describe("workflow-parameters-resolved", () => {
         it("leaves documents without parameters, and what the rules already say of the written document, to the other rules", async () => {
             const written = parameterised(`          kmsKeyId: ${KEY_ARN}\n          amiTags: ${TAGS}\n          targetAccountIds: ["999999999999"]\n`);
             assert.deepStrictEqual(await findings(workflowParametersResolved, [kmsKey(), written, runs({})], CONFIG), []);
+            // With a parameter, the document is replayed: the outsider written in it is still the other rules' to report.
+            const writtenAndParameterised = parameterised(keyed('          targetAccountIds: ["999999999999"]\n'));
+            assert.deepStrictEqual(await findings(workflowParametersResolved, [kmsKey(), writtenAndParameterised, runs({ key: KEY_ARN })], CONFIG), []);
         });
 
         it("says what it could not check while a passed value is unknown until apply", async () => {
