@@ -139,23 +139,35 @@ export function usesParameters(document: unknown): boolean {
     return found;
 }
 
-function walk(node: unknown, at: string, visit: (key: string, value: unknown, at: string) => void): void {
-    if (Array.isArray(node)) node.forEach((item, index) => walk(item, `${at}[${index}]`, visit));
-    else if (node !== null && typeof node === "object") {
+/** Every key of the document, depth first. A YAML alias can make a node its own descendant: a node already on the path is not entered again. */
+function walk(node: unknown, at: string, visit: (key: string, value: unknown, at: string) => void, path = new Set<unknown>()): void {
+    if (node === null || typeof node !== "object" || path.has(node)) return;
+    path.add(node);
+    if (Array.isArray(node)) node.forEach((item, index) => walk(item, `${at}[${index}]`, visit, path));
+    else {
         for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
-            const path = at === "" ? key : `${at}.${key}`;
-            visit(key, value, path);
-            walk(value, path, visit);
+            const keyAt = at === "" ? key : `${at}.${key}`;
+            visit(key, value, keyAt);
+            walk(value, keyAt, visit, path);
         }
     }
+    path.delete(node);
 }
 
 /** The document with every `field.$: "$.parameters.<name>"` replaced by `field: <value>` under one run. */
 export function resolveDocument(document: unknown, run: Run): Resolved {
     const resolved: Resolved = { run, document: undefined, unresolved: [], unknown: [], used: new Map() };
+    const onPath = new Set<unknown>();
     const copy = (node: unknown, at: string): unknown => {
-        if (Array.isArray(node)) return node.map((item, index) => copy(item, `${at}[${index}]`));
-        if (node === null || typeof node !== "object") return node;
+        // A node that is its own descendant (a YAML alias) is kept as written below itself, not copied forever.
+        if (node === null || typeof node !== "object" || onPath.has(node)) return node;
+        if (Array.isArray(node)) {
+            onPath.add(node);
+            const items = node.map((item, index) => copy(item, `${at}[${index}]`));
+            onPath.delete(node);
+            return items;
+        }
+        onPath.add(node);
         const out: Record<string, unknown> = {};
         for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
             const path = at === "" ? key : `${at}.${key}`;
@@ -174,6 +186,7 @@ export function resolveDocument(document: unknown, run: Run): Resolved {
                 resolved.used.set(parameter, run.values.get(parameter));
             }
         }
+        onPath.delete(node);
         return out;
     };
     resolved.document = copy(document, "");

@@ -103,13 +103,18 @@ function checkRamPrincipal(check: Check, allowed: SharingAllowListConfig, field:
 /** Every command a document's steps run: the strings under its `commands` keys (ExecuteBash, ExecutePowerShell, RunCommand). */
 function commandsIn(document: unknown): string[] {
     const found: string[] = [];
+    // A YAML alias can make a node its own descendant: a node already on the path is not entered again.
+    const onPath = new Set<unknown>();
     const walk = (node: unknown, inCommands: boolean) => {
         if (typeof node === "string") {
             if (inCommands) found.push(node);
-        } else if (Array.isArray(node)) node.forEach(item => walk(item, inCommands));
-        else if (node !== null && typeof node === "object") {
-            for (const [key, value] of Object.entries(node as Record<string, unknown>)) walk(value, inCommands || /^(commands|runCommand)$/i.test(key));
+            return;
         }
+        if (node === null || typeof node !== "object" || onPath.has(node)) return;
+        onPath.add(node);
+        if (Array.isArray(node)) node.forEach(item => walk(item, inCommands));
+        else for (const [key, value] of Object.entries(node as Record<string, unknown>)) walk(value, inCommands || /^(commands|runCommand)$/i.test(key));
+        onPath.delete(node);
     };
     walk(document, false);
     return found;

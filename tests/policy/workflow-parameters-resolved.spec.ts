@@ -1,7 +1,7 @@
 // workflow-parameters-resolved: a workflow value taken from a workflow parameter is resolved from what the stack's builds pass,
 // and judged like a written-out one; a value that cannot be resolved is refused.
 import * as assert from "assert";
-import { imageRegionsBlockPublicSharing, workflowParametersResolved } from "../../policy/policies";
+import { imageRegionsBlockPublicSharing, imageSharingAllowListed, workflowParametersResolved } from "../../policy/policies";
 import { findings } from "./cases";
 import { blockPublicAccess, image, imagePipeline, imageTags, KEY_ARN, kmsKey, regionalProvider } from "./fixtures";
 import { ResourceFixture, runPolicy, UNKNOWN, unknownDetail } from "./harness";
@@ -159,6 +159,13 @@ describe("workflow-parameters-resolved", () => {
             // With a parameter, the document is replayed: the outsider written in it is still the other rules' to report.
             const writtenAndParameterised = parameterised(keyed('          targetAccountIds: ["999999999999"]\n'));
             assert.deepStrictEqual(await findings(workflowParametersResolved, [kmsKey(), writtenAndParameterised, runs({ key: KEY_ARN })], CONFIG), []);
+        });
+
+        it("reads a document whose YAML alias makes a step its own descendant, instead of failing the preview", async () => {
+            const looped = parameterised(keyed());
+            looped.props.data += "  - &loop\n    name: Loop\n    action: WaitForAction\n    inputs:\n      again: *loop\n";
+            assert.deepStrictEqual(await findings(workflowParametersResolved, [kmsKey(), looped, runs({ key: KEY_ARN })], CONFIG), []);
+            assert.deepStrictEqual(await findings(imageSharingAllowListed, [looped], CONFIG), [], "its commands are read once each");
         });
 
         it("says what it could not check while a passed value is unknown until apply", async () => {
