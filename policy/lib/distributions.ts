@@ -59,6 +59,19 @@ export function launchPermissionList(ami: AmiOutput | undefined, list: "userIds"
     return (permission as Record<string, unknown> | undefined)?.[list];
 }
 
+/** Each share rule of a Data Lifecycle Manager policy's schedules, with where it is: its targetAccounts get what the schedule makes. */
+export function eachDlmShareRule(check: Check, policyDetails: () => unknown, visit: (at: string, rule: { targetAccounts?: readonly unknown[] }) => void): void {
+    eachDlmSchedule(check, policyDetails, (schedule, scheduleAt) => {
+        for (const key of ["shareRule", "shareRules"]) {
+            check.each(
+                `${scheduleAt}.${key}`,
+                () => schedule[key],
+                (rule: any, at) => visit(at, rule),
+            );
+        }
+    });
+}
+
 /**
  * Each cross-region copy a Data Lifecycle Manager policy makes, with where its `encrypted` and `cmkArn` are:
  * a schedule's `crossRegionCopyRules[]`, or an event policy's `action.crossRegionCopies[].encryptionConfiguration`.

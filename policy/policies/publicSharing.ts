@@ -4,7 +4,7 @@ import * as aws from "@pulumi/aws";
 import { PolicyConfigSchema, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { Account, deployingAccountId, providerAccount } from "../lib/accounts";
 import { configWithDefaults } from "../lib/config";
-import { eachAmiDistribution, eachDlmSchedule, launchPermissionList } from "../lib/distributions";
+import { eachAmiDistribution, eachDlmShareRule, launchPermissionList } from "../lib/distributions";
 import { IMAGE_TYPES, imagePlacements } from "../lib/placements";
 import { regionOf } from "../lib/region";
 import { on, validateResourceOfTypes, validateStackWithCheck } from "../lib/validation";
@@ -77,30 +77,22 @@ export const noPublicImages: ResourceValidationPolicy = {
         }),
         on(aws.dlm.LifecyclePolicy, (lifecycle, _args, check) => {
             // A Data Lifecycle Manager schedule shares each AMI or snapshot it makes with its targetAccounts.
-            eachDlmSchedule(
+            eachDlmShareRule(
                 check,
                 () => lifecycle.policyDetails,
-                (schedule, at) => {
-                    for (const key of ["shareRule", "shareRules"]) {
-                        check.each(
-                            `${at}.${key}`,
-                            () => schedule[key],
-                            (rule: any, ruleAt) =>
-                                check.each(
-                                    `${ruleAt}.targetAccounts`,
-                                    () => rule.targetAccounts,
-                                    (account, accountAt) => {
-                                        if (isPublicGroup(account)) {
-                                            check.violation(
-                                                `${accountAt} is ${show(account)}, which shares every image and snapshot this policy makes with everyone: ` +
-                                                    "share with allow-listed account ids only.",
-                                            );
-                                        }
-                                    },
-                                ),
-                        );
-                    }
-                },
+                (ruleAt, rule) =>
+                    check.each(
+                        `${ruleAt}.targetAccounts`,
+                        () => rule.targetAccounts,
+                        (account, accountAt) => {
+                            if (isPublicGroup(account)) {
+                                check.violation(
+                                    `${accountAt} is ${show(account)}, which shares every image and snapshot this policy makes with everyone: ` +
+                                        "share with allow-listed account ids only.",
+                                );
+                            }
+                        },
+                    ),
             );
         }),
         on(aws.imagebuilder.DistributionConfiguration, (distribution, _args, check) => {

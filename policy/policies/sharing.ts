@@ -4,7 +4,7 @@
 import * as aws from "@pulumi/aws";
 import { PolicyConfigSchema, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { configWithDefaults } from "../lib/config";
-import { eachAmiDistribution, eachDlmSchedule, launchPermissionList } from "../lib/distributions";
+import { eachAmiDistribution, eachDlmShareRule, launchPermissionList } from "../lib/distributions";
 import { References } from "../lib/stack";
 import { Check } from "../lib/unknowns";
 import { on, validateResourceOfTypes, validateStackWithCheck } from "../lib/validation";
@@ -170,18 +170,10 @@ export const imageSharingAllowListed: ResourceValidationPolicy = {
         on(aws.dlm.LifecyclePolicy, (lifecycle, args, check) => {
             // A Data Lifecycle Manager schedule shares each AMI or snapshot it makes with its targetAccounts.
             const allowed = allowLists(args);
-            eachDlmSchedule(
+            eachDlmShareRule(
                 check,
                 () => lifecycle.policyDetails,
-                (schedule, at) => {
-                    for (const key of ["shareRule", "shareRules"]) {
-                        check.each(
-                            `${at}.${key}`,
-                            () => schedule[key],
-                            (rule: any, ruleAt) => checkEach(check, allowed, "allowedAccounts", `${ruleAt}.targetAccounts`, () => rule.targetAccounts),
-                        );
-                    }
-                },
+                (ruleAt, rule) => checkEach(check, allowed, "allowedAccounts", `${ruleAt}.targetAccounts`, () => rule.targetAccounts),
             );
         }),
         on(aws.imagebuilder.Workflow, (workflow, args, check) => {
