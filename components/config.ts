@@ -145,7 +145,7 @@ export function parseStackConfig(raw: RawStackConfig, stack: string): GoldenAmiC
     const listed = section("golden-ami:regions");
     const regions = homeRegion !== undefined && listed ? regionsOf(homeRegion, listed, fail) : undefined;
     const catalog = section("golden-ami:images");
-    const images = catalog && Object.entries(catalog).map(([name, image]) => imageOf(name, image, stack, Object.keys(catalog), fail));
+    const images = catalog && Object.entries(catalog).map(([name, image]) => imageOf(name, image, stack, Object.keys(catalog), homeRegion, fail));
     if (images) layeredImages(images, fail);
     // Zod passes over a map key named __proto__ (configSchema.ts `map` checks it): the names are read from the stack's own values.
     const given = input as { "golden-ami:tags": Record<string, string>; "golden-ami:fleets"?: Record<string, { subnetIds?: object }> };
@@ -206,7 +206,14 @@ function regionsOf(homeRegion: string, listed: string[], fail: (problem: string)
     return [homeRegion, ...listed.filter(region => region !== homeRegion)];
 }
 
-function imageOf(name: string, image: ImageSettings, stack: string, catalog: string[], fail: (problem: string) => void): ImageConfig {
+function imageOf(
+    name: string,
+    image: ImageSettings,
+    stack: string,
+    catalog: string[],
+    homeRegion: string | undefined,
+    fail: (problem: string) => void,
+): ImageConfig {
     const key = `golden-ami:images.${name}`;
     const { platform, architecture, baseImage } = image;
     const defaults = PLATFORM_DEFAULTS[platform];
@@ -270,8 +277,8 @@ function imageOf(name: string, image: ImageSettings, stack: string, catalog: str
         name,
         ...settings,
         ...(parentImage && { parentImage }),
-        // The home region is filled in with the stack's (checkFastLaunchRegions).
-        ...(fastLaunch && { fastLaunch: { ...fastLaunch, regions: fastLaunch.regions ?? [] } }),
+        // Image Builder enables Fast Launch where it distributes: the home region (checkFastLaunchRegions refuses others).
+        ...(fastLaunch && { fastLaunch: { ...fastLaunch, regions: fastLaunch.regions ?? (homeRegion === undefined ? [] : [homeRegion]) } }),
         instanceTypes,
         rootVolumeGiB,
         rootDeviceName: image.rootDeviceName ?? defaults.rootDeviceName,
@@ -562,7 +569,6 @@ function checkFastLaunchRegions(image: ImageConfig, homeRegion: string, promoteF
         );
         return;
     }
-    if (image.fastLaunch.regions.length === 0) image.fastLaunch.regions = [homeRegion];
     image.fastLaunch.regions.forEach((region, index) => {
         if (region !== homeRegion) {
             fail(
