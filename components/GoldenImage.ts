@@ -5,9 +5,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { amiNameTemplate, BuildNetworkConfig, ImageConfig, LifecycleConfig, recipeSteps, StepConfig, stepId } from "./config";
 import { BuildLogsBucket } from "./BuildLogsBucket";
 import { instanceProfile } from "./iam";
-import { ImageLifecycle, LIFECYCLE_SELECTION_TAG } from "./ImageLifecycle";
+import { ImageLifecycle } from "./ImageLifecycle";
 import { Platform, PLATFORM_DEFAULTS, WINDOWS_BOOT_TEST } from "./platforms";
-import { KEEP_TAG, stackResourceTags } from "./tags";
+import { IMAGE_FAMILY_TAG, KEEP_TAG, stackResourceTags } from "./tags";
 
 /** The default Linux documents, in recipe order: the hygiene step is always the last build step. */
 export const COMPONENT_DOCUMENTS = ["build", "boot-test", "hygiene"] as const;
@@ -27,9 +27,6 @@ export function recipeSettings(platform: Platform): RecipeSettings {
     // AWSTOE works in the recipe's working directory (default /tmp on Linux), which the hygiene step empties: it works elsewhere.
     return { workingDirectory: PLATFORM_DEFAULTS[platform].workingDirectory, volumeType: "gp3", uninstallSsmAgentAfterBuild: false };
 }
-
-/** Recipe settings that are not config, of a Linux image. */
-export const RECIPE_SETTINGS = recipeSettings("linux");
 
 /**
  * The recipe versions the lifecycle manages: the current one and every locked version no promoting stack pins or would
@@ -94,7 +91,7 @@ export class GoldenImage extends pulumi.ComponentResource {
         const platform = PLATFORM_DEFAULTS[image.platform];
         // Image Builder names are per account and region: the image and the stack keep images and stacks apart.
         const builderName = `${image.name}-${args.stack}`;
-        const tags = { ...args.tags, [LIFECYCLE_SELECTION_TAG]: builderName };
+        const tags = { ...args.tags, [IMAGE_FAMILY_TAG]: builderName };
         // Long-lived resources keep their tags across version bumps: only the image's own carry Version.
         const lasting = stackResourceTags(tags);
         // Image Builder versions are immutable history: a new version adds resources, and the old ones stay,

@@ -3,9 +3,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { LifecycleConfig } from "./config";
 import { serviceRole } from "./iam";
 
-/** Every Image Builder resource and build of an image carries this tag, naming its image and stack, for tag-based searches. */
-export const LIFECYCLE_SELECTION_TAG = "GoldenAmiFamily";
-
 export interface ImageLifecycleArgs {
     /** The building region's provider: the policy manages the images built there. */
     provider: aws.Provider;

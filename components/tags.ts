@@ -2,6 +2,9 @@ import { GoldenAmiConfig, ImageConfig } from "./config";
 
 export const MANAGED_BY = "golden-ami";
 
+/** Every Image Builder resource and build of an image carries this tag, naming its image and stack, for tag-based searches. */
+export const IMAGE_FAMILY_TAG = "GoldenAmiFamily";
+
 /** On AMIs the lifecycle policy and `images prune` must keep: those a promoting stack of the repository pins. */
 export const KEEP_TAG = { key: "GoldenAmiKeep", value: "true" } as const;
 

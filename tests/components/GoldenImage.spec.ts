@@ -4,9 +4,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parseStackConfig, pinnedVersionsOf, pinsOf } from "../../components/config";
-import { BUILD_TIMEOUT, COMPONENT_DOCUMENTS, firstAmiId, lifecycleVersions, readComponentDocument, RECIPE_SETTINGS } from "../../components/GoldenImage";
-import { KEEP_TAG } from "../../components/tags";
-import { LIFECYCLE_SELECTION_TAG } from "../../components/ImageLifecycle";
+import { BUILD_TIMEOUT, COMPONENT_DOCUMENTS, firstAmiId, lifecycleVersions, readComponentDocument, recipeSettings } from "../../components/GoldenImage";
+import { IMAGE_FAMILY_TAG, KEEP_TAG } from "../../components/tags";
 import { checkLockedVersion, lockedVersionsOf, lockKey, readVersionLock, recipeInputs, VersionLock } from "../../components/versionLock";
 import { readStackConfig } from "../../tools/engine/stackFile";
 import { generatedVersionLock } from "../../tools/engine/generatedConfig";
@@ -199,17 +198,17 @@ describe("GoldenImage (the building stack, dev)", () => {
     it("tags every image-bearing Image Builder resource with the merged tag set", () => {
         for (const type of [TYPES.recipe, TYPES.image, TYPES.component]) {
             for (const resource of nonEmpty(ofType(run, type), type)) {
-                assert.deepStrictEqual(resource.inputs.tags, { ...expectedTags, [LIFECYCLE_SELECTION_TAG]: "al2023-base-dev" }, `${resource.name} tags`);
+                assert.deepStrictEqual(resource.inputs.tags, { ...expectedTags, [IMAGE_FAMILY_TAG]: "al2023-base-dev" }, `${resource.name} tags`);
             }
         }
     });
 
     it("works outside /tmp, which the hygiene step empties", () => {
         const recipe = onlyOne(run, TYPES.recipe);
-        assert.strictEqual(recipe.inputs.workingDirectory, RECIPE_SETTINGS.workingDirectory);
+        assert.strictEqual(recipe.inputs.workingDirectory, recipeSettings("linux").workingDirectory);
         assert.ok(!/^\/(var\/)?tmp(\/|$)/.test(recipe.inputs.workingDirectory), `working directory ${recipe.inputs.workingDirectory} is wiped by hygiene`);
         const hygiene = buildCommands(readComponentDocument("hygiene")).join("\n");
-        assert.ok(!hygiene.includes(RECIPE_SETTINGS.workingDirectory), "hygiene leaves the working directory alone");
+        assert.ok(!hygiene.includes(recipeSettings("linux").workingDirectory), "hygiene leaves the working directory alone");
     });
 
     it("builds the configured version during the update and exports its AMI, ARN, version and the build topic", () => {
@@ -233,7 +232,7 @@ describe("GoldenImage (the building stack, dev)", () => {
             { recipes: locked.map(semanticVersion => ({ name: "al2023-base-dev", semanticVersion })) },
             "selected by recipe version: every locked version of the image, newest first, none pinned by the committed example",
         );
-        assert.strictEqual(onlyOne(run, TYPES.image).inputs.tags[LIFECYCLE_SELECTION_TAG], "al2023-base-dev", "the build carries its family tag");
+        assert.strictEqual(onlyOne(run, TYPES.image).inputs.tags[IMAGE_FAMILY_TAG], "al2023-base-dev", "the build carries its family tag");
         const [deprecate, remove] = lifecycle.inputs.policyDetails;
         assert.deepStrictEqual(
             deprecate.action,
