@@ -20,7 +20,7 @@ import { GoldenImage } from "../decisions/goldenImage";
 import { findUsage } from "../aws/inUse";
 import { findGoldenImages } from "../aws/inventory";
 import { planPrune, PrunedImage } from "../decisions/prunePlan";
-import { DroppedRegion, droppedRegions, isListedRegion, RegionScope, scopeRecord } from "../decisions/regionScope";
+import { DroppedRegion, droppedRegions, isListedRegion, readEveryRegion, RegionScope, regionScopeLines, scopeRecord } from "../decisions/regionScope";
 import { keptForRollback, RollbackTarget, rollbackTargets } from "../decisions/rollbackTargets";
 import { atStackVersion, mergeUsage } from "../decisions/usage";
 import { acrossRegions, describeFailures } from "../aws/regions";
@@ -111,7 +111,7 @@ export async function pruneCommand(target: ImageTarget, settings: PruneSettings,
     const failures = describeFailures(outcomes);
     failures.forEach(context.stderr);
     if (reports.some(report => report.pruned.some(pruned => pruned.errors.length > 0))) return ExitCode.problemsFound;
-    return failures.length > 0 || scope.source === "stack-regions" ? ExitCode.regionFailed : ExitCode.ok;
+    return readEveryRegion(failures, scope) ? ExitCode.ok : ExitCode.regionFailed;
 }
 
 async function pruneRegion(
@@ -228,17 +228,13 @@ function renderPrune(target: ImageTarget, apply: boolean, scope: RegionScope, re
             ? `prune ${target.name}: keeping the ${target.keep} newest available images per stack, every image in use, pinned or named by a current promotion record.`
             : `prune ${target.name} (dry run, nothing changed; add --apply to act): keeping the ${target.keep} newest available images per stack, every image in use, pinned or named by a current promotion record.`,
     ];
-    for (const { region, images } of dropped) {
-        lines.push(
-            `${region}: holds ${images} image(s) of the stack, but golden-ami:regions no longer lists it: ` +
-                "pruned by the same rules, except that none is kept for being at the stack's image.version",
-        );
-    }
-    // The account's other regions, where nothing of the stack was found, go on one line.
-    const empty = reports
-        .filter(report => !isListedRegion(scope, report.region) && report.kept.length + report.pruned.length + report.otherStacksImages === 0)
-        .map(report => report.region);
-    if (empty.length > 0) lines.push(`Nothing of the stack in the ${empty.length} other enabled region(s) read: ${empty.join(", ")}`);
+    const { lines: regionLines, empty } = regionScopeLines(
+        scope,
+        dropped,
+        reports.map(report => ({ region: report.region, empty: report.kept.length + report.pruned.length + report.otherStacksImages === 0 })),
+        "pruned by the same rules, except that none is kept for being at the stack's image.version",
+    );
+    lines.push(...regionLines);
     for (const report of reports) {
         if (empty.includes(report.region)) continue;
         const removed = apply ? "deregistered" : "would deregister";

@@ -13,7 +13,7 @@ import { findGoldenImages, readLaunchPermissions, readVolumePermissions } from "
 import { acrossRegions, describeFailures, mapWithLimit } from "../aws/regions";
 import { CommandContext, ExitCode, ImagesEnvironment, progressFor } from "../context";
 import { madeByStack, snapshotIdsOf } from "../decisions/goldenImage";
-import { DroppedRegion, droppedRegions, isListedRegion, RegionScope, scopeRecord } from "../decisions/regionScope";
+import { DroppedRegion, droppedRegions, readEveryRegion, RegionScope, regionScopeLines, scopeRecord } from "../decisions/regionScope";
 import {
     describePrincipal,
     GrantDecision,
@@ -113,7 +113,7 @@ export async function revokeCommand(target: ImageTarget, settings: RevokeSetting
     );
     if (failedChanges) return ExitCode.problemsFound;
     // Regions that may hold a removed principal's access were not read: the promise of revoke is not kept.
-    return failures.length > 0 || scope.source === "stack-regions" ? ExitCode.regionFailed : ExitCode.ok;
+    return readEveryRegion(failures, scope) ? ExitCode.ok : ExitCode.regionFailed;
 }
 
 async function revokeRegion(
@@ -263,15 +263,13 @@ function renderRevoke(
             `golden-ami:sharing lists ${listed.length > 0 ? listed.join(", ") : "nobody"}; everyone else loses access to every image of the stack.`,
     ];
     const verb = apply ? "removed" : "would remove";
-    for (const { region, images } of dropped) {
-        lines.push(
-            `${region}: holds ${images} image(s) of the stack, but golden-ami:regions no longer lists it: ` +
-                "copies stay when a region is dropped (retainOnDelete), so their access is reconciled too",
-        );
-    }
-    // The account's other regions, where nothing of the stack was found, go on one line.
-    const empty = reports.filter(report => !isListedRegion(scope, report.region) && isEmpty(report)).map(report => report.region);
-    if (empty.length > 0) lines.push(`Nothing of the stack in the ${empty.length} other enabled region(s) read: ${empty.join(", ")}`);
+    const { lines: regionLines, empty } = regionScopeLines(
+        scope,
+        dropped,
+        reports.map(report => ({ region: report.region, empty: isEmpty(report) })),
+        "copies stay when a region is dropped (retainOnDelete), so their access is reconciled too",
+    );
+    lines.push(...regionLines);
     for (const report of reports) {
         if (empty.includes(report.region)) continue;
         lines.push(

@@ -61,3 +61,27 @@ export function scopeRecord(scope: RegionScope): { source: RegionSource; regions
         ...(scope.discoveryError !== undefined && { discoveryError: scope.discoveryError }),
     };
 }
+
+/**
+ * What revoke and prune both say about the regions they read: each dropped region that holds images (and what the
+ * command does there), then the account's other regions where nothing of the stack was found, on one line.
+ * `empty` lists those regions, which the per-region report leaves out.
+ */
+export function regionScopeLines(
+    scope: RegionScope,
+    dropped: DroppedRegion[],
+    reports: { region: string; empty: boolean }[],
+    inDroppedRegion: string,
+): { lines: string[]; empty: string[] } {
+    const lines = dropped.map(
+        ({ region, images }) => `${region}: holds ${images} image(s) of the stack, but golden-ami:regions no longer lists it: ${inDroppedRegion}`,
+    );
+    const empty = reports.filter(report => !isListedRegion(scope, report.region) && report.empty).map(report => report.region);
+    if (empty.length > 0) lines.push(`Nothing of the stack in the ${empty.length} other enabled region(s) read: ${empty.join(", ")}`);
+    return { lines, empty };
+}
+
+/** Exit 3 when a region could not be read, or the account's regions could not be listed: the command's promise is not kept. */
+export function readEveryRegion(failures: string[], scope: RegionScope): boolean {
+    return failures.length === 0 && scope.source !== "stack-regions";
+}
