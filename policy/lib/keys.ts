@@ -1,6 +1,7 @@
 // Where resources name the keys their images are encrypted with, and the keys the stack declares.
 import * as aws from "@pulumi/aws";
 import { PolicyResource } from "@pulumi/policy";
+import { deployingAccountId, providerAccount } from "./accounts";
 import { eachDlmCopy } from "./distributions";
 import { References } from "./stack";
 import { Check, read } from "./unknowns";
@@ -91,6 +92,15 @@ export type KeyStanding = { declared: true } | { declared: false; why: string } 
  * the keys listed in `externalKeyArns`, and the aliases the stack creates for them. An alias resolves to the key the stack
  * declares under that name, in the account the alias's provider deploys into.
  */
+/** The stack's declared keys, each resource's account read from its provider (else the deploying account's, when known). */
+export function declaredKeysOf(resources: PolicyResource[], externalKeyArns: readonly string[], deployingId?: string): DeclaredKeys {
+    const deploying = deployingId ?? deployingAccountId(resources.map(resource => resource.provider));
+    return new DeclaredKeys(resources, externalKeyArns, resource => {
+        const account = providerAccount(resource.provider, deploying);
+        return account.known ? account.value.id : undefined;
+    });
+}
+
 export class DeclaredKeys {
     private readonly keys: References;
     private readonly aliases = new Map<string, PolicyResource>();

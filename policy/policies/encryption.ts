@@ -4,8 +4,7 @@ import * as aws from "@pulumi/aws";
 import { PolicyConfigSchema, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { configWithDefaults } from "../lib/config";
 import { eachAmiDistribution, eachDlmCopy } from "../lib/distributions";
-import { deployingAccountId, providerAccount } from "../lib/accounts";
-import { DeclaredKeys, instanceVolumes, keyFields, local } from "../lib/keys";
+import { declaredKeysOf, instanceVolumes, keyFields, local } from "../lib/keys";
 import { References } from "../lib/stack";
 import { Check, read } from "../lib/unknowns";
 import { on, validateResourceOfTypes, validateStackWithCheck } from "../lib/validation";
@@ -186,11 +185,7 @@ export const imageKeysCustomerManaged: StackValidationPolicy = {
     validateStack: validateStackWithCheck((args, check) => {
         const { externalKeyArns } = configWithDefaults<ImageKeysConfig>(keysSchema, args.getConfig<ImageKeysConfig>());
         const resources = args.resources;
-        const deployingId = deployingAccountId(resources.map(resource => resource.provider));
-        const keys = new DeclaredKeys(resources, externalKeyArns, resource => {
-            const account = providerAccount(resource.provider, deployingId);
-            return account.known ? account.value.id : undefined;
-        });
+        const keys = declaredKeysOf(resources, externalKeyArns);
 
         /** Reports a key (or alias) that is not an AWS-managed alias (images-encrypted-with-cmk reports those) and that the stack does not declare. */
         const checkKey = (resource: PolicyResource, field: string, keyId: unknown) => {

@@ -6,7 +6,7 @@ import * as aws from "@pulumi/aws";
 import { PolicyConfigSchema, PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { Account, deployingAccountId, providerAccount } from "../lib/accounts";
 import { configWithDefaults } from "../lib/config";
-import { DeclaredKeys } from "../lib/keys";
+import { DeclaredKeys, declaredKeysOf } from "../lib/keys";
 import { regionOf } from "../lib/region";
 import { References } from "../lib/stack";
 import { StackImages } from "../lib/stackImages";
@@ -66,11 +66,7 @@ export const outsideDisksEncryptedByDefault: StackValidationPolicy = {
             return account.known ? account.value : undefined;
         };
         let declared: DeclaredKeys | undefined;
-        const keys = () =>
-            (declared ??= new DeclaredKeys(resources, config.externalKeyArns, resource => {
-                const account = providerAccount(resource.provider, deployingId());
-                return account.known ? account.value.id : undefined;
-            }));
+        const keys = () => (declared ??= declaredKeysOf(resources, config.externalKeyArns, deployingId()));
         // One pass sorts out the settings and the distributions the checks below need.
         const byDefaults: PolicyResource[] = [];
         const defaultKeys: PolicyResource[] = [];

@@ -3,9 +3,8 @@
 // and the resolved document is judged by the same rules as a written-out one; a value that cannot be resolved is refused.
 import * as aws from "@pulumi/aws";
 import { PolicyConfigSchema, PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { deployingAccountId, providerAccount } from "../lib/accounts";
 import { configWithDefaults } from "../lib/config";
-import { DeclaredKeys } from "../lib/keys";
+import { DeclaredKeys, declaredKeysOf } from "../lib/keys";
 import { isUnknownValueError } from "../lib/unknowns";
 import { validateStackWithCheck } from "../lib/validation";
 import { isBlank, keyReference, show } from "../lib/values";
@@ -75,15 +74,7 @@ const validateStack = validateStackWithCheck((args, check) => {
     const config = configWithDefaults<Record<string, unknown> & { externalKeyArns: string[] }>(configSchema, args.getConfig());
     let runs: WorkflowRuns | undefined;
     let keys: DeclaredKeys | undefined;
-    const declaredKeys = () => {
-        if (keys) return keys;
-        const deployingId = deployingAccountId(args.resources.map(resource => resource.provider));
-        keys = new DeclaredKeys(args.resources, config.externalKeyArns, resource => {
-            const account = providerAccount(resource.provider, deployingId);
-            return account.known ? account.value.id : undefined;
-        });
-        return keys;
-    };
+    const declaredKeys = () => (keys ??= declaredKeysOf(args.resources, config.externalKeyArns));
 
     for (const workflow of workflows) {
         const data = check.read(`${workflow.name}.data`, () => workflow.props.data as unknown);
